@@ -1,0 +1,287 @@
+/* hotpathd: load the config, bring up EAL, ports and workers, serve until SIGINT/SIGTERM. */
+#include <errno.h>
+#include <limits.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "config.h"
+#include "lcore_map.h"
+#include "log.h"
+#include "runtime.h"
+
+#define EXIT_CONFIG 2
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hotpathd -c FILE [--check] [--report FILE] [-- EAL ARGS]\n"
+		"  -c, --config FILE   YAML configuration (see docs/config.md)\n"
+		"      --check         validate the configuration and exit (0 ok, 2 error)\n"
+		"      --report FILE   write the exit report as JSON to FILE\n"
+		"  -h, --help          this text\n"
+		"EAL ARGS after -- replace the config's eal: list.\n");
+}
+
+/* Checks that need the whole picture, beyond the schema. */
+static int
+check_supported(const struct hp_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *p = &cfg->ports[i];
+		if (p->mode != HP_MODE_XCONNECT) {
+			snprintf(err, errlen,
+				 "%s:%u: port %s: mode %s is not available in this version; use mode: xconnect with a peer",
+				 cfg->file, p->line, p->name, hp_port_mode_name(p->mode));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+setup_workers(struct dp_runtime *rt)
+{
+	uint64_t mult = dp_ns_mult(rt->tsc_hz);
+
+	for (unsigned i = 0; i < rt->map.n_workers; i++) {
+		const struct dp_worker_map *wm = &rt->map.workers[i];
+		struct dp_worker *w;
+
+		if (!rte_lcore_is_enabled(wm->lcore) || wm->lcore == rte_get_main_lcore()) {
+			DP_LOG(ERR, "lcore %u is not a worker lcore of this EAL", wm->lcore);
+			return -EINVAL;
+		}
+		w = rte_zmalloc_socket("hp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+				       (int)rte_lcore_to_socket_id(wm->lcore));
+		if (w == NULL)
+			return -ENOMEM;
+		rt->workers[rt->n_workers++] = w;
+		w->lcore = wm->lcore;
+		w->index = i;
+		w->ns_mult = mult;
+		hp_hist_init(&w->latency);
+		for (unsigned k = 0; k < wm->n_rx; k++) {
+			unsigned p = wm->rx[k].port;
+			w->rx[k].port = (uint16_t)p;
+			w->rx[k].port_id = rt->ports.ports[p].port_id;
+			w->rx[k].queue = wm->rx[k].queue;
+			w->rx[k].out_port = (uint16_t)rt->cfg->ports[p].peer;
+		}
+		w->n_rx = wm->n_rx;
+		for (unsigned p = 0; p < rt->ports.n; p++) {
+			w->tx[p].port_id = rt->ports.ports[p].port_id;
+			w->tx[p].queue = wm->txq[p];
+		}
+	}
+	return 0;
+}
+
+/* Sleep until SIGINT or SIGTERM; the control socket joins this loop later. */
+static void
+wait_for_signal(void)
+{
+	sigset_t set;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int sfd, ep;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
+		int sig;
+		DP_LOG(WARNING, "signalfd/epoll: %s; falling back to sigwait", strerror(errno));
+		sigwait(&set, &sig);
+	} else {
+		struct signalfd_siginfo si;
+		for (;;) {
+			int n = epoll_wait(ep, &ev, 1, -1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n > 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				DP_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
+			break;
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+}
+
+/*
+ * EAL leaves its runtime directory behind even with --in-memory, and the
+ * telemetry socket in it is unlinked by an atexit handler EAL registers
+ * during init: ours, registered before init, runs after it.
+ */
+static char runtime_dir[PATH_MAX];
+
+static void
+remove_runtime_dir(void)
+{
+	if (runtime_dir[0] != '\0')
+		rmdir(runtime_dir);
+}
+
+static int
+write_report(const json_t *report, const char *path)
+{
+	if (path == NULL)
+		return 0;
+	if (json_dump_file(report, path, JSON_INDENT(2)) < 0) {
+		fprintf(stderr, "hotpathd: cannot write report %s\n", path);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"report", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct hp_config cfg;
+	static struct dp_runtime rt;
+	const char *config_path = NULL, *report_path = NULL;
+	char err[HP_ERR_MAX];
+	char *eal_argv[HP_MAX_EAL_ARGS + 2];
+	unsigned eal_argc = 0;
+	struct dp_lcore_set lcores;
+	bool check = false;
+	sigset_t sigs;
+	int opt, rc, status = EXIT_SUCCESS;
+
+	while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'k': check = true; break;
+		case 'r': report_path = optarg; break;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (config_path == NULL) {
+		fprintf(stderr, "hotpathd: -c FILE is required\n");
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr, "hotpathd: unexpected argument '%s' (EAL arguments go after --)\n", argv[optind]);
+		return EXIT_CONFIG;
+	}
+	if (argc - optind > HP_MAX_EAL_ARGS) {
+		fprintf(stderr, "hotpathd: more than %d EAL arguments\n", HP_MAX_EAL_ARGS);
+		return EXIT_CONFIG;
+	}
+
+	if (hp_config_load(config_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_CONFIG;
+	}
+	eal_argv[eal_argc++] = argv[0];
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			eal_argv[eal_argc++] = argv[i];
+	} else {
+		for (unsigned i = 0; i < cfg.n_eal_args; i++)
+			eal_argv[eal_argc++] = cfg.eal_args[i];
+	}
+	eal_argv[eal_argc] = NULL;
+
+	rc = dp_lcore_set_from_args(eal_argc - 1, eal_argv + 1, (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+				    &lcores, err, sizeof(err));
+	if (rc == 0)
+		rc = dp_lcore_map_build(&cfg, &lcores, &rt.map, err, sizeof(err));
+	if (rc == 0)
+		rc = check_supported(&cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err);
+		hp_config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: ok: %u ports, %u workers\n", cfg.file, cfg.n_ports, rt.map.n_workers);
+		hp_config_free(&cfg);
+		return EXIT_SUCCESS;
+	}
+
+	/* EAL's threads inherit this mask: only the main lcore takes the signals, via signalfd */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	atexit(remove_runtime_dir);
+	if (rte_eal_init((int)eal_argc, eal_argv) < 0) {
+		snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+		fprintf(stderr, "hotpathd: EAL init failed: %s\n", rte_strerror(rte_errno));
+		hp_config_free(&cfg);
+		return EXIT_FAILURE;
+	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	rt.cfg = &cfg;
+	rt.tsc_hz = rte_get_tsc_hz();
+
+	rc = dp_ports_open(&rt.ports, &cfg, &rt.map, err, sizeof(err));
+	if (rc < 0) {
+		DP_LOG(ERR, "%s", err);
+		fprintf(stderr, "hotpathd: %s\n", err);
+		status = EXIT_FAILURE;
+		goto close_ports;
+	}
+	if ((rc = setup_workers(&rt)) < 0) {
+		fprintf(stderr, "hotpathd: cannot set up workers: %s\n", strerror(-rc));
+		status = EXIT_FAILURE;
+		goto free_workers;
+	}
+
+	rt.start_tsc = rte_rdtsc();
+	for (unsigned i = 0; i < rt.n_workers; i++)
+		rte_eal_remote_launch(dp_worker_main, rt.workers[i], rt.workers[i]->lcore);
+	printf("hotpathd: ready: %u ports, %u workers\n", rt.ports.n, rt.n_workers);
+	fflush(stdout);
+
+	wait_for_signal();
+
+	__atomic_store_n(&dp_quit, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	rt.stop_tsc = rte_rdtsc();
+
+free_workers:
+close_ports:
+	dp_ports_close(&rt.ports);
+	if (rt.n_workers > 0) {
+		json_t *report = dp_report_json(&rt);
+		if (report != NULL) {
+			dp_report_print(stdout, report);
+			if (write_report(report, report_path) < 0)
+				status = EXIT_FAILURE;
+			json_decref(report);
+		}
+	}
+	for (unsigned i = 0; i < rt.n_workers; i++)
+		rte_free(rt.workers[i]);
+	dp_ports_free_pools(&rt.ports);
+	rte_eal_cleanup();
+	hp_config_free(&cfg);
+	return status;
+}

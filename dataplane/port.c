@@ -1,0 +1,253 @@
+/* Port bring-up: any devargs (PCI or vdev) -> ethdev with mbuf pool, queues, RSS. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "log.h"
+#include "port.h"
+#include "worker.h"
+
+#define DP_MEMPOOL_CACHE 256
+#define DP_MBUF_MARGIN 4096        /* ring slack, control thread, in-flight copies */
+#define DP_PCAP_REPLAY_MBUFS 16384 /* net_pcap infinite_rx keeps the whole file in mbufs */
+
+RTE_LOG_REGISTER(dp_logtype, hotpath, INFO);
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Probe the device (a PCI device may already be probed by EAL's scan) and find its port. */
+static int
+probe(struct dp_port *p, char *err, size_t errlen)
+{
+	const struct hp_port_conf *pc = p->conf;
+	struct rte_dev_iterator it;
+	uint16_t pid;
+	int rc, found = 0;
+
+	rc = rte_dev_probe(pc->device);
+	if (rc < 0 && rc != -EEXIST)
+		return fail(err, errlen, rc, "port %s: cannot probe device '%s': %s",
+			    pc->name, pc->device, rte_strerror(-rc));
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, pc->device, &it) {
+		if (!found)
+			p->port_id = pid;
+		found++;
+	}
+	if (found == 0)
+		return fail(err, errlen, -ENODEV, "port %s: device '%s' is not an ethdev",
+			    pc->name, pc->device);
+	if (found > 1) {
+		rte_eth_iterator_cleanup(&it);
+		return fail(err, errlen, -EINVAL,
+			    "port %s: device '%s' has %d ethdev ports; name one (class=eth,representor=...)",
+			    pc->name, pc->device, found);
+	}
+	p->probed = true;
+	return 0;
+}
+
+static uint32_t
+mbufs_for_port(const struct dp_port *p)
+{
+	const struct hp_port_conf *pc = p->conf;
+	uint32_t n = (uint32_t)p->n_rxq * pc->rx_desc + (uint32_t)p->n_txq * pc->tx_desc;
+
+	if (strncmp(pc->device, "net_pcap", 8) == 0 && strstr(pc->device, "infinite_rx=1"))
+		n += DP_PCAP_REPLAY_MBUFS * p->n_rxq;
+	return n;
+}
+
+static int
+create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map,
+	     char *err, size_t errlen)
+{
+	uint32_t need[RTE_MAX_NUMA_NODES] = {0};
+
+	for (unsigned i = 0; i < dp->n; i++)
+		need[dp->ports[i].socket] += mbufs_for_port(&dp->ports[i]);
+
+	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+		uint32_t n;
+
+		if (need[s] == 0)
+			continue;
+		/* TX buffers of every worker, a burst in hand, per-lcore caches */
+		n = need[s] + map->n_workers * (dp->n * DP_TXBUF + DP_BURST) +
+		    (map->n_workers + 1) * DP_MEMPOOL_CACHE * 3 / 2 + DP_MBUF_MARGIN;
+		if (cfg->mbufs)
+			n = cfg->mbufs;
+		snprintf(name, sizeof(name), "hp_mbuf_s%u", s);
+		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MEMPOOL_CACHE, 0,
+						       RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+		if (dp->pools[s] == NULL)
+			return fail(err, errlen, -rte_errno,
+				    "cannot create mbuf pool of %u mbufs on socket %u: %s "
+				    "(reserve more hugepages or set mbufs:)",
+				    n, s, rte_strerror(rte_errno));
+		dp->pool_size[s] = n;
+	}
+	return 0;
+}
+
+static int
+configure(struct dp_port *p, struct rte_mempool *pool, char *err, size_t errlen)
+{
+	const struct hp_port_conf *pc = p->conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t nrx = pc->rx_desc, ntx = pc->tx_desc;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
+		return fail(err, errlen, rc, "port %s: cannot read device info: %s", pc->name,
+			    rte_strerror(-rc));
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (p->n_rxq > info.max_rx_queues)
+		return fail(err, errlen, -EINVAL,
+			    "port %s: config asks for %u RX queues, device %s offers %u",
+			    pc->name, p->n_rxq, info.driver_name, info.max_rx_queues);
+	if (p->n_txq > info.max_tx_queues)
+		return fail(err, errlen, -EINVAL,
+			    "port %s: %u TX queues needed (one per worker sending on it), device %s offers %u; "
+			    "give the device more TX queues or list workers: so fewer send there",
+			    pc->name, p->n_txq, info.driver_name, info.max_tx_queues);
+
+	if (p->n_rxq > 1) {
+		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			      info.flow_type_rss_offloads;
+		if (hf != 0) {
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+		} else {
+			DP_LOG(NOTICE, "port %s: %s has no RSS; each RX queue is fed by the device itself",
+			       pc->name, info.driver_name);
+		}
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+
+	if ((rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf)) < 0)
+		return fail(err, errlen, rc, "port %s: configure %u RX / %u TX queues: %s", pc->name,
+			    p->n_rxq, p->n_txq, rte_strerror(-rc));
+	p->configured = true;
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx)) < 0)
+		return fail(err, errlen, rc, "port %s: descriptor counts: %s", pc->name, rte_strerror(-rc));
+
+	for (uint16_t q = 0; q < p->n_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(p->port_id, q, nrx, (unsigned)p->socket, NULL, pool);
+		if (rc < 0)
+			return fail(err, errlen, rc, "port %s: RX queue %u: %s", pc->name, q, rte_strerror(-rc));
+	}
+	for (uint16_t q = 0; q < p->n_txq; q++) {
+		struct rte_eth_txconf txc = info.default_txconf;
+		txc.offloads = conf.txmode.offloads;
+		rc = rte_eth_tx_queue_setup(p->port_id, q, ntx, (unsigned)p->socket, &txc);
+		if (rc < 0)
+			return fail(err, errlen, rc, "port %s: TX queue %u: %s", pc->name, q, rte_strerror(-rc));
+	}
+
+	if (pc->has_mac) {
+		memcpy(p->mac.addr_bytes, pc->mac, RTE_ETHER_ADDR_LEN);
+		/* the configured MAC is ours even where the device cannot take it */
+		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
+		if (rc < 0 && rc != -ENOTSUP)
+			DP_LOG(INFO, "port %s: device keeps its MAC (%s)", pc->name, rte_strerror(-rc));
+	} else {
+		rte_eth_macaddr_get(p->port_id, &p->mac);
+	}
+	/* L3 filtering on our MACs is done in software: see every frame */
+	rc = rte_eth_promiscuous_enable(p->port_id);
+	if (rc < 0 && rc != -ENOTSUP)
+		DP_LOG(INFO, "port %s: promiscuous mode: %s", pc->name, rte_strerror(-rc));
+	return 0;
+}
+
+int
+dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map,
+	      char *err, size_t errlen)
+{
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->n = cfg->n_ports;
+	for (unsigned i = 0; i < dp->n; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		p->conf = &cfg->ports[i];
+		p->n_rxq = cfg->ports[i].queues;
+		p->n_txq = map->n_txq[i];
+		if ((rc = probe(p, err, errlen)) < 0)
+			return rc;
+		for (unsigned j = 0; j < i; j++)
+			if (dp->ports[j].port_id == p->port_id)
+				return fail(err, errlen, -EINVAL, "ports %s and %s are the same device",
+					    dp->ports[j].conf->name, p->conf->name);
+		p->socket = rte_eth_dev_socket_id(p->port_id);
+		if (p->socket < 0 || p->socket >= RTE_MAX_NUMA_NODES)
+			p->socket = 0;
+	}
+	if ((rc = create_pools(dp, cfg, map, err, errlen)) < 0)
+		return rc;
+	for (unsigned i = 0; i < dp->n; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		if ((rc = configure(p, dp->pools[p->socket], err, errlen)) < 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < dp->n; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		if ((rc = rte_eth_dev_start(p->port_id)) < 0)
+			return fail(err, errlen, rc, "port %s: start: %s", p->conf->name, rte_strerror(-rc));
+		p->started = true;
+	}
+	return 0;
+}
+
+void
+dp_ports_close(struct dp_ports *dp)
+{
+	for (unsigned i = 0; i < dp->n; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		if (p->started)
+			rte_eth_dev_stop(p->port_id);
+		p->started = false;
+	}
+	for (unsigned i = 0; i < dp->n; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		if (p->probed) {
+			/* close flushes PMD state (a tx_pcap file is complete after it) */
+			rte_eth_dev_close(p->port_id);
+			p->probed = false;
+		}
+	}
+}
+
+void
+dp_ports_free_pools(struct dp_ports *dp)
+{
+	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		rte_mempool_free(dp->pools[s]);
+		dp->pools[s] = NULL;
+	}
+}

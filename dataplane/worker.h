@@ -1,0 +1,123 @@
+/* Per-worker state (one cache-aligned struct per lcore), drop reasons, the poll loop. */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "config.h"
+#include "histogram.h"
+
+#ifndef DP_BURST
+#define DP_BURST 32
+#endif
+#define DP_TXBUF (2 * DP_BURST) /* a TX buffer flushes early when full */
+
+/* Why a worker dropped a packet: symbol, metric label, help text. */
+#define DP_DROP_REASONS(_)                                                          \
+	_(TX_REFUSED, "tx_refused", "the TX queue was full: rte_eth_tx_burst refused it")
+
+enum dp_drop {
+#define DP_DROP_ENUM(sym, name, help) DP_DROP_##sym,
+	DP_DROP_REASONS(DP_DROP_ENUM)
+#undef DP_DROP_ENUM
+	DP_DROP_MAX
+};
+
+extern const char *const dp_drop_names[DP_DROP_MAX];
+extern const char *const dp_drop_help[DP_DROP_MAX];
+
+/* An RX queue a worker polls. */
+struct dp_rxq {
+	uint16_t port;     /* config index */
+	uint16_t port_id;  /* ethdev */
+	uint16_t queue;
+	uint16_t out_port; /* config index of the xconnect peer */
+};
+
+/* Packets waiting for rte_eth_tx_burst on one (port, queue), with their burst arrival TSC. */
+struct dp_txbuf {
+	uint16_t n;
+	uint16_t port_id;
+	uint16_t queue;
+	struct rte_mbuf *pkts[DP_TXBUF];
+	uint64_t arrival[DP_TXBUF];
+};
+
+struct dp_rx_stats {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct dp_tx_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t refused; /* freed after rte_eth_tx_burst refused them */
+};
+
+/*
+ * Ownership: fields above `stats` are written by the control thread before
+ * launch and only read by the worker; everything from `stats` on is written
+ * by the worker alone and read by the control thread, which tolerates a
+ * slightly stale value (plain uint64_t, no atomics).
+ */
+struct dp_worker {
+	unsigned lcore;
+	unsigned index;
+	unsigned n_rx;
+	struct dp_rxq rx[HP_MAX_WORKER_QUEUES];
+	uint64_t ns_mult;     /* TSC cycles -> ns in 32.32 fixed point */
+	uint32_t tx_pending;  /* bitmask of tx[] with n > 0 (worker only) */
+
+	/* worker: rw, control: ro */
+	struct dp_rx_stats rx_stats[HP_MAX_WORKER_QUEUES] __rte_cache_aligned;
+	struct dp_tx_stats tx_stats[HP_MAX_PORTS];
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t loops;
+	uint64_t busy_loops;
+	uint64_t busy_cycles; /* loop iterations that received something */
+	uint64_t idle_cycles; /* iterations that received nothing */
+	struct hp_hist latency; /* residence time: TX TSC - burst arrival TSC */
+
+	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */
+} __rte_cache_aligned;
+
+/* Set by the control thread to make every worker flush and return. */
+extern volatile bool dp_quit;
+
+/* Worker lcore entry point (rte_eal_remote_launch); arg is its struct dp_worker. */
+int dp_worker_main(void *arg);
+
+/* Cycles -> ns with the multiplier from dp_ns_mult(). */
+static inline uint64_t
+dp_cycles_to_ns(uint64_t cycles, uint64_t mult)
+{
+	return (uint64_t)(((unsigned __int128)cycles * mult) >> 32);
+}
+
+uint64_t dp_ns_mult(uint64_t tsc_hz);
+
+/* Send what tx[port] holds; refused packets are freed and counted. */
+void dp_tx_flush(struct dp_worker *w, unsigned port);
+
+/* Queue one packet for TX on config port `port`. */
+static inline void
+dp_tx_enqueue(struct dp_worker *w, unsigned port, struct rte_mbuf *m, uint64_t arrival)
+{
+	struct dp_txbuf *b = &w->tx[port];
+
+	b->pkts[b->n] = m;
+	b->arrival[b->n] = arrival;
+	w->tx_pending |= 1u << port;
+	if (unlikely(++b->n == DP_TXBUF))
+		dp_tx_flush(w, port);
+}
+
+/* Stage: every packet of an xconnect port goes unchanged to its peer. */
+void dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
+		       struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
+
+#endif

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Every suite, in a -Dwerror build and an ASan+UBSan build; the last line is "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+passed=0
+failed=0
+skipped=()
+failures=()
+
+note_fail() { failed=$((failed + 1)); failures+=("$1"); }
+
+if [[ $(id -u) -eq 0 ]]; then
+	./scripts/setup.sh || note_fail "setup"
+else
+	echo "test.sh: not root: skipping setup.sh (packages and hugepages must already be there)"
+fi
+
+# Tally one build's meson test log: OK passes, SKIP is listed with its reason, the rest fail.
+tally() {
+	local build=$1 log=$build/meson-logs/testlog.json
+	[[ -f $log ]] || { note_fail "$build: no test log"; return; }
+	while IFS=$'\t' read -r result name reason; do
+		case $result in
+		OK) passed=$((passed + 1)) ;;
+		SKIP) skipped+=("$build: $name: ${reason:-no reason given}") ;;
+		*) note_fail "$build: $name ($result)" ;;
+		esac
+	done < <(/usr/bin/python3 - "$log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    reason = ""
+    for l in (t.get("stdout") or "").splitlines():
+        if l.startswith("SKIP:"):
+            reason = l[5:].strip()
+    print("%s\t%s\t%s" % (t["result"], t["name"], reason))
+PY
+)
+}
+
+# build NAME MESON-OPTIONS...: configure (or reconfigure), compile, run every suite
+run_build() {
+	local dir=build/$1
+	shift
+	if [[ -f $dir/build.ninja ]]; then
+		meson configure "$dir" "$@" >/dev/null || { note_fail "$dir: configure"; return; }
+	else
+		meson setup "$dir" "$@" >/dev/null || { note_fail "$dir: setup"; return; }
+	fi
+	if ! ninja -C "$dir"; then
+		note_fail "$dir: compile"
+		return
+	fi
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" --no-rebuild --print-errorlogs
+	tally "$dir"
+}
+
+run_build ci -Dwerror=true -Dbuildtype=debugoptimized
+
+# ASan/UBSan: stop at the first report; DPDK's own allocations at exit are not ours
+export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+run_build asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+
+# The suite leaves nothing behind, pass or fail.
+left=$(pgrep -x hotpathd; pgrep -x hp-probe) || true
+stale=$(ls /dev/hugepages 2>/dev/null | grep -E '^hp-' ; ls /var/run/dpdk 2>/dev/null | grep -E '^hp-') || true
+if [[ -n $left || -n $stale ]]; then
+	note_fail "leftovers: processes [${left//$'\n'/ }] files [${stale//$'\n'/ }]"
+	pkill -9 -x hotpathd 2>/dev/null
+	for f in $stale; do rm -rf "/dev/hugepages/$f" "/var/run/dpdk/$f"; done
+else
+	passed=$((passed + 1))
+fi
+
+echo
+for s in "${skipped[@]}"; do echo "skipped: $s"; done
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "tests: $passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,168 @@
+"""Helpers for hotpathd integration tests: configs, pcaps, running the daemon, cleanup.
+
+Every run gets its own --file-prefix and --in-memory, is killed with its whole
+process group if anything goes wrong, and is checked for leftovers.
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+
+def hotpathd_path():
+    p = os.environ.get("HOTPATHD") or (sys.argv[1] if len(sys.argv) > 1 else "")
+    if not p or not os.access(p, os.X_OK):
+        sys.exit("usage: %s PATH/TO/hotpathd" % sys.argv[0])
+    return p
+
+
+def hugepages_free():
+    try:
+        with open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") as f:
+            return int(f.read())
+    except OSError:
+        return 0
+
+
+def eal_args(prefix, lcores="0-1"):
+    """EAL arguments for a test process: its own prefix, no files left behind."""
+    args = ["--lcores" if "@" in lcores else "-l", lcores, "--in-memory",
+            "--file-prefix", prefix, "--no-pci", "--log-level", "lib.eal:error"]
+    if hugepages_free() < 64:
+        args += ["--no-huge", "-m", "512"]
+    return args
+
+
+def read_pcap(path):
+    """Raw frames of a pcap file, checking that the file is complete (no torn record)."""
+    frames = []
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise AssertionError("%s: truncated pcap header (%d bytes)" % (path, len(data)))
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    off = 24
+    while off < len(data):
+        if off + 16 > len(data):
+            raise AssertionError("%s: torn record header at byte %d" % (path, off))
+        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        if off + incl > len(data):
+            raise AssertionError("%s: torn record at byte %d" % (path, off))
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+
+
+class Daemon:
+    """hotpathd on a config; use as a context manager."""
+
+    def __init__(self, binary, workdir, config_text, eal=None, name="hp"):
+        self.binary = binary
+        self.workdir = workdir
+        self.config = os.path.join(workdir, name + ".yaml")
+        self.report = os.path.join(workdir, name + "-report.json")
+        self.prefix = "hp-it-%d-%s" % (os.getpid(), name)
+        with open(self.config, "w") as f:
+            f.write(config_text)
+        self.eal = eal if eal is not None else eal_args(self.prefix)
+        self.proc = None
+        self.out = ""
+
+    def start(self, timeout=30):
+        cmd = [self.binary, "-c", self.config, "--report", self.report, "--"] + self.eal
+        self.log = open(os.path.join(self.workdir, os.path.basename(self.config) + ".log"), "w+")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.out += line
+            if line.startswith("hotpathd: ready"):
+                return self
+        self.kill()
+        raise AssertionError("hotpathd did not become ready:\n%s\n%s" % (self.out, self.stderr()))
+
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Signal it; returns (exit code, seconds to exit, report dict)."""
+        t0 = time.monotonic()
+        self.proc.send_signal(sig)
+        try:
+            rest, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("hotpathd did not exit within %ss of signal %d" % (timeout, sig))
+        took = time.monotonic() - t0
+        self.out += rest
+        with open(self.report) as f:
+            report = json.load(f)
+        return self.proc.returncode, took, report
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+        if self.log:
+            self.log.close()
+        leftovers = [p for p in ("/dev/hugepages", "/var/run/dpdk")
+                     if os.path.isdir(p) and any(self.prefix in e for e in os.listdir(p))]
+        if leftovers and exc[0] is None:
+            raise AssertionError("files of %s left in %s" % (self.prefix, leftovers))
+
+
+def check_mempools_full(report):
+    for mp in report["mempools"]:
+        assert mp["available"] == mp["size"], "mempool %s: %d of %d mbufs back after stop" % (
+            mp["name"], mp["available"], mp["size"])
+
+
+def port(report, name):
+    return next(p for p in report["ports"] if p["name"] == name)
+
+
+def run(tests):
+    """Run the test functions (or the one named by argv[2]); one line each; exit 0 or 1."""
+    if len(sys.argv) > 2:
+        tests = [t for t in tests if t.__name__ == "test_" + sys.argv[2]]
+        if not tests:
+            sys.exit("no test named %s" % sys.argv[2])
+    failed = 0
+    for t in tests:
+        with tempfile.TemporaryDirectory(prefix="hp-it-") as d:
+            try:
+                t(d)
+                print("ok   %s" % t.__name__)
+            except AssertionError as e:
+                failed += 1
+                print("FAIL %s: %s" % (t.__name__, e))
+    sys.exit(1 if failed else 0)
