@@ -901,7 +901,7 @@ parse_ports(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
 		if (rc)
 			return rc;
 		if (p->mode == HP_MODE_XCONNECT && !c->port[cfg->n_ports].peer)
-			return fail(c, v, "port '%s': mode xconnect needs a peer: key", p->name);
+			return fail(c, v, "port '%s': mode xconnect needs a peer (add peer: PORT)", p->name);
 		if (p->mode == HP_MODE_L3 && c->port[cfg->n_ports].peer)
 			return fail_at(c, p->peer_line,
 				       "key 'peer': only valid with mode: xconnect (port '%s' is l3)",

@@ -19,7 +19,8 @@ fi
 
 # Tally one build's meson test log: OK passes, SKIP is listed with its reason, the rest fail.
 tally() {
-	local build=$1 log=$build/meson-logs/testlog.json
+	local build=$1
+	local log=$build/meson-logs/testlog.json
 	[[ -f $log ]] || { note_fail "$build: no test log"; return; }
 	while IFS=$'\t' read -r result name reason; do
 		case $result in

@@ -140,6 +140,19 @@ class Daemon:
             raise AssertionError("files of %s left in %s" % (self.prefix, leftovers))
 
 
+def telemetry(prefix, cmd):
+    """One DPDK telemetry v2 command to the process with this --file-prefix; the decoded reply."""
+    import socket
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(5)
+        s.connect(path)
+        hello = json.loads(s.recv(4096))
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(hello.get("max_output_len", 16384)))
+    return reply[cmd.split(",")[0]]
+
+
 def check_mempools_full(report):
     for mp in report["mempools"]:
         assert mp["available"] == mp["size"], "mempool %s: %d of %d mbufs back after stop" % (

@@ -131,6 +131,24 @@ def test_sigterm_stops_within_a_second(d):
         hp.check_mempools_full(report)
 
 
+def test_dpdk_telemetry_enabled(d):
+    """DPDK's telemetry socket stays on: dpdk-telemetry.py users see hotpathd's ports."""
+    hp.write_pcap(os.path.join(d, "loop.pcap"), varied_frames(64, seed=5))
+    cfg = ("ports:\n"
+           "  - { name: p0, device: \"net_pcap0,rx_pcap=%s,infinite_rx=1\", mode: xconnect, peer: p0 }\n"
+           % os.path.join(d, "loop.pcap"))
+    with hp.Daemon(BIN, d, cfg) as dmn:
+        import time
+        time.sleep(0.5)
+        assert hp.telemetry(dmn.prefix, "/ethdev/list") == [0]
+        stats = hp.telemetry(dmn.prefix, "/ethdev/stats,0")
+        assert stats["ipackets"] > 0 and stats["opackets"] > 0, stats
+        rc, _, report = dmn.stop()
+    assert rc == 0
+    hp.check_mempools_full(report)
+
+
 if __name__ == "__main__":
     hp.run([test_varied_frames_byte_identical, test_two_queues_two_workers_default,
-            test_two_queues_explicit_workers, test_sigterm_stops_within_a_second])
+            test_two_queues_explicit_workers, test_sigterm_stops_within_a_second,
+            test_dpdk_telemetry_enabled])

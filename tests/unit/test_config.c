@@ -123,6 +123,37 @@ test_good_example(void)
 	hp_config_free(&cfg); /* twice is harmless */
 }
 
+/* DESIGN.md's whole example: the sections of later features are refused, at their line. */
+static void
+test_later_keys(void)
+{
+	static const char tail_neigh[] =
+		"neighbors:\n"                                                          /* 15 */
+		"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n";        /* 16 */
+	static const char tail_rest[] =
+		"routes:\n"
+		"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
+		"  - { prefix: 203.0.113.0/24, action: drop }\n"
+		"acl_default: permit\n"
+		"acl:\n"
+		"  - { priority: 100, src: 10.0.0.0/8, proto: udp, dport: \"5000-5010\", action: deny }\n"
+		"xdp:\n"
+		"  - { iface: eth1, mode: native, pass: [arp, \"tcp/22\"], block: [\"192.0.2.0/24\"] }\n";
+	char text[4096];
+	int rc;
+
+	snprintf(text, sizeof(text), "%s%s%s", good_yaml, tail_neigh, tail_rest);
+	rc = parse("design.yaml", text, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL(strncmp(err, "design.yaml:15: unknown key 'neighbors' at top level", 52), 0);
+
+	snprintf(text, sizeof(text), "%s%s", good_yaml, tail_rest);
+	rc = parse("design.yaml", text, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "design.yaml:15: unknown key 'routes' at top level (expected one "
+				    "of: eal, control, mbufs, ports, workers)");
+}
+
 /* Minimal config: defaults everywhere. */
 static void
 test_defaults(void)
@@ -1001,6 +1032,7 @@ main(void)
 		return 1;
 	s = CU_add_suite("config", NULL, NULL);
 	if (!s || !CU_add_test(s, "DESIGN.md example", test_good_example) ||
+	    !CU_add_test(s, "later sections refused", test_later_keys) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "block and flow styles", test_block_and_flow) ||
 	    !CU_add_test(s, "anchors and aliases", test_aliases) ||
