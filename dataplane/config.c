@@ -13,7 +13,7 @@
 
 #include "config.h"
 
-#define CFG_FILE_MAX (16u << 20) /* refuse bigger files: a config is a few KiB */
+#define CFG_FILE_MAX (256u << 20) /* refuse bigger files: 2M routes fit, a typo'd path does not */
 #define CFG_EAL_ARG_MAX 4096     /* one EAL argument, bytes */
 #define CFG_MBUFS_MIN 1024u
 #define CFG_MBUFS_MAX 16777216u
@@ -22,6 +22,9 @@
 #define CFG_LCORE_MAX 127u       /* RTE_MAX_LCORE - 1 */
 #define CFG_KEYS_MAX 32          /* keys one mapping kind may define */
 #define CFG_QUOTE_MAX 64         /* bytes of a user string quoted in a message */
+#define CFG_PRIO_MAX 2147483647u /* ACL priority: 0..2^31-1 */
+#define CFG_RATE_MAX 400000000000ull /* policer rates: 400G bits/s */
+#define CFG_BURST_MAX (1ull << 30)   /* policer bursts: 1 GiB */
 
 /* Parse state that does not belong in struct hp_config: source lines of what is
  * resolved after the whole document is read, and strings still owned by it. */
@@ -47,6 +50,47 @@ struct owner {
 	unsigned line;
 };
 
+/* Per neighbour / route / ACL rule: what resolve() still needs (names point into the document). */
+struct nb_side {
+	const char *port;
+	unsigned port_line;
+	unsigned ip_line;
+};
+
+struct route_side {
+	const char *port; /* NULL if no port: key */
+	unsigned port_line;
+	unsigned prefix_line;
+};
+
+struct acl_side {
+	const char *police; /* policer name of "police NAME", else NULL */
+	unsigned action_line;
+};
+
+/* Lines of the entry being read, for checks made once its mapping is complete. */
+struct route_tmp {
+	bool has_action;
+	unsigned action_line;
+	unsigned via_line[HP_MAX_ECMP];
+};
+
+struct acl_tmp {
+	bool has_sport, has_dport;
+	unsigned dst_line, proto_line, sport_line, dport_line;
+};
+
+struct policer_tmp {
+	bool has_pir, has_pbs, has_ebs;
+	unsigned name_line, pir_line, pbs_line, ebs_line;
+};
+
+/* Open-addressing set of indices for duplicate checks in O(n): slot = index + 1, 0 = empty. */
+struct dup_table {
+	uint32_t *slot;
+	size_t mask;
+};
+
 struct ctx {
 	const char *name;
 	char *err;
@@ -56,6 +100,13 @@ struct ctx {
 	struct port_side port[HP_MAX_PORTS];
 	struct worker_side worker[HP_MAX_WORKERS];
 	struct owner owner[HP_MAX_PORTS][HP_MAX_QUEUES];
+	struct nb_side *nb;        /* n_neighbors entries */
+	struct route_side *rt;     /* n_routes entries */
+	struct acl_side *acl;      /* n_acl entries */
+	unsigned *policer_line;    /* n_policers entries: line of each name */
+	struct route_tmp rtmp;
+	struct acl_tmp atmp;
+	struct policer_tmp ptmp;
 	unsigned qi;                        /* next quote buffer */
 	char quote[4][CFG_QUOTE_MAX + 8];
 };
@@ -383,6 +434,102 @@ hp_port_mode_name(enum hp_port_mode m)
 	return "?";
 }
 
+const char *
+hp_acl_action_name(enum hp_acl_action a)
+{
+	switch (a) {
+	case HP_ACL_PERMIT:
+		return "permit";
+	case HP_ACL_DENY:
+		return "deny";
+	case HP_ACL_COUNT:
+		return "count";
+	case HP_ACL_POLICE:
+		return "police";
+	}
+	return "?";
+}
+
+int
+hp_parse_addr(const char *s, int family, struct hp_addr *a)
+{
+	struct hp_addr r;
+
+	if (!s || !a || (family != 0 && family != AF_INET && family != AF_INET6))
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	if ((family == 0 || family == AF_INET) && inet_pton(AF_INET, s, r.addr) == 1)
+		r.family = AF_INET;
+	else if ((family == 0 || family == AF_INET6) && inet_pton(AF_INET6, s, r.addr) == 1)
+		r.family = AF_INET6;
+	else
+		return -EINVAL;
+	*a = r;
+	return 0;
+}
+
+static unsigned
+family_bits(int family)
+{
+	return family == AF_INET ? 32 : family == AF_INET6 ? 128 : 0;
+}
+
+int
+hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *pc = &cfg->ports[i];
+		unsigned n = addr->family == AF_INET ? pc->n_ipv4 : pc->n_ipv6;
+		const struct hp_prefix *ps = addr->family == AF_INET ? pc->ipv4 : pc->ipv6;
+
+		if (pc->mode != HP_MODE_L3)
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			if (hp_prefix_contains(&ps[k], addr))
+				return (int)i;
+	}
+	return -1;
+}
+
+bool
+hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr)
+{
+	unsigned bits, full, rem;
+
+	if (!prefix || !addr || prefix->family != addr->family)
+		return false;
+	bits = family_bits(prefix->family);
+	if (!bits || prefix->len > bits)
+		return false;
+	full = prefix->len / 8u;
+	rem = prefix->len % 8u;
+	if (memcmp(prefix->addr, addr->addr, full))
+		return false;
+	if (rem && ((prefix->addr[full] ^ addr->addr[full]) & (uint8_t)(0xffu << (8 - rem))))
+		return false;
+	return true;
+}
+
+/* net = p with its host bits cleared; true if p had any set. */
+static bool
+clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net)
+{
+	unsigned bytes = family_bits(p->family) / 8u;
+	bool set = false;
+
+	*net = *p;
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned lo = i * 8u;
+		uint8_t keep = p->len >= lo + 8 ? 0xff
+			       : p->len <= lo  ? 0
+					       : (uint8_t)(0xffu << (8 - (p->len - lo)));
+
+		set |= (net->addr[i] & (uint8_t)~keep) != 0;
+		net->addr[i] &= keep;
+	}
+	return set;
+}
+
 /* ---- devargs ---- */
 
 static bool
@@ -661,6 +808,16 @@ parse_mbufs(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
 
 /* ---- ports ---- */
 
+/* Port and policer names: 1 to HP_NAME_MAX - 1 of A-Z a-z 0-9 _ - */
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < HP_NAME_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
 static unsigned
 port_idx(struct ctx *c, const struct hp_port_conf *p)
 {
@@ -679,8 +836,7 @@ port_name(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
 	if ((rc = want_scalar(c, key, val, "a port name", &s)))
 		return rc;
 	n = strlen(s);
-	if (n == 0 || n >= HP_NAME_MAX ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+	if (!name_ok(s))
 		return fail(c, val,
 			    "key 'name': bad port name '%s': expected 1 to %d of A-Z a-z 0-9 _ -",
 			    q(c, s), HP_NAME_MAX - 1);
@@ -757,24 +913,35 @@ port_tx_desc(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
 	return want_desc(c, key, val, &((struct hp_port_conf *)obj)->tx_desc);
 }
 
+/* A unicast, non-zero MAC (ports and neighbours). */
 static int
-port_mac(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+want_mac(struct ctx *c, const char *key, yaml_node_t *val, uint8_t mac[6])
 {
-	struct hp_port_conf *p = obj;
 	static const uint8_t zero[6];
 	const char *s;
 	int rc;
 
 	if ((rc = want_scalar(c, key, val, "a MAC address", &s)))
 		return rc;
-	if (hp_parse_mac(s, p->mac))
-		return fail(c, val, "key 'mac': bad MAC address '%s': expected xx:xx:xx:xx:xx:xx in hex",
+	if (hp_parse_mac(s, mac))
+		return fail(c, val, "key '%s': bad MAC address '%s': expected xx:xx:xx:xx:xx:xx in hex",
+			    key, q(c, s));
+	if (mac[0] & 1)
+		return fail(c, val, "key '%s': %s is a multicast address: expected a unicast MAC", key,
 			    q(c, s));
-	if (p->mac[0] & 1)
-		return fail(c, val, "key 'mac': %s is a multicast address: expected a unicast MAC",
-			    q(c, s));
-	if (!memcmp(p->mac, zero, 6))
-		return fail(c, val, "key 'mac': expected a unicast MAC, not all zeros");
+	if (!memcmp(mac, zero, 6))
+		return fail(c, val, "key '%s': expected a unicast MAC, not all zeros", key);
+	return 0;
+}
+
+static int
+port_mac(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_port_conf *p = obj;
+	int rc;
+
+	if ((rc = want_mac(c, key, val, p->mac)))
+		return rc;
 	p->has_mac = true;
 	return 0;
 }
@@ -1001,15 +1168,1068 @@ parse_workers(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
 	return 0;
 }
 
+/* ---- helpers of the table sections ---- */
+
+static const char *
+family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* An address (len < 0) or a prefix as text for messages, in a quote buffer. */
+static const char *
+addr_text(struct ctx *c, int family, const uint8_t *addr, int len)
+{
+	char *out = c->quote[c->qi++ % 4];
+
+	if (!inet_ntop(family, addr, out, INET6_ADDRSTRLEN))
+		snprintf(out, CFG_QUOTE_MAX, "?");
+	if (len >= 0)
+		snprintf(out + strlen(out), sizeof(c->quote[0]) - strlen(out), "/%u", (unsigned)len & 0xff);
+	return out;
+}
+
+static const char *
+prefix_text(struct ctx *c, const struct hp_prefix *p)
+{
+	return addr_text(c, p->family, p->addr, p->len);
+}
+
+static const char *
+ip_text(struct ctx *c, const struct hp_addr *a)
+{
+	return addr_text(c, a->family, a->addr, -1);
+}
+
+/* A network prefix: address/length with no host bits set. */
+static int
+want_net(struct ctx *c, const char *key, yaml_node_t *val, struct hp_prefix *out)
+{
+	static const char expect[] = "a prefix such as 10.0.0.0/8 or 2001:db8::/32";
+	struct hp_prefix p, net;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, expect, &s)))
+		return rc;
+	if (hp_parse_prefix(s, 0, &p))
+		return fail(c, val, "key '%s': bad prefix '%s': expected %s (ADDRESS/LENGTH)", key,
+			    q(c, s), expect);
+	if (clear_host_bits(&p, &net))
+		return fail(c, val, "key '%s': prefix %s has host bits set; did you mean %s?", key,
+			    q(c, s), prefix_text(c, &net));
+	*out = p;
+	return 0;
+}
+
+/*
+ * The sequence val of at most max entries: *arr gets room for them (size bytes
+ * each), *side as many side entries (side_size bytes each), both zeroed.
+ */
+static int
+want_entries(struct ctx *c, const char *key, yaml_node_t *val, unsigned max, const char *what,
+	     size_t size, void **arr, size_t side_size, void **side)
+{
+	unsigned n;
+	int rc;
+
+	if ((rc = want_seq(c, key, val)))
+		return rc;
+	n = seq_len(val);
+	if (n > max)
+		return fail(c, node_at(c, val->data.sequence.items.start[max]),
+			    "key '%s': too many %s (at most %u)", key, what, max);
+	*arr = calloc(n ? n : 1, size);
+	if (*arr && side_size)
+		*side = calloc(n ? n : 1, side_size);
+	if (!*arr || (side_size && !*side)) {
+		fail(c, val, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+want_entry(struct ctx *c, const char *key, yaml_node_t *v, const char *what)
+{
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "key '%s': expected each %s to be a mapping (found %s)", key, what,
+			    kind(v));
+	return 0;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t
+hash_addr(int family, unsigned extra, const uint8_t addr[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	return mix64(a ^ mix64(b ^ ((uint64_t)(unsigned)family << 32 | extra)));
+}
+
+static int
+dup_init(struct ctx *c, struct dup_table *t, size_t n, unsigned line)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	t->slot = calloc(cap, sizeof(*t->slot));
+	t->mask = cap - 1;
+	if (!t->slot) {
+		fail_at(c, line, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Add entry i of arr; returns an earlier entry same() as it, or UINT32_MAX. */
+static uint32_t
+dup_insert(struct dup_table *t, uint64_t hash, const void *arr,
+	   bool (*same)(const void *arr, uint32_t a, uint32_t b), uint32_t i)
+{
+	for (size_t s = hash & t->mask;; s = (s + 1) & t->mask) {
+		uint32_t v = t->slot[s];
+
+		if (!v) {
+			t->slot[s] = i + 1;
+			return UINT32_MAX;
+		}
+		if (same(arr, v - 1, i))
+			return v - 1;
+	}
+}
+
+/* ---- neighbors ---- */
+
+static unsigned
+nb_idx(struct ctx *c, const struct hp_neighbor_conf *nb)
+{
+	return (unsigned)(nb - c->cfg->neighbors);
+}
+
+static int
+nb_ip(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_neighbor_conf *nb = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "an IP address", &s)))
+		return rc;
+	if (hp_parse_addr(s, 0, &nb->ip))
+		return fail(c, val,
+			    "key 'ip': bad address '%s': expected an IPv4 or IPv6 address such as "
+			    "10.0.1.2 or 2001:db8::2 (no prefix length)",
+			    q(c, s));
+	c->nb[nb_idx(c, nb)].ip_line = line_of(val);
+	return 0;
+}
+
+static int
+nb_mac(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	return want_mac(c, key, val, ((struct hp_neighbor_conf *)obj)->mac);
+}
+
+static int
+nb_port(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct nb_side *ns = &c->nb[nb_idx(c, obj)];
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a port name", &s)))
+		return rc;
+	ns->port = s;
+	ns->port_line = line_of(val);
+	return 0;
+}
+
+static const struct key_def neighbor_keys[] = {
+	{ "ip", nb_ip, true },
+	{ "mac", nb_mac, true },
+	{ "port", nb_port, true },
+};
+
+static int
+parse_neighbors(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_config *cfg = obj;
+	void *arr = NULL, *side = NULL;
+	int rc;
+
+	rc = want_entries(c, key, val, HP_MAX_NEIGHBORS, "neighbors", sizeof(*cfg->neighbors), &arr,
+			  sizeof(*c->nb), &side);
+	cfg->neighbors = arr;
+	c->nb = side;
+	if (rc)
+		return rc;
+	for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = node_at(c, *it);
+		struct hp_neighbor_conf *nb = &cfg->neighbors[cfg->n_neighbors];
+
+		if ((rc = want_entry(c, key, v, "neighbor")))
+			return rc;
+		nb->line = line_of(v);
+		rc = walk_mapping(c, v, NULL, "in neighbor", neighbor_keys,
+				  sizeof(neighbor_keys) / sizeof(neighbor_keys[0]), nb);
+		if (rc)
+			return rc;
+		cfg->n_neighbors++;
+	}
+	return 0;
+}
+
+/* ---- routes ---- */
+
+static unsigned
+route_idx(struct ctx *c, const struct hp_route_conf *r)
+{
+	return (unsigned)(r - c->cfg->routes);
+}
+
+static int
+route_prefix(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_route_conf *r = obj;
+	int rc;
+
+	if ((rc = want_net(c, key, val, &r->prefix)))
+		return rc;
+	c->rt[route_idx(c, r)].prefix_line = line_of(val);
+	return 0;
+}
+
+static int
+want_nexthop(struct ctx *c, const char *key, yaml_node_t *v, struct hp_route_conf *r)
+{
+	struct hp_addr *a = &r->via[r->n_via];
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, v, "a next-hop address", &s)))
+		return rc;
+	if (hp_parse_addr(s, 0, a))
+		return fail(c, v,
+			    "key 'via': bad next hop '%s': expected an IPv4 or IPv6 address such as "
+			    "10.0.1.2 (no prefix length)",
+			    q(c, s));
+	for (unsigned k = 0; k < r->n_via; k++)
+		if (a->family == r->via[k].family && !memcmp(a->addr, r->via[k].addr, 16))
+			return fail(c, v, "key 'via': next hop %s is listed twice (first at line %u)",
+				    ip_text(c, a), c->rtmp.via_line[k]);
+	c->rtmp.via_line[r->n_via++] = line_of(v);
+	return 0;
+}
+
+static int
+route_via(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_route_conf *r = obj;
+	int rc;
+
+	if (val->type == YAML_SCALAR_NODE)
+		return want_nexthop(c, key, val, r);
+	if (val->type != YAML_SEQUENCE_NODE)
+		return fail(c, val,
+			    "key 'via': expected a next-hop address or a sequence of 1 to %d (found %s)",
+			    HP_MAX_ECMP, kind(val));
+	if (seq_len(val) == 0 || seq_len(val) > HP_MAX_ECMP)
+		return fail(c, val, "key 'via': expected 1 to %d next-hop addresses (found %u)",
+			    HP_MAX_ECMP, seq_len(val));
+	for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+	     it++)
+		if ((rc = want_nexthop(c, key, node_at(c, *it), r)))
+			return rc;
+	return 0;
+}
+
+static int
+route_action(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_route_conf *r = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "forward or drop", &s)))
+		return rc;
+	if (!strcmp(s, "forward"))
+		r->action = HP_ROUTE_FORWARD;
+	else if (!strcmp(s, "drop"))
+		r->action = HP_ROUTE_DROP;
+	else
+		return fail(c, val, "key 'action': expected forward or drop, got '%s'", q(c, s));
+	c->rtmp.has_action = true;
+	c->rtmp.action_line = line_of(val);
+	return 0;
+}
+
+static int
+route_port(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct route_side *rs = &c->rt[route_idx(c, obj)];
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a port name", &s)))
+		return rc;
+	rs->port = s;
+	rs->port_line = line_of(val);
+	return 0;
+}
+
+static const struct key_def route_keys[] = {
+	{ "prefix", route_prefix, true },
+	{ "via", route_via, false },
+	{ "action", route_action, false },
+	{ "port", route_port, false },
+};
+
+/* What needs the whole entry: via xor drop, next hops of the prefix's family. */
+static int
+check_route(struct ctx *c, const struct hp_route_conf *r, const yaml_node_t *v)
+{
+	const struct route_side *rs = &c->rt[route_idx(c, r)];
+
+	if (c->rtmp.has_action && r->action == HP_ROUTE_DROP) {
+		if (r->n_via)
+			return fail_at(c, c->rtmp.action_line,
+				       "key 'action': route %s has both via and action: drop (expected "
+				       "one of them)",
+				       prefix_text(c, &r->prefix));
+		if (rs->port)
+			return fail_at(c, rs->port_line,
+				       "key 'port': route %s drops: a port needs via: NEXT_HOP",
+				       prefix_text(c, &r->prefix));
+		return 0;
+	}
+	if (!r->n_via)
+		return fail(c, v,
+			    "missing key 'via' in route %s (expected via: NEXT_HOP, or action: drop)",
+			    prefix_text(c, &r->prefix));
+	for (unsigned k = 0; k < r->n_via; k++)
+		if (r->via[k].family != r->prefix.family)
+			return fail_at(c, c->rtmp.via_line[k],
+				       "key 'via': next hop %s is %s but prefix %s is %s",
+				       ip_text(c, &r->via[k]), family_name(r->via[k].family),
+				       prefix_text(c, &r->prefix), family_name(r->prefix.family));
+	return 0;
+}
+
+static bool
+same_route(const void *arr, uint32_t a, uint32_t b)
+{
+	const struct hp_prefix *x = &((const struct hp_route_conf *)arr)[a].prefix;
+	const struct hp_prefix *y = &((const struct hp_route_conf *)arr)[b].prefix;
+
+	return x->family == y->family && x->len == y->len && !memcmp(x->addr, y->addr, 16);
+}
+
+static int
+parse_routes(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_config *cfg = obj;
+	struct dup_table seen = { NULL, 0 };
+	void *arr = NULL, *side = NULL;
+	int rc;
+
+	rc = want_entries(c, key, val, HP_MAX_ROUTES, "routes", sizeof(*cfg->routes), &arr,
+			  sizeof(*c->rt), &side);
+	cfg->routes = arr;
+	c->rt = side;
+	if (rc || (rc = dup_init(c, &seen, seq_len(val), line_of(val))))
+		return rc;
+	for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = node_at(c, *it);
+		struct hp_route_conf *r = &cfg->routes[cfg->n_routes];
+		uint32_t first;
+
+		if ((rc = want_entry(c, key, v, "route")))
+			break;
+		r->port = -1;
+		r->line = line_of(v);
+		memset(&c->rtmp, 0, sizeof(c->rtmp));
+		rc = walk_mapping(c, v, NULL, "in route", route_keys,
+				  sizeof(route_keys) / sizeof(route_keys[0]), r);
+		if (rc || (rc = check_route(c, r, v)))
+			break;
+		first = dup_insert(&seen, hash_addr(r->prefix.family, r->prefix.len, r->prefix.addr),
+				   cfg->routes, same_route, cfg->n_routes);
+		if (first != UINT32_MAX) {
+			rc = fail_at(c, c->rt[cfg->n_routes].prefix_line,
+				     "duplicate route %s (first at line %u)", prefix_text(c, &r->prefix),
+				     c->rt[first].prefix_line);
+			break;
+		}
+		cfg->n_routes++;
+	}
+	free(seen.slot);
+	return rc;
+}
+
+/* ---- acl_default, acl ---- */
+
+static int
+parse_acl_default(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_config *cfg = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "permit or deny", &s)))
+		return rc;
+	if (!strcmp(s, "permit"))
+		cfg->acl_default_deny = false;
+	else if (!strcmp(s, "deny"))
+		cfg->acl_default_deny = true;
+	else
+		return fail(c, val, "key 'acl_default': expected permit or deny, got '%s'", q(c, s));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t num;
+} protos[] = {
+	{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+	{ "sctp", 132 }, { "gre", 47 }, { "esp", 50 },
+};
+
+static const char *
+proto_text(struct ctx *c, uint8_t num)
+{
+	char *out = c->quote[c->qi++ % 4];
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].num == num)
+			return protos[i].name;
+	snprintf(out, CFG_QUOTE_MAX, "%u", num);
+	return out;
+}
+
+static unsigned
+acl_idx(struct ctx *c, const struct hp_acl_rule *a)
+{
+	return (unsigned)(a - c->cfg->acl);
+}
+
+static int
+acl_priority(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	unsigned long long v;
+	int rc;
+
+	if ((rc = want_uint(c, key, val, 0, CFG_PRIO_MAX, &v)))
+		return rc;
+	a->priority = (uint32_t)v;
+	return 0;
+}
+
+static int
+acl_src(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	int rc;
+
+	if ((rc = want_net(c, key, val, &a->src)))
+		return rc;
+	a->has_src = true;
+	return 0;
+}
+
+static int
+acl_dst(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	int rc;
+
+	if ((rc = want_net(c, key, val, &a->dst)))
+		return rc;
+	a->has_dst = true;
+	c->atmp.dst_line = line_of(val);
+	return 0;
+}
+
+static int
+acl_proto(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	unsigned long long v;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a protocol name or number", &s)))
+		return rc;
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(s, protos[i].name)) {
+			v = protos[i].num;
+			goto found;
+		}
+	if (!parse_dec(s, 255, &v))
+		return fail(c, val,
+			    "key 'proto': expected tcp, udp, icmp, icmpv6, sctp, gre, esp or a protocol "
+			    "number 0..255, got '%s'",
+			    q(c, s));
+found:
+	a->has_proto = true;
+	a->proto = (uint8_t)v;
+	c->atmp.proto_line = line_of(val);
+	return 0;
+}
+
+/* "N" or "A-B" (A <= B), a string or an integer. */
+static int
+want_port_range(struct ctx *c, const char *key, yaml_node_t *val, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long long a, b;
+	const char *s, *dash;
+	char first[8];
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a port or a range A-B", &s)))
+		return rc;
+	dash = strchr(s, '-');
+	if (!dash) {
+		if (!parse_dec(s, 65535, &a))
+			goto bad;
+		b = a;
+	} else {
+		if ((size_t)(dash - s) >= sizeof(first))
+			goto bad;
+		memcpy(first, s, (size_t)(dash - s));
+		first[dash - s] = '\0';
+		if (!parse_dec(first, 65535, &a) || !parse_dec(dash + 1, 65535, &b))
+			goto bad;
+		if (a > b)
+			return fail(c, val, "key '%s': range %s is backwards (expected A-B with A <= B)",
+				    key, q(c, s));
+	}
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+bad:
+	return fail(c, val,
+		    "key '%s': expected a port 0..65535 or a range A-B such as \"5000-5010\", got '%s'",
+		    key, q(c, s));
+}
+
+static int
+acl_sport(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	int rc;
+
+	if ((rc = want_port_range(c, key, val, &a->sport_lo, &a->sport_hi)))
+		return rc;
+	c->atmp.has_sport = true;
+	c->atmp.sport_line = line_of(val);
+	return 0;
+}
+
+static int
+acl_dport(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	int rc;
+
+	if ((rc = want_port_range(c, key, val, &a->dport_lo, &a->dport_hi)))
+		return rc;
+	c->atmp.has_dport = true;
+	c->atmp.dport_line = line_of(val);
+	return 0;
+}
+
+static int
+acl_action(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_acl_rule *a = obj;
+	struct acl_side *as = &c->acl[acl_idx(c, a)];
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "permit, deny, count or police NAME", &s)))
+		return rc;
+	as->action_line = line_of(val);
+	if (!strcmp(s, "permit")) {
+		a->action = HP_ACL_PERMIT;
+	} else if (!strcmp(s, "deny")) {
+		a->action = HP_ACL_DENY;
+	} else if (!strcmp(s, "count")) {
+		a->action = HP_ACL_COUNT;
+	} else if (!strncmp(s, "police", 6) && (s[6] == ' ' || s[6] == '\0')) {
+		s += 6;
+		s += strspn(s, " ");
+		if (!*s)
+			return fail(c, val, "key 'action': police needs a policer name (police NAME)");
+		a->action = HP_ACL_POLICE;
+		as->police = s;
+	} else {
+		return fail(c, val, "key 'action': expected permit, deny, count or police NAME, got '%s'",
+			    q(c, s));
+	}
+	return 0;
+}
+
+static const struct key_def acl_keys[] = {
+	{ "priority", acl_priority, true },
+	{ "src", acl_src, false },
+	{ "dst", acl_dst, false },
+	{ "proto", acl_proto, false },
+	{ "sport", acl_sport, false },
+	{ "dport", acl_dport, false },
+	{ "action", acl_action, true },
+};
+
+/* What needs the whole rule: one family, ICMP of that family, ports only with TCP/UDP/SCTP. */
+static int
+check_acl(struct ctx *c, struct hp_acl_rule *a)
+{
+	const struct acl_tmp *t = &c->atmp;
+	bool l4 = a->has_proto && (a->proto == 6 || a->proto == 17 || a->proto == 132);
+
+	if (a->has_src && a->has_dst && a->src.family != a->dst.family)
+		return fail_at(c, t->dst_line, "key 'dst': %s is %s but src %s is %s (a rule matches one family)",
+			       prefix_text(c, &a->dst), family_name(a->dst.family),
+			       prefix_text(c, &a->src), family_name(a->src.family));
+	a->family = a->has_src ? a->src.family : a->has_dst ? a->dst.family : 0;
+	if (a->has_proto && a->proto == 1 && a->family == AF_INET6)
+		return fail_at(c, t->proto_line,
+			       "key 'proto': icmp is IPv4 only but the rule's addresses are IPv6 (use "
+			       "icmpv6)");
+	if (a->has_proto && a->proto == 58 && a->family == AF_INET)
+		return fail_at(c, t->proto_line,
+			       "key 'proto': icmpv6 is IPv6 only but the rule's addresses are IPv4 (use "
+			       "icmp)");
+	for (int i = 0; i < 2; i++) {
+		const char *k = i ? "dport" : "sport";
+
+		if (!(i ? t->has_dport : t->has_sport) || l4)
+			continue;
+		if (a->has_proto)
+			return fail_at(c, i ? t->dport_line : t->sport_line,
+				       "key '%s': %s needs proto tcp, udp or sctp (proto is %s)", k, k,
+				       proto_text(c, a->proto));
+		return fail_at(c, i ? t->dport_line : t->sport_line,
+			       "key '%s': %s needs proto tcp, udp or sctp (no proto given)", k, k);
+	}
+	return 0;
+}
+
+static int
+parse_acl(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_config *cfg = obj;
+	void *arr = NULL, *side = NULL;
+	int rc;
+
+	rc = want_entries(c, key, val, HP_MAX_ACL_RULES, "rules", sizeof(*cfg->acl), &arr,
+			  sizeof(*c->acl), &side);
+	cfg->acl = arr;
+	c->acl = side;
+	if (rc)
+		return rc;
+	for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = node_at(c, *it);
+		struct hp_acl_rule *a = &cfg->acl[cfg->n_acl];
+
+		if ((rc = want_entry(c, key, v, "rule")))
+			return rc;
+		a->sport_hi = a->dport_hi = 65535;
+		a->policer = -1;
+		a->line = line_of(v);
+		memset(&c->atmp, 0, sizeof(c->atmp));
+		rc = walk_mapping(c, v, NULL, "in acl rule", acl_keys,
+				  sizeof(acl_keys) / sizeof(acl_keys[0]), a);
+		if (rc || (rc = check_acl(c, a)))
+			return rc;
+		cfg->n_acl++;
+	}
+	return 0;
+}
+
+/* ---- policers ---- */
+
+static unsigned
+policer_idx(struct ctx *c, const struct hp_policer_conf *p)
+{
+	return (unsigned)(p - c->cfg->policers);
+}
+
+/* Decimal digits and an optional suffix (one of suffixes, times mult[i]); 1..max. */
+static bool
+parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t max,
+	     uint64_t *out)
+{
+	char digits[24];
+	size_t n = strlen(s);
+	unsigned long long v;
+	uint64_t m = 1;
+
+	if (n == 0 || n >= sizeof(digits))
+		return false;
+	if (s[n - 1] < '0' || s[n - 1] > '9') {
+		const char *sf = strchr(suffixes, s[n - 1]);
+
+		if (!sf)
+			return false;
+		m = mult[sf - suffixes];
+		n--;
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (!parse_dec(digits, max / m, &v) || v == 0)
+		return false;
+	*out = v * m;
+	return true;
+}
+
+static int
+want_rate(struct ctx *c, const char *key, yaml_node_t *val, uint64_t *out)
+{
+	static const uint64_t mult[] = { 1000ull, 1000000ull, 1000000000ull };
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a rate in bits/s", &s)))
+		return rc;
+	if (!parse_scaled(s, "kMG", mult, CFG_RATE_MAX, out))
+		return fail(c, val,
+			    "key '%s': expected a rate in bits/s from 1 to 400G: an integer with an "
+			    "optional suffix k, M or G (10^3, 10^6, 10^9) such as 100M, got '%s'",
+			    key, q(c, s));
+	return 0;
+}
+
+static int
+want_burst(struct ctx *c, const char *key, yaml_node_t *val, uint64_t *out)
+{
+	static const uint64_t mult[] = { 1024ull, 1048576ull };
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a size in bytes", &s)))
+		return rc;
+	if (!parse_scaled(s, "kM", mult, CFG_BURST_MAX, out))
+		return fail(c, val,
+			    "key '%s': expected a size in bytes from 1 to 1G: an integer with an "
+			    "optional suffix k or M (2^10, 2^20) such as 64k, got '%s'",
+			    key, q(c, s));
+	return 0;
+}
+
+static int
+policer_name(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_policer_conf *p = obj;
+	unsigned me = policer_idx(c, p);
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "a policer name", &s)))
+		return rc;
+	if (!name_ok(s))
+		return fail(c, val,
+			    "key 'name': bad policer name '%s': expected 1 to %d of A-Z a-z 0-9 _ -",
+			    q(c, s), HP_NAME_MAX - 1);
+	for (unsigned i = 0; i < me; i++)
+		if (!strcmp(c->cfg->policers[i].name, s))
+			return fail(c, val, "duplicate policer name '%s' (first at line %u)", s,
+				    c->policer_line[i]);
+	memcpy(p->name, s, strlen(s) + 1);
+	c->policer_line[me] = line_of(val);
+	return 0;
+}
+
+static int
+policer_type(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_policer_conf *p = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = want_scalar(c, key, val, "trtcm or srtcm", &s)))
+		return rc;
+	if (!strcmp(s, "trtcm"))
+		p->type = HP_POLICER_TRTCM;
+	else if (!strcmp(s, "srtcm"))
+		p->type = HP_POLICER_SRTCM;
+	else
+		return fail(c, val, "key 'type': expected trtcm or srtcm, got '%s'", q(c, s));
+	return 0;
+}
+
+static int
+policer_cir(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	return want_rate(c, key, val, &((struct hp_policer_conf *)obj)->cir);
+}
+
+static int
+policer_cbs(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	return want_burst(c, key, val, &((struct hp_policer_conf *)obj)->cbs);
+}
+
+static int
+policer_pir(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	c->ptmp.has_pir = true;
+	c->ptmp.pir_line = line_of(val);
+	return want_rate(c, key, val, &((struct hp_policer_conf *)obj)->pir);
+}
+
+static int
+policer_pbs(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	c->ptmp.has_pbs = true;
+	c->ptmp.pbs_line = line_of(val);
+	return want_burst(c, key, val, &((struct hp_policer_conf *)obj)->pbs);
+}
+
+static int
+policer_ebs(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	c->ptmp.has_ebs = true;
+	c->ptmp.ebs_line = line_of(val);
+	return want_burst(c, key, val, &((struct hp_policer_conf *)obj)->ebs);
+}
+
+static const struct key_def policer_keys[] = {
+	{ "name", policer_name, true },
+	{ "type", policer_type, true },
+	{ "cir", policer_cir, true },
+	{ "cbs", policer_cbs, true },
+	{ "pir", policer_pir, false },
+	{ "pbs", policer_pbs, false },
+	{ "ebs", policer_ebs, false },
+};
+
+/* trtcm: pir >= cir and pbs, no ebs; srtcm: ebs, no pir or pbs. */
+static int
+check_policer(struct ctx *c, const struct hp_policer_conf *p, const yaml_node_t *v)
+{
+	const struct policer_tmp *t = &c->ptmp;
+
+	if (p->type == HP_POLICER_TRTCM) {
+		if (t->has_ebs)
+			return fail_at(c, t->ebs_line,
+				       "key 'ebs': only valid with type srtcm (policer '%s' is trtcm)",
+				       p->name);
+		if (!t->has_pir || !t->has_pbs)
+			return fail(c, v,
+				    "missing required key '%s' in policer '%s' (type trtcm needs pir and "
+				    "pbs)",
+				    t->has_pir ? "pbs" : "pir", p->name);
+		if (p->pir < p->cir)
+			return fail_at(c, t->pir_line,
+				       "key 'pir': %llu bits/s is below cir %llu bits/s (expected pir >= "
+				       "cir)",
+				       (unsigned long long)p->pir, (unsigned long long)p->cir);
+		return 0;
+	}
+	if (t->has_pir || t->has_pbs)
+		return fail_at(c, t->has_pir ? t->pir_line : t->pbs_line,
+			       "key '%s': only valid with type trtcm (policer '%s' is srtcm)",
+			       t->has_pir ? "pir" : "pbs", p->name);
+	if (!t->has_ebs)
+		return fail(c, v, "missing required key 'ebs' in policer '%s' (type srtcm needs ebs)",
+			    p->name);
+	return 0;
+}
+
+static int
+parse_policers(struct ctx *c, void *obj, const char *key, yaml_node_t *val)
+{
+	struct hp_config *cfg = obj;
+	void *arr = NULL, *side = NULL;
+	int rc;
+
+	rc = want_entries(c, key, val, HP_MAX_POLICERS, "policers", sizeof(*cfg->policers), &arr,
+			  sizeof(*c->policer_line), &side);
+	cfg->policers = arr;
+	c->policer_line = side;
+	if (rc)
+		return rc;
+	for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = node_at(c, *it);
+		struct hp_policer_conf *p = &cfg->policers[cfg->n_policers];
+
+		if ((rc = want_entry(c, key, v, "policer")))
+			return rc;
+		p->line = line_of(v);
+		memset(&c->ptmp, 0, sizeof(c->ptmp));
+		rc = walk_mapping(c, v, NULL, "in policer", policer_keys,
+				  sizeof(policer_keys) / sizeof(policer_keys[0]), p);
+		if (rc || (rc = check_policer(c, p, v)))
+			return rc;
+		cfg->n_policers++;
+	}
+	return 0;
+}
+
+/* ---- resolving names of the table sections ---- */
+
+/* Port of a neighbor or route: known, and routed (l3). */
+static int
+resolve_l3_port(struct ctx *c, const char *name, unsigned line, const char *what, int *out)
+{
+	int i = hp_config_port_index(c->cfg, name);
+
+	if (i < 0)
+		return fail_at(c, line, "key 'port': unknown port '%s' (no port by that name)",
+			       q(c, name));
+	if (c->cfg->ports[i].mode != HP_MODE_L3)
+		return fail_at(c, line, "key 'port': port '%s' is mode xconnect: %s need an l3 port",
+			       c->cfg->ports[i].name, what);
+	*out = i;
+	return 0;
+}
+
+static bool
+same_neighbor(const void *arr, uint32_t a, uint32_t b)
+{
+	const struct hp_neighbor_conf *x = &((const struct hp_neighbor_conf *)arr)[a];
+	const struct hp_neighbor_conf *y = &((const struct hp_neighbor_conf *)arr)[b];
+
+	return x->port == y->port && x->ip.family == y->ip.family &&
+	       !memcmp(x->ip.addr, y->ip.addr, 16);
+}
+
+static int
+resolve_neighbors(struct ctx *c)
+{
+	struct hp_config *cfg = c->cfg;
+	struct dup_table seen = { NULL, 0 };
+	int rc = 0;
+
+	if (!cfg->n_neighbors)
+		return 0;
+	if ((rc = dup_init(c, &seen, cfg->n_neighbors, cfg->neighbors[0].line)))
+		return rc;
+	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
+		struct hp_neighbor_conf *nb = &cfg->neighbors[i];
+		int port;
+		uint32_t first;
+
+		if ((rc = resolve_l3_port(c, c->nb[i].port, c->nb[i].port_line, "neighbors", &port)))
+			break;
+		nb->port = (uint16_t)port;
+		first = dup_insert(&seen, hash_addr(nb->ip.family, nb->port, nb->ip.addr),
+				   cfg->neighbors, same_neighbor, i);
+		if (first != UINT32_MAX) {
+			rc = fail_at(c, c->nb[i].ip_line,
+				     "duplicate neighbor %s on port %s (first at line %u)",
+				     ip_text(c, &nb->ip), cfg->ports[port].name, c->nb[first].ip_line);
+			break;
+		}
+	}
+	free(seen.slot);
+	return rc;
+}
+
+struct name_idx {
+	const char *name;
+	unsigned idx;
+};
+
+static int
+cmp_name_idx(const void *a, const void *b)
+{
+	return strcmp(((const struct name_idx *)a)->name, ((const struct name_idx *)b)->name);
+}
+
+static int
+resolve_tables(struct ctx *c)
+{
+	struct hp_config *cfg = c->cfg;
+	struct name_idx *byname = NULL;
+	int rc;
+
+	if ((rc = resolve_neighbors(c)))
+		return rc;
+	for (unsigned i = 0; i < cfg->n_routes; i++)
+		if (c->rt[i].port &&
+		    (rc = resolve_l3_port(c, c->rt[i].port, c->rt[i].port_line, "routes",
+					  &cfg->routes[i].port)))
+			return rc;
+	/* a next hop without port: must be on a connected subnet */
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct hp_route_conf *r = &cfg->routes[i];
+
+		for (unsigned k = 0; r->port < 0 && k < r->n_via; k++) {
+			char a[INET6_ADDRSTRLEN];
+
+			if (hp_config_via_port(cfg, &r->via[k]) >= 0)
+				continue;
+			inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
+			return fail_at(c, r->line,
+				       "route: via %s is in no l3 port's subnet (add the subnet to a port's "
+				       "ipv4/ipv6, or give port:)", a);
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_acl; i++) {
+		struct name_idx key = { c->acl[i].police, 0 }, *hit;
+
+		if (!key.name)
+			continue;
+		if (!byname) {
+			byname = calloc(cfg->n_policers ? cfg->n_policers : 1, sizeof(*byname));
+			if (!byname) {
+				fail_at(c, c->acl[i].action_line, "out of memory");
+				return -ENOMEM;
+			}
+			for (unsigned k = 0; k < cfg->n_policers; k++)
+				byname[k] = (struct name_idx){ cfg->policers[k].name, k };
+			qsort(byname, cfg->n_policers, sizeof(*byname), cmp_name_idx);
+		}
+		hit = cfg->n_policers ? bsearch(&key, byname, cfg->n_policers, sizeof(*byname),
+						cmp_name_idx)
+				      : NULL;
+		if (!hit) {
+			rc = fail_at(c, c->acl[i].action_line,
+				     "key 'action': unknown policer '%s' (no policer by that name in "
+				     "policers:)",
+				     q(c, c->acl[i].police));
+			break;
+		}
+		cfg->acl[i].policer = (int)hit->idx;
+	}
+	free(byname);
+	return rc;
+}
+
 /* ---- the document ---- */
 
-/* Later sections (routes, neighbors, acl, ...) add a line here. */
+/* Later sections (xdp) add a line here. */
 static const struct key_def top_keys[] = {
 	{ "eal", parse_eal, false },
 	{ "control", parse_control, false },
 	{ "mbufs", parse_mbufs, false },
 	{ "ports", parse_ports, false }, /* required: checked with its own message */
 	{ "workers", parse_workers, false },
+	{ "neighbors", parse_neighbors, false },
+	{ "routes", parse_routes, false },
+	{ "acl_default", parse_acl_default, false },
+	{ "acl", parse_acl, false },
+	{ "policers", parse_policers, false },
 };
 
 /* After the whole document: names that may point forward. */
@@ -1080,7 +2300,7 @@ resolve(struct ctx *c)
 		}
 		wc->n_queues = ws->n;
 	}
-	return 0;
+	return resolve_tables(c);
 }
 
 /* Line of byte offset off in text, for reader errors that carry no mark. */
@@ -1225,6 +2445,10 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 		rc = fail_at(c, 1, "file too large (over %u MiB)", CFG_FILE_MAX >> 20);
 	else
 		rc = parse_document(c, text, len);
+	free(c->nb);
+	free(c->rt);
+	free(c->acl);
+	free(c->policer_line);
 	free(c);
 	if (rc) {
 		hp_config_free(cfg);
@@ -1323,4 +2547,16 @@ hp_config_free(struct hp_config *cfg)
 		cfg->eal_args[i] = NULL;
 	}
 	cfg->n_eal_args = 0;
+	free(cfg->neighbors);
+	cfg->neighbors = NULL;
+	cfg->n_neighbors = 0;
+	free(cfg->routes);
+	cfg->routes = NULL;
+	cfg->n_routes = 0;
+	free(cfg->acl);
+	cfg->acl = NULL;
+	cfg->n_acl = 0;
+	free(cfg->policers);
+	cfg->policers = NULL;
+	cfg->n_policers = 0;
 }

@@ -17,6 +17,12 @@
 #define HP_PATH_MAX 108          /* sizeof(sun_path) */
 #define HP_ERR_MAX 512           /* room for "FILE:LINE: message" */
 
+#define HP_MAX_ECMP 8             /* next hops of one route */
+#define HP_MAX_NEIGHBORS 65536    /* static neighbours in the file */
+#define HP_MAX_ROUTES (1u << 21)  /* routes in the file */
+#define HP_MAX_ACL_RULES 65536
+#define HP_MAX_POLICERS 1024
+
 #define HP_DEFAULT_SOCKET "/run/hotpath/hotpath.sock"
 #define HP_DEFAULT_METRICS "127.0.0.1:9469"
 #define HP_DEFAULT_RX_DESC 1024
@@ -64,6 +70,75 @@ struct hp_worker_conf {
 	unsigned lcore_line; /* line of its lcore key */
 };
 
+/* An address without prefix: 4 (AF_INET) or 16 bytes, network order. */
+struct hp_addr {
+	int family;
+	uint8_t addr[16];
+};
+
+/* neighbors: - { ip: 10.0.1.2, mac: "02:..", port: p1 } */
+struct hp_neighbor_conf {
+	struct hp_addr ip;
+	uint8_t mac[6];
+	uint16_t port;   /* config port index */
+	unsigned line;
+};
+
+enum hp_route_action {
+	HP_ROUTE_FORWARD, /* via one or more next hops (ECMP) */
+	HP_ROUTE_DROP,    /* blackhole: action: drop */
+};
+
+/* routes: - { prefix: 198.18.0.0/15, via: 10.0.1.2 } | { via: [a, b] } | { action: drop } */
+struct hp_route_conf {
+	struct hp_prefix prefix;     /* host bits must be zero */
+	enum hp_route_action action;
+	unsigned n_via;              /* 1..HP_MAX_ECMP when forwarding, 0 for drop */
+	struct hp_addr via[HP_MAX_ECMP]; /* same family as prefix, distinct */
+	int port;                    /* optional egress port: index, -1 = from the connected subnet of via */
+	unsigned line;
+};
+
+enum hp_acl_action {
+	HP_ACL_PERMIT,
+	HP_ACL_DENY,
+	HP_ACL_COUNT,   /* count and go on to the next rule */
+	HP_ACL_POLICE,  /* permit through a policer; red is dropped */
+};
+
+/*
+ * acl: - { priority: 100, src: 10.0.0.0/8, dst: ..., proto: udp, sport: "1-1023",
+ *          dport: "5000-5010", action: deny | permit | count | "police NAME" }
+ * Lower priority numbers are matched first; equal priorities keep file order.
+ */
+struct hp_acl_rule {
+	uint32_t priority;
+	int family;             /* AF_INET or AF_INET6 from src/dst; 0 = both families */
+	bool has_src, has_dst;
+	struct hp_prefix src, dst;
+	bool has_proto;
+	uint8_t proto;          /* IPPROTO_*; from a name (tcp, udp, icmp, icmpv6, sctp, gre, esp) or 0..255 */
+	uint16_t sport_lo, sport_hi; /* default 0-65535; only with proto tcp, udp or sctp */
+	uint16_t dport_lo, dport_hi;
+	enum hp_acl_action action;
+	int policer;            /* index into policers with HP_ACL_POLICE, else -1 */
+	unsigned line;
+};
+
+enum hp_policer_type {
+	HP_POLICER_TRTCM, /* RFC 2698: cir, cbs, pir, pbs */
+	HP_POLICER_SRTCM, /* RFC 2697: cir, cbs, ebs */
+};
+
+/* policers: - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k } */
+struct hp_policer_conf {
+	char name[HP_NAME_MAX];
+	enum hp_policer_type type;
+	uint64_t cir, pir;      /* bits per second (suffixes k, M, G = 10^3, 10^6, 10^9) */
+	uint64_t cbs, pbs, ebs; /* bytes (suffixes k, M = 2^10, 2^20) */
+	unsigned line;
+};
+
 struct hp_config {
 	char file[256];                    /* name used in error messages */
 	unsigned n_eal_args;
@@ -77,6 +152,17 @@ struct hp_config {
 	bool has_workers;                  /* a workers: section was given */
 	unsigned n_workers;
 	struct hp_worker_conf workers[HP_MAX_WORKERS];
+
+	/* arrays below are malloc'd by the parser, freed by hp_config_free() */
+	unsigned n_neighbors;
+	struct hp_neighbor_conf *neighbors;
+	unsigned n_routes;
+	struct hp_route_conf *routes;
+	bool acl_default_deny;             /* acl_default: permit (default) | deny */
+	unsigned n_acl;
+	struct hp_acl_rule *acl;           /* in file order */
+	unsigned n_policers;
+	struct hp_policer_conf *policers;
 };
 
 /*
@@ -107,5 +193,16 @@ int hp_parse_prefix(const char *s, int family, struct hp_prefix *p); /* family 0
 int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *q);
 
 const char *hp_port_mode_name(enum hp_port_mode m);
+const char *hp_acl_action_name(enum hp_acl_action a);
+
+/* "10.0.0.1" or "2001:db8::1"; family 0 = either. 0 or -EINVAL. */
+int hp_parse_addr(const char *s, int family, struct hp_addr *a);
+
+/* The first l3 port with a subnet holding addr (a route's egress when it
+ * gives no port:), or -1. */
+int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
+
+/* Whether addr lies inside prefix (same family). */
+bool hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr);
 
 #endif

@@ -16,12 +16,18 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
 #include "config.h"
+#include "control.h"
 #include "lcore_map.h"
 #include "log.h"
 #include "runtime.h"
 
 #define EXIT_CONFIG 2
+#define DP_PUNT_RING 4096   /* packets waiting for the control thread */
+#define DP_INJECT_RING 1024 /* control packets waiting for one worker */
 
 static void
 usage(FILE *f)
@@ -35,26 +41,79 @@ usage(FILE *f)
 		"EAL ARGS after -- replace the config's eal: list.\n");
 }
 
-/* Checks that need the whole picture, beyond the schema. */
+/* RCU and the slow-path ring: before the workers, which register with them. */
 static int
-check_supported(const struct hp_config *cfg, char *err, size_t errlen)
+setup_sync(struct dp_runtime *rt)
 {
-	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		const struct hp_port_conf *p = &cfg->ports[i];
-		if (p->mode != HP_MODE_XCONNECT) {
-			snprintf(err, errlen,
-				 "%s:%u: port %s: mode %s is not available in this version; use mode: xconnect with a peer",
-				 cfg->file, p->line, p->name, hp_port_mode_name(p->mode));
+	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+
+	rt->qsv = rte_zmalloc("hp_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (rt->qsv == NULL || rte_rcu_qsbr_init(rt->qsv, RTE_MAX_LCORE) < 0)
+		return -ENOMEM;
+	rt->punt = rte_ring_create("hp_punt", DP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
+	return rt->punt ? 0 : -rte_errno;
+}
+
+/* Route, neighbour and ACL tables of the l3 ports, published for the workers. */
+static int
+setup_tables(struct dp_runtime *rt, char *err, size_t errlen)
+{
+	const struct hp_config *cfg = rt->cfg;
+	struct rte_ether_addr macs[HP_MAX_PORTS];
+	struct dp_tables *t;
+	bool l3 = false;
+
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		l3 |= cfg->ports[p].mode == HP_MODE_L3;
+		macs[p] = rt->ports.ports[p].mac;
+	}
+	if (!l3)
+		return 0;
+	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL)
+		return -ENOMEM;
+	rt->tables = t;
+	t->acl_default_deny = cfg->acl_default_deny;
+	t->fib = dp_fib_build(cfg, macs, rt->qsv, (int)rte_socket_id(), err, errlen);
+	if (t->fib == NULL)
+		return -EINVAL;
+	if (cfg->n_acl > 0) {
+		t->acl = dp_acl_build(cfg, (int)rte_socket_id(), err, errlen);
+		if (t->acl == NULL)
 			return -EINVAL;
+		for (unsigned w = 0; w < rt->map.n_workers; w++) {
+			t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->map.n_workers,
+								(int)rte_lcore_to_socket_id(rt->map.workers[w].lcore));
+			if (t->acl_worker[w] == NULL) {
+				snprintf(err, errlen, "acl: out of memory for worker state");
+				return -ENOMEM;
+			}
 		}
 	}
+	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	return 0;
+}
+
+static void
+free_tables(struct dp_runtime *rt)
+{
+	struct dp_tables *t = rt->tables;
+
+	if (t == NULL)
+		return;
+	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
+		dp_acl_worker_free(t->acl_worker[w]);
+	dp_acl_free(t->acl);
+	dp_fib_free(t->fib);
+	rte_free(t);
+	rt->tables = NULL;
 }
 
 static int
 setup_workers(struct dp_runtime *rt)
 {
 	uint64_t mult = dp_ns_mult(rt->tsc_hz);
+	char name[RTE_RING_NAMESIZE];
 
 	for (unsigned i = 0; i < rt->map.n_workers; i++) {
 		const struct dp_worker_map *wm = &rt->map.workers[i];
@@ -79,7 +138,15 @@ setup_workers(struct dp_runtime *rt)
 			w->rx[k].port_id = rt->ports.ports[p].port_id;
 			w->rx[k].queue = wm->rx[k].queue;
 			w->rx[k].out_port = (uint16_t)rt->cfg->ports[p].peer;
+			w->rx[k].mode = (uint8_t)rt->cfg->ports[p].mode;
 		}
+		w->qsv = rt->qsv;
+		w->punt = rt->punt;
+		snprintf(name, sizeof(name), "hp_inject_%u", wm->lcore);
+		w->inject = rte_ring_create(name, DP_INJECT_RING, (int)rte_lcore_to_socket_id(wm->lcore),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->inject == NULL)
+			return -rte_errno;
 		w->n_rx = wm->n_rx;
 		for (unsigned p = 0; p < rt->ports.n; p++) {
 			w->tx[p].port_id = rt->ports.ports[p].port_id;
@@ -87,40 +154,6 @@ setup_workers(struct dp_runtime *rt)
 		}
 	}
 	return 0;
-}
-
-/* Sleep until SIGINT or SIGTERM; the control socket joins this loop later. */
-static void
-wait_for_signal(void)
-{
-	sigset_t set;
-	struct epoll_event ev = {.events = EPOLLIN};
-	int sfd, ep;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
-		int sig;
-		DP_LOG(WARNING, "signalfd/epoll: %s; falling back to sigwait", strerror(errno));
-		sigwait(&set, &sig);
-	} else {
-		struct signalfd_siginfo si;
-		for (;;) {
-			int n = epoll_wait(ep, &ev, 1, -1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n > 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				DP_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
-			break;
-		}
-	}
-	if (sfd >= 0)
-		close(sfd);
-	if (ep >= 0)
-		close(ep);
 }
 
 /*
@@ -211,8 +244,6 @@ main(int argc, char **argv)
 				    &lcores, err, sizeof(err));
 	if (rc == 0)
 		rc = dp_lcore_map_build(&cfg, &lcores, &rt.map, err, sizeof(err));
-	if (rc == 0)
-		rc = check_supported(&cfg, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
 		hp_config_free(&cfg);
@@ -248,9 +279,14 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto close_ports;
 	}
-	if ((rc = setup_workers(&rt)) < 0) {
+	if ((rc = setup_sync(&rt)) < 0 || (rc = setup_workers(&rt)) < 0) {
 		fprintf(stderr, "hotpathd: cannot set up workers: %s\n", strerror(-rc));
 		status = EXIT_FAILURE;
+		goto free_workers;
+	}
+	if ((rc = setup_tables(&rt, err, sizeof(err))) < 0) {
+		fprintf(stderr, "%s\n", rc == -EINVAL ? err : strerror(-rc));
+		status = rc == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
 		goto free_workers;
 	}
 
@@ -260,13 +296,15 @@ main(int argc, char **argv)
 	printf("hotpathd: ready: %u ports, %u workers\n", rt.ports.n, rt.n_workers);
 	fflush(stdout);
 
-	wait_for_signal();
+	if (ctl_run(&rt) < 0)
+		status = EXIT_FAILURE;
 
 	__atomic_store_n(&dp_quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	rt.stop_tsc = rte_rdtsc();
 
 free_workers:
+	ctl_drain(&rt);
 close_ports:
 	dp_ports_close(&rt.ports);
 	if (rt.n_workers > 0) {
@@ -278,8 +316,13 @@ close_ports:
 			json_decref(report);
 		}
 	}
-	for (unsigned i = 0; i < rt.n_workers; i++)
+	free_tables(&rt);
+	for (unsigned i = 0; i < rt.n_workers; i++) {
+		rte_ring_free(rt.workers[i]->inject);
 		rte_free(rt.workers[i]);
+	}
+	rte_ring_free(rt.punt);
+	rte_free(rt.qsv);
 	dp_ports_free_pools(&rt.ports);
 	rte_eal_cleanup();
 	hp_config_free(&cfg);

@@ -11,11 +11,12 @@
 #include <rte_mbuf.h>
 
 #include "log.h"
+#include "parse.h"
 #include "port.h"
 #include "worker.h"
 
 #define DP_MEMPOOL_CACHE 256
-#define DP_MBUF_MARGIN 4096        /* ring slack, control thread, in-flight copies */
+#define DP_MBUF_MARGIN 8192        /* punt/inject rings, held packets, control thread */
 #define DP_PCAP_REPLAY_MBUFS 16384 /* net_pcap infinite_rx keeps the whole file in mbufs */
 
 RTE_LOG_REGISTER(dp_logtype, hotpath, INFO);
@@ -94,7 +95,9 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 		if (cfg->mbufs)
 			n = cfg->mbufs;
 		snprintf(name, sizeof(name), "hp_mbuf_s%u", s);
-		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MEMPOOL_CACHE, 0,
+		/* the private area holds each packet's struct dp_meta */
+		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MEMPOOL_CACHE,
+						       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
 						       RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
 		if (dp->pools[s] == NULL)
 			return fail(err, errlen, -rte_errno,

@@ -78,9 +78,59 @@ drops_json(const uint64_t drops[DP_DROP_MAX])
 {
 	json_t *o = json_object();
 
-	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+	for (unsigned r = 1; r < DP_DROP_MAX; r++)
 		json_object_set_new(o, dp_drop_names[r], json_integer((json_int_t)drops[r]));
 	return o;
+}
+
+static json_t *
+punts_json(const uint64_t *punted)
+{
+	static const char *const names[DP_PUNT_MAX] = {
+		[DP_PUNT_LOCAL] = "local", [DP_PUNT_TTL] = "ttl", [DP_PUNT_NOROUTE] = "no_route",
+		[DP_PUNT_RESOLVE] = "resolve",
+	};
+	json_t *o = json_object();
+
+	for (unsigned r = 1; r < DP_PUNT_MAX; r++)
+		json_object_set_new(o, names[r], json_integer((json_int_t)punted[r]));
+	return o;
+}
+
+static json_t *
+slow_json(const struct dp_slow_stats *s)
+{
+	json_t *o = json_object();
+
+#define DP_SLOW_JSON(name, help) json_object_set_new(o, #name, json_integer((json_int_t)s->name));
+	DP_SLOW_COUNTERS(DP_SLOW_JSON)
+#undef DP_SLOW_JSON
+	json_object_set_new(o, "punted", punts_json(s->punted));
+	return o;
+}
+
+/* Hits of every ACL rule, summed over workers. */
+static json_t *
+acl_json(const struct dp_runtime *rt)
+{
+	const struct dp_tables *t = rt->tables;
+	json_t *a = json_array();
+
+	if (t == NULL || t->acl == NULL)
+		return a;
+	for (unsigned i = 0; i < dp_acl_n_rules(t->acl); i++) {
+		uint64_t pk = 0, by = 0;
+		for (unsigned w = 0; w < rt->n_workers; w++) {
+			const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
+			pk += st->packets;
+			by += st->bytes;
+		}
+		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:I, s:I}",
+			"line", rt->cfg->acl[i].line, "priority", (int)rt->cfg->acl[i].priority,
+			"action", hp_acl_action_name(rt->cfg->acl[i].action),
+			"packets", (json_int_t)pk, "bytes", (json_int_t)by));
+	}
+	return a;
 }
 
 static json_t *
@@ -96,9 +146,10 @@ worker_json(const struct dp_worker *w)
 		refused += w->tx_stats[p].refused;
 	}
 	cpp = rx ? (double)w->busy_cycles / (double)rx : 0.0;
-	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:f, s:o}",
+	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
 		"lcore", w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
 		"tx_refused", (json_int_t)refused, "drops", drops_json(w->drops),
+		"punted", punts_json(w->punted), "injected", (json_int_t)w->injected,
 		"loops", (json_int_t)w->loops, "busy_loops", (json_int_t)w->busy_loops,
 		"busy_cycles", (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles,
 		"cycles_per_packet", cpp, "latency_ns", latency_json(&w->latency));
@@ -141,12 +192,13 @@ dp_report_json(const struct dp_runtime *rt)
 			"available", (int)rte_mempool_avail_count(mp),
 			"in_use", (int)rte_mempool_in_use_count(mp)));
 	}
-	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o}",
+	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"elapsed_s", elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
 		"rx_mpps", elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0,
 		"tx_mpps", elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0,
 		"ports", ports, "workers", workers, "drops", drops_json(drops),
-		"latency_ns", latency_json(all), "mempools", pools);
+		"latency_ns", latency_json(all), "mempools", pools,
+		"slowpath", slow_json(&rt->slow), "acl", acl_json(rt));
 	free(all);
 	return report;
 }
@@ -208,7 +260,12 @@ dp_report_print(FILE *f, const json_t *r)
 
 	fprintf(f, "\n  drops:");
 	json_object_foreach((json_t *)json_object_get(r, "drops"), k, d)
-		fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
+		if (json_integer_value(d))
+			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
+	fprintf(f, "\n  slow path:");
+	json_object_foreach((json_t *)json_object_get(r, "slowpath"), k, d)
+		if (json_is_integer(d) && json_integer_value(d))
+			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
 	fprintf(f, "\n\n  latency (ns, RX burst -> TX)\n  %-10s %12s %9s %9s %9s %9s %9s %9s %11s\n",
 		"", "count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "max");
 	json_array_foreach(json_object_get(r, "workers"), i, v) {

@@ -3,10 +3,14 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
+#include "l3.h"
 #include "worker.h"
 
 volatile bool dp_quit;
+struct dp_tables *dp_tables_current;
 
 const char *const dp_drop_names[DP_DROP_MAX] = {
 #define DP_DROP_NAME(sym, name, help) [DP_DROP_##sym] = name,
@@ -40,12 +44,14 @@ dp_tx_flush(struct dp_worker *w, unsigned port)
 	sent = rte_eth_tx_burst(b->port_id, b->queue, b->pkts, n);
 	now = rte_rdtsc();
 
-	/* packets of one RX burst share an arrival time: record them as one run */
+	/* packets of one RX burst share an arrival time: record them as one run;
+	 * the control thread's packets (arrival 0) did not cross the data path */
 	for (uint16_t i = 0; i < sent;) {
 		uint16_t j = i + 1;
 		while (j < sent && b->arrival[j] == b->arrival[i])
 			j++;
-		hp_hist_record_n(&w->latency, dp_cycles_to_ns(now - b->arrival[i], w->ns_mult), j - i);
+		if (b->arrival[i] != 0)
+			hp_hist_record_n(&w->latency, dp_cycles_to_ns(now - b->arrival[i], w->ns_mult), j - i);
 		i = j;
 	}
 	for (uint16_t i = sent; i < n; i++) {
@@ -81,13 +87,28 @@ flush_all(struct dp_worker *w)
 	}
 }
 
+/* Send what the control thread handed us (ARP/ND answers, ICMP, released held packets). */
+static inline void
+inject(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, DP_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		dp_tx_enqueue(w, dp_meta_of(pkts[i])->out_port, pkts[i], 0);
+	w->injected += n;
+}
+
 int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct rte_mbuf *pkts[DP_BURST];
 
+	rte_rcu_qsbr_thread_register(w->qsv, w->lcore);
+	rte_rcu_qsbr_thread_online(w->qsv, w->lcore);
 	while (!__atomic_load_n(&dp_quit, __ATOMIC_RELAXED)) {
+		const struct dp_tables *t = __atomic_load_n(&dp_tables_current, __ATOMIC_ACQUIRE);
 		uint64_t start = rte_rdtsc();
 		unsigned got = 0;
 
@@ -104,9 +125,16 @@ dp_worker_main(void *arg)
 			w->rx_stats[i].packets += n;
 			w->rx_stats[i].bytes += bytes;
 			got += n;
-			dp_xconnect_burst(w, rxq, pkts, n, arrival);
+			if (rxq->mode == HP_MODE_XCONNECT)
+				dp_xconnect_burst(w, rxq, pkts, n, arrival);
+			else
+				dp_l3_burst(w, t, rxq, pkts, n, arrival);
 		}
+		if (w->inject != NULL && !rte_ring_empty(w->inject))
+			inject(w);
 		flush_all(w);
+		/* done with this iteration's view of the tables */
+		rte_rcu_qsbr_quiescent(w->qsv, w->lcore);
 
 		uint64_t spent = rte_rdtsc() - start;
 		w->loops++;
@@ -118,5 +146,7 @@ dp_worker_main(void *arg)
 		}
 	}
 	flush_all(w);
+	rte_rcu_qsbr_thread_offline(w->qsv, w->lcore);
+	rte_rcu_qsbr_thread_unregister(w->qsv, w->lcore);
 	return 0;
 }

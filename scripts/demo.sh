@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "demo: hotpathd -c configs/demo.yaml (xconnect hairpin on a net_pcap replay, 1 worker) for ${DURATION} s"
-"$BUILD/dataplane/hotpathd" -c configs/demo.yaml --report "$OUT/report.json" >"$OUT/hotpathd.out" 2>"$OUT/hotpathd.err" &
+"$BUILD/hotpathd" -c configs/demo.yaml --report "$OUT/report.json" >"$OUT/hotpathd.out" 2>"$OUT/hotpathd.err" &
 pid=$!
 for _ in $(seq 100); do
 	grep -q '^hotpathd: ready' "$OUT/hotpathd.out" 2>/dev/null && break

@@ -33,7 +33,8 @@ BAD = [
      "  - { lcore: 2, queues: [p1/0] }\n", 7, "p1/0", ["--", "-l", "0-2"]),
     ("queue not served", GOOD + "workers:\n  - { lcore: 1, queues: [p0/0] }\n", 4, "p1/0", []),
     ("no worker lcore", GOOD, 1, "worker", ["--", "-l", "0"]),
-    ("l3 not yet", GOOD.replace("mode: xconnect, peer: p1", "mode: l3"), 3, "l3", []),
+    ("via off-subnet", GOOD + "routes:\n  - { prefix: 198.18.0.0/15, via: 10.9.9.9 }\n", 6, "10.9.9.9", []),
+    ("l3 port as peer-less xconnect", GOOD.replace("mode: xconnect, peer: p1", "mode: xconnect"), 3, "peer", []),
 ]
 
 

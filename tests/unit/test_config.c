@@ -1,4 +1,4 @@
-/* Unit tests of the YAML config: every field of a good file, a table of bad files with their exact line, the shared parsers, and mutated input. */
+/* Unit tests of the YAML config: every field of a good file, a table of bad files with their exact line, the shared parsers, a big generated file, and mutated input. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
@@ -17,8 +18,8 @@
 static struct hp_config cfg, cfg2;
 static char err[HP_ERR_MAX];
 
-/* DESIGN.md's example less the sections not accepted yet (neighbors, routes,
- * acl_default, acl, xdp). Line numbers below refer to this text. */
+/* DESIGN.md's example less its table sections (neighbors, routes, acl_default,
+ * acl) and xdp. Line numbers below refer to this text. */
 static const char good_yaml[] =
 	"eal: [-l, \"0-1\", --in-memory]        # EAL arguments; `hotpathd -c F -- ARGS` overrides\n" /* 1 */
 	"control: { socket: /run/hotpath/hotpath.sock, metrics: \"127.0.0.1:9469\" }\n"          /* 2 */
@@ -123,35 +124,92 @@ test_good_example(void)
 	hp_config_free(&cfg); /* twice is harmless */
 }
 
-/* DESIGN.md's whole example: the sections of later features are refused, at their line. */
+/* DESIGN.md's whole example: everything parses but xdp, refused at its line. */
 static void
-test_later_keys(void)
+test_design_example(void)
 {
-	static const char tail_neigh[] =
+	static const char tail[] =
 		"neighbors:\n"                                                          /* 15 */
-		"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n";        /* 16 */
-	static const char tail_rest[] =
-		"routes:\n"
-		"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
-		"  - { prefix: 203.0.113.0/24, action: drop }\n"
-		"acl_default: permit\n"
-		"acl:\n"
-		"  - { priority: 100, src: 10.0.0.0/8, proto: udp, dport: \"5000-5010\", action: deny }\n"
-		"xdp:\n"
+		"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"        /* 16 */
+		"routes:\n"                                                             /* 17 */
+		"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"                        /* 18 */
+		"  - { prefix: 203.0.113.0/24, action: drop }\n"                        /* 19 */
+		"acl_default: permit\n"                                                 /* 20 */
+		"acl:\n"                                                                /* 21 */
+		"  - { priority: 100, src: 10.0.0.0/8, proto: udp, dport: \"5000-5010\", action: deny }\n"; /* 22 */
+	static const char xdp[] =
+		"xdp:\n"                                                                /* 23 */
 		"  - { iface: eth1, mode: native, pass: [arp, \"tcp/22\"], block: [\"192.0.2.0/24\"] }\n";
+	static const uint8_t nbmac[6] = { 2, 0, 0, 0, 1, 2 };
 	char text[4096];
 	int rc;
 
-	snprintf(text, sizeof(text), "%s%s%s", good_yaml, tail_neigh, tail_rest);
+	snprintf(text, sizeof(text), "%s%s%s", good_yaml, tail, xdp);
 	rc = parse("design.yaml", text, &cfg);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_EQUAL(strncmp(err, "design.yaml:15: unknown key 'neighbors' at top level", 52), 0);
+	CU_ASSERT_STRING_EQUAL(err, "design.yaml:23: unknown key 'xdp' at top level (expected one "
+				    "of: eal, control, mbufs, ports, workers, neighbors, routes, "
+				    "acl_default, acl, policers)");
+	CU_ASSERT_PTR_NULL(cfg.routes);
+	CU_ASSERT_PTR_NULL(cfg.neighbors);
+	CU_ASSERT_PTR_NULL(cfg.acl);
 
-	snprintf(text, sizeof(text), "%s%s", good_yaml, tail_rest);
+	snprintf(text, sizeof(text), "%s%s", good_yaml, tail);
 	rc = parse("design.yaml", text, &cfg);
-	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "design.yaml:15: unknown key 'routes' at top level (expected one "
-				    "of: eal, control, mbufs, ports, workers)");
+	if (rc)
+		printf("\n  design: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_ports, 2);
+	CU_ASSERT_EQUAL(cfg.n_workers, 1);
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_neighbors, 1);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].ip.family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].ip.addr[0], 10);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].ip.addr[3], 2);
+	CU_ASSERT_EQUAL(memcmp(cfg.neighbors[0].mac, nbmac, 6), 0);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].port, 1);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].line, 16);
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_routes, 2);
+	CU_ASSERT_EQUAL(cfg.routes[0].prefix.family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.routes[0].prefix.len, 15);
+	CU_ASSERT_EQUAL(cfg.routes[0].prefix.addr[0], 198);
+	CU_ASSERT_EQUAL(cfg.routes[0].prefix.addr[1], 18);
+	CU_ASSERT_EQUAL(cfg.routes[0].action, HP_ROUTE_FORWARD);
+	CU_ASSERT_EQUAL(cfg.routes[0].n_via, 1);
+	CU_ASSERT_EQUAL(cfg.routes[0].via[0].family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.routes[0].via[0].addr[3], 2);
+	CU_ASSERT_EQUAL(cfg.routes[0].port, -1);
+	CU_ASSERT_EQUAL(cfg.routes[0].line, 18);
+	CU_ASSERT_EQUAL(cfg.routes[1].action, HP_ROUTE_DROP);
+	CU_ASSERT_EQUAL(cfg.routes[1].n_via, 0);
+	CU_ASSERT_EQUAL(cfg.routes[1].prefix.len, 24);
+	CU_ASSERT_EQUAL(cfg.routes[1].port, -1);
+	CU_ASSERT_EQUAL(cfg.routes[1].line, 19);
+
+	CU_ASSERT_FALSE(cfg.acl_default_deny);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_acl, 1);
+	CU_ASSERT_EQUAL(cfg.acl[0].priority, 100);
+	CU_ASSERT_EQUAL(cfg.acl[0].family, AF_INET);
+	CU_ASSERT_TRUE(cfg.acl[0].has_src);
+	CU_ASSERT_FALSE(cfg.acl[0].has_dst);
+	CU_ASSERT_EQUAL(cfg.acl[0].src.len, 8);
+	CU_ASSERT_TRUE(cfg.acl[0].has_proto);
+	CU_ASSERT_EQUAL(cfg.acl[0].proto, 17);
+	CU_ASSERT_EQUAL(cfg.acl[0].sport_lo, 0);
+	CU_ASSERT_EQUAL(cfg.acl[0].sport_hi, 65535);
+	CU_ASSERT_EQUAL(cfg.acl[0].dport_lo, 5000);
+	CU_ASSERT_EQUAL(cfg.acl[0].dport_hi, 5010);
+	CU_ASSERT_EQUAL(cfg.acl[0].action, HP_ACL_DENY);
+	CU_ASSERT_EQUAL(cfg.acl[0].policer, -1);
+	CU_ASSERT_EQUAL(cfg.acl[0].line, 22);
+	CU_ASSERT_EQUAL(cfg.n_policers, 0);
+	hp_config_free(&cfg);
+	CU_ASSERT_PTR_NULL(cfg.neighbors);
+	CU_ASSERT_PTR_NULL(cfg.routes);
+	CU_ASSERT_PTR_NULL(cfg.acl);
+	CU_ASSERT_EQUAL(cfg.n_routes, 0);
+	CU_ASSERT_EQUAL(cfg.n_acl, 0);
 }
 
 /* Minimal config: defaults everywhere. */
@@ -179,6 +237,21 @@ test_defaults(void)
 	CU_ASSERT_EQUAL(cfg.ports[0].n_ipv4, 0);
 	CU_ASSERT_EQUAL(cfg.ports[0].n_ipv6, 0);
 	CU_ASSERT_EQUAL(cfg.ports[0].line, 2);
+	CU_ASSERT_EQUAL(cfg.n_neighbors, 0);
+	CU_ASSERT_EQUAL(cfg.n_routes, 0);
+	CU_ASSERT_FALSE(cfg.acl_default_deny);
+	CU_ASSERT_EQUAL(cfg.n_acl, 0);
+	CU_ASSERT_EQUAL(cfg.n_policers, 0);
+	hp_config_free(&cfg);
+
+	/* empty table sections are fine */
+	rc = parse("min.yaml", "ports: [{ name: p0, device: net_null0 }]\nneighbors: []\nroutes: []\n"
+			       "acl: []\npolicers: []\nacl_default: permit\n", &cfg);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_neighbors, 0);
+	CU_ASSERT_EQUAL(cfg.n_routes, 0);
+	CU_ASSERT_EQUAL(cfg.n_acl, 0);
+	CU_ASSERT_EQUAL(cfg.n_policers, 0);
 	hp_config_free(&cfg);
 }
 
@@ -380,6 +453,12 @@ struct bad_case {
 
 #define P0 "ports:\n  - { name: p0, device: net_null0 }\n" /* two lines */
 #define PORT(keys) "ports:\n  - name: p0\n    device: net_null0\n    " keys "\n" /* keys on line 4 */
+/* an l3 port p0 and an xconnect port x0 (three lines) */
+#define L3 "ports:\n  - { name: p0, device: net_null0 }\n  - { name: x0, device: net_null1, mode: xconnect, peer: x0 }\n"
+#define NB(entry) L3 "neighbors:\n  - " entry "\n" /* entry on line 5 */
+#define RT(entry) L3 "routes:\n  - " entry "\n"    /* entry on line 5 */
+#define AC(entry) P0 "acl:\n  - " entry "\n"       /* entry on line 4 */
+#define PL(entry) P0 "policers:\n  - " entry "\n"  /* entry on line 4 */
 
 static const struct bad_case bad_cases[] = {
 	/* document shape */
@@ -394,10 +473,9 @@ static const struct bad_case bad_cases[] = {
 
 	/* unknown keys */
 	{ P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level" },
-	{ P0 "routes:\n  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n", 3, "unknown key 'routes' at top level" },
-	{ P0 "neighbors: []\n", 3, "unknown key 'neighbors'" },
-	{ P0 "acl_default: permit\n", 3, "unknown key 'acl_default'" },
-	{ P0 "xdp: []\n", 3, "unknown key 'xdp'" },
+	{ P0 "xdp: []\n", 3, "unknown key 'xdp' at top level (expected one of: eal, control, mbufs, "
+			    "ports, workers, neighbors, routes, acl_default, acl, policers)" },
+	{ P0 "route: []\n", 3, "unknown key 'route' at top level" },
 	{ PORT("speed: 10G"), 4, "unknown key 'speed' in port" },
 	{ P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,
 	  "unknown key 'prio' in worker" },
@@ -578,6 +656,210 @@ static const struct bad_case bad_cases[] = {
 	{ "control: { metrics: \":9469\" }\n" P0, 1, "missing host" },
 	{ "control: { metrics: [a] }\n" P0, 1, "key 'metrics': expected HOST:PORT (found a sequence)" },
 
+	/* neighbors (L3: ports p0 (l3) and x0 (xconnect) on lines 1-3; NB: the entry on line 5) */
+	{ L3 "neighbors: {}\n", 4, "key 'neighbors': expected a sequence (found a mapping)" },
+	{ L3 "neighbors:\n", 4, "key 'neighbors': expected a sequence (found an empty value)" },
+	{ L3 "neighbors:\n  - 10.0.0.2\n", 5, "key 'neighbors': expected each neighbor to be a mapping (found a scalar)" },
+	{ NB("{ mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "missing required key 'ip' in neighbor" },
+	{ NB("{ ip: 10.0.0.2, port: p0 }"), 5, "missing required key 'mac' in neighbor" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\" }"), 5, "missing required key 'port' in neighbor" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0, vlan: 1 }"), 5,
+	  "unknown key 'vlan' in neighbor (expected one of: ip, mac, port)" },
+	{ NB("{ ip: 10.0.0.2, ip: 10.0.0.3, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	  "duplicate key 'ip' in neighbor" },
+	{ NB("{ ip: 10.0.0.2/32, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	  "key 'ip': bad address '10.0.0.2/32': expected an IPv4 or IPv6 address" },
+	{ NB("{ ip: 300.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "key 'ip': bad address '300.0.0.2'" },
+	{ NB("{ ip: \"fe80::2%eth0\", mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "key 'ip': bad address" },
+	{ NB("{ ip: [10.0.0.2], mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	  "key 'ip': expected an IP address (found a sequence)" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00\", port: p0 }"), 5, "key 'mac': bad MAC address '02:00:00:00:00'" },
+	{ NB("{ ip: 10.0.0.2, mac: \"01:00:5e:00:00:01\", port: p0 }"), 5, "key 'mac': 01:00:5e:00:00:01 is a multicast address" },
+	{ NB("{ ip: 10.0.0.2, mac: \"00:00:00:00:00:00\", port: p0 }"), 5, "key 'mac': expected a unicast MAC, not all zeros" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\",\n      port: p9 }"), 6,
+	  "key 'port': unknown port 'p9' (no port by that name)" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: x0 }"), 5,
+	  "key 'port': port 'x0' is mode xconnect: neighbors need an l3 port" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: [p0] }"), 5, "key 'port': expected a port name (found a sequence)" },
+	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }\n"
+	     "  - { ip: 10.0.0.2, mac: \"02:00:00:00:00:03\", port: p0 }"), 6,
+	  "duplicate neighbor 10.0.0.2 on port p0 (first at line 5)" },
+	{ NB("mac: \"02:00:00:00:00:02\"\n    port: p0\n    ip: \"2001:db8::2\"\n"
+	     "  - ip: \"2001:db8:0:0::2\"\n    port: p0\n    mac: \"02:00:00:00:00:03\""), 8,
+	  "duplicate neighbor 2001:db8::2 on port p0 (first at line 7)" },
+
+	/* routes (RT: the entry on line 5) */
+	{ L3 "routes: 10.0.0.0/8\n", 4, "key 'routes': expected a sequence (found a scalar)" },
+	{ L3 "routes:\n  - [10.0.0.0/8, 10.0.0.1]\n", 5, "key 'routes': expected each route to be a mapping (found a sequence)" },
+	{ RT("{ via: 10.0.0.1 }"), 5, "missing required key 'prefix' in route" },
+	{ RT("{ prefix: 10.0.0.0/8, via: 192.0.2.1 }"), 5,
+	  "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)" },
+	{ RT("{ prefix: \"2001:db8:1::/48\", via: \"fe80::1\" }"), 5, "via fe80::1 is in no l3 port's subnet" },
+	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1, metric: 1 }"), 5,
+	  "unknown key 'metric' in route (expected one of: prefix, via, action, port)" },
+	{ RT("{ prefix: 10.0.0.1/24, via: 10.0.0.1 }"), 5,
+	  "key 'prefix': prefix 10.0.0.1/24 has host bits set; did you mean 10.0.0.0/24?" },
+	{ RT("{ prefix: 10.0.0.1/0, via: 10.0.0.1 }"), 5, "prefix 10.0.0.1/0 has host bits set; did you mean 0.0.0.0/0?" },
+	{ RT("{ prefix: 10.255.255.255/31, via: 10.0.0.1 }"), 5, "did you mean 10.255.255.254/31?" },
+	{ RT("{ prefix: \"2001:db8::1/32\", via: \"2001:db8::1\" }"), 5,
+	  "key 'prefix': prefix 2001:db8::1/32 has host bits set; did you mean 2001:db8::/32?" },
+	{ RT("{ prefix: \"2001:db8:ffff::/33\", via: \"2001:db8::1\" }"), 5, "did you mean 2001:db8:8000::/33?" },
+	{ RT("{ prefix: 10.0.0.0/33, via: 10.0.0.1 }"), 5, "key 'prefix': bad prefix '10.0.0.0/33': expected a prefix such as 10.0.0.0/8" },
+	{ RT("{ prefix: 10.0.0.0, via: 10.0.0.1 }"), 5, "key 'prefix': bad prefix '10.0.0.0'" },
+	{ RT("{ prefix: [10.0.0.0/8], via: 10.0.0.1 }"), 5, "key 'prefix': expected a prefix such as 10.0.0.0/8 or 2001:db8::/32 (found a sequence)" },
+	{ RT("{ prefix: 10.0.0.0/8 }"), 5, "missing key 'via' in route 10.0.0.0/8 (expected via: NEXT_HOP, or action: drop)" },
+	{ RT("prefix: 10.0.0.0/8\n    action: forward"), 5, "missing key 'via' in route 10.0.0.0/8" },
+	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    action: drop"), 7,
+	  "key 'action': route 10.0.0.0/8 has both via and action: drop (expected one of them)" },
+	{ RT("{ prefix: 10.0.0.0/8, action: blackhole }"), 5, "key 'action': expected forward or drop, got 'blackhole'" },
+	{ RT("{ prefix: 10.0.0.0/8, action: [drop] }"), 5, "key 'action': expected forward or drop (found a sequence)" },
+	{ RT("{ prefix: 10.0.0.0/8, via: [] }"), 5, "key 'via': expected 1 to 8 next-hop addresses (found 0)" },
+	{ RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6,\n"
+	     "      10.0.0.7, 10.0.0.8, 10.0.0.9] }"), 5, "key 'via': expected 1 to 8 next-hop addresses (found 9)" },
+	{ RT("{ prefix: 10.0.0.0/8, via: { a: 1 } }"), 5,
+	  "key 'via': expected a next-hop address or a sequence of 1 to 8 (found a mapping)" },
+	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1/32 }"), 5, "key 'via': bad next hop '10.0.0.1/32': expected an IPv4 or IPv6 address" },
+	{ RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, [10.0.0.2]] }"), 5, "key 'via': expected a next-hop address (found a sequence)" },
+	{ RT("prefix: 10.0.0.0/8\n    via:\n      - 10.0.0.1\n      - 10.0.0.2\n      - 10.0.0.1"), 9,
+	  "key 'via': next hop 10.0.0.1 is listed twice (first at line 7)" },
+	{ RT("via:\n      - 10.0.0.1\n      - \"2001:db8::1\"\n    prefix: 10.0.0.0/8"), 7,
+	  "key 'via': next hop 2001:db8::1 is IPv6 but prefix 10.0.0.0/8 is IPv4" },
+	{ RT("{ prefix: \"2001:db8::/32\", via: 10.0.0.1 }"), 5,
+	  "key 'via': next hop 10.0.0.1 is IPv4 but prefix 2001:db8::/32 is IPv6" },
+	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: p9"), 7, "key 'port': unknown port 'p9' (no port by that name)" },
+	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: x0"), 7,
+	  "key 'port': port 'x0' is mode xconnect: routes need an l3 port" },
+	{ RT("prefix: 10.0.0.0/8\n    action: drop\n    port: p0"), 7,
+	  "key 'port': route 10.0.0.0/8 drops: a port needs via: NEXT_HOP" },
+	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1 }\n  - { prefix: 10.0.0.0/16, via: 10.0.0.1 }\n"
+	     "  - { prefix: 10.0.0.0/8, action: drop }"), 7, "duplicate route 10.0.0.0/8 (first at line 5)" },
+	{ RT("{ prefix: \"2001:db8::/32\", via: \"2001:db8::1\" }\n"
+	     "  - { action: drop,\n      prefix: \"2001:0db8:0::/32\" }"), 7,
+	  "duplicate route 2001:db8::/32 (first at line 5)" },
+	{ RT("{ prefix: 0.0.0.0/0, via: 10.0.0.1 }\n  - { prefix: \"::/0\", via: \"::1\" }\n"
+	     "  - { prefix: 0.0.0.0/0, via: 10.0.0.2 }"), 7, "duplicate route 0.0.0.0/0 (first at line 5)" },
+
+	/* acl_default */
+	{ P0 "acl_default: allow\n", 3, "key 'acl_default': expected permit or deny, got 'allow'" },
+	{ P0 "acl_default: [deny]\n", 3, "key 'acl_default': expected permit or deny (found a sequence)" },
+	{ P0 "acl_default: Deny\n", 3, "key 'acl_default': expected permit or deny, got 'Deny'" },
+
+	/* acl (AC: the rule on line 4) */
+	{ P0 "acl: { priority: 1 }\n", 3, "key 'acl': expected a sequence (found a mapping)" },
+	{ P0 "acl:\n  - deny\n", 4, "key 'acl': expected each rule to be a mapping (found a scalar)" },
+	{ AC("{ action: deny }"), 4, "missing required key 'priority' in acl rule" },
+	{ AC("{ priority: 1 }"), 4, "missing required key 'action' in acl rule" },
+	{ AC("{ priority: 1, action: deny, log: true }"), 4,
+	  "unknown key 'log' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)" },
+	{ AC("{ priority: -1, action: deny }"), 4, "key 'priority': expected an integer between 0 and 2147483647" },
+	{ AC("{ priority: 2147483648, action: deny }"), 4, "key 'priority': expected an integer between 0 and 2147483647" },
+	{ AC("{ priority: high, action: deny }"), 4, "key 'priority': expected an integer" },
+	{ AC("{ priority: 1, src: 10.0.0.1/8, action: deny }"), 4,
+	  "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
+	{ AC("{ priority: 1, dst: \"2001:db8::1/64\", action: deny }"), 4,
+	  "key 'dst': prefix 2001:db8::1/64 has host bits set; did you mean 2001:db8::/64?" },
+	{ AC("{ priority: 1, src: 10.0.0.0, action: deny }"), 4, "key 'src': bad prefix '10.0.0.0'" },
+	{ AC("{ priority: 1, dst: any, action: deny }"), 4, "key 'dst': bad prefix 'any'" },
+	{ AC("priority: 1\n    src: 10.0.0.0/8\n    dst: \"2001:db8::/32\"\n    action: deny"), 6,
+	  "key 'dst': 2001:db8::/32 is IPv6 but src 10.0.0.0/8 is IPv4 (a rule matches one family)" },
+	{ AC("{ priority: 1, proto: ftp, action: deny }"), 4,
+	  "key 'proto': expected tcp, udp, icmp, icmpv6, sctp, gre, esp or a protocol number 0..255, got 'ftp'" },
+	{ AC("{ priority: 1, proto: TCP, action: deny }"), 4, "got 'TCP'" },
+	{ AC("{ priority: 1, proto: 256, action: deny }"), 4, "key 'proto': expected tcp" },
+	{ AC("{ priority: 1, proto: -1, action: deny }"), 4, "key 'proto': expected tcp" },
+	{ AC("{ priority: 1, proto: [tcp], action: deny }"), 4, "key 'proto': expected a protocol name or number (found a sequence)" },
+	{ AC("priority: 1\n    dst: \"2001:db8::/32\"\n    proto: icmp\n    action: deny"), 6,
+	  "key 'proto': icmp is IPv4 only but the rule's addresses are IPv6 (use icmpv6)" },
+	{ AC("priority: 1\n    proto: icmpv6\n    src: 10.0.0.0/8\n    action: deny"), 5,
+	  "key 'proto': icmpv6 is IPv6 only but the rule's addresses are IPv4 (use icmp)" },
+	{ AC("{ priority: 1, proto: 58, dst: 10.0.0.0/8, action: deny }"), 4, "icmpv6 is IPv6 only" },
+	{ AC("priority: 1\n    proto: icmp\n    sport: 7\n    action: deny"), 6,
+	  "key 'sport': sport needs proto tcp, udp or sctp (proto is icmp)" },
+	{ AC("priority: 1\n    dport: 53\n    action: deny"), 5,
+	  "key 'dport': dport needs proto tcp, udp or sctp (no proto given)" },
+	{ AC("{ priority: 1, proto: gre, dport: \"1-2\", action: deny }"), 4, "dport needs proto tcp, udp or sctp (proto is gre)" },
+	{ AC("{ priority: 1, proto: 99, sport: 1, action: deny }"), 4, "sport needs proto tcp, udp or sctp (proto is 99)" },
+	{ AC("{ priority: 1, proto: tcp, sport: \"10-5\", action: deny }"), 4,
+	  "key 'sport': range 10-5 is backwards (expected A-B with A <= B)" },
+	{ AC("{ priority: 1, proto: udp, dport: 65536, action: deny }"), 4,
+	  "key 'dport': expected a port 0..65535 or a range A-B such as \"5000-5010\", got '65536'" },
+	{ AC("{ priority: 1, proto: udp, dport: \"1-65536\", action: deny }"), 4, "key 'dport': expected a port 0..65535" },
+	{ AC("{ priority: 1, proto: udp, dport: \"1-\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, dport: \"-1\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, dport: \"1 - 2\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, dport: \"1-2-3\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, dport: \"053\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, dport: \"00000001-2\", action: deny }"), 4, "key 'dport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, sport: http, action: deny }"), 4, "key 'sport': expected a port" },
+	{ AC("{ priority: 1, proto: udp, sport: [1, 2], action: deny }"), 4, "key 'sport': expected a port or a range A-B (found a sequence)" },
+	{ AC("{ priority: 1, action: reject }"), 4, "key 'action': expected permit, deny, count or police NAME, got 'reject'" },
+	{ AC("{ priority: 1, action: policegold }"), 4, "key 'action': expected permit, deny, count or police NAME" },
+	{ AC("{ priority: 1, action: police }"), 4, "key 'action': police needs a policer name (police NAME)" },
+	{ AC("{ priority: 1, action: \"police  \" }"), 4, "key 'action': police needs a policer name" },
+	{ AC("priority: 1\n    action: police gold"), 5,
+	  "key 'action': unknown policer 'gold' (no policer by that name in policers:)" },
+	{ AC("{ priority: 1, action: police gold }\n"
+	     "policers:\n  - { name: silver, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
+	  "unknown policer 'gold'" },
+
+	/* policers (PL: the policer on line 4) */
+	{ P0 "policers: gold\n", 3, "key 'policers': expected a sequence (found a scalar)" },
+	{ P0 "policers:\n  - gold\n", 4, "key 'policers': expected each policer to be a mapping (found a scalar)" },
+	{ PL("{ type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'name' in policer" },
+	{ PL("{ name: s, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'type' in policer" },
+	{ PL("{ name: s, type: srtcm, cbs: 1k, ebs: 1k }"), 4, "missing required key 'cir' in policer" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, ebs: 1k }"), 4, "missing required key 'cbs' in policer" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k, color: blind }"), 4,
+	  "unknown key 'color' in policer (expected one of: name, type, cir, cbs, pir, pbs, ebs)" },
+	{ PL("{ name: \"a b\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
+	  "key 'name': bad policer name 'a b': expected 1 to 31 of A-Z a-z 0-9 _ -" },
+	{ PL("{ name: \"\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "key 'name': bad policer name ''" },
+	{ PL("{ name: p23456789012345678901234567890123, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "bad policer name" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
+	     "  - { name: t, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
+	     "  - { type: srtcm, cir: 1M, cbs: 1k, ebs: 1k,\n      name: s }"), 7,
+	  "duplicate policer name 's' (first at line 4)" },
+	{ PL("{ name: s, type: sr, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "key 'type': expected trtcm or srtcm, got 'sr'" },
+	{ PL("{ name: s, type: srtcm, cir: 0, cbs: 1k, ebs: 1k }"), 4,
+	  "key 'cir': expected a rate in bits/s from 1 to 400G: an integer with an optional suffix k, M or G "
+	  "(10^3, 10^6, 10^9) such as 100M, got '0'" },
+	{ PL("{ name: s, type: srtcm, cir: 0k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
+	{ PL("{ name: s, type: srtcm, cir: 401G, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
+	{ PL("{ name: s, type: srtcm, cir: 400000001k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
+	{ PL("{ name: s, type: srtcm, cir: 400000000001, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
+	{ PL("{ name: s, type: srtcm, cir: 1T, cbs: 1k, ebs: 1k }"), 4, "got '1T'" },
+	{ PL("{ name: s, type: srtcm, cir: 10m, cbs: 1k, ebs: 1k }"), 4, "got '10m'" },
+	{ PL("{ name: s, type: srtcm, cir: 1.5M, cbs: 1k, ebs: 1k }"), 4, "got '1.5M'" },
+	{ PL("{ name: s, type: srtcm, cir: M, cbs: 1k, ebs: 1k }"), 4, "got 'M'" },
+	{ PL("{ name: s, type: srtcm, cir: -1, cbs: 1k, ebs: 1k }"), 4, "got '-1'" },
+	{ PL("{ name: s, type: srtcm, cir: 01M, cbs: 1k, ebs: 1k }"), 4, "got '01M'" },
+	{ PL("{ name: s, type: srtcm, cir: \"1 M\", cbs: 1k, ebs: 1k }"), 4, "got '1 M'" },
+	{ PL("{ name: s, type: srtcm, cir: [1M], cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate in bits/s (found a sequence)" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 0, ebs: 1k }"), 4,
+	  "key 'cbs': expected a size in bytes from 1 to 1G: an integer with an optional suffix k or M "
+	  "(2^10, 2^20) such as 64k, got '0'" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1025M, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1073741825, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1G, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1K, ebs: 1k }"), 4, "got '1K'" },
+	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 0 }"), 4, "key 'ebs': expected a size in bytes" },
+	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k"), 4,
+	  "missing required key 'ebs' in policer 's' (type srtcm needs ebs)" },
+	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k\n    ebs: 1k\n    pir: 2M"), 9,
+	  "key 'pir': only valid with type trtcm (policer 's' is srtcm)" },
+	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    pbs: 2k\n    cbs: 1k\n    ebs: 1k"), 7,
+	  "key 'pbs': only valid with type trtcm (policer 's' is srtcm)" },
+	{ PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pbs: 1k"), 4,
+	  "missing required key 'pir' in policer 'g' (type trtcm needs pir and pbs)" },
+	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 1M }"), 4,
+	  "missing required key 'pbs' in policer 'g' (type trtcm needs pir and pbs)" },
+	{ PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pir: 2M\n    pbs: 2k\n    ebs: 1k"), 10,
+	  "key 'ebs': only valid with type srtcm (policer 'g' is trtcm)" },
+	{ PL("name: g\n    type: trtcm\n    cir: 100M\n    cbs: 1k\n    pir: 50M\n    pbs: 2k"), 8,
+	  "key 'pir': 50000000 bits/s is below cir 100000000 bits/s (expected pir >= cir)" },
+	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 401G, pbs: 1k }"), 4, "key 'pir': expected a rate" },
+	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 2M, pbs: 2G }"), 4, "key 'pbs': expected a size in bytes" },
+
 	/* YAML syntax */
 	{ "ports:\n  - { name: p0, device: net_null0\n", 2, "YAML syntax error: did not find expected ',' or '}'" },
 	{ "ports: [\n", 1, "YAML syntax error" },
@@ -611,6 +893,11 @@ test_bad_configs(void)
 		/* a failed parse leaves nothing to free */
 		CU_ASSERT_PTR_NULL(cfg.eal_args[0]);
 		CU_ASSERT_EQUAL(cfg.n_ports, 0);
+		CU_ASSERT_PTR_NULL(cfg.neighbors);
+		CU_ASSERT_PTR_NULL(cfg.routes);
+		CU_ASSERT_PTR_NULL(cfg.acl);
+		CU_ASSERT_PTR_NULL(cfg.policers);
+		CU_ASSERT_EQUAL(cfg.n_routes + cfg.n_neighbors + cfg.n_acl + cfg.n_policers, 0);
 	}
 }
 
@@ -782,8 +1069,8 @@ test_load(void)
 	snprintf(want, sizeof(want), "%s:15: unknown key 'bogus' at top level", path);
 	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
 
-	/* over 16 MiB: refused before parsing */
-	CU_ASSERT_EQUAL(ftruncate(fd, (16 << 20) + 1), 0);
+	/* over 256 MiB: refused before parsing (a sparse file: nothing is read) */
+	CU_ASSERT_EQUAL(ftruncate(fd, (256ll << 20) + 1), 0);
 	rc = hp_config_load(path, &cfg, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EFBIG);
 	snprintf(want, sizeof(want), "%s: file too large", path);
@@ -916,14 +1203,615 @@ test_misc(void)
 	CU_ASSERT_STRING_EQUAL(hp_port_mode_name(HP_MODE_L3), "l3");
 	CU_ASSERT_STRING_EQUAL(hp_port_mode_name(HP_MODE_XCONNECT), "xconnect");
 	CU_ASSERT_PTR_NOT_NULL(hp_port_mode_name((enum hp_port_mode)42));
+	CU_ASSERT_STRING_EQUAL(hp_acl_action_name(HP_ACL_PERMIT), "permit");
+	CU_ASSERT_STRING_EQUAL(hp_acl_action_name(HP_ACL_DENY), "deny");
+	CU_ASSERT_STRING_EQUAL(hp_acl_action_name(HP_ACL_COUNT), "count");
+	CU_ASSERT_STRING_EQUAL(hp_acl_action_name(HP_ACL_POLICE), "police");
+	CU_ASSERT_PTR_NOT_NULL(hp_acl_action_name((enum hp_acl_action)42));
 	hp_config_free(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	hp_config_free(z); /* zeroed */
 	z->eal_args[5] = strdup("half-filled");
+	z->routes = calloc(3, sizeof(*z->routes));
+	z->n_routes = 2; /* half-filled: fewer used than allocated */
+	z->acl = calloc(1, sizeof(*z->acl));
 	hp_config_free(z);
 	CU_ASSERT_PTR_NULL(z->eal_args[5]);
+	CU_ASSERT_PTR_NULL(z->routes);
+	CU_ASSERT_PTR_NULL(z->acl);
+	CU_ASSERT_EQUAL(z->n_routes, 0);
 	free(z);
 	CU_ASSERT_EQUAL(hp_config_parse("x", "ports: []", 9, NULL, err, sizeof(err)), -EINVAL);
+}
+
+/*
+ * Every table key: neighbours (one address on two ports), routes (ECMP, drop,
+ * IPv6, an egress port, a default route), acl_default, ACL rules of both
+ * families and none, policers of both types, referenced before they are defined.
+ */
+static const char tables_block[] =
+	"ports:\n"                                                                        /* 1 */
+	"  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n" /* 2 */
+	"  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"                      /* 3 */
+	"  - { name: x0, device: net_null2, mode: xconnect, peer: x0 }\n"                 /* 4 */
+	"neighbors:\n"                                                                    /* 5 */
+	"  - ip: 10.0.1.2\n"                                                              /* 6 */
+	"    mac: \"02:00:00:00:01:02\"\n"                                                /* 7 */
+	"    port: p1\n"                                                                  /* 8 */
+	"  - ip: \"2001:db8::2\"\n"                                                       /* 9 */
+	"    mac: \"02:00:00:00:00:02\"\n"                                                /* 10 */
+	"    port: p0\n"                                                                  /* 11 */
+	"  - port: p0\n"                                                                  /* 12 */
+	"    ip: 10.0.1.2\n"                                                              /* 13 */
+	"    mac: \"02:00:00:00:01:03\"\n"                                                /* 14 */
+	"routes:\n"                                                                       /* 15 */
+	"  - prefix: 198.18.0.0/15\n"                                                     /* 16 */
+	"    via: 10.0.1.2\n"                                                             /* 17 */
+	"  - prefix: 0.0.0.0/0\n"                                                         /* 18 */
+	"    via:\n"                                                                      /* 19 */
+	"      - 10.0.1.2\n"                                                              /* 20 */
+	"      - 10.0.1.3\n"                                                              /* 21 */
+	"    action: forward\n"                                                           /* 22 */
+	"    port: p1\n"                                                                  /* 23 */
+	"  - prefix: 203.0.113.0/24\n"                                                    /* 24 */
+	"    action: drop\n"                                                              /* 25 */
+	"  - prefix: \"2001:db8:100::/48\"\n"                                             /* 26 */
+	"    via: [\"2001:db8::2\", \"2001:db8::3\", \"2001:db8::4\"]\n"                      /* 27 */
+	"  - prefix: 198.18.0.0/16\n"                                                     /* 28 */
+	"    via: 10.0.1.4\n"                                                             /* 29 */
+	"  - action: drop\n"                                                              /* 30 */
+	"    prefix: 10.9.9.9/32\n"                                                       /* 31 */
+	"acl_default: deny\n"                                                             /* 32 */
+	"acl:\n"                                                                          /* 33 */
+	"  - priority: 100\n"                                                             /* 34 */
+	"    src: 10.0.0.0/8\n"                                                           /* 35 */
+	"    proto: udp\n"                                                                /* 36 */
+	"    dport: \"5000-5010\"\n"                                                      /* 37 */
+	"    action: deny\n"                                                              /* 38 */
+	"  - priority: 10\n"                                                              /* 39 */
+	"    dst: \"2001:db8::/32\"\n"                                                    /* 40 */
+	"    proto: tcp\n"                                                                /* 41 */
+	"    sport: 1024-65535\n"                                                         /* 42 */
+	"    dport: 443\n"                                                                /* 43 */
+	"    action: police gold\n"                                                       /* 44 */
+	"  - priority: 0\n"                                                               /* 45 */
+	"    proto: icmp\n"                                                               /* 46 */
+	"    action: count\n"                                                             /* 47 */
+	"  - priority: 2147483647\n"                                                      /* 48 */
+	"    src: 0.0.0.0/0\n"                                                            /* 49 */
+	"    dst: 192.0.2.0/24\n"                                                         /* 50 */
+	"    proto: 47\n"                                                                 /* 51 */
+	"    action: permit\n"                                                            /* 52 */
+	"  - priority: 5\n"                                                               /* 53 */
+	"    proto: sctp\n"                                                               /* 54 */
+	"    sport: \"7\"\n"                                                              /* 55 */
+	"    dport: 0-0\n"                                                                /* 56 */
+	"    action: police silver\n"                                                     /* 57 */
+	"  - priority: 5\n"                                                               /* 58 */
+	"    src: \"::/0\"\n"                                                             /* 59 */
+	"    proto: icmpv6\n"                                                             /* 60 */
+	"    action: police gold\n"                                                       /* 61 */
+	"policers:\n"                                                                     /* 62 */
+	"  - name: gold\n"                                                                /* 63 */
+	"    type: trtcm\n"                                                               /* 64 */
+	"    cir: 100M\n"                                                                 /* 65 */
+	"    cbs: 64k\n"                                                                  /* 66 */
+	"    pir: 200M\n"                                                                 /* 67 */
+	"    pbs: 128k\n"                                                                 /* 68 */
+	"  - name: silver\n"                                                              /* 69 */
+	"    type: srtcm\n"                                                               /* 70 */
+	"    cir: 400G\n"                                                                 /* 71 */
+	"    cbs: 1024M\n"                                                                /* 72 */
+	"    ebs: 1\n"                                                                    /* 73 */
+	"  - { name: bronze_1, type: trtcm, cir: 1500, cbs: 1, pir: 1500k, pbs: 2M }\n";  /* 74 */
+
+/* The same in flow style: the policers first, the ports last. */
+static const char tables_flow[] =
+	"{ policers: [ { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k },\n"
+	"              { name: silver, type: srtcm, cir: 400G, cbs: 1024M, ebs: 1 },\n"
+	"              { name: bronze_1, type: trtcm, cir: 1500, cbs: 1, pir: 1500k, pbs: 2M } ],\n"
+	"  acl: [ { priority: 100, src: 10.0.0.0/8, proto: udp, dport: \"5000-5010\", action: deny },\n"
+	"         { priority: 10, dst: \"2001:db8::/32\", proto: tcp, sport: 1024-65535, dport: 443,\n"
+	"           action: police gold },\n"
+	"         { priority: 0, proto: icmp, action: count },\n"
+	"         { priority: 2147483647, src: 0.0.0.0/0, dst: 192.0.2.0/24, proto: 47, action: permit },\n"
+	"         { priority: 5, proto: sctp, sport: 7, dport: \"0-0\", action: police silver },\n"
+	"         { priority: 5, src: \"::/0\", proto: icmpv6, action: \"police gold\" } ],\n"
+	"  acl_default: deny,\n"
+	"  routes: [ { prefix: 198.18.0.0/15, via: 10.0.1.2 },\n"
+	"            { prefix: 0.0.0.0/0, via: [10.0.1.2, 10.0.1.3], action: forward, port: p1 },\n"
+	"            { prefix: 203.0.113.0/24, action: drop },\n"
+	"            { prefix: \"2001:db8:100::/48\", via: [\"2001:db8::2\", \"2001:db8::3\", \"2001:db8::4\"] },\n"
+	"            { prefix: 198.18.0.0/16, via: 10.0.1.4 },\n"
+	"            { action: drop, prefix: 10.9.9.9/32 } ],\n"
+	"  neighbors: [ { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 },\n"
+	"               { ip: \"2001:db8::2\", mac: \"02:00:00:00:00:02\", port: p0 },\n"
+	"               { port: p0, ip: 10.0.1.2, mac: \"02:00:00:00:01:03\" } ],\n"
+	"  ports: [ { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] },\n"
+	"           { name: p1, device: net_null1, ipv4: [10.0.1.1/24] },\n"
+	"           { name: x0, device: net_null2, mode: xconnect, peer: x0 } ] }\n";
+
+static bool
+is_addr(const struct hp_addr *a, const char *text)
+{
+	struct hp_addr want;
+
+	return hp_parse_addr(text, 0, &want) == 0 && a->family == want.family &&
+	       !memcmp(a->addr, want.addr, 16);
+}
+
+static bool
+is_prefix(const struct hp_prefix *p, const char *text)
+{
+	struct hp_prefix want;
+
+	return hp_parse_prefix(text, 0, &want) == 0 && p->family == want.family &&
+	       p->len == want.len && !memcmp(p->addr, want.addr, 16);
+}
+
+static void
+check_tables(const struct hp_config *c)
+{
+	static const uint8_t m0[6] = { 2, 0, 0, 0, 1, 2 }, m1[6] = { 2, 0, 0, 0, 0, 2 },
+			     m2[6] = { 2, 0, 0, 0, 1, 3 };
+	const struct hp_route_conf *r = c->routes;
+	const struct hp_acl_rule *a = c->acl;
+	const struct hp_policer_conf *p = c->policers;
+
+	CU_ASSERT_EQUAL_FATAL(c->n_ports, 3);
+	CU_ASSERT_EQUAL_FATAL(c->n_neighbors, 3);
+	CU_ASSERT_TRUE(is_addr(&c->neighbors[0].ip, "10.0.1.2"));
+	CU_ASSERT_EQUAL(memcmp(c->neighbors[0].mac, m0, 6), 0);
+	CU_ASSERT_EQUAL(c->neighbors[0].port, 1);
+	CU_ASSERT_TRUE(is_addr(&c->neighbors[1].ip, "2001:db8::2"));
+	CU_ASSERT_EQUAL(c->neighbors[1].ip.family, AF_INET6);
+	CU_ASSERT_EQUAL(memcmp(c->neighbors[1].mac, m1, 6), 0);
+	CU_ASSERT_EQUAL(c->neighbors[1].port, 0);
+	CU_ASSERT_TRUE(is_addr(&c->neighbors[2].ip, "10.0.1.2")); /* same address, other port */
+	CU_ASSERT_EQUAL(memcmp(c->neighbors[2].mac, m2, 6), 0);
+	CU_ASSERT_EQUAL(c->neighbors[2].port, 0);
+
+	CU_ASSERT_EQUAL_FATAL(c->n_routes, 6);
+	CU_ASSERT_TRUE(is_prefix(&r[0].prefix, "198.18.0.0/15"));
+	CU_ASSERT_EQUAL(r[0].action, HP_ROUTE_FORWARD);
+	CU_ASSERT_EQUAL_FATAL(r[0].n_via, 1);
+	CU_ASSERT_TRUE(is_addr(&r[0].via[0], "10.0.1.2"));
+	CU_ASSERT_EQUAL(r[0].port, -1);
+	CU_ASSERT_TRUE(is_prefix(&r[1].prefix, "0.0.0.0/0"));
+	CU_ASSERT_EQUAL(r[1].action, HP_ROUTE_FORWARD);
+	CU_ASSERT_EQUAL_FATAL(r[1].n_via, 2);
+	CU_ASSERT_TRUE(is_addr(&r[1].via[0], "10.0.1.2"));
+	CU_ASSERT_TRUE(is_addr(&r[1].via[1], "10.0.1.3"));
+	CU_ASSERT_EQUAL(r[1].port, 1);
+	CU_ASSERT_TRUE(is_prefix(&r[2].prefix, "203.0.113.0/24"));
+	CU_ASSERT_EQUAL(r[2].action, HP_ROUTE_DROP);
+	CU_ASSERT_EQUAL(r[2].n_via, 0);
+	CU_ASSERT_EQUAL(r[2].port, -1);
+	CU_ASSERT_TRUE(is_prefix(&r[3].prefix, "2001:db8:100::/48"));
+	CU_ASSERT_EQUAL(r[3].prefix.family, AF_INET6);
+	CU_ASSERT_EQUAL_FATAL(r[3].n_via, 3);
+	CU_ASSERT_TRUE(is_addr(&r[3].via[0], "2001:db8::2"));
+	CU_ASSERT_TRUE(is_addr(&r[3].via[1], "2001:db8::3"));
+	CU_ASSERT_TRUE(is_addr(&r[3].via[2], "2001:db8::4"));
+	CU_ASSERT_TRUE(is_prefix(&r[4].prefix, "198.18.0.0/16")); /* same address, other length */
+	CU_ASSERT_EQUAL(r[4].n_via, 1);
+	CU_ASSERT_TRUE(is_prefix(&r[5].prefix, "10.9.9.9/32"));
+	CU_ASSERT_EQUAL(r[5].action, HP_ROUTE_DROP);
+
+	CU_ASSERT_TRUE(c->acl_default_deny);
+	CU_ASSERT_EQUAL_FATAL(c->n_acl, 6);
+	CU_ASSERT_EQUAL(a[0].priority, 100);
+	CU_ASSERT_EQUAL(a[0].family, AF_INET);
+	CU_ASSERT_TRUE(a[0].has_src);
+	CU_ASSERT_TRUE(is_prefix(&a[0].src, "10.0.0.0/8"));
+	CU_ASSERT_FALSE(a[0].has_dst);
+	CU_ASSERT_TRUE(a[0].has_proto);
+	CU_ASSERT_EQUAL(a[0].proto, 17);
+	CU_ASSERT_EQUAL(a[0].sport_lo, 0);
+	CU_ASSERT_EQUAL(a[0].sport_hi, 65535);
+	CU_ASSERT_EQUAL(a[0].dport_lo, 5000);
+	CU_ASSERT_EQUAL(a[0].dport_hi, 5010);
+	CU_ASSERT_EQUAL(a[0].action, HP_ACL_DENY);
+	CU_ASSERT_EQUAL(a[0].policer, -1);
+	CU_ASSERT_EQUAL(a[1].priority, 10);
+	CU_ASSERT_EQUAL(a[1].family, AF_INET6);
+	CU_ASSERT_FALSE(a[1].has_src);
+	CU_ASSERT_TRUE(a[1].has_dst);
+	CU_ASSERT_TRUE(is_prefix(&a[1].dst, "2001:db8::/32"));
+	CU_ASSERT_EQUAL(a[1].proto, 6);
+	CU_ASSERT_EQUAL(a[1].sport_lo, 1024);
+	CU_ASSERT_EQUAL(a[1].sport_hi, 65535);
+	CU_ASSERT_EQUAL(a[1].dport_lo, 443);
+	CU_ASSERT_EQUAL(a[1].dport_hi, 443);
+	CU_ASSERT_EQUAL(a[1].action, HP_ACL_POLICE);
+	CU_ASSERT_EQUAL(a[1].policer, 0);
+	CU_ASSERT_EQUAL(a[2].priority, 0);
+	CU_ASSERT_EQUAL(a[2].family, 0);
+	CU_ASSERT_FALSE(a[2].has_src);
+	CU_ASSERT_FALSE(a[2].has_dst);
+	CU_ASSERT_EQUAL(a[2].proto, 1);
+	CU_ASSERT_EQUAL(a[2].action, HP_ACL_COUNT);
+	CU_ASSERT_EQUAL(a[2].policer, -1);
+	CU_ASSERT_EQUAL(a[3].priority, 2147483647u);
+	CU_ASSERT_EQUAL(a[3].family, AF_INET);
+	CU_ASSERT_TRUE(a[3].has_src && a[3].has_dst);
+	CU_ASSERT_EQUAL(a[3].src.len, 0);
+	CU_ASSERT_TRUE(is_prefix(&a[3].dst, "192.0.2.0/24"));
+	CU_ASSERT_EQUAL(a[3].proto, 47);
+	CU_ASSERT_EQUAL(a[3].action, HP_ACL_PERMIT);
+	CU_ASSERT_EQUAL(a[4].proto, 132);
+	CU_ASSERT_EQUAL(a[4].sport_lo, 7);
+	CU_ASSERT_EQUAL(a[4].sport_hi, 7);
+	CU_ASSERT_EQUAL(a[4].dport_lo, 0);
+	CU_ASSERT_EQUAL(a[4].dport_hi, 0);
+	CU_ASSERT_EQUAL(a[4].action, HP_ACL_POLICE);
+	CU_ASSERT_EQUAL(a[4].policer, 1);
+	CU_ASSERT_EQUAL(a[5].family, AF_INET6);
+	CU_ASSERT_EQUAL(a[5].proto, 58);
+	CU_ASSERT_EQUAL(a[5].policer, 0);
+
+	CU_ASSERT_EQUAL_FATAL(c->n_policers, 3);
+	CU_ASSERT_STRING_EQUAL(p[0].name, "gold");
+	CU_ASSERT_EQUAL(p[0].type, HP_POLICER_TRTCM);
+	CU_ASSERT_EQUAL(p[0].cir, 100000000ull);
+	CU_ASSERT_EQUAL(p[0].cbs, 65536ull);
+	CU_ASSERT_EQUAL(p[0].pir, 200000000ull);
+	CU_ASSERT_EQUAL(p[0].pbs, 131072ull);
+	CU_ASSERT_EQUAL(p[0].ebs, 0);
+	CU_ASSERT_STRING_EQUAL(p[1].name, "silver");
+	CU_ASSERT_EQUAL(p[1].type, HP_POLICER_SRTCM);
+	CU_ASSERT_EQUAL(p[1].cir, 400000000000ull);
+	CU_ASSERT_EQUAL(p[1].cbs, 1073741824ull);
+	CU_ASSERT_EQUAL(p[1].ebs, 1);
+	CU_ASSERT_EQUAL(p[1].pir, 0);
+	CU_ASSERT_EQUAL(p[1].pbs, 0);
+	CU_ASSERT_STRING_EQUAL(p[2].name, "bronze_1");
+	CU_ASSERT_EQUAL(p[2].cir, 1500);
+	CU_ASSERT_EQUAL(p[2].cbs, 1);
+	CU_ASSERT_EQUAL(p[2].pir, 1500000ull);
+	CU_ASSERT_EQUAL(p[2].pbs, 2097152ull);
+}
+
+/* Both parses agree on every table field but source lines. */
+static void
+check_same_tables(const struct hp_config *x, const struct hp_config *y)
+{
+	CU_ASSERT_EQUAL_FATAL(x->n_neighbors, y->n_neighbors);
+	for (unsigned i = 0; i < x->n_neighbors; i++) {
+		struct hp_neighbor_conf a = x->neighbors[i], b = y->neighbors[i];
+
+		a.line = b.line = 0;
+		CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(x->n_routes, y->n_routes);
+	for (unsigned i = 0; i < x->n_routes; i++) {
+		struct hp_route_conf a = x->routes[i], b = y->routes[i];
+
+		a.line = b.line = 0;
+		CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0); /* calloc'd: padding is zero */
+	}
+	CU_ASSERT_EQUAL(x->acl_default_deny, y->acl_default_deny);
+	CU_ASSERT_EQUAL_FATAL(x->n_acl, y->n_acl);
+	for (unsigned i = 0; i < x->n_acl; i++) {
+		struct hp_acl_rule a = x->acl[i], b = y->acl[i];
+
+		a.line = b.line = 0;
+		CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(x->n_policers, y->n_policers);
+	for (unsigned i = 0; i < x->n_policers; i++) {
+		struct hp_policer_conf a = x->policers[i], b = y->policers[i];
+
+		a.line = b.line = 0;
+		CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	}
+}
+
+static void
+test_tables(void)
+{
+	int rc = parse("tables.yaml", tables_block, &cfg);
+
+	if (rc)
+		printf("\n  block: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	check_tables(&cfg);
+	CU_ASSERT_EQUAL(cfg.neighbors[0].line, 6);
+	CU_ASSERT_EQUAL(cfg.neighbors[2].line, 12);
+	CU_ASSERT_EQUAL(cfg.routes[0].line, 16);
+	CU_ASSERT_EQUAL(cfg.routes[1].line, 18);
+	CU_ASSERT_EQUAL(cfg.routes[5].line, 30);
+	CU_ASSERT_EQUAL(cfg.acl[0].line, 34);
+	CU_ASSERT_EQUAL(cfg.acl[5].line, 58);
+	CU_ASSERT_EQUAL(cfg.policers[0].line, 63);
+	CU_ASSERT_EQUAL(cfg.policers[2].line, 74);
+
+	rc = parse("tables_flow.yaml", tables_flow, &cfg2);
+	if (rc)
+		printf("\n  flow: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	check_tables(&cfg2);
+	check_same_tables(&cfg, &cfg2);
+	CU_ASSERT_EQUAL(cfg2.policers[1].line, 2);
+	CU_ASSERT_EQUAL(cfg2.acl[1].line, 5);
+	CU_ASSERT_EQUAL(cfg2.routes[5].line, 17);
+	CU_ASSERT_EQUAL(cfg2.neighbors[2].line, 20);
+	hp_config_free(&cfg);
+	hp_config_free(&cfg2);
+
+	/* anchors: one next-hop list and one rule body shared */
+	rc = parse("alias.yaml",
+		   "ports: [{ name: p0, device: net_null0, ipv4: [10.0.0.1/24] }]\n"
+		   "routes:\n"
+		   "  - { prefix: 10.1.0.0/16, via: &nh [10.0.0.2, 10.0.0.3] }\n"
+		   "  - { prefix: 10.2.0.0/16, via: *nh }\n"
+		   "acl:\n"
+		   "  - &r { priority: 1, proto: tcp, dport: 22, action: deny }\n"
+		   "  - *r\n",
+		   &cfg);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.routes[1].n_via, 2);
+	CU_ASSERT_TRUE(is_addr(&cfg.routes[1].via[1], "10.0.0.3"));
+	CU_ASSERT_EQUAL(cfg.n_acl, 2);
+	CU_ASSERT_EQUAL(cfg.acl[1].dport_lo, 22);
+	hp_config_free(&cfg);
+
+	/* the same route twice through an alias is a duplicate */
+	rc = parse("alias.yaml",
+		   "ports: [{ name: p0, device: net_null0 }]\n"
+		   "routes:\n  - &r { prefix: 10.1.0.0/16, action: drop }\n  - *r\n",
+		   &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "alias.yaml:3: duplicate route 10.1.0.0/16 (first at line 3)");
+}
+
+static void
+test_parse_addr(void)
+{
+	static const char *const bad[] = { "", "10.0.0.1/32", "010.0.0.1", "10.0.0", "1.2.3.4.5",
+		" 10.0.0.1", "10.0.0.1 ", "300.0.0.1", "0x0a.0.0.1", "fe80::1%lo", "2001:db8:::1",
+		"::g", "2001:db8::1/128", "localhost" };
+	struct hp_addr a;
+
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET);
+	CU_ASSERT_EQUAL(a.addr[0], 10);
+	CU_ASSERT_EQUAL(a.addr[3], 3);
+	CU_ASSERT_EQUAL(a.addr[4], 0); /* the rest is zero */
+	CU_ASSERT_EQUAL(a.addr[15], 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", AF_INET, &a), 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", AF_INET6, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(a.addr[0], 0x20);
+	CU_ASSERT_EQUAL(a.addr[15], 1);
+	CU_ASSERT_EQUAL(hp_parse_addr("::ffff:10.0.0.1", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", AF_INET, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", 99, &a), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&a, 0x5a, sizeof(a));
+		if (hp_parse_addr(bad[i], 0, &a) != -EINVAL)
+			printf("\n  address '%s' accepted", bad[i]);
+		CU_ASSERT_EQUAL(hp_parse_addr(bad[i], 0, &a), -EINVAL);
+		CU_ASSERT_EQUAL(a.addr[0], 0x5a); /* untouched on error */
+	}
+	CU_ASSERT_EQUAL(hp_parse_addr(NULL, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.0.0.1", 0, NULL), -EINVAL);
+}
+
+static bool
+contains(const char *prefix, const char *addr)
+{
+	struct hp_prefix p;
+	struct hp_addr a;
+
+	CU_ASSERT_EQUAL_FATAL(hp_parse_prefix(prefix, 0, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(hp_parse_addr(addr, 0, &a), 0);
+	return hp_prefix_contains(&p, &a);
+}
+
+static void
+test_prefix_contains(void)
+{
+	struct hp_prefix p;
+	struct hp_addr a;
+
+	CU_ASSERT_TRUE(contains("10.0.0.0/8", "10.255.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.0/8", "11.0.0.0"));
+	CU_ASSERT_TRUE(contains("10.0.0.1/24", "10.0.0.200")); /* an interface address: host bits ignored */
+	CU_ASSERT_FALSE(contains("10.0.0.1/24", "10.0.1.1"));
+	CU_ASSERT_TRUE(contains("172.16.0.0/12", "172.31.255.255"));
+	CU_ASSERT_FALSE(contains("172.16.0.0/12", "172.32.0.0"));
+	CU_ASSERT_FALSE(contains("172.16.0.0/12", "172.15.255.255"));
+	CU_ASSERT_TRUE(contains("0.0.0.0/0", "255.255.255.255"));
+	CU_ASSERT_TRUE(contains("10.0.0.1/32", "10.0.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.1/32", "10.0.0.0"));
+	CU_ASSERT_TRUE(contains("10.0.0.0/31", "10.0.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.0/31", "10.0.0.2"));
+	CU_ASSERT_TRUE(contains("2001:db8::1/64", "2001:db8::ffff:1"));
+	CU_ASSERT_FALSE(contains("2001:db8::1/64", "2001:db8:0:1::1"));
+	CU_ASSERT_TRUE(contains("::/0", "ff02::1"));
+	CU_ASSERT_TRUE(contains("fe80::/10", "febf::1"));
+	CU_ASSERT_FALSE(contains("fe80::/10", "fec0::1"));
+	CU_ASSERT_TRUE(contains("2001:db8::1/128", "2001:db8::1"));
+	CU_ASSERT_FALSE(contains("2001:db8::1/128", "2001:db8::2"));
+	CU_ASSERT_FALSE(contains("0.0.0.0/0", "::")); /* other family */
+	CU_ASSERT_FALSE(contains("::/0", "0.0.0.0"));
+	CU_ASSERT_FALSE(contains("::ffff:0:0/96", "10.0.0.1"));
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.0.0.0/8", 0, &p), 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.0.0.1", 0, &a), 0);
+	CU_ASSERT_FALSE(hp_prefix_contains(NULL, &a));
+	CU_ASSERT_FALSE(hp_prefix_contains(&p, NULL));
+	p.len = 33; /* not a valid prefix */
+	CU_ASSERT_FALSE(hp_prefix_contains(&p, &a));
+}
+
+/* Seconds since t0. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * A generated file of 100,000 routes (IPv4 and IPv6, ECMP, drops, egress
+ * ports) and 5,000 ACL rules, as benchmarks load: it parses, it is timed
+ * (printed, not asserted), and a duplicate at its very end is still found.
+ */
+static void
+test_big(void)
+{
+	enum { N_ROUTES = 100000, N_ACL = 5000 };
+	size_t cap = 16u << 20, off;
+	char *t = malloc(cap);
+	struct timespec t0;
+	unsigned line, dup_line = 0;
+	char want[160];
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	off = (size_t)snprintf(t, cap,
+			       "ports:\n"                                                           /* 1 */
+			       "  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"fd00::1/64\"] }\n" /* 2 */
+			       "  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"           /* 3 */
+			       "policers:\n"                                                          /* 4 */
+			       "  - { name: gold, type: trtcm, cir: 1G, cbs: 1M, pir: 2G, pbs: 2M }\n" /* 5 */
+			       "routes:\n");                                                          /* 6 */
+	line = 7;
+	for (unsigned i = 0; i < N_ROUTES; i++, line++) {
+		unsigned a = 1 + i / 65536, b = (i / 256) % 256, cc = i % 256;
+
+		if (i % 10 == 9) /* IPv6 */
+			off += (size_t)snprintf(t + off, cap - off,
+						"  - { prefix: \"2001:db8:%x:%x::/64\", via: \"fd00::2\" }\n",
+						i >> 16, i & 0xffff);
+		else if (i % 10 == 7)
+			off += (size_t)snprintf(t + off, cap - off,
+						"  - { prefix: %u.%u.%u.0/24, action: drop }\n", a, b, cc);
+		else if (i % 10 == 5)
+			off += (size_t)snprintf(t + off, cap - off,
+						"  - { prefix: %u.%u.%u.0/24, via: [10.0.1.2, 10.0.1.3, 10.0.1.4], port: p1 }\n",
+						a, b, cc);
+		else
+			off += (size_t)snprintf(t + off, cap - off,
+						"  - { prefix: %u.%u.%u.0/24, via: 10.0.1.2 }\n", a, b, cc);
+		if (i == N_ROUTES / 2)
+			dup_line = line;
+	}
+	off += (size_t)snprintf(t + off, cap - off, "acl:\n");
+	for (unsigned i = 0; i < N_ACL; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+					"  - { priority: %u, src: 10.%u.%u.0/24, proto: udp, dport: \"%u-%u\", "
+					"action: %s }\n",
+					i, i / 256, i % 256, i % 60000, i % 60000 + 10,
+					i % 3 == 0 ? "deny" : i % 3 == 1 ? "count" : "police gold");
+	CU_ASSERT_TRUE_FATAL(off < cap - 200);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = hp_config_parse("big.yaml", t, off, &cfg, err, sizeof(err));
+	printf("\n  %u routes + %u ACL rules (%.1f MB): %.3f s ", N_ROUTES, N_ACL, (double)off / 1e6,
+	       since(&t0));
+	if (rc)
+		printf("\n  %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_routes, N_ROUTES);
+	CU_ASSERT_EQUAL(cfg.n_acl, N_ACL);
+	CU_ASSERT_EQUAL(cfg.routes[0].line, 7);
+	CU_ASSERT_TRUE(is_prefix(&cfg.routes[0].prefix, "1.0.0.0/24"));
+	CU_ASSERT_TRUE(is_prefix(&cfg.routes[9].prefix, "2001:db8:0:9::/64"));
+	CU_ASSERT_EQUAL(cfg.routes[7].action, HP_ROUTE_DROP);
+	CU_ASSERT_EQUAL(cfg.routes[5].n_via, 3);
+	CU_ASSERT_EQUAL(cfg.routes[5].port, 1);
+	CU_ASSERT_EQUAL(cfg.routes[N_ROUTES - 1].line, 7 + N_ROUTES - 1);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 1].action, HP_ACL_COUNT);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 1].policer, -1);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 3].action, HP_ACL_POLICE);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 3].policer, 0);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 3].dport_lo, (N_ACL - 3) % 60000);
+	CU_ASSERT_EQUAL(cfg.acl[N_ACL - 1].line, 7 + N_ROUTES + N_ACL);
+	hp_config_free(&cfg);
+
+	/* one more route after the last, equal to the one in the middle */
+	off = (size_t)(strstr(t, "acl:\n") - t);
+	snprintf(t + off, cap - off, "  - { prefix: %u.%u.%u.0/24, action: drop }\n",
+		 1 + (N_ROUTES / 2) / 65536, (N_ROUTES / 2 / 256) % 256, (N_ROUTES / 2) % 256);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = parse("big.yaml", t, &cfg);
+	printf("(duplicate found in %.3f s) ", since(&t0));
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	snprintf(want, sizeof(want), "big.yaml:%u: duplicate route %u.%u.%u.0/24 (first at line %u)",
+		 line, 1 + (N_ROUTES / 2) / 65536, (N_ROUTES / 2 / 256) % 256, (N_ROUTES / 2) % 256,
+		 dup_line);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	free(t);
+}
+
+/* HP_MAX_POLICERS, HP_MAX_ACL_RULES and HP_MAX_NEIGHBORS entries fit, one more does not. */
+static void
+test_table_limits(void)
+{
+	size_t cap = 8u << 20, off;
+	char *t = malloc(cap);
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	off = (size_t)snprintf(t, cap, P0 "policers:\n");
+	for (unsigned i = 0; i < HP_MAX_POLICERS; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+					"  - { name: p%u, type: srtcm, cir: %uk, cbs: 1k, ebs: 1k }\n", i,
+					i + 1);
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_policers, HP_MAX_POLICERS);
+	CU_ASSERT_EQUAL(cfg.policers[HP_MAX_POLICERS - 1].cir, 1024000ull);
+	hp_config_free(&cfg);
+	snprintf(t + off, cap - off, "  - { name: one_more, type: srtcm, cir: 1k, cbs: 1k, ebs: 1k }\n");
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "l.yaml:1028: key 'policers': too many policers (at most 1024)");
+
+	off = (size_t)snprintf(t, cap, P0 "acl:\n");
+	for (unsigned i = 0; i < HP_MAX_ACL_RULES; i++)
+		off += (size_t)snprintf(t + off, cap - off, "  - { priority: %u, action: count }\n", i);
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_acl, HP_MAX_ACL_RULES);
+	hp_config_free(&cfg);
+	snprintf(t + off, cap - off, "  - { priority: 1, action: deny }\n");
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "l.yaml:65540: key 'acl': too many rules (at most 65536)");
+
+	/* every neighbour on both ports: same addresses, no duplicates */
+	off = (size_t)snprintf(t, cap, "ports: [{ name: p0, device: net_null0 }, "
+				       "{ name: p1, device: net_null1 }]\nneighbors:\n");
+	for (unsigned i = 0; i < HP_MAX_NEIGHBORS; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+					"  - { ip: 10.0.%u.%u, mac: \"02:00:00:00:%02x:%02x\", port: p%u }\n",
+					i / 2 / 256, i / 2 % 256, i / 512, i % 256, i % 2);
+	rc = parse("l.yaml", t, &cfg);
+	if (rc)
+		printf("\n  %s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg.n_neighbors, HP_MAX_NEIGHBORS);
+	CU_ASSERT_EQUAL(cfg.neighbors[HP_MAX_NEIGHBORS - 1].port, 1);
+	hp_config_free(&cfg);
+	snprintf(t + off, cap - off, "  - { ip: 10.9.9.9, mac: \"02:00:00:00:00:01\", port: p0 }\n");
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "l.yaml:65539: key 'neighbors': too many neighbors (at most 65536)");
+	/* the last one repeats the first: found at its line */
+	t[off] = '\0';
+	off = (size_t)(strrchr(t, '-') - t); /* the last entry, replaced */
+	snprintf(t + off, cap - off, "- { ip: 10.0.0.0, mac: \"02:00:00:00:00:01\", port: p0 }\n");
+	rc = parse("l.yaml", t, &cfg);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "l.yaml:65538: duplicate neighbor 10.0.0.0 on port p0 (first at line 3)");
+	free(t);
 }
 
 /* xorshift64*: fixed seed, same mutations everywhere. */
@@ -950,7 +1838,8 @@ check_one(const char *text, size_t len)
 	if (memchr(err, '\0', sizeof(err)) == NULL)
 		return false;
 	if (rc == -EINVAL)
-		return !strncmp(err, "fuzz.yaml:", 10) && cfg.eal_args[0] == NULL;
+		return !strncmp(err, "fuzz.yaml:", 10) && cfg.eal_args[0] == NULL && !cfg.routes &&
+		       !cfg.neighbors && !cfg.acl && !cfg.policers;
 	if (rc != 0)
 		return false;
 	bool ok = cfg.n_ports >= 1 && cfg.n_ports <= HP_MAX_PORTS && cfg.n_workers <= HP_MAX_WORKERS &&
@@ -967,6 +1856,48 @@ check_one(const char *text, size_t len)
 
 			ok = r->port < cfg.n_ports && r->queue < cfg.ports[r->port].queues;
 		}
+	ok = ok && cfg.n_neighbors <= HP_MAX_NEIGHBORS && cfg.n_routes <= HP_MAX_ROUTES &&
+	     cfg.n_acl <= HP_MAX_ACL_RULES && cfg.n_policers <= HP_MAX_POLICERS &&
+	     (!cfg.n_neighbors || cfg.neighbors) && (!cfg.n_routes || cfg.routes) &&
+	     (!cfg.n_acl || cfg.acl) && (!cfg.n_policers || cfg.policers);
+	for (unsigned i = 0; ok && i < cfg.n_neighbors; i++) {
+		const struct hp_neighbor_conf *nb = &cfg.neighbors[i];
+
+		ok = nb->port < cfg.n_ports && cfg.ports[nb->port].mode == HP_MODE_L3 &&
+		     (nb->ip.family == AF_INET || nb->ip.family == AF_INET6) && !(nb->mac[0] & 1);
+		for (unsigned k = 0; ok && k < i; k++) /* small inputs: quadratic is fine here */
+			ok = nb->port != cfg.neighbors[k].port ||
+			     memcmp(&nb->ip, &cfg.neighbors[k].ip, sizeof(nb->ip));
+	}
+	for (unsigned i = 0; ok && i < cfg.n_routes; i++) {
+		const struct hp_route_conf *r = &cfg.routes[i];
+		struct hp_addr net = { r->prefix.family, { 0 } };
+
+		memcpy(net.addr, r->prefix.addr, 16);
+		ok = hp_prefix_contains(&r->prefix, &net) &&
+		     (r->action == HP_ROUTE_DROP ? r->n_via == 0 && r->port == -1
+						 : r->n_via >= 1 && r->n_via <= HP_MAX_ECMP) &&
+		     r->port < (int)cfg.n_ports && (r->port < 0 || cfg.ports[r->port].mode == HP_MODE_L3);
+		for (unsigned k = 0; ok && k < r->n_via; k++)
+			ok = r->via[k].family == r->prefix.family;
+		for (unsigned k = 0; ok && k < i; k++)
+			ok = memcmp(&r->prefix, &cfg.routes[k].prefix, sizeof(r->prefix)) != 0;
+	}
+	for (unsigned i = 0; ok && i < cfg.n_acl; i++) {
+		const struct hp_acl_rule *a = &cfg.acl[i];
+
+		ok = a->sport_lo <= a->sport_hi && a->dport_lo <= a->dport_hi &&
+		     a->priority <= 2147483647u &&
+		     (a->action == HP_ACL_POLICE) == (a->policer >= 0) && a->policer < (int)cfg.n_policers &&
+		     (!a->has_src || a->src.family == a->family) && (!a->has_dst || a->dst.family == a->family);
+	}
+	for (unsigned i = 0; ok && i < cfg.n_policers; i++) {
+		const struct hp_policer_conf *p = &cfg.policers[i];
+
+		ok = p->name[0] && p->cir >= 1 && p->cbs >= 1 &&
+		     (p->type == HP_POLICER_TRTCM ? p->pir >= p->cir && p->pbs >= 1 && !p->ebs
+						  : p->ebs >= 1 && !p->pir && !p->pbs);
+	}
 	hp_config_free(&cfg);
 	return ok;
 }
@@ -975,13 +1906,15 @@ static void
 test_mutations(void)
 {
 	static const char interesting[] = ":-[]{},\"'&*!|>#\n \t\\0123456789/%@`?";
-	const char *seeds[] = { good_yaml, full_block, full_flow };
+	const char *seeds[] = { good_yaml, full_block, full_flow, tables_block, tables_flow };
 	unsigned runs = 0, bad = 0, accepted = 0;
-	char *buf = malloc(4096);
+	char *buf = malloc(8192);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
 		size_t len = strlen(seeds[s]);
+
+		CU_ASSERT_FATAL(len < 8192);
 
 		/* every prefix, in a buffer of exactly that size so ASan sees overreads */
 		for (size_t cut = 0; cut <= len; cut++) {
@@ -1032,18 +1965,23 @@ main(void)
 		return 1;
 	s = CU_add_suite("config", NULL, NULL);
 	if (!s || !CU_add_test(s, "DESIGN.md example", test_good_example) ||
-	    !CU_add_test(s, "later sections refused", test_later_keys) ||
+	    !CU_add_test(s, "DESIGN.md full example", test_design_example) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "block and flow styles", test_block_and_flow) ||
 	    !CU_add_test(s, "anchors and aliases", test_aliases) ||
+	    !CU_add_test(s, "neighbors, routes, acl, policers", test_tables) ||
 	    !CU_add_test(s, "bad configs", test_bad_configs) ||
 	    !CU_add_test(s, "error after eal frees", test_error_after_eal) ||
 	    !CU_add_test(s, "limits", test_limits) ||
+	    !CU_add_test(s, "table limits", test_table_limits) ||
+	    !CU_add_test(s, "100k routes, 5k ACL rules", test_big) ||
 	    !CU_add_test(s, "error buffer", test_err_buffer) ||
 	    !CU_add_test(s, "load from file", test_load) ||
 	    !CU_add_test(s, "hp_parse_mac", test_parse_mac) ||
 	    !CU_add_test(s, "hp_parse_prefix", test_parse_prefix) ||
 	    !CU_add_test(s, "hp_parse_queue_ref", test_parse_queue_ref) ||
+	    !CU_add_test(s, "hp_parse_addr", test_parse_addr) ||
+	    !CU_add_test(s, "hp_prefix_contains", test_prefix_contains) ||
 	    !CU_add_test(s, "misc", test_misc) ||
 	    !CU_add_test(s, "mutations", test_mutations)) {
 		CU_cleanup_registry();

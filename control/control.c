@@ -1,0 +1,437 @@
+/* Control thread: epoll loop (signals, slow-path tick), punt ring -> ARP/ND/ICMP, neighbour resolution. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_ring.h>
+
+#include "control.h"
+#include "log.h"
+#include "slowpath.h"
+
+enum neigh_state { NEIGH_NONE, NEIGH_INCOMPLETE, NEIGH_REACHABLE, NEIGH_STATIC };
+
+struct ctl_neigh {
+	uint8_t state;
+	uint8_t probes;
+	uint16_t n_held;
+	uint64_t updated_ms, probed_ms;
+	struct rte_mbuf *held[CTL_NEIGH_HOLD];
+};
+
+struct ctl {
+	struct dp_runtime *rt;
+	struct dp_fib *fib;
+	struct ctl_iface ifaces[HP_MAX_PORTS];
+	int inject_worker[HP_MAX_PORTS]; /* worker that transmits control packets on a port */
+	struct ctl_neigh *neigh;         /* DP_MAX_NH, by next-hop index */
+	double tokens;
+	uint64_t tokens_ms;
+	uint64_t now_ms;
+	struct ctl_slowpath_ops ops;
+};
+
+static struct ctl ctl; /* one control thread */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Hand m to the worker that owns a TX queue on port; false if it could not be queued. */
+static bool
+inject_mbuf(struct ctl *c, unsigned port, struct rte_mbuf *m)
+{
+	int wi = c->inject_worker[port];
+
+	dp_meta_of(m)->out_port = (uint8_t)port;
+	if (wi < 0 || rte_ring_sp_enqueue(c->rt->workers[wi]->inject, m) != 0) {
+		rte_pktmbuf_free(m);
+		c->rt->slow.inject_full++;
+		return false;
+	}
+	return true;
+}
+
+static void
+count_sent(struct dp_slow_stats *s, const uint8_t *f, size_t len)
+{
+	uint16_t type = len >= 14 ? (uint16_t)(f[12] << 8 | f[13]) : 0;
+
+	if (type == RTE_ETHER_TYPE_ARP && len >= 22) {
+		if (f[21] == 2)
+			s->arp_replies++;
+		else
+			s->solicits++;
+	} else if (type == RTE_ETHER_TYPE_IPV4 && len >= 35) {
+		unsigned ihl = (f[14] & 0xf) * 4u;
+		uint8_t t = 14 + ihl < len ? f[14 + ihl] : 0xff;
+		if (t == RTE_IP_ICMP_ECHO_REPLY)
+			s->echo_replies++;
+		else
+			s->icmp_errors++;
+	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= 55) {
+		uint8_t t = f[54]; /* first byte after a bare IPv6 header: what we build */
+		if (t == 136)
+			s->nd_adverts++;
+		else if (t == 135)
+			s->solicits++;
+		else if (t == 129)
+			s->echo_replies++;
+		else
+			s->icmp_errors++;
+	}
+}
+
+static void
+op_send(void *ctx, unsigned port, const uint8_t *frame, size_t len)
+{
+	struct ctl *c = ctx;
+	struct rte_mempool *mp = c->rt->ports.pools[c->rt->ports.ports[port].socket];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *d;
+
+	if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)len)) == NULL) {
+		rte_pktmbuf_free(m);
+		c->rt->slow.inject_full++;
+		return;
+	}
+	memcpy(d, frame, len);
+	if (inject_mbuf(c, port, m))
+		count_sent(&c->rt->slow, frame, len);
+}
+
+static bool
+op_allow(void *ctx)
+{
+	struct ctl *c = ctx;
+
+	c->tokens += (double)(c->now_ms - c->tokens_ms) * CTL_ICMP_RATE / 1000.0;
+	c->tokens_ms = c->now_ms;
+	if (c->tokens > CTL_ICMP_BURST)
+		c->tokens = CTL_ICMP_BURST;
+	if (c->tokens < 1.0) {
+		c->rt->slow.ratelimited++;
+		return false;
+	}
+	c->tokens -= 1.0;
+	return true;
+}
+
+static void
+solicit(struct ctl *c, uint32_t nh)
+{
+	uint8_t buf[RTE_ETHER_MAX_LEN];
+	unsigned port = dp_nh_port(c->fib->nh[nh]);
+	int len = ctl_build_solicit(buf, sizeof(buf), &c->ifaces[port], &c->fib->nh_addr[nh]);
+
+	if (len > 0)
+		op_send(c, port, buf, (size_t)len);
+	c->neigh[nh].probed_ms = c->now_ms;
+	c->neigh[nh].probes++;
+}
+
+/* Held packets of nh leave now that its MAC is known. */
+static void
+release(struct ctl *c, uint32_t nh)
+{
+	struct ctl_neigh *n = &c->neigh[nh];
+	uint64_t word = __atomic_load_n(&c->fib->nh[nh], __ATOMIC_ACQUIRE);
+	unsigned port = dp_nh_port(word);
+
+	for (unsigned i = 0; i < n->n_held; i++) {
+		struct rte_mbuf *m = n->held[i];
+		dp_l3_rewrite(m, dp_meta_of(m), word, &c->fib->port_mac[port]);
+		if (inject_mbuf(c, port, m))
+			c->rt->slow.released++;
+	}
+	n->n_held = 0;
+	n->probes = 0;
+}
+
+static void
+op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+{
+	struct ctl *c = ctx;
+	uint32_t nh;
+
+	if (c->fib == NULL || (nh = dp_fib_neigh_get(c->fib, port, ip)) == DP_NO_NH)
+		return;
+	if (c->neigh[nh].state == NEIGH_STATIC)
+		return;
+	dp_fib_nh_set(c->fib, nh, mac, true);
+	c->neigh[nh].state = NEIGH_REACHABLE;
+	c->neigh[nh].updated_ms = c->now_ms;
+	c->rt->slow.learned++;
+	release(c, nh);
+}
+
+/* A packet whose next hop has no MAC yet: hold it and ask. */
+static void
+resolve(struct ctl *c, struct rte_mbuf *m)
+{
+	struct dp_meta *meta = dp_meta_of(m);
+	uint32_t nh = meta->nh;
+	struct ctl_neigh *n;
+
+	if (nh == DP_NO_NH) { /* glean: the destination itself, on out_port */
+		struct hp_addr a = {.family = meta->l3 == DP_L3_IPV4 ? AF_INET : AF_INET6};
+		memcpy(a.addr, meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst : meta->key.k6.dst,
+		       a.family == AF_INET ? 4 : 16);
+		nh = dp_fib_neigh_get(c->fib, meta->out_port, &a);
+		if (nh == DP_NO_NH) {
+			c->rt->slow.neigh_queue_full++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	n = &c->neigh[nh];
+	if (__atomic_load_n(&c->fib->nh[nh], __ATOMIC_ACQUIRE) & DP_NH_RESOLVED) {
+		/* resolved while the packet was in the ring */
+		n->held[n->n_held++] = m;
+		release(c, nh);
+		return;
+	}
+	if (n->n_held >= CTL_NEIGH_HOLD) {
+		c->rt->slow.neigh_queue_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	n->held[n->n_held++] = m;
+	c->rt->slow.held++;
+	if (n->state != NEIGH_INCOMPLETE || c->now_ms - n->probed_ms >= CTL_NEIGH_RETRY_MS) {
+		if (n->state != NEIGH_INCOMPLETE)
+			n->probes = 0;
+		n->state = NEIGH_INCOMPLETE;
+		solicit(c, nh);
+	}
+}
+
+static void
+count_verdict(struct dp_slow_stats *s, enum ctl_verdict v)
+{
+	switch (v) {
+	case CTL_UNHANDLED: s->unhandled++; break;
+	case CTL_MALFORMED: s->malformed++; break;
+	case CTL_NOT_FOR_US: s->not_for_us++; break;
+	default: break;
+	}
+}
+
+static void
+serve_punts(struct ctl *c)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned n;
+
+	while ((n = rte_ring_sc_dequeue_burst(c->rt->punt, (void **)pkts, 64, NULL)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			struct dp_meta *meta = dp_meta_of(m);
+			const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+			unsigned port = meta->in_port;
+			size_t len = rte_pktmbuf_data_len(m);
+
+			if (meta->punt < DP_PUNT_MAX)
+				c->rt->slow.punted[meta->punt]++;
+			switch (meta->punt) {
+			case DP_PUNT_LOCAL:
+				count_verdict(&c->rt->slow, ctl_slowpath_local(&c->ops, &c->ifaces[port], port, f, len, meta));
+				break;
+			case DP_PUNT_TTL:
+			case DP_PUNT_NOROUTE:
+				count_verdict(&c->rt->slow, ctl_slowpath_icmp_error(&c->ops, &c->ifaces[port], port, f, len, meta,
+					meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE));
+				break;
+			case DP_PUNT_RESOLVE:
+				resolve(c, m);
+				continue; /* held or sent: not freed here */
+			}
+			rte_pktmbuf_free(m);
+		}
+	}
+}
+
+/* Retry solicitations, give up on silent neighbours, re-resolve old MACs. */
+static void
+neigh_tick(struct ctl *c)
+{
+	for (uint32_t nh = 0; c->fib != NULL && nh < c->fib->n_nh; nh++) {
+		struct ctl_neigh *n = &c->neigh[nh];
+
+		if (n->state == NEIGH_INCOMPLETE && c->now_ms - n->probed_ms >= CTL_NEIGH_RETRY_MS) {
+			if (n->probes < CTL_NEIGH_PROBES) {
+				solicit(c, nh);
+				continue;
+			}
+			for (unsigned i = 0; i < n->n_held; i++)
+				rte_pktmbuf_free(n->held[i]);
+			c->rt->slow.neigh_failed += n->n_held;
+			n->n_held = 0;
+			n->probes = 0;
+			n->state = NEIGH_NONE;
+		} else if (n->state == NEIGH_REACHABLE && c->now_ms - n->updated_ms >= CTL_NEIGH_REACHABLE_MS) {
+			/* the next packet for it asks again (and is held meanwhile) */
+			dp_fib_nh_set(c->fib, nh, NULL, false);
+			n->state = NEIGH_NONE;
+		}
+	}
+}
+
+static int
+ctl_setup(struct ctl *c, struct dp_runtime *rt)
+{
+	memset(c, 0, sizeof(*c));
+	c->rt = rt;
+	c->fib = rt->tables ? rt->tables->fib : NULL;
+	c->ops = (struct ctl_slowpath_ops){.ctx = c, .learn = op_learn, .send = op_send, .allow = op_allow};
+	c->now_ms = c->tokens_ms = now_ms();
+	c->tokens = CTL_ICMP_BURST;
+	for (unsigned p = 0; p < rt->ports.n; p++) {
+		const struct hp_port_conf *pc = &rt->cfg->ports[p];
+		struct ctl_iface *ifc = &c->ifaces[p];
+
+		memcpy(ifc->mac, rt->ports.ports[p].mac.addr_bytes, 6);
+		ifc->n_ipv4 = pc->n_ipv4;
+		ifc->ipv4 = pc->ipv4;
+		ifc->n_ipv6 = pc->n_ipv6;
+		ifc->ipv6 = pc->ipv6;
+		ctl_link_local(ifc->mac, ifc->ll6);
+		c->inject_worker[p] = -1;
+		for (unsigned w = 0; w < rt->n_workers; w++)
+			if (rt->map.workers[w].txq[p] != DP_NO_TXQ) {
+				c->inject_worker[p] = (int)w;
+				break;
+			}
+	}
+	if (c->fib != NULL) {
+		c->neigh = calloc(DP_MAX_NH, sizeof(*c->neigh));
+		if (c->neigh == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < rt->cfg->n_neighbors; i++) {
+			const struct hp_neighbor_conf *nc = &rt->cfg->neighbors[i];
+			uint32_t nh = dp_fib_neigh_get(c->fib, nc->port, &nc->ip);
+			if (nh != DP_NO_NH)
+				c->neigh[nh].state = NEIGH_STATIC;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_run(struct dp_runtime *rt)
+{
+	struct ctl *c = &ctl;
+	sigset_t set;
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct itimerspec tick = {
+		.it_interval = {.tv_nsec = CTL_TICK_MS * 1000000L},
+		.it_value = {.tv_nsec = CTL_TICK_MS * 1000000L},
+	};
+	int sfd = -1, tfd = -1, ep = -1, rc;
+	uint64_t last_neigh_ms = 0;
+
+	if ((rc = ctl_setup(c, rt)) < 0)
+		return rc;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	/* the tick exists only when there is a slow path to serve */
+	if (rt->tables != NULL)
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || ep < 0 || (rt->tables != NULL && tfd < 0)) {
+		rc = -errno;
+		goto out;
+	}
+	ev.data.fd = sfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (tfd >= 0) {
+		ev.data.fd = tfd;
+		if (timerfd_settime(tfd, 0, &tick, NULL) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		c->now_ms = now_ms();
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					DP_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
+				rc = 0;
+				goto out;
+			}
+			uint64_t expirations;
+			if (read(tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+				DP_LOG(WARNING, "timerfd: %s", strerror(errno));
+			serve_punts(c);
+			if (c->now_ms - last_neigh_ms >= 100) {
+				neigh_tick(c);
+				last_neigh_ms = c->now_ms;
+			}
+		}
+	}
+out:
+	if (rc < 0)
+		DP_LOG(ERR, "control thread: %s", strerror(-rc));
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+	return rc;
+}
+
+void
+ctl_drain(struct dp_runtime *rt)
+{
+	struct ctl *c = &ctl;
+	void *m;
+
+	if (rt->punt != NULL)
+		while (rte_ring_sc_dequeue(rt->punt, &m) == 0)
+			rte_pktmbuf_free(m);
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		if (rt->workers[w]->inject != NULL)
+			while (rte_ring_sc_dequeue(rt->workers[w]->inject, &m) == 0)
+				rte_pktmbuf_free(m);
+	if (c->neigh != NULL && c->fib != NULL) {
+		for (uint32_t nh = 0; nh < c->fib->n_nh; nh++) {
+			for (unsigned i = 0; i < c->neigh[nh].n_held; i++)
+				rte_pktmbuf_free(c->neigh[nh].held[i]);
+			c->neigh[nh].n_held = 0;
+		}
+	}
+	free(c->neigh);
+	c->neigh = NULL;
+}

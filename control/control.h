@@ -1,0 +1,26 @@
+/* The control thread on the main lcore: sleeps on epoll, serves the slow path and neighbours until a signal. */
+#ifndef CTL_CONTROL_H
+#define CTL_CONTROL_H
+
+#include "runtime.h"
+
+#define CTL_TICK_MS 1               /* punt ring drained this often (the thread sleeps between) */
+#define CTL_NEIGH_HOLD 16           /* packets held per unresolved neighbour */
+#define CTL_NEIGH_RETRY_MS 1000     /* between ARP/NS retries */
+#define CTL_NEIGH_PROBES 3          /* unanswered solicitations before held packets are dropped */
+#define CTL_NEIGH_REACHABLE_MS 300000 /* a learned MAC is re-resolved after this */
+#define CTL_ICMP_RATE 1000          /* generated ICMP per second ... */
+#define CTL_ICMP_BURST 256          /* ... with this burst (token bucket) */
+
+/*
+ * Serve until SIGINT or SIGTERM (blocked in every thread; read here through
+ * signalfd). Workers must be running. Returns 0, or -errno if the event loop
+ * could not be set up.
+ */
+int ctl_run(struct dp_runtime *rt);
+
+/* After the workers stopped: free packets still in the punt and inject rings
+ * and held for neighbours, so every mbuf is back in its pool. */
+void ctl_drain(struct dp_runtime *rt);
+
+#endif

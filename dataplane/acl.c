@@ -1,0 +1,676 @@
+/* Stage 5: the ACL over rte_acl, per-worker rule counters and rte_meter policers. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_meter.h>
+
+#include "acl.h"
+#include "worker.h"
+
+/* Packets per rte_acl_classify() call: bounds the per-worker scratch arrays. */
+#define DP_ACL_CHUNK 64
+
+/* Categories: 0 holds the decisive rules (permit/deny/police), 1 the count rules. */
+#define DP_ACL_CAT_DECIDE 0
+#define DP_ACL_CAT_COUNT 1
+
+/* rte_acl: a higher priority wins; rank r (0 = matched first) gets MAX - r. */
+#define DP_ACL_MAX_RULES ((unsigned)(RTE_ACL_MAX_PRIORITY - RTE_ACL_MIN_PRIORITY + 1))
+
+enum { DP_ACL_V4, DP_ACL_V6, DP_ACL_NFAM };
+
+enum {
+	F4_PROTO,
+	F4_SRC,
+	F4_DST,
+	F4_SPORT,
+	F4_DPORT,
+	F4_NUM
+};
+
+enum {
+	F6_PROTO,
+	F6_SRC0, /* 4 x 32 bits, most significant first */
+	F6_DST0 = F6_SRC0 + 4,
+	F6_SPORT = F6_DST0 + 4,
+	F6_DPORT,
+	F6_NUM
+};
+
+RTE_ACL_RULE_DEF(dp_acl_rule4, F4_NUM);
+RTE_ACL_RULE_DEF(dp_acl_rule6, F6_NUM);
+
+/*
+ * Field layout over struct dp_acl_key4/6: the proto byte alone, then 4-byte
+ * input groups; sport and dport share the last group.
+ */
+static const struct rte_acl_field_def dp_acl_defs4[F4_NUM] = {
+	{RTE_ACL_FIELD_TYPE_BITMASK, 1, F4_PROTO, 0, offsetof(struct dp_acl_key4, proto)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_SRC, 1, offsetof(struct dp_acl_key4, src)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_DST, 2, offsetof(struct dp_acl_key4, dst)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_SPORT, 3, offsetof(struct dp_acl_key4, sport)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_DPORT, 3, offsetof(struct dp_acl_key4, dport)},
+};
+
+static const struct rte_acl_field_def dp_acl_defs6[F6_NUM] = {
+	{RTE_ACL_FIELD_TYPE_BITMASK, 1, F6_PROTO, 0, offsetof(struct dp_acl_key6, proto)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 0, 1, offsetof(struct dp_acl_key6, src) + 0},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 1, 2, offsetof(struct dp_acl_key6, src) + 4},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 2, 3, offsetof(struct dp_acl_key6, src) + 8},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 3, 4, offsetof(struct dp_acl_key6, src) + 12},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 0, 5, offsetof(struct dp_acl_key6, dst) + 0},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 1, 6, offsetof(struct dp_acl_key6, dst) + 4},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 2, 7, offsetof(struct dp_acl_key6, dst) + 8},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 3, 8, offsetof(struct dp_acl_key6, dst) + 12},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9, offsetof(struct dp_acl_key6, sport)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9, offsetof(struct dp_acl_key6, dport)},
+};
+
+/* What a matched rule does, indexed by rule (file) index. */
+struct dp_acl_action {
+	uint32_t rank;    /* position in match order: 0 is tried first */
+	uint8_t action;   /* enum hp_acl_action */
+	uint16_t policer; /* with HP_ACL_POLICE */
+};
+
+/* A policer in bytes/s for the whole data plane; workers divide the rates. */
+struct dp_acl_policer {
+	enum hp_policer_type type;
+	uint64_t cir, pir; /* bytes per second */
+	uint64_t cbs, pbs, ebs;
+};
+
+/* Immutable after dp_acl_build(): workers read it, control frees it after a grace period. */
+struct dp_acl {
+	struct rte_acl_ctx *ctx[DP_ACL_NFAM]; /* NULL: no rule of that family */
+	uint32_t n_cat;          /* 1, or RTE_ACL_RESULTS_MULTIPLIER with count rules */
+	uint8_t default_verdict; /* 0 or DP_DROP_ACL_DENY */
+	unsigned n_rules;
+	unsigned n_policers;
+	struct dp_acl_action *rules;
+	struct dp_acl_policer *policers;
+};
+
+/* A worker's meter for one policer, with its own profile (rates / n_workers). */
+struct dp_acl_meter {
+	union {
+		struct rte_meter_trtcm_profile tr;
+		struct rte_meter_srtcm_profile sr;
+	} prof;
+	union {
+		struct rte_meter_trtcm tr;
+		struct rte_meter_srtcm sr;
+	} m;
+	enum hp_policer_type type;
+};
+
+/* Ownership: worker: rw; control: reads stats (stale is fine), frees after the worker stopped. */
+struct dp_acl_worker {
+	const struct dp_acl *acl;
+	unsigned n_rules;
+	unsigned n_policers;
+	struct dp_acl_rule_stats *stats; /* [n_rules] */
+	struct dp_acl_meter *meters;     /* [n_policers] */
+	/* scratch for rte_acl_classify(), kept off the worker's stack */
+	const uint8_t *data[DP_ACL_CHUNK];
+	uint32_t res[DP_ACL_CHUNK * RTE_ACL_RESULTS_MULTIPLIER];
+} __rte_cache_aligned;
+
+static unsigned dp_acl_seq; /* rte_acl_create() hands back an existing context with the same name */
+
+static void __rte_format_printf(3, 4)
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Host-order 32-bit word k of a 16-byte (or 4-byte) network-order address. */
+static uint32_t
+addr_word(const uint8_t *addr, unsigned k)
+{
+	uint32_t v;
+
+	memcpy(&v, addr + 4 * k, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
+/* Field k (32 bits) of a prefix of len bits: value with host bits cleared, mask length. */
+static void
+prefix_field(struct rte_acl_field *f, const struct hp_prefix *p, bool has, unsigned k)
+{
+	unsigned bits = 0;
+
+	if (has && p->len > 32 * k)
+		bits = RTE_MIN(p->len - 32 * k, 32u);
+	f->mask_range.u32 = bits;
+	f->value.u32 = bits == 0 ? 0 : addr_word(p->addr, k) & (uint32_t)(UINT32_MAX << (32 - bits));
+}
+
+static void
+fill_rule4(struct dp_acl_rule4 *ar, const struct hp_acl_rule *r)
+{
+	memset(ar, 0, sizeof(*ar));
+	ar->field[F4_PROTO].value.u8 = r->has_proto ? r->proto : 0;
+	ar->field[F4_PROTO].mask_range.u8 = r->has_proto ? 0xff : 0;
+	prefix_field(&ar->field[F4_SRC], &r->src, r->has_src, 0);
+	prefix_field(&ar->field[F4_DST], &r->dst, r->has_dst, 0);
+	ar->field[F4_SPORT].value.u16 = r->sport_lo;
+	ar->field[F4_SPORT].mask_range.u16 = r->sport_hi;
+	ar->field[F4_DPORT].value.u16 = r->dport_lo;
+	ar->field[F4_DPORT].mask_range.u16 = r->dport_hi;
+}
+
+static void
+fill_rule6(struct dp_acl_rule6 *ar, const struct hp_acl_rule *r)
+{
+	memset(ar, 0, sizeof(*ar));
+	ar->field[F6_PROTO].value.u8 = r->has_proto ? r->proto : 0;
+	ar->field[F6_PROTO].mask_range.u8 = r->has_proto ? 0xff : 0;
+	for (unsigned k = 0; k < 4; k++) {
+		prefix_field(&ar->field[F6_SRC0 + k], &r->src, r->has_src, k);
+		prefix_field(&ar->field[F6_DST0 + k], &r->dst, r->has_dst, k);
+	}
+	ar->field[F6_SPORT].value.u16 = r->sport_lo;
+	ar->field[F6_SPORT].mask_range.u16 = r->sport_hi;
+	ar->field[F6_DPORT].value.u16 = r->dport_lo;
+	ar->field[F6_DPORT].mask_range.u16 = r->dport_hi;
+}
+
+static bool
+rule_in_family(const struct hp_acl_rule *r, int fam)
+{
+	return r->family == 0 || r->family == (fam == DP_ACL_V4 ? AF_INET : AF_INET6);
+}
+
+/* The config parser validates too; this guards what rte_acl would silently misread. */
+static int
+check_rule(const struct hp_config *cfg, const struct hp_acl_rule *r, char *err, size_t errlen)
+{
+	const struct hp_prefix *p[2] = {r->has_src ? &r->src : NULL, r->has_dst ? &r->dst : NULL};
+	const char *pname[2] = {"src", "dst"};
+
+	if (r->family != 0 && r->family != AF_INET && r->family != AF_INET6) {
+		set_err(err, errlen, "%s:%u: acl rule: bad address family %d", cfg->file, r->line,
+			r->family);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (p[i] == NULL)
+			continue;
+		if (r->family == 0 || p[i]->family != r->family) {
+			set_err(err, errlen, "%s:%u: acl rule: %s family does not match the rule's",
+				cfg->file, r->line, pname[i]);
+			return -EINVAL;
+		}
+		if (p[i]->len > (p[i]->family == AF_INET ? 32 : 128)) {
+			set_err(err, errlen, "%s:%u: acl rule: %s prefix length %u too long", cfg->file,
+				r->line, pname[i], p[i]->len);
+			return -EINVAL;
+		}
+	}
+	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi) {
+		set_err(err, errlen, "%s:%u: acl rule: port range %u-%u is empty", cfg->file, r->line,
+			r->sport_lo > r->sport_hi ? r->sport_lo : r->dport_lo,
+			r->sport_lo > r->sport_hi ? r->sport_hi : r->dport_hi);
+		return -EINVAL;
+	}
+	switch (r->action) {
+	case HP_ACL_PERMIT:
+	case HP_ACL_DENY:
+	case HP_ACL_COUNT:
+		return 0;
+	case HP_ACL_POLICE:
+		if (r->policer < 0 || (unsigned)r->policer >= cfg->n_policers) {
+			set_err(err, errlen, "%s:%u: acl rule: policer index %d out of range (%u policers)",
+				cfg->file, r->line, r->policer, cfg->n_policers);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	set_err(err, errlen, "%s:%u: acl rule: unknown action %d", cfg->file, r->line, (int)r->action);
+	return -EINVAL;
+}
+
+/* Profiles in bytes/s; rte_meter refuses zero rates, pir < cir and empty buckets. */
+static int
+policer_profile(const struct dp_acl_policer *p, uint64_t div, struct dp_acl_meter *m)
+{
+	uint64_t cir = RTE_MAX(p->cir / div, (uint64_t)1);
+
+	m->type = p->type;
+	if (p->type == HP_POLICER_TRTCM) {
+		struct rte_meter_trtcm_params tp = {
+			.cir = cir,
+			.pir = RTE_MAX(p->pir / div, (uint64_t)1),
+			.cbs = p->cbs,
+			.pbs = p->pbs,
+		};
+
+		return rte_meter_trtcm_profile_config(&m->prof.tr, &tp);
+	}
+	struct rte_meter_srtcm_params sp = {.cir = cir, .cbs = p->cbs, .ebs = p->ebs};
+
+	return rte_meter_srtcm_profile_config(&m->prof.sr, &sp);
+}
+
+static int
+build_policers(struct dp_acl *acl, const struct hp_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->n_policers; i++) {
+		const struct hp_policer_conf *pc = &cfg->policers[i];
+		struct dp_acl_policer *p = &acl->policers[i];
+		struct dp_acl_meter probe;
+		int rc;
+
+		if (pc->type != HP_POLICER_TRTCM && pc->type != HP_POLICER_SRTCM) {
+			set_err(err, errlen, "%s:%u: policer %s: unknown type %d", cfg->file, pc->line,
+				pc->name, (int)pc->type);
+			return -EINVAL;
+		}
+		/* config rates are bit/s, rte_meter counts bytes */
+		p->type = pc->type;
+		p->cir = pc->cir / 8;
+		p->pir = pc->pir / 8;
+		p->cbs = pc->cbs;
+		p->pbs = pc->pbs;
+		p->ebs = pc->ebs;
+		if (p->cir == 0 || (p->type == HP_POLICER_TRTCM && p->pir == 0)) {
+			set_err(err, errlen, "%s:%u: policer %s: %s below 8 bit/s", cfg->file, pc->line,
+				pc->name, p->cir == 0 ? "cir" : "pir");
+			return -EINVAL;
+		}
+		rc = policer_profile(p, 1, &probe);
+		if (rc != 0) {
+			set_err(err, errlen,
+				"%s:%u: policer %s: rte_meter refuses cir %" PRIu64 " pir %" PRIu64
+				" bit/s, cbs %" PRIu64 " pbs %" PRIu64 " ebs %" PRIu64 " bytes: %s",
+				cfg->file, pc->line, pc->name, pc->cir, pc->pir, pc->cbs, pc->pbs, pc->ebs,
+				strerror(-rc));
+			return rc < 0 ? rc : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct rank_key {
+	uint32_t priority;
+	uint32_t index;
+};
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const struct rank_key *x = a, *y = b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Create, fill and build the context of one family from the rules in match order. */
+static int
+build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key *order, int fam,
+	  int socket, char *err, size_t errlen)
+{
+	const char *fname = fam == DP_ACL_V4 ? "IPv4" : "IPv6";
+	unsigned n = 0, first = 0;
+	char name[RTE_ACL_NAMESIZE];
+	struct rte_acl_config bcfg;
+	struct rte_acl_param param;
+	struct rte_acl_ctx *ctx;
+	int rc;
+
+	for (unsigned r = 0; r < acl->n_rules; r++) {
+		if (rule_in_family(&cfg->acl[order[r].index], fam) && n++ == 0)
+			first = order[r].index;
+	}
+	if (n == 0)
+		return 0;
+
+	snprintf(name, sizeof(name), "dp_acl%c_%u", fam == DP_ACL_V4 ? '4' : '6',
+		 __atomic_fetch_add(&dp_acl_seq, 1, __ATOMIC_RELAXED));
+	rte_errno = 0;
+	param = (struct rte_acl_param){
+		.name = name,
+		.socket_id = socket,
+		.rule_size = fam == DP_ACL_V4 ? RTE_ACL_RULE_SZ(F4_NUM) : RTE_ACL_RULE_SZ(F6_NUM),
+		.max_rule_num = n,
+	};
+	ctx = rte_acl_create(&param);
+	if (ctx == NULL) {
+		rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
+		set_err(err, errlen, "acl: rte_acl_create (%s, %u rules): %s", fname, n,
+			rte_strerror(-rc));
+		return rc;
+	}
+	acl->ctx[fam] = ctx;
+
+	for (unsigned r = 0; r < acl->n_rules; r++) {
+		const struct hp_acl_rule *hr = &cfg->acl[order[r].index];
+		union {
+			struct dp_acl_rule4 r4;
+			struct dp_acl_rule6 r6;
+		} ar;
+		struct rte_acl_rule_data *d;
+
+		if (!rule_in_family(hr, fam))
+			continue;
+		if (fam == DP_ACL_V4) {
+			fill_rule4(&ar.r4, hr);
+			d = &ar.r4.data;
+		} else {
+			fill_rule6(&ar.r6, hr);
+			d = &ar.r6.data;
+		}
+		d->category_mask = 1u << (hr->action == HP_ACL_COUNT ? DP_ACL_CAT_COUNT
+								     : DP_ACL_CAT_DECIDE);
+		d->priority = (int32_t)(RTE_ACL_MAX_PRIORITY - r);
+		d->userdata = order[r].index + 1;
+		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&ar, 1);
+		if (rc != 0) {
+			set_err(err, errlen, "%s:%u: acl rule: rte_acl refuses it (%s): %s", cfg->file,
+				hr->line, fname, strerror(-rc));
+			return rc;
+		}
+	}
+
+	memset(&bcfg, 0, sizeof(bcfg));
+	bcfg.num_categories = acl->n_cat;
+	if (fam == DP_ACL_V4) {
+		bcfg.num_fields = RTE_DIM(dp_acl_defs4);
+		memcpy(bcfg.defs, dp_acl_defs4, sizeof(dp_acl_defs4));
+	} else {
+		bcfg.num_fields = RTE_DIM(dp_acl_defs6);
+		memcpy(bcfg.defs, dp_acl_defs6, sizeof(dp_acl_defs6));
+	}
+	rc = rte_acl_build(ctx, &bcfg);
+	if (rc != 0) {
+		/* the build is over the whole set: name its first rule in match order */
+		set_err(err, errlen,
+			"%s:%u: acl: rte_acl cannot build the %u %s rules (this one matched first): %s",
+			cfg->file, cfg->acl[first].line, n, fname, strerror(rc < 0 ? -rc : rc));
+		return rc < 0 ? rc : -EINVAL;
+	}
+	return 0;
+}
+
+struct dp_acl *
+dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
+{
+	struct rank_key *order = NULL;
+	struct dp_acl *acl;
+	bool has_count = false;
+	int rc;
+
+	set_err(err, errlen, "%s", "");
+	if (cfg->n_acl > 0 && cfg->acl == NULL) {
+		set_err(err, errlen, "acl: %u rules but no rule array", cfg->n_acl);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (cfg->n_acl > DP_ACL_MAX_RULES) {
+		set_err(err, errlen, "acl: %u rules, rte_acl ranks at most %u", cfg->n_acl,
+			DP_ACL_MAX_RULES);
+		errno = E2BIG;
+		return NULL;
+	}
+	if (cfg->n_policers > UINT16_MAX + 1u || (cfg->n_policers > 0 && cfg->policers == NULL)) {
+		set_err(err, errlen, "acl: bad policer table (%u policers)", cfg->n_policers);
+		errno = EINVAL;
+		return NULL;
+	}
+
+	acl = rte_zmalloc_socket("dp_acl", sizeof(*acl), RTE_CACHE_LINE_SIZE, socket);
+	if (acl == NULL)
+		goto nomem;
+	acl->n_rules = cfg->n_acl;
+	acl->n_policers = cfg->n_policers;
+	acl->default_verdict = cfg->acl_default_deny ? DP_DROP_ACL_DENY : 0;
+	if (acl->n_rules > 0) {
+		acl->rules = rte_zmalloc_socket("dp_acl_rules", acl->n_rules * sizeof(*acl->rules),
+						RTE_CACHE_LINE_SIZE, socket);
+		order = malloc(acl->n_rules * sizeof(*order));
+		if (acl->rules == NULL || order == NULL)
+			goto nomem;
+	}
+	if (acl->n_policers > 0) {
+		acl->policers = rte_zmalloc_socket("dp_acl_policers",
+						   acl->n_policers * sizeof(*acl->policers),
+						   RTE_CACHE_LINE_SIZE, socket);
+		if (acl->policers == NULL)
+			goto nomem;
+	}
+
+	rc = build_policers(acl, cfg, err, errlen);
+	if (rc != 0)
+		goto fail;
+	for (unsigned i = 0; i < acl->n_rules; i++) {
+		rc = check_rule(cfg, &cfg->acl[i], err, errlen);
+		if (rc != 0)
+			goto fail;
+		order[i] = (struct rank_key){.priority = cfg->acl[i].priority, .index = i};
+		acl->rules[i].action = (uint8_t)cfg->acl[i].action;
+		acl->rules[i].policer =
+			cfg->acl[i].action == HP_ACL_POLICE ? (uint16_t)cfg->acl[i].policer : 0;
+		has_count |= cfg->acl[i].action == HP_ACL_COUNT;
+	}
+	/* priority ascending, then file order */
+	if (acl->n_rules > 1)
+		qsort(order, acl->n_rules, sizeof(*order), rank_cmp);
+	for (unsigned r = 0; r < acl->n_rules; r++)
+		acl->rules[order[r].index].rank = r;
+
+	/* rte_acl: categories are 1 or a multiple of RTE_ACL_RESULTS_MULTIPLIER */
+	acl->n_cat = has_count ? RTE_ACL_RESULTS_MULTIPLIER : 1;
+	for (int fam = 0; fam < DP_ACL_NFAM; fam++) {
+		rc = build_ctx(acl, cfg, order, fam, socket, err, errlen);
+		if (rc != 0)
+			goto fail;
+	}
+	free(order);
+	return acl;
+
+nomem:
+	set_err(err, errlen, "acl: out of memory for %u rules and %u policers on socket %d",
+		cfg->n_acl, cfg->n_policers, socket);
+	rc = -ENOMEM;
+fail:
+	free(order);
+	dp_acl_free(acl);
+	errno = -rc;
+	return NULL;
+}
+
+void
+dp_acl_free(struct dp_acl *acl)
+{
+	if (acl == NULL)
+		return;
+	for (int fam = 0; fam < DP_ACL_NFAM; fam++)
+		rte_acl_free(acl->ctx[fam]);
+	rte_free(acl->rules);
+	rte_free(acl->policers);
+	rte_free(acl);
+}
+
+unsigned
+dp_acl_n_rules(const struct dp_acl *acl)
+{
+	return acl == NULL ? 0 : acl->n_rules;
+}
+
+struct dp_acl_worker *
+dp_acl_worker_create(const struct dp_acl *acl, unsigned n_workers, int socket)
+{
+	struct dp_acl_worker *w;
+	int rc = -ENOMEM;
+
+	if (acl == NULL || n_workers == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = rte_zmalloc_socket("dp_acl_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		goto fail;
+	w->acl = acl;
+	w->n_rules = acl->n_rules;
+	w->n_policers = acl->n_policers;
+	if (w->n_rules > 0) {
+		w->stats = rte_zmalloc_socket("dp_acl_stats", w->n_rules * sizeof(*w->stats),
+					      RTE_CACHE_LINE_SIZE, socket);
+		if (w->stats == NULL)
+			goto fail;
+	}
+	if (w->n_policers > 0) {
+		w->meters = rte_zmalloc_socket("dp_acl_meters", w->n_policers * sizeof(*w->meters),
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (w->meters == NULL)
+			goto fail;
+	}
+	/*
+	 * Each worker polices its RSS share at rate / n_workers (at least
+	 * 1 byte/s); the bursts stay as configured. Buckets start full.
+	 */
+	for (unsigned i = 0; i < w->n_policers; i++) {
+		struct dp_acl_meter *m = &w->meters[i];
+
+		rc = policer_profile(&acl->policers[i], n_workers, m);
+		if (rc == 0)
+			rc = m->type == HP_POLICER_TRTCM ? rte_meter_trtcm_config(&m->m.tr, &m->prof.tr)
+							 : rte_meter_srtcm_config(&m->m.sr, &m->prof.sr);
+		if (rc != 0) {
+			rc = rc < 0 ? rc : -EINVAL;
+			goto fail;
+		}
+	}
+	return w;
+
+fail:
+	dp_acl_worker_free(w);
+	errno = -rc;
+	return NULL;
+}
+
+void
+dp_acl_worker_free(struct dp_acl_worker *w)
+{
+	if (w == NULL)
+		return;
+	rte_free(w->stats);
+	rte_free(w->meters);
+	rte_free(w);
+}
+
+const struct dp_acl_rule_stats *
+dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i)
+{
+	if (w == NULL || i >= w->n_rules)
+		return NULL;
+	return &w->stats[i];
+}
+
+static inline void
+rule_hit(struct dp_acl_worker *w, uint32_t rule, const struct rte_mbuf *m)
+{
+	w->stats[rule].packets++;
+	w->stats[rule].bytes += rte_pktmbuf_pkt_len(m);
+}
+
+/*
+ * The meters count the IP datagram (meta->l3_len: IPv4 total length, IPv6
+ * 40 + payload length), as RFC 2697/2698 and rte_meter intend; the rule
+ * counters count the whole frame (pkt_len), as the port counters do.
+ */
+static inline uint8_t
+police(struct dp_acl_worker *w, uint16_t policer, const struct dp_meta *meta, uint64_t now)
+{
+	struct dp_acl_meter *m = &w->meters[policer];
+	enum rte_color c;
+
+	if (m->type == HP_POLICER_TRTCM)
+		c = rte_meter_trtcm_color_blind_check(&m->m.tr, &m->prof.tr, now, meta->l3_len);
+	else
+		c = rte_meter_srtcm_color_blind_check(&m->m.sr, &m->prof.sr, now, meta->l3_len);
+	return c == RTE_COLOR_RED ? DP_DROP_POLICER_RED : 0;
+}
+
+/* res: this packet's n_cat results; 0 = no match, else rule index + 1. */
+static inline uint8_t
+decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res,
+       const struct rte_mbuf *m, const struct dp_meta *meta, uint64_t now)
+{
+	uint32_t d = res[DP_ACL_CAT_DECIDE];
+	const struct dp_acl_action *a;
+
+	/* the count rule counts only when reached before the decisive one */
+	if (acl->n_cat > 1) {
+		uint32_t c = res[DP_ACL_CAT_COUNT];
+
+		if (c != 0 && (d == 0 || acl->rules[c - 1].rank < acl->rules[d - 1].rank))
+			rule_hit(w, c - 1, m);
+	}
+	if (d == 0)
+		return acl->default_verdict;
+	rule_hit(w, d - 1, m);
+	a = &acl->rules[d - 1];
+	switch (a->action) {
+	case HP_ACL_PERMIT:
+		return 0;
+	case HP_ACL_POLICE:
+		return police(w, a->policer, meta, now);
+	default:
+		return DP_DROP_ACL_DENY;
+	}
+}
+
+void
+dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
+		struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
+		uint8_t *verdict, uint64_t now)
+{
+	const struct rte_acl_ctx *ctx = NULL;
+	const uint32_t n_cat = acl->n_cat;
+
+	/* anything but IPv4/IPv6 matches no rule: acl_default applies */
+	if (l3 == DP_L3_IPV4)
+		ctx = acl->ctx[DP_ACL_V4];
+	else if (l3 == DP_L3_IPV6)
+		ctx = acl->ctx[DP_ACL_V6];
+
+	for (uint16_t off = 0; off < n;) {
+		uint16_t k = RTE_MIN((uint16_t)(n - off), (uint16_t)DP_ACL_CHUNK);
+
+		if (ctx != NULL) {
+			for (uint16_t j = 0; j < k; j++)
+				w->data[j] = (const uint8_t *)&meta[off + j]->key;
+			if (unlikely(rte_acl_classify(ctx, w->data, w->res, k, n_cat) != 0))
+				memset(w->res, 0, sizeof(w->res[0]) * k * n_cat);
+		} else {
+			memset(w->res, 0, sizeof(w->res[0]) * k * n_cat);
+		}
+		for (uint16_t j = 0; j < k; j++)
+			verdict[off + j] = decide(acl, w, &w->res[j * n_cat], pkts[off + j],
+						  meta[off + j], now);
+		off += k;
+	}
+}

@@ -1,0 +1,64 @@
+/* Stage 5: ACL over the 5-tuple with rte_acl (IPv4 and IPv6), per-rule counters, rte_meter policers. */
+#ifndef DP_ACL_H
+#define DP_ACL_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "config.h"
+#include "parse.h"
+
+/*
+ * A compiled ACL: one rte_acl context per family, built from cfg->acl, plus
+ * each rule's action. Immutable once built: the control thread builds a new
+ * one aside and swaps the pointer (RCU) to change it.
+ */
+struct dp_acl;
+
+/*
+ * Per-worker ACL state for one struct dp_acl: hit counters per rule (worker
+ * writes, control reads, plain uint64_t) and the worker's policer meters.
+ * A policer's rates are divided by n_workers (each worker polices its RSS
+ * share), so the sum over workers matches the configured rate.
+ */
+struct dp_acl_worker;
+
+struct dp_acl_rule_stats {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/*
+ * Compile cfg->acl (rules ordered by priority, ties in file order; a rule
+ * with no address matches both families) and cfg->policers. Returns NULL
+ * with errno set and a "FILE:LINE: message" in err (rte_acl refusing a rule
+ * names the rule's line). Control thread; uses rte_malloc on socket.
+ */
+struct dp_acl *dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen);
+void dp_acl_free(struct dp_acl *acl);
+
+/* Number of rules (index i is cfg->acl[i]). */
+unsigned dp_acl_n_rules(const struct dp_acl *acl);
+
+struct dp_acl_worker *dp_acl_worker_create(const struct dp_acl *acl, unsigned n_workers, int socket);
+void dp_acl_worker_free(struct dp_acl_worker *w);
+
+/* Hits of rule i seen by this worker (control reads, tolerates staleness). */
+const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i);
+
+/*
+ * Classify n packets, all of family l3 (DP_L3_IPV4 or DP_L3_IPV6), whose
+ * metadata keys are filled: verdict[i] = 0 to go on, or DP_DROP_ACL_DENY /
+ * DP_DROP_POLICER_RED. First match by priority decides: permit passes, deny
+ * drops, police NAME meters (colour-blind; red drops), count counts the rule
+ * and goes on to the next rule that matches (only the first count rule a
+ * packet reaches is counted); no decisive match applies acl_default. Every
+ * rule that decides or counts a packet has its hit counters bumped. now is
+ * rte_rdtsc() for the meters. Worker; no allocation, no locks.
+ */
+void dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
+		     struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
+		     uint8_t *verdict, uint64_t now);
+
+#endif

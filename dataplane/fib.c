@@ -1,0 +1,338 @@
+/* Building the forwarding tables from config: LPM4/LPM6 with RCU, route groups, next hops, neighbour hash. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "fib.h"
+
+#define FIB_TBL8_MIN 4096u
+#define FIB_ROUTES_HEADROOM 65536 /* room for routes added live */
+
+static unsigned fib_seq; /* unique DPDK object names per build */
+
+static struct dp_fib *
+fail(struct dp_fib *fib, char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	dp_fib_free(fib);
+	errno = e;
+	return NULL;
+}
+
+void
+dp_fib_free(struct dp_fib *fib)
+{
+	if (fib == NULL)
+		return;
+	rte_lpm_free(fib->lpm4);
+	rte_lpm6_free(fib->lpm6);
+	rte_hash_free(fib->neigh);
+	rte_free(fib->groups);
+	rte_free(fib->nh);
+	free(fib->nh_addr);
+	rte_free(fib);
+}
+
+static void
+neigh_key(struct dp_neigh_key *k, unsigned port, const uint8_t *addr, int family)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, addr, family == AF_INET ? 4 : 16);
+	k->port = (uint16_t)port;
+	k->family = family == AF_INET ? 4 : 6;
+}
+
+uint32_t
+dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr, int l3)
+{
+	struct dp_neigh_key k;
+	void *data;
+
+	neigh_key(&k, port, addr, l3 == DP_L3_IPV4 ? AF_INET : AF_INET6);
+	if (rte_hash_lookup_data(fib->neigh, &k, &data) < 0)
+		return DP_NO_NH;
+	return (uint32_t)(uintptr_t)data;
+}
+
+uint32_t
+dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+{
+	struct dp_neigh_key k;
+	void *data;
+	uint32_t nh;
+
+	neigh_key(&k, port, addr->addr, addr->family);
+	if (rte_hash_lookup_data(fib->neigh, &k, &data) >= 0)
+		return (uint32_t)(uintptr_t)data;
+	if (fib->n_nh >= DP_MAX_NH)
+		return DP_NO_NH;
+	static const uint8_t zero[6];
+	nh = fib->n_nh++;
+	fib->nh_addr[nh] = *addr;
+	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, port, false), __ATOMIC_RELEASE);
+	if (rte_hash_add_key_data(fib->neigh, &k, (void *)(uintptr_t)nh) < 0) {
+		fib->n_nh--;
+		return DP_NO_NH;
+	}
+	return nh;
+}
+
+void
+dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved)
+{
+	uint64_t old = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
+	static const uint8_t zero[6];
+
+	__atomic_store_n(&fib->nh[nh], dp_nh_word(mac ? mac : zero, dp_nh_port(old), resolved),
+			 __ATOMIC_RELEASE);
+}
+
+static int
+new_group(struct dp_fib *fib, const struct dp_group *g)
+{
+	if (fib->n_groups >= DP_MAX_GROUPS)
+		return -ENOSPC;
+	fib->groups[fib->n_groups] = *g;
+	return (int)fib->n_groups++;
+}
+
+/* Find or make the FORWARD group for this next-hop set (routes share groups). */
+struct group_index {
+	uint32_t slots[2 * DP_MAX_GROUPS]; /* group + 1, 0 = empty */
+};
+
+static int
+forward_group(struct dp_fib *fib, struct group_index *gi, const uint32_t *nh, unsigned n)
+{
+	uint32_t h = 2166136261u;
+	struct dp_group g = {.type = DP_GROUP_FORWARD, .n = (uint8_t)n};
+
+	for (unsigned i = 0; i < n; i++) {
+		g.nh[i] = nh[i];
+		h = (h ^ nh[i]) * 16777619u;
+	}
+	for (uint32_t s = h % (2 * DP_MAX_GROUPS);; s = (s + 1) % (2 * DP_MAX_GROUPS)) {
+		uint32_t v = gi->slots[s];
+		if (v == 0) {
+			int idx = new_group(fib, &g);
+			if (idx >= 0)
+				gi->slots[s] = (uint32_t)idx + 1;
+			return idx;
+		}
+		const struct dp_group *o = &fib->groups[v - 1];
+		if (o->type == DP_GROUP_FORWARD && o->n == n && memcmp(o->nh, g.nh, n * sizeof(uint32_t)) == 0)
+			return (int)v - 1;
+	}
+}
+
+static int
+lpm_add(struct dp_fib *fib, const struct hp_prefix *p, uint32_t group)
+{
+	if (p->family == AF_INET) {
+		uint32_t ip;
+		memcpy(&ip, p->addr, 4);
+		ip = ntohl(ip);
+		if (p->len < 32)
+			ip &= p->len ? ~0u << (32 - p->len) : 0;
+		return rte_lpm_add(fib->lpm4, ip, p->len, group);
+	}
+	uint8_t a[16];
+	memcpy(a, p->addr, 16);
+	for (unsigned b = p->len; b < 128; b++)
+		a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	return rte_lpm6_add(fib->lpm6, a, p->len, group);
+}
+
+static const char *
+prefix_str(const struct hp_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->len);
+	return buf;
+}
+
+static void
+link_local(const uint8_t mac[6], struct hp_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET6;
+	p->len = 128;
+	p->addr[0] = 0xfe;
+	p->addr[1] = 0x80;
+	p->addr[8] = mac[0] ^ 0x02;
+	p->addr[9] = mac[1];
+	p->addr[10] = mac[2];
+	p->addr[11] = 0xff;
+	p->addr[12] = 0xfe;
+	p->addr[13] = mac[3];
+	p->addr[14] = mac[4];
+	p->addr[15] = mac[5];
+}
+
+struct dp_fib *
+dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs,
+	     struct rte_rcu_qsbr *qsv, int socket, char *err, size_t errlen)
+{
+	struct dp_fib *fib = rte_zmalloc_socket("hp_fib", sizeof(*fib), RTE_CACHE_LINE_SIZE, socket);
+	unsigned seq = __atomic_fetch_add(&fib_seq, 1, __ATOMIC_RELAXED);
+	unsigned n4 = 0, n6 = 0, deep4 = 0;
+	struct group_index *gi = NULL;
+	char name[RTE_MEMZONE_NAMESIZE], pbuf[64];
+	int local, drop, rc;
+
+	if (fib == NULL)
+		return fail(NULL, err, errlen, ENOMEM, "fib: out of memory");
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct hp_prefix *p = &cfg->routes[i].prefix;
+		if (p->family == AF_INET) {
+			n4++;
+			deep4 += p->len > 24;
+		} else {
+			n6++;
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		n4 += 2 * cfg->ports[i].n_ipv4;
+		deep4 += 2 * cfg->ports[i].n_ipv4;
+		n6 += 2 * cfg->ports[i].n_ipv6 + 2;
+		fib->port_mac[i] = port_macs[i];
+		fib->l3_port[i] = cfg->ports[i].mode == HP_MODE_L3;
+	}
+
+	snprintf(name, sizeof(name), "hp_lpm4_%u", seq);
+	struct rte_lpm_config c4 = {
+		.max_rules = n4 + FIB_ROUTES_HEADROOM,
+		.number_tbl8s = RTE_MAX(FIB_TBL8_MIN, deep4 + FIB_TBL8_MIN),
+	};
+	if ((fib->lpm4 = rte_lpm_create(name, socket, &c4)) == NULL)
+		return fail(fib, err, errlen, rte_errno, "fib: IPv4 LPM of %u rules: %s", c4.max_rules,
+			    rte_strerror(rte_errno));
+	snprintf(name, sizeof(name), "hp_lpm6_%u", seq);
+	struct rte_lpm6_config c6 = {
+		.max_rules = n6 + FIB_ROUTES_HEADROOM,
+		.number_tbl8s = RTE_MAX(FIB_TBL8_MIN, n6 * 6 + FIB_TBL8_MIN),
+	};
+	if ((fib->lpm6 = rte_lpm6_create(name, socket, &c6)) == NULL)
+		return fail(fib, err, errlen, rte_errno, "fib: IPv6 LPM of %u rules: %s", c6.max_rules,
+			    rte_strerror(rte_errno));
+	snprintf(name, sizeof(name), "hp_neigh_%u", seq);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = DP_MAX_NH,
+		.key_len = sizeof(struct dp_neigh_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	if ((fib->neigh = rte_hash_create(&hp)) == NULL)
+		return fail(fib, err, errlen, rte_errno, "fib: neighbour hash: %s", rte_strerror(rte_errno));
+	if (qsv != NULL) {
+		struct rte_lpm_rcu_config lr = {.v = qsv, .mode = RTE_LPM_QSBR_MODE_DQ};
+		struct rte_hash_rcu_config hr = {.v = qsv, .mode = RTE_HASH_QSBR_MODE_DQ};
+		if (rte_lpm_rcu_qsbr_add(fib->lpm4, &lr) < 0 || rte_hash_rcu_qsbr_add(fib->neigh, &hr) < 0)
+			return fail(fib, err, errlen, rte_errno, "fib: RCU: %s", rte_strerror(rte_errno));
+	}
+	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
+	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
+	gi = calloc(1, sizeof(*gi));
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL) {
+		free(gi);
+		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
+	}
+
+	drop = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});
+	local = new_group(fib, &(struct dp_group){.type = DP_GROUP_LOCAL});
+
+	/* static neighbours first: gateways resolve to them */
+	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
+		const struct hp_neighbor_conf *nc = &cfg->neighbors[i];
+		uint32_t nh = dp_fib_neigh_get(fib, nc->port, &nc->ip);
+		if (nh == DP_NO_NH) {
+			free(gi);
+			return fail(fib, err, errlen, ENOSPC, "%s:%u: more than %u neighbours", cfg->file,
+				    nc->line, DP_MAX_NH);
+		}
+		dp_fib_nh_set(fib, nh, nc->mac, true);
+	}
+
+	/* configured routes, then connected subnets and our addresses over them */
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct hp_route_conf *r = &cfg->routes[i];
+		uint32_t nhs[HP_MAX_ECMP];
+		int g = drop;
+
+		if (r->action == HP_ROUTE_FORWARD) {
+			for (unsigned k = 0; k < r->n_via; k++) {
+				int port = r->port >= 0 ? r->port : hp_config_via_port(cfg, &r->via[k]);
+				char a[INET6_ADDRSTRLEN];
+
+				if (port < 0) {
+					free(gi);
+					inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
+					return fail(fib, err, errlen, EINVAL,
+						    "%s:%u: route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
+						    cfg->file, r->line, prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
+				}
+				if ((nhs[k] = dp_fib_neigh_get(fib, (unsigned)port, &r->via[k])) == DP_NO_NH) {
+					free(gi);
+					return fail(fib, err, errlen, ENOSPC, "%s:%u: more than %u next hops",
+						    cfg->file, r->line, DP_MAX_NH);
+				}
+			}
+			g = forward_group(fib, gi, nhs, r->n_via);
+		}
+		if (g < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0) {
+			free(gi);
+			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: %s", cfg->file, r->line,
+				    prefix_str(&r->prefix, pbuf, sizeof(pbuf)),
+				    g < 0 ? "too many distinct next-hop sets" : "LPM table full");
+		}
+	}
+	free(gi);
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *pc = &cfg->ports[i];
+		struct hp_prefix ll, fe80 = {.family = AF_INET6, .len = 10, .addr = {0xfe, 0x80}};
+		int glean;
+
+		if (pc->mode != HP_MODE_L3)
+			continue;
+		glean = new_group(fib, &(struct dp_group){.type = DP_GROUP_GLEAN, .port = (uint16_t)i});
+		if (glean < 0)
+			return fail(fib, err, errlen, ENOSPC, "fib: too many groups");
+		for (unsigned k = 0; k < pc->n_ipv4 + pc->n_ipv6; k++) {
+			struct hp_prefix p = k < pc->n_ipv4 ? pc->ipv4[k] : pc->ipv6[k - pc->n_ipv4];
+			unsigned host = p.family == AF_INET ? 32 : 128;
+
+			rc = p.len < host ? lpm_add(fib, &p, (uint32_t)glean) : 0;
+			p.len = (uint8_t)host;
+			if (rc == 0)
+				rc = lpm_add(fib, &p, (uint32_t)local);
+			if (rc < 0)
+				return fail(fib, err, errlen, ENOSPC, "%s:%u: port %s: address %s: LPM table full",
+					    cfg->file, pc->line, pc->name, prefix_str(&p, pbuf, sizeof(pbuf)));
+		}
+		/* link-local: ours is local; others' are never routed */
+		link_local(port_macs[i].addr_bytes, &ll);
+		if (lpm_add(fib, &fe80, (uint32_t)drop) < 0 || lpm_add(fib, &ll, (uint32_t)local) < 0)
+			return fail(fib, err, errlen, ENOSPC, "fib: IPv6 LPM full");
+	}
+	return fib;
+}

@@ -1,0 +1,138 @@
+/* Forwarding tables: IPv4/IPv6 LPM -> route groups (ECMP) -> next hops; neighbours; local addresses. */
+#ifndef DP_FIB_H
+#define DP_FIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+
+#include "config.h"
+#include "parse.h"
+
+struct rte_lpm;
+struct rte_lpm6;
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+#define DP_MAX_NH (1u << 16)     /* next hops: gateways and neighbours */
+#define DP_MAX_GROUPS (1u << 16) /* distinct route results (routes share them) */
+#define DP_NO_NH UINT32_MAX
+
+/* What an LPM hit means. */
+enum dp_group_type {
+	DP_GROUP_FORWARD, /* ECMP over nh[0..n-1] */
+	DP_GROUP_DROP,    /* blackhole */
+	DP_GROUP_LOCAL,   /* one of our addresses: punt */
+	DP_GROUP_GLEAN,   /* connected subnet of port: next hop is the destination itself */
+};
+
+struct dp_group {
+	uint8_t type;  /* enum dp_group_type */
+	uint8_t n;     /* FORWARD: paths */
+	uint16_t port; /* GLEAN: the connected port */
+	uint32_t nh[HP_MAX_ECMP];
+};
+
+/*
+ * A next hop as workers see it: one 64-bit word, so the control thread
+ * updates a neighbour's MAC and state with one atomic store and no grace
+ * period. Bits 0-47 MAC (as in memory, byte 0 first), 48-55 egress port,
+ * bit 56 resolved.
+ */
+#define DP_NH_PORT_SHIFT 48
+#define DP_NH_RESOLVED (1ull << 56)
+
+static inline uint64_t
+dp_nh_word(const uint8_t mac[6], unsigned port, bool resolved)
+{
+	uint64_t w = 0;
+
+	for (unsigned i = 0; i < 6; i++)
+		w |= (uint64_t)mac[i] << (8 * i);
+	return w | (uint64_t)(port & 0xff) << DP_NH_PORT_SHIFT | (resolved ? DP_NH_RESOLVED : 0);
+}
+
+static inline unsigned
+dp_nh_port(uint64_t w)
+{
+	return (unsigned)(w >> DP_NH_PORT_SHIFT) & 0xff;
+}
+
+/* Key of the neighbour hash: an address on a port. */
+struct dp_neigh_key {
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes, rest zero */
+	uint16_t port;
+	uint8_t family;   /* 4 or 6 */
+	uint8_t pad;
+};
+
+/*
+ * The published tables. Ownership: the control thread builds and changes
+ * them; workers read them between two quiescent states. LPM entries and the
+ * neighbour hash are changed in place under RCU (their QSBR hooks reclaim
+ * memory); next-hop words are single atomic stores; groups are written only
+ * before the route pointing at them is published.
+ */
+struct dp_fib {
+	struct rte_lpm *lpm4;        /* next hop = group index */
+	struct rte_lpm6 *lpm6;
+	struct rte_hash *neigh;      /* dp_neigh_key -> nh index (connected hosts, gateways) */
+	struct dp_group *groups;     /* DP_MAX_GROUPS */
+	uint64_t *nh;                /* DP_MAX_NH words */
+	uint32_t n_groups;           /* control only */
+	uint32_t n_nh;               /* control only */
+	struct hp_addr *nh_addr;     /* control only: each next hop's address (DP_MAX_NH) */
+	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
+	bool l3_port[HP_MAX_PORTS];
+};
+
+/*
+ * Build the tables from cfg on socket, with RCU hooks on qsv: local
+ * addresses (/32, /128, and each port's IPv6 link-local) -> LOCAL; connected
+ * subnets -> GLEAN; routes -> FORWARD groups (next hops shared) or DROP;
+ * static neighbours resolved. port_macs are the ports' own MACs. Returns
+ * NULL with a "FILE:LINE: message" in err (e.g. a via outside every
+ * connected subnet). Control thread.
+ */
+struct dp_fib *dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs,
+			    struct rte_rcu_qsbr *qsv, int socket, char *err, size_t errlen);
+void dp_fib_free(struct dp_fib *fib);
+
+/* Next-hop index of (port, address), DP_NO_NH if none. Workers and control. */
+uint32_t dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr, int l3);
+
+/*
+ * Control side: create (unresolved) or find the next hop of (port, addr);
+ * DP_NO_NH when full. Make it resolved with mac, or unresolved.
+ */
+uint32_t dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr);
+void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved);
+
+/* ECMP: a flow's path among n (1..HP_MAX_ECMP), from its 5-tuple. */
+static inline uint32_t
+dp_flow_hash4(const struct dp_acl_key4 *k)
+{
+	uint32_t h = rte_hash_crc_4byte(k->src, 0x9e3779b9);
+	h = rte_hash_crc_4byte(k->dst, h);
+	h = rte_hash_crc_4byte((uint32_t)k->sport << 16 | k->dport, h);
+	return rte_hash_crc_4byte(k->proto, h);
+}
+
+static inline uint32_t
+dp_flow_hash6(const struct dp_acl_key6 *k)
+{
+	uint32_t h = rte_hash_crc(k->src, 16, 0x9e3779b9);
+	h = rte_hash_crc(k->dst, 16, h);
+	h = rte_hash_crc_4byte((uint32_t)k->sport << 16 | k->dport, h);
+	return rte_hash_crc_4byte(k->proto, h);
+}
+
+static inline unsigned
+dp_ecmp_pick(uint32_t hash, unsigned n)
+{
+	return (unsigned)(((uint64_t)hash * n) >> 32);
+}
+
+#endif

@@ -1,0 +1,70 @@
+/* The routed pipeline (mode: l3): local/L2 check -> ACL -> LPM -> rewrite -> TX, punting the slow path. */
+#ifndef DP_L3_H
+#define DP_L3_H
+
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "acl.h"
+#include "cksum.h"
+#include "fib.h"
+#include "parse.h"
+
+/* Why a packet goes to the control thread. */
+enum dp_punt {
+	DP_PUNT_LOCAL = 1, /* ARP, ND, or addressed to us */
+	DP_PUNT_TTL,       /* TTL / hop limit expired: ICMP time exceeded */
+	DP_PUNT_NOROUTE,   /* ICMP destination unreachable */
+	DP_PUNT_RESOLVE,   /* next hop unresolved: hold, ARP/NS */
+	DP_PUNT_MAX,
+};
+
+/*
+ * What workers read, published as one pointer by the control thread
+ * (worker: ro between quiescent states; control: builds a new one, swaps,
+ * waits for a grace period, frees the old).
+ */
+struct dp_tables {
+	struct dp_fib *fib;
+	struct dp_acl *acl;                            /* NULL: no rules */
+	struct dp_acl_worker *acl_worker[HP_MAX_WORKERS]; /* per worker index */
+	bool acl_default_deny;
+};
+
+static inline struct dp_meta *
+dp_meta_of(struct rte_mbuf *m)
+{
+	return (struct dp_meta *)rte_mbuf_to_priv(m);
+}
+
+/*
+ * Rewrite a routed frame for its next hop: destination MAC from the
+ * next-hop word, source MAC = egress port, TTL / hop limit - 1 (IPv4
+ * checksum updated incrementally). Caller checked TTL > 1.
+ */
+static inline void
+dp_l3_rewrite(struct rte_mbuf *m, const struct dp_meta *meta, uint64_t nh_word,
+	      const struct rte_ether_addr *src)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	for (unsigned i = 0; i < 6; i++)
+		f[i] = (uint8_t)(nh_word >> (8 * i));
+	memcpy(f + 6, src->addr_bytes, 6);
+	if (meta->l3 == DP_L3_IPV4)
+		dp_ipv4_ttl_dec((struct rte_ipv4_hdr *)(f + meta->l3_off));
+	else
+		((struct rte_ipv6_hdr *)(f + meta->l3_off))->hop_limits--;
+}
+
+struct dp_worker;
+struct dp_rxq;
+
+/* Stage over one RX burst of an l3 port. */
+void dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+		 struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
+
+#endif

@@ -1,0 +1,639 @@
+/* Unit tests of control/slowpath.c: scapy-built frames in, byte-exact expected frames out (no EAL). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include "slowpath.h"
+
+enum sp_fn {
+	SP_LOCAL,       /* ctl_slowpath_local */
+	SP_ERR_TTL,     /* ctl_slowpath_icmp_error(CTL_ERR_TTL) */
+	SP_ERR_NOROUTE, /* ctl_slowpath_icmp_error(CTL_ERR_NOROUTE) */
+};
+
+struct sp_learn {
+	int family;
+	uint8_t ip[16];
+	uint8_t mac[6];
+};
+
+/* One fixture: a frame, how the slow path is called, and all it must do. */
+struct sp_vector {
+	const char *name;
+	const char *why;
+	const char *group; /* arp | nd | echo | error */
+	enum sp_fn fn;
+	bool allow;        /* what allow() answers */
+	const uint8_t *req;
+	size_t req_len;
+	enum ctl_verdict verdict;
+	const uint8_t *rep; /* the one frame sent; NULL: nothing sent */
+	size_t rep_len;
+	unsigned allow_calls;
+	unsigned n_learn;   /* 0 or 1 */
+	struct sp_learn learn;
+};
+
+#include "slowpath_vectors.h"
+
+#define TEST_PORT 3
+#define MAX_FRAME 1518
+#define MIN_FRAME 60
+
+/* The interface the vectors were generated for (slowpath_vectors.py). */
+static const struct hp_prefix our4[] = {
+	{ AF_INET, 24, { 10, 0, 0, 1 } },
+	{ AF_INET, 24, { 192, 168, 5, 1 } },
+};
+static const struct hp_prefix our6[] = {
+	{ AF_INET6, 64, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+	{ AF_INET6, 64, { 0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 1 } },
+};
+static const struct ctl_iface ifc = {
+	.mac = { 0x02, 0, 0, 0, 0, 0x01 },
+	.n_ipv4 = 2,
+	.n_ipv6 = 2,
+	.ipv4 = our4,
+	.ipv6 = our6,
+	.ll6 = { 0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 0x01 }, /* fe80::ff:fe00:1 */
+};
+
+/* ---- mock control thread ---- */
+
+struct mock {
+	bool allow;
+	unsigned allow_calls;
+	unsigned n_sent;
+	unsigned sent_port;
+	size_t sent_len;
+	uint8_t sent[MAX_FRAME];
+	bool sent_bad;       /* a frame outside [60, 1518] bytes, or on another port */
+	unsigned n_learn;
+	unsigned learn_port;
+	struct hp_addr learned;
+	uint8_t learned_mac[6];
+};
+
+static struct mock mock;
+
+static bool
+mock_allow(void *ctx)
+{
+	struct mock *m = ctx;
+
+	m->allow_calls++;
+	return m->allow;
+}
+
+static void
+mock_send(void *ctx, unsigned port, const uint8_t *frame, size_t len)
+{
+	struct mock *m = ctx;
+
+	if (len < MIN_FRAME || len > MAX_FRAME || port != TEST_PORT) {
+		m->sent_bad = true;
+		return;
+	}
+	if (m->n_sent++ == 0) {
+		m->sent_port = port;
+		m->sent_len = len;
+		memcpy(m->sent, frame, len);
+	}
+}
+
+static void
+mock_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+{
+	struct mock *m = ctx;
+
+	if (m->n_learn++ == 0) {
+		m->learn_port = port;
+		m->learned = *ip;
+		memcpy(m->learned_mac, mac, 6);
+	}
+}
+
+static const struct ctl_slowpath_ops ops = {
+	.ctx = &mock,
+	.learn = mock_learn,
+	.send = mock_send,
+	.allow = mock_allow,
+};
+
+static void
+mock_reset(bool allow)
+{
+	memset(&mock, 0, sizeof(mock));
+	mock.allow = allow;
+}
+
+/* ---- a tiny parser standing in for dp_parse(): fills what the slow path reads ---- */
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Offsets come from the header fields even when the frame is cut short: the slow path must check them. */
+static void
+fill_meta(const uint8_t *f, size_t len, struct dp_meta *m)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	size_t l3 = 14, off;
+	uint16_t type;
+	uint8_t nh;
+
+	memset(m, 0, sizeof(*m));
+	if (len < 14)
+		return;
+	if (f[0] & 1)
+		m->flags |= memcmp(f, bcast, 6) == 0 ? DP_META_BCAST : DP_META_MCAST;
+	type = rd16(f + 12);
+	if (type == 0x8100 && len >= 18) {
+		m->flags |= DP_META_VLAN;
+		m->vlan_tci = rd16(f + 14);
+		type = rd16(f + 16);
+		l3 = 18;
+	}
+	m->l3_off = (uint16_t)l3;
+	if (type == 0x0806) {
+		m->l3 = DP_L3_ARP;
+	} else if (type == 0x0800 && len >= l3 + 20) {
+		uint16_t fo = rd16(f + l3 + 6);
+
+		m->l3 = DP_L3_IPV4;
+		m->l3_len = rd16(f + l3 + 2);
+		m->ttl = f[l3 + 8];
+		m->key.k4.proto = f[l3 + 9];
+		memcpy(&m->key.k4.src, f + l3 + 12, 4);
+		memcpy(&m->key.k4.dst, f + l3 + 16, 4);
+		if (fo & 0x3fff)
+			m->flags |= DP_META_FRAG;
+		if (fo & 0x1fff) {
+			m->flags |= DP_META_LATER_FRAG;
+		} else {
+			m->l4_off = (uint16_t)(l3 + (f[l3] & 0x0f) * 4);
+			if (m->key.k4.proto == 1 && m->l4_off < len)
+				m->icmp_type = f[m->l4_off];
+		}
+	} else if (type == 0x86dd && len >= l3 + 40) {
+		m->l3 = DP_L3_IPV6;
+		m->l3_len = (uint16_t)(40 + rd16(f + l3 + 4));
+		m->ttl = f[l3 + 7];
+		memcpy(m->key.k6.src, f + l3 + 8, 16);
+		memcpy(m->key.k6.dst, f + l3 + 24, 16);
+		nh = f[l3 + 6];
+		off = l3 + 40;
+		for (int i = 0; i < DP_IPV6_MAX_EXT; i++) {
+			if ((nh == 0 || nh == 43 || nh == 60) && off + 2 <= len) {
+				nh = f[off];
+				off += (size_t)(f[off + 1] + 1) * 8;
+			} else if (nh == 44 && off + 8 <= len) {
+				m->flags |= DP_META_FRAG;
+				if (rd16(f + off + 2) & 0xfff8)
+					m->flags |= DP_META_LATER_FRAG;
+				nh = f[off];
+				off += 8;
+			} else {
+				break;
+			}
+		}
+		m->key.k6.proto = nh;
+		if (!(m->flags & DP_META_LATER_FRAG)) {
+			m->l4_off = (uint16_t)off;
+			if (nh == 58 && off < len)
+				m->icmp_type = f[off];
+		}
+	}
+}
+
+/* ---- checking ---- */
+
+/* A CUnit assertion whose message names the vector (CUnit copies the message). */
+static void
+check(bool ok, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	CU_assertImplementation(ok, line, msg, __FILE__, "", CU_FALSE);
+}
+
+#define CHECK(ok, ...) check((ok), __LINE__, __VA_ARGS__)
+
+static const char *
+verdict_name(enum ctl_verdict v)
+{
+	switch (v) {
+	case CTL_HANDLED: return "HANDLED";
+	case CTL_UNHANDLED: return "UNHANDLED";
+	case CTL_NOT_FOR_US: return "NOT_FOR_US";
+	case CTL_MALFORMED: return "MALFORMED";
+	case CTL_RATELIMITED: return "RATELIMITED";
+	}
+	return "?";
+}
+
+static bool
+frame_equal(const char *name, const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len)
+{
+	size_t i, n = got_len < want_len ? got_len : want_len;
+
+	for (i = 0; i < n && got[i] == want[i]; i++)
+		;
+	if (i == n && got_len == want_len)
+		return true;
+	printf("\n    %s: frame differs at byte %zu (length %zu, want %zu)\n", name, i, got_len, want_len);
+	for (size_t j = i & ~(size_t)15; j < n && j < (i & ~(size_t)15) + 32; j += 16) {
+		printf("      %4zu got ", j);
+		for (size_t k = j; k < j + 16 && k < got_len; k++)
+			printf(" %02x", got[k]);
+		printf("\n      %4zu want", j);
+		for (size_t k = j; k < j + 16 && k < want_len; k++)
+			printf(" %02x", want[k]);
+		printf("\n");
+	}
+	return false;
+}
+
+/* Runs the slow path over len bytes of frame, in a buffer of exactly len bytes (ASan sees overreads). */
+static enum ctl_verdict
+call(const struct sp_vector *v, const struct ctl_iface *i, const uint8_t *frame, size_t len,
+     const struct dp_meta *meta)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	enum ctl_verdict r;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	memcpy(buf, frame, len);
+	if (v->fn == SP_LOCAL)
+		r = ctl_slowpath_local(&ops, i, TEST_PORT, buf, len, meta);
+	else
+		r = ctl_slowpath_icmp_error(&ops, i, TEST_PORT, buf, len, meta,
+					    v->fn == SP_ERR_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE);
+	CHECK(memcmp(buf, frame, len) == 0, "%s: the request was modified", v->name);
+	free(buf);
+	return r;
+}
+
+static void
+run_vector(const struct sp_vector *v)
+{
+	struct dp_meta meta;
+	enum ctl_verdict r;
+
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(v->allow);
+	r = call(v, &ifc, v->req, v->req_len, &meta);
+
+	CHECK(r == v->verdict, "%s (%s): verdict %s, want %s", v->name, v->why, verdict_name(r),
+	      verdict_name(v->verdict));
+	CHECK(!mock.sent_bad, "%s: sent a frame outside 60..1518 bytes or on another port", v->name);
+	CHECK(mock.n_sent == (v->rep != NULL), "%s (%s): sent %u frames, want %u", v->name, v->why,
+	      mock.n_sent, v->rep != NULL);
+	if (v->rep != NULL && mock.n_sent == 1)
+		CHECK(frame_equal(v->name, mock.sent, mock.sent_len, v->rep, v->rep_len),
+		      "%s (%s): sent frame differs from the expected one", v->name, v->why);
+	CHECK(mock.allow_calls == v->allow_calls, "%s: allow() called %u times, want %u", v->name,
+	      mock.allow_calls, v->allow_calls);
+	CHECK(mock.n_learn == v->n_learn, "%s (%s): learned %u times, want %u", v->name, v->why,
+	      mock.n_learn, v->n_learn);
+	if (v->n_learn == 1 && mock.n_learn == 1) {
+		size_t alen = v->learn.family == AF_INET ? 4 : 16;
+
+		CHECK(mock.learn_port == TEST_PORT, "%s: learned on port %u", v->name, mock.learn_port);
+		CHECK(mock.learned.family == v->learn.family &&
+			      memcmp(mock.learned.addr, v->learn.ip, alen) == 0,
+		      "%s: learned the wrong address", v->name);
+		CHECK(memcmp(mock.learned_mac, v->learn.mac, 6) == 0, "%s: learned the wrong MAC", v->name);
+	}
+}
+
+static void
+run_group(const char *group, unsigned at_least)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < RTE_DIM(sp_vectors); i++)
+		if (strcmp(sp_vectors[i].group, group) == 0) {
+			run_vector(&sp_vectors[i]);
+			n++;
+		}
+	CHECK(n >= at_least, "group %s: %u vectors, expected at least %u", group, n, at_least);
+}
+
+static void test_arp(void) { run_group("arp", 20); }
+static void test_nd(void) { run_group("nd", 25); }
+static void test_echo(void) { run_group("echo", 20); }
+static void test_icmp_error(void) { run_group("error", 25); }
+
+static const struct sp_vector *
+find_vector(const char *name)
+{
+	for (size_t i = 0; i < RTE_DIM(sp_vectors); i++)
+		if (strcmp(sp_vectors[i].name, name) == 0)
+			return &sp_vectors[i];
+	CU_FAIL_FATAL("no such vector");
+	return NULL;
+}
+
+/* No address of the family: nothing sent, allow() not asked. */
+static void
+test_error_without_address(void)
+{
+	struct ctl_iface bare = ifc;
+	const struct sp_vector *v;
+	struct dp_meta meta;
+
+	bare.n_ipv4 = 0;
+	bare.n_ipv6 = 0;
+	v = find_vector("ttl4_small");
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &bare, v->req, v->req_len, &meta), CTL_UNHANDLED);
+	CU_ASSERT_EQUAL(mock.n_sent, 0);
+	CU_ASSERT_EQUAL(mock.allow_calls, 0);
+
+	v = find_vector("noroute6");
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &bare, v->req, v->req_len, &meta), CTL_UNHANDLED);
+	CU_ASSERT_EQUAL(mock.n_sent, 0);
+	CU_ASSERT_EQUAL(mock.allow_calls, 0);
+
+	/* ARP for an address on a port without IPv4: not ours, nothing learned. */
+	v = find_vector("arp_req_us");
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &bare, v->req, v->req_len, &meta), CTL_NOT_FOR_US);
+	CU_ASSERT_EQUAL(mock.n_sent, 0);
+	CU_ASSERT_EQUAL(mock.n_learn, 0);
+
+	/* NS for our link-local address still works on a port without IPv6 addresses. */
+	v = find_vector("ns_linklocal");
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &bare, v->req, v->req_len, &meta), CTL_HANDLED);
+	CU_ASSERT_EQUAL(mock.n_sent, 1);
+	CU_ASSERT(mock.n_sent == 1 && frame_equal(v->name, mock.sent, mock.sent_len, v->rep, v->rep_len));
+	CU_ASSERT_EQUAL(mock.n_learn, 1);
+}
+
+/* Subnet membership is by bit, not by byte: a /126 holds ::2, a /127 does not. */
+static void
+test_learn_prefix_bits(void)
+{
+	struct hp_prefix p6 = { AF_INET6, 126, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct ctl_iface narrow = ifc;
+	const struct sp_vector *v = find_vector("ns_global");
+	struct dp_meta meta;
+
+	narrow.ipv6 = &p6;
+	narrow.n_ipv6 = 1;
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &narrow, v->req, v->req_len, &meta), CTL_HANDLED);
+	CU_ASSERT_EQUAL(mock.n_learn, 1);
+	p6.len = 127;
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &narrow, v->req, v->req_len, &meta), CTL_HANDLED);
+	CU_ASSERT_EQUAL(mock.n_learn, 0);
+	CU_ASSERT_EQUAL(mock.n_sent, 1);
+}
+
+static void
+solicit_case(const char *name, const struct ctl_iface *i, int family, const char *target,
+	     const uint8_t *want, size_t want_len)
+{
+	uint8_t buf[MAX_FRAME + 16];
+	struct hp_addr a = { .family = family };
+	int n;
+
+	CU_ASSERT_FATAL(inet_pton(family, target, a.addr) == 1);
+	memset(buf, 0xa5, sizeof(buf));
+	n = ctl_build_solicit(buf, MAX_FRAME, i, &a);
+	CHECK(n == (int)want_len, "%s: length %d, want %zu", name, n, want_len);
+	if (n > 0)
+		CHECK(frame_equal(name, buf, (size_t)n, want, want_len), "%s: frame differs", name);
+	CHECK(buf[MAX_FRAME] == 0xa5, "%s: wrote past cap", name);
+
+	/* Exactly enough room works; one byte less is -ENOSPC and nothing past cap is touched. */
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK(ctl_build_solicit(buf, want_len, i, &a) == (int)want_len, "%s: cap = length", name);
+	CHECK(buf[want_len] == 0xa5, "%s: wrote past an exact cap", name);
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK(ctl_build_solicit(buf, want_len - 1, i, &a) == -ENOSPC, "%s: cap too small", name);
+	for (size_t k = want_len - 1; k < sizeof(buf); k++)
+		if (buf[k] != 0xa5) {
+			CHECK(false, "%s: wrote past cap %zu at %zu", name, want_len - 1, k);
+			break;
+		}
+	CHECK(ctl_build_solicit(buf, 0, i, &a) == -ENOSPC, "%s: cap 0", name);
+}
+
+static void
+test_solicit(void)
+{
+	struct ctl_iface no6 = ifc, no4 = ifc;
+	struct hp_addr a = { .family = AF_INET };
+	uint8_t buf[MAX_FRAME];
+
+	no6.n_ipv6 = 0;
+	no4.n_ipv4 = 0;
+	solicit_case("arp first subnet", &ifc, AF_INET, "10.0.0.2", sol_arp_first_subnet,
+		     sizeof(sol_arp_first_subnet));
+	solicit_case("arp second subnet", &ifc, AF_INET, "192.168.5.9", sol_arp_second_subnet,
+		     sizeof(sol_arp_second_subnet));
+	solicit_case("arp off subnet", &ifc, AF_INET, "198.51.100.7", sol_arp_off_subnet,
+		     sizeof(sol_arp_off_subnet));
+	solicit_case("ns global", &ifc, AF_INET6, "2001:db8::abcd:ef12", sol_ns_global,
+		     sizeof(sol_ns_global));
+	solicit_case("ns link-local target", &ifc, AF_INET6, "fe80::aa", sol_ns_linklocal_target,
+		     sizeof(sol_ns_linklocal_target));
+	solicit_case("ns without global address", &no6, AF_INET6, "fe80::aa", sol_ns_no_global,
+		     sizeof(sol_ns_no_global));
+
+	/* No IPv4 address: -EINVAL; nor for targets that are not unicast, or another family. */
+	CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET, "10.0.0.2", a.addr), 1);
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &no4, &a), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET, "224.0.0.1", a.addr), 1);
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &ifc, &a), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET, "0.0.0.0", a.addr), 1);
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &ifc, &a), -EINVAL);
+	a.family = AF_INET6;
+	CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET6, "ff02::1", a.addr), 1);
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &ifc, &a), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET6, "::", a.addr), 1);
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &ifc, &a), -EINVAL);
+	a.family = AF_UNIX;
+	CU_ASSERT_EQUAL(ctl_build_solicit(buf, sizeof(buf), &ifc, &a), -EINVAL);
+}
+
+static void
+test_link_local(void)
+{
+	static const struct {
+		uint8_t mac[6];
+		const char *ll;
+	} cases[] = {
+		{ { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }, "fe80::ff:fe00:1" },
+		{ { 0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x5c }, "fe80::21b:21ff:fe3a:4f5c" },
+		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, "fe80::fdff:ffff:feff:ffff" },
+	};
+	uint8_t got[16], want[16];
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		memset(got, 0x5a, sizeof(got));
+		ctl_link_local(cases[i].mac, got);
+		CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET6, cases[i].ll, want), 1);
+		CHECK(memcmp(got, want, 16) == 0, "link-local of MAC %zu is not %s", i, cases[i].ll);
+	}
+	ctl_link_local(ifc.mac, got);
+	CU_ASSERT(memcmp(got, ifc.ll6, 16) == 0);
+}
+
+/* What the slow path may ever report, whatever the input. */
+static void
+check_invariants(const char *name, size_t k)
+{
+	CHECK(!mock.sent_bad, "%s/%zu: sent a frame outside 60..1518 bytes or on another port", name, k);
+	CHECK(mock.n_sent <= 1 && mock.allow_calls <= 1 && mock.n_learn <= 1,
+	      "%s/%zu: %u frames sent, %u allow() calls, %u learns", name, k, mock.n_sent,
+	      mock.allow_calls, mock.n_learn);
+	if (mock.n_learn == 1) {
+		const uint8_t *a = mock.learned.addr;
+		bool ok = !(mock.learned_mac[0] & 1);
+
+		if (mock.learned.family == AF_INET) {
+			/* inside 10.0.0.0/24 or 192.168.5.0/24, a host, not ours */
+			ok = ok && ((a[0] == 10 && a[1] == 0 && a[2] == 0) ||
+				    (a[0] == 192 && a[1] == 168 && a[2] == 5)) &&
+			     a[3] != 0 && a[3] != 255 && a[3] != 1;
+		} else if (mock.learned.family == AF_INET6) {
+			ok = ok && ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+				    memcmp(a, our6[0].addr, 8) == 0 || memcmp(a, our6[1].addr, 8) == 0) &&
+			     memcmp(a, our6[0].addr, 16) != 0 && memcmp(a, our6[1].addr, 16) != 0 &&
+			     memcmp(a, ifc.ll6, 16) != 0;
+		} else {
+			ok = false;
+		}
+		CHECK(ok, "%s/%zu: learned an address or MAC it must not", name, k);
+	}
+}
+
+/*
+ * Every vector cut at every length, with the meta of the whole frame: no
+ * read past the cut (ASan), and anything sent is the whole frame's answer
+ * (a cut only ever drops Ethernet padding or makes the frame malformed).
+ */
+static void
+test_truncated(void)
+{
+	struct dp_meta meta;
+
+	for (size_t i = 0; i < RTE_DIM(sp_vectors); i++) {
+		const struct sp_vector *v = &sp_vectors[i];
+
+		fill_meta(v->req, v->req_len, &meta);
+		for (size_t k = 0; k < v->req_len; k++) {
+			mock_reset(v->allow);
+			call(v, &ifc, v->req, k, &meta);
+			check_invariants(v->name, k);
+			if (mock.n_sent == 1)
+				CHECK(v->rep != NULL && mock.sent_len == v->rep_len &&
+					      memcmp(mock.sent, v->rep, v->rep_len) == 0,
+				      "%s cut at %zu: sent something the whole frame does not get", v->name, k);
+		}
+	}
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rng_next(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+
+/* Random byte corruption, with the meta of the corrupted frame or of the original, or random offsets. */
+static void
+test_fuzz(void)
+{
+	uint8_t f[MAX_FRAME];
+	struct dp_meta meta;
+
+	for (size_t i = 0; i < RTE_DIM(sp_vectors); i++) {
+		const struct sp_vector *v = &sp_vectors[i];
+
+		for (size_t k = 0; k < 300; k++) {
+			unsigned flips = 1 + rng_next() % 4;
+
+			memcpy(f, v->req, v->req_len);
+			fill_meta(v->req, v->req_len, &meta);
+			for (unsigned j = 0; j < flips; j++)
+				f[rng_next() % v->req_len] ^= (uint8_t)(1u << (rng_next() % 8));
+			switch (k % 3) {
+			case 0:
+				fill_meta(f, v->req_len, &meta);
+				break;
+			case 1:
+				break;
+			case 2:
+				meta.l3_off = (uint16_t)(rng_next() % (v->req_len + 64));
+				meta.l4_off = (uint16_t)(rng_next() % (v->req_len + 64));
+				meta.l3 = (uint8_t)(rng_next() % 5);
+				break;
+			}
+			mock_reset(rng_next() & 1);
+			call(v, &ifc, f, v->req_len, &meta);
+			check_invariants(v->name, k);
+		}
+	}
+}
+
+int
+main(void)
+{
+	CU_pSuite suite;
+	unsigned failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	suite = CU_add_suite("slowpath", NULL, NULL);
+	if (suite == NULL ||
+	    !CU_add_test(suite, "ARP answers and learning", test_arp) ||
+	    !CU_add_test(suite, "IPv6 neighbor discovery", test_nd) ||
+	    !CU_add_test(suite, "ICMP and ICMPv6 echo", test_echo) ||
+	    !CU_add_test(suite, "ICMP and ICMPv6 errors", test_icmp_error) ||
+	    !CU_add_test(suite, "port without addresses", test_error_without_address) ||
+	    !CU_add_test(suite, "subnet membership by bit", test_learn_prefix_bits) ||
+	    !CU_add_test(suite, "ARP request and NS built", test_solicit) ||
+	    !CU_add_test(suite, "link-local from MAC", test_link_local) ||
+	    !CU_add_test(suite, "truncated frames", test_truncated) ||
+	    !CU_add_test(suite, "corrupted frames and meta", test_fuzz)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
