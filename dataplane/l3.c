@@ -11,33 +11,34 @@
 
 #define PREFETCH_AHEAD 4
 
-/* Per-burst scratch: verdict lists of one family. */
-struct fam {
-	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST];
-	struct dp_meta *meta[DP_BURST];
+/*
+ * A stage computes a verdict per packet (VPP's next[]) and the burst is
+ * dispatched once, in arrival order, so every egress port and the punt ring
+ * see packets in the order they came in, whatever their family or fate.
+ */
+enum act {
+	ACT_ROUTE, /* IP, still going: ACL, then LPM */
+	ACT_TX,    /* word holds the resolved next hop */
+	ACT_PUNT,  /* why holds enum dp_punt */
+	ACT_DROP,  /* why holds enum dp_drop */
 };
 
 struct burst {
-	uint16_t n_drop, n_punt;
-	struct rte_mbuf *drop[DP_BURST];
-	struct rte_mbuf *punt[DP_BURST];
-	uint8_t drop_why[DP_BURST];
-	struct fam v4, v6;
+	uint16_t n;
+	struct rte_mbuf **pkts;
+	struct dp_meta *meta[DP_BURST];
+	uint8_t act[DP_BURST];
+	uint8_t why[DP_BURST];
+	uint64_t word[DP_BURST];
+	uint16_t n4, n6;             /* packets still routed, by family: */
+	uint16_t v4[DP_BURST], v6[DP_BURST]; /* their indexes in the burst */
 };
 
 static inline void
-drop(struct burst *b, struct rte_mbuf *m, unsigned why)
+set(struct burst *b, uint16_t i, enum act a, unsigned why)
 {
-	b->drop_why[b->n_drop] = (uint8_t)why;
-	b->drop[b->n_drop++] = m;
-}
-
-static inline void
-punt(struct burst *b, struct rte_mbuf *m, struct dp_meta *meta, unsigned why)
-{
-	meta->punt = (uint8_t)why;
-	b->punt[b->n_punt++] = m;
+	b->act[i] = (uint8_t)a;
+	b->why[i] = (uint8_t)why;
 }
 
 static inline bool
@@ -47,94 +48,95 @@ is_nd(const struct dp_meta *meta)
 	       meta->icmp_type >= 133 && meta->icmp_type <= 137;
 }
 
-/* L2 and local decisions; IP packets to forward or deliver go to the family lists. */
+/* L2 and local decisions; IP packets to route go on the family lists. */
 static inline void
-classify(struct burst *b, const struct rte_ether_addr *mine, struct rte_mbuf *m, struct dp_meta *meta)
+classify(struct burst *b, uint16_t i, const struct rte_ether_addr *mine)
 {
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct dp_meta *meta = b->meta[i];
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(b->pkts[i], const struct rte_ether_hdr *);
 
 	if (unlikely(meta->flags & DP_META_VLAN))
-		return drop(b, m, DP_DROP_VLAN_UNKNOWN);
+		return set(b, i, ACT_DROP, DP_DROP_VLAN_UNKNOWN);
 	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, mine))) {
 		bool ok = (meta->flags & DP_META_BCAST) ? meta->l3 == DP_L3_ARP
 			: (meta->flags & DP_META_MCAST) ? meta->l3 == DP_L3_IPV6 && is_nd(meta)
 			: false;
 		if (!ok)
-			return drop(b, m, DP_DROP_NOT_OUR_MAC);
+			return set(b, i, ACT_DROP, DP_DROP_NOT_OUR_MAC);
 	}
 	switch (meta->l3) {
 	case DP_L3_ARP:
-		return punt(b, m, meta, DP_PUNT_LOCAL);
+		return set(b, i, ACT_PUNT, DP_PUNT_LOCAL);
 	case DP_L3_IPV4:
-		b->v4.meta[b->v4.n] = meta;
-		b->v4.pkts[b->v4.n++] = m;
+		set(b, i, ACT_ROUTE, 0);
+		b->v4[b->n4++] = i;
 		return;
 	case DP_L3_IPV6:
-		if (unlikely(meta->key.k6.dst[0] == 0xff)) {
-			if (is_nd(meta))
-				return punt(b, m, meta, DP_PUNT_LOCAL);
-			return drop(b, m, DP_DROP_LOCAL_UNHANDLED);
-		}
-		b->v6.meta[b->v6.n] = meta;
-		b->v6.pkts[b->v6.n++] = m;
+		if (unlikely(meta->key.k6.dst[0] == 0xff))
+			return is_nd(meta) ? set(b, i, ACT_PUNT, DP_PUNT_LOCAL)
+					   : set(b, i, ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
+		set(b, i, ACT_ROUTE, 0);
+		b->v6[b->n6++] = i;
 		return;
 	default:
-		return drop(b, m, DP_DROP_ETHERTYPE);
+		return set(b, i, ACT_DROP, DP_DROP_ETHERTYPE);
 	}
 }
 
-/* Drop what the ACL refused; keep the rest in order. */
+/* ACL over one family's list; what it refuses is dropped and leaves the list. */
 static void
-acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, struct fam *f, uint8_t l3,
-	   uint64_t now)
+acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint16_t *idx, uint16_t *n,
+	   uint8_t l3, uint64_t now)
 {
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_meta *meta[DP_BURST];
 	uint8_t verdict[DP_BURST];
 	uint16_t k = 0;
 
-	if (f->n == 0)
+	if (*n == 0 || (t->acl == NULL && !t->acl_default_deny))
 		return;
 	if (t->acl == NULL) {
-		if (!t->acl_default_deny)
-			return;
-		for (uint16_t i = 0; i < f->n; i++)
-			drop(b, f->pkts[i], DP_DROP_ACL_DENY);
-		f->n = 0;
+		for (uint16_t j = 0; j < *n; j++)
+			set(b, idx[j], ACT_DROP, DP_DROP_ACL_DENY);
+		*n = 0;
 		return;
 	}
-	dp_acl_classify(t->acl, t->acl_worker[w->index], l3, f->pkts, f->meta, f->n, verdict, now);
-	for (uint16_t i = 0; i < f->n; i++) {
-		if (verdict[i]) {
-			drop(b, f->pkts[i], verdict[i]);
-			continue;
-		}
-		f->pkts[k] = f->pkts[i];
-		f->meta[k++] = f->meta[i];
+	for (uint16_t j = 0; j < *n; j++) {
+		pkts[j] = b->pkts[idx[j]];
+		meta[j] = b->meta[idx[j]];
 	}
-	f->n = k;
+	dp_acl_classify(t->acl, t->acl_worker[w->index], l3, pkts, meta, *n, verdict, now);
+	for (uint16_t j = 0; j < *n; j++) {
+		if (verdict[j])
+			set(b, idx[j], ACT_DROP, verdict[j]);
+		else
+			idx[k++] = idx[j];
+	}
+	*n = k;
 }
 
-/* One routed packet, given its LPM result (group index, or -1 for a miss). */
+/* Verdict of one routed packet, given its LPM result (group index, or -1 for a miss). */
 static inline void
-route_one(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, struct rte_mbuf *m,
-	  struct dp_meta *meta, int32_t group, uint64_t arrival)
+route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 {
+	struct dp_meta *meta = b->meta[i];
 	const struct dp_group *g;
 	uint32_t nh;
 	uint64_t word;
 
 	if (group < 0)
-		return punt(b, m, meta, DP_PUNT_NOROUTE);
+		return set(b, i, ACT_PUNT, DP_PUNT_NOROUTE);
 	g = &fib->groups[group];
 	switch (g->type) {
 	case DP_GROUP_LOCAL:
-		return punt(b, m, meta, DP_PUNT_LOCAL);
+		return set(b, i, ACT_PUNT, DP_PUNT_LOCAL);
 	case DP_GROUP_DROP:
-		return drop(b, m, DP_DROP_BLACKHOLE);
+		return set(b, i, ACT_DROP, DP_DROP_BLACKHOLE);
 	default:
 		break;
 	}
 	if (meta->ttl <= 1)
-		return punt(b, m, meta, DP_PUNT_TTL);
+		return set(b, i, ACT_PUNT, DP_PUNT_TTL);
 	if (g->type == DP_GROUP_FORWARD) {
 		uint32_t h = 0;
 		if (g->n > 1)
@@ -146,61 +148,79 @@ route_one(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, struct
 		if (nh == DP_NO_NH) {
 			meta->nh = DP_NO_NH;
 			meta->out_port = (uint8_t)g->port;
-			return punt(b, m, meta, DP_PUNT_RESOLVE);
+			return set(b, i, ACT_PUNT, DP_PUNT_RESOLVE);
 		}
 	}
 	word = __atomic_load_n(&fib->nh[nh], __ATOMIC_ACQUIRE);
 	meta->out_port = (uint8_t)dp_nh_port(word);
 	if (unlikely(!(word & DP_NH_RESOLVED))) {
 		meta->nh = nh;
-		return punt(b, m, meta, DP_PUNT_RESOLVE);
+		return set(b, i, ACT_PUNT, DP_PUNT_RESOLVE);
 	}
-	dp_l3_rewrite(m, meta, word, &fib->port_mac[meta->out_port]);
-	dp_tx_enqueue(w, meta->out_port, m, arrival);
+	b->word[i] = word;
+	set(b, i, ACT_TX, 0);
 }
 
 static void
-route4(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_t arrival)
+route4(const struct dp_fib *fib, struct burst *b)
 {
-	struct fam *f = &b->v4;
 	uint32_t ips[DP_BURST], hops[DP_BURST];
 
-	if (f->n == 0)
+	if (b->n4 == 0)
 		return;
-	for (uint16_t i = 0; i < f->n; i++)
-		ips[i] = rte_be_to_cpu_32(f->meta[i]->key.k4.dst);
-	rte_lpm_lookup_bulk(fib->lpm4, ips, hops, f->n);
-	for (uint16_t i = 0; i < f->n; i++) {
-		int32_t g = (hops[i] & RTE_LPM_LOOKUP_SUCCESS) ? (int32_t)(hops[i] & 0x00ffffff) : -1;
-		route_one(w, fib, b, f->pkts[i], f->meta[i], g, arrival);
-	}
+	for (uint16_t j = 0; j < b->n4; j++)
+		ips[j] = rte_be_to_cpu_32(b->meta[b->v4[j]]->key.k4.dst);
+	rte_lpm_lookup_bulk(fib->lpm4, ips, hops, b->n4);
+	for (uint16_t j = 0; j < b->n4; j++)
+		route_one(fib, b, b->v4[j],
+			  (hops[j] & RTE_LPM_LOOKUP_SUCCESS) ? (int32_t)(hops[j] & 0x00ffffff) : -1);
 }
 
 static void
-route6(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_t arrival)
+route6(const struct dp_fib *fib, struct burst *b)
 {
-	struct fam *f = &b->v6;
 	uint8_t ips[DP_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t hops[DP_BURST];
 
-	if (f->n == 0)
+	if (b->n6 == 0)
 		return;
-	for (uint16_t i = 0; i < f->n; i++)
-		memcpy(ips[i], f->meta[i]->key.k6.dst, 16);
-	rte_lpm6_lookup_bulk_func(fib->lpm6, ips, hops, f->n);
-	for (uint16_t i = 0; i < f->n; i++)
-		route_one(w, fib, b, f->pkts[i], f->meta[i], hops[i], arrival);
+	for (uint16_t j = 0; j < b->n6; j++)
+		memcpy(ips[j], b->meta[b->v6[j]]->key.k6.dst, 16);
+	rte_lpm6_lookup_bulk_func(fib->lpm6, ips, hops, b->n6);
+	for (uint16_t j = 0; j < b->n6; j++)
+		route_one(fib, b, b->v6[j], hops[j]);
 }
 
+/* Act on every verdict in arrival order. */
 static void
-finish(struct dp_worker *w, struct burst *b)
+dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_t arrival)
 {
+	struct rte_mbuf *drop[DP_BURST], *punt[DP_BURST];
+	uint16_t n_drop = 0, n_punt = 0;
 	unsigned sent = 0;
 
-	if (b->n_punt) {
-		sent = rte_ring_mp_enqueue_burst(w->punt, (void **)b->punt, b->n_punt, NULL);
-		for (unsigned i = 0; i < sent; i++) {
-			unsigned why = dp_meta_of(b->punt[i])->punt;
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+
+		switch (b->act[i]) {
+		case ACT_TX:
+			dp_l3_rewrite(m, b->meta[i], b->word[i], &fib->port_mac[b->meta[i]->out_port]);
+			dp_tx_enqueue(w, b->meta[i]->out_port, m, arrival);
+			break;
+		case ACT_PUNT:
+			b->meta[i]->punt = b->why[i];
+			punt[n_punt++] = m;
+			break;
+		default:
+			w->drops[b->why[i]]++;
+			drop[n_drop++] = m;
+			break;
+		}
+	}
+	if (n_punt) {
+		sent = rte_ring_mp_enqueue_burst(w->punt, (void **)punt, n_punt, NULL);
+		for (unsigned k = 0; k < sent; k++) {
+			unsigned why = dp_meta_of(punt[k])->punt;
 			w->punted[why]++;
 			/* for the data path these end here; the control thread answers them */
 			if (why == DP_PUNT_TTL)
@@ -208,13 +228,13 @@ finish(struct dp_worker *w, struct burst *b)
 			else if (why == DP_PUNT_NOROUTE)
 				w->drops[DP_DROP_NO_ROUTE]++;
 		}
-		for (unsigned i = sent; i < b->n_punt; i++)
-			drop(b, b->punt[i], DP_DROP_PUNT_FULL);
+		for (unsigned k = sent; k < n_punt; k++) {
+			w->drops[DP_DROP_PUNT_FULL]++;
+			drop[n_drop++] = punt[k];
+		}
 	}
-	for (uint16_t i = 0; i < b->n_drop; i++)
-		w->drops[b->drop_why[i]]++;
-	if (b->n_drop)
-		rte_pktmbuf_free_bulk(b->drop, b->n_drop);
+	if (n_drop)
+		rte_pktmbuf_free_bulk(drop, n_drop);
 }
 
 void
@@ -225,8 +245,9 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
 	struct burst b;
 
-	b.n_drop = b.n_punt = 0;
-	b.v4.n = b.v6.n = 0;
+	b.n = n;
+	b.pkts = pkts;
+	b.n4 = b.n6 = 0;
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
@@ -236,17 +257,18 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		b.meta[i] = meta;
 		why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
 		if (unlikely(why != 0)) {
-			drop(&b, m, (unsigned)why);
+			set(&b, i, ACT_DROP, (unsigned)why);
 			continue;
 		}
 		meta->in_port = (uint8_t)rxq->port;
-		classify(&b, mine, m, meta);
+		classify(&b, i, mine);
 	}
-	acl_filter(w, t, &b, &b.v4, DP_L3_IPV4, arrival);
-	acl_filter(w, t, &b, &b.v6, DP_L3_IPV6, arrival);
-	route4(w, fib, &b, arrival);
-	route6(w, fib, &b, arrival);
-	finish(w, &b);
+	acl_filter(w, t, &b, b.v4, &b.n4, DP_L3_IPV4, arrival);
+	acl_filter(w, t, &b, b.v6, &b.n6, DP_L3_IPV6, arrival);
+	route4(fib, &b);
+	route6(fib, &b);
+	dispatch(w, fib, &b, arrival);
 }
