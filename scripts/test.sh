@@ -68,6 +68,35 @@ export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 run_build asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
+# libFuzzer: a short run of each target from its committed seeds (the long runs are done by hand).
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+run_fuzz() {
+	local dir=build/fuzz
+	if [[ -f $dir/build.ninja ]]; then
+		meson configure "$dir" >/dev/null || { note_fail "$dir: configure"; return; }
+	else
+		CC=clang meson setup "$dir" -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null || { note_fail "$dir: setup"; return; }
+	fi
+	ninja -C "$dir" || { note_fail "$dir: compile"; return; }
+	for t in parse:15 pipeline:$FUZZ_SECONDS; do
+		local name=${t%%:*} secs=${t##*:} work
+		work=$(mktemp -d /tmp/hp-fuzz-XXXXXX)
+		echo "fuzz_$name: ${secs} s"
+		if (cd "$work" && "$top/$dir/tests/fuzz/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
+			"$work" "$top/tests/fuzz/corpus/$name" >"$work/log" 2>&1); then
+			passed=$((passed + 1))
+			grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units)' "$work/log" | tail -2
+		else
+			tail -40 "$work/log"
+			note_fail "fuzz_$name (crash input kept in $work)"
+			continue
+		fi
+		rm -rf "$work"
+	done
+}
+ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" run_fuzz
+
 # The suite leaves nothing behind, pass or fail.
 left=$(pgrep -x hotpathd; pgrep -x hp-probe) || true
 stale=$(ls /dev/hugepages 2>/dev/null | grep -E '^hp-' ; ls /var/run/dpdk 2>/dev/null | grep -E '^hp-') || true

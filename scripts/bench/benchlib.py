@@ -1,0 +1,420 @@
+"""Shared pieces of the benchmark scripts: rig inputs (pcaps, configs), DPDK process
+control with guaranteed cleanup, telemetry, host description. Stdlib only.
+
+Every DPDK process is started in its own session (process group), recorded in a
+state file the bash wrapper's EXIT trap also reads, and killed with its whole group.
+"""
+import ipaddress
+import json
+import os
+import platform
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DPDK_RUN = "/var/run/dpdk"
+
+# The frames of scripts/gen_flows.py (defaults) that the configs below must route.
+PORT_MAC = "02:00:00:00:00:01"   # gen_flows --dst-mac default
+PEER_MAC = "02:00:00:00:00:aa"   # gen_flows --src-mac default: the neighbour's MAC
+TRAFFIC_SRC4 = ipaddress.ip_address("10.0.0.2")
+TRAFFIC_DST4 = ipaddress.ip_network("198.18.0.0/22")       # 198.18.0.0 + i, i < 1024
+TRAFFIC_SRC6 = ipaddress.ip_address("2001:db8::2")
+TRAFFIC_DST6 = ipaddress.ip_network("2001:db8:1::/118")    # 2001:db8:1:: + i, i < 1024
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+class Procs:
+    """Started process groups; the state file lets the shell trap kill them too."""
+
+    def __init__(self, state_file=None):
+        self.state_file = state_file
+        self.live = {}  # pid -> Popen
+
+    def _save(self):
+        if not self.state_file:
+            return
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w") as f:
+            for pid in self.live:
+                f.write("%d\n" % pid)
+        os.replace(tmp, self.state_file)
+
+    def start(self, cmd, stdout, stderr, cwd=None, env=None):
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                             cwd=cwd, env=env, start_new_session=True)
+        self.live[p.pid] = p
+        self._save()
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=15):
+        """Signal the group, wait; SIGKILL the group if it does not exit. Returns rc."""
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log("bench: pid %d did not exit %ss after signal %d: SIGKILL" % (p.pid, timeout, sig))
+        # whatever is left in the group (the leader, or anything it forked) goes now
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        p.wait()
+        self.live.pop(p.pid, None)
+        self._save()
+        return p.returncode
+
+    def stop_all(self):
+        for p in list(self.live.values()):
+            self.stop(p, signal.SIGKILL, timeout=5)
+
+
+def remove_runtime_dir(prefix):
+    """EAL leaves /var/run/dpdk/PREFIX behind (testpmd does not remove it)."""
+    d = os.path.join(DPDK_RUN, prefix)
+    if os.path.isdir(d):
+        for e in os.listdir(d):
+            try:
+                os.unlink(os.path.join(d, e))
+            except OSError:
+                pass
+        try:
+            os.rmdir(d)
+        except OSError as e:
+            log("bench: cannot remove %s: %s" % (d, e))
+
+
+def install_signal_handlers():
+    """SIGTERM/SIGHUP behave as Ctrl-C: the finally blocks run and kill the children."""
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, raise_interrupt)
+
+
+# ---------------------------------------------------------------- telemetry
+
+def telemetry(prefix, cmd, timeout=5):
+    """One DPDK telemetry v2 command (as tests/integration/hp.py); the decoded reply."""
+    path = os.path.join(DPDK_RUN, prefix, "dpdk_telemetry.v2")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        hello = json.loads(s.recv(4096))
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(hello.get("max_output_len", 16384)))
+    return reply[cmd.split(",")[0]]
+
+
+def telemetry_path(prefix):
+    return os.path.join(DPDK_RUN, prefix, "dpdk_telemetry.v2")
+
+
+# ---------------------------------------------------------------- CPU accounting
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_times():
+    """(busy, steal) jiffies over all CPUs from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, steal
+
+
+def proc_cpu(pid):
+    """utime + stime of a process (all threads) in jiffies; 0 if gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return int(rest[11]) + int(rest[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+# ---------------------------------------------------------------- host description
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception:
+        return ""
+
+
+def host_info():
+    lscpu = sh("lscpu")
+
+    def field(name):
+        m = re.search(r"^%s:\s*(.*)$" % re.escape(name), lscpu, re.M)
+        return m.group(1).strip() if m else ""
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "cpu_model": field("Model name"),
+        "cpu_family_model": "%s/%s" % (field("CPU family"), field("Model")),
+        "cpus": field("CPU(s)"),
+        "hypervisor": field("Hypervisor vendor") or "none",
+        "l2": field("L2 cache"),
+        "l3": field("L3 cache"),
+        "mem_gib": round(mem_kb / 1048576, 1),
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "dpdk": sh("dpkg-query -W -f='${Version}' dpdk") or sh("pkg-config --modversion libdpdk"),
+        "gcc": sh("gcc -dumpfullversion"),
+        "hotpath_commit": sh("git -C %s rev-parse --short HEAD" % ROOT),
+        "hotpath_dirty": bool(sh("git -C %s status --porcelain --untracked-files=no" % ROOT)),
+        "hugepages_free": int(sh("cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") or 0),
+    }
+
+
+# ---------------------------------------------------------------- rig inputs
+
+def gen_pcaps(out, flows=1024, size=64):
+    v4 = os.path.join(out, "flows4.pcap")
+    v6 = os.path.join(out, "flows6.pcap")
+    gen = os.path.join(ROOT, "scripts", "gen_flows.py")
+    subprocess.run([sys.executable, gen, v4, "--flows", str(flows), "--size", str(size),
+                    "--dst-mac", PORT_MAC], check=True)
+    subprocess.run([sys.executable, gen, v6, "--flows", str(flows), "--size", str(size),
+                    "--dst-mac", PORT_MAC, "--ipv6"], check=True)
+    return v4, v6
+
+
+# Prefix lengths of the random tables, roughly a BGP full table's shape:
+# IPv4: most routes /24, a long tail /16../23, a few shorter and a few longer than /24
+# (longer than /24 need a tbl8 group in rte_lpm). IPv6: mostly /48 and /32../44.
+V4_LENGTHS = [(8, 1), (12, 1), (14, 1), (16, 5), (17, 2), (18, 3), (19, 5), (20, 7), (21, 7),
+              (22, 10), (23, 9), (24, 47), (25, 0.5), (26, 0.5), (27, 0.3), (28, 0.3), (29, 0.2),
+              (30, 0.1), (32, 0.1)]
+V6_LENGTHS = [(29, 2), (32, 14), (33, 2), (36, 4), (40, 6), (44, 9), (46, 3), (47, 2), (48, 56),
+              (56, 1), (64, 1)]
+
+V4_EXCLUDE = [ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "198.18.0.0/15", "224.0.0.0/3")]
+V6_EXCLUDE = [ipaddress.ip_network("2001:db8::/32")]
+
+
+def _pick_len(rng, table):
+    total = sum(w for _, w in table)
+    x = rng.uniform(0, total)
+    for length, w in table:
+        x -= w
+        if x <= 0:
+            return length
+    return table[-1][0]
+
+
+def random_routes(rng, n, family):
+    """n distinct random prefixes, none overlapping the excluded ranges (traffic, connected)."""
+    out, seen = [], set()
+    if family == 4:
+        lengths, exclude, bits = V4_LENGTHS, V4_EXCLUDE, 32
+    else:
+        lengths, exclude, bits = V6_LENGTHS, V6_EXCLUDE, 128
+    while len(out) < n:
+        length = _pick_len(rng, lengths)
+        if family == 4:
+            addr = rng.getrandbits(32)
+        else:
+            addr = (0b001 << 125) | rng.getrandbits(125)  # 2000::/3, global unicast
+        addr &= ~((1 << (bits - length)) - 1) & ((1 << bits) - 1)
+        net = ipaddress.ip_network((addr, length))
+        if any(net.overlaps(x) for x in exclude) or net in seen:
+            continue
+        seen.add(net)
+        out.append(net)
+    return out
+
+
+def traffic_routes4():
+    """What routes the IPv4 frames: a covering /22 and more-specifics (1/8 of the frames
+    hit the /25, whose lookup goes through a tbl8 group)."""
+    return ["198.18.0.0/22", "198.18.1.0/24", "198.18.2.0/24", "198.18.3.0/25"]
+
+
+def traffic_routes6():
+    return ["2001:db8:1::/48", "2001:db8:1::/64"]
+
+
+# --- the ACL: random rules that never match the traffic
+
+PROTOS = [("tcp", 6), ("udp", 17), ("icmp", 1), ("gre", 47), ("esp", 50), ("sctp", 132)]
+WELL_KNOWN = [22, 23, 25, 53, 80, 123, 161, 179, 389, 443, 445, 636, 993, 1433, 3306, 3389,
+              5060, 5432, 6379, 8080, 8443, 9200, 11211, 27017]
+
+
+def _rule_matches_traffic(rule, flows):
+    """Does any of the frames' 5-tuples match this rule? flows: [(src, dst, proto, sport, dport)]."""
+    src = ipaddress.ip_network(rule["src"]) if "src" in rule else None
+    dst = ipaddress.ip_network(rule["dst"]) if "dst" in rule else None
+    proto = rule.get("proto_num")
+
+    def rng_of(v):
+        if v is None:
+            return 0, 65535
+        s = str(v)
+        if "-" in s:
+            a, b = s.split("-")
+            return int(a), int(b)
+        return int(s), int(s)
+    slo, shi = rng_of(rule.get("sport"))
+    dlo, dhi = rng_of(rule.get("dport"))
+    for s, d, p, sp, dp in flows:
+        if src is not None and (src.version != s.version or s not in src):
+            continue
+        if dst is not None and (dst.version != d.version or d not in dst):
+            continue
+        if proto is not None and proto != p:
+            continue
+        if not (slo <= sp <= shi and dlo <= dp <= dhi):
+            continue
+        return True
+    return False
+
+
+def traffic_flows4(n=1024):
+    """The 5-tuples scripts/gen_flows.py writes (keep in step with it)."""
+    base = int(TRAFFIC_DST4.network_address)
+    return [(TRAFFIC_SRC4, ipaddress.ip_address(base + i), 17, 1024 + (i % 60000), 5000 + (i % 8))
+            for i in range(n)]
+
+
+def _rand_prefix4(rng, lo, hi):
+    length = rng.randint(lo, hi)
+    addr = rng.getrandbits(32) & (~((1 << (32 - length)) - 1) & 0xFFFFFFFF)
+    return str(ipaddress.ip_network((addr, length)))
+
+
+def random_acl(rng, n, flows):
+    """n rules, priorities 10, 20, ...; shapes of a real edge ACL. Rules that would match a
+    frame of the traffic are drawn again, so the traffic ends at acl_default (permit)."""
+    rules = []
+    near_dst = ["198.18.0.0/15", "198.18.0.0/16", "198.18.0.0/22", "198.18.1.0/24", "198.16.0.0/12"]
+    near_src = ["10.0.0.0/8", "10.0.0.0/16", "10.0.0.0/24", "10.0.0.2/32"]
+    while len(rules) < n:
+        kind = rng.random()
+        r = {}
+        if kind < 0.30:      # specific 5-tuple-ish: src and dst prefixes, tcp/udp, a service port
+            r["src"] = _rand_prefix4(rng, 8, 32)
+            r["dst"] = _rand_prefix4(rng, 16, 32)
+            name, num = PROTOS[rng.randint(0, 1)]
+            r["proto"], r["proto_num"] = name, num
+            r["dport"] = rng.choice(WELL_KNOWN)
+        elif kind < 0.50:    # server protection: dst prefix, tcp, port or range
+            r["dst"] = _rand_prefix4(rng, 20, 32)
+            r["proto"], r["proto_num"] = "tcp", 6
+            if rng.random() < 0.5:
+                r["dport"] = rng.choice(WELL_KNOWN)
+            else:
+                lo = rng.randint(1024, 60000)
+                r["dport"] = "%d-%d" % (lo, lo + rng.randint(1, 2000))
+        elif kind < 0.65:    # source block list
+            r["src"] = _rand_prefix4(rng, 16, 32)
+        elif kind < 0.75:    # non-port protocols with prefixes
+            name, num = PROTOS[rng.randint(2, 4)]
+            r["proto"], r["proto_num"] = name, num
+            r["src" if rng.random() < 0.5 else "dst"] = _rand_prefix4(rng, 8, 24)
+        elif kind < 0.88:    # udp with source and destination port ranges
+            r["proto"], r["proto_num"] = "udp", 17
+            r["dst"] = _rand_prefix4(rng, 12, 28)
+            lo = rng.randint(0, 65000)
+            r["sport"] = "%d-%d" % (lo, min(65535, lo + rng.randint(0, 5000)))
+            lo = rng.randint(0, 65000)
+            r["dport"] = "%d-%d" % (lo, min(65535, lo + rng.randint(0, 500)))
+        else:                # near misses: prefixes that hold the traffic, another protocol/port
+            if rng.random() < 0.5:
+                r["src"] = rng.choice(near_src)
+            else:
+                r["dst"] = rng.choice(near_dst)
+            if rng.random() < 0.5:
+                r["proto"], r["proto_num"] = "tcp", 6
+                r["dport"] = rng.choice(WELL_KNOWN)
+            else:
+                r["proto"], r["proto_num"] = "udp", 17
+                lo = rng.choice([53, 123, 161, 500, 4500, 5008, 6000])
+                r["dport"] = "%d-%d" % (lo, lo + rng.randint(0, 100))
+        if _rule_matches_traffic(r, flows):
+            continue
+        r["action"] = "deny" if rng.random() < 0.7 else "permit"
+        r["priority"] = 10 * (len(rules) + 1)
+        rules.append(r)
+    return rules
+
+
+def yaml_q(s):
+    return '"%s"' % s
+
+
+def write_l3_config(path, pcap, prefix, sock, family, n_routes, n_acl, seed, lcores="0-1"):
+    """An l3 hairpin on one replay port: 10.0.0.1/24 + 2001:db8::1/64, the static neighbour
+    .2/::2, n_routes random routes of `family` via it plus the routes covering the traffic."""
+    rng = random.Random(seed)
+    lines = [
+        "# generated by scripts/bench (seed %d): l3 hairpin on a net_pcap replay, %d IPv%d routes, %d ACL rules"
+        % (seed, n_routes, family, n_acl),
+        "eal: [-l, %s, --in-memory, --no-pci, --file-prefix, %s]" % (yaml_q(lcores), prefix),
+        "control: { socket: %s, metrics: \"127.0.0.1:%d\" }" % (sock, 20000 + os.getpid() % 20000),
+        "ports:",
+        "  - name: p0",
+        "    device: \"net_pcap0,rx_pcap=%s,infinite_rx=1\"" % pcap,
+        "    mac: \"%s\"" % PORT_MAC,
+        "    ipv4: [\"10.0.0.1/24\"]",
+        "    ipv6: [\"2001:db8::1/64\"]",
+        "    mode: l3",
+        "neighbors:",
+        "  - { ip: 10.0.0.2, mac: \"%s\", port: p0 }" % PEER_MAC,
+        "  - { ip: \"2001:db8::2\", mac: \"%s\", port: p0 }" % PEER_MAC,
+        "routes:",
+    ]
+    via = "10.0.0.2" if family == 4 else "\"2001:db8::2\""
+    cover = traffic_routes4() if family == 4 else traffic_routes6()
+    routes = [ipaddress.ip_network(c) for c in cover]
+    routes += random_routes(rng, n_routes - len(cover), family)
+    rng.shuffle(routes)
+    for net in routes:
+        p = str(net) if family == 4 else yaml_q(net)
+        lines.append("  - { prefix: %s, via: %s }" % (p, via))
+    lines.append("acl_default: permit")
+    if n_acl:
+        lines.append("acl:")
+        for r in random_acl(rng, n_acl, traffic_flows4()):
+            parts = ["priority: %d" % r["priority"]]
+            for k in ("src", "dst", "proto", "sport", "dport"):
+                if k in r:
+                    parts.append("%s: %s" % (k, yaml_q(r[k]) if k in ("sport", "dport") else r[k]))
+            parts.append("action: %s" % r["action"])
+            lines.append("  - { %s }" % ", ".join(parts))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return {"routes": len(routes), "acl": n_acl, "family": family}
+
+
+def write_xconnect_config(path, pcap, prefix, sock, lcores="0-1"):
+    with open(path, "w") as f:
+        f.write("# generated by scripts/bench: configs/demo.yaml's xconnect hairpin\n"
+                "eal: [-l, %s, --in-memory, --no-pci, --file-prefix, %s]\n"
+                "control: { socket: %s, metrics: \"127.0.0.1:%d\" }\n"
+                "ports:\n"
+                "  - name: p0\n"
+                "    device: \"net_pcap0,rx_pcap=%s,infinite_rx=1\"\n"
+                "    mac: \"%s\"\n"
+                "    mode: xconnect\n"
+                "    peer: p0\n" % (yaml_q(lcores), prefix, sock, 20000 + os.getpid() % 20000, pcap, PORT_MAC))

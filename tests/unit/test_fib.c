@@ -1,0 +1,241 @@
+/* Unit tests of the forwarding tables: groups from config, local/connected/blackhole, neighbours, ECMP hashing. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+
+#include "fib.h"
+
+static struct hp_config cfg;
+static struct dp_fib *fib;
+static char err[HP_ERR_MAX];
+
+static const char config[] =
+	"ports:\n"
+	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
+	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24] }\n"
+	"neighbors:\n"
+	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"
+	"routes:\n"
+	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
+	"  - { prefix: 198.20.0.0/16, via: 10.0.1.2 }\n"
+	"  - { prefix: 198.51.100.0/24, via: [10.0.1.2, 10.0.1.3] }\n"
+	"  - { prefix: 203.0.113.0/24, action: drop }\n"
+	"  - { prefix: 10.0.0.0/8, via: 10.0.1.3 }\n"
+	"  - { prefix: \"2001:db8:100::/48\", via: \"2001:db8::9\" }\n";
+
+/* Group type of the LPM result for a dotted address; -1 = no route. */
+static int
+group4(const char *ip, const struct dp_group **out)
+{
+	struct in_addr a;
+	uint32_t hop;
+
+	inet_pton(AF_INET, ip, &a);
+	if (rte_lpm_lookup(fib->lpm4, ntohl(a.s_addr), &hop) != 0)
+		return -1;
+	*out = &fib->groups[hop];
+	return (*out)->type;
+}
+
+static int
+group6(const char *ip, const struct dp_group **out)
+{
+	uint8_t a[16];
+	uint32_t hop;
+
+	inet_pton(AF_INET6, ip, a);
+	if (rte_lpm6_lookup(fib->lpm6, a, &hop) != 0)
+		return -1;
+	*out = &fib->groups[hop];
+	return (*out)->type;
+}
+
+static void
+test_groups(void)
+{
+	const struct dp_group *g, *g2;
+
+	CU_ASSERT_EQUAL(group4("198.18.5.5", &g), DP_GROUP_FORWARD);
+	CU_ASSERT_EQUAL(g->n, 1);
+	/* two routes via the same next hop share one group */
+	CU_ASSERT_EQUAL(group4("198.20.0.1", &g2), DP_GROUP_FORWARD);
+	CU_ASSERT_PTR_EQUAL(g, g2);
+	CU_ASSERT_EQUAL(group4("198.51.100.9", &g), DP_GROUP_FORWARD);
+	CU_ASSERT_EQUAL(g->n, 2);
+	CU_ASSERT_NOT_EQUAL(g->nh[0], g->nh[1]);
+	CU_ASSERT_EQUAL(group4("203.0.113.77", &g), DP_GROUP_DROP);
+	CU_ASSERT_EQUAL(group4("192.0.2.1", &g), -1);
+	/* our addresses beat every route, connected subnets beat the covering 10/8 */
+	CU_ASSERT_EQUAL(group4("10.0.0.1", &g), DP_GROUP_LOCAL);
+	CU_ASSERT_EQUAL(group4("10.0.1.1", &g), DP_GROUP_LOCAL);
+	CU_ASSERT_EQUAL(group4("10.0.0.77", &g), DP_GROUP_GLEAN);
+	CU_ASSERT_EQUAL(g->port, 0);
+	CU_ASSERT_EQUAL(group4("10.0.1.77", &g), DP_GROUP_GLEAN);
+	CU_ASSERT_EQUAL(g->port, 1);
+	CU_ASSERT_EQUAL(group4("10.9.9.9", &g), DP_GROUP_FORWARD);
+	/* IPv6: our address, our link-local, others' link-local, connected, routed */
+	CU_ASSERT_EQUAL(group6("2001:db8::1", &g), DP_GROUP_LOCAL);
+	CU_ASSERT_EQUAL(group6("fe80::ff:fe00:1", &g), DP_GROUP_LOCAL);
+	CU_ASSERT_EQUAL(group6("fe80::1", &g), DP_GROUP_DROP);
+	CU_ASSERT_EQUAL(group6("2001:db8::5", &g), DP_GROUP_GLEAN);
+	CU_ASSERT_EQUAL(group6("2001:db8:100::5", &g), DP_GROUP_FORWARD);
+	CU_ASSERT_EQUAL(group6("2001:db8:200::5", &g), -1);
+}
+
+static void
+test_neighbours(void)
+{
+	const struct dp_group *g;
+	uint8_t a[4] = {10, 0, 1, 2}, b[4] = {10, 0, 1, 3}, c[4] = {10, 0, 1, 99};
+	uint32_t nh;
+	uint64_t w;
+	static const uint8_t mac[6] = {2, 0, 0, 0, 1, 3};
+
+	/* static neighbour: resolved with its MAC on p1 */
+	CU_ASSERT_EQUAL(group4("198.18.0.1", &g), DP_GROUP_FORWARD);
+	nh = dp_fib_neigh_lookup(fib, 1, a, DP_L3_IPV4);
+	CU_ASSERT_EQUAL_FATAL(nh, g->nh[0]);
+	w = fib->nh[nh];
+	CU_ASSERT_TRUE((w & DP_NH_RESOLVED) != 0);
+	CU_ASSERT_EQUAL(dp_nh_port(w), 1);
+	CU_ASSERT_EQUAL(w & 0xffffffffffffull, 0x020100000002ull);
+	/* a gateway without a neighbour entry exists, unresolved, and resolves in place */
+	nh = dp_fib_neigh_lookup(fib, 1, b, DP_L3_IPV4);
+	CU_ASSERT_NOT_EQUAL_FATAL(nh, DP_NO_NH);
+	CU_ASSERT_FALSE((fib->nh[nh] & DP_NH_RESOLVED) != 0);
+	dp_fib_nh_set(fib, nh, mac, true);
+	CU_ASSERT_TRUE((fib->nh[nh] & DP_NH_RESOLVED) != 0);
+	CU_ASSERT_EQUAL(dp_nh_port(fib->nh[nh]), 1);
+	/* the same address on another port is another neighbour */
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 0, b, DP_L3_IPV4), DP_NO_NH);
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, c, DP_L3_IPV4), DP_NO_NH);
+	struct hp_addr ca = {.family = AF_INET};
+	memcpy(ca.addr, c, 4);
+	nh = dp_fib_neigh_get(fib, 1, &ca);
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, c, DP_L3_IPV4), nh);
+	CU_ASSERT_EQUAL(dp_fib_neigh_get(fib, 1, &ca), nh);
+}
+
+static uint32_t rng = 12345;
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+static void
+test_ecmp_hash(void)
+{
+	for (unsigned n = 1; n <= HP_MAX_ECMP; n++) {
+		unsigned count[HP_MAX_ECMP] = {0}, flows = 20000, moved = 0;
+
+		for (unsigned f = 0; f < flows; f++) {
+			struct dp_acl_key4 k = {.proto = 17, .src = rnd(), .dst = rnd(),
+						.sport = (uint16_t)rnd(), .dport = (uint16_t)rnd()};
+			unsigned p = dp_ecmp_pick(dp_flow_hash4(&k), n);
+			CU_ASSERT_FATAL(p < n);
+			/* sticky: the same 5-tuple always takes the same path */
+			CU_ASSERT_EQUAL(dp_ecmp_pick(dp_flow_hash4(&k), n), p);
+			count[p]++;
+			k.sport++;
+			moved += dp_ecmp_pick(dp_flow_hash4(&k), n) != p;
+		}
+		/* spread evenly (within 10 % of flows/n), and a source port changes the path */
+		for (unsigned p = 0; p < n; p++)
+			CU_ASSERT(count[p] > flows / n * 9 / 10 && count[p] < flows / n * 11 / 10);
+		if (n > 1)
+			CU_ASSERT(moved > flows / n / 2);
+	}
+	/* IPv6 the same way */
+	unsigned count[4] = {0};
+	for (unsigned f = 0; f < 8000; f++) {
+		struct dp_acl_key6 k = {.proto = 6, .sport = (uint16_t)rnd(), .dport = 443};
+		for (unsigned i = 0; i < 16; i++)
+			k.src[i] = (uint8_t)rnd(), k.dst[i] = (uint8_t)rnd();
+		unsigned p = dp_ecmp_pick(dp_flow_hash6(&k), 4);
+		CU_ASSERT_EQUAL(dp_ecmp_pick(dp_flow_hash6(&k), 4), p);
+		count[p]++;
+	}
+	for (unsigned p = 0; p < 4; p++)
+		CU_ASSERT(count[p] > 1800 && count[p] < 2200);
+	/* every field matters */
+	struct dp_acl_key4 a = {.proto = 17, .src = 1, .dst = 2, .sport = 3, .dport = 4}, b;
+	uint32_t h = dp_flow_hash4(&a);
+	b = a, b.src ^= 1;
+	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
+	b = a, b.dst ^= 1;
+	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
+	b = a, b.dport ^= 1;
+	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
+	b = a, b.proto = 6;
+	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
+}
+
+static void
+test_bad_route(void)
+{
+	struct hp_config bad;
+	struct rte_ether_addr macs[2] = {0};
+	static const char text[] =
+		"ports:\n"
+		"  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24] }\n"
+		"routes:\n"
+		"  - { prefix: 198.18.0.0/15, via: 10.0.0.2, port: p0 }\n";
+
+	/* with port: given, the next hop need not be on a subnet; the build takes it */
+	CU_ASSERT_EQUAL_FATAL(hp_config_parse("b.yaml", text, sizeof(text) - 1, &bad, err, sizeof(err)), 0);
+	struct dp_fib *f = dp_fib_build(&bad, macs, NULL, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(f);
+	dp_fib_free(f);
+	hp_config_free(&bad);
+}
+
+int
+main(void)
+{
+	char prefix[64];
+	char *eal[] = {"test_fib", "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
+		       "--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	struct rte_ether_addr macs[2] = {{{2, 0, 0, 0, 0, 1}}, {{2, 0, 0, 0, 1, 1}}};
+	unsigned failures;
+	CU_pSuite s;
+
+	snprintf(prefix, sizeof(prefix), "hp-test-fib-%d", getpid());
+	if (rte_eal_init(13, eal) < 0) {
+		printf("SKIP: EAL does not initialise here\n");
+		return 77;
+	}
+	if (hp_config_parse("fib.yaml", config, sizeof(config) - 1, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	fib = dp_fib_build(&cfg, macs, NULL, 0, err, sizeof(err));
+	if (fib == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("fib", NULL, NULL);
+	CU_add_test(s, "route groups, local, connected, blackhole", test_groups);
+	CU_add_test(s, "neighbours and next-hop words", test_neighbours);
+	CU_add_test(s, "ECMP 5-tuple hash", test_ecmp_hash);
+	CU_add_test(s, "route with explicit port", test_bad_route);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	dp_fib_free(fib);
+	hp_config_free(&cfg);
+	rte_eal_cleanup();
+	return failures ? 1 : 0;
+}
