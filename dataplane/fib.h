@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
@@ -123,8 +124,17 @@ dp_flow_hash4(const struct dp_acl_key4 *k)
 static inline uint32_t
 dp_flow_hash6(const struct dp_acl_key6 *k)
 {
-	uint32_t h = rte_hash_crc(k->src, 16, 0x9e3779b9);
-	h = rte_hash_crc(k->dst, 16, h);
+	uint32_t h = 0x9e3779b9, w;
+
+	/* 4-byte steps: the addresses are only 4-byte aligned in the key */
+	for (unsigned i = 0; i < 16; i += 4) {
+		memcpy(&w, k->src + i, 4);
+		h = rte_hash_crc_4byte(w, h);
+	}
+	for (unsigned i = 0; i < 16; i += 4) {
+		memcpy(&w, k->dst + i, 4);
+		h = rte_hash_crc_4byte(w, h);
+	}
 	h = rte_hash_crc_4byte((uint32_t)k->sport << 16 | k->dport, h);
 	return rte_hash_crc_4byte(k->proto, h);
 }

@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "../eal_test.h"
 #include "acl.h"
 #include "config.h"
 #include "fib.h"
@@ -92,15 +93,12 @@ static const struct ctl_slowpath_ops ops = {.learn = op_learn, .send = op_send, 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64], err[HP_ERR_MAX];
-	char *eal[] = {"fuzz_pipeline", "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	char err[HP_ERR_MAX];
 	struct rte_ether_addr macs[2];
 
 	(void)argc;
 	(void)argv;
-	snprintf(prefix, sizeof(prefix), "hp-fuzz-%d", getpid());
-	CHECK(rte_eal_init(13, eal) >= 0);
+	CHECK(hp_test_eal_init("fuzz") == 0);
 	CHECK(hp_config_parse("fuzz.yaml", config, sizeof(config) - 1, &cfg, err, sizeof(err)) == 0);
 	pool = rte_pktmbuf_pool_create("fuzz", 1023, 0, RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);

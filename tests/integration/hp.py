@@ -5,6 +5,7 @@ process group if anything goes wrong, and is checked for leftovers.
 """
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -131,12 +132,20 @@ class Daemon:
         return self.start()
 
     def __exit__(self, *exc):
+        killed = self.proc is not None and self.proc.poll() is None
         self.kill()
         if self.log:
             self.log.close()
         leftovers = [p for p in ("/dev/hugepages", "/var/run/dpdk")
-                     if os.path.isdir(p) and any(self.prefix in e for e in os.listdir(p))]
-        if leftovers and exc[0] is None:
+                     if os.path.isdir(p) and any(e.startswith(self.prefix) for e in os.listdir(p))]
+        # a daemon killed on a failure cannot clean up: do it for it, pass or fail
+        for p in leftovers:
+            for e in os.listdir(p):
+                if e.startswith(self.prefix):
+                    shutil.rmtree(os.path.join(p, e), ignore_errors=True)
+                    if os.path.exists(os.path.join(p, e)):
+                        os.unlink(os.path.join(p, e))
+        if leftovers and exc[0] is None and not killed:
             raise AssertionError("files of %s left in %s" % (self.prefix, leftovers))
 
 

@@ -8,6 +8,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "../eal_test.h"
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -1234,19 +1236,13 @@ test_free_all(void)
 int
 main(int argc, char **argv)
 {
-	char *eal_args[] = {"test_acl", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
-			    "--no-telemetry", "--file-prefix", "hp-test-acl", "--log-level",
-			    "lib.eal:error"};
 	CU_pSuite suite;
 	unsigned failures;
 
 	(void)argc;
 	(void)argv;
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		/* no privilege or no memory here: skipped, not passed */
-		fprintf(stderr, "test_acl: SKIP: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-		return 77;
-	}
+	if (hp_test_eal_init("acl") < 0)
+		return 77; /* no privilege or no memory here: skipped, not passed */
 	burst_init();
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;

@@ -9,6 +9,7 @@
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 
+#include "../eal_test.h"
 #include "fib.h"
 
 static struct hp_config cfg;
@@ -202,18 +203,12 @@ test_bad_route(void)
 int
 main(void)
 {
-	char prefix[64];
-	char *eal[] = {"test_fib", "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL};
 	struct rte_ether_addr macs[2] = {{{2, 0, 0, 0, 0, 1}}, {{2, 0, 0, 0, 1, 1}}};
 	unsigned failures;
 	CU_pSuite s;
 
-	snprintf(prefix, sizeof(prefix), "hp-test-fib-%d", getpid());
-	if (rte_eal_init(13, eal) < 0) {
-		printf("SKIP: EAL does not initialise here\n");
+	if (hp_test_eal_init("fib") < 0)
 		return 77;
-	}
 	if (hp_config_parse("fib.yaml", config, sizeof(config) - 1, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
