@@ -269,6 +269,18 @@ def test_policer_drops_red(d):
     assert report["acl"][6]["packets"] == 50
 
 
+def test_icmp_rate_limit(d):
+    """Echo replies and ICMP errors share a token bucket: 1000/s with a burst of 256."""
+    frames = [pad60(Ether(dst=P0_MAC, src=HOST_MAC) / IP(src=HOST4, dst="10.0.0.1") / ICMP(type=8, seq=i))
+              for i in range(400)]
+    write_inputs(d, frames)
+    report, out0, _ = run(d, seconds=0.5)
+    s = report["slowpath"]
+    assert 256 <= len(out0) <= 266, "%d replies to 400 pings" % len(out0)
+    assert s["echo_replies"] == len(out0) and s["ratelimited"] == 400 - len(out0), s
+    assert all(Ether(f)[ICMP].type == 0 for f in out0)
+
+
 def test_neighbour_resolution_and_hold_queue(d):
     """Packets for an unknown neighbour wait while hotpathd asks; its answer releases them."""
     def on_p1(dst, n=0):
@@ -304,4 +316,4 @@ def test_neighbour_resolution_and_hold_queue(d):
 
 if __name__ == "__main__":
     hp.run([test_routes_acl_local_and_errors, test_ecmp_keeps_each_flow_on_one_path, test_policer_drops_red,
-            test_neighbour_resolution_and_hold_queue])
+            test_icmp_rate_limit, test_neighbour_resolution_and_hold_queue])
