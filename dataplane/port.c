@@ -231,8 +231,10 @@ dp_ports_close(struct dp_ports *dp)
 	for (unsigned i = 0; i < dp->n; i++) {
 		struct dp_port *p = &dp->ports[i];
 
-		if (p->started)
+		if (p->started) {
+			rte_eth_stats_get(p->port_id, &p->final_stats);
 			rte_eth_dev_stop(p->port_id);
+		}
 		p->started = false;
 	}
 	for (unsigned i = 0; i < dp->n; i++) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
@@ -19,6 +20,7 @@ struct dp_port {
 	struct rte_ether_addr mac;  /* the address hotpath owns on this port */
 	bool probed, configured, started;
 	char driver[32];
+	struct rte_eth_stats final_stats; /* device counters read just before the port stopped */
 };
 
 struct dp_ports {

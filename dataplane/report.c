@@ -55,9 +55,10 @@ port_json(const struct dp_runtime *rt, unsigned p)
 			"tx_refused", (json_int_t)wk->tx_stats[p].refused));
 	}
 
-	memset(&es, 0, sizeof(es));
-	if (port->started || port->probed)
+	if (port->started)
 		rte_eth_stats_get(port->port_id, &es);
+	else
+		es = port->final_stats; /* after stop: what the device counted until then */
 	rte_ether_format_addr(mac, sizeof(mac), &port->mac);
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",

@@ -76,12 +76,12 @@ class Rig:
             if not self.wanted(name):
                 continue
             path = os.path.join(self.out, name + ".yaml")
-            meta = bl.write_l3_config(path, self.pcap[family], self.prefix(name), sock(name), family,
+            meta = bl.write_l3_config(path, bl.replay_device(self.pcap[family]), self.prefix(name), sock(name), family,
                                       self.args.routes, n_acl, seed=self.args.seed)
             cfgs[name] = (path, meta)
         if self.wanted("xconnect"):
             path = os.path.join(self.out, "xconnect.yaml")
-            bl.write_xconnect_config(path, self.pcap[4], self.prefix("xconnect"), sock("xconnect"))
+            bl.write_xconnect_config(path, bl.replay_device(self.pcap[4]), self.prefix("xconnect"), sock("xconnect"))
             cfgs["xconnect"] = (path, {"routes": 0, "acl": 0, "family": 4})
         for name, (path, meta) in cfgs.items():
             r = bl.subprocess.run([self.args.hotpathd, "-c", path, "--check"], capture_output=True, text=True)
@@ -95,7 +95,7 @@ class Rig:
     def command(self, name):
         prefix = self.prefix(name)
         if name in ("5tswap", "io"):
-            vdev = "net_pcap0,rx_pcap=%s,infinite_rx=1" % self.pcap[4]
+            vdev = bl.replay_device(self.pcap[4])
             return [TESTPMD] + eal(prefix) + ["--vdev", vdev, "--",
                                               "--forward-mode=" + name, "--stats-period", "1",
                                               "--total-num-mbufs", "32768", "--no-flush-rx"], None

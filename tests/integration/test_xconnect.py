@@ -69,6 +69,8 @@ def test_varied_frames_byte_identical(d):
     p0, p1 = hp.port(report, "p0"), hp.port(report, "p1")
     assert p0["rx_packets"] == len(frames) and p1["tx_packets"] == len(frames)
     assert p1["tx_bytes"] == sum(map(len, frames)) == p0["rx_bytes"]
+    # the device's own counters agree (read before the ports stopped)
+    assert p0["device_stats"]["ipackets"] == len(frames) == p1["device_stats"]["opackets"], (p0, p1)
     assert report["drops"]["tx_refused"] == 0
     assert report["latency_ns"]["count"] == len(frames)
     assert 0 < report["latency_ns"]["p50"] <= report["latency_ns"]["max"]

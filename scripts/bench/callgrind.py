@@ -1,0 +1,381 @@
+#!/usr/bin/python3
+"""Instructions per packet of hotpathd's pipelines under callgrind (deterministic).
+
+callgrind.py --hotpathd build/prof/hotpathd [--out build/bench/callgrind] [--packets 20000]
+             [--rig-seconds 15] [--only NAME,...] [--no-rig]
+
+Two kinds of runs, every one under `valgrind --tool=callgrind` with EAL
+`-l 0-1 --no-shconf --no-huge -m 512 --no-pci` (valgrind cannot follow hugepage
+mappings; EAL refuses --in-memory with --no-huge, so --no-shconf keeps the run
+file-less instead):
+
+* finite: hotpathd on a pcap of exactly N frames (the rig's 1024 flows, cycled), read
+  once. dp_l3_burst (and dp_tx_flush) only run for real packets, so their inclusive Ir
+  divided by N is exact; the idle polling after the file ends inflates only the worker
+  loop and the PMD's rx. dp_l3_burst is split into source-level functions (inlined code
+  included) and grouped into stages.
+* rig: the throughput rig itself (infinite_rx=1 replay, TX dropped by the PMD) for
+  testpmd 5tswap/io and hotpathd, stopped after RIG_SECONDS: every poll returns a full
+  burst, so the worker thread's total Ir divided by the packets it forwarded is the
+  whole per-packet cost (PMD rx + pipeline + PMD tx + loop), comparable across programs.
+
+Writes OUT/callgrind.json and OUT/*.cg* (callgrind_annotate-able) and prints tables.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+import cgprof  # noqa: E402
+
+HP_CONFIGS = [
+    # name, label, family, acl rules
+    ("xconnect", "xconnect hairpin", 4, 0),
+    ("l3-10k", "l3, 10k IPv4 routes", 4, 0),
+    ("l3-10k-acl1k", "l3, 10k routes + 1k ACL", 4, 1000),
+    ("l3v6-10k", "l3 IPv6, 10k routes", 6, 0),
+]
+TESTPMD_CONFIGS = [("5tswap", "testpmd 5tswap"), ("io", "testpmd io")]
+
+VALGRIND = ["valgrind", "--tool=callgrind", "--fair-sched=yes", "--error-limit=no"]
+
+# dp_l3_burst's source-level parts, grouped into pipeline stages ("f()" = a call to f,
+# inclusive; "f" = f's own instructions, inlined where they were)
+STAGES = [
+    ("parse (dp_parse)", ["dp_parse()", "dp_parse", "parse_ipv4", "parse_ipv6", "parse_l4",
+                          "ipv4_cksum_ok", "ipv4_martian", "ipv6_martian", "rd16"]),
+    ("L2/local check (classify)", ["classify", "rte_is_same_ether_addr", "is_nd"]),
+    ("ACL (acl_filter, dp_acl_classify, rte_acl)", ["acl_filter", "acl_filter()", "dp_acl_classify()",
+                                                    "rte_acl_classify()"]),
+    ("LPM lookup (route4/6, rte_lpm*)", ["route4", "route6", "rte_lpm_lookup_bulk_func",
+                                        "rte_lpm6_lookup_bulk_func()", "rte_lpm_lookup_bulk_func()",
+                                        "rte_lpm_lookupx4", "rte_lpm6_lookup_bulk_func"]),
+    ("next hop (route_one)", ["route_one", "route_one()", "dp_ecmp_pick", "dp_nh_port",
+                              "dp_flow_hash4", "dp_flow_hash6", "dp_fib_neigh_lookup()"]),
+    ("rewrite (dp_l3_rewrite, TTL, checksum)", ["dp_l3_rewrite", "dp_ipv4_ttl_dec"]),
+    ("dispatch + TX enqueue", ["dispatch", "dp_tx_enqueue", "dp_tx_flush()",
+                               "rte_pktmbuf_free_bulk()", "rte_ring_mp_enqueue_burst"]),
+]
+
+
+def stage_of(key):
+    for stage, keys in STAGES:
+        if key in keys:
+            return stage
+    return "burst loop, verdicts, byte order, prefetch"
+
+
+def eal(prefix):
+    return ["-l", "0-1", "--no-shconf", "--no-huge", "-m", "512", "--no-pci",
+            "--file-prefix", prefix, "--log-level", "lib.eal:error"]
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.out = os.path.abspath(args.out)
+        self.procs = bl.Procs(args.state)
+
+    def prefix(self, name):
+        return "bench-cg-%s-%s" % (name, self.args.tag)
+
+    def prepare(self):
+        os.makedirs(self.out, exist_ok=True)
+        v4, v6 = bl.gen_pcaps(self.out)
+        self.replay = {4: v4, 6: v6}
+        n = self.args.packets
+        self.finite = {4: bl.cycle_pcap(v4, os.path.join(self.out, "finite4-%d.pcap" % n), n),
+                       6: bl.cycle_pcap(v6, os.path.join(self.out, "finite6-%d.pcap" % n), n)}
+        self.cfg = {}
+        for name, label, fam, n_acl in HP_CONFIGS:
+            if not self.wanted(name):
+                continue
+            for kind, pcaps, infinite in (("finite", self.finite, False), ("rig", self.replay, True)):
+                path = os.path.join(self.out, "%s-%s.yaml" % (name, kind))
+                dev = bl.replay_device(pcaps[fam], infinite)
+                sock = os.path.join(self.out, "%s.sock" % name)
+                if name == "xconnect":
+                    bl.write_xconnect_config(path, dev, self.prefix(name), sock)
+                else:
+                    bl.write_l3_config(path, dev, self.prefix(name), sock, fam, self.args.routes,
+                                       n_acl, seed=self.args.seed)
+                r = subprocess.run([self.args.hotpathd, "-c", path, "--check"], capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise SystemExit("callgrind: %s does not validate:\n%s%s" % (path, r.stdout, r.stderr))
+                self.cfg[name, kind] = path
+
+    def wanted(self, name):
+        return not self.args.only or name in self.args.only
+
+    # ------------------------------------------------------------ one valgrind run
+    def run(self, name, kind, cmd, ready_re, done, out_base):
+        """Start cmd under callgrind, wait for ready_re on stdout, then until done(prefix)
+        is true (or the time is up), SIGTERM, wait for the dump. Returns (rc, stdout, files)."""
+        a = self.args
+        prefix = self.prefix(name)
+        for f in glob.glob(out_base + ".cg*"):
+            os.unlink(f)
+        vg = VALGRIND + ["--callgrind-out-file=%s.cg" % out_base]
+        if kind == "rig":
+            vg.append("--separate-threads=yes")
+        bl.remove_runtime_dir(prefix)
+        with open(out_base + ".out", "w") as so, open(out_base + ".err", "w") as se:
+            t0 = time.monotonic()
+            p = self.procs.start(vg + cmd, so, se, cwd=bl.ROOT)
+            try:
+                deadline = t0 + a.start_timeout
+                while time.monotonic() < deadline and p.poll() is None:
+                    with open(out_base + ".out") as f:
+                        if re.search(ready_re, f.read(), re.M):
+                            break
+                    time.sleep(0.5)
+                else:
+                    return None, "not ready after %ss (rc %s)" % (a.start_timeout, p.poll()), []
+                t_ready = time.monotonic()
+                bl.log("callgrind: %s/%s ready after %.0f s" % (name, kind, t_ready - t0))
+                done(prefix, t_ready)
+            finally:
+                rc = self.procs.stop(p, timeout=a.stop_timeout)
+                bl.remove_runtime_dir(prefix)
+        with open(out_base + ".out") as f:
+            stdout = f.read()
+        files = sorted(glob.glob(out_base + ".cg*"))
+        return rc, stdout, files
+
+    def finite_run(self, name):
+        a = self.args
+        base = os.path.join(self.out, "%s-finite" % name)
+        report = base + "-report.json"
+        if os.path.exists(report):
+            os.unlink(report)
+        cmd = [a.hotpathd, "-c", self.cfg[name, "finite"], "--report", report, "--"] + eal(self.prefix(name))
+
+        def done(prefix, t_ready):
+            # until telemetry says the file was read (valgrind runs one thread at a time:
+            # the telemetry thread may answer late or not at all), at most FINITE_WAIT s
+            end = t_ready + a.finite_wait
+            while time.monotonic() < end:
+                try:
+                    if bl.telemetry(prefix, "/ethdev/stats,0", timeout=3)["ipackets"] >= a.packets:
+                        time.sleep(2)  # the last bursts through the pipeline
+                        return
+                except (OSError, ValueError, KeyError):
+                    pass
+                time.sleep(1)
+        rc, stdout, files = self.run(name, "finite", cmd, r"^hotpathd: ready", done, base)
+        res = {"config": name, "kind": "finite", "cmd": cmd, "packets": a.packets}
+        if rc != 0 or not files:
+            res["error"] = "rc %s: %s" % (rc, stdout if rc is None else "see %s.err" % base)
+            return res
+        with open(report) as f:
+            r = json.load(f)
+        problems = []
+        if r["rx_packets"] != a.packets:
+            problems.append("received %d of %d packets (raise FINITE_WAIT)" % (r["rx_packets"], a.packets))
+        if r["tx_packets"] != r["rx_packets"]:
+            problems.append("tx %d != rx %d (drops %s)" % (r["tx_packets"], r["rx_packets"],
+                                                            {k: v for k, v in r["drops"].items() if v}))
+        if problems:
+            res["error"] = "; ".join(problems)
+            return res
+        prof = cgprof.Profile.load(*files)
+        n = a.packets
+        res["files"] = files
+        res["ir_per_packet"] = per = {}
+        for fn in ("dp_l3_burst", "dp_parse", "route_one", "dp_acl_classify", "rte_acl_classify",
+                   "dp_tx_flush", "dp_xconnect_burst", "rte_lpm6_lookup_bulk_func"):
+            if fn in prof.inclusive:
+                per[fn] = prof.inclusive[fn] / n
+                per[fn + " calls/packet"] = prof.calls[fn] / n
+        wm = prof.breakdown("dp_worker_main")
+        if name == "xconnect":
+            pipe = sum(v for k, v in wm.items() if k in ("dp_xconnect_burst", "dp_xconnect_burst()"))
+            pipe += sum(v for k, v in wm.items() if k == "dp_tx_enqueue")
+            res["pipeline_ir"] = pipe / n
+            res["parts"] = {"xconnect (dp_xconnect_burst + dp_tx_enqueue)": pipe / n}
+        else:
+            parts = prof.breakdown("dp_l3_burst")
+            res["pipeline_ir"] = prof.inclusive.get("dp_l3_burst", 0) / n
+            res["parts"] = {k: v / n for k, v in sorted(parts.items(), key=lambda x: -x[1])}
+            stages = {}
+            for k, v in parts.items():
+                stages[stage_of(k)] = stages.get(stage_of(k), 0) + v / n
+            res["stages"] = stages
+        # TX flush runs only with packets pending: exact too
+        if "dp_tx_flush" in prof.inclusive:
+            tf = prof.breakdown("dp_tx_flush")
+            res["tx_flush_ir"] = prof.inclusive["dp_tx_flush"] / n
+            res["tx_flush_parts"] = {k: v / n for k, v in sorted(tf.items(), key=lambda x: -x[1])}
+        if "dp_acl_classify" in prof.inclusive:
+            res["acl_parts"] = {k: v / n for k, v in sorted(prof.breakdown("dp_acl_classify").items(),
+                                                           key=lambda x: -x[1])[:12]}
+        return res
+
+    def rig_run(self, name, testpmd):
+        a = self.args
+        base = os.path.join(self.out, "%s-rig" % name)
+        prefix = self.prefix(name)
+        report = None
+        if testpmd:
+            cmd = ["dpdk-testpmd"] + eal(prefix) + [
+                "--vdev", bl.replay_device(self.replay[4]), "--", "--forward-mode=" + name,
+                "--stats-period", "1", "--total-num-mbufs", "32768", "--no-flush-rx"]
+            ready = r"Port statistics|Rx-pps"
+        else:
+            report = base + "-report.json"
+            if os.path.exists(report):
+                os.unlink(report)
+            cmd = [a.hotpathd, "-c", self.cfg[name, "rig"], "--report", report, "--"] + eal(prefix)
+            ready = r"^hotpathd: ready"
+
+        def done(prefix, t_ready):
+            time.sleep(a.rig_seconds)
+        rc, stdout, files = self.run(name, "rig", cmd, ready, done, base)
+        res = {"config": name, "kind": "rig", "cmd": cmd}
+        if rc != 0 or not files:
+            res["error"] = "rc %s: %s" % (rc, stdout if rc is None else "see %s.err" % base)
+            return res
+        if testpmd:
+            m = re.findall(r"RX-packets:\s+(\d+)\s+RX-dropped:\s+(\d+)", stdout)
+            t = re.findall(r"TX-packets:\s+(\d+)\s+TX-dropped:\s+(\d+)", stdout)
+            if not m:
+                res["error"] = "no forward statistics in %s.out" % base
+                return res
+            packets, tx = int(m[-1][0]), int(t[-1][0]) if t else 0
+        else:
+            with open(report) as f:
+                r = json.load(f)
+            packets, tx = r["rx_packets"], r["tx_packets"]
+            if tx != packets:
+                res["error"] = "tx %d != rx %d" % (tx, packets)
+                return res
+        # the worker is the thread with the most instructions
+        profs = [(cgprof.Profile.load(f), f) for f in files]
+        worker, wfile = max(profs, key=lambda x: x[0].totals)
+        res.update(packets=packets, tx_packets=tx, worker_file=wfile,
+                   worker_ir_per_packet=worker.totals / packets,
+                   process_ir=sum(p.totals for p, _ in profs))
+        if not testpmd:
+            wm = worker.breakdown("dp_worker_main")
+            groups = {"rx (rte_eth_rx_burst: PMD infinite replay)": ["rte_eth_rx_burst", "rte_eth_rx_burst()"],
+                      "pipeline (dp_l3_burst / xconnect)": ["dp_l3_burst()", "dp_xconnect_burst", "dp_xconnect_burst()",
+                                                            "dp_tx_enqueue"],
+                      "tx (dp_tx_flush: PMD tx, latency histogram)": ["dp_tx_flush()", "dp_tx_flush", "flush_all"]}
+            got = {}
+            for g, keys in groups.items():
+                got[g] = sum(v for k, v in wm.items() if k in keys) / packets
+            got["loop (rdtsc, RCU quiescent, inject ring, counters)"] = \
+                worker.totals / packets - sum(got.values())
+            res["parts"] = got
+            res["dp_worker_main_parts"] = {k: v / packets for k, v in sorted(wm.items(), key=lambda x: -x[1])[:15]}
+        return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hotpathd", required=True)
+    ap.add_argument("--out", default=os.path.join(bl.ROOT, "build", "bench", "callgrind"))
+    ap.add_argument("--packets", type=int, default=int(os.environ.get("PACKETS", 20000)))
+    ap.add_argument("--rig-seconds", type=float, default=float(os.environ.get("RIG_SECONDS", 15)))
+    ap.add_argument("--finite-wait", type=float, default=float(os.environ.get("FINITE_WAIT", 90)))
+    ap.add_argument("--start-timeout", type=float, default=600)
+    ap.add_argument("--stop-timeout", type=float, default=300)
+    ap.add_argument("--routes", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 1)))
+    ap.add_argument("--only", default=os.environ.get("ONLY", ""))
+    ap.add_argument("--no-rig", action="store_true", default=os.environ.get("RIG", "1") == "0")
+    ap.add_argument("--no-finite", action="store_true", default=os.environ.get("FINITE", "1") == "0")
+    ap.add_argument("--tag", default=str(os.getpid()))
+    ap.add_argument("--state", default=None)
+    args = ap.parse_args()
+    args.only = [x for x in args.only.split(",") if x]
+
+    bl.install_signal_handlers()
+    rn = Runner(args)
+    results, status = [], 0
+    try:
+        rn.prepare()
+        if not args.no_finite:
+            for name, label, fam, n_acl in HP_CONFIGS:
+                if rn.wanted(name):
+                    r = rn.finite_run(name)
+                    results.append(r)
+                    bl.log("callgrind: %s finite: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["pipeline_ir"]))
+        if not args.no_rig:
+            for name, label in TESTPMD_CONFIGS:
+                if rn.wanted(name):
+                    r = rn.rig_run(name, True)
+                    results.append(r)
+                    bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))
+            for name, label, fam, n_acl in HP_CONFIGS:
+                if rn.wanted(name):
+                    r = rn.rig_run(name, False)
+                    results.append(r)
+                    bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))
+    except KeyboardInterrupt:
+        bl.log("callgrind: interrupted")
+        status = 130
+    finally:
+        rn.procs.stop_all()
+        for name, *_ in HP_CONFIGS + TESTPMD_CONFIGS:
+            bl.remove_runtime_dir(rn.prefix(name))
+    if any("error" in r for r in results):
+        status = status or 1
+    out = {"host": bl.host_info(), "hotpathd": os.path.abspath(args.hotpathd),
+           "valgrind": bl.sh("valgrind --version"), "packets": args.packets,
+           "rig_seconds": args.rig_seconds, "results": results}
+    os.makedirs(rn.out, exist_ok=True)
+    with open(os.path.join(rn.out, "callgrind.json"), "w") as f:
+        json.dump(out, f, indent=2)
+    print_tables(results)
+    print("details: %s" % os.path.join(rn.out, "callgrind.json"))
+    return status
+
+
+def print_tables(results):
+    fin = {r["config"]: r for r in results if r["kind"] == "finite" and "error" not in r}
+    rig = {r["config"]: r for r in results if r["kind"] == "rig" and "error" not in r}
+    for r in results:
+        if "error" in r:
+            print("%s %s: ERROR %s" % (r["config"], r["kind"], r["error"]))
+    if fin:
+        names = [c[0] for c in HP_CONFIGS if c[0] in fin and c[0] != "xconnect"]
+        print("\nInstructions per packet of the pipeline stage (finite pcap, exact; Ir / packet)\n")
+        print("%-46s" % "stage" + "".join("%16s" % n for n in names))
+        stages = [s for s, _ in STAGES] + ["burst loop, verdicts, byte order, prefetch"]
+        for s in stages:
+            vals = [fin[n].get("stages", {}).get(s, 0.0) for n in names]
+            if any(v >= 0.05 for v in vals):
+                print("%-46s" % s + "".join("%16.1f" % v for v in vals))
+        print("%-46s" % "dp_l3_burst total" + "".join("%16.1f" % fin[n]["pipeline_ir"] for n in names))
+        print("%-46s" % "dp_tx_flush (PMD tx drop, histogram)" +
+              "".join("%16.1f" % fin[n].get("tx_flush_ir", 0) for n in names))
+        if "xconnect" in fin:
+            print("%-46s%16.1f" % ("xconnect: dp_xconnect_burst + enqueue", fin["xconnect"]["pipeline_ir"]))
+            print("%-46s%16.1f" % ("xconnect: dp_tx_flush", fin["xconnect"].get("tx_flush_ir", 0)))
+    if rig:
+        print("\nWhole worker thread per packet on the throughput rig (infinite replay, Ir / packet)\n")
+        print("%-28s %12s %14s %12s %12s %12s %12s" % ("configuration", "packets", "worker Ir/pkt",
+                                                       "rx", "pipeline", "tx", "loop"))
+        for name in [c[0] for c in TESTPMD_CONFIGS + [(h[0],) for h in HP_CONFIGS]]:
+            if name not in rig:
+                continue
+            r = rig[name]
+            p = r.get("parts")
+            if p:
+                vals = list(p.values())
+                print("%-28s %12d %14.1f %12.1f %12.1f %12.1f %12.1f" % (name, r["packets"], r["worker_ir_per_packet"],
+                                                                        vals[0], vals[1], vals[2], vals[3]))
+            else:
+                print("%-28s %12d %14.1f" % (name, r["packets"], r["worker_ir_per_packet"]))
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
