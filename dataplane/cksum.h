@@ -14,18 +14,16 @@
 static inline void
 dp_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	/* byte loads: the struct is packed, the header may sit at any address */
-	uint16_t old = (uint16_t)(ip->time_to_live << 8 | ip->next_proto_id);
-	uint32_t sum;
+	/*
+	 * Only the TTL byte (the high byte of m) drops by one, so m' = m - 0x100
+	 * and ~m + m' = 0xfeff whatever m was (TTL > 1: no borrow). One fold
+	 * suffices: 0xffff + 0xfeff folds to at most 0xff00.
+	 */
+	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + 0xfeffu;
 
-	ip->time_to_live--;
-	uint16_t new = (uint16_t)(ip->time_to_live << 8 | ip->next_proto_id);
-	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum);
-	sum += (uint16_t)~old;
-	sum += new;
-	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	ip->time_to_live--;
 }
 
 #endif

@@ -27,6 +27,9 @@ struct burst {
 	uint16_t n;
 	struct rte_mbuf **pkts;
 	struct dp_meta *meta[DP_BURST];
+	/* the metadata lives here, hot in L1, not in each mbuf's private area
+	 * (another cache line per packet); only punted packets carry it along */
+	struct dp_meta store[DP_BURST];
 	uint8_t act[DP_BURST];
 	uint8_t why[DP_BURST];
 	uint64_t word[DP_BURST];
@@ -209,6 +212,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_
 			break;
 		case ACT_PUNT:
 			b->meta[i]->punt = b->why[i];
+			*dp_meta_of(m) = *b->meta[i];
 			punt[n_punt++] = m;
 			break;
 		default:
@@ -252,7 +256,7 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *meta = dp_meta_of(m);
+		struct dp_meta *meta = &b.store[i];
 		int why;
 
 		if (i + PREFETCH_AHEAD < n)

@@ -51,8 +51,9 @@ dp_l3_rewrite(struct rte_mbuf *m, const struct dp_meta *meta, uint64_t nh_word,
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 
-	for (unsigned i = 0; i < 6; i++)
-		f[i] = (uint8_t)(nh_word >> (8 * i));
+	/* the word holds the MAC in its low 48 bits in memory order (x86 is little-endian) */
+	RTE_BUILD_BUG_ON(RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN);
+	memcpy(f, &nh_word, 6);
 	memcpy(f + 6, src->addr_bytes, 6);
 	if (meta->l3 == DP_L3_IPV4)
 		dp_ipv4_ttl_dec((struct rte_ipv4_hdr *)(f + meta->l3_off));

@@ -43,7 +43,8 @@ enum dp_l3 {
 #define DP_META_MCAST   0x10 /* destination MAC multicast (not broadcast) */
 #define DP_META_VLAN    0x20 /* an 802.1Q (or QinQ) tag was present */
 
-/* Stored in each mbuf's private area (see dp_meta_of()). */
+/* Per packet in the l3 stage's burst scratch; a punted packet carries a copy
+ * in its mbuf's private area (see dp_meta_of()). */
 struct dp_meta {
 	union {
 		struct dp_acl_key4 k4;

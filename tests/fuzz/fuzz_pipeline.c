@@ -139,14 +139,13 @@ drain_tx(void)
 
 		for (uint16_t i = 0; i < b->n; i++) {
 			const uint8_t *f = rte_pktmbuf_mtod(b->pkts[i], const uint8_t *);
-			const struct dp_meta *meta = dp_meta_of(b->pkts[i]);
+			struct dp_meta meta;
 
-			CHECK(meta->out_port == p);
+			/* routed: from this port's MAC, still a valid IP packet (checksum kept right) */
 			CHECK(memcmp(f + 6, cfg.ports[p].mac, 6) == 0);
-			CHECK(meta->l3 == DP_L3_IPV4 || meta->l3 == DP_L3_IPV6);
-			if (meta->l3 == DP_L3_IPV4)
-				CHECK(rte_ipv4_cksum((const struct rte_ipv4_hdr *)(f + meta->l3_off)) == 0 ||
-				      ((f[meta->l3_off] & 0xf) > 5));
+			CHECK(dp_parse(f, rte_pktmbuf_data_len(b->pkts[i]), 0, &meta) == 0);
+			CHECK(meta.l3 == DP_L3_IPV4 || meta.l3 == DP_L3_IPV6);
+			CHECK(meta.ttl >= 1 && !(meta.flags & DP_META_VLAN));
 			rte_pktmbuf_free(b->pkts[i]);
 		}
 		b->n = 0;
