@@ -327,7 +327,7 @@ def main():
             bl.remove_runtime_dir(rn.prefix(name))
     if any("error" in r for r in results):
         status = status or 1
-    out = {"host": bl.host_info(), "hotpathd": os.path.abspath(args.hotpathd),
+    out = {"host": bl.host_info(), "hotpathd": os.path.abspath(args.hotpathd), "source": os.environ.get("BENCH_SOURCE", ""),
            "valgrind": bl.sh("valgrind --version"), "packets": args.packets,
            "rig_seconds": args.rig_seconds, "results": results}
     os.makedirs(rn.out, exist_ok=True)
@@ -347,15 +347,16 @@ def print_tables(results):
     if fin:
         names = [c[0] for c in HP_CONFIGS if c[0] in fin and c[0] != "xconnect"]
         print("\nInstructions per packet of the pipeline stage (finite pcap, exact; Ir / packet)\n")
-        print("%-46s" % "stage" + "".join("%16s" % n for n in names))
-        stages = [s for s, _ in STAGES] + ["burst loop, verdicts, byte order, prefetch"]
-        for s in stages:
-            vals = [fin[n].get("stages", {}).get(s, 0.0) for n in names]
-            if any(v >= 0.05 for v in vals):
-                print("%-46s" % s + "".join("%16.1f" % v for v in vals))
-        print("%-46s" % "dp_l3_burst total" + "".join("%16.1f" % fin[n]["pipeline_ir"] for n in names))
-        print("%-46s" % "dp_tx_flush (PMD tx drop, histogram)" +
-              "".join("%16.1f" % fin[n].get("tx_flush_ir", 0) for n in names))
+        if names:
+            print("%-46s" % "stage" + "".join("%16s" % n for n in names))
+            stages = [s for s, _ in STAGES] + ["burst loop, verdicts, byte order, prefetch"]
+            for s in stages:
+                vals = [fin[n].get("stages", {}).get(s, 0.0) for n in names]
+                if any(v >= 0.05 for v in vals):
+                    print("%-46s" % s + "".join("%16.1f" % v for v in vals))
+            print("%-46s" % "dp_l3_burst total" + "".join("%16.1f" % fin[n]["pipeline_ir"] for n in names))
+            print("%-46s" % "dp_tx_flush (PMD tx drop, histogram)" +
+                  "".join("%16.1f" % fin[n].get("tx_flush_ir", 0) for n in names))
         if "xconnect" in fin:
             print("%-46s%16.1f" % ("xconnect: dp_xconnect_burst + enqueue", fin["xconnect"]["pipeline_ir"]))
             print("%-46s%16.1f" % ("xconnect: dp_tx_flush", fin["xconnect"].get("tx_flush_ir", 0)))

@@ -81,6 +81,7 @@ class Profile:
         self.calls = {}       # fn -> number of calls
         self.self_cost = {}   # fn -> Ir of its own instructions
         self.parts = {}       # fn -> {key: Ir}
+        self.lines = {}       # (fn, file, line) -> Ir of fn's own instructions there
         self.totals = 0
         self.packets = None
 
@@ -155,6 +156,8 @@ class Profile:
                         call_count = 0
                     else:
                         self.self_cost[cur_fn] = self.self_cost.get(cur_fn, 0) + ir
+                        lk = (cur_fn, cur_file, ln)
+                        self.lines[lk] = self.lines.get(lk, 0) + ir
                         key = srcfn(cur_file, ln)
                         parts[key] = parts.get(key, 0) + ir
                     continue
@@ -198,4 +201,33 @@ class Profile:
         if fn in self.inclusive:
             return self.inclusive[fn]
         return sum(self.parts.get(fn, {}).values())
+
+
+def main(argv):
+    """cgprof.py FILE.cg FUNCTION [PACKETS]: FUNCTION's parts, then its hottest source lines."""
+    if len(argv) < 3:
+        raise SystemExit("usage: cgprof.py FILE.cg FUNCTION [PACKETS]")
+    prof = Profile.load(argv[1])
+    fn, n = argv[2], float(argv[3]) if len(argv) > 3 else 1.0
+    print("%s: inclusive %.2f, calls %.4f (per %g)" % (fn, prof.inclusive.get(fn, 0) / n,
+                                                    prof.calls.get(fn, 0) / n, n))
+    for k, v in sorted(prof.breakdown(fn).items(), key=lambda x: -x[1]):
+        print("  %-44s %12.2f" % (k, v / n))
+    print("hottest lines (own instructions):")
+    rows = sorted(((v, f, ln) for (g, f, ln), v in prof.lines.items() if g == fn), reverse=True)
+    for v, f, ln in rows[:25]:
+        text = ""
+        try:
+            with open(os.path.normpath(f), errors="replace") as fh:
+                text = fh.read().split("\n")[ln - 1].strip()
+        except (OSError, IndexError):
+            pass
+        print("  %10.2f  %s:%d  %s" % (v / n, os.path.basename(f), ln, text[:70]))
+
+
+if __name__ == "__main__":
+    import signal
+    import sys
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends it quietly
+    main(sys.argv)
 

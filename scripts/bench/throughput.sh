@@ -3,15 +3,18 @@
 # hotpathd l3 (10k routes, + 1k ACL, IPv6) and xconnect, one worker lcore, 64-byte
 # frames over 1024 flows, ROUNDS rounds round-robin, DURATION s a run.
 #
-#   ./scripts/bench/throughput.sh            # ROUNDS=3 DURATION=8 WARMUP=2 ONLY=name,name
+#   ./scripts/bench/throughput.sh
+#   ROUNDS=5 DURATION=8 WARMUP=2 ONLY=5tswap,l3-10k SOURCE=HEAD EAL_EXTRA=... ./scripts/bench/throughput.sh
 #
 # Output: the table on stdout, build/bench/throughput.json (every sample),
 # build/bench/throughput.png (gnuplot, if installed). Exit 0 even if a target is missed;
 # 1 if a run failed or a hotpathd run did not really forward its packets.
+# SOURCE=tree (default) builds build/release from the working tree; SOURCE=HEAD (or any
+# commit) builds a pristine copy of that commit (see lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/lib.sh
 
-BUILD=${BUILD:-build/release}
 OUT=${OUT:-build/bench}
 export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8} WARMUP=${WARMUP:-2}
 
@@ -20,54 +23,12 @@ if [[ $(id -u) -ne 0 ]]; then
 	exit 1
 fi
 ./scripts/setup.sh >/dev/null
-if [[ ! -f $BUILD/build.ninja ]]; then
-	meson setup "$BUILD" -Dbuildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$BUILD" >/dev/null
+bench_build build/release -Dbuildtype=release -Dtests=disabled
 mkdir -p "$OUT"
 
-tag=$$
-state=$OUT/.procs-$tag
-pypid=
-
-# Whatever happens (error, Ctrl-C, SIGTERM): kill every process group the benchmark
-# started (throughput.py lists them in $state), then the benchmark itself, and remove
-# the EAL runtime directories of this invocation (bench-<config>-<tag>).
-cleanup() {
-	local rc=$? pg
-	trap - EXIT INT TERM HUP
-	if [[ -n $pypid ]] && kill -0 "$pypid" 2>/dev/null; then
-		kill -TERM "$pypid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pypid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pypid" 2>/dev/null || true
-	fi
-	if [[ -f $state ]]; then
-		while read -r pg; do
-			[[ $pg =~ ^[0-9]+$ ]] || continue
-			kill -KILL -- "-$pg" 2>/dev/null || true
-		done <"$state"
-		rm -f "$state" "$state.tmp"
-	fi
-	for d in /var/run/dpdk/bench-*-"$tag"; do
-		[[ -d $d ]] || continue
-		rm -f "$d"/* 2>/dev/null || true
-		rmdir "$d" 2>/dev/null || echo "throughput.sh: cannot remove $d" >&2
-	done
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-# In the background + wait, so a signal reaches the trap at once (bash defers traps
-# while a foreground child runs).
-/usr/bin/python3 scripts/bench/throughput.py --hotpathd "$BUILD/hotpathd" --out "$OUT" \
-	--tag "$tag" --state "$state" &
-pypid=$!
+rm -f "$OUT/throughput.dat" "$OUT/throughput.png"
 rc=0
-wait "$pypid" || rc=$?
-pypid=
+bench_run "" scripts/bench/throughput.py --hotpathd "$HOTPATHD" --out "$OUT" || rc=$?
 
 if command -v gnuplot >/dev/null && [[ -s $OUT/throughput.dat ]]; then
 	gnuplot -e "datafile='$OUT/throughput.dat'; outfile='$OUT/throughput.png'" \

@@ -33,10 +33,13 @@ def hugepages_free():
 
 def eal_args(prefix, lcores="0-1"):
     """EAL arguments for a test process: its own prefix, no files left behind."""
-    args = ["--lcores" if "@" in lcores else "-l", lcores, "--in-memory",
+    args = ["--lcores" if "@" in lcores else "-l", lcores,
             "--file-prefix", prefix, "--no-pci", "--log-level", "lib.eal:error"]
+    # --in-memory and --no-huge exclude each other; both leave no hugepage file
     if hugepages_free() < 64:
-        args += ["--no-huge", "-m", "512"]
+        args += ["--no-huge", "-m", "512", "--no-shconf"]
+    else:
+        args += ["--in-memory"]
     return args
 
 
