@@ -8,6 +8,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "../cunit_run.h"
 #include "../eal_test.h"
 
 #include <rte_cycles.h>
@@ -1236,42 +1237,32 @@ test_free_all(void)
 int
 main(int argc, char **argv)
 {
-	CU_pSuite suite;
-	unsigned failures;
+	static const struct hp_cunit_test tests[] = {
+		{"IPv4 prefixes", test_ipv4_prefixes},
+		{"IPv6 prefixes", test_ipv6_prefixes},
+		{"ports and protocol", test_ports_proto},
+		{"priority, then file order", test_priority_order},
+		{"rules without address match both families", test_family_any},
+		{"acl_default, zero rules", test_default},
+		{"count rules", test_count},
+		{"per-rule counters, bursts over a chunk", test_counters},
+		{"police trTCM", test_police_trtcm},
+		{"police srTCM", test_police_srtcm},
+		{"police only what the rule decides", test_police_order},
+		{"build errors", test_errors},
+		{"random rule sets vs reference", test_random_small},
+		{"1000 rules vs reference", test_1000_rules},
+		{"20000 random rules", test_huge},
+		{"free returns everything", test_free_all},
+	};
+	int rc;
 
 	(void)argc;
 	(void)argv;
 	if (hp_test_eal_init("acl") < 0)
 		return 77; /* no privilege or no memory here: skipped, not passed */
 	burst_init();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("acl", NULL, NULL);
-	if (suite == NULL ||
-	    !CU_add_test(suite, "IPv4 prefixes", test_ipv4_prefixes) ||
-	    !CU_add_test(suite, "IPv6 prefixes", test_ipv6_prefixes) ||
-	    !CU_add_test(suite, "ports and protocol", test_ports_proto) ||
-	    !CU_add_test(suite, "priority, then file order", test_priority_order) ||
-	    !CU_add_test(suite, "rules without address match both families", test_family_any) ||
-	    !CU_add_test(suite, "acl_default, zero rules", test_default) ||
-	    !CU_add_test(suite, "count rules", test_count) ||
-	    !CU_add_test(suite, "per-rule counters, bursts over a chunk", test_counters) ||
-	    !CU_add_test(suite, "police trTCM", test_police_trtcm) ||
-	    !CU_add_test(suite, "police srTCM", test_police_srtcm) ||
-	    !CU_add_test(suite, "police only what the rule decides", test_police_order) ||
-	    !CU_add_test(suite, "build errors", test_errors) ||
-	    !CU_add_test(suite, "random rule sets vs reference", test_random_small) ||
-	    !CU_add_test(suite, "1000 rules vs reference", test_1000_rules) ||
-	    !CU_add_test(suite, "20000 random rules", test_huge) ||
-	    !CU_add_test(suite, "free returns everything", test_free_all)) {
-		CU_cleanup_registry();
-		rte_eal_cleanup();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = HP_CUNIT_RUN("acl", tests);
 	rte_eal_cleanup();
-	return failures ? 1 : 0;
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "../cunit_run.h"
 #include "config.h"
 
 /* Big structs live here, not on the stack. */
@@ -1958,38 +1959,28 @@ test_mutations(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct hp_cunit_test tests[] = {
+		{"DESIGN.md example", test_good_example},
+		{"DESIGN.md full example", test_design_example},
+		{"defaults", test_defaults},
+		{"block and flow styles", test_block_and_flow},
+		{"anchors and aliases", test_aliases},
+		{"neighbors, routes, acl, policers", test_tables},
+		{"bad configs", test_bad_configs},
+		{"error after eal frees", test_error_after_eal},
+		{"limits", test_limits},
+		{"table limits", test_table_limits},
+		{"100k routes, 5k ACL rules", test_big},
+		{"error buffer", test_err_buffer},
+		{"load from file", test_load},
+		{"hp_parse_mac", test_parse_mac},
+		{"hp_parse_prefix", test_parse_prefix},
+		{"hp_parse_queue_ref", test_parse_queue_ref},
+		{"hp_parse_addr", test_parse_addr},
+		{"hp_prefix_contains", test_prefix_contains},
+		{"misc", test_misc},
+		{"mutations", test_mutations},
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("config", NULL, NULL);
-	if (!s || !CU_add_test(s, "DESIGN.md example", test_good_example) ||
-	    !CU_add_test(s, "DESIGN.md full example", test_design_example) ||
-	    !CU_add_test(s, "defaults", test_defaults) ||
-	    !CU_add_test(s, "block and flow styles", test_block_and_flow) ||
-	    !CU_add_test(s, "anchors and aliases", test_aliases) ||
-	    !CU_add_test(s, "neighbors, routes, acl, policers", test_tables) ||
-	    !CU_add_test(s, "bad configs", test_bad_configs) ||
-	    !CU_add_test(s, "error after eal frees", test_error_after_eal) ||
-	    !CU_add_test(s, "limits", test_limits) ||
-	    !CU_add_test(s, "table limits", test_table_limits) ||
-	    !CU_add_test(s, "100k routes, 5k ACL rules", test_big) ||
-	    !CU_add_test(s, "error buffer", test_err_buffer) ||
-	    !CU_add_test(s, "load from file", test_load) ||
-	    !CU_add_test(s, "hp_parse_mac", test_parse_mac) ||
-	    !CU_add_test(s, "hp_parse_prefix", test_parse_prefix) ||
-	    !CU_add_test(s, "hp_parse_queue_ref", test_parse_queue_ref) ||
-	    !CU_add_test(s, "hp_parse_addr", test_parse_addr) ||
-	    !CU_add_test(s, "hp_prefix_contains", test_prefix_contains) ||
-	    !CU_add_test(s, "misc", test_misc) ||
-	    !CU_add_test(s, "mutations", test_mutations)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return HP_CUNIT_RUN("config", tests);
 }

@@ -9,6 +9,7 @@
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 
+#include "../cunit_run.h"
 #include "../eal_test.h"
 #include "fib.h"
 
@@ -203,9 +204,14 @@ test_bad_route(void)
 int
 main(void)
 {
+	static const struct hp_cunit_test tests[] = {
+		{"route groups, local, connected, blackhole", test_groups},
+		{"neighbours and next-hop words", test_neighbours},
+		{"ECMP 5-tuple hash", test_ecmp_hash},
+		{"route with explicit port", test_bad_route},
+	};
 	struct rte_ether_addr macs[2] = {{{2, 0, 0, 0, 0, 1}}, {{2, 0, 0, 0, 1, 1}}};
-	unsigned failures;
-	CU_pSuite s;
+	int rc;
 
 	if (hp_test_eal_init("fib") < 0)
 		return 77;
@@ -218,19 +224,9 @@ main(void)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("fib", NULL, NULL);
-	CU_add_test(s, "route groups, local, connected, blackhole", test_groups);
-	CU_add_test(s, "neighbours and next-hop words", test_neighbours);
-	CU_add_test(s, "ECMP 5-tuple hash", test_ecmp_hash);
-	CU_add_test(s, "route with explicit port", test_bad_route);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = HP_CUNIT_RUN("fib", tests);
 	dp_fib_free(fib);
 	hp_config_free(&cfg);
 	rte_eal_cleanup();
-	return failures ? 1 : 0;
+	return rc;
 }

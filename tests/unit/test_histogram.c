@@ -8,6 +8,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "../cunit_run.h"
 #include "histogram.h"
 
 #define NSAMPLES 200000
@@ -596,30 +597,19 @@ test_empty(void)
 int
 main(void)
 {
-	CU_pSuite suite;
-	unsigned failures;
+	static const struct hp_cunit_test tests[] = {
+		{"bucket bounds", test_bucket_bounds},
+		{"bucket mapping", test_bucket_mapping},
+		{"values past the range", test_bucket_overflow},
+		{"percentiles vs exact", test_percentiles},
+		{"percentiles, small counts", test_percentiles_small},
+		{"percentile rank", test_percentile_rank},
+		{"percentile edges", test_percentile_edges},
+		{"merge is union", test_merge},
+		{"record_n = n records", test_record_n},
+		{"sum saturates", test_sum_saturation},
+		{"empty histogram", test_empty},
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("histogram", NULL, NULL);
-	if (suite == NULL ||
-	    !CU_add_test(suite, "bucket bounds", test_bucket_bounds) ||
-	    !CU_add_test(suite, "bucket mapping", test_bucket_mapping) ||
-	    !CU_add_test(suite, "values past the range", test_bucket_overflow) ||
-	    !CU_add_test(suite, "percentiles vs exact", test_percentiles) ||
-	    !CU_add_test(suite, "percentiles, small counts", test_percentiles_small) ||
-	    !CU_add_test(suite, "percentile rank", test_percentile_rank) ||
-	    !CU_add_test(suite, "percentile edges", test_percentile_edges) ||
-	    !CU_add_test(suite, "merge is union", test_merge) ||
-	    !CU_add_test(suite, "record_n = n records", test_record_n) ||
-	    !CU_add_test(suite, "sum saturates", test_sum_saturation) ||
-	    !CU_add_test(suite, "empty histogram", test_empty)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return HP_CUNIT_RUN("histogram", tests);
 }

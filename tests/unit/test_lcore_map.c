@@ -5,6 +5,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "../cunit_run.h"
 #include "lcore_map.h"
 
 static char err[HP_ERR_MAX];
@@ -214,20 +215,13 @@ test_no_worker_lcore(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failures;
+	static const struct hp_cunit_test tests[] = {
+		{"lcore lists from EAL args", test_lcore_lists},
+		{"default spread pairs xconnect queues", test_spread_pairs_queues},
+		{"TX queue on a port the worker does not receive from", test_tx_queue_for_foreign_port},
+		{"explicit workers checked", test_explicit_workers},
+		{"no worker lcore", test_no_worker_lcore},
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("lcore_map", NULL, NULL);
-	CU_add_test(s, "lcore lists from EAL args", test_lcore_lists);
-	CU_add_test(s, "default spread pairs xconnect queues", test_spread_pairs_queues);
-	CU_add_test(s, "TX queue on a port the worker does not receive from", test_tx_queue_for_foreign_port);
-	CU_add_test(s, "explicit workers checked", test_explicit_workers);
-	CU_add_test(s, "no worker lcore", test_no_worker_lcore);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return HP_CUNIT_RUN("lcore_map", tests);
 }

@@ -11,6 +11,7 @@
 
 #include <rte_mbuf_core.h>
 
+#include "../cunit_run.h"
 #include "cksum.h"
 #include "parse.h"
 #include "worker.h"
@@ -1217,33 +1218,23 @@ test_ttl_dec(void)
 int
 main(void)
 {
-	CU_pSuite suite;
-	unsigned int failures;
+	static const struct hp_cunit_test tests[] = {
+		{"ethernet", test_eth},
+		{"802.1Q and QinQ", test_vlan},
+		{"ARP", test_arp},
+		{"IPv4 header bounds", test_ipv4_header},
+		{"IPv4 checksum and ol_flags", test_ipv4_checksum},
+		{"IPv4 martians", test_ipv4_martian},
+		{"IPv4 fragments", test_ipv4_fragments},
+		{"L4 headers", test_l4},
+		{"IPv4 good frames", test_ipv4_good},
+		{"IPv6 header bounds", test_ipv6_header},
+		{"IPv6 extension headers", test_ipv6_ext},
+		{"IPv6 fragments", test_ipv6_fragments},
+		{"IPv6 good frames", test_ipv6_good},
+		{"frames past 64 KiB", test_oversize},
+		{"dp_ipv4_ttl_dec vs recompute", test_ttl_dec},
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("parse", NULL, NULL);
-	if (suite == NULL || !CU_add_test(suite, "ethernet", test_eth) ||
-	    !CU_add_test(suite, "802.1Q and QinQ", test_vlan) ||
-	    !CU_add_test(suite, "ARP", test_arp) ||
-	    !CU_add_test(suite, "IPv4 header bounds", test_ipv4_header) ||
-	    !CU_add_test(suite, "IPv4 checksum and ol_flags", test_ipv4_checksum) ||
-	    !CU_add_test(suite, "IPv4 martians", test_ipv4_martian) ||
-	    !CU_add_test(suite, "IPv4 fragments", test_ipv4_fragments) ||
-	    !CU_add_test(suite, "L4 headers", test_l4) ||
-	    !CU_add_test(suite, "IPv4 good frames", test_ipv4_good) ||
-	    !CU_add_test(suite, "IPv6 header bounds", test_ipv6_header) ||
-	    !CU_add_test(suite, "IPv6 extension headers", test_ipv6_ext) ||
-	    !CU_add_test(suite, "IPv6 fragments", test_ipv6_fragments) ||
-	    !CU_add_test(suite, "IPv6 good frames", test_ipv6_good) ||
-	    !CU_add_test(suite, "frames past 64 KiB", test_oversize) ||
-	    !CU_add_test(suite, "dp_ipv4_ttl_dec vs recompute", test_ttl_dec)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return HP_CUNIT_RUN("parse", tests);
 }

@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "../cunit_run.h"
 #include "slowpath.h"
 
 enum sp_fn {
@@ -611,29 +612,18 @@ test_fuzz(void)
 int
 main(void)
 {
-	CU_pSuite suite;
-	unsigned failures;
+	static const struct hp_cunit_test tests[] = {
+		{"ARP answers and learning", test_arp},
+		{"IPv6 neighbor discovery", test_nd},
+		{"ICMP and ICMPv6 echo", test_echo},
+		{"ICMP and ICMPv6 errors", test_icmp_error},
+		{"port without addresses", test_error_without_address},
+		{"subnet membership by bit", test_learn_prefix_bits},
+		{"ARP request and NS built", test_solicit},
+		{"link-local from MAC", test_link_local},
+		{"truncated frames", test_truncated},
+		{"corrupted frames and meta", test_fuzz},
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	suite = CU_add_suite("slowpath", NULL, NULL);
-	if (suite == NULL ||
-	    !CU_add_test(suite, "ARP answers and learning", test_arp) ||
-	    !CU_add_test(suite, "IPv6 neighbor discovery", test_nd) ||
-	    !CU_add_test(suite, "ICMP and ICMPv6 echo", test_echo) ||
-	    !CU_add_test(suite, "ICMP and ICMPv6 errors", test_icmp_error) ||
-	    !CU_add_test(suite, "port without addresses", test_error_without_address) ||
-	    !CU_add_test(suite, "subnet membership by bit", test_learn_prefix_bits) ||
-	    !CU_add_test(suite, "ARP request and NS built", test_solicit) ||
-	    !CU_add_test(suite, "link-local from MAC", test_link_local) ||
-	    !CU_add_test(suite, "truncated frames", test_truncated) ||
-	    !CU_add_test(suite, "corrupted frames and meta", test_fuzz)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return HP_CUNIT_RUN("slowpath", tests);
 }
