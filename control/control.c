@@ -199,10 +199,12 @@ resolve(struct ctl *c, struct rte_mbuf *m)
 		}
 	}
 	n = &c->neigh[nh];
-	if (__atomic_load_n(&c->fib->nh[nh], __ATOMIC_ACQUIRE) & DP_NH_RESOLVED) {
-		/* resolved while the packet was in the ring */
-		n->held[n->n_held++] = m;
-		release(c, nh);
+	uint64_t word = __atomic_load_n(&c->fib->nh[nh], __ATOMIC_ACQUIRE);
+	if (word & DP_NH_RESOLVED) {
+		/* resolved while the packet was in the ring: it leaves now */
+		dp_l3_rewrite(m, meta, word, &c->fib->port_mac[dp_nh_port(word)]);
+		if (inject_mbuf(c, dp_nh_port(word), m))
+			c->rt->slow.released++;
 		return;
 	}
 	if (n->n_held >= CTL_NEIGH_HOLD) {
