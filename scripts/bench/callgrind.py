@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Instructions per packet of hotpathd's pipelines under callgrind (deterministic).
 
-callgrind.py --hotpathd build/prof/hotpathd [--out build/bench/callgrind] [--packets 20000]
-             [--rig-seconds 15] [--only NAME,...] [--no-rig]
+callgrind.py --hotpathd build/prof/hotpathd [--l3fwd PATH | --l3fwd-skip WHY]
+             [--out build/bench/callgrind] [--packets 20000] [--rig-seconds 15] [--only NAME,...] [--no-rig]
 
 Two kinds of runs, every one under `valgrind --tool=callgrind` with EAL
 `-l 0-1 --no-shconf --no-huge -m 512 --no-pci` (valgrind cannot follow hugepage
@@ -15,9 +15,14 @@ file-less instead):
   loop and the PMD's rx. dp_l3_burst is split into source-level functions (inlined code
   included) and grouped into stages.
 * rig: the throughput rig itself (infinite_rx=1 replay, TX dropped by the PMD) for
-  testpmd 5tswap/io and hotpathd, stopped after RIG_SECONDS: every poll returns a full
-  burst, so the worker thread's total Ir divided by the packets it forwarded is the
-  whole per-packet cost (PMD rx + pipeline + PMD tx + loop), comparable across programs.
+  testpmd 5tswap/io, DPDK's l3fwd example (LPM, the routes of throughput.sh) and hotpathd,
+  stopped after RIG_SECONDS: every poll returns a full burst, so the worker thread's total
+  Ir divided by the packets it forwarded is the whole per-packet cost (PMD rx + pipeline +
+  PMD tx + loop), comparable across programs. l3fwd's poller is its main thread, which
+  also loads the routes: only lpm_main_loop is counted (--toggle-collect). l3fwd prints
+  no totals, so its packets are 32 x the calls of its ptype RX callback, which runs once
+  a burst, and every burst of the infinite replay is full (checked: no rx_nombuf, and the
+  count is at least telemetry's ipackets read just before the SIGTERM, by < 1 %).
 
 Writes OUT/callgrind.json and OUT/*.cg* (callgrind_annotate-able) and prints tables.
 """
@@ -42,6 +47,7 @@ HP_CONFIGS = [
     ("l3v6-10k", "l3 IPv6, 10k routes", 6, 0),
 ]
 TESTPMD_CONFIGS = [("5tswap", "testpmd 5tswap"), ("io", "testpmd io")]
+L3FWD_CONFIGS = [("l3fwd-lpm", "l3fwd LPM, 10k IPv4 routes", 4), ("l3fwd-lpm6", "l3fwd LPM IPv6, 10k routes", 6)]
 
 VALGRIND = ["valgrind", "--tool=callgrind", "--fair-sched=yes", "--error-limit=no"]
 
@@ -71,8 +77,8 @@ def stage_of(key):
     return "burst loop, verdicts, byte order, prefetch"
 
 
-def eal(prefix):
-    return ["-l", "0-1", "--no-shconf", "--no-huge", "-m", "512", "--no-pci",
+def eal(prefix, lcores="0-1"):
+    return ["-l", lcores, "--no-shconf", "--no-huge", "-m", "512", "--no-pci",
             "--file-prefix", prefix, "--log-level", "lib.eal:error"]
 
 
@@ -109,19 +115,31 @@ class Runner:
                 if r.returncode != 0:
                     raise SystemExit("callgrind: %s does not validate:\n%s%s" % (path, r.stdout, r.stderr))
                 self.cfg[name, kind] = path
+        # l3fwd: the route files of throughput.sh (the same prefixes as hotpathd's l3 configs)
+        self.l3fwd_rules = {}
+        for name, label, fam in L3FWD_CONFIGS:
+            if not self.wanted(name) or not self.args.l3fwd:
+                continue
+            files = []
+            for f in (4, 6):
+                path = os.path.join(self.out, "%s.rules%d" % (name, f))
+                bl.write_l3fwd_routes(path, f, self.args.routes if f == fam else 0, self.args.seed)
+                files.append(path)
+            self.l3fwd_rules[name] = files
 
     def wanted(self, name):
         return not self.args.only or name in self.args.only
 
     # ------------------------------------------------------------ one valgrind run
-    def run(self, name, kind, cmd, ready_re, done, out_base):
-        """Start cmd under callgrind, wait for ready_re on stdout, then until done(prefix)
-        is true (or the time is up), SIGTERM, wait for the dump. Returns (rc, stdout, files)."""
+    def run(self, name, kind, cmd, ready_re, done, out_base, vg_extra=()):
+        """Start cmd under callgrind, wait for ready_re on stdout (None: until telemetry
+        counts received packets), then until done(prefix) is true (or the time is up),
+        SIGTERM, wait for the dump. Returns (rc, stdout, files)."""
         a = self.args
         prefix = self.prefix(name)
         for f in glob.glob(out_base + ".cg*"):
             os.unlink(f)
-        vg = VALGRIND + ["--callgrind-out-file=%s.cg" % out_base]
+        vg = VALGRIND + ["--callgrind-out-file=%s.cg" % out_base] + list(vg_extra)
         if kind == "rig":
             vg.append("--separate-threads=yes")
         bl.remove_runtime_dir(prefix)
@@ -131,9 +149,16 @@ class Runner:
             try:
                 deadline = t0 + a.start_timeout
                 while time.monotonic() < deadline and p.poll() is None:
-                    with open(out_base + ".out") as f:
-                        if re.search(ready_re, f.read(), re.M):
-                            break
+                    if ready_re is None:
+                        try:
+                            if bl.telemetry(prefix, "/ethdev/stats,0", timeout=3)["ipackets"] > 0:
+                                break
+                        except (OSError, ValueError, KeyError):
+                            pass
+                    else:
+                        with open(out_base + ".out") as f:
+                            if re.search(ready_re, f.read(), re.M):
+                                break
                     time.sleep(0.5)
                 else:
                     return None, "not ready after %ss (rc %s)" % (a.start_timeout, p.poll()), []
@@ -217,12 +242,20 @@ class Runner:
                                                            key=lambda x: -x[1])[:12]}
         return res
 
-    def rig_run(self, name, testpmd):
+    def rig_run(self, name, testpmd, l3fwd_family=None):
         a = self.args
         base = os.path.join(self.out, "%s-rig" % name)
         prefix = self.prefix(name)
         report = None
-        if testpmd:
+        vg_extra = []
+        last = {}
+        if l3fwd_family:
+            rules4, rules6 = self.l3fwd_rules[name]
+            cmd = bl.l3fwd_command(a.l3fwd, eal(prefix, "1"), [bl.replay_device(self.replay[l3fwd_family])],
+                                   "0x1", rules4, rules6, [(0, bl.PEER_MAC)])
+            ready = None
+            vg_extra = ["--toggle-collect=lpm_main_loop"]
+        elif testpmd:
             cmd = ["dpdk-testpmd"] + eal(prefix) + [
                 "--vdev", bl.replay_device(self.replay[4]), "--", "--forward-mode=" + name,
                 "--stats-period", "1", "--total-num-mbufs", "32768", "--no-flush-rx"]
@@ -236,12 +269,27 @@ class Runner:
 
         def done(prefix, t_ready):
             time.sleep(a.rig_seconds)
-        rc, stdout, files = self.run(name, "rig", cmd, ready, done, base)
+            if l3fwd_family:
+                last.update(bl.telemetry(prefix, "/ethdev/stats,0", timeout=10))
+        rc, stdout, files = self.run(name, "rig", cmd, ready, done, base, vg_extra)
         res = {"config": name, "kind": "rig", "cmd": cmd}
         if rc != 0 or not files:
             res["error"] = "rc %s: %s" % (rc, stdout if rc is None else "see %s.err" % base)
             return res
-        if testpmd:
+        profs = [(cgprof.Profile.load(f), f) for f in files]
+        if l3fwd_family:
+            if not last:
+                res["error"] = "no telemetry sample"
+                return res
+            bursts = sum(p.calls.get("lpm_cb_parse_ptype", 0) for p, _ in profs)
+            packets, tx = bursts * 32, last["opackets"]
+            res.update(rx_bursts=bursts, telemetry_ipackets=last["ipackets"], telemetry_opackets=tx)
+            if last["rx_nombuf"] or tx < last["ipackets"] - 64 or \
+                    not last["ipackets"] <= packets < last["ipackets"] * 1.01:
+                res["error"] = "%d bursts x 32 vs telemetry ipackets %d, opackets %d, rx_nombuf %d" % (
+                    bursts, last["ipackets"], tx, last["rx_nombuf"])
+                return res
+        elif testpmd:
             m = re.findall(r"RX-packets:\s+(\d+)\s+RX-dropped:\s+(\d+)", stdout)
             t = re.findall(r"TX-packets:\s+(\d+)\s+TX-dropped:\s+(\d+)", stdout)
             if not m:
@@ -256,12 +304,11 @@ class Runner:
                 res["error"] = "tx %d != rx %d" % (tx, packets)
                 return res
         # the worker is the thread with the most instructions
-        profs = [(cgprof.Profile.load(f), f) for f in files]
         worker, wfile = max(profs, key=lambda x: x[0].totals)
         res.update(packets=packets, tx_packets=tx, worker_file=wfile,
                    worker_ir_per_packet=worker.totals / packets,
                    process_ir=sum(p.totals for p, _ in profs))
-        if not testpmd:
+        if not testpmd and not l3fwd_family:
             wm = worker.breakdown("dp_worker_main")
             groups = {"rx (rte_eth_rx_burst: PMD infinite replay)": ["rte_eth_rx_burst", "rte_eth_rx_burst()"],
                       "pipeline (dp_l3_burst / xconnect)": ["dp_l3_burst()", "dp_xconnect_burst", "dp_xconnect_burst()",
@@ -280,6 +327,8 @@ class Runner:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hotpathd", required=True)
+    ap.add_argument("--l3fwd", default="", help="DPDK's l3fwd example (callgrind.sh builds it)")
+    ap.add_argument("--l3fwd-skip", default="", help="why there is no l3fwd: its rig runs are skipped")
     ap.add_argument("--out", default=os.path.join(bl.ROOT, "build", "bench", "callgrind"))
     ap.add_argument("--packets", type=int, default=int(os.environ.get("PACKETS", 20000)))
     ap.add_argument("--rig-seconds", type=float, default=float(os.environ.get("RIG_SECONDS", 15)))
@@ -295,6 +344,8 @@ def main():
     ap.add_argument("--state", default=None)
     args = ap.parse_args()
     args.only = [x for x in args.only.split(",") if x]
+    if args.l3fwd:
+        args.l3fwd = os.path.abspath(args.l3fwd)
 
     bl.install_signal_handlers()
     rn = Runner(args)
@@ -313,6 +364,15 @@ def main():
                     r = rn.rig_run(name, True)
                     results.append(r)
                     bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))
+            for name, label, fam in L3FWD_CONFIGS:
+                if not rn.wanted(name):
+                    continue
+                if not args.l3fwd:
+                    bl.log("callgrind: %s rig skipped: %s" % (name, args.l3fwd_skip or "no --l3fwd"))
+                    continue
+                r = rn.rig_run(name, False, fam)
+                results.append(r)
+                bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))
             for name, label, fam, n_acl in HP_CONFIGS:
                 if rn.wanted(name):
                     r = rn.rig_run(name, False)
@@ -323,11 +383,13 @@ def main():
         status = 130
     finally:
         rn.procs.stop_all()
-        for name, *_ in HP_CONFIGS + TESTPMD_CONFIGS:
+        for name, *_ in HP_CONFIGS + TESTPMD_CONFIGS + L3FWD_CONFIGS:
             bl.remove_runtime_dir(rn.prefix(name))
     if any("error" in r for r in results):
         status = status or 1
     out = {"host": bl.host_info(), "hotpathd": os.path.abspath(args.hotpathd), "source": os.environ.get("BENCH_SOURCE", ""),
+           "l3fwd": {"binary": args.l3fwd, "skipped": args.l3fwd_skip or None,
+                     "build": os.environ.get("BENCH_L3FWD_BUILD", "")},
            "valgrind": bl.sh("valgrind --version"), "packets": args.packets,
            "rig_seconds": args.rig_seconds, "results": results}
     os.makedirs(rn.out, exist_ok=True)
@@ -364,7 +426,7 @@ def print_tables(results):
         print("\nWhole worker thread per packet on the throughput rig (infinite replay, Ir / packet)\n")
         print("%-28s %12s %14s %12s %12s %12s %12s" % ("configuration", "packets", "worker Ir/pkt",
                                                        "rx", "pipeline", "tx", "loop"))
-        for name in [c[0] for c in TESTPMD_CONFIGS + [(h[0],) for h in HP_CONFIGS]]:
+        for name in [c[0] for c in TESTPMD_CONFIGS + L3FWD_CONFIGS + HP_CONFIGS]:
             if name not in rig:
                 continue
             r = rig[name]

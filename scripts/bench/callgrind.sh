@@ -8,6 +8,7 @@
 # BUILDTYPE=release-debug (-O3 -g, the code generation of the throughput binary, in
 # build/prof-o3). SOURCE=HEAD builds a pristine copy of a commit instead of the working
 # tree (use it when others edit the tree: the source-line attribution reads the files).
+# The rig runs include DPDK's l3fwd example (LPM), built as throughput.sh builds it (lib.sh).
 # Output: tables on stdout, build/bench/callgrind[-o3]/callgrind.json and the *.cg files
 # (callgrind_annotate FILE; scripts/bench/cgprof.py FILE FUNCTION PACKETS). ~5 minutes.
 set -euo pipefail
@@ -33,5 +34,14 @@ fi
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 bench_build "$default_build" "${meson_args[@]}"
 mkdir -p "$OUT"
+l3fwd_args=()
+if [[ ${RIG:-1} != 0 && ( -z ${ONLY:-} || ,$ONLY, == *,l3fwd-lpm* ) ]]; then
+	bench_build_l3fwd
+	if [[ -n $L3FWD ]]; then
+		l3fwd_args=(--l3fwd "$L3FWD")
+	else
+		l3fwd_args=(--l3fwd-skip "$L3FWD_SKIP")
+	fi
+fi
 
-bench_run "cg-" scripts/bench/callgrind.py --hotpathd "$HOTPATHD" --out "$OUT"
+bench_run "cg-" scripts/bench/callgrind.py --hotpathd "$HOTPATHD" "${l3fwd_args[@]}" --out "$OUT"

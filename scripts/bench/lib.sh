@@ -36,6 +36,70 @@ bench_build() {
 	echo "bench: hotpathd = $HOTPATHD ($BENCH_SOURCE)" >&2
 }
 
+# bench_build_l3fwd
+#   DPDK's l3fwd example, the router baseline of throughput.sh, built from the sources
+#   Debian's dpdk-doc package installs in /usr/share/dpdk/examples (l3fwd needs the sibling
+#   common/ directory). dpdk-doc is installed with apt-get if missing. The copy in
+#   build/bench/l3fwd-src/ is made afresh every time and is never part of the repository.
+#   Two changes make it run on the replay rig; neither touches the per-packet code:
+#   * main.c: no RTE_ETH_RX_OFFLOAD_CHECKSUM request. net_pcap offers no Rx offloads, so
+#     rte_eth_dev_configure() refuses the port (-EINVAL); l3fwd never reads the mbuf's
+#     checksum flags.
+#   * l3fwd_lpm.c: room for the benchmark's 10,000 routes. 22.11 sizes its tables for
+#     1,024 rules (rte_lpm_add fails beyond) and 256 IPv4 tbl8 groups; the limits become
+#     131,072 rules and 8,192 IPv4 tbl8 groups (IPv6 keeps 65,536, about what hotpathd
+#     sizes for 10,000 IPv6 routes).
+#   Sets L3FWD (the binary) and exports BENCH_L3FWD_BUILD (recorded in the JSON); if
+#   l3fwd cannot be had, L3FWD is empty and L3FWD_SKIP says why (the caller skips it).
+bench_build_l3fwd() {
+	local ex=/usr/share/dpdk/examples dst=build/bench/l3fwd-src log=build/bench/l3fwd-build.log
+	local doc_ver dpdk_ver
+	L3FWD='' L3FWD_SKIP=''
+	mkdir -p build/bench
+	: >"$log"
+	if [[ ! -f $ex/l3fwd/main.c || ! -d $ex/common ]]; then
+		echo "bench: $ex/l3fwd is missing: installing dpdk-doc (log: $log)" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		if ! apt-get install -y -q --no-install-recommends dpdk-doc >>"$log" 2>&1; then
+			apt-get update -q >>"$log" 2>&1 || true
+			apt-get install -y -q --no-install-recommends dpdk-doc >>"$log" 2>&1 || true
+		fi
+		if [[ ! -f $ex/l3fwd/main.c || ! -d $ex/common ]]; then
+			L3FWD_SKIP="no l3fwd sources in $ex: 'apt-get install dpdk-doc' did not provide them (see $log)"
+			echo "bench: l3fwd baseline skipped: $L3FWD_SKIP" >&2
+			return 0
+		fi
+	fi
+	doc_ver=$(dpkg-query -W -f='${Version}' dpdk-doc 2>/dev/null || echo unknown)
+	dpdk_ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null || echo unknown)
+	if [[ $doc_ver != "$dpdk_ver" ]]; then
+		echo "bench: warning: dpdk-doc $doc_ver does not match libdpdk-dev $dpdk_ver" >&2
+	fi
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	cp -r "$ex/l3fwd" "$ex/common" "$dst/"
+	sed -i 's/^\t\t\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,$/\t\t.offloads = 0, \/* bench: net_pcap has no Rx offloads *\//' \
+		"$dst/l3fwd/main.c"
+	sed -i -E 's/^(#define IPV[46]_L3FWD_LPM_MAX_RULES[[:space:]]+)1024$/\1(1 << 17)/;
+		s/^(#define IPV4_L3FWD_LPM_NUMBER_TBL8S[[:space:]]+)\(1 << 8\)$/\1(1 << 13)/' "$dst/l3fwd/l3fwd_lpm.c"
+	if ! grep -q 'offloads = 0, /\* bench' "$dst/l3fwd/main.c" ||
+		[[ $(grep -c '^#define IPV[46]_L3FWD_LPM_MAX_RULES[[:space:]]*(1 << 17)$' "$dst/l3fwd/l3fwd_lpm.c") != 2 ]] ||
+		! grep -q '^#define IPV4_L3FWD_LPM_NUMBER_TBL8S[[:space:]]*(1 << 13)$' "$dst/l3fwd/l3fwd_lpm.c"; then
+		L3FWD_SKIP="the l3fwd sources in $ex (dpdk-doc $doc_ver) are not the 22.11 ones the rig's changes apply to"
+		echo "bench: l3fwd baseline skipped: $L3FWD_SKIP" >&2
+		return 0
+	fi
+	if ! make -C "$dst/l3fwd" >>"$log" 2>&1; then
+		L3FWD_SKIP="l3fwd did not build (see $log)"
+		echo "bench: l3fwd baseline skipped: $L3FWD_SKIP" >&2
+		return 0
+	fi
+	L3FWD=$dst/l3fwd/build/l3fwd-shared
+	BENCH_L3FWD_BUILD="dpdk-doc $doc_ver examples/l3fwd, make (-O3, pkg-config libdpdk); main.c: no Rx checksum offload request; l3fwd_lpm.c: 131072 rules, 8192 IPv4 tbl8 groups"
+	export BENCH_L3FWD_BUILD
+	echo "bench: l3fwd = $L3FWD (dpdk-doc $doc_ver)" >&2
+}
+
 # bench_run PREFIX_GLOB_PART DRIVER.py ARGS...
 #   Runs the driver in the background (so a signal reaches our trap at once), with
 #   --tag $$ --state FILE. On any exit (error, Ctrl-C, SIGTERM, SIGHUP): TERM the driver

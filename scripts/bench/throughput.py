@@ -1,19 +1,27 @@
 #!/usr/bin/python3
-"""Replay-rig throughput: testpmd baselines against hotpathd's pipelines, one worker lcore.
+"""Replay-rig throughput: testpmd and l3fwd baselines against hotpathd's pipelines, one worker lcore.
 
-throughput.py --hotpathd build/release/hotpathd [--out build/bench] [--rounds 3]
-              [--duration 8] [--warmup 2] [--only NAME,...]
+throughput.py --hotpathd build/release/hotpathd [--l3fwd PATH | --l3fwd-skip WHY]
+              [--out build/bench] [--rounds 3] [--duration 8] [--warmup 2] [--only NAME,...]
 
 Every configuration replays 64-byte frames over 1024 flows from one net_pcap port
-(infinite_rx=1, no tx_pcap: TX is counted and dropped by the PMD) on EAL -l 0-1 (main
-lcore 0, one worker on lcore 1). Configurations run one at a time, round-robin, ROUNDS
+(infinite_rx=1, no tx_pcap: TX is counted and dropped by the PMD) with one worker
+lcore on CPU 1: EAL -l 0-1 (main lcore 0, worker lcore 1) for testpmd and hotpathd;
+-l 1 for DPDK's l3fwd example, whose main lcore is its only poller (with -l 0-1 it
+wants a TX queue per lcore, which net_pcap does not have, and its main lcore would
+spin in rte_eal_mp_wait_lcore). Configurations run one at a time, round-robin, ROUNDS
 times. The rate of a run is the growth of /ethdev/stats,0 "ipackets" (DPDK telemetry)
 between a sample WARMUP s after the process forwards its first packet and one at
-DURATION s: the same method for testpmd and hotpathd, start-up excluded.
+DURATION s: the same method for every program, start-up excluded.
 
 hotpathd runs are checked afterwards against their --report JSON: a routed run counts
 only if (almost) every received packet was transmitted, nothing was dropped or punted,
-no ACL rule matched and every mbuf came back.
+no ACL rule matched and every mbuf came back. l3fwd runs count only if the PMD's
+opackets kept up with ipackets during the window, and if a route check before the
+rounds proved that l3fwd's route file routes every frame: l3fwd sends a packet whose
+lookup misses back out of its input port, which on this one-port hairpin looks exactly
+like a hit, so the check routes the same prefixes to a second port (net_null) and
+requires that nothing at all leaves port 0.
 
 Writes OUT/throughput.json (every sample), OUT/throughput.dat (for gnuplot) and prints
 the table. Exit 0 whether or not the targets are met; 1 if a run failed or its
@@ -35,6 +43,8 @@ CONFIGS = [
     # name, label, kind, target ratio to 5tswap (None: reference / report only)
     ("5tswap", "testpmd 5tswap (baseline)", "testpmd", None),
     ("io", "testpmd io (raw I/O ceiling)", "testpmd", None),
+    ("l3fwd-lpm", "l3fwd LPM, 10k IPv4 routes", "l3fwd", None),
+    ("l3fwd-lpm6", "l3fwd LPM IPv6, 10k IPv6 routes", "l3fwd", None),
     ("l3-10k", "hotpathd l3, 10k IPv4 routes", "hotpathd", 1.0),
     ("l3-10k-acl1k", "hotpathd l3, 10k routes + 1k ACL", "hotpathd", 0.7),
     ("l3v6-10k", "hotpathd l3 IPv6, 10k IPv6 routes", "hotpathd", None),
@@ -43,16 +53,23 @@ CONFIGS = [
 
 # bar labels of the plot (gnuplot expands \n in double-quoted strings)
 SHORT = {
-    "5tswap": "testpmd\\n5tswap", "io": "testpmd\\nio", "l3-10k": "l3\\n10k routes",
-    "l3-10k-acl1k": "l3 10k routes\\n+ 1k ACL", "l3v6-10k": "l3 IPv6\\n10k routes",
-    "xconnect": "xconnect\\nhairpin",
+    "5tswap": "testpmd\\n5tswap", "io": "testpmd\\nio",
+    "l3fwd-lpm": "l3fwd LPM\\n10k routes", "l3fwd-lpm6": "l3fwd LPM\\nIPv6 10k routes",
+    "l3-10k": "hotpathd l3\\n10k routes", "l3-10k-acl1k": "hotpathd l3\\n+ 1k ACL",
+    "l3v6-10k": "hotpathd l3\\nIPv6 10k routes", "xconnect": "hotpathd\\nxconnect",
 }
+KIND_COLOUR = {"testpmd": 1, "l3fwd": 2, "hotpathd": 3}  # column 5 of throughput.dat (throughput.gp)
+
+# like-for-like pairs: hotpathd configuration -> the l3fwd configuration with the same
+# frames and routes (the "x l3fwd" column and the summary line)
+L3FWD_PEER = {"l3-10k": "l3fwd-lpm", "l3v6-10k": "l3fwd-lpm6"}
+L3FWD_FAMILY = {"l3fwd-lpm": 4, "l3fwd-lpm6": 6}
 
 
-def eal(prefix):
+def eal(prefix, lcores="0-1"):
     """EAL arguments of every run; EAL_EXTRA (split on blanks) is appended to all of them,
     e.g. EAL_EXTRA=--force-max-simd-bitwidth=512 (lets rte_acl use its AVX-512 search)."""
-    return ["-l", "0-1", "--in-memory", "--no-pci", "--file-prefix", prefix,
+    return ["-l", lcores, "--in-memory", "--no-pci", "--file-prefix", prefix,
             "--log-level", "lib.eal:error"] + os.environ.get("EAL_EXTRA", "").split()
 
 
@@ -63,6 +80,8 @@ class Rig:
         self.tag = args.tag
         self.procs = bl.Procs(args.state)
         self.inputs = {}
+        self.l3fwd_rules = {}   # name -> (rules4, rules6) of the measured runs
+        self.route_checks = {}  # name -> result of the route check (see route_check)
 
     def prefix(self, name):
         return "bench-%s-%s" % (name, self.tag)
@@ -90,6 +109,87 @@ class Rig:
             if r.returncode != 0:
                 raise SystemExit("bench: %s does not validate:\n%s%s" % (path, r.stdout, r.stderr))
         self.cfgs = cfgs
+        # l3fwd: the same routes as hotpathd's l3-10k / l3v6-10k (same seed), all out of
+        # port 0; the other family gets only the routes covering the traffic (l3fwd needs
+        # both files), as hotpathd's config has no routes of the other family.
+        for name, family in L3FWD_FAMILY.items():
+            if not self.wanted(name) or not self.args.l3fwd:
+                continue
+            files = {}
+            for port, suffix in ((0, ""), (1, "-check")):
+                for fam in (4, 6):
+                    path = os.path.join(self.out, "%s%s.rules%d" % (name, suffix, fam))
+                    bl.write_l3fwd_routes(path, fam, self.args.routes if fam == family else 0,
+                                          self.args.seed, port)
+                    files[(port, fam)] = path
+            self.l3fwd_rules[name] = (files[(0, 4)], files[(0, 6)])
+            self.route_checks[name] = self.route_check(name, family, files[(1, 4)], files[(1, 6)])
+
+    def route_check(self, name, family, rules4, rules6, seconds=3.0):
+        """Run l3fwd once with the measured route table's prefixes pointed at port 1 (a
+        net_null port that counts and frees what it is given) and require that port 1
+        transmits every received frame and port 0 none: l3fwd forwards a lookup miss out
+        of the input port, so on the one-port rig a miss would be counted as forwarded."""
+        prefix = self.prefix(name + "-check")
+        cmd = bl.l3fwd_command(self.args.l3fwd, eal(prefix, "1"),
+                               [bl.replay_device(self.pcap[family]), "net_null0,no-rx=1"], "0x3",
+                               rules4, rules6, [(0, bl.PEER_MAC), (1, bl.PEER_MAC)])
+        logbase = os.path.join(self.out, "%s-check" % name)
+        res = {"cmd": cmd, "ok": False}
+        bl.remove_runtime_dir(prefix)
+        with open(logbase + ".out", "w") as so, open(logbase + ".err", "w") as se:
+            p = self.procs.start(cmd, so, se, cwd=bl.ROOT)
+            try:
+                first = self.wait_forwarding(p, prefix)
+                if first is None:
+                    res["error"] = "did not start forwarding within %ss (rc %s, see %s.err)" % (
+                        self.args.start_timeout, p.poll(), logbase)
+                    return res
+                time.sleep(seconds)
+                p0 = bl.telemetry(prefix, "/ethdev/stats,0")
+                p1 = bl.telemetry(prefix, "/ethdev/stats,1")
+            except (OSError, ValueError, KeyError) as e:
+                res["error"] = "telemetry: %s" % e
+                return res
+            finally:
+                rc = self.procs.stop(p)
+                bl.remove_runtime_dir(prefix)
+        res.update(rc=rc, port0_ipackets=p0["ipackets"], port0_opackets=p0["opackets"],
+                   port1_opackets=p1["opackets"])
+        problems = []
+        if p0["ipackets"] < 1000000:
+            problems.append("only %d packets received" % p0["ipackets"])
+        if p0["opackets"]:
+            problems.append("%d packets missed the routes (sent back out of port 0)" % p0["opackets"])
+        # port 1 was read after port 0: it has sent what port 0 had received, less what
+        # was still in l3fwd's burst and TX buffer (at most 2 x 32)
+        if p1["opackets"] < p0["ipackets"] - 64:
+            problems.append("port 1 sent %d of %d packets" % (p1["opackets"], p0["ipackets"]))
+        if rc != 0:
+            problems.append("exit status %d (see %s.err)" % (rc, logbase))
+        if problems:
+            res["error"] = "; ".join(problems)
+        else:
+            res["ok"] = True
+        bl.log("bench: l3fwd route check %-10s %s: %d frames in, %d out of the routed port, %d out of the input port"
+               % (name, "ok" if res["ok"] else "FAILED (%s)" % res.get("error"),
+                  p0["ipackets"], p1["opackets"], p0["opackets"]))
+        return res
+
+    def wait_forwarding(self, p, prefix):
+        """Wait until the telemetry socket answers and ipackets > 0; the time, or None."""
+        deadline = time.monotonic() + self.args.start_timeout
+        while time.monotonic() < deadline:
+            if p.poll() is not None:
+                return None
+            if os.path.exists(bl.telemetry_path(prefix)):
+                try:
+                    if bl.telemetry(prefix, "/ethdev/stats,0")["ipackets"] > 0:
+                        return time.monotonic()
+                except (OSError, ValueError, KeyError):
+                    pass
+            time.sleep(0.05)
+        return None
 
     def wanted(self, name):
         return not self.args.only or name in self.args.only
@@ -101,6 +201,11 @@ class Rig:
             return [TESTPMD] + eal(prefix) + ["--vdev", vdev, "--",
                                               "--forward-mode=" + name, "--stats-period", "1",
                                               "--total-num-mbufs", "32768", "--no-flush-rx"], None
+        if name in L3FWD_FAMILY:
+            rules4, rules6 = self.l3fwd_rules[name]
+            return bl.l3fwd_command(self.args.l3fwd, eal(prefix, "1"),
+                                    [bl.replay_device(self.pcap[L3FWD_FAMILY[name]])],
+                                    "0x1", rules4, rules6, [(0, bl.PEER_MAC)]), None
         path, _ = self.cfgs[name]
         report = os.path.join(self.out, "%s-report.json" % name)
         return [self.args.hotpathd, "-c", path, "--report", report, "--"] + eal(prefix), report
@@ -115,24 +220,16 @@ class Rig:
             os.unlink(report_path)
         bl.remove_runtime_dir(prefix)
         res = {"config": name, "round": rnd, "cmd": cmd, "ok": False}
+        check = self.route_checks.get(name)
+        if check is not None and not check["ok"]:
+            res["error"] = "not run: the route check failed (%s)" % check.get("error")
+            return res
         with open(logbase + ".out", "w") as so, open(logbase + ".err", "w") as se:
             t_start = time.monotonic()
             p = self.procs.start(cmd, so, se, cwd=bl.ROOT)
             try:
                 # forwarding: the telemetry socket exists and ipackets grows
-                first = None
-                deadline = t_start + a.start_timeout
-                while time.monotonic() < deadline:
-                    if p.poll() is not None:
-                        break
-                    if os.path.exists(bl.telemetry_path(prefix)):
-                        try:
-                            if bl.telemetry(prefix, "/ethdev/stats,0")["ipackets"] > 0:
-                                first = time.monotonic()
-                                break
-                        except (OSError, ValueError, KeyError):
-                            pass
-                    time.sleep(0.05)
+                first = self.wait_forwarding(p, prefix)
                 if first is None:
                     res["error"] = "did not start forwarding within %ss (rc %s)" % (a.start_timeout, p.poll())
                     return res
@@ -181,6 +278,15 @@ class Rig:
             if problems:
                 res["error"] = "verification failed: " + "; ".join(problems)
                 return res
+        if name in L3FWD_FAMILY:
+            # l3fwd frees what it cannot send (and BAD_PORT packets) without counting them:
+            # what the PMD transmitted must keep up with what it received
+            if res["tx_mpps"] < res["mpps"] * 0.999:
+                res["verify"] = "PMD opackets grew %.3f Mpps while ipackets grew %.3f Mpps" % (
+                    res["tx_mpps"], res["mpps"])
+                res["error"] = "verification failed: " + res["verify"]
+                return res
+            res["verify"] = "ok"
         res["ok"] = True
         return res
 
@@ -239,7 +345,11 @@ def verify(name, r):
     return problems
 
 
-def table(results, configs):
+def table(results, configs, skipped=None):
+    """One row per configuration: median/min/max Mpps, the ratio to the 5tswap median and,
+    for hotpathd's like-for-like configurations, to the l3fwd median (x l3fwd).
+    skipped: {name: why} of configurations that were not run at all."""
+    skipped = skipped or {}
     by = {}
     for r in results:
         if r.get("ok"):
@@ -257,6 +367,12 @@ def table(results, configs):
             row.update(median=statistics.median(v), min=min(v), max=max(v))
             if base:
                 row["ratio"] = row["median"] / base
+            peer = L3FWD_PEER.get(name) or (name if name in L3FWD_FAMILY else None)
+            if peer and by.get(peer):
+                row["l3fwd_config"] = peer
+                row["ratio_l3fwd"] = row["median"] / statistics.median(by[peer])
+        if name in skipped:
+            row["skipped"] = skipped[name]
         if target is not None:
             row["target"] = target
             if "ratio" in row:
@@ -264,34 +380,47 @@ def table(results, configs):
             else:
                 row["result"] = "n/a"
         else:
-            row["result"] = {"5tswap": "baseline", "l3v6-10k": "report"}.get(name, "reference")
+            row["result"] = {"5tswap": "baseline", "l3fwd-lpm": "baseline", "l3fwd-lpm6": "baseline",
+                             "l3v6-10k": "report"}.get(name, "reference")
+        if name in skipped:
+            row["result"] = "skipped"
         rows.append(row)
     return rows
 
 
 def print_table(rows, f=sys.stdout):
-    f.write("\n%-36s %5s %8s %8s %8s %9s %8s %9s\n" % (
-        "configuration", "runs", "median", "min", "max", "x 5tswap", "target", "result"))
-    f.write("%-36s %5s %8s %8s %8s %9s %8s %9s\n" % ("", "", "Mpps", "Mpps", "Mpps", "", "", ""))
+    f.write("\n%-36s %5s %8s %8s %8s %9s %8s %8s %9s\n" % (
+        "configuration", "runs", "median", "min", "max", "x 5tswap", "x l3fwd", "target", "result"))
+    f.write("%-36s %5s %8s %8s %8s %9s %8s %8s %9s\n" % ("", "", "Mpps", "Mpps", "Mpps", "", "", "", ""))
     for r in rows:
         if "median" in r:
-            nums = "%8.2f %8.2f %8.2f %9s" % (r["median"], r["min"], r["max"],
-                                              "%.3f" % r["ratio"] if "ratio" in r else "-")
+            nums = "%8.2f %8.2f %8.2f %9s %8s" % (r["median"], r["min"], r["max"],
+                                                  "%.3f" % r["ratio"] if "ratio" in r else "-",
+                                                  "%.3f" % r["ratio_l3fwd"] if "ratio_l3fwd" in r else "")
         else:
-            nums = "%8s %8s %8s %9s" % ("-", "-", "-", "-")
+            nums = "%8s %8s %8s %9s %8s" % ("-", "-", "-", "-", "")
         tgt = ">= %.1fx" % r["target"] if "target" in r else ""
         extra = ""
+        if r.get("skipped"):
+            extra += "  (%s)" % r["skipped"]
         if r["failed"]:
             extra += "  (%d run(s) FAILED)" % r["failed"]
         if r["noisy"]:
             extra += "  (%d noisy run(s))" % r["noisy"]
         f.write("%-36s %5d %s %8s %9s%s\n" % (r["label"], r["runs"], nums, tgt, r["result"], extra))
     f.write("\n")
+    for r in rows:
+        if r["config"] in L3FWD_PEER and "ratio_l3fwd" in r:
+            f.write("%s / %s: %.3f\n" % (r["label"], next(x["label"] for x in rows if x["config"] == r["l3fwd_config"]),
+                                         r["ratio_l3fwd"]))
+    f.write("\n")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hotpathd", required=True)
+    ap.add_argument("--l3fwd", default="", help="DPDK's l3fwd example (throughput.sh builds it)")
+    ap.add_argument("--l3fwd-skip", default="", help="why there is no l3fwd: its configurations are skipped")
     ap.add_argument("--out", default=os.path.join(bl.ROOT, "build", "bench"))
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 3)))
     ap.add_argument("--duration", type=float, default=float(os.environ.get("DURATION", 8)))
@@ -315,8 +444,16 @@ def main():
     if unknown:
         ap.error("unknown configuration(s): %s" % ", ".join(sorted(unknown)))
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only]
+    skipped = {}
+    if not args.l3fwd:
+        why = args.l3fwd_skip or "no l3fwd binary given (--l3fwd)"
+        skipped = {c[0]: why for c in configs if c[2] == "l3fwd"}
+        for name in skipped:
+            bl.log("bench: %s skipped: %s" % (name, why))
 
     bl.install_signal_handlers()
+    if args.l3fwd:
+        args.l3fwd = os.path.abspath(args.l3fwd)
     rig = Rig(args)
     results = []
     host = bl.host_info()
@@ -330,6 +467,8 @@ def main():
             len(configs), args.rounds, args.duration, args.warmup, args.duration))
         for rnd in range(1, args.rounds + 1):
             for name, label, kind, target in configs:
+                if name in skipped:
+                    continue
                 r = rig.run_one(name, rnd)
                 results.append(r)
                 if r.get("ok"):
@@ -345,8 +484,9 @@ def main():
         rig.procs.stop_all()
         for name, *_ in CONFIGS:
             bl.remove_runtime_dir(rig.prefix(name))
+            bl.remove_runtime_dir(rig.prefix(name + "-check"))
 
-    rows = table(results, configs)
+    rows = table(results, configs, skipped)
     out = {
         "started": started, "host": host,
         "source": os.environ.get("BENCH_SOURCE", ""),
@@ -358,16 +498,21 @@ def main():
         "configs": [{"name": c[0], "label": c[1], "kind": c[2], "target": c[3],
                      "cmd": next((r["cmd"] for r in results if r["config"] == c[0]), None)}
                     for c in configs],
+        "l3fwd": {"binary": args.l3fwd, "skipped": args.l3fwd_skip or None,
+                  "build": os.environ.get("BENCH_L3FWD_BUILD", ""),
+                  "route_checks": rig.route_checks},
         "runs": results, "summary": rows,
     }
     os.makedirs(rig.out, exist_ok=True)
     with open(os.path.join(rig.out, "throughput.json"), "w") as f:
         json.dump(out, f, indent=2)
     with open(os.path.join(rig.out, "throughput.dat"), "w") as f:
-        f.write("# label median min max\n")
+        f.write("# label median min max kind(1 testpmd, 2 l3fwd, 3 hotpathd)\n")
+        kinds = {c[0]: c[2] for c in CONFIGS}
         for r in rows:
             if "median" in r:
-                f.write('"%s" %.3f %.3f %.3f\n' % (SHORT[r["config"]], r["median"], r["min"], r["max"]))
+                f.write('"%s" %.3f %.3f %.3f %d\n' % (SHORT[r["config"]], r["median"], r["min"], r["max"],
+                                                      KIND_COLOUR[kinds[r["config"]]]))
     base = next((r["median"] for r in rows if r["config"] == "5tswap" and "median" in r), 0)
     with open(os.path.join(rig.out, "throughput.gpinc"), "w") as f:
         f.write("base = %.3f\n" % base)
