@@ -13,6 +13,7 @@
 #include <CUnit/CUnit.h>
 
 #include "../cunit_run.h"
+#include "../rng.h"
 #include "config.h"
 
 /* Big structs live here, not on the stack. */
@@ -1815,17 +1816,7 @@ test_table_limits(void)
 	free(t);
 }
 
-/* xorshift64*: fixed seed, same mutations everywhere. */
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
-static uint64_t
-rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /* One mutated parse: 0, or -EINVAL with a message naming the file. A good
  * result must hold together (indices in range). */

@@ -9,27 +9,13 @@
 #include <CUnit/CUnit.h>
 
 #include "../cunit_run.h"
+#include "../rng.h"
 #include "histogram.h"
 
 #define NSAMPLES 200000
 
-/* xorshift64*: fixed seeds, same numbers everywhere. */
-static uint64_t rng_state;
 
-static void
-rng_seed(uint64_t seed)
-{
-	rng_state = seed ? seed : 0x9e3779b97f4a7c15ull;
-}
 
-static uint64_t
-rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /* Uniform in [0, 1). */
 static double

@@ -12,6 +12,7 @@
 #include <rte_mbuf_core.h>
 
 #include "../cunit_run.h"
+#include "../rng.h"
 #include "cksum.h"
 #include "parse.h"
 #include "worker.h"
@@ -1088,16 +1089,7 @@ test_oversize(void)
 
 /* ---- dp_ipv4_ttl_dec (cksum.h) against a full recomputation ---- */
 
-static uint64_t rng_state;
 
-static uint64_t
-rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /* A random 20-byte header with the given TTL; checksum field zero. */
 static void
@@ -1166,7 +1158,7 @@ test_ttl_dec(void)
 	uint8_t buf[24 + 4];
 	unsigned int zero_before = 0, zero_after = 0, bad = 0;
 
-	rng_state = 0x5eed1624;
+	rng_seed(0x5eed1624);
 	for (int i = 0; i < 200000; i++) {
 		uint8_t *h = buf + (i & 3);
 		uint8_t ttl = (uint8_t)(2 + rng_next() % 254);
