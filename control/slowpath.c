@@ -870,15 +870,5 @@ ctl_build_solicit(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const s
 void
 ctl_link_local(const uint8_t mac[6], uint8_t ll6[16])
 {
-	memset(ll6, 0, 16);
-	ll6[0] = 0xfe;
-	ll6[1] = 0x80;
-	ll6[8] = mac[0] ^ 0x02; /* universal/local bit (RFC 4291 appendix A) */
-	ll6[9] = mac[1];
-	ll6[10] = mac[2];
-	ll6[11] = 0xff;
-	ll6[12] = 0xfe;
-	ll6[13] = mac[3];
-	ll6[14] = mac[4];
-	ll6[15] = mac[5];
+	hp_link_local(mac, ll6);
 }

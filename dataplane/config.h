@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HP_MAX_PORTS 32          /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
 #define HP_MAX_QUEUES 64         /* RX (= TX) queues per port */
@@ -201,6 +202,23 @@ int hp_parse_addr(const char *s, int family, struct hp_addr *a);
 /* The first l3 port with a subnet holding addr (a route's egress when it
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
+
+/* fe80::/64 with the modified EUI-64 of mac (RFC 4291 appendix A): a port's link-local address. */
+static inline void
+hp_link_local(const uint8_t mac[6], uint8_t ll6[16])
+{
+	static const uint8_t prefix[8] = {0xfe, 0x80};
+
+	memcpy(ll6, prefix, 8);
+	ll6[8] = mac[0] ^ 0x02; /* universal/local bit */
+	ll6[9] = mac[1];
+	ll6[10] = mac[2];
+	ll6[11] = 0xff;
+	ll6[12] = 0xfe;
+	ll6[13] = mac[3];
+	ll6[14] = mac[4];
+	ll6[15] = mac[5];
+}
 
 /* Whether addr lies inside prefix (same family). */
 bool hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr);

@@ -167,24 +167,6 @@ prefix_str(const struct hp_prefix *p, char *buf, size_t len)
 	return buf;
 }
 
-static void
-link_local(const uint8_t mac[6], struct hp_prefix *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->family = AF_INET6;
-	p->len = 128;
-	p->addr[0] = 0xfe;
-	p->addr[1] = 0x80;
-	p->addr[8] = mac[0] ^ 0x02;
-	p->addr[9] = mac[1];
-	p->addr[10] = mac[2];
-	p->addr[11] = 0xff;
-	p->addr[12] = 0xfe;
-	p->addr[13] = mac[3];
-	p->addr[14] = mac[4];
-	p->addr[15] = mac[5];
-}
-
 struct dp_fib *
 dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs,
 	     struct rte_rcu_qsbr *qsv, int socket, char *err, size_t errlen)
@@ -330,7 +312,8 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 					    cfg->file, pc->line, pc->name, prefix_str(&p, pbuf, sizeof(pbuf)));
 		}
 		/* link-local: ours is local; others' are never routed */
-		link_local(port_macs[i].addr_bytes, &ll);
+		ll = (struct hp_prefix){.family = AF_INET6, .len = 128};
+		hp_link_local(port_macs[i].addr_bytes, ll.addr);
 		if (lpm_add(fib, &fe80, (uint32_t)drop) < 0 || lpm_add(fib, &ll, (uint32_t)local) < 0)
 			return fail(fib, err, errlen, ENOSPC, "fib: IPv6 LPM full");
 	}

@@ -109,8 +109,9 @@ def install_signal_handlers():
 # ---------------------------------------------------------------- telemetry
 
 def telemetry(prefix, cmd, timeout=5):
-    """One DPDK telemetry v2 command (as tests/integration/hp.py); the decoded reply."""
-    path = os.path.join(DPDK_RUN, prefix, "dpdk_telemetry.v2")
+    """One DPDK telemetry v2 command to the process with this --file-prefix; the decoded reply.
+    (tests/integration/hp.py uses this one too.)"""
+    path = telemetry_path(prefix)
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         s.settimeout(timeout)
         s.connect(path)

@@ -13,6 +13,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "bench"))
+from benchlib import telemetry  # noqa: E402,F401  (one DPDK telemetry client for tests and benchmarks)
+
 SKIP = 77
 
 
@@ -150,19 +153,6 @@ class Daemon:
                         os.unlink(os.path.join(p, e))
         if leftovers and exc[0] is None and not killed:
             raise AssertionError("files of %s left in %s" % (self.prefix, leftovers))
-
-
-def telemetry(prefix, cmd):
-    """One DPDK telemetry v2 command to the process with this --file-prefix; the decoded reply."""
-    import socket
-    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.settimeout(5)
-        s.connect(path)
-        hello = json.loads(s.recv(4096))
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(hello.get("max_output_len", 16384)))
-    return reply[cmd.split(",")[0]]
 
 
 def check_mempools_full(report):
