@@ -307,7 +307,7 @@ free_workers:
 	ctl_drain(&rt);
 close_ports:
 	dp_ports_close(&rt.ports);
-	if (rt.n_workers > 0) {
+	if (rt.start_tsc != 0) { /* the workers ran: report what they did */
 		json_t *report = dp_report_json(&rt);
 		if (report != NULL) {
 			dp_report_print(stdout, report);
