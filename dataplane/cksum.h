@@ -19,10 +19,11 @@ dp_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 	 * and ~m + m' = 0xfeff whatever m was (TTL > 1: no borrow). One fold
 	 * suffices: 0xffff + 0xfeff folds to at most 0xff00.
 	 */
-	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + 0xfeffu;
+	/* one's complement sums are byte-order independent: add 0xfeff in wire order */
+	uint32_t sum = (uint16_t)~ip->hdr_checksum + (uint32_t)RTE_BE16(0xfeff);
 
 	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	ip->hdr_checksum = (rte_be16_t)~sum;
 	ip->time_to_live--;
 }
 

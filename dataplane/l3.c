@@ -9,33 +9,35 @@
 #include "l3.h"
 #include "worker.h"
 
-#define PREFETCH_AHEAD 4
-
 /*
  * A stage computes a verdict per packet (VPP's next[]) and the burst is
  * dispatched once, in arrival order, so every egress port and the punt ring
  * see packets in the order they came in, whatever their family or fate.
  */
 enum act {
-	ACT_ROUTE, /* IP, still going: ACL, then LPM */
-	ACT_TX,    /* word holds the resolved next hop */
-	ACT_PUNT,  /* why holds enum dp_punt */
-	ACT_DROP,  /* why holds enum dp_drop */
+	ACT_ROUTE,      /* IP, still going: ACL, then LPM */
+	ACT_ROUTE_FAST, /* plain IPv4 (dp_fast4_ok): no metadata filled yet */
+	ACT_TX,         /* word holds the resolved next hop */
+	ACT_TX_FAST,    /* the same for plain IPv4: rewrite at fixed offsets */
+	ACT_PUNT,       /* why holds enum dp_punt */
+	ACT_DROP,       /* why holds enum dp_drop */
 };
 
 struct burst {
 	uint16_t n;
 	struct rte_mbuf **pkts;
-	struct dp_meta *meta[DP_BURST];
 	/* the metadata lives here, hot in L1, not in each mbuf's private area
 	 * (another cache line per packet); only punted packets carry it along */
-	struct dp_meta store[DP_BURST];
+	struct dp_meta meta[DP_BURST];
 	uint8_t act[DP_BURST];
 	uint8_t why[DP_BURST];
 	uint64_t word[DP_BURST];
 	uint16_t n4, n6;             /* packets still routed, by family: */
 	uint16_t v4[DP_BURST], v6[DP_BURST]; /* their indexes in the burst */
+	uint32_t dst4[DP_BURST];     /* v4[j]'s destination, host order */
 };
+
+bool dp_l3_fast = true;
 
 static inline void
 set(struct burst *b, uint16_t i, enum act a, unsigned why)
@@ -55,7 +57,7 @@ is_nd(const struct dp_meta *meta)
 static inline void
 classify(struct burst *b, uint16_t i, const struct rte_ether_addr *mine)
 {
-	const struct dp_meta *meta = b->meta[i];
+	const struct dp_meta *meta = &b->meta[i];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(b->pkts[i], const struct rte_ether_hdr *);
 
 	if (unlikely(meta->flags & DP_META_VLAN))
@@ -72,6 +74,7 @@ classify(struct burst *b, uint16_t i, const struct rte_ether_addr *mine)
 		return set(b, i, ACT_PUNT, DP_PUNT_LOCAL);
 	case DP_L3_IPV4:
 		set(b, i, ACT_ROUTE, 0);
+		b->dst4[b->n4] = rte_be_to_cpu_32(meta->key.k4.dst);
 		b->v4[b->n4++] = i;
 		return;
 	case DP_L3_IPV6:
@@ -86,10 +89,26 @@ classify(struct burst *b, uint16_t i, const struct rte_ether_addr *mine)
 	}
 }
 
-/* ACL over one family's list; what it refuses is dropped and leaves the list. */
+/* Metadata for the plain IPv4 packets of the v4 list, which had none yet. */
 static void
-acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint16_t *idx, uint16_t *n,
-	   uint8_t l3, uint64_t now)
+fill_fast(struct burst *b, uint8_t in_port)
+{
+	for (uint16_t j = 0; j < b->n4; j++) {
+		uint16_t i = b->v4[j];
+
+		if (b->act[i] == ACT_ROUTE_FAST) {
+			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
+			b->meta[i].in_port = in_port;
+			b->act[i] = ACT_ROUTE;
+		}
+	}
+}
+
+/* ACL over one family's list (dst4: the v4 list's addresses, or NULL); what
+ * it refuses is dropped and leaves the list. */
+static void
+acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint16_t *idx, uint32_t *dst,
+	   uint16_t *n, uint8_t l3, uint64_t now)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_meta *meta[DP_BURST];
@@ -106,14 +125,17 @@ acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint
 	}
 	for (uint16_t j = 0; j < *n; j++) {
 		pkts[j] = b->pkts[idx[j]];
-		meta[j] = b->meta[idx[j]];
+		meta[j] = &b->meta[idx[j]];
 	}
 	dp_acl_classify(t->acl, t->acl_worker[w->index], l3, pkts, meta, *n, verdict, now);
 	for (uint16_t j = 0; j < *n; j++) {
-		if (verdict[j])
+		if (verdict[j]) {
 			set(b, idx[j], ACT_DROP, verdict[j]);
-		else
-			idx[k++] = idx[j];
+			continue;
+		}
+		if (dst != NULL)
+			dst[k] = dst[j];
+		idx[k++] = idx[j];
 	}
 	*n = k;
 }
@@ -122,7 +144,7 @@ acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint
 static inline void
 route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 {
-	struct dp_meta *meta = b->meta[i];
+	struct dp_meta *meta = &b->meta[i];
 	const struct dp_group *g;
 	uint32_t nh;
 	uint64_t word;
@@ -164,19 +186,39 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 	set(b, i, ACT_TX, 0);
 }
 
+/*
+ * IPv4 LPM over the v4 list. The common outcome (one resolved next hop, and
+ * TTL > 1) is decided here; anything else gets its metadata and route_one().
+ */
 static void
-route4(const struct dp_fib *fib, struct burst *b)
+route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint16_t start, uint8_t in_port)
 {
-	uint32_t ips[DP_BURST], hops[DP_BURST];
+	for (uint16_t j = start; j < b->n4; j++) {
+		uint16_t i = b->v4[j];
+		bool fast = b->act[i] == ACT_ROUTE_FAST;
+		int32_t group = -1;
 
-	if (b->n4 == 0)
-		return;
-	for (uint16_t j = 0; j < b->n4; j++)
-		ips[j] = rte_be_to_cpu_32(b->meta[b->v4[j]]->key.k4.dst);
-	rte_lpm_lookup_bulk(fib->lpm4, ips, hops, b->n4);
-	for (uint16_t j = 0; j < b->n4; j++)
-		route_one(fib, b, b->v4[j],
-			  (hops[j] & RTE_LPM_LOOKUP_SUCCESS) ? (int32_t)(hops[j] & 0x00ffffff) : -1);
+		if (likely(hops[j] & RTE_LPM_LOOKUP_SUCCESS)) {
+			const struct dp_group *g;
+
+			group = (int32_t)(hops[j] & 0x00ffffff);
+			g = &fib->groups[group];
+			if (likely(g->type == DP_GROUP_FORWARD && g->n == 1 && (fast || b->meta[i].ttl > 1))) {
+				uint64_t word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+
+				if (likely(word & DP_NH_RESOLVED)) {
+					b->word[i] = word;
+					b->act[i] = fast ? ACT_TX_FAST : ACT_TX;
+					continue;
+				}
+			}
+		}
+		if (fast) {
+			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
+			b->meta[i].in_port = in_port;
+		}
+		route_one(fib, b, i, group);
+	}
 }
 
 static void
@@ -188,31 +230,39 @@ route6(const struct dp_fib *fib, struct burst *b)
 	if (b->n6 == 0)
 		return;
 	for (uint16_t j = 0; j < b->n6; j++)
-		memcpy(ips[j], b->meta[b->v6[j]]->key.k6.dst, 16);
+		memcpy(ips[j], b->meta[b->v6[j]].key.k6.dst, 16);
 	rte_lpm6_lookup_bulk_func(fib->lpm6, ips, hops, b->n6);
 	for (uint16_t j = 0; j < b->n6; j++)
 		route_one(fib, b, b->v6[j], hops[j]);
 }
 
-/* Act on every verdict in arrival order. */
+/* Act on every verdict from packet start on, in arrival order. */
 static void
-dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_t arrival)
+dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint16_t start, uint64_t arrival)
 {
 	struct rte_mbuf *drop[DP_BURST], *punt[DP_BURST];
 	uint16_t n_drop = 0, n_punt = 0;
 	unsigned sent = 0;
 
-	for (uint16_t i = 0; i < b->n; i++) {
+	for (uint16_t i = start; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 
+		unsigned port;
+
 		switch (b->act[i]) {
+		case ACT_TX_FAST:
+			port = dp_nh_port(b->word[i]);
+			dp_l3_rewrite4(rte_pktmbuf_mtod(m, uint8_t *), b->word[i], &fib->port_mac[port]);
+			dp_tx_enqueue(w, port, m, arrival);
+			break;
 		case ACT_TX:
-			dp_l3_rewrite(m, b->meta[i], b->word[i], &fib->port_mac[b->meta[i]->out_port]);
-			dp_tx_enqueue(w, b->meta[i]->out_port, m, arrival);
+			port = dp_nh_port(b->word[i]);
+			dp_l3_rewrite(m, &b->meta[i], b->word[i], &fib->port_mac[port]);
+			dp_tx_enqueue(w, port, m, arrival);
 			break;
 		case ACT_PUNT:
-			b->meta[i]->punt = b->why[i];
-			*dp_meta_of(m) = *b->meta[i];
+			b->meta[i].punt = b->why[i];
+			*dp_meta_of(m) = b->meta[i];
 			punt[n_punt++] = m;
 			break;
 		default:
@@ -241,38 +291,96 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint64_
 		rte_pktmbuf_free_bulk(drop, n_drop);
 }
 
-void
+/* Anything but plain IPv4: parsed and checked in full. */
+static __rte_noinline void
+full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine)
+{
+	struct rte_mbuf *m = b->pkts[i];
+	struct dp_meta *meta = &b->meta[i];
+	int why;
+
+	meta->in_port = in_port;
+	why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
+	if (unlikely(why != 0))
+		return set(b, i, ACT_DROP, (unsigned)why);
+	classify(b, i, mine);
+}
+
+uint64_t
 dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
 	    struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
 {
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
+	const uint8_t in_port = (uint8_t)rxq->port;
+	const bool fast = dp_l3_fast;
+	uint32_t hops[DP_BURST];
+	uint64_t mac48 = 0, bytes = 0;
+	uint16_t i, n_fast = 0;
 	struct burst b;
 
 	b.n = n;
 	b.pkts = pkts;
 	b.n4 = b.n6 = 0;
-	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	memcpy(&mac48, mine, RTE_ETHER_ADDR_LEN);
+	/* the headers of the whole burst, in flight at once */
+	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
+	/* plain IPv4 goes on the v4 list without metadata; the rest takes the full pass */
+	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct dp_meta *meta = &b.store[i];
-		int why;
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t dst;
 
-		if (i + PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		b.meta[i] = meta;
-		why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
-		if (unlikely(why != 0)) {
-			set(&b, i, ACT_DROP, (unsigned)why);
+		bytes += m->pkt_len;
+		if (unlikely(!fast || !dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
+			full_pass(&b, i, in_port, mine);
 			continue;
 		}
-		meta->in_port = (uint8_t)rxq->port;
-		classify(&b, i, mine);
+		memcpy(&dst, f + 30, sizeof(dst));
+		b.act[i] = ACT_ROUTE_FAST;
+		n_fast++;
+		b.dst4[b.n4] = rte_be_to_cpu_32(dst);
+		b.v4[b.n4++] = i;
 	}
-	acl_filter(w, t, &b, b.v4, &b.n4, DP_L3_IPV4, arrival);
-	acl_filter(w, t, &b, b.v6, &b.n6, DP_L3_IPV6, arrival);
-	route4(fib, &b);
+
+	if (t->acl != NULL || t->acl_default_deny) {
+		fill_fast(&b, in_port); /* the ACL reads the keys */
+		n_fast = 0;
+		acl_filter(w, t, &b, b.v4, b.dst4, &b.n4, DP_L3_IPV4, arrival);
+		acl_filter(w, t, &b, b.v6, NULL, &b.n6, DP_L3_IPV6, arrival);
+	}
+	if (b.n4 > 0)
+		rte_lpm_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
+	if (n_fast == n) {
+		/* the whole burst is plain IPv4 without an ACL: send each packet as
+		 * soon as its route is known, until one needs more */
+		for (i = 0; i < n; i++) {
+			uint64_t word;
+			const struct dp_group *g;
+			unsigned port;
+
+			if (unlikely(!(hops[i] & RTE_LPM_LOOKUP_SUCCESS)))
+				break;
+			g = &fib->groups[hops[i] & 0x00ffffff];
+			if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
+				break;
+			word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+			if (unlikely(!(word & DP_NH_RESOLVED)))
+				break;
+			port = dp_nh_port(word);
+			dp_l3_rewrite4(rte_pktmbuf_mtod(pkts[i], uint8_t *), word, &fib->port_mac[port]);
+			dp_tx_enqueue(w, port, pkts[i], arrival);
+		}
+		if (likely(i == n))
+			return bytes;
+		/* v4[j] == j here: the rest goes the general way, still in order */
+		route4(fib, &b, hops, i, in_port);
+		dispatch(w, fib, &b, i, arrival);
+		return bytes;
+	}
+	route4(fib, &b, hops, 0, in_port);
 	route6(fib, &b);
-	dispatch(w, fib, &b, arrival);
+	dispatch(w, fib, &b, 0, arrival);
+	return bytes;
 }

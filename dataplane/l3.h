@@ -61,11 +61,33 @@ dp_l3_rewrite(struct rte_mbuf *m, const struct dp_meta *meta, uint64_t nh_word,
 		((struct rte_ipv6_hdr *)(f + meta->l3_off))->hop_limits--;
 }
 
+/*
+ * The same for a plain IPv4 frame (dp_fast4_ok(): IPv4 at offset 14),
+ * f its first byte: the two MACs as one 8-byte and one 4-byte store.
+ */
+static inline void
+dp_l3_rewrite4(uint8_t *f, uint64_t nh_word, const struct rte_ether_addr *src)
+{
+	uint64_t w0;
+	uint16_t s0;
+	uint32_t s1;
+
+	memcpy(&s0, src->addr_bytes, 2);
+	memcpy(&s1, src->addr_bytes + 2, 4);
+	w0 = (nh_word & 0xffffffffffffull) | (uint64_t)s0 << 48;
+	memcpy(f, &w0, 8);
+	memcpy(f + 8, &s1, 4);
+	dp_ipv4_ttl_dec((struct rte_ipv4_hdr *)(f + 14));
+}
+
+/* false: every packet takes the full parse (tests compare both paths). */
+extern bool dp_l3_fast;
+
 struct dp_worker;
 struct dp_rxq;
 
-/* Stage over one RX burst of an l3 port. */
-void dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+/* Stage over one RX burst of an l3 port; returns the burst's bytes (pkt_len). */
+uint64_t dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
 		 struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
 
 #endif

@@ -5,7 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_branch_prediction.h>
+#include <rte_mbuf_core.h>
 
 /*
  * ACL keys: the 5-tuple laid out for rte_acl (first field one byte, then
@@ -77,5 +82,93 @@ int dp_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags, struct dp_me
 
 /* Most IPv6 extension headers dp_parse() walks before giving up (DP_DROP_IPV6_EXT_HDR). */
 #define DP_IPV6_MAX_EXT 8
+
+/* Shortest frame dp_fast4_ok() takes: Ethernet + IPv4 without options + UDP. */
+#define DP_FAST4_MIN_LEN (14 + 20 + 8)
+
+/*
+ * The l3 pipeline's common case, tested in one pass with few branches: an
+ * untagged frame to our MAC (mac48: the port's MAC in the low 48 bits, in
+ * memory order) carrying an IPv4 datagram without options, not a fragment,
+ * UDP or TCP with its whole header inside the datagram, a source that is
+ * not multicast/class E/broadcast/loopback, a good checksum (or one the NIC
+ * verified) and TTL > 1. True only where dp_parse() returns 0 and the L2
+ * check passes the packet on to the ACL and LPM as IPv4; false for anything
+ * else or anything it is unsure of, and then dp_parse() decides
+ * (tests/unit/test_parse.c checks both ways).
+ */
+static inline bool
+dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
+{
+	uint64_t dmac, w01, w23, ck;
+	uint32_t w4;
+	uint16_t type, tot, frag;
+	uint8_t proto;
+
+	if (unlikely(len < DP_FAST4_MIN_LEN))
+		return false;
+	memcpy(&dmac, f, sizeof(dmac));
+	memcpy(&type, f + 12, sizeof(type));
+	/* our MAC, EtherType IPv4, version 4 and IHL 5, TTL > 1: one branch */
+	if (((dmac ^ mac48) << 16) | (uint16_t)(type ^ RTE_BE16(0x0800)) | (uint8_t)(f[14] ^ 0x45) |
+	    (f[22] <= 1))
+		return false;
+	memcpy(&tot, f + 16, sizeof(tot));
+	memcpy(&frag, f + 20, sizeof(frag));
+	tot = rte_be_to_cpu_16(tot);
+	proto = f[23];
+	/* MF or a fragment offset, or no room for the L4 header: the full path */
+	if (tot > len - 14 || (frag & RTE_BE16(0x3fff)) ||
+	    tot < 20 + (proto == 17 ? 8 : proto == 6 ? 20 : 0x10000))
+		return false;
+	/* 224/4 multicast, 240/4 (incl. broadcast) and 127/8: dp_parse decides */
+	if (f[26] >= 0xe0 || f[26] == 127)
+		return false;
+	ck = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN) {
+		/* one's complement sum of the header in 64-bit steps, end-around carries */
+		uint64_t s;
+		uint32_t t;
+
+		memcpy(&w01, f + 14, 8);
+		memcpy(&w23, f + 22, 8);
+		memcpy(&w4, f + 30, 4);
+		s = w01 + w23;
+		s += s < w23;
+		s += w4;
+		s += s < w4;
+		t = (uint32_t)s + (uint32_t)(s >> 32);
+		t += t < (uint32_t)(s >> 32);
+		t = (t & 0xffff) + (t >> 16);
+		t = (t & 0xffff) + (t >> 16);
+		if (t != 0xffff)
+			return false;
+	} else if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+		return false;
+	}
+	return true;
+}
+
+/* Metadata of a frame dp_fast4_ok() took, exactly as dp_parse() fills it
+ * (every field up to in_port; of the key union only k4). */
+static inline void
+dp_fast4_fill(const uint8_t *f, struct dp_meta *meta)
+{
+	uint32_t proto = f[23]; /* then three zero pad bytes */
+	uint16_t tot;
+
+	memcpy(&tot, f + 16, sizeof(tot));
+	memcpy(&meta->key.k4, &proto, 4);
+	memcpy(&meta->key.k4.src, f + 26, 8);   /* source, destination */
+	memcpy(&meta->key.k4.sport, f + 34, 4); /* source port, destination port */
+	meta->l3_off = 14;
+	meta->l4_off = 14 + 20;
+	meta->l3_len = rte_be_to_cpu_16(tot);
+	meta->vlan_tci = 0;
+	meta->l3 = DP_L3_IPV4;
+	meta->flags = DP_META_L4PORTS;
+	meta->ttl = f[22];
+	meta->icmp_type = 0;
+}
 
 #endif

@@ -68,13 +68,23 @@ struct dp_rxq {
 	uint8_t mode;      /* enum hp_port_mode */
 };
 
-/* Packets waiting for rte_eth_tx_burst on one (port, queue), with their burst arrival TSC. */
+/*
+ * Packets waiting for rte_eth_tx_burst on one (port, queue). Packets of one
+ * RX burst share an arrival TSC: the buffer keeps runs (first packet,
+ * arrival), not a time per packet. Packets before the first run, and runs
+ * of arrival 0, come from the control thread (no latency recorded). All
+ * zeroes is the empty state.
+ */
 struct dp_txbuf {
 	uint16_t n;
+	uint16_t n_runs;
 	uint16_t port_id;
 	uint16_t queue;
+	uint64_t last_arrival;   /* arrival of the last run */
+	uint64_t bytes;          /* pkt_len of pkts[0..n-1] */
 	struct rte_mbuf *pkts[DP_TXBUF];
-	uint64_t arrival[DP_TXBUF];
+	uint16_t run_start[DP_TXBUF];
+	uint64_t run_arrival[DP_TXBUF];
 };
 
 struct dp_rx_stats {
@@ -139,6 +149,16 @@ dp_cycles_to_ns(uint64_t cycles, uint64_t mult)
 
 uint64_t dp_ns_mult(uint64_t tsc_hz);
 
+/* Empty a TX buffer (after sending or freeing what it held). */
+static inline void
+dp_txbuf_reset(struct dp_txbuf *b)
+{
+	b->n = 0;
+	b->n_runs = 0;
+	b->last_arrival = 0;
+	b->bytes = 0;
+}
+
 /* Send what tx[port] holds; refused packets are freed and counted. */
 void dp_tx_flush(struct dp_worker *w, unsigned port);
 
@@ -148,15 +168,21 @@ dp_tx_enqueue(struct dp_worker *w, unsigned port, struct rte_mbuf *m, uint64_t a
 {
 	struct dp_txbuf *b = &w->tx[port];
 
+	if (unlikely(arrival != b->last_arrival)) {
+		b->run_start[b->n_runs] = b->n;
+		b->run_arrival[b->n_runs++] = arrival;
+		b->last_arrival = arrival;
+	}
 	b->pkts[b->n] = m;
-	b->arrival[b->n] = arrival;
+	b->bytes += m->pkt_len;
 	w->tx_pending |= 1u << port;
 	if (unlikely(++b->n == DP_TXBUF))
 		dp_tx_flush(w, port);
 }
 
-/* Stage: every packet of an xconnect port goes unchanged to its peer. */
-void dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
+/* Stage: every packet of an xconnect port goes unchanged to its peer. Returns
+ * the burst's bytes (stages count them while the mbufs are hot). */
+uint64_t dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 		       struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
 
 #endif

@@ -21,11 +21,13 @@
 
 /*
  * The input is a burst: up to DP_BURST frames, each a 2-byte big-endian
- * length then that many bytes, on the port chosen by the first byte. The
- * burst goes through dp_l3_burst() on a worker that is never launched (no
- * thread: the harness plays the worker and the control thread); what it
- * sends, drops or punts is checked, punted frames go through the slow path,
- * and every mbuf must be back in the pool afterwards.
+ * length then that many bytes, on the port and with the tables (ACL or
+ * none) chosen by the first byte. The burst goes through dp_l3_burst() on a
+ * worker that is never launched (no thread: the harness plays the worker
+ * and the control thread), twice: with every packet on the full parse, then
+ * with the fast path for plain IPv4; both runs must send, drop and punt the
+ * same packets byte for byte. What it sends is checked, punted frames go
+ * through the slow path, and every mbuf must be back in the pool after each run.
  */
 
 #define CHECK(cond)                                                                          \
@@ -59,7 +61,7 @@ static const char config[] =
 
 static struct hp_config cfg;
 static struct rte_mempool *pool;
-static struct dp_tables *tables;
+static struct dp_tables *tables, *tables_noacl; /* the same FIB, with and without the ACL */
 static struct dp_worker *worker;
 static struct ctl_iface ifaces[2];
 static unsigned pool_size;
@@ -122,6 +124,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(tables->acl != NULL);
 	tables->acl_worker[0] = dp_acl_worker_create(tables->acl, 1, 0);
 	CHECK(tables->acl_worker[0] != NULL);
+	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
+	CHECK(tables_noacl != NULL);
+	tables_noacl->fib = tables->fib;
 	worker = rte_zmalloc("fuzz", sizeof(*worker), RTE_CACHE_LINE_SIZE);
 	CHECK(worker != NULL);
 	worker->punt = rte_ring_create("fuzz_punt", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -130,74 +135,135 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What a worker would have sent: check the rewrite, then free (never reaches a PMD). */
+/* What one run of a burst did: frames sent per port and punted, in order, and drops by reason. */
+struct outcome {
+	unsigned n;
+	struct record {
+		uint8_t punted;          /* 0: sent on port */
+		uint8_t port;
+		uint16_t len;
+		struct dp_meta meta;     /* punted: what the control thread gets */
+		uint8_t data[RTE_MBUF_DEFAULT_DATAROOM];
+	} rec[DP_BURST];
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t punts[DP_PUNT_MAX];
+};
+
+static struct outcome runs[2];
+
 static void
-drain_tx(void)
+record(struct outcome *o, struct rte_mbuf *m, uint8_t punted, uint8_t port)
 {
-	for (unsigned p = 0; p < 2; p++) {
-		struct dp_txbuf *b = &worker->tx[p];
+	struct record *r = &o->rec[o->n++];
 
-		for (uint16_t i = 0; i < b->n; i++) {
-			const uint8_t *f = rte_pktmbuf_mtod(b->pkts[i], const uint8_t *);
-			struct dp_meta meta;
-
-			/* routed: from this port's MAC, still a valid IP packet (checksum kept right) */
-			CHECK(memcmp(f + 6, cfg.ports[p].mac, 6) == 0);
-			CHECK(dp_parse(f, rte_pktmbuf_data_len(b->pkts[i]), 0, &meta) == 0);
-			CHECK(meta.l3 == DP_L3_IPV4 || meta.l3 == DP_L3_IPV6);
-			CHECK(meta.ttl >= 1 && !(meta.flags & DP_META_VLAN));
-			rte_pktmbuf_free(b->pkts[i]);
-		}
-		b->n = 0;
-	}
-	worker->tx_pending = 0;
+	CHECK(o->n <= DP_BURST);
+	r->punted = punted;
+	r->port = port;
+	r->len = rte_pktmbuf_data_len(m);
+	memcpy(r->data, rte_pktmbuf_mtod(m, const uint8_t *), r->len);
+	if (punted)
+		r->meta = *dp_meta_of(m);
+	else
+		memset(&r->meta, 0, sizeof(r->meta));
+	rte_pktmbuf_free(m);
 }
 
-/* Play the control thread on what was punted. */
+/* Take what the burst queued for TX and punted (the mbufs go back to the pool). */
 static void
-drain_punts(void)
+collect(struct outcome *o)
 {
 	void *obj;
 
-	while (rte_ring_sc_dequeue(worker->punt, &obj) == 0) {
-		struct rte_mbuf *m = obj;
-		struct dp_meta *meta = dp_meta_of(m);
-		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-		size_t len = rte_pktmbuf_data_len(m);
+	for (unsigned p = 0; p < 2; p++) {
+		struct dp_txbuf *b = &worker->tx[p];
 
-		CHECK(meta->in_port < 2);
-		switch (meta->punt) {
-		case DP_PUNT_LOCAL:
-			ctl_slowpath_local(&ops, &ifaces[meta->in_port], meta->in_port, f, len, meta);
-			break;
-		case DP_PUNT_TTL:
-		case DP_PUNT_NOROUTE:
-			ctl_slowpath_icmp_error(&ops, &ifaces[meta->in_port], meta->in_port, f, len, meta,
-						meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE);
-			break;
-		case DP_PUNT_RESOLVE:
-			CHECK(meta->out_port < 2);
-			break;
-		default:
-			CHECK(!"unknown punt reason");
-		}
-		rte_pktmbuf_free(m);
+		for (uint16_t i = 0; i < b->n; i++)
+			record(o, b->pkts[i], 0, (uint8_t)p);
+		dp_txbuf_reset(b);
+	}
+	worker->tx_pending = 0;
+	while (rte_ring_sc_dequeue(worker->punt, &obj) == 0)
+		record(o, obj, 1, 0);
+}
+
+/* What a worker would have sent: routed, from the port's MAC, still a valid IP packet. */
+static void
+check_sent(const struct record *r)
+{
+	struct dp_meta meta;
+
+	CHECK(memcmp(r->data + 6, cfg.ports[r->port].mac, 6) == 0);
+	CHECK(dp_parse(r->data, r->len, 0, &meta) == 0);
+	CHECK(meta.l3 == DP_L3_IPV4 || meta.l3 == DP_L3_IPV6);
+	CHECK(meta.ttl >= 1 && !(meta.flags & DP_META_VLAN));
+}
+
+/* Play the control thread on a punted frame. */
+static void
+slow_path(const struct record *r)
+{
+	const struct dp_meta *meta = &r->meta;
+
+	CHECK(meta->in_port < 2);
+	switch (meta->punt) {
+	case DP_PUNT_LOCAL:
+		ctl_slowpath_local(&ops, &ifaces[meta->in_port], meta->in_port, r->data, r->len, meta);
+		break;
+	case DP_PUNT_TTL:
+	case DP_PUNT_NOROUTE:
+		ctl_slowpath_icmp_error(&ops, &ifaces[meta->in_port], meta->in_port, r->data, r->len, meta,
+					meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE);
+		break;
+	case DP_PUNT_RESOLVE:
+		CHECK(meta->out_port < 2);
+		break;
+	default:
+		CHECK(!"unknown punt reason");
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The two runs of one burst (full parse, then the fast path) did the same. */
+static void
+compare(const struct outcome *a, const struct outcome *b)
+{
+	/* a policer may colour the second run's packets differently */
+	if (a->drops[DP_DROP_POLICER_RED] != b->drops[DP_DROP_POLICER_RED])
+		return;
+	CHECK(a->n == b->n);
+	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		CHECK(a->drops[r] == b->drops[r]);
+	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
+		CHECK(a->punts[r] == b->punts[r]);
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct record *x = &a->rec[i], *y = &b->rec[i];
+
+		CHECK(x->punted == y->punted && x->port == y->port && x->len == y->len);
+		CHECK(memcmp(x->data, y->data, x->len) == 0);
+		if (x->punted) {
+			/* the key union beyond the family's key is not part of the contract */
+			size_t klen = x->meta.l3 == DP_L3_IPV6 ? sizeof(x->meta.key.k6) : sizeof(x->meta.key.k4);
+
+			CHECK(memcmp(&x->meta.key, &y->meta.key, klen) == 0);
+			CHECK(memcmp(&x->meta.l3_off, &y->meta.l3_off,
+				     offsetof(struct dp_meta, out_port) - offsetof(struct dp_meta, l3_off)) == 0);
+			CHECK(x->meta.punt == y->meta.punt);
+			/* the egress port and next hop are set for resolution only */
+			if (x->meta.punt == DP_PUNT_RESOLVE)
+				CHECK(x->meta.out_port == y->meta.out_port && x->meta.nh == y->meta.nh);
+		}
+	}
+}
+
+/* One run of the burst in data (after the port byte): returns the packets it had. */
+static uint16_t
+run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, bool fast,
+    struct outcome *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	struct dp_rxq rxq = {.mode = HP_MODE_L3};
-	uint64_t drops_before = 0, drops_after = 0;
+	struct dp_rxq rxq = {.mode = HP_MODE_L3, .port = (uint16_t)port};
+	uint64_t drops[DP_DROP_MAX], punts[DP_PUNT_MAX];
 	uint16_t n = 0;
 
-	if (size < 1)
-		return 0;
-	rxq.port = data[0] & 1;
-	data++;
-	size--;
 	while (size >= 2 && n < DP_BURST) {
 		size_t len = (size_t)(data[0] << 8 | data[1]) % (RTE_MBUF_DEFAULT_DATAROOM + 1);
 		char *d;
@@ -216,31 +282,57 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 		n++;
 	}
+	o->n = 0;
 	if (n == 0)
 		return 0;
+	memcpy(drops, worker->drops, sizeof(drops));
+	memcpy(punts, worker->punted, sizeof(punts));
+	dp_l3_fast = fast;
+	dp_l3_burst(worker, t, &rxq, pkts, n, rte_rdtsc());
+	collect(o);
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
-		drops_before += worker->drops[r];
-	uint64_t punts_before = 0, punts_after = 0;
+		o->drops[r] = worker->drops[r] - drops[r];
 	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
-		punts_before += worker->punted[r];
+		o->punts[r] = worker->punted[r] - punts[r];
 
-	dp_l3_burst(worker, tables, &rxq, pkts, n, rte_rdtsc());
-
-	/* every packet is sent, dropped or punted exactly once */
-	unsigned queued = worker->tx[0].n + worker->tx[1].n;
+	/* every packet is sent, dropped or punted exactly once (TTL and no-route punts also count as drops) */
+	uint64_t n_drops = 0, n_punts = 0;
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
-		drops_after += worker->drops[r];
+		n_drops += o->drops[r];
 	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
-		punts_after += worker->punted[r];
-	/* TTL and no-route punts also count as drops */
-	uint64_t double_counted = worker->punted[DP_PUNT_TTL] + worker->punted[DP_PUNT_NOROUTE];
-	static uint64_t dc_before;
-	CHECK(queued + (drops_after - drops_before) + (punts_after - punts_before) -
-		      (double_counted - dc_before) == n);
-	dc_before = double_counted;
+		n_punts += o->punts[r];
+	unsigned n_sent = 0;
+	for (unsigned i = 0; i < o->n; i++)
+		n_sent += !o->rec[i].punted;
+	CHECK(n_sent + n_drops + n_punts - o->punts[DP_PUNT_TTL] - o->punts[DP_PUNT_NOROUTE] == n);
+	CHECK(rte_mempool_avail_count(pool) == pool_size);
+	return n;
+}
 
-	drain_tx();
-	drain_punts();
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct dp_tables *t;
+	unsigned port;
+
+	if (size < 1)
+		return 0;
+	/* the first byte: the ingress port, and the tables with or without the ACL */
+	port = data[0] & 1;
+	t = (data[0] & 2) ? tables_noacl : tables;
+	data++;
+	size--;
+
+	if (run(data, size, port, t, false, &runs[0]) == 0)
+		return 0;
+	run(data, size, port, t, true, &runs[1]);
+	compare(&runs[0], &runs[1]);
+	for (unsigned i = 0; i < runs[1].n; i++) {
+		if (runs[1].rec[i].punted)
+			slow_path(&runs[1].rec[i]);
+		else
+			check_sent(&runs[1].rec[i]);
+	}
 	CHECK(rte_mempool_avail_count(pool) == pool_size);
 	return 0;
 }

@@ -33,6 +33,14 @@ seeds = {
                     e / IPv6(src="2001:db8::2", dst="2001:db8:100::1", hlim=1) / IPv6ExtHdrFragment(offset=0, m=1) / UDP()),
     "resolve": burst(1, Ether(dst="02:00:00:00:01:01", src=H) / IP(src="10.0.1.50", dst="10.0.1.77") / UDP(),
                      Ether(dst="02:00:00:00:01:01", src=H) / IP(src="10.0.1.50", dst="10.200.0.1") / UDP(dport=53)),
+    # first byte 2: the tables without the ACL, where whole bursts of plain IPv4 take the
+    # fast path; the ECMP route (1.2.3.4) and the TTL-1 packet leave it mid-burst
+    "fast4": burst(2, *([e / IP(src="10.0.0.2", dst="198.18.%d.5" % k) / UDP(sport=k, dport=2) / Raw(b"x" * 18)
+                         for k in range(6)] +
+                        [e / IP(src="10.0.0.2", dst="198.19.0.1") / TCP(sport=9, dport=80),
+                         e / IP(src="10.0.0.2", dst="1.2.3.4") / UDP(),
+                         e / IP(src="10.0.0.2", dst="198.18.0.9", ttl=1) / UDP(),
+                         e / IP(src="10.0.0.2", dst="198.18.0.10") / UDP()])),
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():

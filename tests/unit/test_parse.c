@@ -1,4 +1,6 @@
 /* Unit tests of dp_parse (every drop reason at its boundary, good frames field by field) and dp_ipv4_ttl_dec. */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1207,6 +1209,95 @@ test_ttl_dec(void)
 	}
 }
 
+/* ---- dp_fast4_ok / dp_fast4_fill: the l3 fast path agrees with dp_parse ---- */
+
+/*
+ * What dp_fast4_ok must say, from dp_parse's own result: a frame to mac_ucast
+ * that dp_parse passes as untagged IPv4 without options, TCP or UDP with
+ * ports, not a fragment, TTL > 1, source below 224/4 and not 127/8.
+ */
+static bool
+fast4_expected(const uint8_t *f, int rc, const struct dp_meta *m)
+{
+	return rc == 0 && memcmp(f, mac_ucast, 6) == 0 && m->l3 == DP_L3_IPV4 && m->l3_off == 14 &&
+	       m->l4_off == 34 && m->flags == DP_META_L4PORTS &&
+	       (m->key.k4.proto == 6 || m->key.k4.proto == 17) && m->ttl > 1 && f[26] < 0xe0 && f[26] != 127;
+}
+
+static void
+test_fast4(void)
+{
+	static const uint64_t ols[] = {0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+				       RTE_MBUF_F_RX_IP_CKSUM_NONE};
+	uint64_t mac48 = 0;
+	unsigned n_fast = 0, n_full = 0, wrong = 0;
+	struct pkt base[2], p;
+
+	memcpy(&mac48, mac_ucast, 6);
+	for (int k = 0; k < 2; k++) {
+		uint32_t l3;
+
+		eth(&base[k], mac_ucast);
+		put16(&base[k], 0x0800);
+		l3 = ip4(&base[k], k ? 6 : 17, SRC4, DST4, 5, 0);
+		if (k)
+			tcp(&base[k], 40000, 443);
+		else
+			udp(&base[k], 1024, 53, 18);
+		ip4_done(&base[k], l3);
+	}
+	rng_seed(0xfa57);
+	for (int i = 0; i < 400000; i++) {
+		uint64_t ol = ols[i % 4 == 3 ? rng_next() % 4 : 0];
+		struct dp_meta full, fast;
+		bool ok;
+		int rc;
+
+		p = base[rng_next() & 1];
+		/* 0..3 random bytes in the first 60; sometimes a fixed checksum; another length */
+		for (unsigned nmut = (unsigned)(rng_next() % 4); nmut > 0; nmut--)
+			p.b[rng_next() % 60] = (uint8_t)rng_next();
+		if (rng_next() % 2) {
+			uint8_t *h = p.b + 14;
+			uint32_t sum = 0;
+
+			h[10] = h[11] = 0;
+			for (int j = 0; j < 20; j += 2)
+				sum += (uint32_t)h[j] << 8 | h[j + 1];
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			h[10] = (uint8_t)(~sum >> 8);
+			h[11] = (uint8_t)~sum;
+		}
+		if (rng_next() % 4 == 0)
+			p.len = (uint32_t)(rng_next() % (p.len + 8));
+		memset(&full, 0x5a, sizeof(full));
+		memset(&fast, 0x5a, sizeof(fast));
+		rc = dp_parse(p.b, p.len, ol, &full);
+		ok = dp_fast4_ok(p.b, p.len, ol, mac48);
+		if (ok != fast4_expected(p.b, rc, &full)) {
+			if (wrong++ < 5)
+				fprintf(stderr, "fast4: says %d, dp_parse rc %d (len %u)\n", ok, rc, p.len);
+			continue;
+		}
+		if (!ok) {
+			n_full++;
+			continue;
+		}
+		n_fast++;
+		dp_fast4_fill(p.b, &fast);
+		/* every field dp_parse fills (of the key, k4), nothing from in_port on */
+		CU_ASSERT(memcmp(&fast.key.k4, &full.key.k4, sizeof(fast.key.k4)) == 0);
+		CU_ASSERT(memcmp(&fast.l3_off, &full.l3_off, offsetof(struct dp_meta, in_port) -
+								     offsetof(struct dp_meta, l3_off)) == 0);
+		CU_ASSERT(memcmp(&fast.in_port, &full.in_port, sizeof(fast) - offsetof(struct dp_meta, in_port)) == 0);
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	/* both ways were taken often */
+	CU_ASSERT(n_fast > 50000);
+	CU_ASSERT(n_full > 50000);
+}
+
 int
 main(void)
 {
@@ -1226,6 +1317,7 @@ main(void)
 		{"IPv6 good frames", test_ipv6_good},
 		{"frames past 64 KiB", test_oversize},
 		{"dp_ipv4_ttl_dec vs recompute", test_ttl_dec},
+		{"fast path agrees with dp_parse", test_fast4},
 	};
 
 	return HP_CUNIT_RUN("parse", tests);
