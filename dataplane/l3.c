@@ -191,9 +191,9 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
  * TTL > 1) is decided here; anything else gets its metadata and route_one().
  */
 static void
-route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint16_t start, uint8_t in_port)
+route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t in_port)
 {
-	for (uint16_t j = start; j < b->n4; j++) {
+	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
 		bool fast = b->act[i] == ACT_ROUTE_FAST;
 		int32_t group = -1;
@@ -306,6 +306,55 @@ full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_a
 	classify(b, i, mine);
 }
 
+/*
+ * The common case without an ACL, in one pass: plain IPv4 (dp_fast4_ok)
+ * whose route is one resolved next hop is looked up and rewritten at once.
+ * Stops at the first packet that needs more (anything else to parse, no
+ * route, ECMP, local, blackhole, unresolved, TTL); what it did is queued for
+ * TX, in one go when one port takes it all. Returns how many packets it
+ * handled (adding their bytes); the general stages take the rest, in order.
+ */
+static inline uint16_t
+fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
+	   uint64_t mac48, uint64_t arrival, uint64_t *bytes)
+{
+	uint8_t out[DP_BURST];
+	uint64_t sum = 0;
+	unsigned same = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		const struct dp_group *g;
+		uint32_t dst, hop;
+		uint64_t word;
+
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)))
+			break;
+		memcpy(&dst, f + 30, sizeof(dst));
+		if (unlikely(rte_lpm_lookup(fib->lpm4, rte_be_to_cpu_32(dst), &hop) != 0))
+			break;
+		g = &fib->groups[hop];
+		if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
+			break;
+		word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+		if (unlikely(!(word & DP_NH_RESOLVED)))
+			break;
+		out[i] = (uint8_t)dp_nh_port(word);
+		same |= out[i] ^ out[0];
+		sum += m->pkt_len;
+		dp_l3_rewrite4(f, word, &fib->port_mac[out[i]]);
+	}
+	*bytes += sum;
+	if (likely(i > 0 && same == 0))
+		dp_tx_enqueue_burst(w, out[0], pkts, i, arrival, sum);
+	else
+		for (uint16_t k = 0; k < i; k++)
+			dp_tx_enqueue(w, out[k], pkts[k], arrival);
+	return i;
+}
+
 uint64_t
 dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
 	    struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
@@ -313,74 +362,52 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
 	const uint8_t in_port = (uint8_t)rxq->port;
+	const bool acl = t->acl != NULL || t->acl_default_deny;
 	const bool fast = dp_l3_fast;
 	uint32_t hops[DP_BURST];
 	uint64_t mac48 = 0, bytes = 0;
-	uint16_t i, n_fast = 0;
+	uint16_t i, start = 0;
 	struct burst b;
 
-	b.n = n;
-	b.pkts = pkts;
-	b.n4 = b.n6 = 0;
 	memcpy(&mac48, mine, RTE_ETHER_ADDR_LEN);
 	/* the headers of the whole burst, in flight at once */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	/* plain IPv4 goes on the v4 list without metadata; the rest takes the full pass */
-	for (i = 0; i < n; i++) {
+	if (likely(fast && !acl)) {
+		start = fast_burst(w, fib, pkts, n, mac48, arrival, &bytes);
+		if (likely(start == n))
+			return bytes;
+	}
+
+	/* every packet from start on gets a verdict: plain IPv4 goes on the v4
+	 * list without metadata, the rest takes the full pass */
+	b.n = n;
+	b.pkts = pkts;
+	b.n4 = b.n6 = 0;
+	for (i = start; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t dst;
 
 		bytes += m->pkt_len;
-		if (unlikely(!fast || !dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
+		if (!fast || !dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) {
 			full_pass(&b, i, in_port, mine);
 			continue;
 		}
 		memcpy(&dst, f + 30, sizeof(dst));
 		b.act[i] = ACT_ROUTE_FAST;
-		n_fast++;
 		b.dst4[b.n4] = rte_be_to_cpu_32(dst);
 		b.v4[b.n4++] = i;
 	}
-
-	if (t->acl != NULL || t->acl_default_deny) {
+	if (acl) {
 		fill_fast(&b, in_port); /* the ACL reads the keys */
-		n_fast = 0;
 		acl_filter(w, t, &b, b.v4, b.dst4, &b.n4, DP_L3_IPV4, arrival);
 		acl_filter(w, t, &b, b.v6, NULL, &b.n6, DP_L3_IPV6, arrival);
 	}
 	if (b.n4 > 0)
 		rte_lpm_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
-	if (n_fast == n) {
-		/* the whole burst is plain IPv4 without an ACL: send each packet as
-		 * soon as its route is known, until one needs more */
-		for (i = 0; i < n; i++) {
-			uint64_t word;
-			const struct dp_group *g;
-			unsigned port;
-
-			if (unlikely(!(hops[i] & RTE_LPM_LOOKUP_SUCCESS)))
-				break;
-			g = &fib->groups[hops[i] & 0x00ffffff];
-			if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
-				break;
-			word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-			if (unlikely(!(word & DP_NH_RESOLVED)))
-				break;
-			port = dp_nh_port(word);
-			dp_l3_rewrite4(rte_pktmbuf_mtod(pkts[i], uint8_t *), word, &fib->port_mac[port]);
-			dp_tx_enqueue(w, port, pkts[i], arrival);
-		}
-		if (likely(i == n))
-			return bytes;
-		/* v4[j] == j here: the rest goes the general way, still in order */
-		route4(fib, &b, hops, i, in_port);
-		dispatch(w, fib, &b, i, arrival);
-		return bytes;
-	}
-	route4(fib, &b, hops, 0, in_port);
+	route4(fib, &b, hops, in_port);
 	route6(fib, &b);
-	dispatch(w, fib, &b, 0, arrival);
+	dispatch(w, fib, &b, start, arrival);
 	return bytes;
 }

@@ -100,8 +100,7 @@ int dp_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags, struct dp_me
 static inline bool
 dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 {
-	uint64_t dmac, w01, w23, ck;
-	uint32_t w4;
+	uint64_t dmac, ck;
 	uint16_t type, tot, frag;
 	uint8_t proto;
 
@@ -126,22 +125,17 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 		return false;
 	ck = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN) {
-		/* one's complement sum of the header in 64-bit steps, end-around carries */
-		uint64_t s;
-		uint32_t t;
+		/*
+		 * The header's one's complement sum is 0xffff iff the plain sum of
+		 * its 16-bit words is a non-zero multiple of 0xffff; 2^16 = 1 mod
+		 * 0xffff, so the sum of its five 32-bit words (in any byte order)
+		 * tells the same. Non-zero: the first byte is 0x45. The compiler
+		 * turns "% 0xffff == 0" into a multiply and a compare.
+		 */
+		uint32_t w[5];
 
-		memcpy(&w01, f + 14, 8);
-		memcpy(&w23, f + 22, 8);
-		memcpy(&w4, f + 30, 4);
-		s = w01 + w23;
-		s += s < w23;
-		s += w4;
-		s += s < w4;
-		t = (uint32_t)s + (uint32_t)(s >> 32);
-		t += t < (uint32_t)(s >> 32);
-		t = (t & 0xffff) + (t >> 16);
-		t = (t & 0xffff) + (t >> 16);
-		if (t != 0xffff)
+		memcpy(w, f + 14, sizeof(w));
+		if (((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) % 0xffff != 0)
 			return false;
 	} else if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
 		return false;

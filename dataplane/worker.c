@@ -86,10 +86,9 @@ dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
 {
 	uint64_t bytes = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++)
 		bytes += pkts[i]->pkt_len;
-		dp_tx_enqueue(w, rxq->out_port, pkts[i], arrival);
-	}
+	dp_tx_enqueue_burst(w, rxq->out_port, pkts, n, arrival, bytes);
 	return bytes;
 }
 

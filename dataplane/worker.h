@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -178,6 +179,29 @@ dp_tx_enqueue(struct dp_worker *w, unsigned port, struct rte_mbuf *m, uint64_t a
 	w->tx_pending |= 1u << port;
 	if (unlikely(++b->n == DP_TXBUF))
 		dp_tx_flush(w, port);
+}
+
+/*
+ * Queue n (<= DP_BURST) packets of one RX burst for TX on config port
+ * `port`; bytes is the sum of their pkt_len.
+ */
+static inline void
+dp_tx_enqueue_burst(struct dp_worker *w, unsigned port, struct rte_mbuf *const *pkts, uint16_t n,
+		    uint64_t arrival, uint64_t bytes)
+{
+	struct dp_txbuf *b = &w->tx[port];
+
+	if (unlikely(b->n + n > DP_TXBUF))
+		dp_tx_flush(w, port);
+	if (arrival != b->last_arrival) {
+		b->run_start[b->n_runs] = b->n;
+		b->run_arrival[b->n_runs++] = arrival;
+		b->last_arrival = arrival;
+	}
+	memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
+	b->n += n;
+	b->bytes += bytes;
+	w->tx_pending |= 1u << port;
 }
 
 /* Stage: every packet of an xconnect port goes unchanged to its peer. Returns
