@@ -8,22 +8,22 @@
 #include <rte_ip.h>
 
 /*
- * HC' = ~(~HC + ~m + m') (RFC 1624, eqn. 3) with m the 16-bit word holding
- * TTL and protocol. Decrements ip->time_to_live (caller checked it is > 1).
+ * Decrements ip->time_to_live (caller checked it is > 1) and updates the
+ * checksum: HC' = ~(~HC + ~m + m') (RFC 1624, eqn. 3) with m the 16-bit word
+ * holding TTL and protocol. Only the TTL (high) byte of m drops by one, so
+ * HC' = HC + 0x0100 in one's complement arithmetic, and one's complement
+ * sums are byte-order independent: add 0x0100 in wire order and fold the
+ * carry. A result of 0xffff (-0) becomes 0x0000, as a full recompute gives
+ * (a header's sum is never 0, so its checksum is never 0xffff). The
+ * technique of Linux's ip_decrease_ttl().
  */
 static inline void
 dp_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	/*
-	 * Only the TTL byte (the high byte of m) drops by one, so m' = m - 0x100
-	 * and ~m + m' = 0xfeff whatever m was (TTL > 1: no borrow). One fold
-	 * suffices: 0xffff + 0xfeff folds to at most 0xff00.
-	 */
-	/* one's complement sums are byte-order independent: add 0xfeff in wire order */
-	uint32_t sum = (uint16_t)~ip->hdr_checksum + (uint32_t)RTE_BE16(0xfeff);
+	uint32_t check = ip->hdr_checksum;
 
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = (rte_be16_t)~sum;
+	check += RTE_BE16(0x0100);
+	ip->hdr_checksum = (rte_be16_t)(check + (check >= 0xffff));
 	ip->time_to_live--;
 }
 
