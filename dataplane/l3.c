@@ -318,9 +318,15 @@ static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
+	/* the rewrites store through uint8_t pointers, which may alias anything:
+	 * keep what the loop reads of the FIB in locals */
+	const struct rte_lpm *lpm = fib->lpm4;
+	const struct dp_group *groups = fib->groups;
+	const uint64_t *nh = fib->nh;
+	const struct rte_ether_addr *port_mac = fib->port_mac;
 	uint8_t out[DP_BURST];
 	uint64_t sum = 0;
-	unsigned same = 0;
+	bool mixed = false;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -333,21 +339,22 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)))
 			break;
 		memcpy(&dst, f + 30, sizeof(dst));
-		if (unlikely(rte_lpm_lookup(fib->lpm4, rte_be_to_cpu_32(dst), &hop) != 0))
+		if (unlikely(rte_lpm_lookup(lpm, rte_be_to_cpu_32(dst), &hop) != 0))
 			break;
-		g = &fib->groups[hop];
+		g = &groups[hop];
 		if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
 			break;
-		word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+		word = __atomic_load_n(&nh[g->nh[0]], __ATOMIC_ACQUIRE);
 		if (unlikely(!(word & DP_NH_RESOLVED)))
 			break;
 		out[i] = (uint8_t)dp_nh_port(word);
-		same |= out[i] ^ out[0];
+		if (unlikely(out[i] != out[0]))
+			mixed = true;
 		sum += m->pkt_len;
-		dp_l3_rewrite4(f, word, &fib->port_mac[out[i]]);
+		dp_l3_rewrite4(f, word, &port_mac[out[i]]);
 	}
 	*bytes += sum;
-	if (likely(i > 0 && same == 0))
+	if (likely(i > 0 && !mixed))
 		dp_tx_enqueue_burst(w, out[0], pkts, i, arrival, sum);
 	else
 		for (uint16_t k = 0; k < i; k++)

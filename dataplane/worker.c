@@ -139,20 +139,24 @@ dp_worker_main(void *arg)
 		for (unsigned i = 0; i < w->n_rx; i++) {
 			const struct dp_rxq *rxq = &w->rx[i];
 			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue, pkts, DP_BURST);
-			uint64_t arrival;
 
 			if (n == 0)
 				continue;
-			arrival = rte_rdtsc();
 			w->rx_stats[i].packets += n;
 			got += n;
+			/*
+			 * Arrival = this iteration's start: the packets were in the
+			 * ring by then, so their residence includes the RX burst and
+			 * the queues polled before theirs (and costs no TSC read).
+			 */
 			w->rx_stats[i].bytes += rxq->mode == HP_MODE_XCONNECT
-				? dp_xconnect_burst(w, rxq, pkts, n, arrival)
-				: dp_l3_burst(w, t, rxq, pkts, n, arrival);
+				? dp_xconnect_burst(w, rxq, pkts, n, prev)
+				: dp_l3_burst(w, t, rxq, pkts, n, prev);
 		}
 		if (w->inject != NULL && !rte_ring_empty(w->inject))
 			inject(w);
-		/* one TSC reading ends this iteration: latency of what it sent, and its cycles */
+		/* one TSC reading a loop: it ends this iteration (latency of what it
+		 * sent, its cycles) and starts the next */
 		uint64_t now = flush_all(w);
 		/* done with this iteration's view of the tables */
 		rte_rcu_qsbr_quiescent(w->qsv, w->lcore);
