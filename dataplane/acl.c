@@ -14,6 +14,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_meter.h>
@@ -118,6 +119,29 @@ struct dp_acl_meter {
 	enum hp_policer_type type;
 };
 
+/*
+ * rte_acl's results by key, for one family: 2-way set-associative. A way is
+ * the key's kw 64-bit words, then the decide and count results in one word.
+ * The results are a function of the key for one compiled ACL, and a cache
+ * lives as long as its dp_acl_worker (a new ACL brings new, empty caches),
+ * so a hit is exactly what rte_acl_classify() would say. Counters and
+ * policers still run per packet on the results. Empty ways hold a key whose
+ * first word has the pad bytes set, which no real key has.
+ */
+#define ACL_CACHE_WAYS 2
+#define ACL_CACHE_EMPTY UINT64_MAX
+
+struct acl_cache {
+	uint64_t *slots; /* sets x ways x (kw + 1) words */
+	uint8_t *lru;    /* per set: the way to replace next */
+	uint32_t mask;   /* sets - 1 */
+	uint32_t kw;     /* key words: 2 (IPv4), 5 (IPv6) */
+};
+
+/* Sets per family: IPv4 ways are 24 bytes, IPv6 48. */
+#define ACL_CACHE_SETS4 4096
+#define ACL_CACHE_SETS6 2048
+
 /* Ownership: worker: rw; control: reads stats (stale is fine), frees after the worker stopped. */
 struct dp_acl_worker {
 	const struct dp_acl *acl;
@@ -125,6 +149,11 @@ struct dp_acl_worker {
 	unsigned n_policers;
 	struct dp_acl_rule_stats *stats; /* [n_rules] */
 	struct dp_acl_meter *meters;     /* [n_policers] */
+	struct acl_cache cache[DP_ACL_NFAM];
+	struct dp_acl_cache_stats cache_stats[DP_ACL_NFAM];
+	uint64_t run_res[DP_BURST];      /* scratch of dp_acl_permit_run4() */
+	uint16_t miss[DP_ACL_CHUNK];     /* scratch: packets the cache did not know */
+	uint32_t miss_set[DP_ACL_CHUNK];
 	/* scratch for rte_acl_classify(), kept off the worker's stack */
 	const uint8_t *data[DP_ACL_CHUNK];
 	uint32_t res[DP_ACL_CHUNK * RTE_ACL_RESULTS_MULTIPLIER];
@@ -547,6 +576,23 @@ dp_acl_worker_create(const struct dp_acl *acl, unsigned n_workers, int socket)
 		if (w->meters == NULL)
 			goto fail;
 	}
+	for (unsigned f = 0; f < DP_ACL_NFAM; f++) {
+		struct acl_cache *c = &w->cache[f];
+		uint32_t sets = f == DP_ACL_V4 ? ACL_CACHE_SETS4 : ACL_CACHE_SETS6;
+		size_t words;
+
+		if (acl->ctx[f] == NULL)
+			continue;
+		c->kw = (f == DP_ACL_V4 ? sizeof(struct dp_acl_key4) : sizeof(struct dp_acl_key6)) / 8;
+		c->mask = sets - 1;
+		words = (size_t)sets * ACL_CACHE_WAYS * (c->kw + 1);
+		c->slots = rte_malloc_socket("dp_acl_cache", words * 8, RTE_CACHE_LINE_SIZE, socket);
+		c->lru = rte_zmalloc_socket("dp_acl_cache", sets, RTE_CACHE_LINE_SIZE, socket);
+		if (c->slots == NULL || c->lru == NULL)
+			goto fail;
+		for (size_t i = 0; i < words; i += c->kw + 1)
+			c->slots[i] = ACL_CACHE_EMPTY;
+	}
 	/*
 	 * Each worker polices its RSS share at rate / n_workers (at least
 	 * 1 byte/s); the bursts stay as configured. Buckets start full.
@@ -578,6 +624,10 @@ dp_acl_worker_free(struct dp_acl_worker *w)
 		return;
 	rte_free(w->stats);
 	rte_free(w->meters);
+	for (unsigned f = 0; f < DP_ACL_NFAM; f++) {
+		rte_free(w->cache[f].slots);
+		rte_free(w->cache[f].lru);
+	}
 	rte_free(w);
 }
 
@@ -614,6 +664,16 @@ police(struct dp_acl_worker *w, uint16_t policer, const struct dp_meta *meta, ui
 	return c == RTE_COLOR_RED ? DP_DROP_POLICER_RED : 0;
 }
 
+/* The count rule counts only when reached before the decisive one (res: decide, count). */
+static inline void
+count_hit(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res, const struct rte_mbuf *m)
+{
+	uint32_t d = res[DP_ACL_CAT_DECIDE], c = res[DP_ACL_CAT_COUNT];
+
+	if (c != 0 && (d == 0 || acl->rules[c - 1].rank < acl->rules[d - 1].rank))
+		rule_hit(w, c - 1, m);
+}
+
 /* res: this packet's n_cat results; 0 = no match, else rule index + 1. */
 static inline uint8_t
 decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res,
@@ -622,13 +682,8 @@ decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res,
 	uint32_t d = res[DP_ACL_CAT_DECIDE];
 	const struct dp_acl_action *a;
 
-	/* the count rule counts only when reached before the decisive one */
-	if (acl->n_cat > 1) {
-		uint32_t c = res[DP_ACL_CAT_COUNT];
-
-		if (c != 0 && (d == 0 || acl->rules[c - 1].rank < acl->rules[d - 1].rank))
-			rule_hit(w, c - 1, m);
-	}
+	if (acl->n_cat > 1)
+		count_hit(acl, w, res, m);
 	if (d == 0)
 		return acl->default_verdict;
 	rule_hit(w, d - 1, m);
@@ -643,6 +698,45 @@ decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res,
 	}
 }
 
+/* The set of a key (kw words). */
+static inline uint32_t
+cache_set(const struct acl_cache *c, const uint64_t *k)
+{
+	uint32_t h = 0x9e3779b9;
+
+	for (uint32_t i = 0; i < c->kw; i++)
+		h = rte_hash_crc_8byte(k[i], h);
+	return h & c->mask;
+}
+
+/* The way of set holding key k, or NULL. */
+static inline uint64_t *
+cache_find(const struct acl_cache *c, uint32_t set, const uint64_t *k)
+{
+	uint64_t *way = c->slots + (size_t)set * ACL_CACHE_WAYS * (c->kw + 1);
+
+	for (unsigned n = 0; n < ACL_CACHE_WAYS; n++, way += c->kw + 1) {
+		uint64_t diff = 0;
+
+		for (uint32_t i = 0; i < c->kw; i++)
+			diff |= way[i] ^ k[i];
+		if (diff == 0)
+			return way;
+	}
+	return NULL;
+}
+
+static inline void
+cache_insert(struct acl_cache *c, uint32_t set, const uint8_t *k, uint32_t decide, uint32_t count)
+{
+	unsigned n = c->lru[set];
+	uint64_t *way = c->slots + ((size_t)set * ACL_CACHE_WAYS + n) * (c->kw + 1);
+
+	memcpy(way, k, c->kw * 8);
+	way[c->kw] = (uint64_t)count << 32 | decide;
+	c->lru[set] = (uint8_t)(n ^ 1);
+}
+
 void
 dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
 		struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
@@ -650,27 +744,102 @@ dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
 {
 	const struct rte_acl_ctx *ctx = NULL;
 	const uint32_t n_cat = acl->n_cat;
+	struct acl_cache *c = NULL;
+	struct dp_acl_cache_stats *cs = NULL;
+	uint32_t res[DP_ACL_CHUNK][2];
 
+	RTE_BUILD_BUG_ON(ACL_CACHE_WAYS != 2);
 	/* anything but IPv4/IPv6 matches no rule: acl_default applies */
-	if (l3 == DP_L3_IPV4)
-		ctx = acl->ctx[DP_ACL_V4];
-	else if (l3 == DP_L3_IPV6)
-		ctx = acl->ctx[DP_ACL_V6];
+	if (l3 == DP_L3_IPV4 || l3 == DP_L3_IPV6) {
+		unsigned f = l3 == DP_L3_IPV4 ? DP_ACL_V4 : DP_ACL_V6;
+
+		ctx = acl->ctx[f];
+		c = &w->cache[f];
+		cs = &w->cache_stats[f];
+	}
 
 	for (uint16_t off = 0; off < n;) {
 		uint16_t k = RTE_MIN((uint16_t)(n - off), (uint16_t)DP_ACL_CHUNK);
+		uint16_t n_miss = 0;
 
 		if (ctx != NULL) {
-			for (uint16_t j = 0; j < k; j++)
-				w->data[j] = (const uint8_t *)&meta[off + j]->key;
-			if (unlikely(rte_acl_classify(ctx, w->data, w->res, k, n_cat) != 0))
-				memset(w->res, 0, sizeof(w->res[0]) * k * n_cat);
+			for (uint16_t j = 0; j < k; j++) {
+				uint64_t key[5]; /* struct dp_meta is only 4-byte aligned */
+				uint32_t set;
+				const uint64_t *way;
+
+				memcpy(key, &meta[off + j]->key, c->kw * 8);
+				set = cache_set(c, key);
+				way = cache_find(c, set, key);
+
+				if (likely(way != NULL)) {
+					res[j][0] = (uint32_t)way[c->kw];
+					res[j][1] = (uint32_t)(way[c->kw] >> 32);
+					continue;
+				}
+				w->miss[n_miss] = j;
+				w->miss_set[n_miss] = set;
+				w->data[n_miss++] = (const uint8_t *)&meta[off + j]->key;
+			}
+			cs->hits += k - n_miss;
+			cs->misses += n_miss;
+			if (n_miss > 0 && unlikely(rte_acl_classify(ctx, w->data, w->res, n_miss, n_cat) != 0))
+				memset(w->res, 0, sizeof(w->res[0]) * n_miss * n_cat);
+			for (uint16_t m = 0; m < n_miss; m++) {
+				const uint32_t *r = &w->res[m * n_cat];
+				uint32_t count = n_cat > 1 ? r[DP_ACL_CAT_COUNT] : 0;
+
+				res[w->miss[m]][0] = r[DP_ACL_CAT_DECIDE];
+				res[w->miss[m]][1] = count;
+				cache_insert(c, w->miss_set[m], w->data[m], r[DP_ACL_CAT_DECIDE], count);
+			}
 		} else {
-			memset(w->res, 0, sizeof(w->res[0]) * k * n_cat);
+			memset(res, 0, sizeof(res[0]) * k);
 		}
 		for (uint16_t j = 0; j < k; j++)
-			verdict[off + j] = decide(acl, w, &w->res[j * n_cat], pkts[off + j],
-						  meta[off + j], now);
+			verdict[off + j] = decide(acl, w, res[j], pkts[off + j], meta[off + j], now);
 		off += k;
 	}
+}
+
+uint16_t
+dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, const struct dp_acl_key4 *keys,
+		   struct rte_mbuf *const *pkts, uint16_t n)
+{
+	struct acl_cache *c = &w->cache[DP_ACL_V4];
+	uint16_t i;
+
+	if (c->slots == NULL) /* no IPv4 rule: acl_default decides alone */
+		return acl->default_verdict == 0 ? n : 0;
+	for (i = 0; i < n; i++) {
+		uint64_t key[2];
+		const uint64_t *way;
+		uint32_t d;
+
+		memcpy(key, &keys[i], sizeof(key));
+		way = cache_find(c, cache_set(c, key), key);
+		if (way == NULL)
+			break;
+		w->run_res[i] = way[2];
+		d = (uint32_t)way[2];
+		if (d == 0 ? acl->default_verdict != 0 : acl->rules[d - 1].action != HP_ACL_PERMIT)
+			break;
+	}
+	/* only now the side effects, for exactly the packets let through */
+	for (uint16_t k = 0; k < i; k++) {
+		uint32_t res[2] = {(uint32_t)w->run_res[k], (uint32_t)(w->run_res[k] >> 32)};
+
+		if (acl->n_cat > 1)
+			count_hit(acl, w, res, pkts[k]);
+		if (res[0] != 0)
+			rule_hit(w, res[0] - 1, pkts[k]);
+	}
+	w->cache_stats[DP_ACL_V4].hits += i;
+	return i;
+}
+
+const struct dp_acl_cache_stats *
+dp_acl_worker_cache_stats(const struct dp_acl_worker *w, int l3)
+{
+	return &w->cache_stats[l3 == DP_L3_IPV6 ? DP_ACL_V6 : DP_ACL_V4];
 }

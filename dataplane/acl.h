@@ -44,6 +44,26 @@ unsigned dp_acl_n_rules(const struct dp_acl *acl);
 struct dp_acl_worker *dp_acl_worker_create(const struct dp_acl *acl, unsigned n_workers, int socket);
 void dp_acl_worker_free(struct dp_acl_worker *w);
 
+/* The per-worker cache of rte_acl results (see acl.c): lookups it answered and missed. */
+struct dp_acl_cache_stats {
+	uint64_t hits;
+	uint64_t misses;
+};
+
+/* Cache counters of one family (DP_L3_IPV4 or DP_L3_IPV6); control reads, tolerates staleness. */
+const struct dp_acl_cache_stats *dp_acl_worker_cache_stats(const struct dp_acl_worker *w, int l3);
+
+/*
+ * The fast path's ACL: how many of the n (<= DP_BURST) IPv4 keys, from the
+ * first, the result cache already knows to be permitted (a permit rule, or
+ * no decisive rule and acl_default permit). For exactly those it bumps the
+ * rule counters as dp_acl_classify() would; it stops at the first key it
+ * does not know or that is not a plain permit (denied, policed), which
+ * dp_acl_classify() then decides. Worker.
+ */
+uint16_t dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, const struct dp_acl_key4 *keys,
+			    struct rte_mbuf *const *pkts, uint16_t n);
+
 /* Hits of rule i seen by this worker (control reads, tolerates staleness). */
 const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i);
 

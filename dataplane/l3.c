@@ -306,23 +306,57 @@ full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_a
 	classify(b, i, mine);
 }
 
+/* The FIB as the fast loops read it: the rewrites store through uint8_t
+ * pointers, which may alias anything, so these live in locals. */
+struct fast_fib {
+	const struct rte_lpm *lpm;
+	const struct dp_group *groups;
+	const uint64_t *nh;
+};
+
+/* The next-hop word of a plain IPv4 frame f whose route is one resolved
+ * next hop; false for anything else (no route, ECMP, local, blackhole,
+ * unresolved), which the general stages decide. No side effect. */
+static inline bool
+fast_route(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
+{
+	const struct dp_group *g;
+	uint32_t dst, hop;
+
+	memcpy(&dst, f + 30, sizeof(dst));
+	if (unlikely(rte_lpm_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
+		return false;
+	g = &ff->groups[hop];
+	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
+		return false;
+	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+	return likely(*word & DP_NH_RESOLVED);
+}
+
+/* Queue the first n packets for TX on out[i], in one go when one port takes them all. */
+static inline void
+fast_send(struct dp_worker *w, struct rte_mbuf **pkts, const uint8_t *out, uint16_t n, bool mixed,
+	  uint64_t arrival, uint64_t bytes)
+{
+	if (likely(n > 0 && !mixed))
+		dp_tx_enqueue_burst(w, out[0], pkts, n, arrival, bytes);
+	else
+		for (uint16_t k = 0; k < n; k++)
+			dp_tx_enqueue(w, out[k], pkts[k], arrival);
+}
+
 /*
  * The common case without an ACL, in one pass: plain IPv4 (dp_fast4_ok)
  * whose route is one resolved next hop is looked up and rewritten at once.
- * Stops at the first packet that needs more (anything else to parse, no
- * route, ECMP, local, blackhole, unresolved, TTL); what it did is queued for
- * TX, in one go when one port takes it all. Returns how many packets it
- * handled (adding their bytes); the general stages take the rest, in order.
+ * Stops at the first packet that needs more; what it did is queued for TX.
+ * Returns how many packets it handled (adding their bytes); the general
+ * stages take the rest, in order.
  */
 static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
-	/* the rewrites store through uint8_t pointers, which may alias anything:
-	 * keep what the loop reads of the FIB in locals */
-	const struct rte_lpm *lpm = fib->lpm4;
-	const struct dp_group *groups = fib->groups;
-	const uint64_t *nh = fib->nh;
+	const struct fast_fib ff = {fib->lpm4, fib->groups, fib->nh};
 	const struct rte_ether_addr *port_mac = fib->port_mac;
 	uint8_t out[DP_BURST];
 	uint64_t sum = 0;
@@ -332,20 +366,10 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-		const struct dp_group *g;
-		uint32_t dst, hop;
 		uint64_t word;
 
-		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)))
-			break;
-		memcpy(&dst, f + 30, sizeof(dst));
-		if (unlikely(rte_lpm_lookup(lpm, rte_be_to_cpu_32(dst), &hop) != 0))
-			break;
-		g = &groups[hop];
-		if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
-			break;
-		word = __atomic_load_n(&nh[g->nh[0]], __ATOMIC_ACQUIRE);
-		if (unlikely(!(word & DP_NH_RESOLVED)))
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
+		    unlikely(!fast_route(&ff, f, &word)))
 			break;
 		out[i] = (uint8_t)dp_nh_port(word);
 		if (unlikely(out[i] != out[0]))
@@ -354,12 +378,50 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 		dp_l3_rewrite4(f, word, &port_mac[out[i]]);
 	}
 	*bytes += sum;
-	if (likely(i > 0 && !mixed))
-		dp_tx_enqueue_burst(w, out[0], pkts, i, arrival, sum);
-	else
-		for (uint16_t k = 0; k < i; k++)
-			dp_tx_enqueue(w, out[k], pkts[k], arrival);
+	fast_send(w, pkts, out, i, mixed, arrival, sum);
 	return i;
+}
+
+/*
+ * The same with an IPv4 ACL: route the leading plain IPv4 packets (no side
+ * effect yet), then let the ACL's result cache pass the leading run it
+ * knows to be permitted (dp_acl_permit_run4 counts their rule hits); only
+ * those are rewritten and sent. The rest, from the first packet the cache
+ * does not know, denies or polices, takes the general stages.
+ */
+static inline uint16_t
+fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **pkts, uint16_t n,
+	       uint64_t mac48, uint64_t arrival, uint64_t *bytes)
+{
+	const struct dp_fib *fib = t->fib;
+	const struct fast_fib ff = {fib->lpm4, fib->groups, fib->nh};
+	struct dp_acl_key4 keys[DP_BURST];
+	uint64_t words[DP_BURST];
+	uint8_t out[DP_BURST];
+	uint64_t sum = 0;
+	bool mixed = false;
+	uint16_t i, n_ok;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
+		    unlikely(!fast_route(&ff, f, &words[i])))
+			break;
+		dp_fast4_key(f, &keys[i]);
+	}
+	n_ok = i == 0 ? 0 : dp_acl_permit_run4(t->acl, t->acl_worker[w->index], keys, pkts, i);
+	for (i = 0; i < n_ok; i++) {
+		out[i] = (uint8_t)dp_nh_port(words[i]);
+		if (unlikely(out[i] != out[0]))
+			mixed = true;
+		sum += pkts[i]->pkt_len;
+		dp_l3_rewrite4(rte_pktmbuf_mtod(pkts[i], uint8_t *), words[i], &fib->port_mac[out[i]]);
+	}
+	*bytes += sum;
+	fast_send(w, pkts, out, n_ok, mixed, arrival, sum);
+	return n_ok;
 }
 
 uint64_t
@@ -380,8 +442,9 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	/* the headers of the whole burst, in flight at once */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	if (likely(fast && !acl)) {
-		start = fast_burst(w, fib, pkts, n, mac48, arrival, &bytes);
+	if (likely(fast)) {
+		start = t->acl == NULL ? (acl ? 0 : fast_burst(w, fib, pkts, n, mac48, arrival, &bytes))
+				       : fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		if (likely(start == n))
 			return bytes;
 	}

@@ -164,18 +164,26 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 	return true;
 }
 
+/* The ACL key of a frame dp_fast4_ok() took. */
+static inline void
+dp_fast4_key(const uint8_t *f, struct dp_acl_key4 *key)
+{
+	uint32_t proto = f[23]; /* then three zero pad bytes */
+
+	memcpy(key, &proto, 4);
+	memcpy(&key->src, f + 26, 8);   /* source, destination */
+	memcpy(&key->sport, f + 34, 4); /* source port, destination port */
+}
+
 /* Metadata of a frame dp_fast4_ok() took, exactly as dp_parse() fills it
  * (every field up to in_port; of the key union only k4). */
 static inline void
 dp_fast4_fill(const uint8_t *f, struct dp_meta *meta)
 {
-	uint32_t proto = f[23]; /* then three zero pad bytes */
 	uint16_t tot;
 
 	memcpy(&tot, f + 16, sizeof(tot));
-	memcpy(&meta->key.k4, &proto, 4);
-	memcpy(&meta->key.k4.src, f + 26, 8);   /* source, destination */
-	memcpy(&meta->key.k4.sport, f + 34, 4); /* source port, destination port */
+	dp_fast4_key(f, &meta->key.k4);
 	meta->l3_off = 14;
 	meta->l4_off = 14 + 20;
 	meta->l3_len = rte_be_to_cpu_16(tot);

@@ -134,6 +134,30 @@ acl_json(const struct dp_runtime *rt)
 	return a;
 }
 
+/* The ACL result cache per family, summed over workers (see acl.c). */
+static json_t *
+acl_cache_json(const struct dp_runtime *rt)
+{
+	const struct dp_tables *t = rt->tables;
+	json_t *o = json_object();
+
+	if (t == NULL || t->acl == NULL)
+		return o;
+	for (int f = 0; f < 2; f++) {
+		uint64_t hits = 0, misses = 0;
+
+		for (unsigned w = 0; w < rt->n_workers; w++) {
+			const struct dp_acl_cache_stats *cs =
+				dp_acl_worker_cache_stats(t->acl_worker[w], f == 0 ? DP_L3_IPV4 : DP_L3_IPV6);
+			hits += cs->hits;
+			misses += cs->misses;
+		}
+		json_object_set_new(o, f == 0 ? "ipv4" : "ipv6",
+				    json_pack("{s:I, s:I}", "hits", (json_int_t)hits, "misses", (json_int_t)misses));
+	}
+	return o;
+}
+
 static json_t *
 worker_json(const struct dp_worker *w)
 {
@@ -193,13 +217,14 @@ dp_report_json(const struct dp_runtime *rt)
 			"available", (int)rte_mempool_avail_count(mp),
 			"in_use", (int)rte_mempool_in_use_count(mp)));
 	}
-	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"elapsed_s", elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
 		"rx_mpps", elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0,
 		"tx_mpps", elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0,
 		"ports", ports, "workers", workers, "drops", drops_json(drops),
 		"latency_ns", latency_json(all), "mempools", pools,
-		"slowpath", slow_json(&rt->slow), "acl", acl_json(rt));
+		"slowpath", slow_json(&rt->slow), "acl", acl_json(rt),
+		"acl_cache", acl_cache_json(rt));
 	free(all);
 	return report;
 }

@@ -147,6 +147,7 @@ struct outcome {
 	} rec[DP_BURST];
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t punts[DP_PUNT_MAX];
+	uint64_t rule_hits[8]; /* per ACL rule: packets, bytes summed */
 };
 
 static struct outcome runs[2];
@@ -234,6 +235,8 @@ compare(const struct outcome *a, const struct outcome *b)
 		CHECK(a->drops[r] == b->drops[r]);
 	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
 		CHECK(a->punts[r] == b->punts[r]);
+	for (unsigned r = 0; r < RTE_DIM(a->rule_hits); r++)
+		CHECK(a->rule_hits[r] == b->rule_hits[r]);
 	for (unsigned i = 0; i < a->n; i++) {
 		const struct record *x = &a->rec[i], *y = &b->rec[i];
 
@@ -251,6 +254,21 @@ compare(const struct outcome *a, const struct outcome *b)
 			if (x->meta.punt == DP_PUNT_RESOLVE)
 				CHECK(x->meta.out_port == y->meta.out_port && x->meta.nh == y->meta.nh);
 		}
+	}
+}
+
+/* hits[r] += sign * (packets + bytes) of ACL rule r: called with -1 before a run, +1 after. */
+static void
+rule_hits(uint64_t *hits, int sign)
+{
+	unsigned n = dp_acl_n_rules(tables->acl);
+
+	CHECK(n <= RTE_DIM(runs[0].rule_hits));
+	for (unsigned r = 0; r < n; r++) {
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl_worker[0], r);
+		uint64_t v = st->packets + st->bytes;
+
+		hits[r] = sign < 0 ? (uint64_t)0 - v : hits[r] + v;
 	}
 }
 
@@ -287,6 +305,7 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		return 0;
 	memcpy(drops, worker->drops, sizeof(drops));
 	memcpy(punts, worker->punted, sizeof(punts));
+	rule_hits(o->rule_hits, -1);
 	dp_l3_fast = fast;
 	dp_l3_burst(worker, t, &rxq, pkts, n, rte_rdtsc());
 	collect(o);
@@ -294,6 +313,7 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		o->drops[r] = worker->drops[r] - drops[r];
 	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
 		o->punts[r] = worker->punted[r] - punts[r];
+	rule_hits(o->rule_hits, 1);
 
 	/* every packet is sent, dropped or punted exactly once (TTL and no-route punts also count as drops) */
 	uint64_t n_drops = 0, n_punts = 0;

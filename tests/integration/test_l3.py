@@ -234,6 +234,9 @@ def test_routes_acl_local_and_errors(d):
     assert drops == c.drops, "drops %s, expected %s" % (drops, c.drops)
     acl = report["acl"]
     assert [r["packets"] for r in acl] == [2, 1, 0, 1, 1, 3, 0, 1], acl
+    # every classified packet went through the result cache: first sight misses
+    cache = report["acl_cache"]
+    assert cache["ipv4"]["misses"] > 0 and cache["ipv6"]["misses"] > 0, cache
     slow = report["slowpath"]
     assert slow["arp_replies"] == 1 and slow["nd_adverts"] == 1 and slow["echo_replies"] == 2, slow
     assert slow["icmp_errors"] == 5 and slow["not_for_us"] == 1, slow

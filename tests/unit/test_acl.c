@@ -1097,6 +1097,95 @@ compare_random(const struct dp_acl *acl, unsigned n_pkts, bool wide)
 	dp_acl_worker_free(w);
 }
 
+/*
+ * The result cache: packets drawn from a pool of flows, so keys repeat; with
+ * a pool larger than the cache, ways are evicted and refilled. Every verdict
+ * and counter must still match the reference, and the cache must answer
+ * most lookups of a small pool.
+ */
+static struct dp_meta pool_meta[20000];
+
+static void
+cache_rounds(const struct dp_acl *acl, unsigned pool, unsigned n_pkts, uint64_t *hits, uint64_t *misses)
+{
+	struct dp_acl_worker *w = worker_ok(acl, 1);
+	unsigned bad = 0;
+
+	memset(ref_stats, 0, sizeof(ref_stats[0]) * cfg.n_acl);
+	for (unsigned fam = 0; fam < 2; fam++) {
+		uint8_t l3 = fam == 0 ? V4 : V6;
+
+		for (unsigned i = 0; i < pool; i++) {
+			rand_meta(&pool_meta[i], l3, false);
+			/* every other flow shares the first one's protocol and source:
+			 * keys that differ only in their later words */
+			if (i % 2) {
+				if (l3 == V4) {
+					pool_meta[i].key.k4.proto = IPPROTO_UDP;
+					pool_meta[i].key.k4.src = pool_meta[0].key.k4.src;
+				} else {
+					pool_meta[i].key.k6.proto = IPPROTO_UDP;
+					memcpy(pool_meta[i].key.k6.src, pool_meta[0].key.k6.src, 16);
+				}
+			}
+		}
+		for (unsigned done = 0; done < n_pkts;) {
+			uint16_t k = (uint16_t)RTE_MIN(1 + rnd() % 64, n_pkts - done);
+			uint8_t want[64];
+
+			for (unsigned i = 0; i < k; i++) {
+				metas[i] = pool_meta[rnd() % pool];
+				mbufs[i].pkt_len = 60 + rnd() % 1455;
+				want[i] = ref_classify(&metas[i], mbufs[i].pkt_len, ref_stats);
+			}
+			dp_acl_classify(acl, w, l3, mbuf_ptrs, meta_ptrs, k, verdicts, 0);
+			for (unsigned i = 0; i < k; i++)
+				bad += verdicts[i] != want[i];
+			done += k;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	bad = 0;
+	for (unsigned r = 0; r < cfg.n_acl; r++) {
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(w, r);
+
+		bad += st->packets != ref_stats[r].packets || st->bytes != ref_stats[r].bytes;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	*hits = *misses = 0;
+	for (unsigned fam = 0; fam < 2; fam++) {
+		const struct dp_acl_cache_stats *cs = dp_acl_worker_cache_stats(w, fam == 0 ? V4 : V6);
+
+		*hits += cs->hits;
+		*misses += cs->misses;
+	}
+	CU_ASSERT_EQUAL(*hits + *misses, 2 * n_pkts);
+	dp_acl_worker_free(w);
+}
+
+static void
+test_cache(void)
+{
+	struct dp_acl *acl;
+	uint64_t hits, misses;
+
+	rng_state = 0xcac4e;
+	cfg_reset(true);
+	for (unsigned i = 0; i < 1000; i++)
+		rand_rule(&rules[cfg.n_acl++], i, false);
+	acl = build_ok();
+	/* 500 flows per family: each misses about once, then hits */
+	cache_rounds(acl, 500, 50000, &hits, &misses);
+	fprintf(stderr, "(500 flows: %" PRIu64 " hits, %" PRIu64 " misses; ", hits, misses);
+	CU_ASSERT(misses >= 500 && hits >= 2 * 50000 * 97 / 100);
+	/* 20000 flows per family, more than the cache holds: evictions, still exact */
+	cache_rounds(acl, 20000, 60000, &hits, &misses);
+	fprintf(stderr, "20000 flows: %" PRIu64 " hits, %" PRIu64 " misses) ", hits, misses);
+	CU_ASSERT(misses > 2 * 20000);
+	CU_ASSERT(hits > 0);
+	dp_acl_free(acl);
+}
+
 static void
 test_random_small(void)
 {
@@ -1251,6 +1340,7 @@ main(int argc, char **argv)
 		{"police only what the rule decides", test_police_order},
 		{"build errors", test_errors},
 		{"random rule sets vs reference", test_random_small},
+		{"result cache vs reference", test_cache},
 		{"1000 rules vs reference", test_1000_rules},
 		{"20000 random rules", test_huge},
 		{"free returns everything", test_free_all},
