@@ -1056,11 +1056,15 @@ ref_classify(const struct dp_meta *m, uint32_t len, struct dp_acl_rule_stats *st
 
 static struct dp_acl_rule_stats ref_stats[MAX_RULES];
 
-/* Classify n_pkts random packets per family in random burst sizes; compare with the reference. */
+/*
+ * Classify n_pkts packets per family, each made by make(meta, l3), in random
+ * bursts of 1..max_burst (<= 200); the verdicts and the rule counters must
+ * match the reference.
+ */
 static void
-compare_random(const struct dp_acl *acl, unsigned n_pkts, bool wide)
+vs_reference(const struct dp_acl *acl, struct dp_acl_worker *w, unsigned n_pkts, unsigned max_burst,
+	     void (*make)(struct dp_meta *, uint8_t))
 {
-	struct dp_acl_worker *w = worker_ok(acl, 1);
 	unsigned bad = 0;
 
 	memset(ref_stats, 0, sizeof(ref_stats[0]) * cfg.n_acl);
@@ -1068,11 +1072,11 @@ compare_random(const struct dp_acl *acl, unsigned n_pkts, bool wide)
 		uint8_t l3 = fam == 0 ? V4 : V6;
 
 		for (unsigned done = 0; done < n_pkts;) {
-			uint16_t k = (uint16_t)RTE_MIN(1 + rnd() % 200, n_pkts - done);
+			uint16_t k = (uint16_t)RTE_MIN(1 + rnd() % max_burst, n_pkts - done);
 			uint8_t want[200];
 
 			for (unsigned i = 0; i < k; i++) {
-				rand_meta(&metas[i], l3, wide);
+				make(&metas[i], l3);
 				mbufs[i].pkt_len = 60 + rnd() % 1455;
 				want[i] = ref_classify(&metas[i], mbufs[i].pkt_len, ref_stats);
 			}
@@ -1094,64 +1098,65 @@ compare_random(const struct dp_acl *acl, unsigned n_pkts, bool wide)
 	if (bad != 0)
 		fprintf(stderr, "\n  %u rule counters differ from the reference\n", bad);
 	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static bool make_wide;
+
+static void
+make_random(struct dp_meta *m, uint8_t l3)
+{
+	rand_meta(m, l3, make_wide);
+}
+
+/* Random packets (nearly all distinct), compared with the reference. */
+static void
+compare_random(const struct dp_acl *acl, unsigned n_pkts, bool wide)
+{
+	struct dp_acl_worker *w = worker_ok(acl, 1);
+
+	make_wide = wide;
+	vs_reference(acl, w, n_pkts, 200, make_random);
 	dp_acl_worker_free(w);
 }
 
 /*
- * The result cache: packets drawn from a pool of flows, so keys repeat; with
- * a pool larger than the cache, ways are evicted and refilled. Every verdict
- * and counter must still match the reference, and the cache must answer
- * most lookups of a small pool.
+ * The result cache: packets drawn from a pool of flows per family, so keys
+ * repeat; with a pool larger than the cache, ways are evicted and refilled.
+ * Every other flow shares the first one's protocol and source (keys that
+ * differ only in their later words).
  */
-static struct dp_meta pool_meta[20000];
+static struct dp_meta pool_meta[2][20000];
+static unsigned pool_n;
+
+static void
+make_from_pool(struct dp_meta *m, uint8_t l3)
+{
+	*m = pool_meta[l3 == V6][rnd() % pool_n];
+}
 
 static void
 cache_rounds(const struct dp_acl *acl, unsigned pool, unsigned n_pkts, uint64_t *hits, uint64_t *misses)
 {
 	struct dp_acl_worker *w = worker_ok(acl, 1);
-	unsigned bad = 0;
 
-	memset(ref_stats, 0, sizeof(ref_stats[0]) * cfg.n_acl);
+	pool_n = pool;
 	for (unsigned fam = 0; fam < 2; fam++) {
-		uint8_t l3 = fam == 0 ? V4 : V6;
+		struct dp_meta *p = pool_meta[fam];
 
 		for (unsigned i = 0; i < pool; i++) {
-			rand_meta(&pool_meta[i], l3, false);
-			/* every other flow shares the first one's protocol and source:
-			 * keys that differ only in their later words */
-			if (i % 2) {
-				if (l3 == V4) {
-					pool_meta[i].key.k4.proto = IPPROTO_UDP;
-					pool_meta[i].key.k4.src = pool_meta[0].key.k4.src;
-				} else {
-					pool_meta[i].key.k6.proto = IPPROTO_UDP;
-					memcpy(pool_meta[i].key.k6.src, pool_meta[0].key.k6.src, 16);
-				}
+			rand_meta(&p[i], fam == 0 ? V4 : V6, false);
+			if (i % 2 == 0)
+				continue;
+			if (fam == 0) {
+				p[i].key.k4.proto = IPPROTO_UDP;
+				p[i].key.k4.src = p[0].key.k4.src;
+			} else {
+				p[i].key.k6.proto = IPPROTO_UDP;
+				memcpy(p[i].key.k6.src, p[0].key.k6.src, 16);
 			}
 		}
-		for (unsigned done = 0; done < n_pkts;) {
-			uint16_t k = (uint16_t)RTE_MIN(1 + rnd() % 64, n_pkts - done);
-			uint8_t want[64];
-
-			for (unsigned i = 0; i < k; i++) {
-				metas[i] = pool_meta[rnd() % pool];
-				mbufs[i].pkt_len = 60 + rnd() % 1455;
-				want[i] = ref_classify(&metas[i], mbufs[i].pkt_len, ref_stats);
-			}
-			dp_acl_classify(acl, w, l3, mbuf_ptrs, meta_ptrs, k, verdicts, 0);
-			for (unsigned i = 0; i < k; i++)
-				bad += verdicts[i] != want[i];
-			done += k;
-		}
 	}
-	CU_ASSERT_EQUAL(bad, 0);
-	bad = 0;
-	for (unsigned r = 0; r < cfg.n_acl; r++) {
-		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(w, r);
-
-		bad += st->packets != ref_stats[r].packets || st->bytes != ref_stats[r].bytes;
-	}
-	CU_ASSERT_EQUAL(bad, 0);
+	vs_reference(acl, w, n_pkts, 64, make_from_pool);
 	*hits = *misses = 0;
 	for (unsigned fam = 0; fam < 2; fam++) {
 		const struct dp_acl_cache_stats *cs = dp_acl_worker_cache_stats(w, fam == 0 ? V4 : V6);
