@@ -306,6 +306,17 @@ full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_a
 	classify(b, i, mine);
 }
 
+#define PREFETCH_AHEAD 4
+
+/* The loops work on packet i: its header is in flight for PREFETCH_AHEAD
+ * packets' time (dp_l3_burst prefetched the first ones). */
+static inline void
+prefetch_ahead(struct rte_mbuf **pkts, uint16_t i, uint16_t n)
+{
+	if (likely(i + PREFETCH_AHEAD < n))
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+}
+
 /* The FIB as the fast loops read it: the rewrites store through uint8_t
  * pointers, which may alias anything, so these live in locals. */
 struct fast_fib {
@@ -368,6 +379,7 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 		uint64_t word;
 
+		prefetch_ahead(pkts, i, n);
 		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
 		    unlikely(!fast_route(&ff, f, &word)))
 			break;
@@ -406,6 +418,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 
+		prefetch_ahead(pkts, i, n);
 		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
 		    unlikely(!fast_route(&ff, f, &words[i])))
 			break;
@@ -439,8 +452,8 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	struct burst b;
 
 	memcpy(&mac48, mine, RTE_ETHER_ADDR_LEN);
-	/* the headers of the whole burst, in flight at once */
-	for (i = 0; i < n; i++)
+	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops */
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (likely(fast)) {
 		start = t->acl == NULL ? (acl ? 0 : fast_burst(w, fib, pkts, n, mac48, arrival, &bytes))
@@ -459,6 +472,7 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t dst;
 
+		prefetch_ahead(pkts, i, n);
 		bytes += m->pkt_len;
 		if (!fast || !dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) {
 			full_pass(&b, i, in_port, mine);
