@@ -292,7 +292,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint16_
 }
 
 /* Anything but plain IPv4: parsed and checked in full. */
-static __rte_noinline void
+static __rte_always_inline void
 full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine)
 {
 	struct rte_mbuf *m = b->pkts[i];
@@ -321,9 +321,31 @@ prefetch_ahead(struct rte_mbuf **pkts, uint16_t i, uint16_t n)
  * pointers, which may alias anything, so these live in locals. */
 struct fast_fib {
 	const struct rte_lpm *lpm;
+	struct rte_lpm6 *lpm6;
 	const struct dp_group *groups;
 	const uint64_t *nh;
 };
+
+/* The next-hop word of LPM result (group) hop when it is one resolved next hop. */
+static inline bool
+fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
+{
+	const struct dp_group *g = &ff->groups[hop];
+
+	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
+		return false;
+	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+	return likely(*word & DP_NH_RESOLVED);
+}
+
+/* The same as fast_route() for a plain IPv6 frame (dp_fast6_ok). */
+static inline bool
+fast_route6(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
+{
+	uint32_t hop;
+
+	return rte_lpm6_lookup(ff->lpm6, f + 38, &hop) == 0 && fast_group(ff, hop, word);
+}
 
 /* The next-hop word of a plain IPv4 frame f whose route is one resolved
  * next hop; false for anything else (no route, ECMP, local, blackhole,
@@ -331,17 +353,12 @@ struct fast_fib {
 static inline bool
 fast_route(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
 {
-	const struct dp_group *g;
 	uint32_t dst, hop;
 
 	memcpy(&dst, f + 30, sizeof(dst));
 	if (unlikely(rte_lpm_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
 		return false;
-	g = &ff->groups[hop];
-	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
-		return false;
-	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-	return likely(*word & DP_NH_RESOLVED);
+	return fast_group(ff, hop, word);
 }
 
 /* Queue the first n packets for TX on out[i], in one go when one port takes them all. */
@@ -357,8 +374,9 @@ fast_send(struct dp_worker *w, struct rte_mbuf **pkts, const uint8_t *out, uint1
 }
 
 /*
- * The common case without an ACL, in one pass: plain IPv4 (dp_fast4_ok)
- * whose route is one resolved next hop is looked up and rewritten at once.
+ * The common case without an ACL, in one pass: plain IPv4 or IPv6
+ * (dp_fast4_ok, dp_fast6_ok) whose route is one resolved next hop is looked
+ * up and rewritten at once.
  * Stops at the first packet that needs more; what it did is queued for TX.
  * Returns how many packets it handled (adding their bytes); the general
  * stages take the rest, in order.
@@ -367,7 +385,7 @@ static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
-	const struct fast_fib ff = {fib->lpm4, fib->groups, fib->nh};
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
 	const struct rte_ether_addr *port_mac = fib->port_mac;
 	uint8_t out[DP_BURST];
 	uint64_t sum = 0;
@@ -380,14 +398,22 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 		uint64_t word;
 
 		prefetch_ahead(pkts, i, n);
-		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
-		    unlikely(!fast_route(&ff, f, &word)))
+		if (likely(dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
+			if (unlikely(!fast_route(&ff, f, &word)))
+				break;
+			out[i] = (uint8_t)dp_nh_port(word);
+			dp_l3_rewrite4(f, word, &port_mac[out[i]]);
+		} else if (dp_fast6_ok(f, rte_pktmbuf_data_len(m), mac48)) {
+			if (unlikely(!fast_route6(&ff, f, &word)))
+				break;
+			out[i] = (uint8_t)dp_nh_port(word);
+			dp_l3_rewrite6(f, word, &port_mac[out[i]]);
+		} else {
 			break;
-		out[i] = (uint8_t)dp_nh_port(word);
+		}
 		if (unlikely(out[i] != out[0]))
 			mixed = true;
 		sum += m->pkt_len;
-		dp_l3_rewrite4(f, word, &port_mac[out[i]]);
 	}
 	*bytes += sum;
 	fast_send(w, pkts, out, i, mixed, arrival, sum);
@@ -406,7 +432,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	       uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
 	const struct dp_fib *fib = t->fib;
-	const struct fast_fib ff = {fib->lpm4, fib->groups, fib->nh};
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
 	struct dp_acl_key4 keys[DP_BURST];
 	uint64_t words[DP_BURST];
 	uint8_t out[DP_BURST];

@@ -164,6 +164,55 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 	return true;
 }
 
+/* Shortest frame dp_fast6_ok() takes: Ethernet + IPv6 + UDP. */
+#define DP_FAST6_MIN_LEN (14 + 40 + 8)
+
+/*
+ * The same for IPv6: an untagged frame to our MAC carrying IPv6 whose next
+ * header is UDP or TCP (no extension header) with its whole header inside
+ * the payload length, a source that is not multicast or ::1, a destination
+ * that is not multicast, and hop limit > 1. True only where dp_parse()
+ * returns 0 and the L2/local check passes the packet on as IPv6 to route
+ * (tests/unit/test_parse.c checks both ways).
+ */
+static inline bool
+dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
+{
+	static const uint8_t loopback[16] = {[15] = 1};
+	uint16_t plen;
+
+	if (unlikely(len < DP_FAST6_MIN_LEN))
+		return false;
+	/* our MAC, EtherType IPv6, version 6 */
+#ifdef RTE_ARCH_X86
+	{
+		const __m128i t0 = _mm_set_epi64x(0x0060dd8600000000ll, (long long)mac48);
+		const __m128i m0 = _mm_set_epi64x(0x00f0ffff00000000ll, 0x0000ffffffffffffll);
+		__m128i v0 = _mm_loadu_si128((const __m128i *)f);
+
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v0, m0), t0)) != 0xffff)
+			return false;
+	}
+#else
+	{
+		uint64_t dmac;
+		uint16_t type;
+
+		memcpy(&dmac, f, sizeof(dmac));
+		memcpy(&type, f + 12, sizeof(type));
+		if (((dmac ^ mac48) << 16) | (uint16_t)(type ^ RTE_BE16(0x86dd)) | ((f[14] & 0xf0) ^ 0x60))
+			return false;
+	}
+#endif
+	memcpy(&plen, f + 18, sizeof(plen));
+	plen = rte_be_to_cpu_16(plen);
+	/* hop limit > 1, UDP or TCP with room for its header, within the frame */
+	if (f[21] <= 1 || plen > len - 14 - 40 || plen < (f[20] == 17 ? 8 : f[20] == 6 ? 20 : 0x10000))
+		return false;
+	/* source multicast or ::1, destination multicast: dp_parse and the local check decide */
+	return f[22] != 0xff && f[38] != 0xff && memcmp(f + 22, loopback, 16) != 0;
+}
+
 /* The ACL key of a frame dp_fast4_ok() took. */
 static inline void
 dp_fast4_key(const uint8_t *f, struct dp_acl_key4 *key)
@@ -191,6 +240,28 @@ dp_fast4_fill(const uint8_t *f, struct dp_meta *meta)
 	meta->l3 = DP_L3_IPV4;
 	meta->flags = DP_META_L4PORTS;
 	meta->ttl = f[22];
+	meta->icmp_type = 0;
+}
+
+/* Metadata of a frame dp_fast6_ok() took, exactly as dp_parse() fills it
+ * (every field up to in_port). */
+static inline void
+dp_fast6_fill(const uint8_t *f, struct dp_meta *meta)
+{
+	uint32_t proto = f[20]; /* then three zero pad bytes */
+	uint16_t plen;
+
+	memcpy(&plen, f + 18, sizeof(plen));
+	memcpy(&meta->key.k6, &proto, 4);
+	memcpy(meta->key.k6.src, f + 22, 32);  /* source, destination */
+	memcpy(&meta->key.k6.sport, f + 54, 4); /* source port, destination port */
+	meta->l3_off = 14;
+	meta->l4_off = 14 + 40;
+	meta->l3_len = (uint16_t)(40 + rte_be_to_cpu_16(plen));
+	meta->vlan_tci = 0;
+	meta->l3 = DP_L3_IPV6;
+	meta->flags = DP_META_L4PORTS;
+	meta->ttl = f[21];
 	meta->icmp_type = 0;
 }
 

@@ -41,6 +41,13 @@ seeds = {
                          e / IP(src="10.0.0.2", dst="1.2.3.4") / UDP(),
                          e / IP(src="10.0.0.2", dst="198.18.0.9", ttl=1) / UDP(),
                          e / IP(src="10.0.0.2", dst="198.18.0.10") / UDP()])),
+    # IPv6 on the fast path (2001:db8:200::/48 has one next hop), then ECMP mid-burst
+    "fast6": burst(2, *([e / IPv6(src="2001:db8::2", dst="2001:db8:200::%x" % k) / UDP(sport=k, dport=2)
+                         for k in range(1, 6)] +
+                        [e / IPv6(src="2001:db8::2", dst="2001:db8:200::9") / TCP(dport=80),
+                         e / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(),
+                         e / IPv6(src="2001:db8::2", dst="2001:db8:100::5") / UDP(),
+                         e / IPv6(src="2001:db8::2", dst="2001:db8:200::7", hlim=1) / UDP()])),
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():
