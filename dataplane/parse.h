@@ -84,6 +84,22 @@ int dp_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags, struct dp_me
 /* Most IPv6 extension headers dp_parse() walks before giving up (DP_DROP_IPV6_EXT_HDR). */
 #define DP_IPV6_MAX_EXT 8
 
+#ifdef RTE_ARCH_X86
+/*
+ * Bytes 0-15 of frame f against a template, one SSE compare: 0-5 our MAC
+ * (mac48), 6-11 anything, 8-15 as a little-endian word: (word & mask_hi)
+ * == hi (byte 12 is bit 32). Returns the byte-wise result (all ones = match).
+ */
+static inline __m128i
+dp_l2_cmp(const uint8_t *f, uint64_t mac48, uint64_t hi, uint64_t mask_hi)
+{
+	const __m128i t = _mm_set_epi64x((long long)hi, (long long)mac48);
+	const __m128i m = _mm_set_epi64x((long long)mask_hi, 0x0000ffffffffffffll);
+
+	return _mm_cmpeq_epi8(_mm_and_si128(_mm_loadu_si128((const __m128i *)f), m), t);
+}
+#endif
+
 /* Shortest frame dp_fast4_ok() takes: Ethernet + IPv4 without options + UDP. */
 #define DP_FAST4_MIN_LEN (14 + 20 + 8)
 
@@ -114,14 +130,10 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 	/* our MAC, EtherType IPv4, version 4 and IHL 5, no MF or fragment offset */
 #ifdef RTE_ARCH_X86
 	{
-		/* bytes 0-15 and 16-31 against a template, 16 bytes at a time
-		 * (little-endian lanes: byte 12 is bit 32 of the high half) */
-		const __m128i t0 = _mm_set_epi64x(0x0045000800000000ll, (long long)mac48);
-		const __m128i m0 = _mm_set_epi64x(0x00ffffff00000000ll, 0x0000ffffffffffffll);
+		/* and bytes 16-31: no MF, fragment offset 0 */
 		const __m128i m1 = _mm_set_epi64x(0, 0x0000ff3f00000000ll);
-		__m128i v0 = _mm_loadu_si128((const __m128i *)f);
 		__m128i v1 = _mm_loadu_si128((const __m128i *)(f + 16));
-		__m128i eq = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(v0, m0), t0),
+		__m128i eq = _mm_and_si128(dp_l2_cmp(f, mac48, 0x0045000800000000ll, 0x00ffffff00000000ll),
 					   _mm_cmpeq_epi8(_mm_and_si128(v1, m1), _mm_setzero_si128()));
 
 		if (_mm_movemask_epi8(eq) != 0xffff)
@@ -185,14 +197,8 @@ dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 		return false;
 	/* our MAC, EtherType IPv6, version 6 */
 #ifdef RTE_ARCH_X86
-	{
-		const __m128i t0 = _mm_set_epi64x(0x0060dd8600000000ll, (long long)mac48);
-		const __m128i m0 = _mm_set_epi64x(0x00f0ffff00000000ll, 0x0000ffffffffffffll);
-		__m128i v0 = _mm_loadu_si128((const __m128i *)f);
-
-		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v0, m0), t0)) != 0xffff)
-			return false;
-	}
+	if (_mm_movemask_epi8(dp_l2_cmp(f, mac48, 0x0060dd8600000000ll, 0x00f0ffff00000000ll)) != 0xffff)
+		return false;
 #else
 	{
 		uint64_t dmac;
