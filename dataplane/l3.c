@@ -463,37 +463,28 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	return n_ok;
 }
 
-uint64_t
-dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
-	    struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
+/*
+ * Every packet from start on gets a verdict: plain IPv4 goes on the v4 list
+ * without metadata, the rest takes the full pass; then ACL, LPM, dispatch.
+ * Out of line: the fast loops keep their registers. Returns the bytes of
+ * packets start..n-1.
+ */
+static __rte_noinline uint64_t
+general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+	      struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival)
 {
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
 	const uint8_t in_port = (uint8_t)rxq->port;
-	const bool acl = t->acl != NULL || t->acl_default_deny;
 	const bool fast = dp_l3_fast;
 	uint32_t hops[DP_BURST];
-	uint64_t mac48 = 0, bytes = 0;
-	uint16_t i, start = 0;
+	uint64_t bytes = 0;
 	struct burst b;
 
-	memcpy(&mac48, mine, RTE_ETHER_ADDR_LEN);
-	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops */
-	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	if (likely(fast)) {
-		start = t->acl == NULL ? (acl ? 0 : fast_burst(w, fib, pkts, n, mac48, arrival, &bytes))
-				       : fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
-		if (likely(start == n))
-			return bytes;
-	}
-
-	/* every packet from start on gets a verdict: plain IPv4 goes on the v4
-	 * list without metadata, the rest takes the full pass */
 	b.n = n;
 	b.pkts = pkts;
 	b.n4 = b.n6 = 0;
-	for (i = start; i < n; i++) {
+	for (uint16_t i = start; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t dst;
@@ -509,7 +500,7 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 		b.dst4[b.n4] = rte_be_to_cpu_32(dst);
 		b.v4[b.n4++] = i;
 	}
-	if (acl) {
+	if (t->acl != NULL || t->acl_default_deny) {
 		fill_fast(&b, in_port); /* the ACL reads the keys */
 		acl_filter(w, t, &b, b.v4, b.dst4, &b.n4, DP_L3_IPV4, arrival);
 		acl_filter(w, t, &b, b.v6, NULL, &b.n6, DP_L3_IPV6, arrival);
@@ -520,4 +511,26 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	route6(fib, &b);
 	dispatch(w, fib, &b, start, arrival);
 	return bytes;
+}
+
+uint64_t
+dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+	    struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
+{
+	uint64_t mac48 = 0, bytes = 0;
+	uint16_t start = 0;
+
+	memcpy(&mac48, &t->fib->port_mac[rxq->port], RTE_ETHER_ADDR_LEN);
+	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops */
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	if (likely(dp_l3_fast)) {
+		if (t->acl != NULL)
+			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
+		else if (!t->acl_default_deny)
+			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
+		if (likely(start == n))
+			return bytes;
+	}
+	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival);
 }
