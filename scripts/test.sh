@@ -87,12 +87,13 @@ run_fuzz() {
 			"$work" "$top/tests/fuzz/corpus/$name" >"$work/log" 2>&1); then
 			passed=$((passed + 1))
 			grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units)' "$work/log" | tail -2
+			rm -rf "$work"
 		else
 			tail -40 "$work/log"
 			note_fail "fuzz_$name (crash input kept in $work)"
-			continue
 		fi
-		rm -rf "$work"
+		# a crashed target cannot remove its EAL runtime directory itself
+		rm -rf /var/run/dpdk/hp-test-fuzz-*
 	done
 }
 ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" run_fuzz
