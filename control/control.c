@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "control.h"
+#include "loop.h"
 #include "log.h"
 #include "slowpath.h"
 
@@ -333,49 +334,115 @@ ctl_setup(struct ctl *c, struct dp_runtime *rt)
 	return 0;
 }
 
+static int ctl_epoll = -1;
+
+int
+ctl_watch(struct ctl_watch *w, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+
+	return epoll_ctl(ctl_epoll, EPOLL_CTL_ADD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+int
+ctl_watch_mod(struct ctl_watch *w, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+
+	return epoll_ctl(ctl_epoll, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+void
+ctl_unwatch(struct ctl_watch *w)
+{
+	epoll_ctl(ctl_epoll, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+uint64_t
+ctl_now_ms(void)
+{
+	return ctl.now_ms;
+}
+
+/* The loop's own fds: the signalfd and the slow-path tick. */
+static void sig_ready(struct ctl_watch *w, uint32_t events);
+static void tick_ready(struct ctl_watch *w, uint32_t events);
+static struct ctl_watch sig_watch = {.fd = -1, .ready = sig_ready};
+static struct ctl_watch tick_watch = {.fd = -1, .ready = tick_ready};
+static bool ctl_stop;
+static uint64_t last_neigh_ms;
+
+static void
+sig_ready(struct ctl_watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		DP_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
+	ctl_stop = true;
+}
+
+static void
+tick_ready(struct ctl_watch *w, uint32_t events)
+{
+	struct ctl *c = &ctl;
+	uint64_t expirations;
+
+	(void)events;
+	if (read(w->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		DP_LOG(WARNING, "timerfd: %s", strerror(errno));
+	serve_punts(c);
+	if (c->now_ms - last_neigh_ms >= 100) {
+		neigh_tick(c);
+		last_neigh_ms = c->now_ms;
+	}
+}
+
 int
 ctl_run(struct dp_runtime *rt)
 {
 	struct ctl *c = &ctl;
 	sigset_t set;
-	struct epoll_event ev = {.events = EPOLLIN};
 	struct itimerspec tick = {
 		.it_interval = {.tv_nsec = CTL_TICK_MS * 1000000L},
 		.it_value = {.tv_nsec = CTL_TICK_MS * 1000000L},
 	};
-	int sfd = -1, tfd = -1, ep = -1, rc;
-	uint64_t last_neigh_ms = 0;
+	int rc;
 
 	if ((rc = ctl_setup(c, rt)) < 0)
 		return rc;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
+	ctl_stop = false;
+	sig_watch.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	ctl_epoll = epoll_create1(EPOLL_CLOEXEC);
 	/* the tick exists only when there is a slow path to serve */
 	if (rt->tables != NULL)
-		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || ep < 0 || (rt->tables != NULL && tfd < 0)) {
+		tick_watch.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sig_watch.fd < 0 || ctl_epoll < 0 || (rt->tables != NULL && tick_watch.fd < 0)) {
 		rc = -errno;
 		goto out;
 	}
-	ev.data.fd = sfd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
-		rc = -errno;
+	if ((rc = ctl_watch(&sig_watch, EPOLLIN)) < 0)
 		goto out;
-	}
-	if (tfd >= 0) {
-		ev.data.fd = tfd;
-		if (timerfd_settime(tfd, 0, &tick, NULL) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+	if (tick_watch.fd >= 0) {
+		if (timerfd_settime(tick_watch.fd, 0, &tick, NULL) < 0) {
 			rc = -errno;
 			goto out;
 		}
+		if ((rc = ctl_watch(&tick_watch, EPOLLIN)) < 0)
+			goto out;
 	}
+	if ((rc = ctl_services_start(rt)) < 0)
+		goto out;
+	printf("hotpathd: ready: %u ports, %u workers\n", rt->ports.n, rt->n_workers);
+	fflush(stdout);
 
-	for (;;) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, -1);
+	while (!ctl_stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(ctl_epoll, evs, 16, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -385,32 +452,22 @@ ctl_run(struct dp_runtime *rt)
 		}
 		c->now_ms = now_ms();
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd) {
-				struct signalfd_siginfo si;
-				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-					DP_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
-				rc = 0;
-				goto out;
-			}
-			uint64_t expirations;
-			if (read(tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-				DP_LOG(WARNING, "timerfd: %s", strerror(errno));
-			serve_punts(c);
-			if (c->now_ms - last_neigh_ms >= 100) {
-				neigh_tick(c);
-				last_neigh_ms = c->now_ms;
-			}
+			struct ctl_watch *w = evs[i].data.ptr;
+
+			w->ready(w, evs[i].events);
 		}
 	}
 out:
 	if (rc < 0)
 		DP_LOG(ERR, "control thread: %s", strerror(-rc));
-	if (tfd >= 0)
-		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (ep >= 0)
-		close(ep);
+	ctl_services_stop(rt);
+	if (tick_watch.fd >= 0)
+		close(tick_watch.fd);
+	if (sig_watch.fd >= 0)
+		close(sig_watch.fd);
+	if (ctl_epoll >= 0)
+		close(ctl_epoll);
+	tick_watch.fd = sig_watch.fd = ctl_epoll = -1;
 	return rc;
 }
 

@@ -19,6 +19,14 @@
  */
 int ctl_run(struct dp_runtime *rt);
 
+/*
+ * The control thread's services (control socket, metrics, telemetry),
+ * started by ctl_run() once its loop exists and stopped when it returns
+ * (control/services.c). 0 or -errno.
+ */
+int ctl_services_start(struct dp_runtime *rt);
+void ctl_services_stop(struct dp_runtime *rt);
+
 /* After the workers stopped: free packets still in the punt and inject rings
  * and held for neighbours, so every mbuf is back in its pool. */
 void ctl_drain(struct dp_runtime *rt);

@@ -62,6 +62,34 @@ hp_hist_merge(struct hp_hist *dst, const struct hp_hist *src)
 		dst->max_ns = src->max_ns;
 }
 
+void
+hp_hist_subtract(struct hp_hist *h, const struct hp_hist *base)
+{
+	int lo = -1, hi = -1;
+
+	for (unsigned i = 0; i < HP_HIST_BUCKETS; i++) {
+		h->buckets[i] = h->buckets[i] >= base->buckets[i] ? h->buckets[i] - base->buckets[i] : 0;
+		if (h->buckets[i] != 0) {
+			if (lo < 0)
+				lo = (int)i;
+			hi = (int)i;
+		}
+	}
+	h->count = h->count >= base->count ? h->count - base->count : 0;
+	if (h->sum_ns != UINT64_MAX)
+		h->sum_ns = h->sum_ns >= base->sum_ns ? h->sum_ns - base->sum_ns : 0;
+	if (lo < 0) {
+		h->min_ns = UINT64_MAX;
+		h->max_ns = 0;
+		return;
+	}
+	/* the exact extremes are gone with the baseline: their buckets' bounds, within the old ones */
+	if (h->min_ns < hp_hist_bucket_lo((unsigned)lo))
+		h->min_ns = hp_hist_bucket_lo((unsigned)lo);
+	if (h->max_ns > hp_hist_bucket_hi((unsigned)hi) - 1)
+		h->max_ns = hp_hist_bucket_hi((unsigned)hi) - 1;
+}
+
 /* 1-based nearest rank of percentile q (0 < q < 100) among count samples. */
 static uint64_t
 hist_rank(double q, uint64_t count)

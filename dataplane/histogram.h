@@ -85,6 +85,13 @@ hp_hist_record(struct hp_hist *h, uint64_t ns)
 void hp_hist_merge(struct hp_hist *dst, const struct hp_hist *src);
 
 /*
+ * h -= base, where base is an earlier snapshot of the same histogram: what
+ * was recorded since. min/max become the bounds of the lowest and highest
+ * non-empty buckets (clamped to the old extremes).
+ */
+void hp_hist_subtract(struct hp_hist *h, const struct hp_hist *base);
+
+/*
  * Nearest-rank percentile q in [0, 100]: the midpoint of the bucket holding
  * the ceil(q/100 * count)-th smallest sample, clamped to [min, max]; q = 100
  * gives max exactly. 0 when empty.

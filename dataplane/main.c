@@ -293,9 +293,7 @@ main(int argc, char **argv)
 	rt.start_tsc = rte_rdtsc();
 	for (unsigned i = 0; i < rt.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, rt.workers[i], rt.workers[i]->lcore);
-	printf("hotpathd: ready: %u ports, %u workers\n", rt.ports.n, rt.n_workers);
-	fflush(stdout);
-
+	/* ctl_run says "ready" once its services (the control socket...) listen */
 	if (ctl_run(&rt) < 0)
 		status = EXIT_FAILURE;
 

@@ -1,0 +1,428 @@
+/* Control requests: parse, check, dispatch to the object handlers, build the reply. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "cmd.h"
+#include "log.h"
+
+#define HP_VERSION "0.1"
+
+/* A handler's failure: an errno-style code and a message naming what was wrong. */
+struct cmd_err {
+	const char *code;
+	char msg[256];
+};
+
+static int __rte_format_printf(3, 4)
+fail(struct cmd_err *e, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * A handler: args is the request's "args" object (never NULL); on success
+ * it sets *result (a new reference, NULL means {}) and returns 0, else
+ * fills e and returns -1 having changed nothing.
+ */
+typedef int (*cmd_fn)(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e);
+
+/* ---- argument helpers: every argument is checked for type and range ---- */
+
+static int
+no_args(json_t *args, struct cmd_err *e)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v)
+		return fail(e, "EINVAL", "unknown argument \"%s\" (this command takes none)", key);
+	return 0;
+}
+
+/* Only the keys in allowed (NULL-terminated) may appear. */
+static int
+known_args(json_t *args, const char *const *allowed, struct cmd_err *e)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v) {
+		unsigned i;
+
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL)
+			return fail(e, "EINVAL", "unknown argument \"%s\"", key);
+	}
+	return 0;
+}
+
+/* args[key] as a string: required, or optional (*out = NULL when absent). */
+static int
+arg_str(json_t *args, const char *key, bool required, const char **out, struct cmd_err *e)
+{
+	json_t *v = json_object_get(args, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return required ? fail(e, "EINVAL", "missing argument \"%s\"", key) : 0;
+	if (!json_is_string(v))
+		return fail(e, "EINVAL", "argument \"%s\" must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* ---- read-only objects ---- */
+
+static json_t *
+report_part(struct dp_runtime *rt, const char *key)
+{
+	json_t *r = dp_report_json(rt), *part;
+
+	if (r == NULL)
+		return NULL;
+	part = json_incref(json_object_get(r, key));
+	json_decref(r);
+	return part;
+}
+
+static int
+cmd_status(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *r;
+
+	if (no_args(args, e) < 0)
+		return -1;
+	r = dp_report_json(rt);
+	if (r == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	*result = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O}", "version", HP_VERSION,
+			    "uptime_s", json_real_value(json_object_get(r, "elapsed_s")), "ports", (int)rt->ports.n,
+			    "workers", (int)rt->n_workers, "routes", (int)rt->cfg->n_routes,
+			    "acl_rules", (int)rt->cfg->n_acl, "rx_packets", json_object_get(r, "rx_packets"),
+			    "tx_packets", json_object_get(r, "tx_packets"), "rx_mpps", json_object_get(r, "rx_mpps"),
+			    "tx_mpps", json_object_get(r, "tx_mpps"));
+	json_decref(r);
+	return 0;
+}
+
+static json_t *
+addrs_json(const struct hp_prefix *p, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		char s[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+		inet_ntop(p[i].family, p[i].addr, s, sizeof(s));
+		snprintf(buf, sizeof(buf), "%s/%u", s, p[i].len);
+		json_array_append_new(a, json_string(buf));
+	}
+	return a;
+}
+
+static int
+cmd_port_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *a = json_array();
+
+	if (no_args(args, e) < 0) {
+		json_decref(a);
+		return -1;
+	}
+	for (unsigned p = 0; p < rt->ports.n; p++) {
+		const struct hp_port_conf *pc = &rt->cfg->ports[p];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(mac, sizeof(mac), &rt->ports.ports[p].mac);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s}", "name", pc->name,
+						   "mode", pc->mode == HP_MODE_L3 ? "l3" : "xconnect", "mac", mac,
+						   "queues", (int)pc->queues, "ipv4", addrs_json(pc->ipv4, pc->n_ipv4),
+						   "ipv6", addrs_json(pc->ipv6, pc->n_ipv6), "device", pc->device));
+	}
+	*result = a;
+	return 0;
+}
+
+static int
+cmd_port_stats(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"name", NULL};
+	const char *name;
+	json_t *ports, *out, *p;
+	size_t i;
+
+	if (known_args(args, allowed, e) < 0 || arg_str(args, "name", false, &name, e) < 0)
+		return -1;
+	if (name != NULL && hp_config_port_index(rt->cfg, name) < 0)
+		return fail(e, "ENOENT", "no port \"%s\"", name);
+	ports = report_part(rt, "ports");
+	if (ports == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	out = json_array();
+	json_array_foreach(ports, i, p) {
+		if (name == NULL || strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
+			json_array_append(out, p);
+	}
+	json_decref(ports);
+	*result = out;
+	return 0;
+}
+
+static int
+cmd_worker_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *w;
+
+	if (no_args(args, e) < 0)
+		return -1;
+	if ((w = report_part(rt, "workers")) == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	*result = w;
+	return 0;
+}
+
+static int
+cmd_stats(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const keep[] = {"elapsed_s", "rx_packets", "tx_packets", "rx_mpps", "tx_mpps",
+					   "drops", "slowpath", "acl_cache", NULL};
+	json_t *r, *out;
+
+	if (no_args(args, e) < 0)
+		return -1;
+	if ((r = dp_report_json(rt)) == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	out = json_object();
+	for (unsigned i = 0; keep[i] != NULL; i++)
+		json_object_set(out, keep[i], json_object_get(r, keep[i]));
+	json_decref(r);
+	*result = out;
+	return 0;
+}
+
+/* ---- latency: merged over workers, since the last reset ---- */
+
+static struct hp_hist *latency_base; /* what latency.reset saw; NULL: never reset */
+
+/* The workers' histograms merged (a calloc'd copy; the workers keep writing theirs). */
+static struct hp_hist *
+latency_now(struct dp_runtime *rt)
+{
+	struct hp_hist *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	hp_hist_init(h);
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		hp_hist_merge(h, &rt->workers[w]->latency);
+	return h;
+}
+
+static int
+cmd_latency_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	struct hp_hist_summary s;
+	struct hp_hist *h;
+
+	if (no_args(args, e) < 0)
+		return -1;
+	if ((h = latency_now(rt)) == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	if (latency_base != NULL)
+		hp_hist_subtract(h, latency_base);
+	hp_hist_summarize(h, &s);
+	free(h);
+	*result = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s.count,
+			    "min_ns", (json_int_t)(s.count ? s.min_ns : 0), "mean_ns", s.mean_ns,
+			    "p50_ns", (json_int_t)s.p50, "p90_ns", (json_int_t)s.p90, "p99_ns", (json_int_t)s.p99,
+			    "p99.9_ns", (json_int_t)s.p999, "p99.99_ns", (json_int_t)s.p9999,
+			    "max_ns", (json_int_t)s.max_ns);
+	return 0;
+}
+
+static int
+cmd_latency_reset(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	struct hp_hist *h;
+
+	(void)result;
+	if (no_args(args, e) < 0)
+		return -1;
+	if ((h = latency_now(rt)) == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	free(latency_base);
+	latency_base = h;
+	return 0;
+}
+
+/* ---- log level ---- */
+
+static int
+cmd_log_level(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const struct {
+		const char *name;
+		uint32_t level;
+	} levels[] = {
+		{"emerg", RTE_LOG_EMERG}, {"alert", RTE_LOG_ALERT}, {"crit", RTE_LOG_CRIT},
+		{"error", RTE_LOG_ERR},   {"warning", RTE_LOG_WARNING}, {"notice", RTE_LOG_NOTICE},
+		{"info", RTE_LOG_INFO},   {"debug", RTE_LOG_DEBUG},
+	};
+	static const char *const allowed[] = {"level", NULL};
+	const char *name;
+
+	(void)rt;
+	if (known_args(args, allowed, e) < 0 || arg_str(args, "level", false, &name, e) < 0)
+		return -1;
+	if (name == NULL) {
+		uint32_t cur = rte_log_get_global_level();
+
+		for (unsigned i = 0; i < RTE_DIM(levels); i++)
+			if (levels[i].level == cur)
+				*result = json_pack("{s:s}", "level", levels[i].name);
+		return 0;
+	}
+	for (unsigned i = 0; i < RTE_DIM(levels); i++) {
+		if (strcmp(levels[i].name, name) == 0) {
+			rte_log_set_global_level(levels[i].level);
+			DP_LOG(NOTICE, "log level %s", name);
+			*result = json_pack("{s:s}", "level", name);
+			return 0;
+		}
+	}
+	return fail(e, "EINVAL", "unknown log level \"%s\" (emerg, alert, crit, error, warning, notice, info, debug)",
+		    name);
+}
+
+/* ---- dispatch ---- */
+
+static int cmd_help(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e);
+
+static const struct cmd {
+	const char *name;
+	cmd_fn fn;
+	const char *args;
+	const char *help;
+} cmds[] = {
+	{"help", cmd_help, "", "the commands this daemon serves"},
+	{"status", cmd_status, "", "version, uptime, sizes, packet totals"},
+	{"port.show", cmd_port_show, "", "ports: mode, MAC, queues, addresses, device"},
+	{"port.stats", cmd_port_stats, "[name]", "per-port counters, per queue and from the device"},
+	{"worker.show", cmd_worker_show, "", "per-worker counters, cycles and latency"},
+	{"stats", cmd_stats, "", "totals, drops by reason, slow path, ACL cache"},
+	{"latency.show", cmd_latency_show, "", "residence latency percentiles since the last reset (ns)"},
+	{"latency.reset", cmd_latency_reset, "", "start latency.show afresh"},
+	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
+};
+
+static int
+cmd_help(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *a;
+
+	(void)rt;
+	if (no_args(args, e) < 0)
+		return -1;
+	a = json_array();
+	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "cmd", cmds[i].name, "args", cmds[i].args,
+						   "help", cmds[i].help));
+	*result = a;
+	return 0;
+}
+
+static char *
+dump(json_t *reply)
+{
+	char *s = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+
+	json_decref(reply);
+	return s ? s : strdup("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"}}");
+}
+
+static char *
+error_reply(json_t *id, const char *code, const char *msg)
+{
+	return dump(json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error", "code",
+			      code, "message", msg));
+}
+
+char *
+ctl_cmd_error_line(const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_reply(NULL, code, msg);
+}
+
+char *
+ctl_cmd_line(struct dp_runtime *rt, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req, *id, *args, *result = NULL;
+	const char *name;
+	struct cmd_err e = {0};
+	char *reply;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL)
+		return ctl_cmd_error_line("EINVAL", "bad JSON at column %d: %s", jerr.column, jerr.text);
+	if (!json_is_object(req)) {
+		json_decref(req);
+		return ctl_cmd_error_line("EINVAL", "the request must be a JSON object");
+	}
+	/* echo an integer or string id; anything else is refused with id null */
+	id = json_object_get(req, "id");
+	if (id != NULL && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id)) {
+		json_decref(req);
+		return ctl_cmd_error_line("EINVAL", "\"id\" must be an integer or a string");
+	}
+	id = id ? json_incref(id) : json_null();
+	name = json_string_value(json_object_get(req, "cmd"));
+	args = json_object_get(req, "args");
+	if (name == NULL) {
+		reply = error_reply(id, "EINVAL", "missing \"cmd\" (a string)");
+	} else if (args != NULL && !json_is_object(args)) {
+		reply = error_reply(id, "EINVAL", "\"args\" must be an object");
+	} else {
+		const struct cmd *c = NULL;
+		json_t *empty = json_object();
+
+		for (unsigned i = 0; i < RTE_DIM(cmds); i++)
+			if (strcmp(cmds[i].name, name) == 0)
+				c = &cmds[i];
+		if (c == NULL) {
+			snprintf(e.msg, sizeof(e.msg), "unknown command \"%.64s\" (see \"help\")", name);
+			reply = error_reply(id, "ENOENT", e.msg);
+		} else if (c->fn(rt, args ? args : empty, &result, &e) < 0) {
+			reply = error_reply(id, e.code, e.msg);
+		} else {
+			reply = dump(json_pack("{s:O, s:b, s:o}", "id", id, "ok", 1, "result",
+					       result ? result : json_object()));
+		}
+		json_decref(empty);
+	}
+	json_decref(id);
+	json_decref(req);
+	return reply;
+}

@@ -1,0 +1,19 @@
+/* The control thread's services, started once its epoll loop exists: each registers its fds with ctl_watch(). */
+#include "control.h"
+#include "sock.h"
+
+int
+ctl_services_start(struct dp_runtime *rt)
+{
+	int rc;
+
+	if ((rc = ctl_sock_start(rt)) < 0)
+		return rc;
+	return 0;
+}
+
+void
+ctl_services_stop(struct dp_runtime *rt)
+{
+	ctl_sock_stop(rt);
+}

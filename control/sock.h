@@ -1,0 +1,22 @@
+/* The control socket: JSON lines over a Unix stream socket, served by the control thread. */
+#ifndef CTL_SOCK_H
+#define CTL_SOCK_H
+
+#include "runtime.h"
+
+#define CTL_SOCK_DEFAULT "/run/hotpath/hotpath.sock"
+#define CTL_LINE_MAX (64 * 1024)          /* longest request line */
+#define CTL_CLIENTS_MAX 64                /* connections served at once */
+#define CTL_OUT_MAX (16 * 1024 * 1024)    /* unread replies before a client is dropped */
+
+/*
+ * Listen on cfg->control_socket (CTL_SOCK_DEFAULT when unset; its directory
+ * is created): mode 0660, group `hotpath` when that group exists; peers
+ * must be root, or have the group (SO_PEERCRED). A stale socket is
+ * replaced; one with a live daemon behind it is an error (-EADDRINUSE).
+ * 0 or -errno. Control thread.
+ */
+int ctl_sock_start(struct dp_runtime *rt);
+void ctl_sock_stop(struct dp_runtime *rt);
+
+#endif

@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""The control socket (JSON lines, DESIGN.md): every command and its error paths through
+the raw socket, a flood of malformed requests that must leave the daemon serving and
+its state unchanged, several clients at once, a client that never reads, SO_PEERCRED."""
+import json
+import os
+import random
+import socket
+import stat
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hp  # noqa: E402
+
+from scapy.all import IP, UDP, Ether, Raw, conf  # noqa: E402
+
+conf.verb = 0
+BIN = hp.hotpathd_path()
+P0_MAC, P1_MAC, GW = "02:00:00:00:00:01", "02:00:00:00:01:01", "02:00:00:00:01:02"
+
+CONFIG = """\
+control: {{ socket: {d}/ctl.sock }}
+ports:
+  - {{ name: p0, device: "net_pcap0,rx_pcap={d}/in0.pcap,tx_pcap={d}/out0.pcap", mac: "{p0}",
+      ipv4: [10.0.0.1/24] }}
+  - {{ name: p1, device: "net_pcap1,rx_pcap={d}/in1.pcap,tx_pcap={d}/out1.pcap", mac: "{p1}",
+      ipv4: [10.0.1.1/24] }}
+neighbors:
+  - {{ ip: 10.0.1.2, mac: "{gw}", port: p1 }}
+routes:
+  - {{ prefix: 198.18.0.0/15, via: 10.0.1.2 }}
+"""
+
+N_FRAMES = 500
+
+
+class Ctl:
+    """One connection to the control socket."""
+
+    def __init__(self, path, timeout=10):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.buf = b""
+        self.next_id = 1
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def req(self, cmd, args=None, raw_id=None):
+        rid = self.next_id if raw_id is None else raw_id
+        self.next_id += 1
+        msg = {"id": rid, "cmd": cmd}
+        if args is not None:
+            msg["args"] = args
+        self.send(json.dumps(msg).encode() + b"\n")
+        reply = self.line()
+        assert reply.get("id") == rid, "reply id %r for request %r" % (reply.get("id"), rid)
+        return reply
+
+    def ok(self, cmd, args=None):
+        r = self.req(cmd, args)
+        assert r["ok"] is True, "%s %s: %s" % (cmd, args, r)
+        return r["result"]
+
+    def err(self, cmd, args, code):
+        r = self.req(cmd, args)
+        assert r["ok"] is False and r["error"]["code"] == code, "%s %s: want %s, got %s" % (cmd, args, code, r)
+        assert r["error"]["message"], r
+        return r["error"]["message"]
+
+    def close(self):
+        self.s.close()
+
+
+def daemon(d):
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.%d" % (i % 200 + 1))
+              / UDP(sport=1000 + i, dport=53) / Raw(b"x" * 18) for i in range(N_FRAMES)]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    return hp.Daemon(BIN, d, CONFIG.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="ctl")
+
+
+def wait_forwarded(c, n, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if c.ok("stats")["tx_packets"] >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the daemon did not forward %d packets" % n)
+
+
+def stop_ok(dm):
+    """SIGTERM: exit 0, every mbuf back in its pool."""
+    code, _, report = dm.stop()
+    assert code == 0, dm.stderr()
+    hp.check_mempools_full(report)
+
+
+def state(c):
+    """What a refused request must not change."""
+    return [c.ok("port.show"), c.ok("log.level"), c.ok("status")["routes"]]
+
+
+def test_every_command(d):
+    with daemon(d) as dm:
+        path = os.path.join(d, "ctl.sock")
+        st = os.stat(path)
+        assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o660, oct(st.st_mode)
+        c = Ctl(path)
+        wait_forwarded(c, N_FRAMES)
+
+        names = [h["cmd"] for h in c.ok("help")]
+        for want in ("status", "port.show", "port.stats", "worker.show", "stats", "latency.show",
+                     "latency.reset", "log.level", "help"):
+            assert want in names, names
+
+        s = c.ok("status")
+        assert s["ports"] == 2 and s["workers"] >= 1 and s["routes"] == 1, s
+        assert s["rx_packets"] == N_FRAMES and s["tx_packets"] == N_FRAMES, s
+
+        ports = c.ok("port.show")
+        assert [p["name"] for p in ports] == ["p0", "p1"], ports
+        assert ports[0]["mac"] == P0_MAC and ports[0]["ipv4"] == ["10.0.0.1/24"] and ports[0]["mode"] == "l3"
+
+        stats = c.ok("port.stats")
+        assert [p["name"] for p in stats] == ["p0", "p1"], stats
+        one = c.ok("port.stats", {"name": "p1"})
+        assert len(one) == 1 and one[0]["name"] == "p1", one
+        assert "p9" in c.err("port.stats", {"name": "p9"}, "ENOENT")
+        c.err("port.stats", {"name": 1}, "EINVAL")
+
+        workers = c.ok("worker.show")
+        assert sum(w["rx_packets"] for w in workers) == N_FRAMES, workers
+
+        st = c.ok("stats")
+        assert st["rx_packets"] == N_FRAMES and "drops" in st and "slowpath" in st, st
+
+        lat = c.ok("latency.show")
+        assert lat["count"] == N_FRAMES and 0 < lat["p50_ns"] <= lat["p99_ns"] <= lat["max_ns"], lat
+        assert c.ok("latency.reset") == {}
+        lat = c.ok("latency.show")
+        assert lat["count"] == 0 and lat["p50_ns"] == 0, lat
+
+        assert c.ok("log.level", {"level": "debug"}) == {"level": "debug"}
+        assert c.ok("log.level") == {"level": "debug"}
+        assert c.ok("log.level", {"level": "notice"}) == {"level": "notice"}
+        assert "loud" in c.err("log.level", {"level": "loud"}, "EINVAL")
+        c.close()
+        stop_ok(dm)
+    assert not os.path.exists(path), "the socket file outlived the daemon"
+
+
+def test_errors_keep_the_connection(d):
+    with daemon(d) as dm:
+        c = Ctl(os.path.join(d, "ctl.sock"))
+        before = state(c)
+        cases = [
+            (b"not json\n", "EINVAL"),
+            (b"[1,2]\n", "EINVAL"),
+            (b'{"id":1.5,"cmd":"status"}\n', "EINVAL"),
+            (b'{"id":[1],"cmd":"status"}\n', "EINVAL"),
+            (b'{"id":7}\n', "EINVAL"),
+            (b'{"id":8,"cmd":42}\n', "EINVAL"),
+            (b'{"id":9,"cmd":"status","args":[]}\n', "EINVAL"),
+            (b'{"id":10,"cmd":"route.fly"}\n', "ENOENT"),
+            (b'{"id":11,"cmd":"status","args":{"x":1}}\n', "EINVAL"),
+            (b'{"id":12,"cmd":"status","cmd":"stats"}\n', "EINVAL"),
+            (b'{"id":13,"cmd":"' + b"x" * 5000 + b'"}\n', "ENOENT"),
+            (b'{"id":99999999999999999999999,"cmd":"status"}\n', "EINVAL"),
+        ]
+        for raw, code in cases:
+            c.send(raw)
+            r = c.line()
+            assert r["ok"] is False and r["error"]["code"] == code, "%r: %s" % (raw[:60], r)
+            if b'"id":7' in raw or b'"id":8' in raw:
+                assert r["id"] in (7, 8), r
+        # an oversized line: refused once, the rest of it skipped, the connection still works
+        c.send(b'{"id":1,"cmd":"status","pad":"' + b"y" * (70 * 1024) + b'"}\n')
+        r = c.line()
+        assert r["ok"] is False and r["error"]["code"] == "E2BIG", r
+        assert c.ok("status")["ports"] == 2
+        # a string id is echoed; null too
+        assert c.req("status", raw_id="abc")["id"] == "abc"
+        assert state(c) == before
+        c.close()
+        stop_ok(dm)
+
+
+def test_malformed_flood(d):
+    """10,000 malformed requests over many connections: each gets an error reply or a
+    clean close, and the daemon keeps serving with its state unchanged."""
+    rng = random.Random(1624)
+    with daemon(d) as dm:
+        path = os.path.join(d, "ctl.sock")
+        ref = Ctl(path)
+        before = state(ref)
+        good = json.dumps({"id": 1, "cmd": "status", "args": {}}).encode()
+        kinds = [
+            lambda: bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))).replace(b"\n", b" "),
+            lambda: good[:rng.randrange(1, len(good))],                       # cut short
+            lambda: b'{"id":%d,"cmd":"%s"}' % (rng.randrange(10**6), rng.choice([b"", b"port", b"status.x", b"\\u0000"])),
+            lambda: b'{"id":1,"cmd":"log.level","args":{"level":%s}}' % rng.choice([b"1", b"[]", b"{}", b"null", b'"x"*9']),
+            lambda: b'{"id":%s,"cmd":"status"}' % rng.choice([b"1e999", b"-1e400", b"18446744073709551616", b"true"]),
+            lambda: b'{"id":1,"cmd":"port.stats","args":{"name":"%s"}}' % (b"q" * rng.randrange(0, 3000)),
+            lambda: b"{" * rng.randrange(1, 3000),
+            lambda: b'"' + b"a" * rng.randrange(0, 500),
+        ]
+        sent = replies = closes = 0
+        while sent < 10000:
+            c = Ctl(path)
+            for _ in range(rng.randrange(1, 60)):
+                c.send(rng.choice(kinds)() + b"\n")
+                sent += 1
+                r = c.line()
+                assert r["ok"] is False and r["error"]["code"] in ("EINVAL", "ENOENT", "E2BIG"), r
+                replies += 1
+            if rng.random() < 0.3:
+                c.send(good[:rng.randrange(1, len(good))])   # half a line, then hang up
+                closes += 1
+            c.close()
+        assert replies >= 10000
+        assert state(ref) == before
+        assert ref.ok("status")["ports"] == 2
+        ref.close()
+        stop_ok(dm)
+
+
+def test_clients_at_once_and_one_that_never_reads(d):
+    with daemon(d) as dm:
+        path = os.path.join(d, "ctl.sock")
+        stuck = Ctl(path)
+        # ask for a lot and never read: the daemon must keep serving everyone else
+        stuck.s.setblocking(False)
+        big = (json.dumps({"id": 1, "cmd": "help"}) + "\n").encode() * 2000
+        try:
+            while big:
+                n = stuck.s.send(big)
+                big = big[n:]
+        except BlockingIOError:
+            pass
+        clients = [Ctl(path) for _ in range(20)]
+        t0 = time.monotonic()
+        for rnd in range(5):
+            for c in clients:
+                assert c.ok("status")["ports"] == 2
+        assert time.monotonic() - t0 < 10, "serving 100 requests took too long"
+        for c in clients:
+            c.close()
+        stuck.close()
+        stop_ok(dm)
+
+
+def test_peer_must_be_root_or_hotpath(d):
+    with daemon(d) as dm:
+        path = os.path.join(d, "ctl.sock")
+        os.chmod(d, 0o755)
+        os.chmod(path, 0o666)   # let the socket file through: SO_PEERCRED is what must refuse
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                c = Ctl(path)
+                # refused at accept: the error comes without a request, then the close
+                out = c.line()
+                try:
+                    more = c.s.recv(1)
+                except OSError:
+                    more = b""
+                os.write(w, json.dumps({"reply": out, "closed": more == b""}).encode())
+            except Exception as e:  # noqa: BLE001 - report to the parent
+                os.write(w, json.dumps({"exc": repr(e)}).encode())
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        res = json.loads(os.read(r, 65536))
+        assert "reply" in res, res
+        assert res["reply"]["ok"] is False and res["reply"]["error"]["code"] == "EACCES", res
+        assert res["closed"], res
+        c = Ctl(path)   # root still gets in
+        assert c.ok("status")["ports"] == 2
+        c.close()
+        stop_ok(dm)
+
+
+if __name__ == "__main__":
+    hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
+            test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath])
