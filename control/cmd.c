@@ -9,6 +9,7 @@
 
 #include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_rcu_qsbr.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -113,7 +114,7 @@ cmd_status(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err 
 		return fail(e, "ENOMEM", "out of memory");
 	*result = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O}", "version", HP_VERSION,
 			    "uptime_s", json_real_value(json_object_get(r, "elapsed_s")), "ports", (int)rt->ports.n,
-			    "workers", (int)rt->n_workers, "routes", (int)rt->cfg->n_routes,
+			    "workers", (int)rt->n_workers, "routes", rt->tables ? (int)rt->tables->fib->n_routes : 0,
 			    "acl_rules", (int)rt->cfg->n_acl, "rx_packets", json_object_get(r, "rx_packets"),
 			    "tx_packets", json_object_get(r, "tx_packets"), "rx_mpps", json_object_get(r, "rx_mpps"),
 			    "tx_mpps", json_object_get(r, "tx_mpps"));
@@ -271,6 +272,156 @@ cmd_latency_reset(struct dp_runtime *rt, json_t *args, json_t **result, struct c
 	return 0;
 }
 
+/* ---- routes ---- */
+
+/* The request's table change is done once every worker has been through a quiescent state. */
+static void
+published(struct dp_runtime *rt)
+{
+	if (rt->qsv != NULL)
+		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
+}
+
+static int
+need_fib(struct dp_runtime *rt, struct cmd_err *e)
+{
+	if (rt->tables == NULL)
+		return fail(e, "ENOTSUP", "no l3 port: there is no routing table");
+	return 0;
+}
+
+static int
+parse_prefix_arg(json_t *args, struct hp_prefix *p, struct cmd_err *e)
+{
+	const char *s;
+
+	if (arg_str(args, "prefix", true, &s, e) < 0)
+		return -1;
+	if (hp_parse_prefix(s, 0, p) < 0)
+		return fail(e, "EINVAL", "bad prefix \"%.64s\": expected ADDRESS/LENGTH, e.g. 198.18.0.0/15", s);
+	return 0;
+}
+
+static int
+cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"prefix", "via", "action", "port", NULL};
+	struct hp_route_conf r = {.port = -1, .action = HP_ROUTE_FORWARD};
+	const char *action, *port;
+	json_t *via = json_object_get(args, "via"), *v;
+	char why[256];
+	size_t i;
+	int rc;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &r.prefix, e) < 0 ||
+	    arg_str(args, "action", false, &action, e) < 0 || arg_str(args, "port", false, &port, e) < 0)
+		return -1;
+	if (action != NULL && strcmp(action, "drop") != 0 && strcmp(action, "forward") != 0)
+		return fail(e, "EINVAL", "unknown action \"%.32s\" (drop, or forward with via)", action);
+	if (action != NULL && strcmp(action, "drop") == 0) {
+		if (via != NULL)
+			return fail(e, "EINVAL", "a drop route has no \"via\"");
+		r.action = HP_ROUTE_DROP;
+	} else {
+		if (via == NULL)
+			return fail(e, "EINVAL", "missing argument \"via\" (or action drop)");
+		if (json_is_string(via)) {
+			via = json_pack("[O]", via);
+		} else if (json_is_array(via) && json_array_size(via) >= 1 && json_array_size(via) <= HP_MAX_ECMP) {
+			json_incref(via);
+		} else {
+			return fail(e, "EINVAL", "\"via\" must be an address or a list of 1 to %d addresses",
+				    HP_MAX_ECMP);
+		}
+		json_array_foreach(via, i, v) {
+			if (!json_is_string(v) || hp_parse_addr(json_string_value(v), r.prefix.family, &r.via[i]) < 0) {
+				json_decref(via);
+				return fail(e, "EINVAL", "via #%zu: expected an IPv%d address", i + 1,
+					    r.prefix.family == AF_INET ? 4 : 6);
+			}
+			for (size_t k = 0; k < i; k++)
+				if (memcmp(&r.via[k], &r.via[i], sizeof(r.via[i])) == 0) {
+					json_decref(via);
+					return fail(e, "EINVAL", "via #%zu repeats #%zu", i + 1, k + 1);
+				}
+		}
+		r.n_via = (unsigned)json_array_size(via);
+		json_decref(via);
+	}
+	if (port != NULL) {
+		r.port = hp_config_port_index(rt->cfg, port);
+		if (r.port < 0 || rt->cfg->ports[r.port].mode != HP_MODE_L3)
+			return fail(e, "EINVAL", "no l3 port \"%.32s\"", port);
+	}
+	rc = dp_fib_route_add(rt->tables->fib, rt->cfg, &r, why, sizeof(why));
+	if (rc < 0)
+		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "%s", why);
+	published(rt);
+	return 0;
+}
+
+static int
+cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"prefix", NULL};
+	struct hp_prefix p;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &p, e) < 0)
+		return -1;
+	if (dp_fib_route_del(rt->tables->fib, &p) < 0)
+		return fail(e, "ENOENT", "no route %s", json_string_value(json_object_get(args, "prefix")));
+	published(rt);
+	return 0;
+}
+
+static json_t *
+route_json(const struct dp_runtime *rt, const struct hp_route_conf *r)
+{
+	char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN + 8];
+	json_t *o, *via = json_array();
+
+	inet_ntop(r->prefix.family, r->prefix.addr, a, sizeof(a));
+	snprintf(p, sizeof(p), "%s/%u", a, r->prefix.len);
+	for (unsigned k = 0; k < r->n_via; k++) {
+		inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
+		json_array_append_new(via, json_string(a));
+	}
+	o = json_pack("{s:s, s:s, s:o}", "prefix", p, "action", r->action == HP_ROUTE_DROP ? "drop" : "forward",
+		      "via", via);
+	if (r->port >= 0)
+		json_object_set_new(o, "port", json_string(rt->cfg->ports[r->port].name));
+	return o;
+}
+
+static int
+cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"family", NULL};
+	json_t *fam = json_object_get(args, "family"), *a;
+	const struct dp_fib *fib;
+	int family = 0;
+
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0)
+		return -1;
+	if (fam != NULL) {
+		if (!json_is_integer(fam) || (json_integer_value(fam) != 4 && json_integer_value(fam) != 6))
+			return fail(e, "EINVAL", "\"family\" must be 4 or 6");
+		family = json_integer_value(fam) == 4 ? AF_INET : AF_INET6;
+	}
+	fib = rt->tables->fib;
+	a = json_array();
+	for (uint32_t i = 0; i < fib->n_routes; i++) {
+		const struct hp_route_conf *r = dp_fib_route(fib, i);
+
+		if (family == 0 || r->prefix.family == family)
+			json_array_append_new(a, route_json(rt, r));
+	}
+	*result = a;
+	return 0;
+}
+
 /* ---- log level ---- */
 
 static int
@@ -328,6 +479,9 @@ static const struct cmd {
 	{"stats", cmd_stats, "", "totals, drops by reason, slow path, ACL cache"},
 	{"latency.show", cmd_latency_show, "", "residence latency percentiles since the last reset (ns)"},
 	{"latency.reset", cmd_latency_reset, "", "start latency.show afresh"},
+	{"route.add", cmd_route_add, "prefix, via | action: drop, [port]", "add or replace a route (ECMP: several via)"},
+	{"route.del", cmd_route_del, "prefix", "delete a route"},
+	{"route.show", cmd_route_show, "[family: 4|6]", "the configured routes"},
 	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
 };
 

@@ -511,8 +511,8 @@ hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr)
 }
 
 /* net = p with its host bits cleared; true if p had any set. */
-static bool
-clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net)
+bool
+hp_prefix_clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net)
 {
 	unsigned bytes = family_bits(p->family) / 8u;
 	bool set = false;
@@ -1215,7 +1215,7 @@ want_net(struct ctx *c, const char *key, yaml_node_t *val, struct hp_prefix *out
 	if (hp_parse_prefix(s, 0, &p))
 		return fail(c, val, "key '%s': bad prefix '%s': expected %s (ADDRESS/LENGTH)", key,
 			    q(c, s), expect);
-	if (clear_host_bits(&p, &net))
+	if (hp_prefix_clear_host_bits(&p, &net))
 		return fail(c, val, "key '%s': prefix %s has host bits set; did you mean %s?", key,
 			    q(c, s), prefix_text(c, &net));
 	*out = p;

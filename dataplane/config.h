@@ -188,6 +188,8 @@ int hp_config_port_index(const struct hp_config *cfg, const char *name);
 /* Parsers shared with the control socket and hpctl. Return 0 or -EINVAL. */
 int hp_parse_mac(const char *s, uint8_t mac[6]);
 int hp_parse_prefix(const char *s, int family, struct hp_prefix *p); /* family 0 = either */
+/* net = p with its host bits cleared; true if p had any set. */
+bool hp_prefix_clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net);
 
 /* "p0/1" -> queue reference; -EINVAL if malformed, -ENOENT if no such port,
  * -ERANGE if the queue is not below the port's queue count. */

@@ -16,7 +16,8 @@
 #include "fib.h"
 
 #define FIB_TBL8_MIN 4096u
-#define FIB_ROUTES_HEADROOM 65536 /* room for routes added live */
+#define FIB_ROUTES_HEADROOM 65536 /* room for routes added live (IPv6, and the registry) */
+#define FIB_ROUTES_HEADROOM4 (1u << 20) /* IPv4: 8 bytes a rule in rte_lpm */
 
 static unsigned fib_seq; /* unique DPDK object names per build */
 
@@ -44,6 +45,9 @@ dp_fib_free(struct dp_fib *fib)
 	rte_free(fib->groups);
 	rte_free(fib->nh);
 	free(fib->nh_addr);
+	free(fib->gi);
+	rte_hash_free(fib->route_idx);
+	free(fib->routes);
 	rte_free(fib);
 }
 
@@ -167,6 +171,166 @@ prefix_str(const struct hp_prefix *p, char *buf, size_t len)
 	return buf;
 }
 
+/* Key of the route registry: a prefix, zero-padded. */
+struct route_key {
+	uint8_t family;
+	uint8_t len;
+	uint8_t pad[2];
+	uint8_t addr[16];
+};
+
+static void
+route_key(struct route_key *k, const struct hp_prefix *p)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)p->family;
+	k->len = p->len;
+	memcpy(k->addr, p->addr, p->family == AF_INET ? 4 : 16);
+}
+
+/* Record r as route i (new or replaced). 0 or -ENOSPC. */
+static int
+route_record(struct dp_fib *fib, const struct hp_route_conf *r)
+{
+	struct route_key k;
+	void *data;
+
+	route_key(&k, &r->prefix);
+	if (rte_hash_lookup_data(fib->route_idx, &k, &data) >= 0) {
+		fib->routes[(uintptr_t)data] = *r;
+		return 0;
+	}
+	if (fib->n_routes == fib->routes_cap) {
+		uint32_t cap = fib->routes_cap ? fib->routes_cap * 2 : 1024;
+		struct hp_route_conf *nr = realloc(fib->routes, cap * sizeof(*nr));
+
+		if (nr == NULL)
+			return -ENOSPC;
+		fib->routes = nr;
+		fib->routes_cap = cap;
+	}
+	if (rte_hash_add_key_data(fib->route_idx, &k, (void *)(uintptr_t)fib->n_routes) < 0)
+		return -ENOSPC;
+	fib->routes[fib->n_routes++] = *r;
+	return 0;
+}
+
+/* The group of route r: its next hops' FORWARD group, or the drop group. */
+static int
+route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r, char *err,
+	    size_t errlen)
+{
+	uint32_t nhs[HP_MAX_ECMP];
+	char a[INET6_ADDRSTRLEN], pbuf[64];
+
+	if (r->action != HP_ROUTE_FORWARD)
+		return fib->drop_group;
+	for (unsigned k = 0; k < r->n_via; k++) {
+		int port = r->port >= 0 ? r->port : hp_config_via_port(cfg, &r->via[k]);
+
+		if (port < 0) {
+			inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
+			snprintf(err, errlen,
+				 "route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
+				 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
+			return -EINVAL;
+		}
+		if ((nhs[k] = dp_fib_neigh_get(fib, (unsigned)port, &r->via[k])) == DP_NO_NH) {
+			snprintf(err, errlen, "more than %u next hops", DP_MAX_NH);
+			return -ENOSPC;
+		}
+	}
+	int g = forward_group(fib, fib->gi, nhs, r->n_via);
+	if (g < 0)
+		snprintf(err, errlen, "route %s: too many distinct next-hop sets (%u)",
+			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), DP_MAX_GROUPS);
+	return g < 0 ? -ENOSPC : g;
+}
+
+/* Is p one of cfg's l3 ports' subnets or addresses (which the FIB owns)? */
+static bool
+connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *pc = &cfg->ports[i];
+
+		for (unsigned k = 0; k < pc->n_ipv4 + pc->n_ipv6; k++) {
+			struct hp_prefix a = k < pc->n_ipv4 ? pc->ipv4[k] : pc->ipv6[k - pc->n_ipv4], net;
+			unsigned host = a.family == AF_INET ? 32 : 128;
+
+			if (a.family != p->family)
+				continue;
+			hp_prefix_clear_host_bits(&a, &net);
+			if ((p->len == a.len && memcmp(p->addr, net.addr, 16) == 0) ||
+			    (p->len == host && memcmp(p->addr, a.addr, host / 8) == 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+int
+dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
+		 char *err, size_t errlen)
+{
+	struct hp_prefix net;
+	char pbuf[64], nbuf[64];
+	int g, rc;
+
+	if (hp_prefix_clear_host_bits(&r->prefix, &net)) {
+		snprintf(err, errlen, "prefix %s has host bits set; did you mean %s?",
+			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), prefix_str(&net, nbuf, sizeof(nbuf)));
+		return -EINVAL;
+	}
+	if (connected_prefix(cfg, &r->prefix)) {
+		snprintf(err, errlen, "%s is a port's subnet or address: not a route to change",
+			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)));
+		return -EINVAL;
+	}
+	if ((g = route_group(fib, cfg, r, err, errlen)) < 0)
+		return g;
+	/* room in the registry first: an LPM entry is never left unrecorded */
+	if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0) {
+		if (rc != -ENOSPC || route_record(fib, r) == 0)
+			dp_fib_route_del(fib, &r->prefix);
+		snprintf(err, errlen, "route %s: %s table full", prefix_str(&r->prefix, pbuf, sizeof(pbuf)),
+			 r->prefix.family == AF_INET ? "IPv4 LPM" : "IPv6 LPM");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int
+dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p)
+{
+	struct route_key k;
+	void *data;
+	uint32_t i, last;
+	int rc;
+
+	route_key(&k, p);
+	if (rte_hash_lookup_data(fib->route_idx, &k, &data) < 0)
+		return -ENOENT;
+	if (p->family == AF_INET) {
+		uint32_t ip;
+
+		memcpy(&ip, p->addr, 4);
+		rc = rte_lpm_delete(fib->lpm4, ntohl(ip), p->len);
+	} else {
+		rc = rte_lpm6_delete(fib->lpm6, p->addr, p->len);
+	}
+	(void)rc; /* absent from the LPM (a failed add): the registry goes all the same */
+	i = (uint32_t)(uintptr_t)data;
+	last = --fib->n_routes;
+	rte_hash_del_key(fib->route_idx, &k);
+	if (i != last) {
+		fib->routes[i] = fib->routes[last];
+		route_key(&k, &fib->routes[i].prefix);
+		rte_hash_add_key_data(fib->route_idx, &k, (void *)(uintptr_t)i);
+	}
+	return 0;
+}
+
 struct dp_fib *
 dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs,
 	     struct rte_rcu_qsbr *qsv, int socket, char *err, size_t errlen)
@@ -199,7 +363,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 
 	snprintf(name, sizeof(name), "hp_lpm4_%u", seq);
 	struct rte_lpm_config c4 = {
-		.max_rules = n4 + FIB_ROUTES_HEADROOM,
+		.max_rules = n4 + FIB_ROUTES_HEADROOM4,
 		.number_tbl8s = RTE_MAX(FIB_TBL8_MIN, deep4 + FIB_TBL8_MIN),
 	};
 	if ((fib->lpm4 = rte_lpm_create(name, socket, &c4)) == NULL)
@@ -233,61 +397,44 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
-	gi = calloc(1, sizeof(*gi));
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL) {
-		free(gi);
-		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
-	}
+	gi = fib->gi = calloc(1, sizeof(*gi));
+	snprintf(name, sizeof(name), "hp_routes_%u", seq);
+	struct rte_hash_parameters rp = {
+		.name = name,
+		.entries = cfg->n_routes + 4 * FIB_ROUTES_HEADROOM,
+		.key_len = sizeof(struct route_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	fib->route_idx = rte_hash_create(&rp);
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL || fib->route_idx == NULL)
+		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups, next hops and routes");
 
-	drop = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});
+	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});
 	local = new_group(fib, &(struct dp_group){.type = DP_GROUP_LOCAL});
 
 	/* static neighbours first: gateways resolve to them */
 	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
 		const struct hp_neighbor_conf *nc = &cfg->neighbors[i];
 		uint32_t nh = dp_fib_neigh_get(fib, nc->port, &nc->ip);
-		if (nh == DP_NO_NH) {
-			free(gi);
+		if (nh == DP_NO_NH)
 			return fail(fib, err, errlen, ENOSPC, "%s:%u: more than %u neighbours", cfg->file,
 				    nc->line, DP_MAX_NH);
-		}
 		dp_fib_nh_set(fib, nh, nc->mac, true);
 	}
 
 	/* configured routes, then connected subnets and our addresses over them */
 	for (unsigned i = 0; i < cfg->n_routes; i++) {
 		const struct hp_route_conf *r = &cfg->routes[i];
-		uint32_t nhs[HP_MAX_ECMP];
-		int g = drop;
+		char why[256];
+		int g = route_group(fib, cfg, r, why, sizeof(why));
 
-		if (r->action == HP_ROUTE_FORWARD) {
-			for (unsigned k = 0; k < r->n_via; k++) {
-				int port = r->port >= 0 ? r->port : hp_config_via_port(cfg, &r->via[k]);
-				char a[INET6_ADDRSTRLEN];
-
-				if (port < 0) {
-					free(gi);
-					inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
-					return fail(fib, err, errlen, EINVAL,
-						    "%s:%u: route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
-						    cfg->file, r->line, prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
-				}
-				if ((nhs[k] = dp_fib_neigh_get(fib, (unsigned)port, &r->via[k])) == DP_NO_NH) {
-					free(gi);
-					return fail(fib, err, errlen, ENOSPC, "%s:%u: more than %u next hops",
-						    cfg->file, r->line, DP_MAX_NH);
-				}
-			}
-			g = forward_group(fib, gi, nhs, r->n_via);
-		}
-		if (g < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0) {
-			free(gi);
-			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: %s", cfg->file, r->line,
-				    prefix_str(&r->prefix, pbuf, sizeof(pbuf)),
-				    g < 0 ? "too many distinct next-hop sets" : "LPM table full");
-		}
+		if (g < 0)
+			return fail(fib, err, errlen, -g, "%s:%u: %s", cfg->file, r->line, why);
+		if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0)
+			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: LPM table full", cfg->file, r->line,
+				    prefix_str(&r->prefix, pbuf, sizeof(pbuf)));
 	}
-	free(gi);
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct hp_port_conf *pc = &cfg->ports[i];

@@ -297,6 +297,84 @@ def test_peer_must_be_root_or_hotpath(d):
         stop_ok(dm)
 
 
+REPLAY = """\
+control: {{ socket: {d}/ctl.sock }}
+ports:
+  - {{ name: p0, device: "net_pcap0,rx_pcap={d}/in0.pcap,infinite_rx=1", mac: "{p0}",
+      ipv4: [10.0.0.1/24], ipv6: ["2001:db8::1/64"] }}
+  - {{ name: p1, device: "net_pcap1,rx_pcap={d}/in1.pcap", mac: "{p1}",
+      ipv4: [10.0.1.1/24], ipv6: ["2001:db8:1::1/64"] }}
+neighbors:
+  - {{ ip: 10.0.1.2, mac: "{gw}", port: p1 }}
+  - {{ ip: "2001:db8:1::2", mac: "{gw}", port: p1 }}
+routes:
+  - {{ prefix: 198.18.0.0/15, via: 10.0.1.2 }}
+"""
+
+
+def counters(c):
+    st = c.ok("stats")
+    p1 = c.ok("port.stats", {"name": "p1"})[0]
+    return st["drops"].get("no_route", 0), st["drops"].get("blackhole", 0), p1["tx_packets"]
+
+
+def grows(c, which, seconds=0.3):
+    """Which counters (0 no_route, 1 blackhole, 2 p1 tx) grow over a short while."""
+    a = counters(c)
+    time.sleep(seconds)
+    b = counters(c)
+    return [i for i in range(3) if b[i] > a[i]] if which is None else b[which] > a[which]
+
+
+def test_routes_live(d):
+    from scapy.all import IPv6
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP(),
+              Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IPv6(src="2001:db8::2", dst="2001:db8:77::5") / UDP()]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="routes") as dm:
+        c = Ctl(os.path.join(d, "ctl.sock"))
+        before = c.ok("route.show")
+        assert before == [{"prefix": "198.18.0.0/15", "action": "forward", "via": ["10.0.1.2"]}], before
+        for args, code, what in [
+                ({"prefix": "203.0.113.0/33", "via": "10.0.1.2"}, "EINVAL", "bad prefix"),
+                ({"prefix": "203.0.113.1/24", "via": "10.0.1.2"}, "EINVAL", "host bits"),
+                ({"prefix": "203.0.113.0/24", "via": "192.0.2.1"}, "EINVAL", "no l3 port's subnet"),
+                ({"prefix": "203.0.113.0/24", "via": "2001:db8:1::2"}, "EINVAL", "IPv4 address"),
+                ({"prefix": "203.0.113.0/24"}, "EINVAL", "via"),
+                ({"prefix": "203.0.113.0/24", "via": "10.0.1.2", "action": "drop"}, "EINVAL", "no \"via\""),
+                ({"prefix": "203.0.113.0/24", "via": ["10.0.1.%d" % i for i in range(2, 11)]}, "EINVAL", "1 to"),
+                ({"prefix": "203.0.113.0/24", "via": ["10.0.1.2", "10.0.1.2"]}, "EINVAL", "repeats"),
+                ({"prefix": "203.0.113.0/24", "via": "10.0.1.2", "port": "p7"}, "EINVAL", "p7"),
+                ({"prefix": "10.0.1.0/24", "via": "10.0.1.2"}, "EINVAL", "subnet"),
+                ({"prefix": "10.0.0.1/32", "action": "drop"}, "EINVAL", "address"),
+                ({"prefix": "203.0.113.0/24", "action": "fly"}, "EINVAL", "fly"),
+                ({"prefix": 5, "via": "10.0.1.2"}, "EINVAL", "string"),
+                ({"prefix": "203.0.113.0/24", "via": "10.0.1.2", "metric": 1}, "EINVAL", "metric")]:
+            msg = c.err("route.add", args, code)
+            assert what in msg, "%s: %r" % (args, msg)
+        assert "no route" in c.err("route.del", {"prefix": "203.0.113.0/24"}, "ENOENT")
+        assert c.ok("route.show") == before, "a refused request changed the table"
+
+        # no route: punted and counted; then routed live; then blackholed; then gone again
+        assert grows(c, None) == [0], counters(c)
+        assert c.ok("route.add", {"prefix": "203.0.113.0/24", "via": "10.0.1.2"}) == {}
+        assert c.ok("route.add", {"prefix": "2001:db8:77::/48", "via": ["2001:db8:1::2"]}) == {}
+        assert grows(c, None) == [2], counters(c)
+        assert c.ok("status")["routes"] == 3
+        assert c.ok("route.show", {"family": 6}) == [
+            {"prefix": "2001:db8:77::/48", "action": "forward", "via": ["2001:db8:1::2"]}]
+        assert c.ok("route.add", {"prefix": "203.0.113.0/24", "action": "drop"}) == {}
+        assert c.ok("route.del", {"prefix": "2001:db8:77::/48"}) == {}
+        g = grows(c, None)
+        assert 1 in g and 2 not in g, (g, counters(c))
+        assert c.ok("route.del", {"prefix": "203.0.113.0/24"}) == {}
+        assert grows(c, None) == [0], counters(c)
+        assert c.ok("route.show") == before
+        c.close()
+        stop_ok(dm)
+
+
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
-            test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath])
+            test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live])
