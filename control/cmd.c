@@ -12,6 +12,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "cmd.h"
+#include "control.h"
 #include "log.h"
 
 #define HP_VERSION "0.1"
@@ -422,6 +423,100 @@ cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 	return 0;
 }
 
+/* ---- neighbours ---- */
+
+/* args "ip" and "port" (an l3 port name; optional when one port's subnet holds ip). */
+static int
+neigh_target(struct dp_runtime *rt, json_t *args, bool port_required, struct hp_addr *ip, int *port,
+	     struct cmd_err *e)
+{
+	const char *s, *pname;
+
+	if (arg_str(args, "ip", true, &s, e) < 0 || arg_str(args, "port", port_required, &pname, e) < 0)
+		return -1;
+	if (hp_parse_addr(s, 0, ip) < 0)
+		return fail(e, "EINVAL", "bad address \"%.64s\": expected IPv4 or IPv6", s);
+	if (pname != NULL) {
+		*port = hp_config_port_index(rt->cfg, pname);
+		if (*port < 0 || rt->cfg->ports[*port].mode != HP_MODE_L3)
+			return fail(e, "EINVAL", "no l3 port \"%.32s\"", pname);
+	} else if ((*port = hp_config_via_port(rt->cfg, ip)) < 0) {
+		return fail(e, "EINVAL", "%.64s is in no l3 port's subnet: give \"port\"", s);
+	}
+	return 0;
+}
+
+static int
+cmd_neigh_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"ip", "mac", "port", NULL};
+	struct hp_addr ip;
+	uint8_t mac[6];
+	const char *ms;
+	int port, rc;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || neigh_target(rt, args, false, &ip, &port, e) < 0 ||
+	    arg_str(args, "mac", true, &ms, e) < 0)
+		return -1;
+	if (hp_parse_mac(ms, mac) < 0 || (mac[0] & 1))
+		return fail(e, "EINVAL", "bad MAC \"%.32s\": expected a unicast xx:xx:xx:xx:xx:xx", ms);
+	if ((rc = ctl_neigh_add((unsigned)port, &ip, mac)) < 0)
+		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "neighbour table: %s", strerror(-rc));
+	return 0;
+}
+
+static int
+cmd_neigh_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"ip", "port", NULL};
+	struct hp_addr ip;
+	int port;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || neigh_target(rt, args, false, &ip, &port, e) < 0)
+		return -1;
+	if (ctl_neigh_del((unsigned)port, &ip) < 0)
+		return fail(e, "ENOENT", "no neighbour %s on %s", json_string_value(json_object_get(args, "ip")),
+			    rt->cfg->ports[port].name);
+	published(rt);
+	return 0;
+}
+
+static void
+neigh_row(void *arg, const struct ctl_neigh_info *ni)
+{
+	struct {
+		const struct dp_runtime *rt;
+		json_t *a;
+	} *x = arg;
+	char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr ea;
+
+	inet_ntop(ni->ip->family, ni->ip->addr, ip, sizeof(ip));
+	memcpy(ea.addr_bytes, ni->mac, 6);
+	rte_ether_format_addr(mac, sizeof(mac), &ea);
+	json_array_append_new(x->a, json_pack("{s:s, s:s, s:s, s:s, s:i}", "ip", ip, "mac", ni->resolved ? mac : "",
+					      "port", x->rt->cfg->ports[ni->port].name, "state", ni->state,
+					      "held", (int)ni->held));
+}
+
+static int
+cmd_neigh_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	struct {
+		const struct dp_runtime *rt;
+		json_t *a;
+	} x = {rt, NULL};
+
+	if (need_fib(rt, e) < 0 || no_args(args, e) < 0)
+		return -1;
+	x.a = json_array();
+	ctl_neigh_foreach(neigh_row, &x);
+	*result = x.a;
+	return 0;
+}
+
 /* ---- log level ---- */
 
 static int
@@ -482,6 +577,9 @@ static const struct cmd {
 	{"route.add", cmd_route_add, "prefix, via | action: drop, [port]", "add or replace a route (ECMP: several via)"},
 	{"route.del", cmd_route_del, "prefix", "delete a route"},
 	{"route.show", cmd_route_show, "[family: 4|6]", "the configured routes"},
+	{"neigh.add", cmd_neigh_add, "ip, mac, [port]", "a static neighbour (its held packets are sent)"},
+	{"neigh.del", cmd_neigh_del, "ip, [port]", "forget a neighbour's MAC (resolved again on use)"},
+	{"neigh.show", cmd_neigh_show, "", "next hops: address, MAC, port, state, packets held"},
 	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
 };
 

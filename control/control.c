@@ -334,6 +334,69 @@ ctl_setup(struct ctl *c, struct dp_runtime *rt)
 	return 0;
 }
 
+/* ---- the neighbour table, for the control socket ---- */
+
+int
+ctl_neigh_add(unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+{
+	struct ctl *c = &ctl;
+	uint32_t nh;
+
+	if (c->fib == NULL || c->neigh == NULL)
+		return -ENOTSUP;
+	if ((nh = dp_fib_neigh_get(c->fib, port, ip)) == DP_NO_NH)
+		return -ENOSPC;
+	dp_fib_nh_set(c->fib, nh, mac, true);
+	c->neigh[nh].state = NEIGH_STATIC;
+	c->neigh[nh].updated_ms = c->now_ms;
+	release(c, nh);
+	return 0;
+}
+
+int
+ctl_neigh_del(unsigned port, const struct hp_addr *ip)
+{
+	struct ctl *c = &ctl;
+	uint32_t nh;
+
+	if (c->fib == NULL || c->neigh == NULL)
+		return -ENOTSUP;
+	nh = dp_fib_neigh_lookup(c->fib, port, ip->addr, ip->family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
+	if (nh == DP_NO_NH || c->neigh[nh].state == NEIGH_NONE)
+		return -ENOENT;
+	/* the next packet for it asks again (and is held meanwhile) */
+	dp_fib_nh_set(c->fib, nh, NULL, false);
+	c->neigh[nh].state = NEIGH_NONE;
+	c->neigh[nh].probes = 0;
+	return 0;
+}
+
+void
+ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg)
+{
+	static const char *const states[] = {
+		[NEIGH_NONE] = "none", [NEIGH_INCOMPLETE] = "incomplete",
+		[NEIGH_REACHABLE] = "reachable", [NEIGH_STATIC] = "static",
+	};
+	struct ctl *c = &ctl;
+
+	if (c->fib == NULL || c->neigh == NULL)
+		return;
+	for (uint32_t nh = 0; nh < c->fib->n_nh; nh++) {
+		uint64_t word = __atomic_load_n(&c->fib->nh[nh], __ATOMIC_ACQUIRE);
+		struct ctl_neigh_info ni = {
+			.ip = &c->fib->nh_addr[nh],
+			.port = dp_nh_port(word),
+			.resolved = (word & DP_NH_RESOLVED) != 0,
+			.state = states[c->neigh[nh].state],
+			.held = c->neigh[nh].n_held,
+		};
+
+		memcpy(ni.mac, &word, 6);
+		fn(arg, &ni);
+	}
+}
+
 static int ctl_epoll = -1;
 
 int

@@ -27,6 +27,26 @@ int ctl_run(struct dp_runtime *rt);
 int ctl_services_start(struct dp_runtime *rt);
 void ctl_services_stop(struct dp_runtime *rt);
 
+/*
+ * The neighbour table (control thread). ctl_neigh_add makes (port, ip) a
+ * static neighbour with mac and sends what was held for it; ctl_neigh_del
+ * forgets its MAC (the next packet for it resolves again). 0, -ENOENT,
+ * -ENOSPC, -ENOTSUP (no l3 port). ctl_neigh_foreach calls fn for every
+ * next hop.
+ */
+struct ctl_neigh_info {
+	const struct hp_addr *ip;
+	unsigned port;
+	uint8_t mac[6];
+	bool resolved;
+	const char *state; /* none, incomplete, reachable, static */
+	unsigned held;     /* packets waiting for it */
+};
+
+int ctl_neigh_add(unsigned port, const struct hp_addr *ip, const uint8_t mac[6]);
+int ctl_neigh_del(unsigned port, const struct hp_addr *ip);
+void ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg);
+
 /* After the workers stopped: free packets still in the punt and inject rings
  * and held for neighbours, so every mbuf is back in its pool. */
 void ctl_drain(struct dp_runtime *rt);
