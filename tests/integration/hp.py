@@ -85,6 +85,9 @@ class Daemon:
         self.config = os.path.join(workdir, name + ".yaml")
         self.report = os.path.join(workdir, name + "-report.json")
         self.prefix = "hp-it-%d-%s" % (os.getpid(), name)
+        # its own control socket unless the test chose one: never the system's default
+        if not any(line.startswith("control:") for line in config_text.splitlines()):
+            config_text = "control: { socket: %s }\n" % os.path.join(workdir, name + ".sock") + config_text
         with open(self.config, "w") as f:
             f.write(config_text)
         self.eal = eal if eal is not None else eal_args(self.prefix)

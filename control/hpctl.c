@@ -1,0 +1,637 @@
+/* hpctl: the control socket's command-line client. One request per line out, one reply line in, printed. */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hpctl_args.h"
+
+#define HPCTL_SOCK_DEFAULT "/run/hotpath/hotpath.sock"
+#define HPCTL_TIMEOUT_MS 10000      /* for a reply; $HPCTL_TIMEOUT_MS overrides (tests) */
+#define HPCTL_REPLY_MAX (64u << 20) /* a reply larger than this is a broken server */
+#define HPCTL_CLEAR "\033[H\033[2J"
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* One connection to the daemon and the bytes read from it but not yet consumed. */
+struct conn {
+	const char *path;
+	int fd;
+	int sigfd; /* SIGINT under --watch, else -1 */
+	unsigned timeout_ms;
+	char *buf;
+	size_t len, cap;
+};
+
+/* Outcome of one request. */
+enum rt { RT_OK, RT_FAIL, RT_INTR };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static unsigned
+timeout_ms(void)
+{
+	const char *s = getenv("HPCTL_TIMEOUT_MS");
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0')
+		return HPCTL_TIMEOUT_MS;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > 3600000)
+		return HPCTL_TIMEOUT_MS;
+	return (unsigned)v;
+}
+
+static int
+conn_open(struct conn *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
+			     .tv_usec = (suseconds_t)(c->timeout_ms % 1000) * 1000};
+
+	if (strlen(c->path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, c->path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	/* a daemon that stops reading must not hang us in connect() or send() either */
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(c->fd);
+		c->fd = -1;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static enum rt
+send_line(struct conn *c, const json_t *req)
+{
+	char *line = json_dumps(req, JSON_COMPACT);
+	size_t len, off = 0;
+	enum rt rt = RT_OK;
+
+	if (line == NULL) {
+		fprintf(stderr, "hpctl: out of memory\n");
+		return RT_FAIL;
+	}
+	len = strlen(line);
+	line[len++] = '\n'; /* replaces the NUL: the line is sent by length */
+	while (off < len) {
+		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "hpctl: %s: send: %s\n", c->path, strerror(errno));
+			rt = RT_FAIL;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	return rt;
+}
+
+/* One reply line (without its newline) into *line / *len, or RT_FAIL / RT_INTR. */
+static enum rt
+recv_line(struct conn *c, char **line, size_t *len)
+{
+	uint64_t deadline = now_ms() + c->timeout_ms;
+	char *nl;
+
+	/* c->buf is NULL until the first read */
+	while ((nl = c->len ? memchr(c->buf, '\n', c->len) : NULL) == NULL) {
+		struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = c->sigfd, .events = POLLIN}};
+		uint64_t now = now_ms();
+		ssize_t n;
+		int rc;
+
+		if (now >= deadline) {
+			fprintf(stderr, "hpctl: no reply from %s within %u ms\n", c->path, c->timeout_ms);
+			return RT_FAIL;
+		}
+		rc = poll(pfd, c->sigfd >= 0 ? 2 : 1, (int)(deadline - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr, "hpctl: poll: %s\n", strerror(errno));
+			return RT_FAIL;
+		}
+		if (pfd[1].revents != 0)
+			return RT_INTR;
+		if (rc == 0)
+			continue;
+		if (c->cap - c->len < 4096) {
+			size_t cap = c->cap ? c->cap * 2 : 65536;
+			char *b;
+
+			if (cap > HPCTL_REPLY_MAX) {
+				fprintf(stderr, "hpctl: reply from %s longer than %u bytes\n", c->path,
+					HPCTL_REPLY_MAX);
+				return RT_FAIL;
+			}
+			if ((b = realloc(c->buf, cap)) == NULL) {
+				fprintf(stderr, "hpctl: out of memory\n");
+				return RT_FAIL;
+			}
+			c->buf = b;
+			c->cap = cap;
+		}
+		n = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "hpctl: %s: read: %s\n", c->path, strerror(errno));
+			return RT_FAIL;
+		}
+		if (n == 0) {
+			fprintf(stderr, "hpctl: %s closed the connection without a reply\n", c->path);
+			return RT_FAIL;
+		}
+		c->len += (size_t)n;
+	}
+	*line = c->buf;
+	*len = (size_t)(nl - c->buf);
+	return RT_OK;
+}
+
+/* Drops the line recv_line() returned (and its newline) from the buffer. */
+static void
+consume_line(struct conn *c, size_t len)
+{
+	c->len -= len + 1;
+	memmove(c->buf, c->buf + len + 1, c->len);
+}
+
+/* ---- human output ---- */
+
+/* Columns a UTF-8 string takes, near enough: one per code point. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static bool
+all_strings(const json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v))
+			return false;
+	return json_array_size(a) > 0;
+}
+
+/* One value as a table cell or after "key: "; NULL only on ENOMEM. */
+static char *
+cell(const json_t *v)
+{
+	char *s = NULL;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		if (asprintf(&s, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
+			return NULL;
+		return s;
+	case JSON_REAL: {
+		double d = json_real_value(v);
+		char *e;
+
+		/* three decimals at most, without trailing zeros: 0.5, 12.125, 3 */
+		if (d != 0 && fabs(d) < 0.001) {
+			if (asprintf(&s, "%g", d) < 0)
+				return NULL;
+			return s;
+		}
+		if (asprintf(&s, "%.3f", d) < 0)
+			return NULL;
+		for (e = s + strlen(s) - 1; *e == '0'; e--)
+			*e = '\0';
+		if (*e == '.')
+			*e = '\0';
+		return s;
+	}
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_NULL:
+		return strdup("-");
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return strdup("-");
+		if (all_strings(v)) {
+			size_t i, len = 0;
+			json_t *e;
+
+			json_array_foreach(v, i, e)
+				len += strlen(json_string_value(e)) + 1;
+			if ((s = malloc(len)) == NULL)
+				return NULL;
+			s[0] = '\0';
+			json_array_foreach(v, i, e) {
+				if (i > 0)
+					strcat(s, ",");
+				strcat(s, json_string_value(e));
+			}
+			return s;
+		}
+		/* fall through */
+	case JSON_OBJECT:
+		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+	return NULL;
+}
+
+static bool
+all_objects(const json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		if (!json_is_object(v))
+			return false;
+	return true;
+}
+
+static void
+pad(size_t n)
+{
+	printf("%*s", (int)n, "");
+}
+
+/*
+ * An array of objects as a table: the first object's keys, in order, are the
+ * columns (uppercased); a key missing from a later row shows "-". Columns of
+ * numbers are right-aligned.
+ */
+static int
+print_table(const json_t *rows)
+{
+	const json_t *first = json_array_get(rows, 0);
+	size_t nc = json_object_size(first), nr = json_array_size(rows);
+	const char **keys = calloc(nc, sizeof(*keys));
+	char **cells = calloc(nc * nr, sizeof(*cells));
+	size_t *w = calloc(nc, sizeof(*w));
+	bool *right = calloc(nc, sizeof(*right));
+	const char *k;
+	json_t *v, *row;
+	size_t c = 0, r;
+	int rc = -ENOMEM;
+
+	if (keys == NULL || cells == NULL || w == NULL || right == NULL)
+		goto out;
+	json_object_foreach((json_t *)first, k, v) {
+		keys[c] = k;
+		w[c] = width(k);
+		right[c] = true;
+		c++;
+	}
+	json_array_foreach(rows, r, row) {
+		for (c = 0; c < nc; c++) {
+			v = json_object_get(row, keys[c]);
+			if (v != NULL && !json_is_number(v))
+				right[c] = false;
+			if ((cells[r * nc + c] = v ? cell(v) : strdup("-")) == NULL)
+				goto out;
+			if (width(cells[r * nc + c]) > w[c])
+				w[c] = width(cells[r * nc + c]);
+		}
+	}
+	for (c = 0; c < nc; c++) {
+		size_t fill = w[c] - width(keys[c]);
+
+		printf("%s", c > 0 ? "  " : "");
+		if (right[c])
+			pad(fill);
+		for (k = keys[c]; *k != '\0'; k++)
+			putchar(*k >= 'a' && *k <= 'z' ? *k - 'a' + 'A' : *k);
+		if (!right[c] && c + 1 < nc)
+			pad(fill);
+	}
+	putchar('\n');
+	for (r = 0; r < nr; r++) {
+		for (c = 0; c < nc; c++) {
+			const char *s = cells[r * nc + c];
+			size_t fill = w[c] - width(s);
+
+			printf("%s", c > 0 ? "  " : "");
+			if (right[c])
+				pad(fill);
+			fputs(s, stdout);
+			if (!right[c] && c + 1 < nc)
+				pad(fill);
+		}
+		putchar('\n');
+	}
+	rc = 0;
+out:
+	for (r = 0; cells != NULL && r < nc * nr; r++)
+		free(cells[r]);
+	free(cells);
+	free(keys);
+	free(w);
+	free(right);
+	return rc;
+}
+
+/* "key: value" lines, values aligned; a non-empty nested object goes below its key, indented. */
+static int
+print_object(const json_t *obj, int indent)
+{
+	size_t kw = 0;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v)
+		if (width(k) > kw)
+			kw = width(k);
+	json_object_foreach((json_t *)obj, k, v) {
+		char *s;
+
+		if (json_is_object(v) && json_object_size(v) > 0) {
+			printf("%*s%s:\n", indent, "", k);
+			if (print_object(v, indent + 2) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if ((s = cell(v)) == NULL)
+			return -ENOMEM;
+		printf("%*s%s:", indent, "", k);
+		pad(kw - width(k) + 1);
+		printf("%s\n", s);
+		free(s);
+	}
+	return 0;
+}
+
+static int
+print_human(const json_t *res, bool yaml)
+{
+	const json_t *text = json_object_get(res, "yaml");
+	size_t i;
+	json_t *v;
+	char *s;
+
+	if (yaml && json_is_string(text)) {
+		const char *y = json_string_value(text);
+		size_t len = strlen(y);
+
+		fputs(y, stdout);
+		if (len > 0 && y[len - 1] != '\n')
+			putchar('\n');
+		return 0;
+	}
+	if (res == NULL || json_is_null(res))
+		return 0;
+	if (json_is_object(res))
+		return print_object(res, 0);
+	/* a table needs columns: the first row's keys */
+	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 && all_objects(res))
+		return print_table(res);
+	if (json_is_array(res)) {
+		json_array_foreach(res, i, v) {
+			if ((s = cell(v)) == NULL)
+				return -ENOMEM;
+			printf("%s\n", s);
+			free(s);
+		}
+		return 0;
+	}
+	if ((s = cell(res)) == NULL)
+		return -ENOMEM;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+static int
+print_json(const json_t *res)
+{
+	char *s;
+
+	if (res == NULL)
+		return 0;
+	if ((s = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return -ENOMEM;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+/* ---- one request ---- */
+
+static enum rt
+handle_reply(struct conn *c, const struct hpctl_req *r, json_int_t id, const char *line, size_t len)
+{
+	json_t *reply, *rid, *ok, *err, *res;
+	json_error_t jerr;
+	enum rt rt = RT_FAIL;
+
+	if ((reply = json_loadb(line, len, 0, &jerr)) == NULL) {
+		fprintf(stderr, "hpctl: malformed reply from %s: %s\n", c->path, jerr.text);
+		return RT_FAIL;
+	}
+	rid = json_object_get(reply, "id");
+	ok = json_object_get(reply, "ok");
+	if (!json_is_object(reply) || !json_is_boolean(ok)) {
+		fprintf(stderr, "hpctl: malformed reply from %s: no \"ok\"\n", c->path);
+		goto out;
+	}
+	if (!json_is_integer(rid)) {
+		fprintf(stderr, "hpctl: malformed reply from %s: no \"id\"\n", c->path);
+		goto out;
+	}
+	if (json_integer_value(rid) != id) {
+		fprintf(stderr,
+			"hpctl: reply from %s answers request %" JSON_INTEGER_FORMAT
+			", not %" JSON_INTEGER_FORMAT "\n",
+			c->path, json_integer_value(rid), id);
+		goto out;
+	}
+	if (!json_is_true(ok)) {
+		const char *code, *msg;
+
+		err = json_object_get(reply, "error");
+		code = json_string_value(json_object_get(err, "code"));
+		msg = json_string_value(json_object_get(err, "message"));
+		fprintf(stderr, "hpctl: %s: %s\n", code ? code : "error", msg ? msg : "request refused");
+		goto out;
+	}
+	res = json_object_get(reply, "result");
+	if (r->watch != 0 && isatty(STDOUT_FILENO))
+		fputs(HPCTL_CLEAR, stdout);
+	if ((r->json ? print_json(res) : print_human(res, r->yaml)) < 0) {
+		fprintf(stderr, "hpctl: out of memory\n");
+		goto out;
+	}
+	fflush(stdout);
+	rt = RT_OK;
+out:
+	json_decref(reply);
+	return rt;
+}
+
+static enum rt
+request(struct conn *c, const struct hpctl_req *r, json_int_t id)
+{
+	json_t *req = hpctl_request(r, id);
+	enum rt rt;
+	size_t len;
+	char *line;
+
+	if (req == NULL) {
+		fprintf(stderr, "hpctl: out of memory\n");
+		return RT_FAIL;
+	}
+	rt = send_line(c, req);
+	json_decref(req);
+	if (rt == RT_OK)
+		rt = recv_line(c, &line, &len);
+	if (rt == RT_OK) {
+		rt = handle_reply(c, r, id, line, len);
+		consume_line(c, len);
+	}
+	return rt;
+}
+
+/* Waits until ms (monotonic) or SIGINT; RT_INTR on SIGINT. */
+static enum rt
+wait_until(struct conn *c, uint64_t ms)
+{
+	struct pollfd pfd = {.fd = c->sigfd, .events = POLLIN};
+	uint64_t now;
+
+	while ((now = now_ms()) < ms) {
+		int rc = poll(&pfd, 1, (int)(ms - now));
+
+		if (rc > 0)
+			return RT_INTR;
+		if (rc < 0 && errno != EINTR) {
+			fprintf(stderr, "hpctl: poll: %s\n", strerror(errno));
+			return RT_FAIL;
+		}
+	}
+	return RT_OK;
+}
+
+/* Blocks SIGINT and returns a descriptor that becomes readable when one arrives. */
+static int
+sigint_fd(void)
+{
+	sigset_t set;
+
+	/* an ignored signal is dropped, not queued: Ctrl-C must end the watch even if
+	 * our parent ignored SIGINT */
+	signal(SIGINT, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int
+run(const struct hpctl_req *r, struct conn *c)
+{
+	uint64_t next;
+	json_int_t id;
+	enum rt rt;
+
+	if (r->watch != 0 && (c->sigfd = sigint_fd()) < 0) {
+		fprintf(stderr, "hpctl: signalfd: %s\n", strerror(errno));
+		return EXIT_REFUSED;
+	}
+	if (conn_open(c) < 0) {
+		fprintf(stderr, "hpctl: cannot connect to %s: %s\n", c->path, strerror(errno));
+		return EXIT_REFUSED;
+	}
+	next = now_ms();
+	for (id = 1;; id++) {
+		rt = request(c, r, id);
+		if (rt != RT_OK || r->watch == 0)
+			break;
+		/* a fixed rate: a slow reply does not push later samples back */
+		next += (uint64_t)r->watch * 1000;
+		if (next < now_ms())
+			next = now_ms();
+		if ((rt = wait_until(c, next)) != RT_OK)
+			break;
+	}
+	/* Ctrl-C is how --watch ends */
+	return rt == RT_FAIL ? EXIT_REFUSED : EXIT_SUCCESS;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conn c = {.fd = -1, .sigfd = -1};
+	struct hpctl_req r;
+	int rc;
+
+	if (hpctl_parse(&r, argc - 1, argv + 1) < 0) {
+		fprintf(stderr, "hpctl: %s\n%s", r.err, hpctl_usage(r.object));
+		hpctl_req_free(&r);
+		return EXIT_USAGE;
+	}
+	if (r.help) {
+		fputs(hpctl_usage(r.object), stdout);
+		hpctl_req_free(&r);
+		return EXIT_SUCCESS;
+	}
+	c.path = r.sock;
+	if (c.path == NULL && (c.path = getenv("HOTPATH_SOCK")) != NULL && c.path[0] == '\0')
+		c.path = NULL;
+	if (c.path == NULL)
+		c.path = HPCTL_SOCK_DEFAULT;
+	c.timeout_ms = timeout_ms();
+
+	rc = run(&r, &c);
+
+	if (c.fd >= 0)
+		close(c.fd);
+	if (c.sigfd >= 0)
+		close(c.sigfd);
+	free(c.buf);
+	hpctl_req_free(&r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "hpctl: stdout: %s\n", strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return rc;
+}

@@ -1,0 +1,683 @@
+/* hpctl's grammar (iproute2-like words) -> the control socket's {"cmd", "args"}; usage texts. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpctl_args.h"
+
+/* Usage lines per object; the full text is their concatenation. */
+#define USE_STATUS "  hpctl status\n"
+#define USE_STATS "  hpctl stats [--watch N]\n"
+#define USE_LATENCY "  hpctl latency [show | reset] [--watch N]\n"
+#define USE_PORT "  hpctl port [show | stats [NAME]]\n"
+#define USE_WORKER "  hpctl worker [show]\n"
+#define USE_ROUTE                                                                                  \
+	"  hpctl route add PREFIX via ADDR [ADDR...]\n"                                            \
+	"  hpctl route add PREFIX drop\n"                                                          \
+	"  hpctl route del PREFIX\n"                                                               \
+	"  hpctl route [show [4 | 6]]\n"
+#define USE_NEIGH                                                                                  \
+	"  hpctl neigh add IP MAC PORT\n"                                                          \
+	"  hpctl neigh add IP lladdr MAC dev PORT\n"                                               \
+	"  hpctl neigh del IP [[dev] PORT]\n"                                                      \
+	"  hpctl neigh [show]\n"
+#define USE_ACL                                                                                    \
+	"  hpctl acl add [prio N] [src PREFIX] [dst PREFIX] [proto P] [sport R] [dport R]\n"       \
+	"                action {permit | deny | count | police NAME}\n"                           \
+	"  hpctl acl del INDEX\n"                                                                  \
+	"  hpctl acl [show]\n"
+#define USE_POLICER                                                                                \
+	"  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"  \
+	"                    [ebs SIZE]\n"                                                         \
+	"  hpctl policer del NAME\n"                                                               \
+	"  hpctl policer [show]\n"
+#define USE_CONFIG                                                                                 \
+	"  hpctl config apply FILE\n"                                                              \
+	"  hpctl config [dump]\n"
+#define USE_LOG "  hpctl log level {debug | info | notice | warning | error}\n"
+
+#define USE_OPTIONS                                                                                \
+	"options (before OBJECT):\n"                                                               \
+	"  -s SOCK      control socket (default: $HOTPATH_SOCK, else /run/hotpath/hotpath.sock)\n" \
+	"  -j           print the result as one line of JSON\n"                                    \
+	"  --watch N    repeat every N seconds until interrupted (commands that show)\n"
+
+static const char usage_all[] =
+	"usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT [VERB] [ARGS...]\n"
+	"       hpctl help | hpctl OBJECT help\n"
+	"\n" USE_STATUS USE_STATS USE_LATENCY USE_PORT USE_WORKER USE_ROUTE USE_NEIGH USE_ACL
+		USE_POLICER USE_CONFIG USE_LOG "\n" USE_OPTIONS;
+
+/* The words after OBJECT, with any "--watch N" taken out. */
+struct parse {
+	struct hpctl_req *r;
+	const char **w;
+	int n, i;
+	char ctx[32]; /* "route add": what error messages start with */
+	bool reads;   /* the command changes nothing: --watch allowed */
+};
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct parse *p, const char *fmt, ...)
+{
+	size_t len = 0;
+	va_list ap;
+
+	if (p->ctx[0] != '\0')
+		len = (size_t)snprintf(p->r->err, sizeof(p->r->err), "%s: ", p->ctx);
+	va_start(ap, fmt);
+	vsnprintf(p->r->err + len, sizeof(p->r->err) - len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *
+next(struct parse *p)
+{
+	return p->i < p->n ? p->w[p->i++] : NULL;
+}
+
+static const char *
+peek(struct parse *p)
+{
+	return p->i < p->n ? p->w[p->i] : NULL;
+}
+
+/* The next word, or NULL with "missing WHAT" in the error. */
+static const char *
+need(struct parse *p, const char *what)
+{
+	const char *s = next(p);
+
+	if (s == NULL)
+		fail(p, "missing %s", what);
+	return s;
+}
+
+/* The value after keyword kw, or NULL with "KW: missing WHAT". */
+static const char *
+need_value(struct parse *p, const char *kw, const char *what)
+{
+	const char *s = next(p);
+
+	if (s == NULL)
+		fail(p, "%s: missing %s", kw, what);
+	return s;
+}
+
+/* Fails unless every word was consumed. */
+static int
+done(struct parse *p)
+{
+	const char *s = peek(p);
+
+	return s == NULL ? 0 : fail(p, "unexpected '%s'", s);
+}
+
+/* Decimal digits only (no sign, no blanks), at most max. */
+static bool
+parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
+
+static int
+put(struct parse *p, const char *key, json_t *v)
+{
+	/* json_object_set_new takes v even when it fails */
+	if (v == NULL || json_object_set_new(p->r->args, key, v) < 0)
+		return fail(p, "out of memory");
+	return 0;
+}
+
+/* Strings from argv are checked here: jansson refuses invalid UTF-8. */
+static int
+put_str(struct parse *p, const char *key, const char *val)
+{
+	json_t *s = json_string(val);
+
+	if (s == NULL)
+		return fail(p, "%s: '%s' is not valid UTF-8", key, val);
+	return put(p, key, s);
+}
+
+/* what: the word the user typed, for the message ("prio" sets "priority") */
+static int
+put_uint(struct parse *p, const char *key, const char *what, const char *val, unsigned long max)
+{
+	unsigned long v;
+
+	if (!parse_uint(val, max, &v))
+		return fail(p, "%s: '%s' is not a number from 0 to %lu", what, val, max);
+	return put(p, key, json_integer((json_int_t)v));
+}
+
+/* Sets the command; later error messages start with it ("route add: ..."). */
+static void
+cmd(struct parse *p, const char *name, bool reads)
+{
+	char *dot;
+
+	p->r->cmd = name;
+	p->reads = reads;
+	snprintf(p->ctx, sizeof(p->ctx), "%s", name);
+	if ((dot = strchr(p->ctx, '.')) != NULL)
+		*dot = ' ';
+}
+
+static bool
+is(const char *s, const char *word)
+{
+	return s != NULL && strcmp(s, word) == 0;
+}
+
+static bool
+one_of(const char *s, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+/* ---- one parser per object; p is positioned after the verb ---- */
+
+static int
+parse_status(struct parse *p, const char *verb)
+{
+	if (verb != NULL)
+		return fail(p, "unexpected '%s'", verb);
+	cmd(p, "status", true);
+	return 0;
+}
+
+static int
+parse_stats(struct parse *p, const char *verb)
+{
+	if (verb != NULL)
+		return fail(p, "unexpected '%s'", verb);
+	cmd(p, "stats", true);
+	return 0;
+}
+
+static int
+parse_latency(struct parse *p, const char *verb)
+{
+	if (verb == NULL || is(verb, "show"))
+		cmd(p, "latency.show", true);
+	else if (is(verb, "reset") || is(verb, "--reset")) /* DESIGN.md spells it --reset */
+		cmd(p, "latency.reset", false);
+	else
+		return fail(p, "unknown verb '%s' (show, reset)", verb);
+	return done(p);
+}
+
+static int
+parse_port(struct parse *p, const char *verb)
+{
+	const char *name;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "port.show", true);
+	} else if (is(verb, "stats")) {
+		cmd(p, "port.stats", true);
+		name = next(p);
+		if (name != NULL && put_str(p, "name", name) < 0)
+			return -EINVAL;
+	} else {
+		return fail(p, "unknown verb '%s' (show, stats)", verb);
+	}
+	return done(p);
+}
+
+static int
+parse_worker(struct parse *p, const char *verb)
+{
+	if (verb != NULL && !is(verb, "show"))
+		return fail(p, "unknown verb '%s' (show)", verb);
+	cmd(p, "worker.show", true);
+	return done(p);
+}
+
+static int
+route_add(struct parse *p)
+{
+	const char *pfx, *s;
+	json_t *via;
+
+	if ((pfx = need(p, "PREFIX")) == NULL || put_str(p, "prefix", pfx) < 0)
+		return -EINVAL;
+	s = next(p);
+	if (is(s, "drop"))
+		return put_str(p, "action", "drop") < 0 ? -EINVAL : done(p);
+	if (!is(s, "via"))
+		return s == NULL ? fail(p, "missing 'via ADDR' or 'drop'")
+				 : fail(p, "unknown keyword '%s' (via, drop)", s);
+	if ((via = json_array()) == NULL || put(p, "via", via) < 0)
+		return -EINVAL;
+	/* "via A B" and "via A via B" both mean two next hops */
+	while ((s = next(p)) != NULL) {
+		json_t *a;
+
+		if (is(s, "via"))
+			continue;
+		if (is(s, "drop"))
+			return fail(p, "'via' and 'drop' exclude each other");
+		if ((a = json_string(s)) == NULL)
+			return fail(p, "via: '%s' is not valid UTF-8", s);
+		if (json_array_append_new(via, a) < 0)
+			return fail(p, "out of memory");
+	}
+	if (json_array_size(via) == 0)
+		return fail(p, "via: missing ADDR");
+	return 0;
+}
+
+static int
+parse_route(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "route.show", true);
+		if ((s = next(p)) != NULL) {
+			if (!is(s, "4") && !is(s, "6"))
+				return fail(p, "family must be 4 or 6, not '%s'", s);
+			if (put(p, "family", json_integer(s[0] - '0')) < 0)
+				return -EINVAL;
+		}
+	} else if (is(verb, "add")) {
+		cmd(p, "route.add", false);
+		return route_add(p);
+	} else if (is(verb, "del")) {
+		cmd(p, "route.del", false);
+		if ((s = need(p, "PREFIX")) == NULL || put_str(p, "prefix", s) < 0)
+			return -EINVAL;
+	} else {
+		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+	}
+	return done(p);
+}
+
+static int
+neigh_add(struct parse *p)
+{
+	const char *ip, *mac = NULL, *port = NULL, *s;
+
+	if ((ip = need(p, "IP")) == NULL)
+		return -EINVAL;
+	/* "IP MAC PORT", or iproute2's "IP lladdr MAC dev PORT" (either order) */
+	while ((s = next(p)) != NULL) {
+		const char **slot, *what;
+
+		if (is(s, "lladdr") || is(s, "dev")) {
+			slot = is(s, "lladdr") ? &mac : &port;
+			what = is(s, "lladdr") ? "MAC" : "PORT";
+			if (*slot != NULL)
+				return fail(p, "%s given twice", what);
+			if ((*slot = need_value(p, s, what)) == NULL)
+				return -EINVAL;
+		} else if (mac == NULL) {
+			mac = s;
+		} else if (port == NULL) {
+			port = s;
+		} else {
+			return fail(p, "unexpected '%s'", s);
+		}
+	}
+	if (mac == NULL)
+		return fail(p, "missing MAC");
+	if (port == NULL)
+		return fail(p, "missing PORT");
+	if (put_str(p, "ip", ip) < 0 || put_str(p, "mac", mac) < 0 || put_str(p, "port", port) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+parse_neigh(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "neigh.show", true);
+	} else if (is(verb, "add")) {
+		cmd(p, "neigh.add", false);
+		return neigh_add(p);
+	} else if (is(verb, "del")) {
+		cmd(p, "neigh.del", false);
+		if ((s = need(p, "IP")) == NULL || put_str(p, "ip", s) < 0)
+			return -EINVAL;
+		if ((s = next(p)) != NULL) {
+			if (is(s, "dev") && (s = need_value(p, "dev", "PORT")) == NULL)
+				return -EINVAL;
+			if (put_str(p, "port", s) < 0)
+				return -EINVAL;
+		}
+	} else {
+		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+	}
+	return done(p);
+}
+
+static int
+acl_add(struct parse *p)
+{
+	static const char *const actions[] = {"permit", "deny", "count", NULL};
+	static const char *const keys[] = {"src", "dst", "sport", "dport", NULL};
+	bool have_action = false;
+	const char *kw, *v;
+
+	while ((kw = next(p)) != NULL) {
+		/* the JSON key a keyword sets: "priority" for prio, else itself */
+		const char *key = is(kw, "prio") ? "priority" : kw;
+		if (!is(key, "priority") && !is(key, "proto") && !is(key, "action") && !one_of(key, keys))
+			return fail(p, "unknown keyword '%s' (prio, src, dst, proto, sport, dport, action)",
+				    kw);
+		if (json_object_get(p->r->args, key) != NULL)
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw, is(key, "action") ? "ACTION" : "value")) == NULL)
+			return -EINVAL;
+		if (is(key, "priority")) {
+			if (put_uint(p, key, kw, v, UINT32_MAX) < 0)
+				return -EINVAL;
+		} else if (is(key, "proto")) {
+			/* a number is sent as one; names go to the server as they are */
+			if (v[0] >= '0' && v[0] <= '9') {
+				if (put_uint(p, key, kw, v, 255) < 0)
+					return -EINVAL;
+			} else if (put_str(p, key, v) < 0) {
+				return -EINVAL;
+			}
+		} else if (is(key, "action")) {
+			char police[256];
+
+			have_action = true;
+			if (one_of(v, actions)) {
+				if (put_str(p, key, v) < 0)
+					return -EINVAL;
+				continue;
+			}
+			if (!is(v, "police"))
+				return fail(p, "unknown action '%s' (permit, deny, count, police NAME)", v);
+			if ((v = need_value(p, "action police", "NAME")) == NULL)
+				return -EINVAL;
+			if (snprintf(police, sizeof(police), "police %s", v) >= (int)sizeof(police))
+				return fail(p, "action police: NAME too long");
+			if (put_str(p, key, police) < 0)
+				return -EINVAL;
+		} else if (put_str(p, key, v) < 0) {
+			return -EINVAL;
+		}
+	}
+	if (!have_action)
+		return fail(p, "missing 'action A'");
+	return 0;
+}
+
+static int
+parse_acl(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "acl.show", true);
+	} else if (is(verb, "add")) {
+		cmd(p, "acl.add", false);
+		return acl_add(p);
+	} else if (is(verb, "del")) {
+		cmd(p, "acl.del", false);
+		if ((s = need(p, "INDEX")) == NULL || put_uint(p, "index", "INDEX", s, UINT32_MAX) < 0)
+			return -EINVAL;
+	} else {
+		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+	}
+	return done(p);
+}
+
+static int
+policer_add(struct parse *p)
+{
+	static const char *const keys[] = {"type", "cir", "cbs", "pir", "pbs", "ebs", NULL};
+	static const char *const types[] = {"trtcm", "srtcm", NULL};
+	const char *kw, *v;
+
+	if ((v = need(p, "NAME")) == NULL || put_str(p, "name", v) < 0)
+		return -EINVAL;
+	while ((kw = next(p)) != NULL) {
+		if (!one_of(kw, keys))
+			return fail(p, "unknown keyword '%s' (type, cir, cbs, pir, pbs, ebs)", kw);
+		if (json_object_get(p->r->args, kw) != NULL)
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw, is(kw, "type") ? "TYPE" : "value")) == NULL)
+			return -EINVAL;
+		if (is(kw, "type") && !one_of(v, types))
+			return fail(p, "unknown type '%s' (trtcm, srtcm)", v);
+		/* rates and sizes keep their k/M/G suffix: the server parses them */
+		if (put_str(p, kw, v) < 0)
+			return -EINVAL;
+	}
+	for (const char *const *k = keys; k < keys + 3; k++)
+		if (json_object_get(p->r->args, *k) == NULL)
+			return fail(p, "missing '%s'", *k);
+	return 0;
+}
+
+static int
+parse_policer(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "policer.show", true);
+	} else if (is(verb, "add")) {
+		cmd(p, "policer.add", false);
+		return policer_add(p);
+	} else if (is(verb, "del")) {
+		cmd(p, "policer.del", false);
+		if ((s = need(p, "NAME")) == NULL || put_str(p, "name", s) < 0)
+			return -EINVAL;
+	} else {
+		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+	}
+	return done(p);
+}
+
+static int
+parse_config(struct parse *p, const char *verb)
+{
+	const char *file;
+	char *abs;
+	int rc;
+
+	if (verb == NULL || is(verb, "dump") || is(verb, "show")) {
+		cmd(p, "config.dump", true);
+		p->r->yaml = true;
+	} else if (is(verb, "apply")) {
+		cmd(p, "config.apply", false);
+		if ((file = need(p, "FILE")) == NULL)
+			return -EINVAL;
+		/* the daemon's working directory is not ours */
+		if ((abs = realpath(file, NULL)) == NULL)
+			return fail(p, "%s: %s", file, strerror(errno));
+		rc = put_str(p, "file", abs);
+		free(abs);
+		if (rc < 0)
+			return -EINVAL;
+	} else {
+		return fail(p, "unknown verb '%s' (apply, dump)", verb);
+	}
+	return done(p);
+}
+
+static int
+parse_log(struct parse *p, const char *verb)
+{
+	static const char *const levels[] = {"debug", "info", "notice", "warning", "error", NULL};
+	const char *s;
+
+	if (verb == NULL)
+		return fail(p, "missing VERB (level)");
+	if (!is(verb, "level"))
+		return fail(p, "unknown verb '%s' (level)", verb);
+	cmd(p, "log.level", false);
+	if ((s = need(p, "LEVEL")) == NULL)
+		return -EINVAL;
+	if (!one_of(s, levels))
+		return fail(p, "unknown level '%s' (debug, info, notice, warning, error)", s);
+	if (put_str(p, "level", s) < 0)
+		return -EINVAL;
+	return done(p);
+}
+
+static const struct object {
+	const char *name;
+	const char *usage;
+	int (*parse)(struct parse *p, const char *verb);
+} objects[] = {
+	{"status", "usage:\n" USE_STATUS, parse_status},
+	{"stats", "usage:\n" USE_STATS, parse_stats},
+	{"latency", "usage:\n" USE_LATENCY, parse_latency},
+	{"port", "usage:\n" USE_PORT, parse_port},
+	{"worker", "usage:\n" USE_WORKER, parse_worker},
+	{"route", "usage:\n" USE_ROUTE, parse_route},
+	{"neigh", "usage:\n" USE_NEIGH, parse_neigh},
+	{"acl", "usage:\n" USE_ACL, parse_acl},
+	{"policer", "usage:\n" USE_POLICER, parse_policer},
+	{"config", "usage:\n" USE_CONFIG, parse_config},
+	{"log", "usage:\n" USE_LOG, parse_log},
+};
+
+static const struct object *
+find_object(const char *name)
+{
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (strcmp(objects[i].name, name) == 0)
+			return &objects[i];
+	return NULL;
+}
+
+const char *
+hpctl_usage(const char *object)
+{
+	const struct object *o = object != NULL ? find_object(object) : NULL;
+
+	return o != NULL ? o->usage : usage_all;
+}
+
+static int
+parse_watch(struct parse *p, const char *val)
+{
+	unsigned long v;
+
+	if (val == NULL)
+		return fail(p, "--watch: missing N");
+	if (!parse_uint(val, HPCTL_WATCH_MAX, &v) || v == 0)
+		return fail(p, "--watch: '%s' is not a number of seconds from 1 to %u", val,
+			    HPCTL_WATCH_MAX);
+	p->r->watch = (unsigned)v;
+	return 0;
+}
+
+/* Options before OBJECT; returns the index of OBJECT (argc if none) or -EINVAL. */
+static int
+parse_options(struct parse *p, int argc, char *const argv[])
+{
+	int i;
+
+	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+
+		if (is(o, "-j") || is(o, "--json")) {
+			p->r->json = true;
+		} else if (is(o, "-s")) {
+			if (++i == argc || argv[i][0] == '\0')
+				return fail(p, "-s: missing SOCK");
+			p->r->sock = argv[i];
+		} else if (is(o, "--watch")) {
+			if (parse_watch(p, ++i < argc ? argv[i] : NULL) < 0)
+				return -EINVAL;
+		} else if (is(o, "-h") || is(o, "--help")) {
+			p->r->help = true;
+		} else {
+			return fail(p, "unknown option '%s'", o);
+		}
+	}
+	return i;
+}
+
+int
+hpctl_parse(struct hpctl_req *r, int argc, char *const argv[])
+{
+	struct parse p = {.r = r};
+	const struct object *o;
+	const char *verb;
+	int i, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((i = parse_options(&p, argc, argv)) < 0)
+		return -EINVAL;
+	if (r->help)
+		return 0;
+	if (i == argc)
+		return fail(&p, "missing OBJECT");
+	if (is(argv[i], "help")) {
+		r->help = true;
+		if (i + 1 < argc)
+			r->object = argv[i + 1];
+		return 0;
+	}
+	if ((o = find_object(argv[i])) == NULL)
+		return fail(&p, "unknown object '%s'", argv[i]);
+	r->object = o->name;
+	if ((r->args = json_object()) == NULL)
+		return fail(&p, "out of memory");
+
+	/* "--watch N" may also follow the command ("hpctl stats --watch 1") */
+	if ((p.w = calloc((size_t)(argc - i), sizeof(*p.w))) == NULL)
+		return fail(&p, "out of memory");
+	snprintf(p.ctx, sizeof(p.ctx), "%s", o->name);
+	rc = 0;
+	for (i++; i < argc && rc == 0; i++) {
+		if (is(argv[i], "--watch"))
+			rc = parse_watch(&p, ++i < argc ? argv[i] : NULL);
+		else
+			p.w[p.n++] = argv[i];
+	}
+	if (rc < 0)
+		goto out;
+
+	verb = next(&p);
+	if (is(verb, "help") && p.n == 1) {
+		r->help = true;
+		goto out;
+	}
+	rc = o->parse(&p, verb);
+	if (rc == 0 && r->watch != 0 && !p.reads)
+		rc = fail(&p, "--watch: only commands that show something can be watched");
+out:
+	free(p.w);
+	return rc;
+}
+
+json_t *
+hpctl_request(const struct hpctl_req *r, json_int_t id)
+{
+	return json_pack("{s:I, s:s, s:O}", "id", id, "cmd", r->cmd, "args", r->args);
+}
+
+void
+hpctl_req_free(struct hpctl_req *r)
+{
+	json_decref(r->args);
+	r->args = NULL;
+}

@@ -1,0 +1,403 @@
+#!/usr/bin/python3
+"""hpctl against a fake control socket: the request lines it sends, its tables, -j, --watch and exit codes."""
+import json
+import os
+import pty
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hp  # noqa: E402
+
+
+def hpctl_path():
+    p = os.environ.get("HPCTL") or (sys.argv[1] if len(sys.argv) > 1 else "")
+    if not p or not os.access(p, os.X_OK):
+        sys.exit("usage: %s PATH/TO/hpctl [TEST]" % sys.argv[0])
+    return p
+
+
+BIN = os.path.abspath(hpctl_path())
+
+CLOSE = object()  # a handler's answer: hang up without replying
+
+PORTS = [
+    {"name": "p0", "driver": "net_pcap", "queues": 1, "mac": "02:00:00:00:00:01",
+     "ipv4": ["10.0.0.1/24"], "up": True},
+    {"name": "uplink1", "driver": "net_null", "queues": 12, "mac": "02:00:00:00:01:01",
+     "ipv4": ["10.0.1.1/24", "10.0.2.1/24"], "up": False, "extra": "not a column"},
+    {"name": "p2", "driver": "net_null", "queues": 2, "mac": "02:00:00:00:02:01", "up": True},
+]
+PORTS_TABLE = (
+    "NAME     DRIVER    QUEUES  MAC                IPV4                     UP\n"
+    "p0       net_pcap       1  02:00:00:00:00:01  10.0.0.1/24              true\n"
+    "uplink1  net_null      12  02:00:00:00:01:01  10.0.1.1/24,10.0.2.1/24  false\n"
+    "p2       net_null       2  02:00:00:00:02:01  -                        true\n")
+
+WORKERS = [
+    {"lcore": 1, "queues": ["p0/0", "p1/0"], "rx_packets": 123456789, "busy": 0.25,
+     "hist": {"p50": 3}},
+    {"lcore": 12, "queues": [], "rx_packets": 5, "busy": 1.0, "hist": {}},
+]
+WORKERS_TABLE = (
+    "LCORE  QUEUES     RX_PACKETS  BUSY  HIST\n"
+    "    1  p0/0,p1/0   123456789  0.25  {\"p50\":3}\n"
+    "   12  -                   5     1  {}\n")
+
+STATS = {"uptime_s": 42, "rx": {"packets": 1000, "bytes": 64000},
+         "drops": {"acl": 3, "no_route": 0, "by_port": {"p0": 1}},
+         "ports": ["p0", "p1"], "rate": 1.5, "last_error": None, "empty": {}, "list": [1, 2]}
+STATS_TEXT = (
+    "uptime_s:   42\n"
+    "rx:\n"
+    "  packets: 1000\n"
+    "  bytes:   64000\n"
+    "drops:\n"
+    "  acl:      3\n"
+    "  no_route: 0\n"
+    "  by_port:\n"
+    "    p0: 1\n"
+    "ports:      p0,p1\n"
+    "rate:       1.5\n"
+    "last_error: -\n"
+    "empty:      {}\n"
+    "list:       [1,2]\n")
+
+YAML = "ports:\n  - { name: p0, device: net_null0 }\n"
+
+CANNED = {
+    "status": {"version": "0.1.0", "workers": 1},
+    "port.show": PORTS,
+    "worker.show": WORKERS,
+    "stats": STATS,
+    "config.dump": {"yaml": YAML},
+    "route.show": [],
+}
+
+
+def reply_ok(req, result):
+    return (json.dumps({"id": req["id"], "ok": True, "result": result}) + "\n").encode()
+
+
+def canned(req):
+    """The daemon's part: canned results; route.add of a /33 is refused; mutations return {}."""
+    if req["cmd"] == "route.add" and req["args"].get("prefix", "").endswith("/33"):
+        return (json.dumps({"id": req["id"], "ok": False, "error": {
+            "code": "EINVAL", "message": "prefix: '%s' is not a prefix" % req["args"]["prefix"]}}) + "\n").encode()
+    return reply_ok(req, CANNED.get(req["cmd"], {}))
+
+
+class FakeServer:
+    """A Unix socket in d answering one JSON line per request line via handler(request) -> bytes|None|CLOSE."""
+
+    def __init__(self, d, handler=canned):
+        self.path = os.path.join(d, "hotpath.sock")
+        self.handler = handler
+        self.lines = []   # raw request lines, newline stripped
+        self.times = []   # when each arrived (monotonic)
+        self.connections = 0
+        self.stop = threading.Event()
+        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.lsock.bind(self.path)
+        self.lsock.listen(4)
+        self.lsock.settimeout(0.05)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def requests(self):
+        return [json.loads(line) for line in self.lines]
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            with c:
+                try:
+                    self._connection(c)
+                except OSError:
+                    pass  # hpctl hung up (timed out, or died): the test looks at its exit
+
+    def _connection(self, c):
+        c.settimeout(0.05)
+        buf = b""
+        while not self.stop.is_set():
+            try:
+                data = c.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.lines.append(line.decode())
+                self.times.append(time.monotonic())
+                out = self.handler(json.loads(line))
+                if out is CLOSE:
+                    return
+                if out is not None:
+                    c.sendall(out)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.lsock.close()
+
+
+def env(**extra):
+    e = {k: v for k, v in os.environ.items() if k not in ("HOTPATH_SOCK", "HPCTL_TIMEOUT_MS")}
+    e.update(extra)
+    return e
+
+
+def hpctl(srv, *args, sock=True, **extra):
+    argv = [BIN] + (["-s", srv.path] if sock and srv else []) + list(args)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env(**extra))
+
+
+def test_request_lines(d):
+    """Each command form sends exactly one line: {"id":1,"cmd":...,"args":...}."""
+    cfg = os.path.join(d, "hp.yaml")
+    with open(cfg, "w") as f:
+        f.write(YAML)
+    cases = [
+        (["route", "add", "198.18.0.0/15", "via", "10.0.1.2", "10.0.1.3"],
+         "route.add", {"prefix": "198.18.0.0/15", "via": ["10.0.1.2", "10.0.1.3"]}),
+        (["route", "add", "203.0.113.0/24", "drop"], "route.add", {"prefix": "203.0.113.0/24", "action": "drop"}),
+        (["route", "del", "198.18.0.0/15"], "route.del", {"prefix": "198.18.0.0/15"}),
+        (["route", "show", "6"], "route.show", {"family": 6}),
+        (["route"], "route.show", {}),
+        (["neigh", "add", "10.0.1.2", "lladdr", "02:00:00:00:01:02", "dev", "p1"], "neigh.add",
+         {"ip": "10.0.1.2", "mac": "02:00:00:00:01:02", "port": "p1"}),
+        (["neigh", "del", "10.0.1.2", "p1"], "neigh.del", {"ip": "10.0.1.2", "port": "p1"}),
+        (["acl", "add", "prio", "100", "src", "10.0.0.0/8", "proto", "udp", "dport", "5000-5010",
+          "action", "police", "gold"], "acl.add",
+         {"priority": 100, "src": "10.0.0.0/8", "proto": "udp", "dport": "5000-5010", "action": "police gold"}),
+        (["acl", "del", "4"], "acl.del", {"index": 4}),
+        (["policer", "add", "gold", "type", "trtcm", "cir", "1M", "cbs", "2k", "pir", "2M", "pbs", "4k"],
+         "policer.add", {"name": "gold", "type": "trtcm", "cir": "1M", "cbs": "2k", "pir": "2M", "pbs": "4k"}),
+        (["port", "stats", "p0"], "port.stats", {"name": "p0"}),
+        (["latency", "reset"], "latency.reset", {}),
+        (["log", "level", "debug"], "log.level", {"level": "debug"}),
+        (["stats"], "stats", {}),
+        (["config", "apply", "hp.yaml"], "config.apply", {"file": os.path.realpath(cfg)}),
+    ]
+    with FakeServer(d) as srv:
+        for argv, cmd, args in cases:
+            before = len(srv.lines)
+            r = subprocess.run([BIN, "-s", srv.path] + argv, capture_output=True, text=True,
+                               timeout=30, env=env(), cwd=d)
+            assert r.returncode == 0, (argv, r)
+            sent = srv.lines[before:]
+            assert len(sent) == 1, (argv, sent)
+            assert json.loads(sent[0]) == {"id": 1, "cmd": cmd, "args": args}, (argv, sent[0])
+            # compact, as the server reads it: no pretty-printing
+            assert "\n" not in sent[0] and ": " not in sent[0], sent[0]
+        assert srv.connections == len(cases)
+
+
+def test_table_output(d):
+    with FakeServer(d) as srv:
+        r = hpctl(srv, "port", "show")
+        assert r.returncode == 0 and r.stderr == "", r
+        assert r.stdout == PORTS_TABLE, "\n" + r.stdout
+        r = hpctl(srv, "worker")
+        assert r.returncode == 0 and r.stdout == WORKERS_TABLE, "\n" + r.stdout
+        # an empty array and an empty object print nothing
+        for argv in (["route", "show"], ["route", "add", "10.0.0.0/8", "drop"]):
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0 and r.stdout == "" and r.stderr == "", (argv, r)
+
+
+def test_object_output(d):
+    with FakeServer(d) as srv:
+        r = hpctl(srv, "stats")
+        assert r.returncode == 0 and r.stdout == STATS_TEXT, "\n" + r.stdout
+        r = hpctl(srv, "status")
+        assert r.returncode == 0 and r.stdout == "version: 0.1.0\nworkers: 1\n", r.stdout
+        # config dump prints the YAML text itself
+        r = hpctl(srv, "config", "dump")
+        assert r.returncode == 0 and r.stdout == YAML, r.stdout
+
+
+def test_json_output(d):
+    with FakeServer(d) as srv:
+        for argv, result in ((["port"], PORTS), (["stats"], STATS), (["config", "dump"], {"yaml": YAML}),
+                             (["route", "show"], []), (["acl", "del", "1"], {})):
+            r = hpctl(srv, "-j", *argv)
+            assert r.returncode == 0, (argv, r)
+            assert r.stdout.endswith("\n") and r.stdout.count("\n") == 1, (argv, r.stdout)
+            assert json.loads(r.stdout) == result, (argv, r.stdout)
+        r = hpctl(srv, "-j", "status")
+        assert r.stdout == '{"version":"0.1.0","workers":1}\n', r.stdout
+
+
+def test_refused_request(d):
+    with FakeServer(d) as srv:
+        r = hpctl(srv, "route", "add", "10.0.0.0/33", "via", "10.0.1.2")
+        assert r.returncode == 1, r
+        assert r.stderr == "hpctl: EINVAL: prefix: '10.0.0.0/33' is not a prefix\n", r.stderr
+        assert r.stdout == ""
+        assert len(srv.lines) == 1
+
+
+def test_bad_replies(d):
+    """No reply in time, a reply that is not JSON, one for another id, a hang-up: exit 1, said on stderr."""
+    cases = [
+        (lambda req: None, "no reply from"),
+        (lambda req: b"this is not json\n", "malformed reply"),
+        (lambda req: b'{"id":1,"result":{}}\n', "malformed reply"),
+        (lambda req: b'{"ok":true,"result":{}}\n', 'no "id"'),
+        (lambda req: reply_ok(dict(req, id=req["id"] + 41), {}), "answers request 42, not 1"),
+        (lambda req: CLOSE, "closed the connection"),
+    ]
+    for i, (handler, needle) in enumerate(cases):
+        sub = os.path.join(d, "s%d" % i)
+        os.mkdir(sub)
+        with FakeServer(sub, handler) as srv:
+            t0 = time.monotonic()
+            r = hpctl(srv, "status", HPCTL_TIMEOUT_MS="400")
+            took = time.monotonic() - t0
+            assert r.returncode == 1, (needle, r)
+            assert r.stderr.startswith("hpctl: ") and needle in r.stderr, (needle, r.stderr)
+            assert r.stdout == "", (needle, r.stdout)
+            assert len(srv.lines) == 1
+            if needle == "no reply from":
+                assert 0.35 <= took < 5, took
+                assert "400 ms" in r.stderr, r.stderr
+
+
+def test_usage_errors(d):
+    """Exit 2 with the reason and the object's usage on stderr; the daemon never hears of it."""
+    cases = [
+        ([], "hpctl: missing OBJECT\n"),
+        (["bogus"], "hpctl: unknown object 'bogus'\n"),
+        (["route", "add", "10.0.0.0/8"], "hpctl: route add: missing 'via ADDR' or 'drop'\n"),
+        (["acl", "add", "prio", "high", "action", "deny"],
+         "hpctl: acl add: prio: 'high' is not a number from 0 to 4294967295\n"),
+        (["acl", "del", "x"], "hpctl: acl del: INDEX: 'x' is not a number from 0 to 4294967295\n"),
+        (["--watch", "x", "stats"], "hpctl: --watch: 'x' is not a number of seconds from 1 to 86400\n"),
+        (["neigh", "add", "10.0.1.2", "02:00:00:00:01:02"], "hpctl: neigh add: missing PORT\n"),
+        (["config", "apply", "nope.yaml"], "hpctl: config apply: nope.yaml: No such file or directory\n"),
+        (["route", "frob"], "hpctl: route: unknown verb 'frob' (add, del, show)\n"),
+    ]
+    with FakeServer(d) as srv:
+        for argv, first in cases:
+            r = hpctl(srv, *argv)
+            assert r.returncode == 2, (argv, r)
+            assert r.stderr.startswith(first), (argv, r.stderr)
+            assert "usage:" in r.stderr and r.stdout == "", (argv, r)
+        # the usage that follows is the object's own
+        r = hpctl(srv, "route", "add")
+        assert "hpctl route del PREFIX" in r.stderr and "hpctl acl" not in r.stderr, r.stderr
+        assert srv.connections == 0 and srv.lines == []
+
+
+def test_help(d):
+    with FakeServer(d) as srv:
+        r = hpctl(srv, "help")
+        assert r.returncode == 0 and r.stderr == "", r
+        assert r.stdout.startswith("usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT"), r.stdout
+        for obj in ("status", "stats", "latency", "port", "worker", "route", "neigh", "acl", "policer",
+                    "config", "log"):
+            assert "  hpctl %s" % obj in r.stdout, obj
+        r = hpctl(srv, "route", "help")
+        assert r.returncode == 0, r
+        assert r.stdout == ("usage:\n"
+                            "  hpctl route add PREFIX via ADDR [ADDR...]\n"
+                            "  hpctl route add PREFIX drop\n"
+                            "  hpctl route del PREFIX\n"
+                            "  hpctl route [show [4 | 6]]\n"), r.stdout
+        r = hpctl(srv, "--help")
+        assert r.returncode == 0 and "--watch N" in r.stdout, r
+        assert srv.connections == 0
+
+
+def test_watch(d):
+    """--watch 1 sends a request a second, ids counting up, on one connection; SIGINT ends it with 0."""
+    with FakeServer(d) as srv:
+        p = subprocess.Popen([BIN, "-s", srv.path, "--watch", "1", "port"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env())
+        time.sleep(2.5)
+        p.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        out, err = p.communicate(timeout=10)
+        assert time.monotonic() - t0 < 1, "took %.2f s to stop" % (time.monotonic() - t0)
+        assert p.returncode == 0, (p.returncode, err)
+        n = len(srv.lines)
+        assert n >= 2, srv.lines
+        assert [q["id"] for q in srv.requests()] == list(range(1, n + 1)), srv.lines
+        assert all(q["cmd"] == "port.show" for q in srv.requests())
+        gaps = [b - a for a, b in zip(srv.times, srv.times[1:])]
+        assert all(0.8 < g < 1.5 for g in gaps), gaps
+        assert srv.connections == 1
+        # every answered request printed the table; no screen clearing into a pipe
+        assert out == PORTS_TABLE * n, out
+        assert err == ""
+
+
+def test_watch_clears_a_terminal(d):
+    with FakeServer(d) as srv:
+        master, slave = pty.openpty()
+        p = subprocess.Popen([BIN, "-s", srv.path, "--watch", "1", "status"], stdout=slave,
+                             stderr=subprocess.PIPE, env=env())
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + 10
+        while out.count(b"workers") < 2 and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:  # EIO: hpctl is gone
+                    break
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=10) == 0
+        os.close(master)
+        assert out.count(b"\033[H\033[2J") == 2, out
+        assert out.startswith(b"\033[H\033[2Jversion: 0.1.0\r\n"), out
+
+
+def test_connect_failure(d):
+    missing = os.path.join(d, "nobody.sock")
+    r = hpctl(None, "-s", missing, "status")
+    assert r.returncode == 1, r
+    assert r.stderr == "hpctl: cannot connect to %s: No such file or directory\n" % missing, r.stderr
+    # a socket file nobody listens on
+    dead = os.path.join(d, "dead.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(dead)
+    s.close()
+    r = hpctl(None, "-s", dead, "status")
+    assert r.returncode == 1 and r.stderr == "hpctl: cannot connect to %s: Connection refused\n" % dead, r
+
+
+def test_socket_path_choice(d):
+    """-s beats $HOTPATH_SOCK, which beats the default."""
+    with FakeServer(d) as srv:
+        r = hpctl(srv, "status", sock=False, HOTPATH_SOCK=srv.path)
+        assert r.returncode == 0 and len(srv.lines) == 1, r
+        r = hpctl(srv, "-s", os.path.join(d, "other.sock"), "status", sock=False, HOTPATH_SOCK=srv.path)
+        assert r.returncode == 1 and "other.sock" in r.stderr, r
+        assert len(srv.lines) == 1
+    if not os.path.exists("/run/hotpath/hotpath.sock"):
+        r = hpctl(None, "status")
+        assert r.returncode == 1 and "/run/hotpath/hotpath.sock" in r.stderr, r
+
+
+TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
+         test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
+         test_connect_failure, test_socket_path_choice]
+
+if __name__ == "__main__":
+    hp.run(TESTS)

@@ -1,0 +1,560 @@
+/* Unit tests of hpctl_parse: every command form -> its exact request, every usage error -> a message naming the word. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include <jansson.h>
+
+#include "../cunit_run.h"
+#include "hpctl_args.h"
+
+#define MAX_WORDS 32
+
+/* line split on single spaces; "" is no words at all */
+static int
+parse_line(struct hpctl_req *r, const char *line, char *buf, size_t size)
+{
+	char *words[MAX_WORDS], *save, *w;
+	int n = 0;
+
+	snprintf(buf, size, "%s", line);
+	for (w = strtok_r(buf, " ", &save); w != NULL && n < MAX_WORDS; w = strtok_r(NULL, " ", &save))
+		words[n++] = w;
+	return hpctl_parse(r, n, words);
+}
+
+/* {"cmd":..,"args":..} of a parsed line, compared as JSON with the expected text. */
+static bool
+same_request(const struct hpctl_req *r, const char *line, const char *want)
+{
+	json_error_t jerr;
+	json_t *exp = json_loads(want, 0, &jerr);
+	json_t *got;
+	bool same;
+	char *s;
+
+	if (exp == NULL) {
+		fprintf(stderr, "\n  bad expected JSON for '%s': %s\n", line, jerr.text);
+		return false;
+	}
+	got = json_pack("{s:s, s:O}", "cmd", r->cmd ? r->cmd : "(none)", "args",
+			r->args ? r->args : json_null());
+	same = got != NULL && json_equal(got, exp);
+	if (!same) {
+		s = json_dumps(got, JSON_COMPACT);
+		fprintf(stderr, "\n  '%s': got %s, want %s\n", line, s ? s : "(null)", want);
+		free(s);
+	}
+	json_decref(got);
+	json_decref(exp);
+	return same;
+}
+
+struct good {
+	const char *line;
+	const char *request; /* {"cmd","args"} */
+};
+
+/* Every line parses, is no help request, and gives exactly the request. */
+static void
+check_good(const struct good *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hpctl_req r;
+		char buf[512];
+		int rc = parse_line(&r, t[i].line, buf, sizeof(buf));
+
+		if (rc != 0)
+			fprintf(stderr, "\n  '%s': %s\n", t[i].line, r.err);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_FALSE(r.help);
+		CU_ASSERT(rc == 0 && same_request(&r, t[i].line, t[i].request));
+		hpctl_req_free(&r);
+	}
+}
+
+struct bad {
+	const char *line;
+	const char *object; /* r.object after the error: whose usage is printed; NULL = all */
+	const char *msg;    /* exact r.err */
+};
+
+static void
+check_bad(const struct bad *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hpctl_req r;
+		char buf[512];
+		int rc = parse_line(&r, t[i].line, buf, sizeof(buf));
+		bool same_obj = t[i].object == NULL ? r.object == NULL
+						   : r.object != NULL && strcmp(r.object, t[i].object) == 0;
+
+		if (rc != -EINVAL || strcmp(r.err, t[i].msg) != 0 || !same_obj)
+			fprintf(stderr, "\n  '%s': rc %d, err '%s' (want '%s'), object %s\n", t[i].line, rc,
+				r.err, t[i].msg, r.object ? r.object : "NULL");
+		CU_ASSERT_EQUAL(rc, -EINVAL);
+		CU_ASSERT_STRING_EQUAL(r.err, t[i].msg);
+		CU_ASSERT(same_obj);
+		hpctl_req_free(&r);
+	}
+}
+
+#define CHECK_GOOD(t) check_good((t), sizeof(t) / sizeof((t)[0]))
+#define CHECK_BAD(t) check_bad((t), sizeof(t) / sizeof((t)[0]))
+
+static void
+test_show(void)
+{
+	static const struct good t[] = {
+		{"status", "{\"cmd\":\"status\",\"args\":{}}"},
+		{"stats", "{\"cmd\":\"stats\",\"args\":{}}"},
+		{"latency", "{\"cmd\":\"latency.show\",\"args\":{}}"},
+		{"latency show", "{\"cmd\":\"latency.show\",\"args\":{}}"},
+		{"latency reset", "{\"cmd\":\"latency.reset\",\"args\":{}}"},
+		{"latency --reset", "{\"cmd\":\"latency.reset\",\"args\":{}}"},
+		{"port", "{\"cmd\":\"port.show\",\"args\":{}}"},
+		{"port show", "{\"cmd\":\"port.show\",\"args\":{}}"},
+		{"port stats", "{\"cmd\":\"port.stats\",\"args\":{}}"},
+		{"port stats p0", "{\"cmd\":\"port.stats\",\"args\":{\"name\":\"p0\"}}"},
+		{"worker", "{\"cmd\":\"worker.show\",\"args\":{}}"},
+		{"worker show", "{\"cmd\":\"worker.show\",\"args\":{}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
+test_route(void)
+{
+	static const struct good t[] = {
+		{"route", "{\"cmd\":\"route.show\",\"args\":{}}"},
+		{"route show", "{\"cmd\":\"route.show\",\"args\":{}}"},
+		{"route show 4", "{\"cmd\":\"route.show\",\"args\":{\"family\":4}}"},
+		{"route show 6", "{\"cmd\":\"route.show\",\"args\":{\"family\":6}}"},
+		{"route add 198.18.0.0/15 via 10.0.1.2",
+		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"198.18.0.0/15\",\"via\":[\"10.0.1.2\"]}}"},
+		{"route add 2001:db8::/32 via fe80::1 fe80::2 fe80::3",
+		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"2001:db8::/32\","
+		 "\"via\":[\"fe80::1\",\"fe80::2\",\"fe80::3\"]}}"},
+		{"route add 10.0.0.0/8 via 10.0.1.2 via 10.0.1.3",
+		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"10.0.0.0/8\",\"via\":[\"10.0.1.2\",\"10.0.1.3\"]}}"},
+		/* values go to the server as typed: it validates them */
+		{"route add not-a-prefix via x",
+		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"not-a-prefix\",\"via\":[\"x\"]}}"},
+		{"route add 203.0.113.0/24 drop",
+		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"203.0.113.0/24\",\"action\":\"drop\"}}"},
+		{"route del 198.18.0.0/15", "{\"cmd\":\"route.del\",\"args\":{\"prefix\":\"198.18.0.0/15\"}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
+test_neigh(void)
+{
+	static const struct good t[] = {
+		{"neigh", "{\"cmd\":\"neigh.show\",\"args\":{}}"},
+		{"neigh show", "{\"cmd\":\"neigh.show\",\"args\":{}}"},
+		{"neigh add 10.0.1.2 02:00:00:00:01:02 p1",
+		 "{\"cmd\":\"neigh.add\",\"args\":{\"ip\":\"10.0.1.2\",\"mac\":\"02:00:00:00:01:02\",\"port\":\"p1\"}}"},
+		{"neigh add 10.0.1.2 lladdr 02:00:00:00:01:02 dev p1",
+		 "{\"cmd\":\"neigh.add\",\"args\":{\"ip\":\"10.0.1.2\",\"mac\":\"02:00:00:00:01:02\",\"port\":\"p1\"}}"},
+		{"neigh add 2001:db8::2 dev p1 lladdr 02:00:00:00:01:02",
+		 "{\"cmd\":\"neigh.add\",\"args\":{\"ip\":\"2001:db8::2\",\"mac\":\"02:00:00:00:01:02\",\"port\":\"p1\"}}"},
+		{"neigh add 10.0.1.2 02:00:00:00:01:02 dev p1",
+		 "{\"cmd\":\"neigh.add\",\"args\":{\"ip\":\"10.0.1.2\",\"mac\":\"02:00:00:00:01:02\",\"port\":\"p1\"}}"},
+		{"neigh del 10.0.1.2", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\"}}"},
+		{"neigh del 10.0.1.2 p1", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
+		{"neigh del 10.0.1.2 dev p1", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
+test_acl(void)
+{
+	static const struct good t[] = {
+		{"acl", "{\"cmd\":\"acl.show\",\"args\":{}}"},
+		{"acl show", "{\"cmd\":\"acl.show\",\"args\":{}}"},
+		{"acl add prio 100 src 10.0.0.0/8 proto udp dport 5000-5010 action deny",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":100,\"src\":\"10.0.0.0/8\",\"proto\":\"udp\","
+		 "\"dport\":\"5000-5010\",\"action\":\"deny\"}}"},
+		{"acl add action police gold priority 7 dst 2001:db8::/32 sport 53 proto 17",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":7,\"dst\":\"2001:db8::/32\",\"sport\":\"53\","
+		 "\"proto\":17,\"action\":\"police gold\"}}"},
+		{"acl add action permit", "{\"cmd\":\"acl.add\",\"args\":{\"action\":\"permit\"}}"},
+		{"acl add proto icmpv6 action count",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"proto\":\"icmpv6\",\"action\":\"count\"}}"},
+		{"acl add prio 0 proto 0 action deny",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":0,\"proto\":0,\"action\":\"deny\"}}"},
+		{"acl add prio 4294967295 proto 255 action deny",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":4294967295,\"proto\":255,\"action\":\"deny\"}}"},
+		{"acl del 3", "{\"cmd\":\"acl.del\",\"args\":{\"index\":3}}"},
+		{"acl del 0", "{\"cmd\":\"acl.del\",\"args\":{\"index\":0}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
+test_policer(void)
+{
+	static const struct good t[] = {
+		{"policer", "{\"cmd\":\"policer.show\",\"args\":{}}"},
+		{"policer show", "{\"cmd\":\"policer.show\",\"args\":{}}"},
+		{"policer add gold type trtcm cir 1M cbs 2k pir 2M pbs 4k",
+		 "{\"cmd\":\"policer.add\",\"args\":{\"name\":\"gold\",\"type\":\"trtcm\",\"cir\":\"1M\","
+		 "\"cbs\":\"2k\",\"pir\":\"2M\",\"pbs\":\"4k\"}}"},
+		{"policer add s cbs 1500 ebs 3000 cir 10G type srtcm",
+		 "{\"cmd\":\"policer.add\",\"args\":{\"name\":\"s\",\"type\":\"srtcm\",\"cir\":\"10G\","
+		 "\"cbs\":\"1500\",\"ebs\":\"3000\"}}"},
+		{"policer del gold", "{\"cmd\":\"policer.del\",\"args\":{\"name\":\"gold\"}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
+test_log(void)
+{
+	static const struct good t[] = {
+		{"log level debug", "{\"cmd\":\"log.level\",\"args\":{\"level\":\"debug\"}}"},
+		{"log level info", "{\"cmd\":\"log.level\",\"args\":{\"level\":\"info\"}}"},
+		{"log level notice", "{\"cmd\":\"log.level\",\"args\":{\"level\":\"notice\"}}"},
+		{"log level warning", "{\"cmd\":\"log.level\",\"args\":{\"level\":\"warning\"}}"},
+		{"log level error", "{\"cmd\":\"log.level\",\"args\":{\"level\":\"error\"}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+/* config apply sends realpath(FILE), whatever the current directory is. */
+static void
+test_config(void)
+{
+	static const struct good dump[] = {
+		{"config dump", "{\"cmd\":\"config.dump\",\"args\":{}}"},
+		{"config", "{\"cmd\":\"config.dump\",\"args\":{}}"},
+		{"config show", "{\"cmd\":\"config.dump\",\"args\":{}}"},
+	};
+	char dir[] = "/tmp/hpctl-ut-XXXXXX", file[64], real[PATH_MAX], line[128], want[PATH_MAX + 64];
+	char cwd[PATH_MAX], buf[512];
+	struct hpctl_req r;
+	FILE *f;
+
+	CHECK_GOOD(dump);
+	for (size_t i = 0; i < sizeof(dump) / sizeof(dump[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(parse_line(&r, dump[i].line, buf, sizeof(buf)), 0);
+		CU_ASSERT_TRUE(r.yaml);
+		hpctl_req_free(&r);
+	}
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/a.yaml", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(file, "w"));
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(file, real));
+	snprintf(want, sizeof(want), "{\"cmd\":\"config.apply\",\"args\":{\"file\":\"%s\"}}", real);
+
+	snprintf(line, sizeof(line), "config apply %s", file);
+	CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)), 0);
+	CU_ASSERT(same_request(&r, line, want));
+	CU_ASSERT_FALSE(r.yaml);
+	hpctl_req_free(&r);
+
+	/* relative: the daemon gets the absolute path */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+	CU_ASSERT_EQUAL(parse_line(&r, "config apply a.yaml", buf, sizeof(buf)), 0);
+	CU_ASSERT(same_request(&r, "config apply a.yaml", want));
+	hpctl_req_free(&r);
+	snprintf(line, sizeof(line), "config apply ../%s/./a.yaml", strrchr(dir, '/') + 1);
+	CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)), 0);
+	CU_ASSERT(same_request(&r, line, want));
+	hpctl_req_free(&r);
+
+	/* a second word after FILE */
+	CU_ASSERT_EQUAL(parse_line(&r, "config apply a.yaml b.yaml", buf, sizeof(buf)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(r.err, "config apply: unexpected 'b.yaml'");
+	hpctl_req_free(&r);
+	CU_ASSERT_EQUAL(chdir(cwd), 0);
+
+	/* the file is gone: a usage error naming it */
+	unlink(file);
+	rmdir(dir);
+	snprintf(line, sizeof(line), "config apply %s", file);
+	CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)), -EINVAL);
+	snprintf(want, sizeof(want), "config apply: %s: No such file or directory", file);
+	CU_ASSERT_STRING_EQUAL(r.err, want);
+	hpctl_req_free(&r);
+}
+
+/* -s, -j, --watch before OBJECT; --watch after a command that shows. */
+static void
+test_options(void)
+{
+	static const struct {
+		const char *line, *sock;
+		bool json;
+		unsigned watch;
+		const char *cmd;
+	} t[] = {
+		{"status", NULL, false, 0, "status"},
+		{"-s /tmp/x.sock status", "/tmp/x.sock", false, 0, "status"},
+		{"-j route", NULL, true, 0, "route.show"},
+		{"--json -s s port stats p0", "s", true, 0, "port.stats"},
+		{"--watch 2 stats", NULL, false, 2, "stats"},
+		{"stats --watch 1", NULL, false, 1, "stats"},
+		{"-j latency --watch 86400", NULL, true, 86400, "latency.show"},
+		{"route show --watch 3 6", NULL, false, 3, "route.show"},
+		{"port stats --watch 5 p1", NULL, false, 5, "port.stats"},
+		{"--watch 1 neigh", NULL, false, 1, "neigh.show"},
+		{"acl show --watch 1", NULL, false, 1, "acl.show"},
+		{"policer --watch 1", NULL, false, 1, "policer.show"},
+		{"worker --watch 1", NULL, false, 1, "worker.show"},
+		{"status --watch 1", NULL, false, 1, "status"},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hpctl_req r;
+		char buf[512];
+
+		CU_ASSERT_EQUAL(parse_line(&r, t[i].line, buf, sizeof(buf)), 0);
+		CU_ASSERT(t[i].sock == NULL ? r.sock == NULL : r.sock && strcmp(r.sock, t[i].sock) == 0);
+		CU_ASSERT_EQUAL(r.json, t[i].json);
+		CU_ASSERT_EQUAL(r.watch, t[i].watch);
+		CU_ASSERT(r.cmd != NULL && strcmp(r.cmd, t[i].cmd) == 0);
+		CU_ASSERT_FALSE(r.help);
+		CU_ASSERT_FALSE(r.yaml);
+		hpctl_req_free(&r);
+	}
+	/* --watch is not an argument: the request is the same */
+	static const struct good same[] = {
+		{"route show --watch 3 6", "{\"cmd\":\"route.show\",\"args\":{\"family\":6}}"},
+		{"port stats --watch 5 p1", "{\"cmd\":\"port.stats\",\"args\":{\"name\":\"p1\"}}"},
+	};
+	CHECK_GOOD(same);
+}
+
+static void
+test_help(void)
+{
+	static const struct {
+		const char *line, *object;
+	} t[] = {
+		{"help", NULL},        {"-h", NULL},           {"--help", NULL},
+		{"-j --help route", NULL}, {"help route", "route"}, {"help bogus", "bogus"},
+		{"route help", "route"}, {"status help", "status"}, {"acl help", "acl"},
+		{"config help", "config"}, {"log help", "log"},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hpctl_req r;
+		char buf[512];
+
+		CU_ASSERT_EQUAL(parse_line(&r, t[i].line, buf, sizeof(buf)), 0);
+		CU_ASSERT_TRUE(r.help);
+		CU_ASSERT_PTR_NULL(r.cmd);
+		CU_ASSERT(t[i].object == NULL ? r.object == NULL
+					      : r.object && strcmp(r.object, t[i].object) == 0);
+		hpctl_req_free(&r);
+	}
+}
+
+static void
+test_errors(void)
+{
+	static const struct bad t[] = {
+		{"", NULL, "missing OBJECT"},
+		{"bogus", NULL, "unknown object 'bogus'"},
+		{"-x status", NULL, "unknown option '-x'"},
+		{"-s", NULL, "-s: missing SOCK"},
+		{"-j", NULL, "missing OBJECT"},
+		{"--watch", NULL, "--watch: missing N"},
+		{"--watch x stats", NULL, "--watch: 'x' is not a number of seconds from 1 to 86400"},
+		{"--watch 0 stats", NULL, "--watch: '0' is not a number of seconds from 1 to 86400"},
+		{"--watch 86401 stats", NULL, "--watch: '86401' is not a number of seconds from 1 to 86400"},
+		{"stats --watch", "stats", "stats: --watch: missing N"},
+		{"stats --watch -1", "stats", "stats: --watch: '-1' is not a number of seconds from 1 to 86400"},
+		{"stats --watch 1.5", "stats", "stats: --watch: '1.5' is not a number of seconds from 1 to 86400"},
+		{"status extra", "status", "status: unexpected 'extra'"},
+		{"stats show", "stats", "stats: unexpected 'show'"},
+		{"latency frob", "latency", "latency: unknown verb 'frob' (show, reset)"},
+		{"latency show x", "latency", "latency show: unexpected 'x'"},
+		{"latency reset now", "latency", "latency reset: unexpected 'now'"},
+		{"port frob", "port", "port: unknown verb 'frob' (show, stats)"},
+		{"port show p0", "port", "port show: unexpected 'p0'"},
+		{"port stats p0 p1", "port", "port stats: unexpected 'p1'"},
+		{"worker frob", "worker", "worker: unknown verb 'frob' (show)"},
+		{"worker show 1", "worker", "worker show: unexpected '1'"},
+
+		{"route frob", "route", "route: unknown verb 'frob' (add, del, show)"},
+		{"route add", "route", "route add: missing PREFIX"},
+		{"route add 10.0.0.0/8", "route", "route add: missing 'via ADDR' or 'drop'"},
+		{"route add 10.0.0.0/8 via", "route", "route add: via: missing ADDR"},
+		{"route add 10.0.0.0/8 to 10.0.1.2", "route", "route add: unknown keyword 'to' (via, drop)"},
+		{"route add 10.0.0.0/8 drop now", "route", "route add: unexpected 'now'"},
+		{"route add 10.0.0.0/8 via 10.0.1.2 drop", "route", "route add: 'via' and 'drop' exclude each other"},
+		{"route del", "route", "route del: missing PREFIX"},
+		{"route del 10.0.0.0/8 10.0.1.2", "route", "route del: unexpected '10.0.1.2'"},
+		{"route show 5", "route", "route show: family must be 4 or 6, not '5'"},
+		{"route show inet", "route", "route show: family must be 4 or 6, not 'inet'"},
+		{"route show 4 6", "route", "route show: unexpected '6'"},
+
+		{"neigh frob", "neigh", "neigh: unknown verb 'frob' (add, del, show)"},
+		{"neigh show x", "neigh", "neigh show: unexpected 'x'"},
+		{"neigh add", "neigh", "neigh add: missing IP"},
+		{"neigh add 10.0.1.2", "neigh", "neigh add: missing MAC"},
+		{"neigh add 10.0.1.2 02:00:00:00:01:02", "neigh", "neigh add: missing PORT"},
+		{"neigh add 10.0.1.2 dev p1", "neigh", "neigh add: missing MAC"},
+		{"neigh add 10.0.1.2 02:00:00:00:01:02 p1 p2", "neigh", "neigh add: unexpected 'p2'"},
+		{"neigh add 10.0.1.2 lladdr", "neigh", "neigh add: lladdr: missing MAC"},
+		{"neigh add 10.0.1.2 02:00:00:00:01:02 dev", "neigh", "neigh add: dev: missing PORT"},
+		{"neigh add 10.0.1.2 lladdr a lladdr b dev p1", "neigh", "neigh add: MAC given twice"},
+		{"neigh add 10.0.1.2 a dev p1 dev p2", "neigh", "neigh add: PORT given twice"},
+		{"neigh del", "neigh", "neigh del: missing IP"},
+		{"neigh del 10.0.1.2 dev", "neigh", "neigh del: dev: missing PORT"},
+		{"neigh del 10.0.1.2 p1 p2", "neigh", "neigh del: unexpected 'p2'"},
+
+		{"acl frob", "acl", "acl: unknown verb 'frob' (add, del, show)"},
+		{"acl show 1", "acl", "acl show: unexpected '1'"},
+		{"acl add", "acl", "acl add: missing 'action A'"},
+		{"acl add prio 5 src 10.0.0.0/8", "acl", "acl add: missing 'action A'"},
+		{"acl add prio", "acl", "acl add: prio: missing value"},
+		{"acl add action deny src", "acl", "acl add: src: missing value"},
+		{"acl add prio x action deny", "acl", "acl add: prio: 'x' is not a number from 0 to 4294967295"},
+		{"acl add priority -1 action deny", "acl",
+		 "acl add: priority: '-1' is not a number from 0 to 4294967295"},
+		{"acl add prio 4294967296 action deny", "acl",
+		 "acl add: prio: '4294967296' is not a number from 0 to 4294967295"},
+		{"acl add prio 1x action deny", "acl", "acl add: prio: '1x' is not a number from 0 to 4294967295"},
+		{"acl add proto 256 action deny", "acl", "acl add: proto: '256' is not a number from 0 to 255"},
+		{"acl add proto 6x action deny", "acl", "acl add: proto: '6x' is not a number from 0 to 255"},
+		{"acl add bogus 1 action deny", "acl",
+		 "acl add: unknown keyword 'bogus' (prio, src, dst, proto, sport, dport, action)"},
+		{"acl add src a src b action deny", "acl", "acl add: 'src' given twice"},
+		{"acl add prio 1 priority 2 action deny", "acl", "acl add: 'priority' given twice"},
+		{"acl add action deny action permit", "acl", "acl add: 'action' given twice"},
+		{"acl add action", "acl", "acl add: action: missing ACTION"},
+		{"acl add action drop", "acl", "acl add: unknown action 'drop' (permit, deny, count, police NAME)"},
+		{"acl add action police", "acl", "acl add: action police: missing NAME"},
+		{"acl del", "acl", "acl del: missing INDEX"},
+		{"acl del x", "acl", "acl del: INDEX: 'x' is not a number from 0 to 4294967295"},
+		{"acl del 1 2", "acl", "acl del: unexpected '2'"},
+
+		{"policer frob", "policer", "policer: unknown verb 'frob' (add, del, show)"},
+		{"policer add", "policer", "policer add: missing NAME"},
+		{"policer add p", "policer", "policer add: missing 'type'"},
+		{"policer add p type trtcm", "policer", "policer add: missing 'cir'"},
+		{"policer add p type trtcm cir 1M", "policer", "policer add: missing 'cbs'"},
+		{"policer add p type", "policer", "policer add: type: missing TYPE"},
+		{"policer add p type trtcm cir", "policer", "policer add: cir: missing value"},
+		{"policer add p type foo cir 1M cbs 2k", "policer", "policer add: unknown type 'foo' (trtcm, srtcm)"},
+		{"policer add p rate 1M", "policer",
+		 "policer add: unknown keyword 'rate' (type, cir, cbs, pir, pbs, ebs)"},
+		{"policer add p type trtcm type srtcm", "policer", "policer add: 'type' given twice"},
+		{"policer del", "policer", "policer del: missing NAME"},
+		{"policer del a b", "policer", "policer del: unexpected 'b'"},
+
+		{"config frob", "config", "config: unknown verb 'frob' (apply, dump)"},
+		{"config apply", "config", "config apply: missing FILE"},
+		{"config apply /nonexistent/hp.yaml", "config",
+		 "config apply: /nonexistent/hp.yaml: No such file or directory"},
+		{"config dump x", "config", "config dump: unexpected 'x'"},
+
+		{"log", "log", "log: missing VERB (level)"},
+		{"log frob", "log", "log: unknown verb 'frob' (level)"},
+		{"log level", "log", "log level: missing LEVEL"},
+		{"log level loud", "log", "log level: unknown level 'loud' (debug, info, notice, warning, error)"},
+		{"log level debug now", "log", "log level: unexpected 'now'"},
+
+		/* only what reads can be watched */
+		{"--watch 1 route add 10.0.0.0/8 drop", "route",
+		 "route add: --watch: only commands that show something can be watched"},
+		{"latency reset --watch 1", "latency",
+		 "latency reset: --watch: only commands that show something can be watched"},
+		{"--watch 1 config apply /", "config",
+		 "config apply: --watch: only commands that show something can be watched"},
+		{"acl del 1 --watch 2", "acl", "acl del: --watch: only commands that show something can be watched"},
+		{"log level info --watch 1", "log",
+		 "log level: --watch: only commands that show something can be watched"},
+
+		/* jansson takes only UTF-8 */
+		{"route del \xff\xfe", "route", "route del: prefix: '\xff\xfe' is not valid UTF-8"},
+		{"route add 10.0.0.0/8 via \xc3", "route", "route add: via: '\xc3' is not valid UTF-8"},
+	};
+
+	CHECK_BAD(t);
+}
+
+static void
+test_request(void)
+{
+	struct hpctl_req r;
+	char buf[512], *s;
+	json_t *req;
+
+	CU_ASSERT_EQUAL_FATAL(parse_line(&r, "-j route add 10.0.0.0/8 via 10.0.1.2", buf, sizeof(buf)), 0);
+	req = hpctl_request(&r, 7);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+	s = json_dumps(req, JSON_COMPACT);
+	/* the exact line hpctl sends, key order included */
+	CU_ASSERT_STRING_EQUAL(s, "{\"id\":7,\"cmd\":\"route.add\","
+				  "\"args\":{\"prefix\":\"10.0.0.0/8\",\"via\":[\"10.0.1.2\"]}}");
+	free(s);
+	json_decref(req);
+	hpctl_req_free(&r);
+}
+
+static void
+test_usage(void)
+{
+	static const char *const objects[] = {"status", "stats", "latency", "port", "worker", "route",
+					      "neigh", "acl", "policer", "config", "log"};
+	const char *all = hpctl_usage(NULL);
+
+	CU_ASSERT(strncmp(all, "usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT", 46) == 0);
+	CU_ASSERT_PTR_EQUAL(hpctl_usage("bogus"), all);
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		const char *u = hpctl_usage(objects[i]);
+		char want[32];
+
+		snprintf(want, sizeof(want), "  hpctl %s", objects[i]);
+		CU_ASSERT(u != all);
+		CU_ASSERT(strncmp(u, "usage:\n", 7) == 0);
+		/* every line is one of this object's, and the full text holds them all */
+		CU_ASSERT(strncmp(u + 7, want, strlen(want)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(all, u + 7));
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(hpctl_usage("route"), "route add PREFIX via ADDR [ADDR...]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(hpctl_usage("acl"), "police NAME"));
+}
+
+int
+main(void)
+{
+	static const struct hp_cunit_test tests[] = {
+		{"show commands", test_show},
+		{"route", test_route},
+		{"neigh", test_neigh},
+		{"acl", test_acl},
+		{"policer", test_policer},
+		{"log level", test_log},
+		{"config apply/dump", test_config},
+		{"-s -j --watch", test_options},
+		{"help", test_help},
+		{"usage errors", test_errors},
+		{"request line", test_request},
+		{"usage texts", test_usage},
+	};
+
+	return HP_CUNIT_RUN("hpctl_args", tests);
+}
