@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
+#include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "cmd.h"
@@ -517,6 +519,256 @@ cmd_neigh_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 	return 0;
 }
 
+/* ---- ACL and policers: changed through the config parser ---- */
+
+/*
+ * A request's objects are checked by the same parser as the config file:
+ * they are written as YAML flow (JSON is YAML) into a small document with
+ * one placeholder port and the live policers, and parsed. Messages name
+ * the argument as the config file would ("request:N: key 'dport': ...").
+ */
+static int
+parse_objects(struct dp_runtime *rt, const char *section, json_t *objs, json_t *policers, struct hp_config *out,
+	      struct cmd_err *e)
+{
+	char err[HP_ERR_MAX];
+	char *a = json_dumps(objs, JSON_COMPACT), *pol = NULL, *text = NULL;
+	json_t *pl = policers;
+	int rc = -1;
+
+	if (pl == NULL) {
+		pl = json_array();
+		for (unsigned i = 0; i < rt->cfg->n_policers; i++) {
+			const struct hp_policer_conf *p = &rt->cfg->policers[i];
+			json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", p->name, "type",
+					      p->type == HP_POLICER_TRTCM ? "trtcm" : "srtcm", "cir", (json_int_t)p->cir,
+					      "cbs", (json_int_t)p->cbs);
+
+			if (p->type == HP_POLICER_TRTCM) {
+				json_object_set_new(o, "pir", json_integer((json_int_t)p->pir));
+				json_object_set_new(o, "pbs", json_integer((json_int_t)p->pbs));
+			} else {
+				json_object_set_new(o, "ebs", json_integer((json_int_t)p->ebs));
+			}
+			json_array_append_new(pl, o);
+		}
+	} else {
+		json_incref(pl);
+	}
+	pol = json_dumps(pl, JSON_COMPACT);
+	json_decref(pl);
+	if (a == NULL || pol == NULL || asprintf(&text, "ports:\n  - { name: p, device: net_null0 }\npolicers: %s\n%s: %s\n",
+						pol, section, a) < 0) {
+		text = NULL;
+		fail(e, "ENOMEM", "out of memory");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	if (hp_config_parse("request", text, strlen(text), out, err, sizeof(err)) != 0) {
+		/* "request:LINE: what": the line is the synthetic document's, not the caller's */
+		const char *what = strstr(err, ": ");
+
+		fail(e, "EINVAL", "%s", what != NULL && strncmp(err, "request:", 8) == 0 ? what + 2 : err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(a);
+	free(pol);
+	free(text);
+	return rc;
+}
+
+/*
+ * Publish an ACL built from rules and policers: new per-worker state, one
+ * pointer store of new tables, a grace period, then the old ones go. On
+ * success rt->cfg takes over rules and policers (the old arrays are freed).
+ */
+static int
+publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, struct hp_policer_conf *policers,
+	    unsigned n_policers, struct cmd_err *e)
+{
+	struct hp_config tmp = *rt->cfg;
+	struct dp_tables *old = rt->tables, *t;
+	char err[HP_ERR_MAX];
+
+	tmp.acl = rules;
+	tmp.n_acl = n_rules;
+	tmp.policers = policers;
+	tmp.n_policers = n_policers;
+	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	*t = *old;
+	memset(t->acl_worker, 0, sizeof(t->acl_worker));
+	t->acl = NULL;
+	if (n_rules > 0) {
+		t->acl = dp_acl_build(&tmp, (int)rte_socket_id(), err, sizeof(err));
+		if (t->acl == NULL) {
+			rte_free(t);
+			return fail(e, errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
+		}
+		for (unsigned w = 0; w < rt->n_workers; w++) {
+			t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->n_workers,
+								(int)rte_lcore_to_socket_id(rt->workers[w]->lcore));
+			if (t->acl_worker[w] == NULL) {
+				for (unsigned k = 0; k < w; k++)
+					dp_acl_worker_free(t->acl_worker[k]);
+				dp_acl_free(t->acl);
+				rte_free(t);
+				return fail(e, "ENOMEM", "acl: out of memory for worker state");
+			}
+		}
+	}
+	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
+	rt->tables = t;
+	published(rt);
+	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
+		dp_acl_worker_free(old->acl_worker[w]);
+	dp_acl_free(old->acl);
+	rte_free(old);
+	if (rules != rt->cfg->acl)
+		free(rt->cfg->acl);
+	if (policers != rt->cfg->policers)
+		free(rt->cfg->policers);
+	rt->cfg->acl = rules;
+	rt->cfg->n_acl = n_rules;
+	rt->cfg->policers = policers;
+	rt->cfg->n_policers = n_policers;
+	return 0;
+}
+
+static int
+cmd_acl_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	struct hp_config req;
+	struct hp_acl_rule *rules;
+	unsigned n = rt->cfg->n_acl;
+	json_t *one;
+	int rc;
+
+	if (need_fib(rt, e) < 0)
+		return -1;
+	one = json_pack("[O]", args);
+	rc = parse_objects(rt, "acl", one, NULL, &req, e);
+	json_decref(one);
+	if (rc < 0)
+		return -1;
+	rules = malloc((n + 1) * sizeof(*rules));
+	if (rules == NULL) {
+		hp_config_free(&req);
+		return fail(e, "ENOMEM", "out of memory");
+	}
+	memcpy(rules, rt->cfg->acl, n * sizeof(*rules));
+	rules[n] = req.acl[0];
+	rules[n].line = 0; /* added over the socket */
+	hp_config_free(&req);
+	if (publish_acl(rt, rules, n + 1, rt->cfg->policers, rt->cfg->n_policers, e) < 0) {
+		free(rules);
+		return -1;
+	}
+	*result = json_pack("{s:i}", "index", (int)n);
+	return 0;
+}
+
+static int
+index_arg(json_t *args, unsigned n, unsigned *idx, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"index", NULL};
+	json_t *v = json_object_get(args, "index");
+
+	if (known_args(args, allowed, e) < 0)
+		return -1;
+	if (v == NULL || !json_is_integer(v))
+		return fail(e, "EINVAL", "argument \"index\" (an integer) is required");
+	if (json_integer_value(v) < 0 || json_integer_value(v) >= (json_int_t)n)
+		return fail(e, "ENOENT", "no rule %" JSON_INTEGER_FORMAT " (there are %u)", json_integer_value(v), n);
+	*idx = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+static int
+cmd_acl_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	unsigned n = rt->cfg->n_acl, idx = 0;
+	struct hp_acl_rule *rules;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || index_arg(args, n, &idx, e) < 0)
+		return -1;
+	rules = malloc(n * sizeof(*rules) + 1);
+	if (rules == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	memcpy(rules, rt->cfg->acl, idx * sizeof(*rules));
+	memcpy(rules + idx, rt->cfg->acl + idx + 1, (n - idx - 1) * sizeof(*rules));
+	if (publish_acl(rt, rules, n - 1, rt->cfg->policers, rt->cfg->n_policers, e) < 0) {
+		free(rules);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+prefix_json(const struct hp_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(s, sizeof(s), "%s/%u", a, p->len);
+	return json_string(s);
+}
+
+static json_t *
+range_json(uint16_t lo, uint16_t hi)
+{
+	char s[16];
+
+	if (lo == hi)
+		snprintf(s, sizeof(s), "%u", lo);
+	else
+		snprintf(s, sizeof(s), "%u-%u", lo, hi);
+	return json_string(s);
+}
+
+static int
+cmd_acl_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	const struct dp_tables *t = rt->tables;
+	json_t *a;
+
+	if (need_fib(rt, e) < 0 || no_args(args, e) < 0)
+		return -1;
+	a = json_array();
+	for (unsigned i = 0; i < rt->cfg->n_acl; i++) {
+		const struct hp_acl_rule *r = &rt->cfg->acl[i];
+		uint64_t pk = 0, by = 0;
+		char action[HP_NAME_MAX + 8];
+		json_t *o;
+
+		for (unsigned w = 0; t->acl != NULL && w < rt->n_workers; w++) {
+			const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
+			pk += st->packets;
+			by += st->bytes;
+		}
+		if (r->action == HP_ACL_POLICE)
+			snprintf(action, sizeof(action), "police %s", rt->cfg->policers[r->policer].name);
+		else
+			snprintf(action, sizeof(action), "%s", hp_acl_action_name(r->action));
+		o = json_pack("{s:i, s:i}", "index", (int)i, "priority", (int)r->priority);
+		json_object_set_new(o, "src", r->has_src ? prefix_json(&r->src) : json_string("any"));
+		json_object_set_new(o, "dst", r->has_dst ? prefix_json(&r->dst) : json_string("any"));
+		json_object_set_new(o, "proto", r->has_proto ? json_integer(r->proto) : json_string("any"));
+		json_object_set_new(o, "sport", range_json(r->sport_lo, r->sport_hi));
+		json_object_set_new(o, "dport", range_json(r->dport_lo, r->dport_hi));
+		json_object_set_new(o, "action", json_string(action));
+		json_object_set_new(o, "packets", json_integer((json_int_t)pk));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)by));
+		json_array_append_new(a, o);
+	}
+	*result = a;
+	return 0;
+}
+
 /* ---- log level ---- */
 
 static int
@@ -580,6 +832,9 @@ static const struct cmd {
 	{"neigh.add", cmd_neigh_add, "ip, mac, [port]", "a static neighbour (its held packets are sent)"},
 	{"neigh.del", cmd_neigh_del, "ip, [port]", "forget a neighbour's MAC (resolved again on use)"},
 	{"neigh.show", cmd_neigh_show, "", "next hops: address, MAC, port, state, packets held"},
+	{"acl.add", cmd_acl_add, "priority, [src, dst, proto, sport, dport], action", "add an ACL rule (as in the config file)"},
+	{"acl.del", cmd_acl_del, "index", "delete ACL rule index (acl.show numbers them)"},
+	{"acl.show", cmd_acl_show, "", "ACL rules in order with their hits"},
 	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
 };
 

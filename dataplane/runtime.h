@@ -38,7 +38,7 @@ struct dp_slow_stats {
 };
 
 struct dp_runtime {
-	const struct hp_config *cfg;
+	struct hp_config *cfg;           /* the live configuration: the control thread applies changes to it */
 	struct dp_lcore_map map;
 	struct dp_ports ports;
 	unsigned n_workers;

@@ -416,7 +416,109 @@ def test_neighbours_live(d):
         stop_ok(dm)
 
 
+def test_acl_live(d):
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(sport=5, dport=5005)]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="acl") as dm:
+        c = Ctl(os.path.join(d, "ctl.sock"))
+        for args, what in [
+                ({"priority": 10, "proto": "udp", "dport": "5000-99999", "action": "deny"}, "dport"),
+                ({"priority": 10, "action": "police gold"}, "gold"),
+                ({"priority": 10, "src": "10.0.0.1/8", "action": "deny"}, "host bits"),
+                ({"priority": 10, "action": "reject"}, "action"),
+                ({"priority": "x", "action": "deny"}, "priority"),
+                ({"action": "deny", "colour": "red"}, "colour")]:
+            assert what in c.err("acl.add", args, "EINVAL"), args
+        assert c.ok("acl.show") == []
+        assert grows(c, 2)
+        assert c.ok("acl.add", {"priority": 10, "proto": "udp", "dport": "5000-5010", "action": "deny"}) == {"index": 0}
+        assert c.ok("acl.add", {"priority": 5, "dst": "198.18.0.0/16", "action": "count"}) == {"index": 1}
+        assert not grows(c, 2)
+        rules = c.ok("acl.show")
+        assert [(r["index"], r["priority"], r["action"], r["dport"]) for r in rules] == [
+            (0, 10, "deny", "5000-5010"), (1, 5, "count", "0-65535")], rules
+        assert rules[0]["packets"] > 100 and rules[1]["packets"] > 100, rules
+        assert c.ok("stats")["drops"]["acl_deny"] > 100
+        assert "no rule 7" in c.err("acl.del", {"index": 7}, "ENOENT")
+        c.err("acl.del", {"index": "0"}, "EINVAL")
+        assert c.ok("acl.del", {"index": 0}) == {}
+        assert grows(c, 2)
+        assert [r["action"] for r in c.ok("acl.show")] == ["count"]
+        c.close()
+        stop_ok(dm)
+
+
+def test_no_loss_under_change(d):
+    """Traffic on a route never touched while >= 1000 route changes/s and >= 100 ACL
+    changes/s are applied for 10 s and stats are scraped at >= 10 Hz: every packet
+    received is forwarded on p1, nothing dropped, punted or sent elsewhere."""
+    import threading
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.%d.%d" % (i // 200, i % 200 + 1))
+              / UDP(sport=1000 + i, dport=53) / Raw(b"x" * 18) for i in range(256)]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="churn") as dm:
+        path = os.path.join(d, "ctl.sock")
+        stop = threading.Event()
+        scrapes, errors, last_rx = [0], [], [0]
+
+        def scrape():
+            s = Ctl(path)
+            while not stop.is_set():
+                rx = s.ok("stats")["rx_packets"]
+                if rx < last_rx[0]:
+                    errors.append("rx went back: %d < %d" % (rx, last_rx[0]))
+                last_rx[0] = rx
+                scrapes[0] += 1
+                time.sleep(0.05)
+            s.close()
+
+        def acl_churn(counter):
+            a = Ctl(path)
+            while not stop.is_set():
+                a.ok("acl.add", {"priority": 1, "dst": "100.64.%d.0/24" % (counter[0] % 250), "proto": "udp",
+                                 "action": "deny"})
+                a.ok("acl.del", {"index": 0})
+                counter[0] += 2
+            a.close()
+
+        acl_changes = [0]
+        threads = [threading.Thread(target=scrape), threading.Thread(target=acl_churn, args=(acl_changes,))]
+        for t in threads:
+            t.start()
+        c = Ctl(path)
+        routes = 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 10:
+            for k in range(50):
+                p = "100.%d.%d.0/24" % (64 + routes // 250 % 64, routes % 250)
+                c.ok("route.add", {"prefix": p, "via": ["10.0.1.2"] if routes % 3 else "10.0.1.2"})
+                c.ok("route.del", {"prefix": p})
+                routes += 2
+        took = time.monotonic() - t0
+        stop.set()
+        for t in threads:
+            t.join()
+        c.close()
+        assert not errors, errors
+        assert routes / took >= 1000, "only %.0f route changes/s" % (routes / took)
+        assert acl_changes[0] / took >= 100, "only %.0f ACL changes/s" % (acl_changes[0] / took)
+        assert scrapes[0] / took >= 10, "only %.1f scrapes/s" % (scrapes[0] / took)
+        code, _, report = dm.stop()
+        assert code == 0, dm.stderr()
+        drops = {k: v for k, v in report["drops"].items() if v}
+        p0, p1 = hp.port(report, "p0"), hp.port(report, "p1")
+        assert drops == {}, drops
+        assert report["rx_packets"] > 1000000, report["rx_packets"]
+        assert p1["tx_packets"] == report["rx_packets"] and p0["tx_packets"] == 0, (p0, p1, report["rx_packets"])
+        assert not any(report["slowpath"]["punted"].values()), report["slowpath"]
+        print("   %.0f route changes/s, %.0f ACL changes/s, %.1f scrapes/s, %d packets" % (
+            routes / took, acl_changes[0] / took, scrapes[0] / took, report["rx_packets"]))
+        hp.check_mempools_full(report)
+
+
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
-            test_neighbours_live])
+            test_neighbours_live, test_acl_live, test_no_loss_under_change])
