@@ -445,6 +445,25 @@ def test_acl_live(d):
         assert c.ok("acl.del", {"index": 0}) == {}
         assert grows(c, 2)
         assert [r["action"] for r in c.ok("acl.show")] == ["count"]
+
+        # policers: added, used by a rule (which then cannot lose it), shown, removed
+        assert c.ok("policer.show") == []
+        for args, what in [({"name": "gold", "type": "trtcm", "cir": "1M"}, "cbs"),
+                           ({"name": "gold", "type": "wrr", "cir": "1M", "cbs": "2k"}, "type"),
+                           ({"name": "gold", "type": "srtcm", "cir": "1X", "cbs": "2k", "ebs": "4k"}, "cir")]:
+            assert what in c.err("policer.add", args, "EINVAL"), args
+        assert c.ok("policer.add", {"name": "gold", "type": "srtcm", "cir": "1M", "cbs": "2k", "ebs": "4k"}) == {}
+        assert "gold" in c.err("policer.add", {"name": "gold", "type": "srtcm", "cir": "1M", "cbs": "2k",
+                                               "ebs": "4k"}, "EINVAL")
+        assert c.ok("policer.show") == [{"name": "gold", "type": "srtcm", "cir": 1000000, "cbs": 2048, "ebs": 4096}]
+        assert c.ok("acl.add", {"priority": 1, "proto": "udp", "action": "police gold"}) == {"index": 1}
+        time.sleep(0.3)
+        assert c.ok("stats")["drops"]["policer_red"] > 100, "the policer did not police"
+        assert "rule 1" in c.err("policer.del", {"name": "gold"}, "EBUSY")
+        assert c.ok("acl.del", {"index": 1}) == {}
+        assert c.ok("policer.del", {"name": "gold"}) == {}
+        assert "gold" in c.err("policer.del", {"name": "gold"}, "ENOENT")
+        assert c.ok("policer.show") == []
         c.close()
         stop_ok(dm)
 
