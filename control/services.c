@@ -1,6 +1,8 @@
 /* The control thread's services, started once its epoll loop exists: each registers its fds with ctl_watch(). */
 #include "control.h"
+#include "metrics.h"
 #include "sock.h"
+#include "telemetry.h"
 
 int
 ctl_services_start(struct dp_runtime *rt)
@@ -9,11 +11,17 @@ ctl_services_start(struct dp_runtime *rt)
 
 	if ((rc = ctl_sock_start(rt)) < 0)
 		return rc;
+	if ((rc = ctl_metrics_start(rt)) < 0)
+		return rc;
+	if ((rc = ctl_telemetry_start(rt)) < 0)
+		return rc;
 	return 0;
 }
 
 void
 ctl_services_stop(struct dp_runtime *rt)
 {
+	ctl_telemetry_stop(rt);
+	ctl_metrics_stop(rt);
 	ctl_sock_stop(rt);
 }

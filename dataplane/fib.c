@@ -401,7 +401,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	snprintf(name, sizeof(name), "hp_routes_%u", seq);
 	struct rte_hash_parameters rp = {
 		.name = name,
-		.entries = cfg->n_routes + 4 * FIB_ROUTES_HEADROOM,
+		.entries = cfg->n_routes + FIB_ROUTES_HEADROOM4 + FIB_ROUTES_HEADROOM,
 		.key_len = sizeof(struct route_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,

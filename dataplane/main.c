@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -269,6 +270,10 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	/* dpdk-dumpcap, a secondary process, asks over EAL's IPC to copy a port's packets;
+	 * with --in-memory there is no IPC and this quietly does nothing */
+	if (rte_pdump_init() < 0)
+		DP_LOG(WARNING, "pdump: %s: no capture with dpdk-dumpcap", rte_strerror(rte_errno));
 	rt.cfg = &cfg;
 	rt.tsc_hz = rte_get_tsc_hz();
 
@@ -322,6 +327,7 @@ close_ports:
 	rte_ring_free(rt.punt);
 	rte_free(rt.qsv);
 	dp_ports_free_pools(&rt.ports);
+	rte_pdump_uninit(); /* ports closed and workers gone: no capture callback can run */
 	rte_eal_cleanup();
 	hp_config_free(&cfg);
 	return status;

@@ -10,6 +10,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool xdp-tools clang llvm libclang-rt-14-dev
 	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind
+	prometheus  # for promtool (tests lint /metrics); the server it also brings is not used
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,0 +1,611 @@
+/* Prometheus text exposition of every counter at GET /metrics, served by libmicrohttpd on the control thread. */
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+#include <microhttpd.h>
+#include <rte_cycles.h>
+
+#include "jsonget.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define CTL_LATENCY_TOP_NS 10000000000ull /* the last finite histogram bound: 10 s */
+
+/* ------------------------------------------------------------ exposition */
+
+struct lbl {
+	const char *k, *v;
+};
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{k="v",...}: values are config names and driver strings, escaped as the format asks. */
+static void
+series(FILE *f, const char *name, const struct lbl *l, unsigned n)
+{
+	fputs(name, f);
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "%s%s=\"", i ? "," : "{", l[i].k);
+		for (const char *s = l[i].v; *s; s++) {
+			if (*s == '\\' || *s == '"')
+				fputc('\\', f);
+			if (*s == '\n')
+				fputs("\\n", f);
+			else
+				fputc(*s, f);
+		}
+		fputc('"', f);
+	}
+	if (n > 0)
+		fputc('}', f);
+}
+
+static void
+put_u64(FILE *f, const char *name, const struct lbl *l, unsigned n, uint64_t v)
+{
+	series(f, name, l, n);
+	fprintf(f, " %" PRIu64 "\n", v);
+}
+
+static void
+put_dbl(FILE *f, const char *name, const struct lbl *l, unsigned n, double v)
+{
+	series(f, name, l, n);
+	fprintf(f, " %.9f\n", v); /* ns resolution, as counted */
+}
+
+/* Per-port counters: the workers' own counts, then what the device says (rte_eth_stats_get). */
+static const struct {
+	const char *name, *key;
+	bool device; /* key is in device_stats */
+	const char *help;
+} port_counters[] = {
+	{"hotpath_port_rx_packets_total", "rx_packets", false, "Packets the workers received from the port."},
+	{"hotpath_port_rx_bytes_total", "rx_bytes", false, "Bytes the workers received from the port."},
+	{"hotpath_port_tx_packets_total", "tx_packets", false, "Packets the port's TX queues accepted."},
+	{"hotpath_port_tx_bytes_total", "tx_bytes", false, "Bytes the port's TX queues accepted."},
+	{"hotpath_port_tx_refused_packets_total", "tx_refused", false,
+	 "Packets dropped because the port's TX queue was full."},
+	{"hotpath_port_device_rx_packets_total", "ipackets", true, "Packets the device received (ethdev ipackets)."},
+	{"hotpath_port_device_rx_bytes_total", "ibytes", true, "Bytes the device received (ethdev ibytes)."},
+	{"hotpath_port_device_tx_packets_total", "opackets", true, "Packets the device sent (ethdev opackets)."},
+	{"hotpath_port_device_tx_bytes_total", "obytes", true, "Bytes the device sent (ethdev obytes)."},
+	{"hotpath_port_rx_missed_packets_total", "imissed", true,
+	 "Packets the device dropped because no RX descriptor was free (ethdev imissed)."},
+	{"hotpath_port_rx_errors_total", "ierrors", true, "Erroneous packets the device received (ethdev ierrors)."},
+	{"hotpath_port_tx_errors_total", "oerrors", true, "Packets the device failed to send (ethdev oerrors)."},
+	{"hotpath_port_rx_nombuf_total", "rx_nombuf", true, "RX mbuf allocation failures (ethdev rx_nombuf)."},
+};
+
+/* Per-queue counters: key in the port's rxq or txq entries. */
+static const struct {
+	const char *name, *list, *key, *help;
+} queue_counters[] = {
+	{"hotpath_port_queue_rx_packets_total", "rxq", "rx_packets", "Packets a worker received from one RX queue."},
+	{"hotpath_port_queue_rx_bytes_total", "rxq", "rx_bytes", "Bytes a worker received from one RX queue."},
+	{"hotpath_port_queue_tx_packets_total", "txq", "tx_packets", "Packets one TX queue accepted."},
+	{"hotpath_port_queue_tx_bytes_total", "txq", "tx_bytes", "Bytes one TX queue accepted."},
+	{"hotpath_port_queue_tx_refused_packets_total", "txq", "tx_refused",
+	 "Packets dropped because one TX queue was full."},
+};
+
+/* Per-worker counters; cycle counts become seconds. */
+static const struct {
+	const char *name, *key;
+	bool cycles;
+	const char *help;
+} worker_counters[] = {
+	{"hotpath_worker_rx_packets_total", "rx_packets", false, "Packets the worker received."},
+	{"hotpath_worker_tx_packets_total", "tx_packets", false, "Packets the worker's TX queues accepted."},
+	{"hotpath_worker_tx_refused_packets_total", "tx_refused", false,
+	 "Packets the worker dropped because a TX queue was full."},
+	{"hotpath_worker_injected_packets_total", "injected", false,
+	 "Packets of the control thread the worker sent."},
+	{"hotpath_worker_loops_total", "loops", false, "Poll loop iterations."},
+	{"hotpath_worker_busy_loops_total", "busy_loops", false, "Poll loop iterations that received packets."},
+	{"hotpath_worker_busy_seconds_total", "busy_cycles", true,
+	 "Time spent in poll loop iterations that received packets."},
+	{"hotpath_worker_idle_seconds_total", "idle_cycles", true,
+	 "Time spent in poll loop iterations that received nothing."},
+};
+
+static void
+write_ports(FILE *f, const struct dp_runtime *rt, const json_t *ports)
+{
+	const json_t *p, *q;
+	size_t i, j;
+	char lcore[24], queue[24];
+
+	family(f, "hotpath_port_info", "gauge", "Ports: config name, driver, MAC address and mode (always 1).");
+	json_array_foreach(ports, i, p) {
+		const char *mode = i < rt->cfg->n_ports ? hp_port_mode_name(rt->cfg->ports[i].mode) : "";
+		struct lbl l[] = {{"port", js(p, "name")}, {"driver", js(p, "driver")}, {"mac", js(p, "mac")},
+				  {"mode", mode}};
+		put_u64(f, "hotpath_port_info", l, 4, 1);
+	}
+	for (size_t c = 0; c < RTE_DIM(port_counters); c++) {
+		family(f, port_counters[c].name, "counter", port_counters[c].help);
+		json_array_foreach(ports, i, p) {
+			const json_t *src = port_counters[c].device ? json_object_get(p, "device_stats") : p;
+			struct lbl l[] = {{"port", js(p, "name")}};
+			put_u64(f, port_counters[c].name, l, 1, ju(src, port_counters[c].key));
+		}
+	}
+	for (size_t c = 0; c < RTE_DIM(queue_counters); c++) {
+		family(f, queue_counters[c].name, "counter", queue_counters[c].help);
+		json_array_foreach(ports, i, p) {
+			json_array_foreach(json_object_get(p, queue_counters[c].list), j, q) {
+				snprintf(queue, sizeof(queue), "%" PRIu64, ju(q, "queue"));
+				snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(q, "lcore"));
+				struct lbl l[] = {{"port", js(p, "name")}, {"queue", queue}, {"lcore", lcore}};
+				put_u64(f, queue_counters[c].name, l, 3, ju(q, queue_counters[c].key));
+			}
+		}
+	}
+}
+
+static void
+write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
+{
+	const json_t *w, *v;
+	const char *k;
+	size_t i;
+	char lcore[24];
+
+	for (size_t c = 0; c < RTE_DIM(worker_counters); c++) {
+		family(f, worker_counters[c].name, "counter", worker_counters[c].help);
+		json_array_foreach(workers, i, w) {
+			uint64_t n = ju(w, worker_counters[c].key);
+
+			snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+			struct lbl l[] = {{"lcore", lcore}};
+			if (worker_counters[c].cycles)
+				put_dbl(f, worker_counters[c].name, l, 1, rt->tsc_hz ? (double)n / (double)rt->tsc_hz : 0.0);
+			else
+				put_u64(f, worker_counters[c].name, l, 1, n);
+		}
+	}
+	/* by reason in hotpath_dropped_packets_total; here which worker drops */
+	family(f, "hotpath_worker_dropped_packets_total", "counter", "Packets the worker dropped, all reasons.");
+	json_array_foreach(workers, i, w) {
+		uint64_t n = 0;
+
+		json_object_foreach((json_t *)json_object_get(w, "drops"), k, v)
+			n += (uint64_t)json_integer_value(v);
+		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+		struct lbl l[] = {{"lcore", lcore}};
+		put_u64(f, "hotpath_worker_dropped_packets_total", l, 1, n);
+	}
+}
+
+/* The slow path's own counters (runtime.h), one family each. */
+static const struct {
+	const char *key, *help;
+} slow_counters[] = {
+#define SLOW_ENTRY(name, help) {#name, help},
+	DP_SLOW_COUNTERS(SLOW_ENTRY)
+#undef SLOW_ENTRY
+};
+
+static void
+write_drops_and_punts(FILE *f, const json_t *report)
+{
+	const json_t *workers = json_object_get(report, "workers"), *drops = json_object_get(report, "drops");
+	const json_t *slow = json_object_get(report, "slowpath"), *w, *v, *first;
+	const char *k;
+	size_t i;
+
+	family(f, "hotpath_dropped_packets_total", "counter", "Packets the workers dropped, by reason.");
+	for (unsigned r = 1; r < DP_DROP_MAX; r++) {
+		struct lbl l[] = {{"reason", dp_drop_names[r]}};
+		put_u64(f, "hotpath_dropped_packets_total", l, 1, ju(drops, dp_drop_names[r]));
+	}
+
+	/* the reasons are the keys of any worker's "punted" object */
+	family(f, "hotpath_punted_packets_total", "counter",
+	       "Packets the workers handed to the control thread (slow path), by reason.");
+	first = json_object_get(json_array_get(workers, 0), "punted");
+	json_object_foreach((json_t *)first, k, v) {
+		uint64_t n = 0;
+
+		json_array_foreach(workers, i, w)
+			n += ju(json_object_get(w, "punted"), k);
+		struct lbl l[] = {{"reason", k}};
+		put_u64(f, "hotpath_punted_packets_total", l, 1, n);
+	}
+	family(f, "hotpath_slowpath_received_packets_total", "counter",
+	       "Packets the control thread took from the punt ring, by reason.");
+	json_object_foreach((json_t *)json_object_get(slow, "punted"), k, v) {
+		struct lbl l[] = {{"reason", k}};
+		put_u64(f, "hotpath_slowpath_received_packets_total", l, 1, (uint64_t)json_integer_value(v));
+	}
+
+	for (size_t c = 0; c < RTE_DIM(slow_counters); c++) {
+		/* "_us" would read as microseconds to Prometheus' linter */
+		const char *key = slow_counters[c].key;
+		char name[64], help[128];
+
+		snprintf(name, sizeof(name), "hotpath_slowpath_%s_total",
+			 strcmp(key, "not_for_us") == 0 ? "for_other_hosts" : key);
+		snprintf(help, sizeof(help), "Slow path: %s.", slow_counters[c].help);
+		family(f, name, "counter", help);
+		put_u64(f, name, NULL, 0, ju(slow, key));
+	}
+}
+
+static void
+write_acl(FILE *f, const json_t *report)
+{
+	static const char *const names[] = {"hotpath_acl_rule_packets_total", "hotpath_acl_rule_bytes_total"};
+	static const char *const keys[] = {"packets", "bytes"};
+	static const char *const help[] = {"Packets that matched an ACL rule.",
+					   "Bytes of packets that matched an ACL rule."};
+	const json_t *rules = json_object_get(report, "acl"), *cache = json_object_get(report, "acl_cache"), *r, *v;
+	const char *k;
+	char idx[24], line[24], prio[24];
+	size_t i;
+
+	for (unsigned c = 0; c < 2 && json_array_size(rules) > 0; c++) {
+		family(f, names[c], "counter", help[c]);
+		json_array_foreach(rules, i, r) {
+			snprintf(idx, sizeof(idx), "%zu", i);
+			snprintf(line, sizeof(line), "%" PRIu64, ju(r, "line"));
+			snprintf(prio, sizeof(prio), "%" PRIu64, ju(r, "priority"));
+			struct lbl l[] = {{"rule", idx}, {"line", line}, {"priority", prio}, {"action", js(r, "action")}};
+			put_u64(f, names[c], l, 4, ju(r, keys[c]));
+		}
+	}
+	if (json_object_size(cache) == 0)
+		return;
+	family(f, "hotpath_acl_cache_hits_total", "counter", "ACL lookups answered by the per-worker flow cache.");
+	json_object_foreach((json_t *)cache, k, v) {
+		struct lbl l[] = {{"family", k}};
+		put_u64(f, "hotpath_acl_cache_hits_total", l, 1, ju(v, "hits"));
+	}
+	family(f, "hotpath_acl_cache_misses_total", "counter", "ACL lookups that went to rte_acl.");
+	json_object_foreach((json_t *)cache, k, v) {
+		struct lbl l[] = {{"family", k}};
+		put_u64(f, "hotpath_acl_cache_misses_total", l, 1, ju(v, "misses"));
+	}
+}
+
+static void
+write_mempools(FILE *f, const json_t *pools)
+{
+	static const char *const names[] = {"hotpath_mempool_size_mbufs", "hotpath_mempool_available_mbufs",
+					    "hotpath_mempool_in_use_mbufs"};
+	static const char *const keys[] = {"size", "available", "in_use"};
+	static const char *const help[] = {"Mbufs in the packet pool.", "Mbufs free in the packet pool.",
+					   "Mbufs of the packet pool in use (in rings, queues and workers)."};
+	const json_t *p;
+	char socket[24];
+	size_t i;
+
+	for (unsigned c = 0; c < 3; c++) {
+		family(f, names[c], "gauge", help[c]);
+		json_array_foreach(pools, i, p) {
+			snprintf(socket, sizeof(socket), "%" PRIu64, ju(p, "socket"));
+			struct lbl l[] = {{"pool", js(p, "name")}, {"socket", socket}};
+			put_u64(f, names[c], l, 2, ju(p, keys[c]));
+		}
+	}
+}
+
+/*
+ * The workers' log-linear histograms merged, folded into 1-2-5 bounds from
+ * 100 ns to 10 s. A bucket of hp_hist counts under the first bound that its
+ * whole range is below, so a sample may be counted one bound late when its
+ * bucket (at most 1/64 of its value wide) straddles a bound, never early.
+ */
+static int
+write_latency(FILE *f, const struct dp_runtime *rt)
+{
+	static const uint64_t steps[] = {1, 2, 5};
+	struct hp_hist *all = malloc(sizeof(*all));
+	uint64_t bounds[32], cum[32] = {0}, total = 0;
+	unsigned nb = 0, b = 0;
+
+	if (all == NULL)
+		return -ENOMEM;
+	hp_hist_init(all);
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		hp_hist_merge(all, &rt->workers[w]->latency);
+	for (uint64_t decade = 100; decade <= CTL_LATENCY_TOP_NS; decade *= 10)
+		for (unsigned m = 0; m < RTE_DIM(steps); m++)
+			if (steps[m] * decade <= CTL_LATENCY_TOP_NS)
+				bounds[nb++] = steps[m] * decade;
+	for (unsigned i = 0; i < HP_HIST_BUCKETS; i++) {
+		uint64_t last = hp_hist_bucket_hi(i) - 1; /* largest value the bucket holds */
+
+		while (b < nb && bounds[b] < last)
+			b++;
+		if (b < nb)
+			cum[b] += all->buckets[i];
+		total += all->buckets[i];
+	}
+	family(f, "hotpath_latency_seconds", "histogram",
+	       "Residence time of forwarded packets, RX burst to TX, all workers.");
+	for (unsigned i = 0; i < nb; i++) {
+		char le[32];
+
+		if (i > 0)
+			cum[i] += cum[i - 1];
+		snprintf(le, sizeof(le), "%g", (double)bounds[i] / 1e9);
+		struct lbl l[] = {{"le", le}};
+		put_u64(f, "hotpath_latency_seconds_bucket", l, 1, cum[i]);
+	}
+	/* +Inf and _count from the same bucket snapshot, so they agree even while workers write */
+	put_u64(f, "hotpath_latency_seconds_bucket", (struct lbl[]){{"le", "+Inf"}}, 1, total);
+	put_dbl(f, "hotpath_latency_seconds_sum", NULL, 0, (double)all->sum_ns / 1e9);
+	put_u64(f, "hotpath_latency_seconds_count", NULL, 0, total);
+	family(f, "hotpath_latency_max_seconds", "gauge", "Largest residence time seen since start.");
+	put_dbl(f, "hotpath_latency_max_seconds", NULL, 0, (double)all->max_ns / 1e9);
+	free(all);
+	return 0;
+}
+
+int
+ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
+{
+	static double start_time; /* computed once: TSC and wall clock drift apart by jitter */
+	json_t *report = dp_report_json(rt);
+	int rc;
+
+	if (report == NULL)
+		return -ENOMEM;
+	if (start_time == 0.0 && rt->start_tsc != 0 && rt->tsc_hz != 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9 -
+			     (double)(rte_rdtsc() - rt->start_tsc) / (double)rt->tsc_hz;
+	}
+	if (start_time != 0.0) {
+		family(f, "hotpath_start_time_seconds", "gauge", "When the workers started, in seconds since the epoch.");
+		fprintf(f, "hotpath_start_time_seconds %.3f\n", start_time);
+	}
+	write_ports(f, rt, json_object_get(report, "ports"));
+	write_workers(f, rt, json_object_get(report, "workers"));
+	write_drops_and_punts(f, report);
+	write_acl(f, report);
+	write_mempools(f, json_object_get(report, "mempools"));
+	rc = write_latency(f, rt);
+	json_decref(report);
+	if (rc == 0 && ferror(f))
+		rc = -ENOMEM;
+	return rc;
+}
+
+/* ------------------------------------------------------------ HTTP server */
+
+static struct {
+	const struct dp_runtime *rt;
+	struct MHD_Daemon *mhd;
+	struct ctl_watch events; /* MHD's own epoll fd, readable when any of its sockets is */
+	struct ctl_watch timer;  /* armed with MHD_get_timeout(): idle connections to close */
+} srv = {.events = {.fd = -1}, .timer = {.fd = -1}};
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	DP_LOG(WARNING, "metrics: %s", msg);
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *type, char *body, size_t len, bool owned)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		if (owned)
+			free(body);
+		return MHD_NO; /* MHD closes the connection */
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+	const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	static char not_found[] = "not found: metrics are at /metrics\n";
+	static char not_allowed[] = "method not allowed: use GET\n";
+	static char failed[] = "out of memory\n";
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	(void)cls, (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed, strlen(not_allowed), false);
+	if (strcmp(url, "/metrics") != 0)
+		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found), false);
+	f = open_memstream(&body, &len);
+	if (f == NULL)
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed), false);
+	rc = ctl_metrics_write(f, srv.rt);
+	if (fclose(f) != 0 || rc < 0) {
+		free(body);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed), false);
+	}
+	return reply(conn, MHD_HTTP_OK, CONTENT_TYPE, body, len, true);
+}
+
+/* Let MHD do its work, then arm the timer for when it must run again (0 ms: right away). */
+static void
+mhd_service(void)
+{
+	struct itimerspec its = {0};
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(srv.mhd);
+	if (MHD_get_timeout(srv.mhd, &ms) == MHD_YES) {
+		its.it_value.tv_sec = (time_t)(ms / 1000);
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+		if (ms == 0)
+			its.it_value.tv_nsec = 1; /* all zero would disarm it */
+	}
+	timerfd_settime(srv.timer.fd, 0, &its, NULL);
+}
+
+static void
+events_ready(struct ctl_watch *w, uint32_t events)
+{
+	(void)w, (void)events;
+	mhd_service();
+}
+
+static void
+timer_ready(struct ctl_watch *w, uint32_t events)
+{
+	uint64_t expirations;
+
+	(void)events;
+	if (read(w->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		DP_LOG(WARNING, "metrics: timerfd: %s", strerror(errno));
+	mhd_service();
+}
+
+/*
+ * "host:port" (the config checked its form) to the first address it
+ * resolves to; libmicrohttpd binds it. 0 or -errno.
+ */
+static int
+resolve(const char *hostport, struct sockaddr_storage *ss, uint16_t *port)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	const char *colon = strrchr(hostport, ':'), *host = hostport;
+	struct addrinfo *res;
+	char name[64];
+	size_t n;
+	int rc;
+
+	if (colon == NULL)
+		return -EINVAL;
+	n = (size_t)(colon - hostport);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if ((rc = getaddrinfo(name, colon + 1, &hints, &res)) != 0) {
+		DP_LOG(ERR, "metrics %s: %s", hostport, gai_strerror(rc));
+		return -EADDRNOTAVAIL;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*port = (uint16_t)atoi(colon + 1);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+ctl_metrics_start(struct dp_runtime *rt)
+{
+	const char *addr = rt->cfg->metrics;
+	struct sockaddr_storage ss = {0};
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	uint16_t port;
+	int rc;
+
+	srv.rt = rt;
+	if (addr[0] == '\0')
+		return 0;
+	if (resolve(addr, &ss, &port) < 0)
+		goto disabled;
+	/* an IPv6 wildcard takes IPv4 too, as on any Linux socket */
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_DUAL_STACK;
+	srv.timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (srv.timer.fd < 0)
+		goto disabled;
+	srv.timer.ready = timer_ready;
+	/* external epoll mode: no thread of its own; MHD_run() from the control loop */
+	srv.mhd = MHD_start_daemon(flags, port, NULL, NULL, request, NULL,
+				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CTL_METRICS_CONN_TIMEOUT_S,
+				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)CTL_METRICS_CONN_MAX,
+				   MHD_OPTION_END);
+	if (srv.mhd == NULL)
+		goto disabled;
+	info = MHD_get_daemon_info(srv.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || info->epoll_fd < 0)
+		goto disabled;
+	srv.events.fd = info->epoll_fd;
+	srv.events.ready = events_ready;
+	if ((rc = ctl_watch(&srv.events, EPOLLIN)) < 0) {
+		srv.events.fd = -1;
+		ctl_metrics_stop(rt);
+		return rc;
+	}
+	if ((rc = ctl_watch(&srv.timer, EPOLLIN)) < 0) {
+		ctl_metrics_stop(rt);
+		return rc;
+	}
+	DP_LOG(INFO, "metrics on http://%s/metrics", addr);
+	return 0;
+
+disabled:
+	/* the data plane runs on without metrics; the log says why (MHD's message precedes this) */
+	DP_LOG(ERR, "metrics: cannot serve on %s: metrics disabled", addr);
+	ctl_metrics_stop(rt);
+	return 0;
+}
+
+void
+ctl_metrics_stop(struct dp_runtime *rt)
+{
+	(void)rt;
+	if (srv.events.fd >= 0) {
+		ctl_unwatch(&srv.events);
+		srv.events.fd = -1; /* MHD closes it */
+	}
+	if (srv.timer.fd >= 0) {
+		ctl_unwatch(&srv.timer);
+		close(srv.timer.fd);
+		srv.timer.fd = -1;
+	}
+	if (srv.mhd != NULL) {
+		MHD_stop_daemon(srv.mhd);
+		srv.mhd = NULL;
+	}
+}
