@@ -664,7 +664,8 @@ cmd_acl_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err
 		hp_config_free(&req);
 		return fail(e, "ENOMEM", "out of memory");
 	}
-	memcpy(rules, rt->cfg->acl, n * sizeof(*rules));
+	if (n > 0)
+		memcpy(rules, rt->cfg->acl, n * sizeof(*rules));
 	rules[n] = req.acl[0];
 	rules[n].line = 0; /* added over the socket */
 	hp_config_free(&req);
@@ -834,7 +835,8 @@ cmd_policer_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd
 	memcpy(pols, rt->cfg->policers, idx * sizeof(*pols));
 	memcpy(pols + idx, rt->cfg->policers + idx + 1, (n - idx - 1) * sizeof(*pols));
 	/* the rules name policers by index: those after the removed one move down */
-	memcpy(rules, rt->cfg->acl, rt->cfg->n_acl * sizeof(*rules));
+	if (rt->cfg->n_acl > 0)
+		memcpy(rules, rt->cfg->acl, rt->cfg->n_acl * sizeof(*rules));
 	for (unsigned i = 0; i < rt->cfg->n_acl; i++)
 		if (rules[i].action == HP_ACL_POLICE && rules[i].policer > (int)idx)
 			rules[i].policer--;

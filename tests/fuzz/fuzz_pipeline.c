@@ -70,7 +70,8 @@ static struct dp_worker *workers[2];
 static struct dp_worker *worker; /* the one running now */
 static struct ctl_iface ifaces[2];
 static unsigned pool_size;
-static void *fib_nh_addr; /* LeakSanitizer cannot see into rte_malloc'd memory */
+/* LeakSanitizer cannot see into rte_malloc'd memory: the FIB's malloc'd parts, held here */
+static void *fib_nh_addr, *fib_gi, *fib_routes;
 
 static void
 op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
@@ -125,6 +126,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	tables->fib = dp_fib_build(&cfg, macs, NULL, 0, err, sizeof(err));
 	CHECK(tables->fib != NULL);
 	fib_nh_addr = tables->fib->nh_addr;
+	fib_gi = tables->fib->gi;
+	fib_routes = tables->fib->routes;
 	tables->acl = dp_acl_build(&cfg, 0, err, sizeof(err));
 	CHECK(tables->acl != NULL);
 	for (unsigned w = 0; w < 2; w++) {
