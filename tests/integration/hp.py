@@ -86,7 +86,7 @@ class Daemon:
         self.report = os.path.join(workdir, name + "-report.json")
         self.prefix = "hp-it-%d-%s" % (os.getpid(), name)
         # its own control socket unless the test chose one: never the system's default
-        if not any(line.startswith("control:") for line in config_text.splitlines()):
+        if not any(line.startswith("control:") or line.startswith('  "control"') for line in config_text.splitlines()):
             config_text = "control: { socket: %s }\n" % os.path.join(workdir, name + ".sock") + config_text
         with open(self.config, "w") as f:
             f.write(config_text)

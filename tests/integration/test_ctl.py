@@ -468,6 +468,49 @@ def test_acl_live(d):
         stop_ok(dm)
 
 
+def test_config_dump_recreates_the_state(d):
+    """Change every table over the socket, dump the config, check it with --check, start
+    a daemon from it: the same routes, neighbours, policers and ACL."""
+    import subprocess
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP()]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    path = os.path.join(d, "ctl.sock")
+
+    def tables(c):
+        acl = [{k: v for k, v in r.items() if k not in ("packets", "bytes")} for r in c.ok("acl.show")]
+        neigh = sorted((r["ip"], r["mac"], r["port"]) for r in c.ok("neigh.show") if r["state"] == "static")
+        return (sorted(c.ok("route.show"), key=lambda r: r["prefix"]), neigh, c.ok("policer.show"), acl)
+
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="dump1") as dm:
+        c = Ctl(path)
+        c.ok("route.add", {"prefix": "203.0.113.0/24", "via": ["10.0.1.2", "10.0.1.3"]})
+        c.ok("route.add", {"prefix": "192.0.2.0/24", "action": "drop"})
+        c.ok("route.add", {"prefix": "2001:db8:77::/48", "via": "2001:db8:1::2"})
+        c.ok("route.del", {"prefix": "198.18.0.0/15"})
+        c.ok("neigh.add", {"ip": "10.0.1.3", "mac": "02:00:00:00:01:03"})
+        c.ok("policer.add", {"name": "gold", "type": "trtcm", "cir": "100M", "cbs": "64k", "pir": "200M", "pbs": "128k"})
+        c.ok("acl.add", {"priority": 100, "src": "10.0.0.0/8", "proto": "udp", "dport": "5000-5010", "action": "deny"})
+        c.ok("acl.add", {"priority": 7, "dst": "2001:db8::/32", "proto": "tcp", "sport": "80", "action": "police gold"})
+        want = tables(c)
+        text = c.ok("config.dump")["yaml"]
+        c.close()
+        stop_ok(dm)
+    dump = os.path.join(d, "dump.yaml")
+    with open(dump, "w") as f:
+        f.write(text)
+    r = subprocess.run([BIN, "-c", dump, "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, "--check refused the dump: %s\n%s" % (r.stderr, text)
+    with open(dump) as f:
+        dumped = f.read()
+    with hp.Daemon(BIN, d, dumped, name="dump2") as dm:
+        c = Ctl(path)
+        got = tables(c)
+        assert got == want, "the dump did not recreate the state:\n%s\n%s" % (got, want)
+        c.close()
+        stop_ok(dm)
+
+
 def _scrape(path, seconds, out):
     """Stats at ~20 Hz for `seconds`: (scrapes, errors) into the pipe end `out`."""
     s, n, errors, last = Ctl(path), 0, [], 0
@@ -561,4 +604,5 @@ def test_no_loss_under_change(d):
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
-            test_neighbours_live, test_acl_live, test_no_loss_under_change])
+            test_neighbours_live, test_acl_live, test_no_loss_under_change,
+            test_config_dump_recreates_the_state])
