@@ -1035,6 +1035,104 @@ cmd_config_dump(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd
 	return 0;
 }
 
+/* ---- config.apply: a whole file as one transaction ---- */
+
+/* What a running hotpathd cannot change: the ports, workers, EAL and control settings. */
+static const char *
+fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
+{
+	if (a->n_ports != b->n_ports)
+		return "the number of ports";
+	for (unsigned p = 0; p < a->n_ports; p++) {
+		struct hp_port_conf x = a->ports[p], y = b->ports[p];
+
+		x.line = y.line = 0;
+		x.peer_line = y.peer_line = 0;
+		if (memcmp(&x, &y, sizeof(x)) != 0)
+			return "a port (name, device, queues, descriptors, MAC, addresses, mode or peer)";
+	}
+	if (a->has_workers != b->has_workers || a->n_workers != b->n_workers ||
+	    memcmp(a->workers, b->workers, sizeof(a->workers[0]) * a->n_workers) != 0)
+		return "the workers";
+	if (a->mbufs != b->mbufs || strcmp(a->control_socket, b->control_socket) != 0 ||
+	    strcmp(a->metrics, b->metrics) != 0)
+		return "mbufs or the control settings";
+	return NULL;
+}
+
+static int
+cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"file", NULL};
+	struct rte_ether_addr macs[HP_MAX_PORTS];
+	struct dp_tables *old = rt->tables, *t;
+	struct hp_config nc;
+	char err[HP_ERR_MAX];
+	const char *file, *what;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || arg_str(args, "file", true, &file, e) < 0)
+		return -1;
+	memset(&nc, 0, sizeof(nc));
+	if (hp_config_load(file, &nc, err, sizeof(err)) != 0) {
+		hp_config_free(&nc);
+		return fail(e, "EINVAL", "%s", err);
+	}
+	if ((what = fixed_part_differs(rt->cfg, &nc)) != NULL) {
+		hp_config_free(&nc);
+		return fail(e, "EINVAL", "%s: changes %s: restart hotpathd for that (nothing applied)", file, what);
+	}
+	/* everything is built aside; any failure leaves the running tables alone */
+	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL) {
+		hp_config_free(&nc);
+		return fail(e, "ENOMEM", "out of memory");
+	}
+	for (unsigned p = 0; p < rt->ports.n; p++)
+		macs[p] = rt->ports.ports[p].mac;
+	t->acl_default_deny = nc.acl_default_deny;
+	t->fib = dp_fib_build(&nc, macs, rt->qsv, (int)rte_socket_id(), err, sizeof(err));
+	if (t->fib != NULL && nc.n_acl > 0)
+		t->acl = dp_acl_build(&nc, (int)rte_socket_id(), err, sizeof(err));
+	for (unsigned w = 0; t->acl != NULL && w < rt->n_workers; w++)
+		if ((t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->n_workers,
+							     (int)rte_lcore_to_socket_id(rt->workers[w]->lcore))) == NULL)
+			snprintf(err, sizeof(err), "acl: out of memory for worker state");
+	if (t->fib == NULL || (nc.n_acl > 0 && t->acl == NULL) ||
+	    (t->acl != NULL && rt->n_workers > 0 && t->acl_worker[rt->n_workers - 1] == NULL)) {
+		for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
+			dp_acl_worker_free(t->acl_worker[w]);
+		dp_acl_free(t->acl);
+		dp_fib_free(t->fib);
+		rte_free(t);
+		hp_config_free(&nc);
+		return fail(e, "EINVAL", "%s", err);
+	}
+	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
+	rt->tables = t;
+	published(rt);
+	/* the live configuration takes the new tables' parts (ports and the rest are equal) */
+	free(rt->cfg->neighbors);
+	free(rt->cfg->routes);
+	free(rt->cfg->acl);
+	free(rt->cfg->policers);
+	rt->cfg->neighbors = nc.neighbors, rt->cfg->n_neighbors = nc.n_neighbors;
+	rt->cfg->routes = nc.routes, rt->cfg->n_routes = nc.n_routes;
+	rt->cfg->acl = nc.acl, rt->cfg->n_acl = nc.n_acl;
+	rt->cfg->policers = nc.policers, rt->cfg->n_policers = nc.n_policers;
+	rt->cfg->acl_default_deny = nc.acl_default_deny;
+	nc.neighbors = NULL, nc.routes = NULL, nc.acl = NULL, nc.policers = NULL;
+	hp_config_free(&nc);
+	ctl_fib_replaced(t->fib);
+	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
+		dp_acl_worker_free(old->acl_worker[w]);
+	dp_acl_free(old->acl);
+	dp_fib_free(old->fib);
+	rte_free(old);
+	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
+	return 0;
+}
+
 /* ---- log level ---- */
 
 static int
@@ -1104,6 +1202,7 @@ static const struct cmd {
 	{"policer.add", cmd_policer_add, "name, type, cir, cbs, [pir, pbs | ebs]", "add a policer (as in the config file)"},
 	{"policer.del", cmd_policer_del, "name", "delete a policer no ACL rule uses"},
 	{"policer.show", cmd_policer_show, "", "policers (rates in bit/s, bursts in bytes)"},
+	{"config.apply", cmd_config_apply, "file", "replace routes, neighbours, ACL and policers with a file's (all or nothing)"},
 	{"config.dump", cmd_config_dump, "", "the running state as a config file (hotpathd -c reads it)"},
 	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
 };

@@ -397,6 +397,34 @@ ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *
 	}
 }
 
+void
+ctl_fib_replaced(struct dp_fib *fib)
+{
+	struct ctl *c = &ctl;
+	void *m;
+
+	if (c->neigh == NULL)
+		return;
+	/* held and punted packets name next hops of the old FIB: they go */
+	for (uint32_t nh = 0; c->fib != NULL && nh < c->fib->n_nh; nh++) {
+		for (unsigned i = 0; i < c->neigh[nh].n_held; i++)
+			rte_pktmbuf_free(c->neigh[nh].held[i]);
+		c->rt->slow.neigh_failed += c->neigh[nh].n_held;
+	}
+	while (rte_ring_sc_dequeue(c->rt->punt, &m) == 0)
+		rte_pktmbuf_free(m);
+	memset(c->neigh, 0, DP_MAX_NH * sizeof(*c->neigh));
+	c->fib = fib;
+	for (unsigned i = 0; i < c->rt->cfg->n_neighbors; i++) {
+		const struct hp_neighbor_conf *nc = &c->rt->cfg->neighbors[i];
+		uint32_t nh = dp_fib_neigh_lookup(fib, nc->port, nc->ip.addr,
+						  nc->ip.family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
+
+		if (nh != DP_NO_NH)
+			c->neigh[nh].state = NEIGH_STATIC;
+	}
+}
+
 static int ctl_epoll = -1;
 
 int

@@ -47,6 +47,14 @@ int ctl_neigh_add(unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
 int ctl_neigh_del(unsigned port, const struct hp_addr *ip);
 void ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg);
 
+/*
+ * The tables now use fib (published, grace period over; cfg updated):
+ * packets held or punted for the old one are dropped and the neighbour
+ * states start afresh from cfg's static neighbours. Control thread.
+ */
+struct dp_fib;
+void ctl_fib_replaced(struct dp_fib *fib);
+
 /* After the workers stopped: free packets still in the punt and inject rings
  * and held for neighbours, so every mbuf is back in its pool. */
 void ctl_drain(struct dp_runtime *rt);

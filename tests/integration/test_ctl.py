@@ -511,6 +511,54 @@ def test_config_dump_recreates_the_state(d):
         stop_ok(dm)
 
 
+def test_config_apply_is_all_or_nothing(d):
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(sport=7, dport=7)]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    base = REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW)
+    with hp.Daemon(BIN, d, base, name="apply") as dm:
+        path = os.path.join(d, "ctl.sock")
+        c = Ctl(path)
+        before = (c.ok("route.show"), c.ok("acl.show"), c.ok("policer.show"))
+
+        def write(name, text):
+            f = os.path.join(d, name)
+            with open(f, "w") as fh:
+                fh.write(text)
+            return f
+
+        head = base.split("neighbors:")[0]   # control and ports, as running
+        bad = [
+            (write("syntax.yaml", head + "routes:\n  - { prefix: 198.18.0.0/15, via: [10.0.1.2\n"), "syntax.yaml:"),
+            (write("via.yaml", head + "routes:\n  - { prefix: 198.18.0.0/15, via: 192.0.2.1 }\n"), "192.0.2.1"),
+            (write("port.yaml", head.replace("10.0.1.1/24", "10.0.9.1/24")), "restart"),
+            (os.path.join(d, "missing.yaml"), "missing.yaml"),
+        ]
+        for f, what in bad:
+            assert what in c.err("config.apply", {"file": f}, "EINVAL"), f
+            assert (c.ok("route.show"), c.ok("acl.show"), c.ok("policer.show")) == before, f
+        assert grows(c, 2)
+
+        new = write("new.yaml", head + """neighbors:
+  - { ip: 10.0.1.3, mac: "02:00:00:00:01:03", port: p1 }
+routes:
+  - { prefix: 198.18.0.0/16, via: 10.0.1.3 }
+  - { prefix: 203.0.113.0/24, action: drop }
+policers:
+  - { name: slow, type: srtcm, cir: 1M, cbs: 2k, ebs: 2k }
+acl:
+  - { priority: 5, proto: udp, dport: 9, action: deny }
+""")
+        assert c.ok("config.apply", {"file": new}) == {}
+        assert sorted(r["prefix"] for r in c.ok("route.show")) == ["198.18.0.0/16", "203.0.113.0/24"]
+        assert [(r["ip"], r["state"]) for r in c.ok("neigh.show") if r["state"] == "static"] == [("10.0.1.3", "static")]
+        assert [p["name"] for p in c.ok("policer.show")] == ["slow"]
+        assert [r["dport"] for r in c.ok("acl.show")] == ["9"]
+        assert grows(c, 2), "traffic stopped after config.apply"
+        c.close()
+        stop_ok(dm)
+
+
 def _scrape(path, seconds, out):
     """Stats at ~20 Hz for `seconds`: (scrapes, errors) into the pipe end `out`."""
     s, n, errors, last = Ctl(path), 0, [], 0
@@ -605,4 +653,4 @@ if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
             test_neighbours_live, test_acl_live, test_no_loss_under_change,
-            test_config_dump_recreates_the_state])
+            test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing])
