@@ -238,9 +238,16 @@ static void
 serve_punts(struct ctl *c)
 {
 	struct rte_mbuf *pkts[64];
-	unsigned n;
+	unsigned n, budget = CTL_PUNT_BUDGET;
 
-	while ((n = rte_ring_sc_dequeue_burst(c->rt->punt, (void **)pkts, 64, NULL)) > 0) {
+	/*
+	 * At most a ring's worth a tick: workers can punt faster than this
+	 * thread answers (a flood of unrouted traffic), and the socket, metrics
+	 * and timers must still get their turn. The ring's overflow is dropped
+	 * and counted by the workers (punt_ring_full).
+	 */
+	while (budget > 0 && (n = rte_ring_sc_dequeue_burst(c->rt->punt, (void **)pkts, RTE_MIN(64u, budget), NULL)) > 0) {
+		budget -= n;
 		for (unsigned i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
 			struct dp_meta *meta = dp_meta_of(m);

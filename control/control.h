@@ -5,6 +5,7 @@
 #include "runtime.h"
 
 #define CTL_TICK_MS 1               /* punt ring drained this often (the thread sleeps between) */
+#define CTL_PUNT_BUDGET 4096        /* punted packets served a tick at most */
 #define CTL_NEIGH_HOLD 16           /* packets held per unresolved neighbour */
 #define CTL_NEIGH_RETRY_MS 1000     /* between ARP/NS retries */
 #define CTL_NEIGH_PROBES 3          /* unanswered solicitations before held packets are dropped */
