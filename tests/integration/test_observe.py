@@ -427,7 +427,10 @@ def test_dumpcap_captures_a_port(d):
            "  - { name: p0, device: \"net_pcap0,rx_pcap=%s/loop.pcap,infinite_rx=1\", mode: xconnect, peer: p0 }\n"
            % (d, free_tcp_port(), d))
     dmn = hp.Daemon(BIN, d, cfg, name="pdump")
-    dmn.eal = ["-l", "0-1", "--file-prefix", dmn.prefix, "--no-pci", "--log-level", "lib.eal:error"]
+    # a fixed base above ASan's shadow (which ends at 16 TiB): the secondary must map the
+    # primary's memory at the same addresses, and under ASan EAL's default base is taken
+    dmn.eal = ["-l", "0-1", "--file-prefix", dmn.prefix, "--no-pci", "--log-level", "lib.eal:error",
+               "--base-virtaddr", "0x200000000000"]
     cap = os.path.join(d, "p0.pcapng")
     dumpcap = None
     try:
