@@ -186,6 +186,27 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 	set(b, i, ACT_TX, 0);
 }
 
+/* The FIB as the fast loops read it: the rewrites store through uint8_t
+ * pointers, which may alias anything, so these live in locals. */
+struct fast_fib {
+	const struct rte_lpm *lpm;
+	struct rte_lpm6 *lpm6;
+	const struct dp_group *groups;
+	const uint64_t *nh;
+};
+
+/* The next-hop word of LPM result (group) hop when it is one resolved next hop. */
+static inline bool
+fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
+{
+	const struct dp_group *g = &ff->groups[hop];
+
+	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
+		return false;
+	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
+	return likely(*word & DP_NH_RESOLVED);
+}
+
 /*
  * IPv4 LPM over the v4 list. The common outcome (one resolved next hop, and
  * TTL > 1) is decided here; anything else gets its metadata and route_one().
@@ -193,24 +214,20 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 static void
 route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t in_port)
 {
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
+
 	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
 		bool fast = b->act[i] == ACT_ROUTE_FAST;
 		int32_t group = -1;
+		uint64_t word;
 
 		if (likely(hops[j] & RTE_LPM_LOOKUP_SUCCESS)) {
-			const struct dp_group *g;
-
 			group = (int32_t)(hops[j] & 0x00ffffff);
-			g = &fib->groups[group];
-			if (likely(g->type == DP_GROUP_FORWARD && g->n == 1 && (fast || b->meta[i].ttl > 1))) {
-				uint64_t word = __atomic_load_n(&fib->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-
-				if (likely(word & DP_NH_RESOLVED)) {
-					b->word[i] = word;
-					b->act[i] = fast ? ACT_TX_FAST : ACT_TX;
-					continue;
-				}
+			if (likely((fast || b->meta[i].ttl > 1) && fast_group(&ff, (uint32_t)group, &word))) {
+				b->word[i] = word;
+				b->act[i] = fast ? ACT_TX_FAST : ACT_TX;
+				continue;
 			}
 		}
 		if (fast) {
@@ -315,27 +332,6 @@ prefetch_ahead(struct rte_mbuf **pkts, uint16_t i, uint16_t n)
 {
 	if (likely(i + PREFETCH_AHEAD < n))
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-}
-
-/* The FIB as the fast loops read it: the rewrites store through uint8_t
- * pointers, which may alias anything, so these live in locals. */
-struct fast_fib {
-	const struct rte_lpm *lpm;
-	struct rte_lpm6 *lpm6;
-	const struct dp_group *groups;
-	const uint64_t *nh;
-};
-
-/* The next-hop word of LPM result (group) hop when it is one resolved next hop. */
-static inline bool
-fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
-{
-	const struct dp_group *g = &ff->groups[hop];
-
-	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
-		return false;
-	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-	return likely(*word & DP_NH_RESOLVED);
 }
 
 /* The same as fast_route() for a plain IPv6 frame (dp_fast6_ok). */

@@ -160,6 +160,17 @@ dp_txbuf_reset(struct dp_txbuf *b)
 	b->bytes = 0;
 }
 
+/* Packets queued next arrived at `arrival`: a new run unless the last one did too. */
+static inline void
+dp_txbuf_run(struct dp_txbuf *b, uint64_t arrival)
+{
+	if (unlikely(arrival != b->last_arrival)) {
+		b->run_start[b->n_runs] = b->n;
+		b->run_arrival[b->n_runs++] = arrival;
+		b->last_arrival = arrival;
+	}
+}
+
 /* Send what tx[port] holds; refused packets are freed and counted. */
 void dp_tx_flush(struct dp_worker *w, unsigned port);
 
@@ -169,11 +180,7 @@ dp_tx_enqueue(struct dp_worker *w, unsigned port, struct rte_mbuf *m, uint64_t a
 {
 	struct dp_txbuf *b = &w->tx[port];
 
-	if (unlikely(arrival != b->last_arrival)) {
-		b->run_start[b->n_runs] = b->n;
-		b->run_arrival[b->n_runs++] = arrival;
-		b->last_arrival = arrival;
-	}
+	dp_txbuf_run(b, arrival);
 	b->pkts[b->n] = m;
 	b->bytes += m->pkt_len;
 	w->tx_pending |= 1u << port;
@@ -193,11 +200,7 @@ dp_tx_enqueue_burst(struct dp_worker *w, unsigned port, struct rte_mbuf *const *
 
 	if (unlikely(b->n + n > DP_TXBUF))
 		dp_tx_flush(w, port);
-	if (arrival != b->last_arrival) {
-		b->run_start[b->n_runs] = b->n;
-		b->run_arrival[b->n_runs++] = arrival;
-		b->last_arrival = arrival;
-	}
+	dp_txbuf_run(b, arrival);
 	memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
 	b->n += n;
 	b->bytes += bytes;
