@@ -301,6 +301,44 @@ neigh_tick(struct ctl *c)
 	}
 }
 
+/* Free what a ring holds. */
+static void
+ring_free_all(struct rte_ring *r)
+{
+	void *m;
+
+	while (rte_ring_sc_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+/* Free the packets held for unresolved neighbours; how many there were. */
+static uint64_t
+free_held(struct ctl *c)
+{
+	uint64_t n = 0;
+
+	for (uint32_t nh = 0; c->neigh != NULL && c->fib != NULL && nh < c->fib->n_nh; nh++) {
+		for (unsigned i = 0; i < c->neigh[nh].n_held; i++)
+			rte_pktmbuf_free(c->neigh[nh].held[i]);
+		n += c->neigh[nh].n_held;
+		c->neigh[nh].n_held = 0;
+	}
+	return n;
+}
+
+/* The configuration's neighbours are static in c->fib. */
+static void
+mark_static(struct ctl *c)
+{
+	for (unsigned i = 0; i < c->rt->cfg->n_neighbors; i++) {
+		const struct hp_neighbor_conf *nc = &c->rt->cfg->neighbors[i];
+		uint32_t nh = dp_fib_neigh_get(c->fib, nc->port, &nc->ip);
+
+		if (nh != DP_NO_NH)
+			c->neigh[nh].state = NEIGH_STATIC;
+	}
+}
+
 static int
 ctl_setup(struct ctl *c, struct dp_runtime *rt)
 {
@@ -331,12 +369,7 @@ ctl_setup(struct ctl *c, struct dp_runtime *rt)
 		c->neigh = calloc(DP_MAX_NH, sizeof(*c->neigh));
 		if (c->neigh == NULL)
 			return -ENOMEM;
-		for (unsigned i = 0; i < rt->cfg->n_neighbors; i++) {
-			const struct hp_neighbor_conf *nc = &rt->cfg->neighbors[i];
-			uint32_t nh = dp_fib_neigh_get(c->fib, nc->port, &nc->ip);
-			if (nh != DP_NO_NH)
-				c->neigh[nh].state = NEIGH_STATIC;
-		}
+		mark_static(c);
 	}
 	return 0;
 }
@@ -408,28 +441,15 @@ void
 ctl_fib_replaced(struct dp_fib *fib)
 {
 	struct ctl *c = &ctl;
-	void *m;
 
 	if (c->neigh == NULL)
 		return;
 	/* held and punted packets name next hops of the old FIB: they go */
-	for (uint32_t nh = 0; c->fib != NULL && nh < c->fib->n_nh; nh++) {
-		for (unsigned i = 0; i < c->neigh[nh].n_held; i++)
-			rte_pktmbuf_free(c->neigh[nh].held[i]);
-		c->rt->slow.neigh_failed += c->neigh[nh].n_held;
-	}
-	while (rte_ring_sc_dequeue(c->rt->punt, &m) == 0)
-		rte_pktmbuf_free(m);
+	c->rt->slow.neigh_failed += free_held(c);
+	ring_free_all(c->rt->punt);
 	memset(c->neigh, 0, DP_MAX_NH * sizeof(*c->neigh));
 	c->fib = fib;
-	for (unsigned i = 0; i < c->rt->cfg->n_neighbors; i++) {
-		const struct hp_neighbor_conf *nc = &c->rt->cfg->neighbors[i];
-		uint32_t nh = dp_fib_neigh_lookup(fib, nc->port, nc->ip.addr,
-						  nc->ip.family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
-
-		if (nh != DP_NO_NH)
-			c->neigh[nh].state = NEIGH_STATIC;
-	}
+	mark_static(c);
 }
 
 static int ctl_epoll = -1;
@@ -573,22 +593,13 @@ void
 ctl_drain(struct dp_runtime *rt)
 {
 	struct ctl *c = &ctl;
-	void *m;
 
 	if (rt->punt != NULL)
-		while (rte_ring_sc_dequeue(rt->punt, &m) == 0)
-			rte_pktmbuf_free(m);
+		ring_free_all(rt->punt);
 	for (unsigned w = 0; w < rt->n_workers; w++)
 		if (rt->workers[w]->inject != NULL)
-			while (rte_ring_sc_dequeue(rt->workers[w]->inject, &m) == 0)
-				rte_pktmbuf_free(m);
-	if (c->neigh != NULL && c->fib != NULL) {
-		for (uint32_t nh = 0; nh < c->fib->n_nh; nh++) {
-			for (unsigned i = 0; i < c->neigh[nh].n_held; i++)
-				rte_pktmbuf_free(c->neigh[nh].held[i]);
-			c->neigh[nh].n_held = 0;
-		}
-	}
+			ring_free_all(rt->workers[w]->inject);
+	free_held(c);
 	free(c->neigh);
 	c->neigh = NULL;
 }
