@@ -91,6 +91,56 @@ arg_str(json_t *args, const char *key, bool required, const char **out, struct c
 	return 0;
 }
 
+/* ---- addresses and prefixes as JSON ---- */
+
+static json_t *
+prefix_json(const struct hp_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(s, sizeof(s), "%s/%u", a, p->len);
+	return json_string(s);
+}
+
+static json_t *
+range_json(uint16_t lo, uint16_t hi)
+{
+	char s[16];
+
+	if (lo == hi)
+		snprintf(s, sizeof(s), "%u", lo);
+	else
+		snprintf(s, sizeof(s), "%u-%u", lo, hi);
+	return json_string(s);
+}
+
+static json_t *
+addr_json(const struct hp_addr *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->family, a->addr, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+mac_json(const uint8_t *mac)
+{
+	struct rte_ether_addr ea;
+	char s[RTE_ETHER_ADDR_FMT_SIZE];
+
+	memcpy(ea.addr_bytes, mac, 6);
+	rte_ether_format_addr(s, sizeof(s), &ea);
+	return json_string(s);
+}
+
+/* Rows of a table a callback fills (neighbour iteration). */
+struct rows {
+	const struct dp_runtime *rt;
+	json_t *a;
+};
+
 /* ---- read-only objects ---- */
 
 static json_t *
@@ -130,13 +180,8 @@ addrs_json(const struct hp_prefix *p, unsigned n)
 {
 	json_t *a = json_array();
 
-	for (unsigned i = 0; i < n; i++) {
-		char s[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
-
-		inet_ntop(p[i].family, p[i].addr, s, sizeof(s));
-		snprintf(buf, sizeof(buf), "%s/%u", s, p[i].len);
-		json_array_append_new(a, json_string(buf));
-	}
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, prefix_json(&p[i]));
 	return a;
 }
 
@@ -379,20 +424,20 @@ cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	return 0;
 }
 
+/* A route as route.show lists it, or (as_config) as the config file writes it. */
 static json_t *
-route_json(const struct dp_runtime *rt, const struct hp_route_conf *r)
+route_json(const struct dp_runtime *rt, const struct hp_route_conf *r, bool as_config)
 {
-	char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN + 8];
-	json_t *o, *via = json_array();
+	json_t *o = json_pack("{s:o}", "prefix", prefix_json(&r->prefix)), *via = json_array();
 
-	inet_ntop(r->prefix.family, r->prefix.addr, a, sizeof(a));
-	snprintf(p, sizeof(p), "%s/%u", a, r->prefix.len);
-	for (unsigned k = 0; k < r->n_via; k++) {
-		inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
-		json_array_append_new(via, json_string(a));
-	}
-	o = json_pack("{s:s, s:s, s:o}", "prefix", p, "action", r->action == HP_ROUTE_DROP ? "drop" : "forward",
-		      "via", via);
+	for (unsigned k = 0; k < r->n_via; k++)
+		json_array_append_new(via, addr_json(&r->via[k]));
+	if (!as_config || r->action == HP_ROUTE_DROP)
+		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
+	if (!as_config || r->action != HP_ROUTE_DROP)
+		json_object_set_new(o, "via", via);
+	else
+		json_decref(via);
 	if (r->port >= 0)
 		json_object_set_new(o, "port", json_string(rt->cfg->ports[r->port].name));
 	return o;
@@ -419,7 +464,7 @@ cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 		const struct hp_route_conf *r = dp_fib_route(fib, i);
 
 		if (family == 0 || r->prefix.family == family)
-			json_array_append_new(a, route_json(rt, r));
+			json_array_append_new(a, route_json(rt, r, false));
 	}
 	*result = a;
 	return 0;
@@ -488,28 +533,17 @@ cmd_neigh_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 static void
 neigh_row(void *arg, const struct ctl_neigh_info *ni)
 {
-	struct {
-		const struct dp_runtime *rt;
-		json_t *a;
-	} *x = arg;
-	char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
-	struct rte_ether_addr ea;
+	struct rows *x = arg;
 
-	inet_ntop(ni->ip->family, ni->ip->addr, ip, sizeof(ip));
-	memcpy(ea.addr_bytes, ni->mac, 6);
-	rte_ether_format_addr(mac, sizeof(mac), &ea);
-	json_array_append_new(x->a, json_pack("{s:s, s:s, s:s, s:s, s:i}", "ip", ip, "mac", ni->resolved ? mac : "",
-					      "port", x->rt->cfg->ports[ni->port].name, "state", ni->state,
-					      "held", (int)ni->held));
+	json_array_append_new(x->a, json_pack("{s:o, s:o, s:s, s:s, s:i}", "ip", addr_json(ni->ip), "mac",
+					      ni->resolved ? mac_json(ni->mac) : json_string(""), "port",
+					      x->rt->cfg->ports[ni->port].name, "state", ni->state, "held", (int)ni->held));
 }
 
 static int
 cmd_neigh_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
-	struct {
-		const struct dp_runtime *rt;
-		json_t *a;
-	} x = {rt, NULL};
+	struct rows x = {rt, NULL};
 
 	if (need_fib(rt, e) < 0 || no_args(args, e) < 0)
 		return -1;
@@ -714,28 +748,6 @@ cmd_acl_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err
 	return 0;
 }
 
-static json_t *
-prefix_json(const struct hp_prefix *p)
-{
-	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 8];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(s, sizeof(s), "%s/%u", a, p->len);
-	return json_string(s);
-}
-
-static json_t *
-range_json(uint16_t lo, uint16_t hi)
-{
-	char s[16];
-
-	if (lo == hi)
-		snprintf(s, sizeof(s), "%u", lo);
-	else
-		snprintf(s, sizeof(s), "%u-%u", lo, hi);
-	return json_string(s);
-}
-
 static int
 cmd_acl_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
@@ -864,31 +876,10 @@ cmd_policer_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 
 /* ---- config.dump: the live state as a config file ---- */
 
-static json_t *
-addr_json(const struct hp_addr *a)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(a->family, a->addr, s, sizeof(s));
-	return json_string(s);
-}
-
-static json_t *
-mac_json(const uint8_t *mac)
-{
-	char s[32];
-
-	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	return json_string(s);
-}
-
 static void
 static_neigh(void *arg, const struct ctl_neigh_info *ni)
 {
-	struct {
-		const struct dp_runtime *rt;
-		json_t *a;
-	} *x = arg;
+	struct rows *x = arg;
 
 	if (strcmp(ni->state, "static") != 0)
 		return;
@@ -957,10 +948,7 @@ dump_config(struct dp_runtime *rt)
 		json_object_set_new(o, "workers", a);
 	}
 	if (rt->tables != NULL) {
-		struct {
-			const struct dp_runtime *rt;
-			json_t *a;
-		} x = {rt, json_array()};
+		struct rows x = {rt, json_array()};
 		const struct dp_fib *fib = rt->tables->fib;
 
 		ctl_neigh_foreach(static_neigh, &x);
@@ -968,19 +956,8 @@ dump_config(struct dp_runtime *rt)
 		a = json_array();
 		for (uint32_t i = 0; i < fib->n_routes; i++) {
 			const struct hp_route_conf *r = dp_fib_route(fib, i);
-			json_t *ro = route_json(rt, r);
+			json_t *ro = route_json(rt, r, true);
 
-			json_object_del(ro, "action");
-			json_object_del(ro, "via");
-			if (r->action == HP_ROUTE_DROP) {
-				json_object_set_new(ro, "action", json_string("drop"));
-			} else {
-				json_t *via = json_array();
-
-				for (unsigned k = 0; k < r->n_via; k++)
-					json_array_append_new(via, addr_json(&r->via[k]));
-				json_object_set_new(ro, "via", via);
-			}
 			json_array_append_new(a, ro);
 		}
 		json_object_set_new(o, "routes", a);
