@@ -202,16 +202,17 @@ width(const char *s)
 	return w;
 }
 
+/* Every element of array a is of type t. */
 static bool
-all_strings(const json_t *a)
+all_of_type(const json_t *a, json_type t)
 {
 	size_t i;
 	json_t *v;
 
 	json_array_foreach(a, i, v)
-		if (!json_is_string(v))
+		if (json_typeof(v) != t)
 			return false;
-	return json_array_size(a) > 0;
+	return true;
 }
 
 /* One value as a table cell or after "key: "; NULL only on ENOMEM. */
@@ -254,7 +255,7 @@ cell(const json_t *v)
 	case JSON_ARRAY:
 		if (json_array_size(v) == 0)
 			return strdup("-");
-		if (all_strings(v)) {
+		if (json_array_size(v) > 0 && all_of_type(v, JSON_STRING)) {
 			size_t i, len = 0;
 			json_t *e;
 
@@ -275,18 +276,6 @@ cell(const json_t *v)
 		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	}
 	return NULL;
-}
-
-static bool
-all_objects(const json_t *a)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(a, i, v)
-		if (!json_is_object(v))
-			return false;
-	return true;
 }
 
 static void
@@ -422,7 +411,7 @@ print_human(const json_t *res, bool yaml)
 	if (json_is_object(res))
 		return print_object(res, 0);
 	/* a table needs columns: the first row's keys */
-	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 && all_objects(res))
+	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 && all_of_type(res, JSON_OBJECT))
 		return print_table(res);
 	if (json_is_array(res)) {
 		json_array_foreach(res, i, v) {

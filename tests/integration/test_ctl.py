@@ -83,11 +83,16 @@ class Ctl:
         self.s.close()
 
 
+def write_inputs(d, frames):
+    """p0 receives frames (built with scapy), p1 nothing."""
+    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
+    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+
+
 def daemon(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.%d" % (i % 200 + 1))
               / UDP(sport=1000 + i, dport=53) / Raw(b"x" * 18) for i in range(N_FRAMES)]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     return hp.Daemon(BIN, d, CONFIG.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="ctl")
 
 
@@ -333,8 +338,7 @@ def test_routes_live(d):
     from scapy.all import IPv6
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP(),
               Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IPv6(src="2001:db8::2", dst="2001:db8:77::5") / UDP()]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="routes") as dm:
         c = Ctl(os.path.join(d, "ctl.sock"))
         before = c.ok("route.show")
@@ -380,8 +384,7 @@ def test_routes_live(d):
 
 def test_neighbours_live(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="neigh") as dm:
         c = Ctl(os.path.join(d, "ctl.sock"))
         rows = c.ok("neigh.show")
@@ -418,8 +421,7 @@ def test_neighbours_live(d):
 
 def test_acl_live(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(sport=5, dport=5005)]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="acl") as dm:
         c = Ctl(os.path.join(d, "ctl.sock"))
         for args, what in [
@@ -473,8 +475,7 @@ def test_config_dump_recreates_the_state(d):
     a daemon from it: the same routes, neighbours, policers and ACL."""
     import subprocess
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP()]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     path = os.path.join(d, "ctl.sock")
 
     def tables(c):
@@ -513,8 +514,7 @@ def test_config_dump_recreates_the_state(d):
 
 def test_config_apply_is_all_or_nothing(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(sport=7, dport=7)]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     base = REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW)
     with hp.Daemon(BIN, d, base, name="apply") as dm:
         path = os.path.join(d, "ctl.sock")
@@ -598,8 +598,7 @@ def test_no_loss_under_change(d):
     import multiprocessing as mp
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.%d.%d" % (i // 200, i % 200 + 1))
               / UDP(sport=1000 + i, dport=53) / Raw(b"x" * 18) for i in range(256)]
-    hp.write_pcap(os.path.join(d, "in0.pcap"), [bytes(f) for f in frames])
-    hp.write_pcap(os.path.join(d, "in1.pcap"), [])
+    write_inputs(d, frames)
     seconds = 10
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="churn") as dm:
         path = os.path.join(d, "ctl.sock")
