@@ -23,6 +23,10 @@
 #define HP_MAX_ROUTES (1u << 21)  /* routes in the file */
 #define HP_MAX_ACL_RULES 65536
 #define HP_MAX_POLICERS 1024
+#define HP_MAX_XDP 32             /* interfaces under hotpath's XDP program */
+#define HP_MAX_XDP_PASS 64        /* pass classes of one interface */
+#define HP_MAX_XDP_BLOCK 262144   /* block prefixes of one interface (= its map's size) */
+#define HP_IFNAME_MAX 16          /* IFNAMSIZ */
 
 #define HP_DEFAULT_SOCKET "/run/hotpath/hotpath.sock"
 #define HP_DEFAULT_METRICS "127.0.0.1:9469"
@@ -140,6 +144,38 @@ struct hp_policer_conf {
 	unsigned line;
 };
 
+enum hp_xdp_mode {
+	HP_XDP_NATIVE,  /* in the driver (XDP_FLAGS_DRV_MODE) */
+	HP_XDP_GENERIC, /* after the driver, on the skb (XDP_FLAGS_SKB_MODE): any interface */
+};
+
+/* What an xdp pass: entry names: arp, nd, icmp, icmpv6, tcp/PORT[-PORT], udp/PORT[-PORT]. */
+enum hp_xdp_class_kind {
+	HP_XDP_CLASS_ARP,
+	HP_XDP_CLASS_ND,
+	HP_XDP_CLASS_ICMP,
+	HP_XDP_CLASS_ICMP6,
+	HP_XDP_CLASS_TCP,
+	HP_XDP_CLASS_UDP,
+};
+
+struct hp_xdp_class {
+	enum hp_xdp_class_kind kind;
+	uint16_t port_lo, port_hi; /* tcp and udp only: 1..65535, lo <= hi */
+};
+
+/* xdp: - { iface: eth1, mode: native, pass: [arp, "tcp/22"], block: ["192.0.2.0/24"] } */
+struct hp_xdp_conf {
+	char iface[HP_IFNAME_MAX];
+	enum hp_xdp_mode mode;     /* default native */
+	bool has_mode;
+	unsigned n_pass;
+	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
+	unsigned n_block;
+	struct hp_prefix *block;   /* malloc'd; no host bits, distinct */
+	unsigned line;
+};
+
 struct hp_config {
 	char file[256];                    /* name used in error messages */
 	unsigned n_eal_args;
@@ -164,6 +200,8 @@ struct hp_config {
 	struct hp_acl_rule *acl;           /* in file order */
 	unsigned n_policers;
 	struct hp_policer_conf *policers;
+	unsigned n_xdp;
+	struct hp_xdp_conf xdp[HP_MAX_XDP];
 };
 
 /*
@@ -197,6 +235,16 @@ int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_que
 
 const char *hp_port_mode_name(enum hp_port_mode m);
 const char *hp_acl_action_name(enum hp_acl_action a);
+
+/* An xdp pass class from its text ("tcp/22", "udp/5000-5010", "arp", "nd", "icmp",
+ * "icmpv6"): 0 or -EINVAL. hp_xdp_class_text() writes the canonical text back. */
+int hp_parse_xdp_class(const char *s, struct hp_xdp_class *c);
+void hp_xdp_class_text(const struct hp_xdp_class *c, char *buf, size_t len);
+bool hp_xdp_class_equal(const struct hp_xdp_class *a, const struct hp_xdp_class *b);
+/* An interface name the kernel would accept (1..15 chars, no '/', ':' or space). */
+bool hp_ifname_ok(const char *s);
+/* The iface= of a net_af_xdp device string (NULL if it is not one or has none). */
+bool hp_af_xdp_iface(const char *device, char *iface, size_t len);
 
 /* "10.0.0.1" or "2001:db8::1"; family 0 = either. 0 or -EINVAL. */
 int hp_parse_addr(const char *s, int family, struct hp_addr *a);

@@ -126,7 +126,7 @@ test_good_example(void)
 	hp_config_free(&cfg); /* twice is harmless */
 }
 
-/* DESIGN.md's whole example: everything parses but xdp, refused at its line. */
+/* DESIGN.md's whole example, xdp included. */
 static void
 test_design_example(void)
 {
@@ -147,16 +147,6 @@ test_design_example(void)
 	int rc;
 
 	snprintf(text, sizeof(text), "%s%s%s", good_yaml, tail, xdp);
-	rc = parse("design.yaml", text, &cfg);
-	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "design.yaml:23: unknown key 'xdp' at top level (expected one "
-				    "of: eal, control, mbufs, ports, workers, neighbors, routes, "
-				    "acl_default, acl, policers)");
-	CU_ASSERT_PTR_NULL(cfg.routes);
-	CU_ASSERT_PTR_NULL(cfg.neighbors);
-	CU_ASSERT_PTR_NULL(cfg.acl);
-
-	snprintf(text, sizeof(text), "%s%s", good_yaml, tail);
 	rc = parse("design.yaml", text, &cfg);
 	if (rc)
 		printf("\n  design: %s\n", err);
@@ -206,7 +196,24 @@ test_design_example(void)
 	CU_ASSERT_EQUAL(cfg.acl[0].policer, -1);
 	CU_ASSERT_EQUAL(cfg.acl[0].line, 22);
 	CU_ASSERT_EQUAL(cfg.n_policers, 0);
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_xdp, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.xdp[0].iface, "eth1");
+	CU_ASSERT_TRUE(cfg.xdp[0].has_mode);
+	CU_ASSERT_EQUAL(cfg.xdp[0].mode, HP_XDP_NATIVE);
+	CU_ASSERT_EQUAL_FATAL(cfg.xdp[0].n_pass, 2);
+	CU_ASSERT_EQUAL(cfg.xdp[0].pass[0].kind, HP_XDP_CLASS_ARP);
+	CU_ASSERT_EQUAL(cfg.xdp[0].pass[1].kind, HP_XDP_CLASS_TCP);
+	CU_ASSERT_EQUAL(cfg.xdp[0].pass[1].port_lo, 22);
+	CU_ASSERT_EQUAL(cfg.xdp[0].pass[1].port_hi, 22);
+	CU_ASSERT_EQUAL_FATAL(cfg.xdp[0].n_block, 1);
+	CU_ASSERT_EQUAL(cfg.xdp[0].block[0].family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.xdp[0].block[0].len, 24);
+	CU_ASSERT_EQUAL(cfg.xdp[0].block[0].addr[0], 192);
+	CU_ASSERT_EQUAL(cfg.xdp[0].block[0].addr[2], 2);
+	CU_ASSERT_EQUAL(cfg.xdp[0].line, 24);
 	hp_config_free(&cfg);
+	CU_ASSERT_EQUAL(cfg.n_xdp, 0);
 	CU_ASSERT_PTR_NULL(cfg.neighbors);
 	CU_ASSERT_PTR_NULL(cfg.routes);
 	CU_ASSERT_PTR_NULL(cfg.acl);
@@ -461,6 +468,7 @@ struct bad_case {
 #define RT(entry) L3 "routes:\n  - " entry "\n"    /* entry on line 5 */
 #define AC(entry) P0 "acl:\n  - " entry "\n"       /* entry on line 4 */
 #define PL(entry) P0 "policers:\n  - " entry "\n"  /* entry on line 4 */
+#define XD(entry) P0 "xdp:\n  - " entry "\n"       /* entry on line 4 */
 
 static const struct bad_case bad_cases[] = {
 	/* document shape */
@@ -475,8 +483,8 @@ static const struct bad_case bad_cases[] = {
 
 	/* unknown keys */
 	{ P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level" },
-	{ P0 "xdp: []\n", 3, "unknown key 'xdp' at top level (expected one of: eal, control, mbufs, "
-			    "ports, workers, neighbors, routes, acl_default, acl, policers)" },
+	{ P0 "xdps: []\n", 3, "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
+			     "ports, workers, neighbors, routes, acl_default, acl, policers, xdp)" },
 	{ P0 "route: []\n", 3, "unknown key 'route' at top level" },
 	{ PORT("speed: 10G"), 4, "unknown key 'speed' in port" },
 	{ P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,
@@ -861,6 +869,36 @@ static const struct bad_case bad_cases[] = {
 	  "key 'pir': 50000000 bits/s is below cir 100000000 bits/s (expected pir >= cir)" },
 	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 401G, pbs: 1k }"), 4, "key 'pir': expected a rate" },
 	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 2M, pbs: 2G }"), 4, "key 'pbs': expected a size in bytes" },
+
+	/* xdp */
+	{ XD("{ mode: native }"), 4, "missing required key 'iface' in xdp interface" },
+	{ XD("{ iface: eth1, speed: 1 }"), 4, "unknown key 'speed' in xdp interface" },
+	{ XD("{ iface: \"\" }"), 4, "key 'iface': bad interface name ''" },
+	{ XD("{ iface: a23456789012345x }"), 4, "key 'iface': bad interface name 'a23456789012345x'" },
+	{ XD("{ iface: a/b }"), 4, "key 'iface': bad interface name 'a/b'" },
+	{ XD("{ iface: eth1 }\n  - { iface: eth1 }"), 5, "interface eth1 has two xdp entries (first at line 4)" },
+	{ XD("{ iface: eth1, mode: fast }"), 4, "key 'mode': expected native or generic, got 'fast'" },
+	{ XD("{ iface: eth1, pass: arp }"), 4, "key 'pass': expected a sequence" },
+	{ XD("{ iface: eth1, pass: [tcp] }"), 4, "key 'pass': bad class 'tcp'" },
+	{ XD("{ iface: eth1, pass: [tcp/0] }"), 4, "key 'pass': bad class 'tcp/0'" },
+	{ XD("{ iface: eth1, pass: [udp/65536] }"), 4, "key 'pass': bad class 'udp/65536'" },
+	{ XD("{ iface: eth1, pass: [udp/10-5] }"), 4, "key 'pass': bad class 'udp/10-5'" },
+	{ XD("{ iface: eth1, pass: [arp/1] }"), 4, "key 'pass': bad class 'arp/1'" },
+	{ XD("{ iface: eth1, pass: [sctp/1] }"), 4, "key 'pass': bad class 'sctp/1'" },
+	{ XD("{ iface: eth1, pass: [arp, nd, arp] }"), 4, "key 'pass': class arp is listed twice" },
+	{ XD("{ iface: eth1, pass: [[arp]] }"), 4, "key 'pass': expected a class (found a sequence)" },
+	{ XD("{ iface: eth1, block: [10.0.0.1/8] }"), 4, "prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
+	{ XD("{ iface: eth1, block: [10.0.0.0/8, \"2001:db8::/32\", 10.0.0.0/8] }"), 4,
+	  "key 'block': prefix 10.0.0.0/8 is listed twice" },
+	{ XD("{ iface: eth1, block: [10.0.0.0] }"), 4, "key 'block': bad prefix '10.0.0.0'" },
+	{ XD("[eth1]"), 4, "key 'xdp': expected each xdp interface to be a mapping (found a sequence)" },
+	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
+	  "  - { name: p1, device: \"net_af_xdp1,iface=v0,start_queue=1\" }\n", 3,
+	  "ports p0 and p1 are both net_af_xdp on v0" },
+	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0,xdp_prog=/x.o\" }\n"
+	  "xdp:\n  - { iface: v0 }\n", 4, "xdp: v0 is port p0's, whose device names its own xdp_prog" },
+	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
+	  "xdp:\n  - { iface: v0, mode: generic }\n", 4, "remove mode: generic" },
 
 	/* YAML syntax */
 	{ "ports:\n  - { name: p0, device: net_null0\n", 2, "YAML syntax error: did not find expected ',' or '}'" },
@@ -1947,6 +1985,59 @@ test_mutations(void)
 	free(buf);
 }
 
+static void
+test_parse_xdp_class(void)
+{
+	static const struct {
+		const char *in, *out;
+		enum hp_xdp_class_kind kind;
+		uint16_t lo, hi;
+	} good[] = {
+		{ "arp", "arp", HP_XDP_CLASS_ARP, 0, 0 },
+		{ "nd", "nd", HP_XDP_CLASS_ND, 0, 0 },
+		{ "icmp", "icmp", HP_XDP_CLASS_ICMP, 0, 0 },
+		{ "icmpv6", "icmpv6", HP_XDP_CLASS_ICMP6, 0, 0 },
+		{ "tcp/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22 },
+		{ "udp/1", "udp/1", HP_XDP_CLASS_UDP, 1, 1 },
+		{ "udp/65535", "udp/65535", HP_XDP_CLASS_UDP, 65535, 65535 },
+		{ "tcp/179-179", "tcp/179", HP_XDP_CLASS_TCP, 179, 179 },
+		{ "udp/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010 },
+	};
+	static const char *const bad[] = { "", "tcp", "udp", "tcp/", "tcp/0", "tcp/65536", "tcp/-1",
+		"tcp/+1", "tcp/1-", "tcp/-5", "tcp/5-4", "tcp/1-2-3", "tcp/22 ", " tcp/22", "TCP/22",
+		"arp/1", "nd/", "icmp/0", "sctp/1", "ip", "tcp/0x16", "tcp/1234567", "ar", "arpx" };
+	struct hp_xdp_class c;
+	char text[32];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(hp_parse_xdp_class(good[i].in, &c), 0);
+		CU_ASSERT_EQUAL(c.kind, good[i].kind);
+		CU_ASSERT_EQUAL(c.port_lo, good[i].lo);
+		CU_ASSERT_EQUAL(c.port_hi, good[i].hi);
+		hp_xdp_class_text(&c, text, sizeof(text));
+		CU_ASSERT_STRING_EQUAL(text, good[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(hp_parse_xdp_class(bad[i], &c), -EINVAL);
+		if (hp_parse_xdp_class(bad[i], &c) != -EINVAL)
+			printf("\n  accepted '%s'", bad[i]);
+	}
+	CU_ASSERT_TRUE(hp_ifname_ok("eth1"));
+	CU_ASSERT_TRUE(hp_ifname_ok("veth-hp.0"));
+	CU_ASSERT_TRUE(hp_ifname_ok("a23456789012345"));
+	CU_ASSERT_FALSE(hp_ifname_ok("a234567890123456"));
+	CU_ASSERT_FALSE(hp_ifname_ok(""));
+	CU_ASSERT_FALSE(hp_ifname_ok(".."));
+	CU_ASSERT_FALSE(hp_ifname_ok("a b"));
+	CU_ASSERT_TRUE(hp_af_xdp_iface("net_af_xdp0,iface=v0,start_queue=0", text, sizeof(text)));
+	CU_ASSERT_STRING_EQUAL(text, "v0");
+	CU_ASSERT_TRUE(hp_af_xdp_iface("net_af_xdp12,start_queue=0,iface=eth1", text, sizeof(text)));
+	CU_ASSERT_STRING_EQUAL(text, "eth1");
+	CU_ASSERT_FALSE(hp_af_xdp_iface("net_af_packet0,iface=v0", text, sizeof(text)));
+	CU_ASSERT_FALSE(hp_af_xdp_iface("net_af_xdp0,iface=", text, sizeof(text)));
+	CU_ASSERT_FALSE(hp_af_xdp_iface("net_af_xdp0", text, sizeof(text)));
+}
+
 int
 main(void)
 {
@@ -1968,6 +2059,7 @@ main(void)
 		{"hp_parse_prefix", test_parse_prefix},
 		{"hp_parse_queue_ref", test_parse_queue_ref},
 		{"hp_parse_addr", test_parse_addr},
+		{"hp_parse_xdp_class", test_parse_xdp_class},
 		{"hp_prefix_contains", test_prefix_contains},
 		{"misc", test_misc},
 		{"mutations", test_mutations},
