@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "xdp.h"
 #include "log.h"
 
 #define HP_VERSION "0.1"
@@ -261,6 +262,8 @@ cmd_stats(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *
 	for (unsigned i = 0; keep[i] != NULL; i++)
 		json_object_set(out, keep[i], json_object_get(r, keep[i]));
 	json_decref(r);
+	if (ctl_xdp_active())
+		json_object_set_new(out, "xdp", ctl_xdp_counters());
 	*result = out;
 	return 0;
 }
@@ -991,6 +994,8 @@ dump_config(struct dp_runtime *rt)
 		json_array_append_new(a, ro);
 	}
 	json_object_set_new(o, "acl", a);
+	if (ctl_xdp_active())
+		json_object_set_new(o, "xdp", ctl_xdp_dump());
 	return o;
 }
 
@@ -1059,6 +1064,10 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		hp_config_free(&nc);
 		return fail(e, "EINVAL", "%s: changes %s: restart hotpathd for that (nothing applied)", file, what);
 	}
+	if (ctl_xdp_check(&nc, err, sizeof(err)) < 0) {
+		hp_config_free(&nc);
+		return fail(e, "EINVAL", "%s: %s (nothing applied)", file, err);
+	}
 	/* everything is built aside; any failure leaves the running tables alone */
 	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
 	if (t == NULL) {
@@ -1088,6 +1097,9 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
 	published(rt);
+	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
+	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
+		DP_LOG(ERR, "config %s: %s", file, err);
 	/* the live configuration takes the new tables' parts (ports and the rest are equal) */
 	free(rt->cfg->neighbors);
 	free(rt->cfg->routes);
@@ -1108,6 +1120,121 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	rte_free(old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
 	return 0;
+}
+
+/* ---- xdp: hotpath's XDP program on the kernel's interfaces ---- */
+
+static const char *
+errno_name(int rc)
+{
+	switch (-rc) {
+	case ENOENT: return "ENOENT";
+	case EEXIST: return "EEXIST";
+	case ENOSPC: return "ENOSPC";
+	case EINVAL: return "EINVAL";
+	case ENOMEM: return "ENOMEM";
+	default: return "EIO";
+	}
+}
+
+static int
+cmd_xdp_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	(void)rt;
+	if (no_args(args, e) < 0)
+		return -1;
+	*result = ctl_xdp_show();
+	return 0;
+}
+
+static int
+cmd_xdp_block_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"iface", NULL};
+	const char *iface;
+
+	(void)rt;
+	if (known_args(args, allowed, e) < 0 || arg_str(args, "iface", false, &iface, e) < 0)
+		return -1;
+	if (!ctl_xdp_active())
+		return fail(e, "ENOENT", "no interface runs hotpath's XDP program");
+	if ((*result = ctl_xdp_blocks(iface)) == NULL)
+		return fail(e, "ENOENT", "no XDP interface named %.32s", iface);
+	return 0;
+}
+
+static int
+xdp_block_change(json_t *args, bool add, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"prefix", "iface", NULL};
+	struct hp_prefix p, net;
+	const char *iface, *text;
+	char err[256];
+	int rc;
+
+	if (known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &p, e) < 0 ||
+	    arg_str(args, "iface", false, &iface, e) < 0)
+		return -1;
+	text = json_string_value(json_object_get(args, "prefix"));
+	if (hp_prefix_clear_host_bits(&p, &net)) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(net.family, net.addr, a, sizeof(a));
+		return fail(e, "EINVAL", "prefix %.64s has host bits set; did you mean %s/%u?", text, a, net.len);
+	}
+	if ((rc = ctl_xdp_block(add, &p, iface, err, sizeof(err))) < 0)
+		return fail(e, errno_name(rc), "%s", err);
+	return 0;
+}
+
+static int
+cmd_xdp_block_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	(void)rt, (void)result;
+	return xdp_block_change(args, true, e);
+}
+
+static int
+cmd_xdp_block_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	(void)rt, (void)result;
+	return xdp_block_change(args, false, e);
+}
+
+static int
+xdp_pass_change(json_t *args, bool add, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"class", "iface", NULL};
+	struct hp_xdp_class c;
+	const char *iface, *text;
+	char err[256];
+	int rc;
+
+	if (known_args(args, allowed, e) < 0 || arg_str(args, "class", true, &text, e) < 0 ||
+	    arg_str(args, "iface", false, &iface, e) < 0)
+		return -1;
+	if (hp_parse_xdp_class(text, &c) < 0)
+		return fail(e, "EINVAL",
+			    "bad class \"%.32s\": expected arp, nd, icmp, icmpv6, tcp/PORT, udp/PORT or a "
+			    "range such as udp/5000-5010",
+			    text);
+	if ((rc = ctl_xdp_pass(add, &c, iface, err, sizeof(err))) < 0)
+		return fail(e, errno_name(rc), "%s", err);
+	return 0;
+}
+
+static int
+cmd_xdp_pass_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	(void)rt, (void)result;
+	return xdp_pass_change(args, true, e);
+}
+
+static int
+cmd_xdp_pass_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	(void)rt, (void)result;
+	return xdp_pass_change(args, false, e);
 }
 
 /* ---- log level ---- */
@@ -1181,6 +1308,12 @@ static const struct cmd {
 	{"policer.show", cmd_policer_show, "", "policers (rates in bit/s, bursts in bytes)"},
 	{"config.apply", cmd_config_apply, "file", "replace routes, neighbours, ACL and policers with a file's (all or nothing)"},
 	{"config.dump", cmd_config_dump, "", "the running state as a config file (hotpathd -c reads it)"},
+	{"xdp.show", cmd_xdp_show, "", "XDP interfaces: role, mode, program, pass classes, counters by reason"},
+	{"xdp.block.add", cmd_xdp_block_add, "prefix, [iface]", "drop this source prefix in XDP (every interface by default)"},
+	{"xdp.block.del", cmd_xdp_block_del, "prefix, [iface]", "stop dropping a source prefix"},
+	{"xdp.block.show", cmd_xdp_block_show, "[iface]", "the blocked source prefixes"},
+	{"xdp.pass.add", cmd_xdp_pass_add, "class, [iface]", "send a class to the kernel: arp, nd, icmp, icmpv6, tcp/PORT, udp/PORT"},
+	{"xdp.pass.del", cmd_xdp_pass_del, "class, [iface]", "stop passing a class (it is steered to hotpath)"},
 	{"log.level", cmd_log_level, "[level]", "show or set the log level"},
 };
 

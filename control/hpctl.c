@@ -203,12 +203,20 @@ width(const char *s)
 }
 
 /* Every element of array a is of type t. */
+/* Whether every element of an array, or every value of an object, is of type t. */
 static bool
 all_of_type(const json_t *a, json_type t)
 {
+	const char *k;
 	size_t i;
 	json_t *v;
 
+	if (json_is_object(a)) {
+		json_object_foreach((json_t *)a, k, v)
+			if (json_typeof(v) != t)
+				return false;
+		return true;
+	}
 	json_array_foreach(a, i, v)
 		if (json_typeof(v) != t)
 			return false;
@@ -271,8 +279,27 @@ cell(const json_t *v)
 			}
 			return s;
 		}
-		/* fall through */
+		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	case JSON_OBJECT:
+		/* counters by name ({"steer": 5, "drop_block4": 0}): the ones that are not 0 */
+		if (json_object_size(v) > 0 && all_of_type(v, JSON_INTEGER)) {
+			const char *k;
+			json_t *e;
+			size_t len = 2;
+
+			json_object_foreach((json_t *)v, k, e)
+				len += strlen(k) + 24;
+			if ((s = malloc(len)) == NULL)
+				return NULL;
+			s[0] = '\0';
+			json_object_foreach((json_t *)v, k, e)
+				if (json_integer_value(e) != 0)
+					sprintf(s + strlen(s), "%s%s=%" JSON_INTEGER_FORMAT, s[0] ? " " : "", k,
+						json_integer_value(e));
+			if (s[0] == '\0')
+				strcpy(s, "-");
+			return s;
+		}
 		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	}
 	return NULL;

@@ -37,6 +37,12 @@
 #define USE_CONFIG                                                                                 \
 	"  hpctl config apply FILE\n"                                                              \
 	"  hpctl config [dump]\n"
+#define USE_XDP                                                                                    \
+	"  hpctl xdp [show]\n"                                                                     \
+	"  hpctl xdp block {add | del} PREFIX [dev IFACE]\n"                                       \
+	"  hpctl xdp block [show] [dev IFACE]\n"                                                   \
+	"  hpctl xdp pass {add | del} {arp | nd | icmp | icmpv6 | tcp/PORT[-PORT] | udp/PORT[-PORT]}\n" \
+	"                 [dev IFACE]\n"
 #define USE_LOG "  hpctl log level {debug | info | notice | warning | error}\n"
 
 #define USE_OPTIONS                                                                                \
@@ -49,7 +55,7 @@ static const char usage_all[] =
 	"usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT [VERB] [ARGS...]\n"
 	"       hpctl help | hpctl OBJECT help\n"
 	"\n" USE_STATUS USE_STATS USE_LATENCY USE_PORT USE_WORKER USE_ROUTE USE_NEIGH USE_ACL
-		USE_POLICER USE_CONFIG USE_LOG "\n" USE_OPTIONS;
+		USE_POLICER USE_CONFIG USE_XDP USE_LOG "\n" USE_OPTIONS;
 
 /* The words after OBJECT, with any "--watch N" taken out. */
 struct parse {
@@ -170,7 +176,7 @@ cmd(struct parse *p, const char *name, bool reads)
 	p->r->cmd = name;
 	p->reads = reads;
 	snprintf(p->ctx, sizeof(p->ctx), "%s", name);
-	if ((dot = strchr(p->ctx, '.')) != NULL)
+	while ((dot = strchr(p->ctx, '.')) != NULL)
 		*dot = ' ';
 }
 
@@ -519,6 +525,56 @@ parse_config(struct parse *p, const char *verb)
 	return done(p);
 }
 
+/* "[dev IFACE]" at the end of an xdp command. */
+static int
+xdp_dev(struct parse *p)
+{
+	const char *s = next(p);
+
+	if (s == NULL)
+		return 0;
+	if (!is(s, "dev"))
+		return fail(p, "unexpected '%s' (expected dev IFACE)", s);
+	if ((s = need_value(p, "dev", "IFACE")) == NULL || put_str(p, "iface", s) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+parse_xdp(struct parse *p, const char *verb)
+{
+	const char *what, *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, "xdp.show", true);
+		return done(p);
+	}
+	if (!is(verb, "block") && !is(verb, "pass"))
+		return fail(p, "unknown verb '%s' (show, block, pass)", verb);
+	what = verb;
+	s = next(p);
+	if (is(what, "block") && (s == NULL || is(s, "show") || is(s, "dev"))) {
+		cmd(p, "xdp.block.show", true);
+		if (s != NULL && is(s, "dev"))
+			p->i--;
+		if (xdp_dev(p) < 0)
+			return -EINVAL;
+		return done(p);
+	}
+	if (s == NULL)
+		return fail(p, "%s: missing add or del", what);
+	if (!is(s, "add") && !is(s, "del"))
+		return fail(p, "%s: unknown verb '%s' (add, del%s)", what, s, is(what, "block") ? ", show" : "");
+	if (is(what, "block"))
+		cmd(p, is(s, "add") ? "xdp.block.add" : "xdp.block.del", false);
+	else
+		cmd(p, is(s, "add") ? "xdp.pass.add" : "xdp.pass.del", false);
+	if ((s = need(p, is(what, "block") ? "PREFIX" : "CLASS")) == NULL ||
+	    put_str(p, is(what, "block") ? "prefix" : "class", s) < 0 || xdp_dev(p) < 0)
+		return -EINVAL;
+	return done(p);
+}
+
 static int
 parse_log(struct parse *p, const char *verb)
 {
@@ -554,6 +610,7 @@ static const struct object {
 	{"acl", "usage:\n" USE_ACL, parse_acl},
 	{"policer", "usage:\n" USE_POLICER, parse_policer},
 	{"config", "usage:\n" USE_CONFIG, parse_config},
+	{"xdp", "usage:\n" USE_XDP, parse_xdp},
 	{"log", "usage:\n" USE_LOG, parse_log},
 };
 

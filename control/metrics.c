@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "xdp.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define CTL_LATENCY_TOP_NS 10000000000ull /* the last finite histogram bound: 10 s */
@@ -316,6 +317,35 @@ write_mempools(FILE *f, const json_t *pools)
  * whole range is below, so a sample may be counted one bound late when its
  * bucket (at most 1/64 of its value wide) straddles a bound, never early.
  */
+/* The XDP program's verdicts by interface and reason (per-CPU counters summed). */
+static void
+write_xdp(FILE *f)
+{
+	static const char *const names[] = {"hotpath_xdp_packets_total", "hotpath_xdp_bytes_total"};
+	static const char *const keys[] = {"packets", "bytes"};
+	static const char *const help[] = {"Frames hotpath's XDP program decided on, by interface, verdict and reason.",
+					   "Bytes of those frames."};
+	json_t *ifs, *counters, *v;
+	const char *iface, *reason;
+
+	if (!ctl_xdp_active() || (ifs = ctl_xdp_counters()) == NULL)
+		return;
+	for (size_t c = 0; c < RTE_DIM(names); c++) {
+		family(f, names[c], "counter", help[c]);
+		json_object_foreach(ifs, iface, counters) {
+			json_object_foreach(counters, reason, v) {
+				const char *verdict = strncmp(reason, "drop", 4) == 0   ? "drop"
+						      : strncmp(reason, "pass", 4) == 0 ? "pass"
+											: "redirect";
+				struct lbl l[] = {{"iface", iface}, {"verdict", verdict}, {"reason", reason}};
+
+				put_u64(f, names[c], l, RTE_DIM(l), ju(v, keys[c]));
+			}
+		}
+	}
+	json_decref(ifs);
+}
+
 static int
 write_latency(FILE *f, const struct dp_runtime *rt)
 {
@@ -388,6 +418,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_drops_and_punts(f, report);
 	write_acl(f, report);
 	write_mempools(f, json_object_get(report, "mempools"));
+	write_xdp(f);
 	rc = write_latency(f, rt);
 	json_decref(report);
 	if (rc == 0 && ferror(f))

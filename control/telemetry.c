@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "telemetry.h"
+#include "xdp.h"
 
 /*
  * Requests are numbered; the control thread answers every request made
@@ -343,6 +344,8 @@ wake_ready(struct ctl_watch *w, uint32_t events)
 	if (want == tel.answered) /* answered is written on this thread only */
 		return;
 	report = dp_report_json(tel.rt);
+	if (report != NULL && ctl_xdp_active())
+		json_object_set_new(report, "xdp", ctl_xdp_counters());
 	pthread_mutex_lock(&tel.lock);
 	old = tel.report;
 	tel.report = report;
@@ -380,6 +383,45 @@ cmd_latency(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_report(params, d, fmt_latency);
 }
 
+/* /hotpath/xdp[,IFACE]: the XDP program's counters by reason, each interface or one. */
+static int
+fmt_xdp(const json_t *r, const char *params, struct rte_tel_data *d)
+{
+	const json_t *ifs = json_object_get(r, "xdp"), *counters, *v;
+	const char *iface, *reason;
+
+	rte_tel_data_start_dict(d);
+	json_object_foreach((json_t *)ifs, iface, counters) {
+		struct rte_tel_data *c;
+
+		if (params != NULL && params[0] != '\0' && strcmp(params, iface) != 0)
+			continue;
+		if ((c = rte_tel_data_alloc()) == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		json_object_foreach((json_t *)counters, reason, v) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "%s_packets", reason);
+			rte_tel_data_add_dict_u64(c, name, ju(v, "packets"));
+			snprintf(name, sizeof(name), "%s_bytes", reason);
+			rte_tel_data_add_dict_u64(c, name, ju(v, "bytes"));
+		}
+		if (rte_tel_data_add_dict_container(d, iface, c, 0) < 0) {
+			rte_tel_data_free(c);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_report(params, d, fmt_xdp);
+}
+
 static int
 cmd_acl(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -398,6 +440,7 @@ static const struct {
 	{"/hotpath/latency", cmd_latency,
 	 "RX-to-TX residence time percentiles in ns, all workers or one. Parameters: lcore (optional)"},
 	{"/hotpath/acl", cmd_acl, "ACL rule hits and cache. Parameters: first rule index (optional)"},
+	{"/hotpath/xdp", cmd_xdp, "XDP program counters by reason, per interface. Parameters: iface (optional)"},
 };
 
 static int

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "xdp.h"
 #include "lcore_map.h"
 #include "log.h"
 #include "runtime.h"
@@ -198,6 +199,7 @@ main(int argc, char **argv)
 	const char *config_path = NULL, *report_path = NULL;
 	char err[HP_ERR_MAX];
 	char *eal_argv[HP_MAX_EAL_ARGS + 2];
+	const char *devargs[HP_MAX_PORTS] = {0};
 	unsigned eal_argc = 0;
 	struct dp_lcore_set lcores;
 	bool check = false;
@@ -277,7 +279,12 @@ main(int argc, char **argv)
 	rt.cfg = &cfg;
 	rt.tsc_hz = rte_get_tsc_hz();
 
-	rc = dp_ports_open(&rt.ports, &cfg, &rt.map, err, sizeof(err));
+	/* net_af_xdp ports get hotpath's XDP program; interfaces are checked before anything attaches */
+	rc = ctl_xdp_prepare(&cfg, devargs, err, sizeof(err));
+	if (rc == 0)
+		rc = dp_ports_open(&rt.ports, &cfg, &rt.map, devargs, err, sizeof(err));
+	if (rc == 0)
+		rc = ctl_xdp_start(&cfg, err, sizeof(err));
 	if (rc < 0) {
 		DP_LOG(ERR, "%s", err);
 		fprintf(stderr, "hotpathd: %s\n", err);
@@ -309,6 +316,7 @@ main(int argc, char **argv)
 free_workers:
 	ctl_drain(&rt);
 close_ports:
+	ctl_xdp_stop(); /* shield programs detach here, net_af_xdp's with their ports */
 	dp_ports_close(&rt.ports);
 	if (rt.start_tsc != 0) { /* the workers ran: report what they did */
 		json_t *report = dp_report_json(&rt);

@@ -14,6 +14,7 @@
 
 struct dp_port {
 	const struct hp_port_conf *conf;
+	const char *device;         /* the devargs probed: conf->device or what replaced it */
 	uint16_t port_id;
 	uint16_t n_rxq, n_txq;
 	int socket;                 /* NUMA socket of the device (0 if unknown) */
@@ -31,14 +32,16 @@ struct dp_ports {
 };
 
 /*
- * Probe every configured device (PCI or vdev devargs), create one mbuf pool
+ * Probe every configured device (PCI or vdev devargs; devargs[i], when not
+ * NULL, replaces port i's configured device string), create one mbuf pool
  * per NUMA socket sized from the ports, queues and workers, configure RX/TX
  * queues as the map says (RSS over RX queues when there are several) and
  * start the ports. Main lcore, after rte_eal_init(). Returns 0 or -errno with
  * a message in err; on error whatever was set up is left for dp_ports_close().
  */
 int dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg,
-		  const struct dp_lcore_map *map, char *err, size_t errlen);
+		  const struct dp_lcore_map *map, const char *const devargs[HP_MAX_PORTS],
+		  char *err, size_t errlen);
 
 /* Stop and close every port that was opened. The pools stay (for the leak check). */
 void dp_ports_close(struct dp_ports *dp);

@@ -79,8 +79,9 @@ def write_pcap(path, frames):
 class Daemon:
     """hotpathd on a config; use as a context manager."""
 
-    def __init__(self, binary, workdir, config_text, eal=None, name="hp"):
+    def __init__(self, binary, workdir, config_text, eal=None, name="hp", netns=None):
         self.binary = binary
+        self.netns = netns  # run inside this network namespace (ip netns exec)
         self.workdir = workdir
         self.config = os.path.join(workdir, name + ".yaml")
         self.report = os.path.join(workdir, name + "-report.json")
@@ -96,6 +97,8 @@ class Daemon:
 
     def start(self, timeout=30):
         cmd = [self.binary, "-c", self.config, "--report", self.report, "--"] + self.eal
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd  # ip execs it: same pid, same group
         self.log = open(os.path.join(self.workdir, os.path.basename(self.config) + ".log"), "w+")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
                                      start_new_session=True)

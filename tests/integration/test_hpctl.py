@@ -41,12 +41,12 @@ PORTS_TABLE = (
 
 WORKERS = [
     {"lcore": 1, "queues": ["p0/0", "p1/0"], "rx_packets": 123456789, "busy": 0.25,
-     "hist": {"p50": 3}},
+     "hist": {"p50": 3, "p99": 0}},
     {"lcore": 12, "queues": [], "rx_packets": 5, "busy": 1.0, "hist": {}},
 ]
 WORKERS_TABLE = (
     "LCORE  QUEUES     RX_PACKETS  BUSY  HIST\n"
-    "    1  p0/0,p1/0   123456789  0.25  {\"p50\":3}\n"
+    "    1  p0/0,p1/0   123456789  0.25  p50=3\n"  # counters by name: the ones not 0
     "   12  -                   5     1  {}\n")
 
 STATS = {"uptime_s": 42, "rx": {"packets": 1000, "bytes": 64000},

@@ -223,6 +223,28 @@ test_policer(void)
 }
 
 static void
+test_xdp(void)
+{
+	static const struct good t[] = {
+		{"xdp", "{\"cmd\":\"xdp.show\",\"args\":{}}"},
+		{"xdp show", "{\"cmd\":\"xdp.show\",\"args\":{}}"},
+		{"xdp block", "{\"cmd\":\"xdp.block.show\",\"args\":{}}"},
+		{"xdp block show", "{\"cmd\":\"xdp.block.show\",\"args\":{}}"},
+		{"xdp block dev eth1", "{\"cmd\":\"xdp.block.show\",\"args\":{\"iface\":\"eth1\"}}"},
+		{"xdp block show dev eth1", "{\"cmd\":\"xdp.block.show\",\"args\":{\"iface\":\"eth1\"}}"},
+		{"xdp block add 192.0.2.0/24", "{\"cmd\":\"xdp.block.add\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
+		{"xdp block add 2001:db8::/32 dev v0",
+		 "{\"cmd\":\"xdp.block.add\",\"args\":{\"prefix\":\"2001:db8::/32\",\"iface\":\"v0\"}}"},
+		{"xdp block del 192.0.2.0/24", "{\"cmd\":\"xdp.block.del\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
+		{"xdp pass add tcp/22", "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"tcp/22\"}}"},
+		{"xdp pass add arp dev eth1", "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"arp\",\"iface\":\"eth1\"}}"},
+		{"xdp pass del udp/5000-5010", "{\"cmd\":\"xdp.pass.del\",\"args\":{\"class\":\"udp/5000-5010\"}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+static void
 test_log(void)
 {
 	static const struct good t[] = {
@@ -463,6 +485,17 @@ test_errors(void)
 		{"policer add p type trtcm type srtcm", "policer", "policer add: 'type' given twice"},
 		{"policer del", "policer", "policer del: missing NAME"},
 		{"policer del a b", "policer", "policer del: unexpected 'b'"},
+		{"xdp frob", "xdp", "xdp: unknown verb 'frob' (show, block, pass)"},
+		{"xdp show x", "xdp", "xdp show: unexpected 'x'"},
+		{"xdp pass", "xdp", "xdp: pass: missing add or del"},
+		{"xdp pass show", "xdp", "xdp: pass: unknown verb 'show' (add, del)"},
+		{"xdp block frob", "xdp", "xdp: block: unknown verb 'frob' (add, del, show)"},
+		{"xdp block add", "xdp", "xdp block add: missing PREFIX"},
+		{"xdp pass del", "xdp", "xdp pass del: missing CLASS"},
+		{"xdp block add 10.0.0.0/8 eth1", "xdp", "xdp block add: unexpected 'eth1' (expected dev IFACE)"},
+		{"xdp block add 10.0.0.0/8 dev", "xdp", "xdp block add: dev: missing IFACE"},
+		{"xdp block add 10.0.0.0/8 dev a b", "xdp", "xdp block add: unexpected 'b'"},
+		{"xdp block show dev", "xdp", "xdp block show: dev: missing IFACE"},
 
 		{"config frob", "config", "config: unknown verb 'frob' (apply, dump)"},
 		{"config apply", "config", "config apply: missing FILE"},
@@ -518,7 +551,7 @@ static void
 test_usage(void)
 {
 	static const char *const objects[] = {"status", "stats", "latency", "port", "worker", "route",
-					      "neigh", "acl", "policer", "config", "log"};
+					      "neigh", "acl", "policer", "config", "xdp", "log"};
 	const char *all = hpctl_usage(NULL);
 
 	CU_ASSERT(strncmp(all, "usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT", 46) == 0);
@@ -547,6 +580,7 @@ main(void)
 		{"neigh", test_neigh},
 		{"acl", test_acl},
 		{"policer", test_policer},
+		{"xdp", test_xdp},
 		{"log level", test_log},
 		{"config apply/dump", test_config},
 		{"-s -j --watch", test_options},
