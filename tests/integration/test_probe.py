@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""hp-probe: usage errors; its own floor over a memif pair in one process; and
+probe -> memif -> hotpathd (mode l3) -> memif -> probe: no loss, every packet
+matched, sane latencies, exactly one flow lost to an ACL deny, and an RFC 2544
+search that finds a policer's rate.
+
+hotpathd serves both memif sockets (-l 0-1: its control thread sleeps on lcore 0,
+its worker polls CPU 1); the probe is the client on both, one lcore on CPU 0
+doing TX and RX (--lcores 0@0), so the two busy pollers never share a vCPU."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hp  # noqa: E402
+
+BIN = hp.hotpathd_path()
+# built beside hotpathd: BUILD/hotpathd and BUILD/tools/probe/hp-probe
+PROBE = os.environ.get("HP_PROBE") or os.path.join(os.path.dirname(os.path.abspath(BIN)), "tools", "probe",
+                                                   "hp-probe")
+
+P0_MAC, P1_MAC = "02:00:00:00:00:01", "02:00:00:00:01:01"
+NEXT_HOP_MAC = "02:00:00:00:01:02"  # the probe's RX side, as hotpathd's static neighbour
+FLOWS = 8
+RATE, DURATION, WARMUP = 20000, 2.0, 0.5
+DENIED_FLOW = 3  # 10.0.0.5:1027 with the probe's defaults (10.0.0.2 + flow, 1024 + flow)
+
+CONFIG = """\
+ports:
+  - {{ name: p0, device: "net_memif0,role=server,socket={d}/p0.sock", mac: "{p0}", ipv4: [10.0.0.1/24] }}
+  - {{ name: p1, device: "net_memif1,role=server,socket={d}/p1.sock", mac: "{p1}", ipv4: [10.0.1.1/24] }}
+workers:
+  - {{ lcore: 1, queues: [p0/0, p1/0] }}
+neighbors:
+  - {{ ip: 10.0.1.2, mac: "{nh}", port: p1 }}
+routes:
+  - {{ prefix: 198.18.0.0/15, via: 10.0.1.2 }}
+"""
+
+
+def config(d, extra=""):
+    return CONFIG.format(d=d, p0=P0_MAC, p1=P1_MAC, nh=NEXT_HOP_MAC) + extra
+
+
+def remove_leftovers(prefix):
+    """What a killed DPDK process of this prefix could not remove; True if there was any."""
+    found = False
+    for p in ("/dev/hugepages", "/var/run/dpdk"):
+        if not os.path.isdir(p):
+            continue
+        for e in os.listdir(p):
+            if e.startswith(prefix):
+                found = True
+                path = os.path.join(p, e)
+                shutil.rmtree(path, ignore_errors=True)
+                if os.path.exists(path):
+                    os.unlink(path)
+    return found
+
+
+def run_probe(d, args, vdevs=None, lcores="0@0", timeout=50, name="probe"):
+    """hp-probe with its own prefix; returns (exit code, stdout, stderr). Killed with its group on a timeout."""
+    prefix = "hp-it-%d-%s" % (os.getpid(), name)
+    eal = hp.eal_args(prefix, lcores)
+    for v in vdevs or []:
+        eal += ["--vdev", v]
+    cmd = [PROBE] + eal + ["--"] + args
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    killed = False
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        killed = True
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+    left = remove_leftovers(prefix)
+    if killed:
+        raise AssertionError("hp-probe still running after %d s: %s\n%s" % (timeout, " ".join(cmd), err[-3000:]))
+    if left and p.returncode == 0:
+        raise AssertionError("hp-probe left files of %s behind" % prefix)
+    return p.returncode, out, err
+
+
+def probe_json(d, args, **kw):
+    rc, out, err = run_probe(d, args + ["-j"], **kw)
+    assert rc == 0, "hp-probe exit %d:\n%s" % (rc, err[-3000:])
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise AssertionError("hp-probe -j printed no JSON:\n%s\n%s" % (out[-2000:], err[-2000:]))
+
+
+def through_hotpathd(d, extra_config="", probe_args=()):
+    """One probe run across hotpathd; returns (probe report, hotpathd report)."""
+    vdevs = ["net_memif0,role=client,socket=%s/p0.sock" % d, "net_memif1,role=client,socket=%s/p1.sock" % d]
+    with hp.Daemon(BIN, d, config(d, extra_config)) as dmn:
+        res = probe_json(d, ["--tx-port", "0", "--rx-port", "1", "--dst-mac", P0_MAC, "--flows", str(FLOWS),
+                             "--rate", str(RATE), "--duration", str(DURATION), "--warmup", str(WARMUP)] +
+                         list(probe_args), vdevs=vdevs)
+        rc, _, report = dmn.stop()
+    assert rc == 0, "hotpathd exit %d: %s" % (rc, dmn.stderr())
+    hp.check_mempools_full(report)
+    return res, report
+
+
+def check_latency(res, bound_ns=50000000):
+    for key in ("latency_ns", "tx_latency_ns"):
+        lat = res[key]
+        assert lat["count"] == res["received"], (key, lat, res["received"])
+        assert 0 < lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99.9"] <= lat["p99.99"] <= lat["max"], lat
+        assert lat["p99.99"] < bound_ns, "%s p99.99 %d ns" % (key, lat["p99.99"])
+    # the scheduled time is never after the actual TX time
+    assert res["latency_ns"]["min"] >= res["tx_latency_ns"]["min"], res
+    assert res["negative"] == 0, res
+
+
+def test_usage_errors(d):
+    for args, want in ((["--rate", "fast"], "--rate: 'fast'"), (["--size", "63"], "--size: '63'"),
+                       (["--flows", "0"], "--flows: '0'"), (["--dist", "uniform"], "--dist: 'uniform'"),
+                       (["--bogus"], "unknown option '--bogus'"), (["--rate"], "'--rate' needs an argument")):
+        p = subprocess.run([PROBE, "--no-huge", "--"] + args, capture_output=True, text=True, timeout=20)
+        assert p.returncode == 2, (args, p.returncode, p.stderr)
+        assert want in p.stderr, (args, p.stderr)
+        assert "EAL" not in p.stderr, "EAL started before the options were checked: %s" % p.stderr
+    # EAL arguments without the -- are named as such
+    p = subprocess.run([PROBE, "-l", "0"], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 2 and "EAL arguments go before --" in p.stderr, p.stderr
+    p = subprocess.run([PROBE, "--", "--help"], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0 and "--rate" in p.stdout and "imix" in p.stdout, p
+
+
+def test_calibrate_memif_loop(d):
+    """The measurement floor: TX and RX on the two ends of one memif link inside the probe."""
+    csv, png = os.path.join(d, "h.csv"), os.path.join(d, "p.png")
+    res = probe_json(d, ["--calibrate", "--rate", "50k", "--duration", "1", "--warmup", "0.2", "--flows", "4",
+                         "--size", "imix", "--csv", csv, "--plot", png], lcores="0@1")
+    assert res["label"] == "calibration (memif loop)", res["label"]
+    assert res["sent"] == 50000 and res["received"] == 50000 and res["lost"] == 0, res
+    assert res["warmup_sent"] == 10000 == res["warmup_received"], res
+    assert res["reorder"] == 0 and res["dup"] == 0 and res["foreign"] == 0, res
+    check_latency(res)
+    with open(csv) as f:
+        lines = f.read().splitlines()
+    assert lines[0] == "lo_ns,hi_ns,count", lines[:2]
+    assert sum(int(l.split(",")[2]) for l in lines[1:]) == 50000
+    if shutil.which("gnuplot"):
+        with open(png, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", "not a PNG"
+
+
+def test_memif_through_hotpathd(d):
+    res, report = through_hotpathd(d)
+    sent = int(RATE * DURATION)
+    assert res["sent"] == sent and res["received"] == sent, res
+    assert res["lost"] == 0 and res["flows_with_loss"] == 0 and res["lossy_flows"] == [], res
+    assert res["reorder"] == 0 and res["dup"] == 0 and res["unsent"] == 0, res
+    assert res["foreign"] == 0, res["foreign_by_reason"]
+    assert res["warmup_sent"] == int(RATE * WARMUP) == res["warmup_received"], res
+    assert 0.99 * RATE < res["achieved_pps"] < 1.01 * RATE, res["achieved_pps"]
+    check_latency(res)
+    # hotpathd saw exactly the probe's packets, warm-up included, and routed every one
+    p0, p1 = hp.port(report, "p0"), hp.port(report, "p1")
+    total = res["sent"] + res["warmup_sent"]
+    assert p0["rx_packets"] == total and p1["tx_packets"] == total, (p0, p1)
+    assert not any(report["drops"].values()), report["drops"]
+
+
+def test_acl_drops_one_flow(d):
+    acl = ("acl:\n  - { priority: 10, src: 10.0.0.%d/32, proto: udp, sport: %d, action: deny }\n"
+           % (2 + DENIED_FLOW, 1024 + DENIED_FLOW))
+    res, report = through_hotpathd(d, acl)
+    per_flow = int(RATE * DURATION) // FLOWS
+    assert res["sent"] == per_flow * FLOWS, res
+    assert res["flows_with_loss"] == 1, res["lossy_flows"]
+    assert res["lossy_flows"] == [{"flow": DENIED_FLOW, "src_ip": "10.0.0.%d" % (2 + DENIED_FLOW),
+                                   "sport": 1024 + DENIED_FLOW, "sent": per_flow, "received": 0,
+                                   "lost": per_flow}], res["lossy_flows"]
+    assert res["lost"] == per_flow and res["received"] == res["sent"] - per_flow, res
+    assert res["reorder"] == 0 and res["dup"] == 0, res
+    check_latency(res)
+    # hotpathd denied that flow's packets, warm-up ones too, and nothing else
+    denied = per_flow + int(RATE * WARMUP) // FLOWS
+    drops = {k: v for k, v in report["drops"].items() if v}
+    assert drops == {"acl_deny": denied}, drops
+
+
+def test_search_finds_policer_rate(d):
+    """RFC 2544 binary search against a 10 kpps policer (46-byte IP datagrams of 64-byte frames)."""
+    pol_pps = 10000
+    extra = ("policers:\n  - { name: p, type: srtcm, cir: %d, cbs: 1000, ebs: 1000 }\n"
+             "acl:\n  - { priority: 1, dst: 198.18.0.0/15, action: police p }\n" % (pol_pps * 46 * 8))
+    vdevs = ["net_memif0,role=client,socket=%s/p0.sock" % d, "net_memif1,role=client,socket=%s/p1.sock" % d]
+    with hp.Daemon(BIN, d, config(d, extra)) as dmn:
+        res = probe_json(d, ["--tx-port", "0", "--rx-port", "1", "--dst-mac", P0_MAC, "--search", "--rate", "40k",
+                             "--rate-min", "1k", "--precision", "1k", "--duration", "0.5", "--warmup", "0.1",
+                             "--drain", "0.1"], vdevs=vdevs)
+        rc, _, _ = dmn.stop()
+    assert rc == 0
+    s = res["search"]
+    trials = s["trials"]
+    assert 4 <= len(trials) <= 10, [t["rate_pps"] for t in trials]
+    assert not trials[0]["pass"] and trials[0]["rate_pps"] == 40000, trials[0]
+    assert 0.85 * pol_pps <= s["throughput_pps"] <= 1.05 * pol_pps, [(t["rate_pps"], t["pass"]) for t in trials]
+    # the report's figures are those of the best passing trial
+    assert res["rate_pps"] == s["throughput_pps"] and res["lost"] == 0, res
+    for t in trials:
+        assert t["pass"] == (t["lost"] == 0), t
+        assert t["pass"] or t["rate_pps"] > s["throughput_pps"], t
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        print("SKIP: hp-probe and hotpathd need root (hugepages, memif sockets)")
+        sys.exit(hp.SKIP)
+    if not os.access(PROBE, os.X_OK):
+        sys.exit("no hp-probe at %s (set HP_PROBE)" % PROBE)
+    hp.run([test_usage_errors, test_calibrate_memif_loop, test_memif_through_hotpathd, test_acl_drops_one_flow,
+            test_search_finds_policer_rate])
