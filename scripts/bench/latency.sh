@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Latency benchmark (docs/BENCHMARKS.md, "Latency"): hp-probe through hotpathd (l3, 10k
+# routes, 1k-rule ACL) over memif, the probe's own floor, the Linux kernel forwarding
+# between two veth pairs, and hotpathd on the same veths through AF_XDP. For each: the
+# zero-loss rate (RFC 2544 search), then latency at 10 %, 50 % and 90 % of it.
+#
+#   ./scripts/bench/latency.sh
+#   CONFIGS=memif,floor DURATION=5 FRACTIONS=0.1,0.5,0.9 MAX_RATE=4000000 OUT=build/bench/latency ./scripts/bench/latency.sh
+#
+# Output: a table per configuration on stdout; under OUT: latency.json (every run),
+# latency-CONFIG.png (percentile plots), CONFIG-RATE.csv (histograms), the probe's logs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/bench/lib.sh
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "latency.sh: run as root (hugepages, network namespaces, XDP)" >&2
+	exit 1
+fi
+./scripts/setup.sh >/dev/null
+bench_build build/release -Dbuildtype=release -Dtests=disabled
+OUT=${OUT:-build/bench/latency}
+trap './scripts/netns/veth.sh down' EXIT
+/usr/bin/python3 scripts/bench/latency.py --hotpathd "$HOTPATHD" --probe "$(dirname "$HOTPATHD")/tools/probe/hp-probe" \
+	--out "$OUT" --configs "${CONFIGS:-memif,floor,kernel,afxdp}" --fractions "${FRACTIONS:-0.1,0.5,0.9}" \
+	--max-rate "${MAX_RATE:-4000000}" --duration "${DURATION:-5}" --warmup "${WARMUP:-1}" ${RATES:+--rates "$RATES"}
