@@ -211,6 +211,21 @@ def test_search_finds_policer_rate(d):
         assert t["pass"] or t["rate_pps"] > s["throughput_pps"], t
 
 
+def test_search_needs_the_rate_offered(d):
+    """A trial the generator cannot keep up with (200 Mpps on a memif loop: far beyond one
+    lcore) offered less than it claims: it fails even with no loss, and the search ends
+    at a rate the probe really sent."""
+    res = probe_json(d, ["--calibrate", "--search", "--rate", "200M", "--rate-min", "100k", "--precision", "2M",
+                         "--duration", "0.3", "--warmup", "0.1", "--drain", "0.1"], lcores="0@1", timeout=110)
+    first = res["search"]["trials"][0]
+    assert first["rate_pps"] == 200e6 and not first["kept_rate"] and not first["pass"], first
+    assert first["achieved_pps"] < 0.99 * first["rate_pps"], first
+    for t in res["search"]["trials"]:
+        assert t["pass"] == (t["lost"] == 0 and t["unsent"] == 0 and t["kept_rate"]), t
+        assert t["kept_rate"] == (t["achieved_pps"] >= 0.99 * t["rate_pps"]), t
+    assert 0 < res["search"]["throughput_pps"] < 200e6, res["search"]["throughput_pps"]
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         print("SKIP: hp-probe and hotpathd need root (hugepages, memif sockets)")
@@ -218,4 +233,4 @@ if __name__ == "__main__":
     if not os.access(PROBE, os.X_OK):
         sys.exit("no hp-probe at %s (set HP_PROBE)" % PROBE)
     hp.run([test_usage_errors, test_calibrate_memif_loop, test_memif_through_hotpathd, test_acl_drops_one_flow,
-            test_search_finds_policer_rate])
+            test_search_finds_policer_rate, test_search_needs_the_rate_offered])

@@ -515,7 +515,9 @@ run_collect(const struct probe_run *r, const struct probe_opts *o, double rate, 
 			.flow = f, .src_ip = r->spec.src_ip + f, .sport = (uint16_t)(r->spec.sport + f),
 			.sent = tx->sent[f], .received = rx->seq.flows[f].received, .lost = lost};
 	}
-	res->pass = res->sent > 0 && !res->interrupted && probe_loss_pct(res) <= o->loss_pct && res->unsent == 0;
+	res->kept_rate = res->achieved_pps >= PROBE_RATE_KEPT * res->rate_pps;
+	res->pass = res->sent > 0 && !res->interrupted && probe_loss_pct(res) <= o->loss_pct && res->unsent == 0 &&
+		    res->kept_rate;
 }
 
 /* Figures and histograms of the trial a report is about. */

@@ -35,8 +35,9 @@ table_latency(FILE *f, const char *who, const struct hp_hist_summary *s)
 static void
 table_result(FILE *f, const struct probe_result *r)
 {
-	fprintf(f, "  rate      offered %.0f pps, achieved %.0f pps, received %.0f pps%s\n", r->rate_pps,
-		r->achieved_pps, r->rx_pps, r->interrupted ? " (interrupted)" : "");
+	fprintf(f, "  rate      offered %.0f pps, achieved %.0f pps, received %.0f pps%s%s\n", r->rate_pps,
+		r->achieved_pps, r->rx_pps, r->interrupted ? " (interrupted)" : "",
+		r->kept_rate ? "" : " (the generator fell behind its schedule: the TX port or lcore is the limit)");
 	fprintf(f, "  packets   sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 " (%.4f %%), reorder %"
 		PRIu64 ", dup %" PRIu64 ", late %" PRIu64 "\n",
 		r->sent, r->received, r->lost, probe_loss_pct(r), r->reorder, r->dup, r->late);
@@ -130,9 +131,9 @@ json_result(FILE *f, const struct probe_result *r)
 		r->sent, r->received, r->lost, probe_loss_pct(r), r->reorder, r->dup, r->late);
 	fprintf(f, "\"warmup_sent\":%" PRIu64 ",\"warmup_received\":%" PRIu64 ",\"unsent\":%" PRIu64
 		",\"tx_lag_max_ns\":%" PRIu64 ",\"negative\":%" PRIu64 ",\"other_port_rx\":%" PRIu64
-		",\"interrupted\":%s,",
+		",\"interrupted\":%s,\"kept_rate\":%s,",
 		r->warmup_sent, r->warmup_received, r->unsent, r->tx_lag_max_ns, r->negative, r->other_rx,
-		r->interrupted ? "true" : "false");
+		r->interrupted ? "true" : "false", r->kept_rate ? "true" : "false");
 	fprintf(f, "\"foreign\":%" PRIu64 ",\"foreign_by_reason\":{", r->foreign);
 	for (int i = 1; i < PROBE_RX_MAX; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", probe_rx_names[i], r->foreign_by[i]);

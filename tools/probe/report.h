@@ -34,7 +34,8 @@ struct probe_result {
 	uint64_t foreign_by[PROBE_RX_MAX];
 	uint64_t other_rx;       /* frames arriving on the TX port (when it is not the RX port) */
 	bool interrupted;        /* stopped by SIGINT/SIGTERM */
-	bool pass;               /* --search: loss within tolerance */
+	bool kept_rate;          /* achieved >= PROBE_RATE_KEPT x offered: the load was really offered */
+	bool pass;               /* --search: loss within tolerance, rate kept, nothing unsent */
 	struct hp_hist_summary lat, txlat;
 	uint32_t flows_with_loss;
 	uint32_t n_lossy;        /* entries in lossy (at most PROBE_REPORT_MAX_LOSSY) */
@@ -54,6 +55,10 @@ struct probe_report {
 	const struct probe_result *trials;   /* --search: every trial, in order */
 	unsigned n_trials;
 };
+
+/* A trial whose generator sent slower than this fraction of its rate offered less than it
+ * claims (the TX port or the probe's lcore was the bottleneck): it cannot pass a search. */
+#define PROBE_RATE_KEPT 0.99
 
 /* Loss as a percentage of sent (0 when nothing was sent). */
 double probe_loss_pct(const struct probe_result *r);
