@@ -190,6 +190,7 @@ want_scalar(struct ctx *c, const char *key, const yaml_node_t *val, const char *
 {
 	const char *s;
 
+	*out = NULL; /* set on every path: gcc -O3 cannot see callers only read it after 0 */
 	if (val->type != YAML_SCALAR_NODE)
 		return fail(c, val, "key '%s': expected %s (found %s)", key, expect, kind(val));
 	s = (const char *)val->data.scalar.value;
@@ -238,6 +239,7 @@ want_uint(struct ctx *c, const char *key, const yaml_node_t *val, unsigned long 
 {
 	const char *s;
 
+	*out = 0; /* set on every path, as want_scalar's */
 	if (val->type == YAML_SCALAR_NODE &&
 	    strlen((const char *)val->data.scalar.value) == val->data.scalar.length) {
 		s = (const char *)val->data.scalar.value;
@@ -2386,7 +2388,7 @@ resolve_neighbors(struct ctx *c)
 		return rc;
 	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
 		struct hp_neighbor_conf *nb = &cfg->neighbors[i];
-		int port;
+		int port = -1;
 		uint32_t first;
 
 		if ((rc = resolve_l3_port(c, c->nb[i].port, c->nb[i].port_line, "neighbors", &port)))
