@@ -8,7 +8,6 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -17,7 +16,7 @@
 
 #define FIB_TBL8_MIN 4096u
 #define FIB_ROUTES_HEADROOM 65536 /* room for routes added live (IPv6, and the registry) */
-#define FIB_ROUTES_HEADROOM4 (1u << 20) /* IPv4: 8 bytes a rule in rte_lpm */
+#define FIB_ROUTES_HEADROOM4 (1u << 20) /* IPv4: dp_lpm4 takes memory (~400 bytes a rule) as rules come */
 
 static unsigned fib_seq; /* unique DPDK object names per build */
 
@@ -39,7 +38,7 @@ dp_fib_free(struct dp_fib *fib)
 {
 	if (fib == NULL)
 		return;
-	rte_lpm_free(fib->lpm4);
+	dp_lpm4_free(fib->lpm4);
 	rte_lpm6_free(fib->lpm6);
 	rte_hash_free(fib->neigh);
 	rte_free(fib->groups);
@@ -152,7 +151,7 @@ lpm_add(struct dp_fib *fib, const struct hp_prefix *p, uint32_t group)
 		ip = ntohl(ip);
 		if (p->len < 32)
 			ip &= p->len ? ~0u << (32 - p->len) : 0;
-		return rte_lpm_add(fib->lpm4, ip, p->len, group);
+		return dp_lpm4_add(fib->lpm4, ip, p->len, group);
 	}
 	uint8_t a[16];
 	memcpy(a, p->addr, 16);
@@ -315,7 +314,7 @@ dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p)
 		uint32_t ip;
 
 		memcpy(&ip, p->addr, 4);
-		rc = rte_lpm_delete(fib->lpm4, ntohl(ip), p->len);
+		rc = dp_lpm4_delete(fib->lpm4, ntohl(ip), p->len);
 	} else {
 		rc = rte_lpm6_delete(fib->lpm6, p->addr, p->len);
 	}
@@ -362,12 +361,9 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	}
 
 	snprintf(name, sizeof(name), "hp_lpm4_%u", seq);
-	struct rte_lpm_config c4 = {
-		.max_rules = n4 + FIB_ROUTES_HEADROOM4,
-		.number_tbl8s = RTE_MAX(FIB_TBL8_MIN, deep4 + FIB_TBL8_MIN),
-	};
-	if ((fib->lpm4 = rte_lpm_create(name, socket, &c4)) == NULL)
-		return fail(fib, err, errlen, rte_errno, "fib: IPv4 LPM of %u rules: %s", c4.max_rules,
+	uint32_t max4 = n4 + FIB_ROUTES_HEADROOM4, tbl8s4 = RTE_MAX(FIB_TBL8_MIN, deep4 + FIB_TBL8_MIN);
+	if ((fib->lpm4 = dp_lpm4_create(name, socket, max4, tbl8s4)) == NULL)
+		return fail(fib, err, errlen, rte_errno, "fib: IPv4 LPM of %u rules: %s", max4,
 			    rte_strerror(rte_errno));
 	snprintf(name, sizeof(name), "hp_lpm6_%u", seq);
 	struct rte_lpm6_config c6 = {
@@ -389,9 +385,10 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	if ((fib->neigh = rte_hash_create(&hp)) == NULL)
 		return fail(fib, err, errlen, rte_errno, "fib: neighbour hash: %s", rte_strerror(rte_errno));
 	if (qsv != NULL) {
-		struct rte_lpm_rcu_config lr = {.v = qsv, .mode = RTE_LPM_QSBR_MODE_DQ};
 		struct rte_hash_rcu_config hr = {.v = qsv, .mode = RTE_HASH_QSBR_MODE_DQ};
-		if (rte_lpm_rcu_qsbr_add(fib->lpm4, &lr) < 0 || rte_hash_rcu_qsbr_add(fib->neigh, &hr) < 0)
+		if ((rc = dp_lpm4_rcu_qsbr_add(fib->lpm4, qsv)) < 0)
+			return fail(fib, err, errlen, -rc, "fib: RCU: %s", rte_strerror(-rc));
+		if (rte_hash_rcu_qsbr_add(fib->neigh, &hr) < 0)
 			return fail(fib, err, errlen, rte_errno, "fib: RCU: %s", rte_strerror(rte_errno));
 	}
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);

@@ -10,9 +10,9 @@
 #include <rte_hash_crc.h>
 
 #include "config.h"
+#include "lpm4.h"
 #include "parse.h"
 
-struct rte_lpm;
 struct rte_lpm6;
 struct rte_hash;
 struct rte_rcu_qsbr;
@@ -78,7 +78,7 @@ struct dp_neigh_key {
  * before the route pointing at them is published.
  */
 struct dp_fib {
-	struct rte_lpm *lpm4;        /* next hop = group index */
+	struct dp_lpm4 *lpm4;        /* next hop = group index */
 	struct rte_lpm6 *lpm6;
 	struct rte_hash *neigh;      /* dp_neigh_key -> nh index (connected hosts, gateways) */
 	struct dp_group *groups;     /* DP_MAX_GROUPS */
@@ -118,7 +118,7 @@ uint32_t dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_add
 void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved);
 
 /*
- * Live route changes, control thread (workers keep looking up: rte_lpm and
+ * Live route changes, control thread (workers keep looking up: dp_lpm4 and
  * rte_lpm6 update entries in place, tbl8 groups are reclaimed under RCU).
  * dp_fib_route_add adds r or replaces the route of the same prefix; its
  * next hops come from cfg's connected subnets unless r->port >= 0. A

@@ -1,7 +1,6 @@
 /* mode: l3 over one RX burst: L2/local check -> ACL -> LPM (ECMP) -> rewrite -> TX; slow path via the punt ring. */
 #include <arpa/inet.h>
 
-#include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -189,7 +188,7 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 /* The FIB as the fast loops read it: the rewrites store through uint8_t
  * pointers, which may alias anything, so these live in locals. */
 struct fast_fib {
-	const struct rte_lpm *lpm;
+	const struct dp_lpm4 *lpm;
 	struct rte_lpm6 *lpm6;
 	const struct dp_group *groups;
 	const uint64_t *nh;
@@ -222,8 +221,8 @@ route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t 
 		int32_t group = -1;
 		uint64_t word;
 
-		if (likely(hops[j] & RTE_LPM_LOOKUP_SUCCESS)) {
-			group = (int32_t)(hops[j] & 0x00ffffff);
+		if (likely(hops[j] & DP_LPM4_LOOKUP_SUCCESS)) {
+			group = (int32_t)(hops[j] & DP_LPM4_NH_MASK);
 			if (likely((fast || b->meta[i].ttl > 1) && fast_group(&ff, (uint32_t)group, &word))) {
 				b->word[i] = word;
 				b->act[i] = fast ? ACT_TX_FAST : ACT_TX;
@@ -352,7 +351,7 @@ fast_route(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
 	uint32_t dst, hop;
 
 	memcpy(&dst, f + 30, sizeof(dst));
-	if (unlikely(rte_lpm_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
+	if (unlikely(dp_lpm4_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
 		return false;
 	return fast_group(ff, hop, word);
 }
@@ -502,7 +501,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 		acl_filter(w, t, &b, b.v6, NULL, &b.n6, DP_L3_IPV6, arrival);
 	}
 	if (b.n4 > 0)
-		rte_lpm_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
+		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
 	route4(fib, &b, hops, in_port);
 	route6(fib, &b);
 	dispatch(w, fib, &b, start, arrival);

@@ -6,7 +6,6 @@
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
-#include <rte_lpm.h>
 #include <rte_lpm6.h>
 
 #include "../cunit_run.h"
@@ -39,7 +38,7 @@ group4(const char *ip, const struct dp_group **out)
 	uint32_t hop;
 
 	inet_pton(AF_INET, ip, &a);
-	if (rte_lpm_lookup(fib->lpm4, ntohl(a.s_addr), &hop) != 0)
+	if (dp_lpm4_lookup(fib->lpm4, ntohl(a.s_addr), &hop) != 0)
 		return -1;
 	*out = &fib->groups[hop];
 	return (*out)->type;
