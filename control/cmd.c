@@ -333,6 +333,40 @@ published(struct dp_runtime *rt)
 		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
 }
 
+/*
+ * Route changes of one batch of pipelined requests (ctl_cmd_batch) share one grace
+ * period, taken before any of their replies leaves: each reply still means "every
+ * worker sees it". That holds because what a route change frees is either reclaimed
+ * through RCU by its owner (dp_lpm4's tbl8 groups, the neighbour hash) or never
+ * reused (groups, next hops are append-only) - except rte_lpm6's tbl8 groups, which
+ * 22.11 frees at once: an IPv6 delete takes its grace period before the next request.
+ */
+static struct {
+	bool open;    /* inside a batch */
+	bool pending; /* a route changed since the last grace period */
+} batch;
+
+static void
+published_route(struct dp_runtime *rt, const struct hp_prefix *p, bool del)
+{
+	if (batch.open && !(del && p->family == AF_INET6)) {
+		batch.pending = true;
+		return;
+	}
+	batch.pending = false;
+	published(rt);
+}
+
+void
+ctl_cmd_batch(struct dp_runtime *rt, bool begin)
+{
+	batch.open = begin;
+	if (!begin && batch.pending) {
+		batch.pending = false;
+		published(rt);
+	}
+}
+
 static int
 need_fib(struct dp_runtime *rt, struct cmd_err *e)
 {
@@ -353,19 +387,17 @@ parse_prefix_arg(json_t *args, struct hp_prefix *p, struct cmd_err *e)
 	return 0;
 }
 
+/* One route as route.add's args give it (or one element of its "routes"). */
 static int
-cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct cmd_err *e)
 {
 	static const char *const allowed[] = {"prefix", "via", "action", "port", NULL};
-	struct hp_route_conf r = {.port = -1, .action = HP_ROUTE_FORWARD};
 	const char *action, *port;
 	json_t *via = json_object_get(args, "via"), *v;
-	char why[256];
 	size_t i;
-	int rc;
 
-	(void)result;
-	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &r.prefix, e) < 0 ||
+	*r = (struct hp_route_conf){.port = -1, .action = HP_ROUTE_FORWARD};
+	if (known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &r->prefix, e) < 0 ||
 	    arg_str(args, "action", false, &action, e) < 0 || arg_str(args, "port", false, &port, e) < 0)
 		return -1;
 	if (action != NULL && strcmp(action, "drop") != 0 && strcmp(action, "forward") != 0)
@@ -373,7 +405,7 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	if (action != NULL && strcmp(action, "drop") == 0) {
 		if (via != NULL)
 			return fail(e, "EINVAL", "a drop route has no \"via\"");
-		r.action = HP_ROUTE_DROP;
+		r->action = HP_ROUTE_DROP;
 	} else {
 		if (via == NULL)
 			return fail(e, "EINVAL", "missing argument \"via\" (or action drop)");
@@ -386,29 +418,119 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 				    HP_MAX_ECMP);
 		}
 		json_array_foreach(via, i, v) {
-			if (!json_is_string(v) || hp_parse_addr(json_string_value(v), r.prefix.family, &r.via[i]) < 0) {
+			if (!json_is_string(v) || hp_parse_addr(json_string_value(v), r->prefix.family, &r->via[i]) < 0) {
 				json_decref(via);
 				return fail(e, "EINVAL", "via #%zu: expected an IPv%d address", i + 1,
-					    r.prefix.family == AF_INET ? 4 : 6);
+					    r->prefix.family == AF_INET ? 4 : 6);
 			}
 			for (size_t k = 0; k < i; k++)
-				if (memcmp(&r.via[k], &r.via[i], sizeof(r.via[i])) == 0) {
+				if (memcmp(&r->via[k], &r->via[i], sizeof(r->via[i])) == 0) {
 					json_decref(via);
 					return fail(e, "EINVAL", "via #%zu repeats #%zu", i + 1, k + 1);
 				}
 		}
-		r.n_via = (unsigned)json_array_size(via);
+		r->n_via = (unsigned)json_array_size(via);
 		json_decref(via);
 	}
 	if (port != NULL) {
-		r.port = hp_config_port_index(rt->cfg, port);
-		if (r.port < 0 || rt->cfg->ports[r.port].mode != HP_MODE_L3)
+		r->port = hp_config_port_index(rt->cfg, port);
+		if (r->port < 0 || rt->cfg->ports[r->port].mode != HP_MODE_L3)
 			return fail(e, "EINVAL", "no l3 port \"%.32s\"", port);
 	}
+	return 0;
+}
+
+/*
+ * route.add {"routes": [ROUTE, ...]}: up to CTL_ROUTES_MAX routes in one request, as
+ * if each were a route.add in that order, acknowledged once. Every route is parsed and
+ * checked before the first goes in; if the table then refuses one (full), the ones
+ * before it are undone (replaced routes come back) and nothing stays changed.
+ */
+static int
+route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cmd_err *e)
+{
+	struct dp_fib *fib = rt->tables->fib;
+	struct hp_route_conf *rs, *old;
+	bool *had;
+	size_t n = json_array_size(routes), i;
+	char why[256];
+	int rc = 0;
+
+	if (!json_is_array(routes) || n == 0 || n > CTL_ROUTES_MAX)
+		return fail(e, "EINVAL", "\"routes\" must be a list of 1 to %d routes", CTL_ROUTES_MAX);
+	rs = calloc(n, sizeof(*rs));
+	old = calloc(n, sizeof(*old));
+	had = calloc(n, sizeof(*had));
+	if (rs == NULL || old == NULL || had == NULL) {
+		rc = fail(e, "ENOMEM", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *one = json_array_get(routes, i);
+
+		if (!json_is_object(one))
+			fail(e, "EINVAL", "each route must be an object");
+		else if (parse_route(rt, one, &rs[i], e) == 0 &&
+			 dp_fib_route_check(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+			fail(e, "EINVAL", "%s", why);
+		if (e->code != NULL) {
+			char msg[sizeof(e->msg)];
+
+			snprintf(msg, sizeof(msg), "routes[%zu]: %.200s (nothing added)", i, e->msg);
+			rc = fail(e, e->code, "%s", msg);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct hp_route_conf *o = dp_fib_route_find(fib, &rs[i].prefix);
+
+		if ((had[i] = o != NULL))
+			old[i] = *o;
+		if (dp_fib_route_add(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+			break;
+	}
+	if (i < n) {
+		/* undo in reverse, so a prefix listed twice ends as it began */
+		for (size_t k = i; k-- > 0;) {
+			if (had[k])
+				dp_fib_route_add(fib, rt->cfg, &old[k], NULL, 0);
+			else
+				dp_fib_route_del(fib, &rs[k].prefix);
+		}
+		published(rt);
+		rc = fail(e, "ENOSPC", "routes[%zu]: %s (nothing added)", i, why);
+		goto out;
+	}
+	published_route(rt, &rs[0].prefix, false);
+	*result = json_pack("{s:I}", "added", (json_int_t)n);
+out:
+	free(rs);
+	free(old);
+	free(had);
+	return rc;
+}
+
+static int
+cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *routes = json_object_get(args, "routes");
+	struct hp_route_conf r;
+	char why[256];
+	int rc;
+
+	if (need_fib(rt, e) < 0)
+		return -1;
+	if (routes != NULL) {
+		if (json_object_size(args) != 1)
+			return fail(e, "EINVAL", "\"routes\" comes alone (each route in it has its own prefix, via...)");
+		return route_add_many(rt, routes, result, e);
+	}
+	if (parse_route(rt, args, &r, e) < 0)
+		return -1;
 	rc = dp_fib_route_add(rt->tables->fib, rt->cfg, &r, why, sizeof(why));
 	if (rc < 0)
 		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "%s", why);
-	published(rt);
+	published_route(rt, &r.prefix, false);
 	return 0;
 }
 
@@ -423,7 +545,7 @@ cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 		return -1;
 	if (dp_fib_route_del(rt->tables->fib, &p) < 0)
 		return fail(e, "ENOENT", "no route %s", json_string_value(json_object_get(args, "prefix")));
-	published(rt);
+	published_route(rt, &p, true);
 	return 0;
 }
 
@@ -1294,7 +1416,8 @@ static const struct cmd {
 	{"stats", cmd_stats, "", "totals, drops by reason, slow path, ACL cache"},
 	{"latency.show", cmd_latency_show, "", "residence latency percentiles since the last reset (ns)"},
 	{"latency.reset", cmd_latency_reset, "", "start latency.show afresh"},
-	{"route.add", cmd_route_add, "prefix, via | action: drop, [port]", "add or replace a route (ECMP: several via)"},
+	{"route.add", cmd_route_add, "prefix, via | action: drop, [port] | routes: [{...}, ...]",
+	 "add or replace a route (ECMP: several via), or up to 1024 at once"},
 	{"route.del", cmd_route_del, "prefix", "delete a route"},
 	{"route.show", cmd_route_show, "[family: 4|6]", "the configured routes"},
 	{"neigh.add", cmd_neigh_add, "ip, mac, [port]", "a static neighbour (its held packets are sent)"},

@@ -2,6 +2,7 @@
 #ifndef CTL_CMD_H
 #define CTL_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <rte_common.h>
@@ -16,6 +17,16 @@
  * refused request changes nothing. Control thread.
  */
 char *ctl_cmd_line(struct dp_runtime *rt, const char *line, size_t len);
+
+/* route.add's "routes": at most this many in one request (they fit a 64 KiB line). */
+#define CTL_ROUTES_MAX 1024
+
+/*
+ * Pipelined requests read together form a batch: between ctl_cmd_batch(rt, true)
+ * and ctl_cmd_batch(rt, false) route changes share one grace period, taken by the
+ * end call; the caller sends the batch's replies only after it.
+ */
+void ctl_cmd_batch(struct dp_runtime *rt, bool begin);
 
 /* An error reply with id null, for the socket's own refusals. */
 char *ctl_cmd_error_line(const char *code, const char *fmt, ...) __rte_format_printf(2, 3);

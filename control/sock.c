@@ -104,32 +104,41 @@ client_reply(struct client *c, char *reply)
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1;
 	free(reply);
-	return client_flush(c);
+	return 0;
 }
 
-/* Complete lines in the input buffer: each is one request. */
+/*
+ * Complete lines in the input buffer: each is one request. Those read together are
+ * one batch (their route changes share a grace period, see ctl_cmd_batch); their
+ * replies are sent after it, in order.
+ */
 static int
 client_lines(struct client *c)
 {
 	size_t start = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < c->in_len; i++) {
+	ctl_cmd_batch(srv.rt, true);
+	for (size_t i = 0; i < c->in_len && rc == 0; i++) {
 		if (c->in[i] != '\n')
 			continue;
-		if (c->discarding) {
+		if (c->discarding)
 			c->discarding = false;
-		} else if (i > start && client_reply(c, ctl_cmd_line(srv.rt, c->in + start, i - start)) < 0) {
-			return -1;
-		}
+		else if (i > start)
+			rc = client_reply(c, ctl_cmd_line(srv.rt, c->in + start, i - start));
 		start = i + 1;
 	}
+	ctl_cmd_batch(srv.rt, false);
+	if (rc < 0 || client_flush(c) < 0)
+		return -1;
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
 	if (c->in_len == CTL_LINE_MAX) {
 		/* no newline in CTL_LINE_MAX bytes: refuse the line, skip to its end */
 		c->in_len = 0;
-		if (!c->discarding && client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
-									 CTL_LINE_MAX)) < 0)
+		if (!c->discarding && (client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
+									  CTL_LINE_MAX)) < 0 ||
+				       client_flush(c) < 0))
 			return -1;
 		c->discarding = true;
 	}

@@ -220,20 +220,15 @@ route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_rou
 	    size_t errlen)
 {
 	uint32_t nhs[HP_MAX_ECMP];
-	char a[INET6_ADDRSTRLEN], pbuf[64];
+	char pbuf[64];
 
 	if (r->action != HP_ROUTE_FORWARD)
 		return fib->drop_group;
 	for (unsigned k = 0; k < r->n_via; k++) {
 		int port = r->port >= 0 ? r->port : hp_config_via_port(cfg, &r->via[k]);
 
-		if (port < 0) {
-			inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
-			snprintf(err, errlen,
-				 "route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
-				 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
-			return -EINVAL;
-		}
+		if (port < 0)
+			return -EINVAL; /* dp_fib_route_check said which */
 		if ((nhs[k] = dp_fib_neigh_get(fib, (unsigned)port, &r->via[k])) == DP_NO_NH) {
 			snprintf(err, errlen, "more than %u next hops", DP_MAX_NH);
 			return -ENOSPC;
@@ -269,13 +264,13 @@ connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
 }
 
 int
-dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
-		 char *err, size_t errlen)
+dp_fib_route_check(const struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
+		   char *err, size_t errlen)
 {
 	struct hp_prefix net;
-	char pbuf[64], nbuf[64];
-	int g, rc;
+	char pbuf[64], nbuf[64], a[INET6_ADDRSTRLEN];
 
+	(void)fib;
 	if (hp_prefix_clear_host_bits(&r->prefix, &net)) {
 		snprintf(err, errlen, "prefix %s has host bits set; did you mean %s?",
 			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), prefix_str(&net, nbuf, sizeof(nbuf)));
@@ -286,6 +281,39 @@ dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct h
 			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)));
 		return -EINVAL;
 	}
+	for (unsigned k = 0; r->action == HP_ROUTE_FORWARD && r->port < 0 && k < r->n_via; k++) {
+		if (hp_config_via_port(cfg, &r->via[k]) >= 0)
+			continue;
+		inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
+		snprintf(err, errlen,
+			 "route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
+			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct hp_route_conf *
+dp_fib_route_find(const struct dp_fib *fib, const struct hp_prefix *p)
+{
+	struct route_key k;
+	void *data;
+
+	route_key(&k, p);
+	if (rte_hash_lookup_data(fib->route_idx, &k, &data) < 0)
+		return NULL;
+	return &fib->routes[(uint32_t)(uintptr_t)data];
+}
+
+int
+dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
+		 char *err, size_t errlen)
+{
+	char pbuf[64];
+	int g, rc;
+
+	if ((rc = dp_fib_route_check(fib, cfg, r, err, errlen)) < 0)
+		return rc;
 	if ((g = route_group(fib, cfg, r, err, errlen)) < 0)
 		return g;
 	/* room in the registry first: an LPM entry is never left unrecorded */

@@ -131,6 +131,13 @@ int dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const stru
 		     char *err, size_t errlen);
 int dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p);
 
+/* The checks dp_fib_route_add makes before it changes anything (host bits, a port's own
+ * subnet, next hops on a connected subnet): 0 or -EINVAL with err. No side effect. */
+int dp_fib_route_check(const struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
+		       char *err, size_t errlen);
+/* The route of exactly this prefix, or NULL (valid until the next change). */
+const struct hp_route_conf *dp_fib_route_find(const struct dp_fib *fib, const struct hp_prefix *p);
+
 /* The configured routes, in no particular order (index < fib->n_routes). */
 static inline const struct hp_route_conf *
 dp_fib_route(const struct dp_fib *fib, uint32_t i)

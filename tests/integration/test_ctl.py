@@ -382,6 +382,67 @@ def test_routes_live(d):
         stop_ok(dm)
 
 
+def test_routes_many_at_once(d):
+    """route.add {"routes": [...]}: all of them or none; pipelined requests share one grace
+    period and their replies still come back in order, each after its change is live."""
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
+    write_inputs(d, frames)
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="many") as dm:
+        c = Ctl(os.path.join(d, "ctl.sock"))
+        before = c.ok("route.show")
+        many = [{"prefix": "100.%d.%d.0/24" % (i >> 8, i & 255), "via": "10.0.1.2"} for i in range(1000)]
+        for args, what in [
+                ({"routes": many[:2] + [{"prefix": "100.99.0.1/24", "via": "10.0.1.2"}]}, "routes[2]: prefix"),
+                ({"routes": many[:5] + [{"prefix": "100.99.0.0/24", "via": "192.0.2.1"}]}, "routes[5]: route"),
+                ({"routes": many[:1] + [{"prefix": "100.99.0.0/24"}]}, "routes[1]: missing argument \"via\""),
+                ({"routes": many[:1] + ["100.99.0.0/24"]}, "routes[1]: each route must be an object"),
+                ({"routes": many[:1] + [{"prefix": "10.0.1.0/24", "via": "10.0.1.2"}]}, "subnet"),
+                ({"routes": []}, "1 to 1024"),
+                ({"routes": many + many[:25]}, "1 to 1024"),
+                ({"routes": "x"}, "1 to 1024"),
+                ({"routes": many[:1], "prefix": "100.99.0.0/24"}, "comes alone")]:
+            msg = c.err("route.add", args, "EINVAL")
+            assert what in msg, "%s: %r" % (str(args)[:80], msg)
+            assert "nothing added" in msg or "routes[" not in msg, msg
+        assert c.ok("route.show") == before, "a refused batch changed the table"
+        assert c.ok("route.add", {"routes": many}) == {"added": 1000}
+        assert c.ok("status")["routes"] == len(before) + 1000
+        shown = {r["prefix"] for r in c.ok("route.show")}
+        assert all(r["prefix"] in shown for r in many)
+        # a prefix listed twice ends as its last entry says, as two route.add would
+        assert c.ok("route.add", {"routes": [{"prefix": "203.0.113.0/24", "via": "10.0.1.2"},
+                                             {"prefix": "203.0.113.0/24", "action": "drop"}]}) == {"added": 2}
+        assert {"prefix": "203.0.113.0/24", "action": "drop", "via": []} in c.ok("route.show")
+        # 200 pipelined requests read at once: one reply each, in order, and all of them live
+        lines = b"".join(json.dumps({"id": 5000 + i, "cmd": "route.del" if i % 2 else "route.add",
+                                     "args": {"prefix": "198.51.100.0/24", "via": "10.0.1.2"} if i % 2 == 0
+                                     else {"prefix": "198.51.100.0/24"}}).encode() + b"\n" for i in range(200))
+        c.send(lines + json.dumps({"id": 6000, "cmd": "route.add",
+                                   "args": {"prefix": "198.51.100.0/24", "via": "10.0.1.2"}}).encode() + b"\n")
+        for i in range(200):
+            r = c.line()
+            assert r["id"] == 5000 + i and r["ok"], r
+        assert c.line() == {"id": 6000, "ok": True, "result": {}}
+        assert "198.51.100.0/24" in {r["prefix"] for r in c.ok("route.show")}
+        # fill the IPv6 table: the batch that does not fit is undone, whatever went in first
+        full = None
+        for b in range(200):
+            batch = [{"prefix": "2001:db8:%x:%x::/64" % (0x100 + b, i), "via": "2001:db8:1::2"} for i in range(1024)]
+            count = c.ok("status")["routes"]
+            r = c.req("route.add", {"routes": batch})
+            if not r["ok"]:
+                full = (r, count, batch)
+                break
+        assert full is not None, "1024 x 200 IPv6 routes fitted: no full table to test"
+        r, count, batch = full
+        assert r["error"]["code"] == "ENOSPC" and "nothing added" in r["error"]["message"], r
+        assert r["error"]["message"].startswith("routes[") and not r["error"]["message"].startswith("routes[0]"), r
+        assert c.ok("status")["routes"] == count, "a batch that did not fit left routes behind"
+        assert batch[0]["prefix"] not in {x["prefix"] for x in c.ok("route.show", {"family": 6})}
+        c.close()
+        stop_ok(dm)
+
+
 def test_neighbours_live(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
     write_inputs(d, frames)
@@ -651,5 +712,6 @@ def test_no_loss_under_change(d):
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
+            test_routes_many_at_once,
             test_neighbours_live, test_acl_live, test_no_loss_under_change,
             test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing])
