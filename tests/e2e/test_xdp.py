@@ -334,6 +334,31 @@ def test_config_dump_and_apply(d):
             assert code == 0
 
 
+def xdp_not_permitted():
+    """Why namespaces, veths or XDP cannot be used here (None: they can)."""
+    ns, obj = TAG + "-probe", "/tmp/%s-probe.bpf.o" % TAG
+    try:
+        r = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+        if r.returncode != 0:
+            return "network namespaces not permitted: %s" % r.stderr.strip()
+        steps = [["ip", "-n", ns, "link", "add", "p0", "type", "veth", "peer", "name", "p1"],
+                 ["clang", "-O2", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", "-x", "c", "-",
+                  "-o", obj],
+                 ["ip", "-n", ns, "link", "set", "dev", "p0", "xdpgeneric", "obj", obj, "sec", "xdp"]]
+        src = ("#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n"
+               "SEC(\"xdp\") int p(struct xdp_md *c) { return XDP_PASS; }\n"
+               "char LICENSE[] SEC(\"license\") = \"GPL\";\n")
+        for cmd in steps:
+            r = subprocess.run(cmd, input=src if cmd[0] == "clang" else None, capture_output=True, text=True)
+            if r.returncode != 0:
+                return "XDP not permitted here (%s): %s" % (" ".join(cmd[:4]), r.stderr.strip()[:200])
+        return None
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        if os.path.exists(obj):
+            os.unlink(obj)
+
+
 def main():
     global HOTPATHD
     HOTPATHD = hp.hotpathd_path()
@@ -343,10 +368,9 @@ def main():
     if hp.hugepages_free() < 64:
         print("SKIP: needs free hugepages (net_af_xdp's UMEM)")
         sys.exit(hp.SKIP)
-    probe = subprocess.run(["ip", "netns", "add", TAG + "-probe"], capture_output=True)
-    subprocess.run(["ip", "netns", "del", TAG + "-probe"], capture_output=True)
-    if probe.returncode != 0:
-        print("SKIP: network namespaces not permitted: %s" % probe.stderr.decode().strip())
+    why = xdp_not_permitted()
+    if why:
+        print("SKIP: %s" % why)
         sys.exit(hp.SKIP)
     hp.run([test_af_xdp_steer_pass_block, test_shield_interface, test_stale_program_replaced,
             test_foreign_program_kept, test_config_dump_and_apply])

@@ -128,6 +128,9 @@ class Daemon:
             raise AssertionError("hotpathd did not exit within %ss of signal %d" % (timeout, sig))
         took = time.monotonic() - t0
         self.out += rest
+        if not os.path.exists(self.report):
+            raise AssertionError("hotpathd exited %s without its report:\n%s\n%s" % (
+                self.proc.returncode, self.out[-2000:], self.stderr()[-3000:]))
         with open(self.report) as f:
             report = json.load(f)
         return self.proc.returncode, took, report
