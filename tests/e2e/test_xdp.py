@@ -295,6 +295,49 @@ def test_foreign_program_kept(d):
         assert topo.xdp_progs() == {VH0: before}, "the foreign program was touched: %s" % topo.xdp_progs()
 
 
+def test_errors_change_nothing(d):
+    """Every refused xdp request, through hpctl and through the raw socket: an error that
+    names what is wrong, and the maps as they were."""
+    with Topology() as topo:
+        sock, text = config(topo, d)
+        with daemon(d, text) as hd:
+            before = (hpctl(sock, "xdp", "show")[0]["pass"], sorted(hpctl(sock, "xdp", "block")))
+            for argv, code, what in [
+                    (["block", "add", "10.0.0.1/8"], "EINVAL", "host bits set; did you mean 10.0.0.0/8?"),
+                    (["block", "add", "10.0.0.0/33"], "EINVAL", "bad prefix"),
+                    (["block", "add", "192.0.2.0/24"], "EEXIST", "already blocked"),
+                    (["block", "del", "198.51.100.0/24"], "ENOENT", "not blocked"),
+                    (["block", "add", "198.51.100.0/24", "dev", "nosuch0"], "ENOENT", "no XDP interface named nosuch0"),
+                    (["block", "show", "dev", "nosuch0"], "ENOENT", "nosuch0"),
+                    (["pass", "add", "tcp/0"], "EINVAL", "bad class"),
+                    (["pass", "add", "sctp/1"], "EINVAL", "bad class"),
+                    (["pass", "add", "tcp/22"], "EEXIST", "already passed"),
+                    (["pass", "del", "udp/53"], "ENOENT", "not passed")]:
+                r = subprocess.run([os.environ["HPCTL"], "-s", sock, "xdp"] + argv, capture_output=True, text=True)
+                assert r.returncode == 1 and ("hpctl: %s:" % code) in r.stderr and what in r.stderr, (argv, r.stderr)
+            # usage errors never reach the daemon (exit 2)
+            r = subprocess.run([os.environ["HPCTL"], "-s", sock, "xdp", "block", "add"], capture_output=True, text=True)
+            assert r.returncode == 2 and "missing PREFIX" in r.stderr, r.stderr
+            # the raw socket: wrong types and unknown arguments
+            import socket as so
+            s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+            s.connect(sock)
+            f = s.makefile("rwb")
+            for i, (cmd, args, what) in enumerate([("xdp.block.add", {"prefix": 5}, "must be a string"),
+                                                   ("xdp.block.add", {"prefix": "192.0.2.0/24", "x": 1}, "unknown argument"),
+                                                   ("xdp.pass.add", {}, "missing argument \"class\""),
+                                                   ("xdp.show", {"iface": "v0"}, "takes none")]):
+                f.write(json.dumps({"id": i, "cmd": cmd, "args": args}).encode() + b"\n")
+                f.flush()
+                r = json.loads(f.readline())
+                assert r["id"] == i and r["ok"] is False and what in r["error"]["message"], (cmd, r)
+            s.close()
+            after = (hpctl(sock, "xdp", "show")[0]["pass"], sorted(hpctl(sock, "xdp", "block")))
+            assert after == before, (before, after)
+            code, _, _ = hd.stop()
+            assert code == 0
+
+
 def test_config_dump_and_apply(d):
     with Topology() as topo:
         sock, text = config(topo, d)
@@ -373,7 +416,7 @@ def main():
         print("SKIP: %s" % why)
         sys.exit(hp.SKIP)
     hp.run([test_af_xdp_steer_pass_block, test_shield_interface, test_stale_program_replaced,
-            test_foreign_program_kept, test_config_dump_and_apply])
+            test_foreign_program_kept, test_config_dump_and_apply, test_errors_change_nothing])
 
 
 if __name__ == "__main__":

@@ -161,6 +161,13 @@ def test_every_command(d):
         assert c.ok("log.level") == {"level": "debug"}
         assert c.ok("log.level", {"level": "notice"}) == {"level": "notice"}
         assert "loud" in c.err("log.level", {"level": "loud"}, "EINVAL")
+
+        # no XDP interface in this config: the xdp commands say so (tests/e2e has them live)
+        assert c.ok("xdp.show") == [] and "xdp" not in c.ok("stats")
+        for cmd, args in (("xdp.block.add", {"prefix": "192.0.2.0/24"}), ("xdp.block.del", {"prefix": "192.0.2.0/24"}),
+                          ("xdp.pass.add", {"class": "tcp/22"}), ("xdp.pass.del", {"class": "arp"}),
+                          ("xdp.block.show", {})):
+            assert "no interface runs hotpath's XDP program" in c.err(cmd, args, "ENOENT"), cmd
         c.close()
         stop_ok(dm)
     assert not os.path.exists(path), "the socket file outlived the daemon"
