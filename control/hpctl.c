@@ -613,6 +613,132 @@ run(const struct hpctl_req *r, struct conn *c)
 	return rt == RT_FAIL ? EXIT_REFUSED : EXIT_SUCCESS;
 }
 
+/* ---- route load FILE ---- */
+
+#define LOAD_BATCH 1000          /* routes in one route.add request (the daemon takes 1024) */
+#define LOAD_BATCH_BYTES 49152   /* ... and bytes: a request line must stay under 64 KiB */
+
+struct load_batch {
+	json_t *routes;
+	unsigned first_line, last_line;
+	size_t bytes;
+};
+
+/*
+ * route load: every line of the file is checked first (a syntax error sends nothing:
+ * exit 2); then route.add requests of up to LOAD_BATCH routes go one after the other.
+ * The daemon takes or refuses each batch whole; at the first refusal the load stops
+ * and says which lines it was and how many routes went in before.
+ */
+static int
+load_routes(const struct hpctl_req *r, struct conn *c)
+{
+	struct load_batch *b = NULL;
+	unsigned nb = 0, cap = 0, lineno = 0, added = 0;
+	int status = EXIT_SUCCESS;
+	char *line = NULL, err[256];
+	size_t n = 0;
+	FILE *f = fopen(r->load, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "hpctl: %s: %s\n", r->load, strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (getline(&line, &n, f) >= 0) {
+		json_t *route;
+		size_t bytes;
+		char *text;
+		int rc;
+
+		lineno++;
+		if ((rc = hpctl_route_line(line, &route, err, sizeof(err))) < 0) {
+			fprintf(stderr, "hpctl: %s:%u: %s\n", r->load, lineno, err);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		if (rc == 0)
+			continue;
+		text = json_dumps(route, JSON_COMPACT);
+		bytes = text ? strlen(text) + 1 : 0;
+		free(text);
+		if (nb == 0 || json_array_size(b[nb - 1].routes) == LOAD_BATCH ||
+		    b[nb - 1].bytes + bytes > LOAD_BATCH_BYTES) {
+			if (nb == cap) {
+				struct load_batch *nbuf = realloc(b, (cap = cap ? 2 * cap : 64) * sizeof(*b));
+
+				if (nbuf == NULL) {
+					json_decref(route);
+					fprintf(stderr, "hpctl: out of memory\n");
+					status = EXIT_REFUSED;
+					goto out;
+				}
+				b = nbuf;
+			}
+			b[nb++] = (struct load_batch){.routes = json_array(), .first_line = lineno};
+		}
+		json_array_append_new(b[nb - 1].routes, route);
+		b[nb - 1].last_line = lineno;
+		b[nb - 1].bytes += bytes;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "hpctl: %s: %s\n", r->load, strerror(errno));
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (conn_open(c) < 0) {
+		fprintf(stderr, "hpctl: cannot connect to %s: %s\n", c->path, strerror(errno));
+		status = EXIT_REFUSED;
+		goto out;
+	}
+	for (unsigned i = 0; i < nb; i++) {
+		json_t *req = json_pack("{s:I, s:s, s:{s:O}}", "id", (json_int_t)i + 1, "cmd", "route.add", "args",
+					"routes", b[i].routes), *reply = NULL;
+		enum rt rt = req ? send_line(c, req) : RT_FAIL;
+		size_t len = 0;
+		char *text;
+
+		json_decref(req);
+		if (rt == RT_OK && (rt = recv_line(c, &text, &len)) == RT_OK) {
+			reply = json_loadb(text, len, 0, NULL);
+			consume_line(c, len);
+		}
+		if (rt != RT_OK || !json_is_object(reply) ||
+		    json_integer_value(json_object_get(reply, "id")) != (json_int_t)i + 1) {
+			if (rt == RT_OK)
+				fprintf(stderr, "hpctl: malformed reply from %s\n", c->path);
+			json_decref(reply);
+			status = EXIT_REFUSED;
+			break;
+		}
+		if (!json_is_true(json_object_get(reply, "ok"))) {
+			json_t *e = json_object_get(reply, "error");
+
+			fprintf(stderr, "hpctl: %s: lines %u-%u refused (%u routes added before them): %s: %s\n",
+				r->load, b[i].first_line, b[i].last_line, added,
+				json_string_value(json_object_get(e, "code")) ?: "error",
+				json_string_value(json_object_get(e, "message")) ?: "refused");
+			json_decref(reply);
+			status = EXIT_REFUSED;
+			break;
+		}
+		added += (unsigned)json_array_size(b[i].routes);
+		json_decref(reply);
+	}
+	if (status == EXIT_SUCCESS) {
+		if (r->json)
+			printf("{\"added\":%u}\n", added);
+		else
+			printf("%u routes added from %s\n", added, r->load);
+	}
+out:
+	for (unsigned i = 0; i < nb; i++)
+		json_decref(b[i].routes);
+	free(b);
+	free(line);
+	fclose(f);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -637,7 +763,7 @@ main(int argc, char **argv)
 		c.path = HPCTL_SOCK_DEFAULT;
 	c.timeout_ms = timeout_ms();
 
-	rc = run(&r, &c);
+	rc = r.load != NULL ? load_routes(&r, &c) : run(&r, &c);
 
 	if (c.fd >= 0)
 		close(c.fd);

@@ -18,6 +18,7 @@
 	"  hpctl route add PREFIX via ADDR [ADDR...]\n"                                            \
 	"  hpctl route add PREFIX drop\n"                                                          \
 	"  hpctl route del PREFIX\n"                                                               \
+	"  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n" \
 	"  hpctl route [show [4 | 6]]\n"
 #define USE_NEIGH                                                                                  \
 	"  hpctl neigh add IP MAC PORT\n"                                                          \
@@ -308,10 +309,50 @@ parse_route(struct parse *p, const char *verb)
 		cmd(p, "route.del", false);
 		if ((s = need(p, "PREFIX")) == NULL || put_str(p, "prefix", s) < 0)
 			return -EINVAL;
+	} else if (is(verb, "load")) {
+		cmd(p, "route.add", false);
+		snprintf(p->ctx, sizeof(p->ctx), "route load");
+		if ((s = need(p, "FILE")) == NULL)
+			return -EINVAL;
+		if ((p->r->load = realpath(s, NULL)) == NULL)
+			return fail(p, "%s: %s", s, strerror(errno));
 	} else {
-		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+		return fail(p, "unknown verb '%s' (add, del, load, show)", verb);
 	}
 	return done(p);
+}
+
+int
+hpctl_route_line(char *line, json_t **route, char *err, size_t errlen)
+{
+	const char *words[2 + 1 + 2 * 16];
+	struct hpctl_req tmp = {0};
+	struct parse p = {.r = &tmp, .w = words};
+	char *save = NULL, *w;
+	int rc;
+
+	*route = NULL;
+	line[strcspn(line, "#")] = '\0';
+	for (w = strtok_r(line, " \t\r\n", &save); w != NULL; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (p.n == (int)(sizeof(words) / sizeof(words[0]))) {
+			snprintf(err, errlen, "too many words");
+			return -EINVAL;
+		}
+		words[p.n++] = w;
+	}
+	if (p.n == 0)
+		return 0;
+	if ((tmp.args = json_object()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -EINVAL;
+	}
+	if ((rc = route_add(&p)) < 0) {
+		snprintf(err, errlen, "%s", tmp.err);
+		json_decref(tmp.args);
+		return rc;
+	}
+	*route = tmp.args;
+	return 1;
 }
 
 static int
@@ -737,4 +778,6 @@ hpctl_req_free(struct hpctl_req *r)
 {
 	json_decref(r->args);
 	r->args = NULL;
+	free(r->load);
+	r->load = NULL;
 }

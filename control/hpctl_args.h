@@ -18,6 +18,7 @@ struct hpctl_req {
 	const char *object; /* "route", ... or NULL; for usage text after an error or for help */
 	const char *cmd;    /* "route.add", ... (static string) */
 	json_t *args;       /* owned: the request's "args" object */
+	char *load;         /* route load FILE: the file (absolute, owned); cmd is route.add */
 	char err[256];      /* what is wrong, when hpctl_parse() fails */
 };
 
@@ -38,5 +39,12 @@ json_t *hpctl_request(const struct hpctl_req *r, json_int_t id);
 const char *hpctl_usage(const char *object);
 
 void hpctl_req_free(struct hpctl_req *r);
+
+/*
+ * One line of a `route load` file, in `route add`'s words ("PREFIX via ADDR [ADDR...]" or
+ * "PREFIX drop"; blank lines and # comments are nothing). 1 with *route a new
+ * {"prefix":..} object, 0 for nothing, -EINVAL with err. line is modified.
+ */
+int hpctl_route_line(char *line, json_t **route, char *err, size_t errlen);
 
 #endif

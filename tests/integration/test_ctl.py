@@ -6,6 +6,7 @@ import json
 import os
 import random
 import socket
+import subprocess
 import stat
 import sys
 import time
@@ -450,6 +451,40 @@ def test_routes_many_at_once(d):
         stop_ok(dm)
 
 
+def test_route_load_file(d):
+    """hpctl route load FILE: a syntax error anywhere sends nothing (exit 2); a batch the
+    daemon refuses stops the load with its lines named (exit 1); otherwise every route."""
+    hpctl = os.path.join(os.path.dirname(BIN), "control", "hpctl")
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
+    write_inputs(d, frames)
+    with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="load") as dm:
+        sock = os.path.join(d, "ctl.sock")
+        c = Ctl(sock)
+        n0 = c.ok("status")["routes"]
+
+        def load(lines):
+            path = os.path.join(d, "routes.txt")
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            return subprocess.run([hpctl, "-s", sock, "route", "load", path], capture_output=True, text=True)
+
+        good = ["# generated", ""] + ["100.%d.%d.0/24 via 10.0.1.2" % (i >> 8, i & 255) for i in range(2500)] + \
+            ["203.0.113.0/24 drop   # blackhole", "198.51.100.0/24 via 10.0.1.2 10.0.1.3"]
+        r = load(good[:1500] + ["100.200.0.0/16 via"] + good[1500:])
+        assert r.returncode == 2 and "routes.txt:1501: via: missing ADDR" in r.stderr, r
+        assert c.ok("status")["routes"] == n0, "a file with a syntax error sent routes"
+        r = load(good[:1500] + ["100.200.0.0/16 via 192.0.2.1"] + good[1500:])
+        assert r.returncode == 1 and "lines 1003-2002 refused (1000 routes added before them)" in r.stderr, r.stderr
+        assert "no l3 port's subnet" in r.stderr, r.stderr
+        assert c.ok("status")["routes"] == n0 + 1000
+        r = load(good)
+        assert r.returncode == 0 and r.stdout == "2502 routes added from %s\n" % os.path.join(d, "routes.txt"), r
+        assert c.ok("status")["routes"] == n0 + 2502
+        assert {"prefix": "198.51.100.0/24", "action": "forward", "via": ["10.0.1.2", "10.0.1.3"]} in c.ok("route.show")
+        c.close()
+        stop_ok(dm)
+
+
 def test_neighbours_live(d):
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
     write_inputs(d, frames)
@@ -728,6 +763,6 @@ def test_no_loss_under_change(d):
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
-            test_routes_many_at_once,
+            test_routes_many_at_once, test_route_load_file,
             test_neighbours_live, test_acl_live, test_no_loss_under_change,
             test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing])

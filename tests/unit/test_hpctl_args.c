@@ -222,6 +222,60 @@ test_policer(void)
 	CHECK_GOOD(t);
 }
 
+/* route load FILE: the file resolved; each of its lines in route add's words. */
+static void
+test_route_load(void)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		const char *route; /* JSON, or the error */
+	} lines[] = {
+		{"10.0.0.0/8 via 10.0.1.2\n", 1, "{\"prefix\":\"10.0.0.0/8\",\"via\":[\"10.0.1.2\"]}"},
+		{"  198.18.0.0/15\tvia 10.0.1.2 10.0.1.3 # ECMP\n", 1,
+		 "{\"prefix\":\"198.18.0.0/15\",\"via\":[\"10.0.1.2\",\"10.0.1.3\"]}"},
+		{"203.0.113.0/24 drop\r\n", 1, "{\"prefix\":\"203.0.113.0/24\",\"action\":\"drop\"}"},
+		{"\n", 0, NULL},
+		{"   # a comment\n", 0, NULL},
+		{"10.0.0.0/8\n", -EINVAL, "missing 'via ADDR' or 'drop'"},
+		{"10.0.0.0/8 via\n", -EINVAL, "via: missing ADDR"},
+		{"10.0.0.0/8 through 10.0.1.2\n", -EINVAL, "unknown keyword 'through' (via, drop)"},
+		{"10.0.0.0/8 drop now\n", -EINVAL, "unexpected 'now'"},
+		{"10.0.0.0/8 via 10.0.1.2 drop\n", -EINVAL, "'via' and 'drop' exclude each other"},
+	};
+	struct hpctl_req r;
+	char buf[512], err[256], line[128];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		json_t *route = NULL, *want;
+		int rc;
+
+		snprintf(line, sizeof(line), "%s", lines[i].line);
+		rc = hpctl_route_line(line, &route, err, sizeof(err));
+		CU_ASSERT_EQUAL(rc, lines[i].rc);
+		if (rc == 1) {
+			want = json_loads(lines[i].route, 0, NULL);
+			CU_ASSERT(json_equal(route, want));
+			json_decref(want);
+		} else if (rc < 0) {
+			CU_ASSERT_STRING_EQUAL(err, lines[i].route);
+			CU_ASSERT_PTR_NULL(route);
+		}
+		json_decref(route);
+	}
+	CU_ASSERT_EQUAL_FATAL(parse_line(&r, "route load /dev/null", buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(r.cmd, "route.add");
+	CU_ASSERT_STRING_EQUAL(r.load, "/dev/null");
+	hpctl_req_free(&r);
+	CU_ASSERT_PTR_NULL(r.load);
+	CU_ASSERT_EQUAL(parse_line(&r, "route load", buf, sizeof(buf)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(r.err, "route load: missing FILE");
+	hpctl_req_free(&r);
+	CU_ASSERT_EQUAL(parse_line(&r, "route load /nonexistent/routes.txt", buf, sizeof(buf)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(r.err, "route load: /nonexistent/routes.txt: No such file or directory");
+	hpctl_req_free(&r);
+}
+
 static void
 test_xdp(void)
 {
@@ -418,7 +472,7 @@ test_errors(void)
 		{"worker frob", "worker", "worker: unknown verb 'frob' (show)"},
 		{"worker show 1", "worker", "worker show: unexpected '1'"},
 
-		{"route frob", "route", "route: unknown verb 'frob' (add, del, show)"},
+		{"route frob", "route", "route: unknown verb 'frob' (add, del, load, show)"},
 		{"route add", "route", "route add: missing PREFIX"},
 		{"route add 10.0.0.0/8", "route", "route add: missing 'via ADDR' or 'drop'"},
 		{"route add 10.0.0.0/8 via", "route", "route add: via: missing ADDR"},
@@ -581,6 +635,7 @@ main(void)
 		{"acl", test_acl},
 		{"policer", test_policer},
 		{"xdp", test_xdp},
+		{"route load", test_route_load},
 		{"log level", test_log},
 		{"config apply/dump", test_config},
 		{"-s -j --watch", test_options},
