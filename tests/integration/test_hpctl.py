@@ -290,7 +290,7 @@ def test_usage_errors(d):
         (["--watch", "x", "stats"], "hpctl: --watch: 'x' is not a number of seconds from 1 to 86400\n"),
         (["neigh", "add", "10.0.1.2", "02:00:00:00:01:02"], "hpctl: neigh add: missing PORT\n"),
         (["config", "apply", "nope.yaml"], "hpctl: config apply: nope.yaml: No such file or directory\n"),
-        (["route", "frob"], "hpctl: route: unknown verb 'frob' (add, del, show)\n"),
+        (["route", "frob"], "hpctl: route: unknown verb 'frob' (add, del, load, show)\n"),
     ]
     with FakeServer(d) as srv:
         for argv, first in cases:
@@ -310,7 +310,7 @@ def test_help(d):
         assert r.returncode == 0 and r.stderr == "", r
         assert r.stdout.startswith("usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT"), r.stdout
         for obj in ("status", "stats", "latency", "port", "worker", "route", "neigh", "acl", "policer",
-                    "config", "log"):
+                    "config", "xdp", "log"):
             assert "  hpctl %s" % obj in r.stdout, obj
         r = hpctl(srv, "route", "help")
         assert r.returncode == 0, r
@@ -318,6 +318,7 @@ def test_help(d):
                             "  hpctl route add PREFIX via ADDR [ADDR...]\n"
                             "  hpctl route add PREFIX drop\n"
                             "  hpctl route del PREFIX\n"
+                            "  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n"
                             "  hpctl route [show [4 | 6]]\n"), r.stdout
         r = hpctl(srv, "--help")
         assert r.returncode == 0 and "--watch N" in r.stdout, r
