@@ -748,6 +748,95 @@ out:
  * pointer store of new tables, a grace period, then the old ones go. On
  * success rt->cfg takes over rules and policers (the old arrays are freed).
  */
+/* The same rule: every match field, the priority and the action (a policer by name). */
+static bool
+same_rule(const struct hp_acl_rule *a, const struct hp_policer_conf *pa, const struct hp_acl_rule *b,
+	  const struct hp_policer_conf *pb)
+{
+	if (a->priority != b->priority || a->family != b->family || a->has_src != b->has_src ||
+	    a->has_dst != b->has_dst || a->has_proto != b->has_proto || a->action != b->action ||
+	    a->sport_lo != b->sport_lo || a->sport_hi != b->sport_hi || a->dport_lo != b->dport_lo ||
+	    a->dport_hi != b->dport_hi || (a->has_proto && a->proto != b->proto))
+		return false;
+	if ((a->has_src && (a->src.len != b->src.len || memcmp(a->src.addr, b->src.addr, 16))) ||
+	    (a->has_dst && (a->dst.len != b->dst.len || memcmp(a->dst.addr, b->dst.addr, 16))))
+		return false;
+	return a->action != HP_ACL_POLICE || strcmp(pa[a->policer].name, pb[b->policer].name) == 0;
+}
+
+static uint64_t
+rule_hash(const struct hp_acl_rule *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint32_t v[] = {r->priority, (uint32_t)r->action, r->sport_lo, r->sport_hi, r->dport_lo, r->dport_hi,
+			      r->has_proto ? r->proto : 256u, r->has_src ? r->src.len : 255u,
+			      r->has_dst ? r->dst.len : 255u};
+
+	for (size_t i = 0; i < RTE_DIM(v); i++)
+		h = (h ^ v[i]) * 1099511628211ull;
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ (uint64_t)(r->has_src ? r->src.addr[i] : 0) << 8 ^ (r->has_dst ? r->dst.addr[i] : 0)) *
+		    1099511628211ull;
+	return h;
+}
+
+/*
+ * Counters of an ACL that replaces another: each new rule that is the same as an old
+ * one (each old rule used once, in order) starts from the old one's hits, so adding or
+ * deleting one rule leaves the others' counts alone. After the grace period (the old
+ * counters are final). NULL when there is nothing to carry (or no memory: counts then
+ * restart, as they did before).
+ */
+static struct dp_acl_rule_stats *
+carry_acl_hits(const struct dp_runtime *rt, const struct dp_tables *old, const struct hp_acl_rule *old_rules,
+	       unsigned n_old, const struct hp_policer_conf *old_pol, const struct hp_acl_rule *rules, unsigned n,
+	       const struct hp_policer_conf *pol)
+{
+	struct dp_acl_rule_stats *base;
+	uint32_t *slot, mask = 15;
+	bool *used, any = false;
+
+	if (n == 0 || n_old == 0 || old->acl == NULL)
+		return NULL;
+	while (mask + 1 < 2 * n_old)
+		mask = mask * 2 + 1;
+	slot = calloc((size_t)mask + 1, sizeof(*slot));
+	used = calloc(n_old, sizeof(*used));
+	base = calloc(n, sizeof(*base));
+	if (slot == NULL || used == NULL || base == NULL)
+		goto none;
+	for (uint32_t j = 0; j < n_old; j++) {
+		uint32_t s = (uint32_t)rule_hash(&old_rules[j]) & mask;
+
+		while (slot[s] != 0)
+			s = (s + 1) & mask;
+		slot[s] = j + 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		for (uint32_t s = (uint32_t)rule_hash(&rules[i]) & mask; slot[s] != 0; s = (s + 1) & mask) {
+			uint32_t j = slot[s] - 1;
+
+			if (used[j] || !same_rule(&rules[i], pol, &old_rules[j], old_pol))
+				continue;
+			used[j] = true;
+			base[i] = dp_tables_acl_hits(old, rt->n_workers, j);
+			any = true;
+			break;
+		}
+	}
+	free(slot);
+	free(used);
+	if (any)
+		return base;
+	free(base);
+	return NULL;
+none:
+	free(slot);
+	free(used);
+	free(base);
+	return NULL;
+}
+
 static int
 publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, struct hp_policer_conf *policers,
 	    unsigned n_policers, struct cmd_err *e)
@@ -784,12 +873,15 @@ publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, 
 			}
 		}
 	}
+	t->acl_base = NULL;
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
 	published(rt);
+	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, rules, n_rules, policers);
 	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
 		dp_acl_worker_free(old->acl_worker[w]);
 	dp_acl_free(old->acl);
+	free(old->acl_base);
 	rte_free(old);
 	if (rules != rt->cfg->acl)
 		free(rt->cfg->acl);
@@ -888,11 +980,9 @@ cmd_acl_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_er
 		char action[HP_NAME_MAX + 8];
 		json_t *o;
 
-		for (unsigned w = 0; t->acl != NULL && w < rt->n_workers; w++) {
-			const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
-			pk += st->packets;
-			by += st->bytes;
-		}
+		struct dp_acl_rule_stats h = dp_tables_acl_hits(t, rt->n_workers, i);
+
+		pk = h.packets, by = h.bytes;
 		if (r->action == HP_ACL_POLICE)
 			snprintf(action, sizeof(action), "police %s", rt->cfg->policers[r->policer].name);
 		else
@@ -1219,6 +1309,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
 	published(rt);
+	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, nc.acl, nc.n_acl,
+				     nc.policers);
 	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
 	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "config %s: %s", file, err);
@@ -1239,6 +1331,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		dp_acl_worker_free(old->acl_worker[w]);
 	dp_acl_free(old->acl);
 	dp_fib_free(old->fib);
+	free(old->acl_base);
 	rte_free(old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
 	return 0;

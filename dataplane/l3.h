@@ -32,7 +32,25 @@ struct dp_tables {
 	struct dp_acl *acl;                            /* NULL: no rules */
 	struct dp_acl_worker *acl_worker[HP_MAX_WORKERS]; /* per worker index */
 	bool acl_default_deny;
+	/* per rule: the hits of the same rule in the ACLs this one replaced (malloc'd by the
+	 * control thread, never read by workers; NULL: none) */
+	struct dp_acl_rule_stats *acl_base;
 };
+
+/* Rule i's hits since it was first added: its base plus every worker's counters. */
+static inline struct dp_acl_rule_stats
+dp_tables_acl_hits(const struct dp_tables *t, unsigned n_workers, unsigned i)
+{
+	struct dp_acl_rule_stats sum = t->acl_base ? t->acl_base[i] : (struct dp_acl_rule_stats){0, 0};
+
+	for (unsigned w = 0; t->acl != NULL && w < n_workers; w++) {
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
+
+		sum.packets += st->packets;
+		sum.bytes += st->bytes;
+	}
+	return sum;
+}
 
 static inline struct dp_meta *
 dp_meta_of(struct rte_mbuf *m)

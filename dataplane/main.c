@@ -107,6 +107,7 @@ free_tables(struct dp_runtime *rt)
 		dp_acl_worker_free(t->acl_worker[w]);
 	dp_acl_free(t->acl);
 	dp_fib_free(t->fib);
+	free(t->acl_base);
 	rte_free(t);
 	rt->tables = NULL;
 }

@@ -120,16 +120,12 @@ acl_json(const struct dp_runtime *rt)
 	if (t == NULL || t->acl == NULL)
 		return a;
 	for (unsigned i = 0; i < dp_acl_n_rules(t->acl); i++) {
-		uint64_t pk = 0, by = 0;
-		for (unsigned w = 0; w < rt->n_workers; w++) {
-			const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
-			pk += st->packets;
-			by += st->bytes;
-		}
+		struct dp_acl_rule_stats h = dp_tables_acl_hits(t, rt->n_workers, i);
+
 		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:I, s:I}",
 			"line", rt->cfg->acl[i].line, "priority", (int)rt->cfg->acl[i].priority,
 			"action", hp_acl_action_name(rt->cfg->acl[i].action),
-			"packets", (json_int_t)pk, "bytes", (json_int_t)by));
+			"packets", (json_int_t)h.packets, "bytes", (json_int_t)h.bytes));
 	}
 	return a;
 }

@@ -547,9 +547,17 @@ def test_acl_live(d):
         assert c.ok("stats")["drops"]["acl_deny"] > 100
         assert "no rule 7" in c.err("acl.del", {"index": 7}, "ENOENT")
         c.err("acl.del", {"index": "0"}, "EINVAL")
+        counted = c.ok("acl.show")[1]["packets"]
         assert c.ok("acl.del", {"index": 0}) == {}
         assert grows(c, 2)
-        assert [r["action"] for r in c.ok("acl.show")] == ["count"]
+        after = c.ok("acl.show")
+        assert [r["action"] for r in after] == ["count"]
+        # the rebuilt ACL keeps the hits of the rules it still has
+        assert after[0]["packets"] >= counted > 100, (counted, after)
+        assert c.ok("acl.add", {"priority": 50, "proto": "tcp", "action": "deny"}) == {"index": 1}
+        assert c.ok("acl.show")[0]["packets"] >= after[0]["packets"]
+        assert c.ok("acl.show")[1]["packets"] == 0
+        assert c.ok("acl.del", {"index": 1}) == {}
 
         # policers: added, used by a rule (which then cannot lose it), shown, removed
         assert c.ok("policer.show") == []
