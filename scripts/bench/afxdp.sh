@@ -9,10 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "afxdp.sh: run as root (network namespaces, XDP, hugepages)" >&2
-	exit 1
-fi
+bench_need_root "network namespaces, XDP, hugepages"
 ./scripts/setup.sh >/dev/null
 bench_build build/release -Dbuildtype=release -Dtests=disabled
 OUT=${OUT:-build/bench/xdp}

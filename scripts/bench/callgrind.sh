@@ -26,10 +26,7 @@ else
 	default_build=build/prof
 fi
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "callgrind.sh: run as root (/var/run/dpdk)" >&2
-	exit 1
-fi
+bench_need_root "/var/run/dpdk"
 ./scripts/setup.sh >/dev/null
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 bench_build "$default_build" "${meson_args[@]}"

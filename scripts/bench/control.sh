@@ -10,10 +10,7 @@ cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
 OUT=${OUT:-build/bench/control}
-if [[ $(id -u) -ne 0 ]]; then
-	echo "control.sh: run as root (hugepages, /var/run/dpdk)" >&2
-	exit 1
-fi
+bench_need_root "hugepages, /var/run/dpdk"
 ./scripts/setup.sh >/dev/null
 bench_build build/release -Dbuildtype=release -Dtests=disabled
 mkdir -p "$OUT"

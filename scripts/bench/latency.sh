@@ -13,10 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "latency.sh: run as root (hugepages, network namespaces, XDP)" >&2
-	exit 1
-fi
+bench_need_root "hugepages, network namespaces, XDP"
 ./scripts/setup.sh >/dev/null
 bench_build build/release -Dbuildtype=release -Dtests=disabled
 OUT=${OUT:-build/bench/latency}

@@ -2,6 +2,14 @@
 # Sourced by scripts/bench/*.sh: build the binary under test, run a benchmark driver with
 # guaranteed cleanup. Run from the repository root.
 
+# bench_need_root WHY: exit 1 with "SCRIPT: run as root (WHY)" unless root.
+bench_need_root() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "$(basename "$0"): run as root ($1)" >&2
+		exit 1
+	fi
+}
+
 # bench_build DEFAULT_BUILD_DIR MESON_ARGS...
 #   SOURCE=tree (default): build DEFAULT_BUILD_DIR (or $BUILD) from the working tree.
 #   SOURCE=<git rev> (HEAD, a tag, a hash): build a pristine copy of that commit under

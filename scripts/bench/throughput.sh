@@ -22,10 +22,7 @@ source scripts/bench/lib.sh
 OUT=${OUT:-build/bench}
 export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8} WARMUP=${WARMUP:-2}
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "throughput.sh: run as root (hugepages, /var/run/dpdk)" >&2
-	exit 1
-fi
+bench_need_root "hugepages, /var/run/dpdk"
 ./scripts/setup.sh >/dev/null
 bench_build build/release -Dbuildtype=release -Dtests=disabled
 mkdir -p "$OUT"

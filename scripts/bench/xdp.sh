@@ -20,6 +20,7 @@
 # helper's file descriptors; the trap stops the helper on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/bench/lib.sh
 
 OUT=${OUT:-build/bench/xdp}
 BUILD=${BUILD:-build/release}
@@ -28,10 +29,7 @@ REPEAT=${REPEAT:-1000000}
 RULES=${RULES:-1,1000,100000}
 CPU=${CPU:-$(($(nproc) - 1))}
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "xdp.sh: run as root (BPF_PROG_TEST_RUN needs CAP_BPF and CAP_NET_ADMIN)" >&2
-	exit 1
-fi
+bench_need_root "BPF_PROG_TEST_RUN needs CAP_BPF and CAP_NET_ADMIN"
 
 # xdp-filter's programs come as one object per feature set; "alw_all" is the one
 # `xdp-filter load` picks for IP and port rules in its default (allow) policy.
