@@ -52,7 +52,7 @@ mkdir -p "$OUT"
 [[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" -Dbuildtype=release -Dtests=disabled >/dev/null
 ninja -C "$BUILD" bpf/hp_xdp.bpf.o bpf/hp_xdp.skel.h >/dev/null
 # shellcheck disable=SC2046 # pkg-config's words are meant to split
-cc -O2 -g -Wall -Wextra -Werror -I"$BUILD/bpf" -Ibpf -Itests/bpf scripts/bench/xdp_bench.c \
+cc -O2 -g -Wall -Wextra -Werror -I"$BUILD/bpf" -Ibpf -Itests -Itests/bpf scripts/bench/xdp_bench.c \
 	-o "$OUT/xdp_bench" $(pkg-config --cflags --libs libbpf)
 
 bench_pid=

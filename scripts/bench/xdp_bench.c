@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "hp_xdp.h"
+#include "rng.h" /* tests/rng.h: the same rules on every run */
 #include "hp_xdp.skel.h"
 #include "xdp_frames.h"
 
@@ -64,18 +65,6 @@ die(const char *what, int err)
 	exit(1);
 }
 
-/* xorshift64*: the same rules on every run */
-static uint64_t rng = 0x243f6a8885a308d3ull;
-
-static uint64_t
-rng_next(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 /*
  * n rules: SRC_BLOCKED/32 (the one drop frames match), then alternately random /32s and
  * /24s, none in 192.0.2.0/24 or 203.0.113.0/24 and no two the same. xdp-filter takes each
@@ -93,7 +82,7 @@ make_rules(size_t n)
 	seen = calloc(cap, sizeof(*seen));
 	if (!r || !seen)
 		die("calloc", ENOMEM);
-	rng = 0x243f6a8885a308d3ull;
+	rng_seed(0x243f6a8885a308d3ull);
 	r[0] = (struct rule){SRC_BLOCKED, 32};
 	for (size_t i = 1; i < n;) {
 		uint8_t plen = i % 2 ? 32 : 24;
