@@ -844,6 +844,7 @@ publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, 
 	struct hp_config tmp = *rt->cfg;
 	struct dp_tables *old = rt->tables, *t;
 	char err[HP_ERR_MAX];
+	int rc;
 
 	tmp.acl = rules;
 	tmp.n_acl = n_rules;
@@ -852,36 +853,19 @@ publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, 
 	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	*t = *old;
+	*t = *old; /* the same FIB; a new ACL part */
 	memset(t->acl_worker, 0, sizeof(t->acl_worker));
 	t->acl = NULL;
-	if (n_rules > 0) {
-		t->acl = dp_acl_build(&tmp, (int)rte_socket_id(), err, sizeof(err));
-		if (t->acl == NULL) {
-			rte_free(t);
-			return fail(e, errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
-		}
-		for (unsigned w = 0; w < rt->n_workers; w++) {
-			t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->n_workers,
-								(int)rte_lcore_to_socket_id(rt->workers[w]->lcore));
-			if (t->acl_worker[w] == NULL) {
-				for (unsigned k = 0; k < w; k++)
-					dp_acl_worker_free(t->acl_worker[k]);
-				dp_acl_free(t->acl);
-				rte_free(t);
-				return fail(e, "ENOMEM", "acl: out of memory for worker state");
-			}
-		}
-	}
 	t->acl_base = NULL;
+	if ((rc = dp_tables_build_acl(t, &tmp, &rt->map, err, sizeof(err))) < 0) {
+		rte_free(t);
+		return fail(e, rc == -ENOMEM || errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
+	}
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
 	published(rt);
 	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, rules, n_rules, policers);
-	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
-		dp_acl_worker_free(old->acl_worker[w]);
-	dp_acl_free(old->acl);
-	free(old->acl_base);
+	dp_tables_free_acl(old);
 	rte_free(old);
 	if (rules != rt->cfg->acl)
 		free(rt->cfg->acl);
@@ -1290,19 +1274,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		macs[p] = rt->ports.ports[p].mac;
 	t->acl_default_deny = nc.acl_default_deny;
 	t->fib = dp_fib_build(&nc, macs, rt->qsv, (int)rte_socket_id(), err, sizeof(err));
-	if (t->fib != NULL && nc.n_acl > 0)
-		t->acl = dp_acl_build(&nc, (int)rte_socket_id(), err, sizeof(err));
-	for (unsigned w = 0; t->acl != NULL && w < rt->n_workers; w++)
-		if ((t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->n_workers,
-							     (int)rte_lcore_to_socket_id(rt->workers[w]->lcore))) == NULL)
-			snprintf(err, sizeof(err), "acl: out of memory for worker state");
-	if (t->fib == NULL || (nc.n_acl > 0 && t->acl == NULL) ||
-	    (t->acl != NULL && rt->n_workers > 0 && t->acl_worker[rt->n_workers - 1] == NULL)) {
-		for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
-			dp_acl_worker_free(t->acl_worker[w]);
-		dp_acl_free(t->acl);
-		dp_fib_free(t->fib);
-		rte_free(t);
+	if (t->fib == NULL || dp_tables_build_acl(t, &nc, &rt->map, err, sizeof(err)) < 0) {
+		dp_tables_free(t);
 		hp_config_free(&nc);
 		return fail(e, "EINVAL", "%s", err);
 	}
@@ -1327,12 +1300,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	nc.neighbors = NULL, nc.routes = NULL, nc.acl = NULL, nc.policers = NULL;
 	hp_config_free(&nc);
 	ctl_fib_replaced(t->fib);
-	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
-		dp_acl_worker_free(old->acl_worker[w]);
-	dp_acl_free(old->acl);
-	dp_fib_free(old->fib);
-	free(old->acl_base);
-	rte_free(old);
+	dp_tables_free(old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
 	return 0;
 }

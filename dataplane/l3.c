@@ -1,7 +1,9 @@
 /* mode: l3 over one RX burst: L2/local check -> ACL -> LPM (ECMP) -> rewrite -> TX; slow path via the punt ring. */
 #include <arpa/inet.h>
 
+#include <rte_lcore.h>
 #include <rte_lpm6.h>
+#include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
@@ -528,4 +530,47 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 			return bytes;
 	}
 	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival);
+}
+
+int
+dp_tables_build_acl(struct dp_tables *t, const struct hp_config *cfg, const struct dp_lcore_map *map, char *err,
+		    size_t errlen)
+{
+	if (cfg->n_acl == 0)
+		return 0;
+	if ((t->acl = dp_acl_build(cfg, (int)rte_socket_id(), err, errlen)) == NULL)
+		return -EINVAL;
+	for (unsigned w = 0; w < map->n_workers; w++) {
+		t->acl_worker[w] = dp_acl_worker_create(t->acl, map->n_workers,
+							(int)rte_lcore_to_socket_id(map->workers[w].lcore));
+		if (t->acl_worker[w] == NULL) {
+			snprintf(err, errlen, "acl: out of memory for worker state");
+			dp_tables_free_acl(t);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+dp_tables_free_acl(struct dp_tables *t)
+{
+	for (unsigned w = 0; w < HP_MAX_WORKERS; w++) {
+		dp_acl_worker_free(t->acl_worker[w]);
+		t->acl_worker[w] = NULL;
+	}
+	dp_acl_free(t->acl);
+	t->acl = NULL;
+	free(t->acl_base);
+	t->acl_base = NULL;
+}
+
+void
+dp_tables_free(struct dp_tables *t)
+{
+	if (t == NULL)
+		return;
+	dp_tables_free_acl(t);
+	dp_fib_free(t->fib);
+	rte_free(t);
 }

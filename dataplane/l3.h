@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "cksum.h"
 #include "fib.h"
+#include "lcore_map.h"
 #include "parse.h"
 
 /* Why a packet goes to the control thread. */
@@ -36,6 +37,20 @@ struct dp_tables {
 	 * control thread, never read by workers; NULL: none) */
 	struct dp_acl_rule_stats *acl_base;
 };
+
+/*
+ * Compile cfg's ACL into t: t->acl and a worker state for each of map's workers
+ * (nothing when cfg has no rule). 0; -EINVAL when rte_acl refuses it (err says
+ * why, errno is dp_acl_build's); -ENOMEM for the worker states (t's ACL part is
+ * then freed again). Control thread.
+ */
+int dp_tables_build_acl(struct dp_tables *t, const struct hp_config *cfg, const struct dp_lcore_map *map,
+			char *err, size_t errlen);
+
+/* Free t's ACL part (compiled ACL, worker states, carried counts), or all of t with
+ * its FIB (NULL is fine). Readers must be gone or past a grace period. */
+void dp_tables_free_acl(struct dp_tables *t);
+void dp_tables_free(struct dp_tables *t);
 
 /* Rule i's hits since it was first added: its base plus every worker's counters. */
 static inline struct dp_acl_rule_stats

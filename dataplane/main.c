@@ -64,6 +64,7 @@ setup_tables(struct dp_runtime *rt, char *err, size_t errlen)
 	struct rte_ether_addr macs[HP_MAX_PORTS];
 	struct dp_tables *t;
 	bool l3 = false;
+	int rc;
 
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
 		l3 |= cfg->ports[p].mode == HP_MODE_L3;
@@ -79,19 +80,8 @@ setup_tables(struct dp_runtime *rt, char *err, size_t errlen)
 	t->fib = dp_fib_build(cfg, macs, rt->qsv, (int)rte_socket_id(), err, errlen);
 	if (t->fib == NULL)
 		return -EINVAL;
-	if (cfg->n_acl > 0) {
-		t->acl = dp_acl_build(cfg, (int)rte_socket_id(), err, errlen);
-		if (t->acl == NULL)
-			return -EINVAL;
-		for (unsigned w = 0; w < rt->map.n_workers; w++) {
-			t->acl_worker[w] = dp_acl_worker_create(t->acl, rt->map.n_workers,
-								(int)rte_lcore_to_socket_id(rt->map.workers[w].lcore));
-			if (t->acl_worker[w] == NULL) {
-				snprintf(err, errlen, "acl: out of memory for worker state");
-				return -ENOMEM;
-			}
-		}
-	}
+	if ((rc = dp_tables_build_acl(t, cfg, &rt->map, err, errlen)) < 0)
+		return rc;
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -99,16 +89,7 @@ setup_tables(struct dp_runtime *rt, char *err, size_t errlen)
 static void
 free_tables(struct dp_runtime *rt)
 {
-	struct dp_tables *t = rt->tables;
-
-	if (t == NULL)
-		return;
-	for (unsigned w = 0; w < HP_MAX_WORKERS; w++)
-		dp_acl_worker_free(t->acl_worker[w]);
-	dp_acl_free(t->acl);
-	dp_fib_free(t->fib);
-	free(t->acl_base);
-	rte_free(t);
+	dp_tables_free(rt->tables);
 	rt->tables = NULL;
 }
 
