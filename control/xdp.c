@@ -50,8 +50,7 @@ struct xdp_if {
 	struct hp_xdp *skel;        /* shield-only: our program */
 	int link_fd;                /* shield-only: its bpf_link */
 	uint32_t prog_id;
-	int fd[N_MAPS];             /* ours for net_af_xdp programs, the skeleton's otherwise */
-	bool own_fds;
+	int fd[N_MAPS];             /* ours for net_af_xdp programs (port >= 0), the skeleton's otherwise */
 	uint32_t flags;             /* HP_XDP_PASS_* */
 	unsigned n_pass;
 	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
@@ -63,7 +62,6 @@ static struct {
 	struct xdp_if ifs[XDP_MAX_IFS];
 	int memfd;                  /* the program's object for net_af_xdp's xdp_prog */
 	char prog_path[64];
-	bool prepared;
 } xs = {.memfd = -1};
 
 static struct xdp_if *
@@ -445,8 +443,7 @@ ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], 
 	char iface[HP_IFNAME_MAX];
 	int rc;
 
-	ctl_xdp_stop();
-	xs.n = 0;
+	ctl_xdp_stop(); /* and xs.n = 0 */
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct hp_port_conf *pc = &cfg->ports[i];
 		struct xdp_if *xi;
@@ -488,7 +485,6 @@ ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], 
 		if ((rc = clear_iface(xi->name, xi->ifindex, err, errlen)) < 0)
 			return rc;
 	}
-	xs.prepared = true;
 	return 0;
 }
 
@@ -542,14 +538,14 @@ ctl_xdp_start(const struct hp_config *cfg, char *err, size_t errlen)
 
 			xi->prog_id = prog_id_of(xi);
 			rc = xi->prog_id ? open_prog_maps(xi->prog_id, xi->fd, name, sizeof(name)) : -ENOENT;
-			xi->own_fds = true;
 			if (rc < 0 || strcmp(name, HP_XDP_PROG_NAME) != 0)
 				return dp_errf(err, errlen, rc < 0 ? rc : -ENOENT,
 					    "xdp: %s: port %s started without hotpath's XDP program on it (found id "
 					    "%u '%s')",
 					    xi->name, xi->port_name, xi->prog_id, name);
 		}
-		xi->prog_id = prog_id_of(xi);
+		if (xi->port < 0)
+			xi->prog_id = prog_id_of(xi); /* the link just attached it */
 		if ((rc = fill(xi, conf_of(cfg, xi->name))) < 0)
 			return dp_errf(err, errlen, rc, "xdp: %s: cannot fill the program's maps: %s", xi->name,
 				    strerror(-rc));
@@ -566,7 +562,7 @@ ctl_xdp_stop(void)
 	for (unsigned i = 0; i < xs.n; i++) {
 		struct xdp_if *xi = &xs.ifs[i];
 
-		if (xi->own_fds)
+		if (xi->port >= 0)
 			close_fds(xi->fd);
 		for (unsigned m = 0; m < N_MAPS; m++)
 			xi->fd[m] = -1;
@@ -580,7 +576,6 @@ ctl_xdp_stop(void)
 	if (xs.memfd >= 0)
 		close(xs.memfd);
 	xs.memfd = -1;
-	xs.prepared = false;
 }
 
 bool
@@ -804,8 +799,6 @@ ctl_xdp_pass(bool add, const struct hp_xdp_class *c, const char *iface, char *er
 int
 ctl_xdp_check(const struct hp_config *nc, char *err, size_t errlen)
 {
-	unsigned n = 0;
-
 	for (unsigned i = 0; i < nc->n_xdp; i++) {
 		const struct xdp_if *xi = find_if(nc->xdp[i].iface);
 
@@ -816,14 +809,12 @@ ctl_xdp_check(const struct hp_config *nc, char *err, size_t errlen)
 		if (xi->has_mode != nc->xdp[i].has_mode || (xi->has_mode && xi->mode != nc->xdp[i].mode))
 			return dp_errf(err, errlen, -EINVAL, "xdp interface %s: its mode cannot change while hotpathd runs",
 				    xi->name);
-		n++;
 	}
 	for (unsigned i = 0; i < xs.n; i++)
 		if (xs.ifs[i].port < 0 && conf_of(nc, xs.ifs[i].name) == NULL)
 			return dp_errf(err, errlen, -EINVAL,
 				    "xdp interface %s is missing (interfaces are fixed while hotpathd runs)",
 				    xs.ifs[i].name);
-	(void)n;
 	return 0;
 }
 
