@@ -21,9 +21,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VETH = os.path.join(ROOT, "scripts", "netns", "veth.sh")
-SINK = "10.240.2.99"  # not the generator's address: its kernel drops the frames without a reply
 
 PASS_PROG = """#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -32,20 +29,8 @@ char LICENSE[] SEC("license") = "GPL";
 """
 
 
-def run(*cmd, ns=None, check=True):
-    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    return subprocess.run(full, check=check, capture_output=True, text=True)
-
-
-def topo_up(mode):
-    out = run(VETH, "up", mode).stdout
-    env = dict(line.split("=", 1) for line in out.split())
-    run("ip", "neigh", "replace", SINK, "lladdr", env["MAC_S0"], "dev", "d1", ns=env["NS_DUT"])
-    return env
-
-
 def link_packets(ns, dev, direction):
-    j = json.loads(run("ip", "-j", "-s", "link", "show", dev, ns=ns).stdout)[0]
+    j = json.loads(benchlib.ns_run("ip", "-j", "-s", "link", "show", dev, ns=ns).stdout)[0]
     return j["stats64"][direction]["packets"]
 
 
@@ -61,38 +46,30 @@ def hotpathd_config(path, env, sock):
                 "  - { ip: %s, mac: \"%s\", port: p1 }\n"
                 "xdp:\n"
                 "  - { iface: d0, pass: [arp] }\n"
-                "  - { iface: d1, pass: [arp] }\n" % (sock, env["MAC_D0"], env["MAC_D1"], SINK, env["MAC_S0"]))
+                "  - { iface: d1, pass: [arp] }\n" % (sock, env["MAC_D0"], env["MAC_D1"], env["SINK"], env["MAC_S0"]))
 
 
 def one_run(args, procs, mode, work, pass_obj):
-    env = topo_up("kernel" if mode == "kernel" else "none")
+    env = benchlib.veth_up("kernel" if mode == "kernel" else "none")
     dut = None
     gen = None
     try:
         if mode == "kernel":
-            run("ip", "link", "set", "dev", "d0", "xdp", "obj", pass_obj, "sec", "xdp", ns=env["NS_DUT"])
+            benchlib.ns_run("ip", "link", "set", "dev", "d0", "xdp", "obj", pass_obj, "sec", "xdp", ns=env["NS_DUT"])
         else:
             cfg, sock = os.path.join(work, "dut.yaml"), os.path.join(work, "dut.sock")
             hotpathd_config(cfg, env, sock)
-            log = open(os.path.join(work, "hotpathd.log"), "w")
             # worker on CPU 0, its sleeping control thread on CPU 1 (the generator polls CPU 1)
-            dut = procs.start(["ip", "netns", "exec", env["NS_DUT"], args.hotpathd, "-c", cfg, "--",
-                               "--lcores", "0@1,1@0", "--file-prefix", "hp-bench-dut", "--in-memory",
-                               "--log-level", "lib.eal:error"], subprocess.PIPE, log)
-            deadline = time.time() + 30
-            line = ""
-            while time.time() < deadline:
-                line = dut.stdout.readline().decode(errors="replace")
-                if not line or line.startswith("hotpathd: ready"):
-                    break
-            if not line.startswith("hotpathd: ready"):
-                raise RuntimeError("hotpathd did not start: see %s" % log.name)
+            dut = benchlib.start_hotpathd(procs, ["ip", "netns", "exec", env["NS_DUT"], args.hotpathd, "-c", cfg, "--",
+                                                  "--lcores", "0@1,1@0", "--file-prefix", "hp-bench-dut",
+                                                  "--in-memory", "--log-level", "lib.eal:error"],
+                                          os.path.join(work, "hotpathd.log"))
         glog = open(os.path.join(work, "testpmd-%s.log" % mode), "w")
         gen = procs.start(["ip", "netns", "exec", env["NS_GEN"], "dpdk-testpmd", "-l", "0,1",
                            "--file-prefix", "hp-bench-gen", "--in-memory", "--log-level", "lib.eal:error",
                            "--vdev", "net_af_xdp0,iface=g0,start_queue=0,queue_count=1", "--",
                            "--forward-mode=txonly", "--port-topology=loop", "--portmask=0x1",
-                           "--eth-peer=0,%s" % env["MAC_D0"], "--tx-ip=10.240.1.2,%s" % SINK,
+                           "--eth-peer=0,%s" % env["MAC_D0"], "--tx-ip=10.240.1.2,%s" % env["SINK"],
                            "--txpkts=64", "--total-num-mbufs=8192", "--nb-cores=1", "--stats-period", "60"],
                           subprocess.DEVNULL, glog)
         time.sleep(args.warmup)
@@ -111,7 +88,7 @@ def one_run(args, procs, mode, work, pass_obj):
             procs.stop(dut)
         benchlib.remove_runtime_dir("hp-bench-gen")
         benchlib.remove_runtime_dir("hp-bench-dut")
-        run(VETH, "down", check=False)
+        benchlib.veth_down()
 
 
 def main():
@@ -142,7 +119,7 @@ def main():
                         r, mode, s["offered_pps"] / 1e6, s["forwarded_pps"] / 1e6))
         finally:
             procs.stop_all()
-            run(VETH, "down", check=False)
+            benchlib.veth_down()
     med = {}
     for mode in ("kernel", "hotpathd"):
         xs = [s for s in samples if s["mode"] == mode]

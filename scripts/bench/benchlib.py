@@ -83,6 +83,20 @@ class Procs:
             self.stop(p, signal.SIGKILL, timeout=5)
 
 
+def start_hotpathd(procs, cmd, log_path, timeout=60):
+    """Start hotpathd (cmd: its argv, perhaps behind "ip netns exec NS") and wait for its
+    "hotpathd: ready" line; the process. RuntimeError naming the log if it never comes."""
+    p = procs.start(cmd, subprocess.PIPE, open(log_path, "w"))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = p.stdout.readline().decode(errors="replace")
+        if line.startswith("hotpathd: ready"):
+            return p
+        if not line:
+            break
+    raise RuntimeError("hotpathd did not start (see %s)" % log_path)
+
+
 def remove_runtime_dir(prefix):
     """EAL leaves /var/run/dpdk/PREFIX behind (testpmd does not remove it)."""
     d = os.path.join(DPDK_RUN, prefix)
@@ -104,6 +118,27 @@ def install_signal_handlers():
         raise KeyboardInterrupt("signal %d" % signum)
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, raise_interrupt)
+
+
+# ---------------------------------------------------------------- network namespaces
+
+VETH = os.path.join(ROOT, "scripts", "netns", "veth.sh")
+
+
+def ns_run(*cmd, ns=None, check=True):
+    """cmd, inside network namespace ns when given; its CompletedProcess (text)."""
+    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
+    return subprocess.run(full, check=check, capture_output=True, text=True)
+
+
+def veth_up(mode):
+    """scripts/netns/veth.sh's topology (mode kernel: the DUT namespace forwards; none: it
+    does not); its KEY=VALUE lines as a dict (NS_GEN, NS_DUT, SINK, MAC_G0, ...)."""
+    return dict(line.split("=", 1) for line in ns_run(VETH, "up", mode).stdout.split())
+
+
+def veth_down():
+    ns_run(VETH, "down", check=False)
 
 
 # ---------------------------------------------------------------- telemetry

@@ -24,7 +24,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -65,17 +64,9 @@ def start(args, out, name, procs):
     if not os.path.exists(pcap):
         bl.gen_pcaps(out)
     bl.write_l3_config(cfg, bl.replay_device(pcap), prefix, sock, 4, 10000, 0, 1)
-    log = open(os.path.join(out, name + ".log"), "w")
-    p = procs.start([args.hotpathd, "-c", cfg, "--report", os.path.join(out, name + "-report.json")],
-                    subprocess.PIPE, log)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline().decode()
-        if line.startswith("hotpathd: ready"):
-            return p, prefix, sock
-        if not line:
-            break
-    raise RuntimeError("hotpathd did not start (see %s)" % log.name)
+    p = bl.start_hotpathd(procs, [args.hotpathd, "-c", cfg, "--report", os.path.join(out, name + "-report.json")],
+                          os.path.join(out, name + ".log"))
+    return p, prefix, sock
 
 
 def route_load(sock, n, depth=256, batch=1):

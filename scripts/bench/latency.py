@@ -27,13 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VETH = os.path.join(ROOT, "scripts", "netns", "veth.sh")
 FLOWS = 64
 RSIZE = 12  # memif rings of 4096 descriptors, a NIC's usual RX ring: 1024 cannot hold a vCPU's ms stall
 N_ROUTES = 10000
@@ -42,11 +39,6 @@ LABELS = {"floor": "floor: hp-probe memif loop, no DUT",
           "memif": "hotpathd l3 + 1k ACL, memif",
           "kernel": "Linux kernel forwarding, veth",
           "afxdp": "hotpathd l3 + 1k ACL, AF_XDP on veth"}
-
-
-def run(*cmd, ns=None, check=True):
-    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    return subprocess.run(full, check=check, capture_output=True, text=True)
 
 
 def dut_config(path, sock, ports, neighbor, via, src, dst, seed=7):
@@ -87,7 +79,7 @@ class Setup:
         self.ns = None
 
     def __enter__(self):
-        a, w = self.args, self.work
+        w = self.work
         eal = ["--in-memory", "--no-pci", "--file-prefix", "hp-lat-probe", "--log-level", "lib.eal:error",
                "--log-level", "pmd.net.memif:critical", "--lcores", "0@0"]
         if self.kind == "floor":
@@ -106,14 +98,12 @@ class Setup:
                               "--vdev", "net_memif1,role=client,socket=%s,rsize=%d" % (p1, RSIZE)]
             self.traffic = ["--dst-mac", "02:00:00:00:00:01", "--src-ip", "10.0.0.2", "--dst-ip", "198.18.0.1"]
             return self
-        env = dict(line.split("=", 1) for line in run(VETH, "up", self.kind if self.kind == "kernel" else "none")
-                   .stdout.split())
+        env = bl.veth_up(self.kind if self.kind == "kernel" else "none")
         self.ns = env["NS_GEN"]
-        sink = "10.240.2.99"  # not the generator's own address: no ICMP back
-        run("ip", "neigh", "replace", sink, "lladdr", env["MAC_S0"], "dev", "d1", ns=env["NS_DUT"])
+        sink = env["SINK"]
         if self.kind == "kernel":
             # the forwarding work on CPU 1 (the probe polls CPU 0), as hotpathd's worker
-            run("sh", "-c", "echo 2 > /sys/class/net/d0/queues/rx-0/rps_cpus", ns=env["NS_DUT"])
+            bl.ns_run("sh", "-c", "echo 2 > /sys/class/net/d0/queues/rx-0/rps_cpus", ns=env["NS_DUT"])
         else:
             dut_config(os.path.join(w, "dut.yaml"), os.path.join(w, "dut.sock"),
                        [("p0", "net_af_xdp0,iface=d0,start_queue=0,queue_count=1", env["MAC_D0"], "10.240.1.1/24"),
@@ -126,17 +116,10 @@ class Setup:
         return self
 
     def start_dut(self, ns):
-        log = open(os.path.join(self.work, "hotpathd-%s.log" % self.kind), "w")
         cmd = [self.args.hotpathd, "-c", os.path.join(self.work, "dut.yaml"), "--", "-l", "0-1", "--no-pci",
                "--in-memory", "--file-prefix", "hp-lat-dut", "--log-level", "lib.eal:error"]
-        self.dut = self.procs.start((["ip", "netns", "exec", ns] if ns else []) + cmd, subprocess.PIPE, log)
-        deadline, line = time.time() + 60, b""
-        while time.time() < deadline:
-            line = self.dut.stdout.readline()
-            if not line or line.startswith(b"hotpathd: ready"):
-                break
-        if not line.startswith(b"hotpathd: ready"):
-            raise RuntimeError("hotpathd (%s) did not start: see %s" % (self.kind, log.name))
+        self.dut = bl.start_hotpathd(self.procs, (["ip", "netns", "exec", ns] if ns else []) + cmd,
+                                     os.path.join(self.work, "hotpathd-%s.log" % self.kind))
 
     def probe(self, extra, name):
         """One hp-probe run; its JSON report (CSV and PNG under OUT with name)."""
@@ -156,7 +139,7 @@ class Setup:
             self.procs.stop(self.dut)
             bl.remove_runtime_dir("hp-lat-dut")
         if self.kind in ("kernel", "afxdp"):
-            run(VETH, "down", check=False)
+            bl.veth_down()
 
 
 def percentile_curve(csv_path, dat_path):
@@ -274,7 +257,7 @@ def main():
                                                    if rates else None)
     finally:
         procs.stop_all()
-        run(VETH, "down", check=False)
+        bl.veth_down()
         for p in ("hp-lat-probe", "hp-lat-dut"):
             bl.remove_runtime_dir(p)
     with open(os.path.join(args.out, "latency.json"), "w") as f:

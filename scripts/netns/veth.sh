@@ -41,12 +41,16 @@ up() {
 	done
 	ip -n "${NS}gen" link set lo up
 	ip -n "${NS}dut" link set lo up
-	# the DUT knows the receiver statically; the kernel DUT forwards, hotpathd's does not need it to
+	# the DUT knows the receiver statically: s0's own address, and SINK (10.240.2.99), the
+	# destination the benchmarks send to: not the generator's address, so its kernel drops
+	# what arrives on s0 without a reply
 	ip -n "${NS}dut" neigh replace 10.240.2.2 lladdr "$(mac "${NS}gen" s0)" dev d1
+	ip -n "${NS}dut" neigh replace 10.240.2.99 lladdr "$(mac "${NS}gen" s0)" dev d1
 	ip -n "${NS}gen" neigh replace 10.240.1.1 lladdr "$(mac "${NS}dut" d0)" dev g0
 	if [[ $mode == kernel ]]; then
 		ip netns exec "${NS}dut" sysctl -qw net.ipv4.ip_forward=1
 	fi
+	echo "SINK=10.240.2.99"
 	echo "NS_GEN=${NS}gen"
 	echo "NS_DUT=${NS}dut"
 	echo "MAC_G0=$(mac "${NS}gen" g0)"
