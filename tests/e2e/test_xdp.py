@@ -377,6 +377,133 @@ def test_config_dump_and_apply(d):
             assert code == 0
 
 
+class Sock:
+    """The control socket, raw (JSON lines): many requests without a process each."""
+
+    def __init__(self, path):
+        import socket as so
+        self.s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.buf, self.n = b"", 0
+
+    def req(self, cmd, args=None):
+        self.n += 1
+        self.s.sendall(json.dumps({"id": self.n, "cmd": cmd, "args": args or {}}).encode() + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            assert chunk, "connection closed"
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        r = json.loads(line)
+        assert r["id"] == self.n, r
+        return r
+
+    def ok(self, cmd, args=None):
+        r = self.req(cmd, args)
+        assert r["ok"], (cmd, args, r)
+        return r["result"]
+
+
+def random_change(rng):
+    """One route, neighbour, policer, ACL or xdp change (many of them refused: that must change nothing)."""
+    pick = rng.randrange(12)
+    via4 = ["10.231.0.%d" % rng.randrange(2, 12) for _ in range(rng.randrange(1, 4))]
+    if pick == 0:
+        if rng.random() < 0.2:
+            return "route.add", {"prefix": "198.18.%d.0/24" % rng.randrange(16), "action": "drop"}
+        return "route.add", {"prefix": "198.18.%d.0/24" % rng.randrange(16), "via": sorted(set(via4))}
+    if pick == 1:
+        return "route.add", {"prefix": "2001:db8:9:%x::/64" % rng.randrange(8),
+                             "via": "2001:db8:231::%x" % rng.randrange(2, 9)}
+    if pick == 2:
+        return "route.del", {"prefix": rng.choice(["198.18.%d.0/24" % rng.randrange(16),
+                                                   "2001:db8:9:%x::/64" % rng.randrange(8)])}
+    if pick == 3:
+        return "neigh.add", {"ip": "10.231.0.%d" % rng.randrange(20, 40),
+                             "mac": "02:00:00:00:%02x:%02x" % (rng.randrange(256), rng.randrange(256))}
+    if pick == 4:
+        return "neigh.del", {"ip": "10.231.0.%d" % rng.randrange(20, 40)}
+    if pick == 5:
+        name = rng.choice("abcd")
+        if rng.random() < 0.5:
+            return "policer.add", {"name": name, "type": "srtcm", "cir": "%dM" % rng.randrange(1, 100),
+                                   "cbs": "%dk" % rng.randrange(1, 64), "ebs": "%dk" % rng.randrange(1, 64)}
+        return "policer.add", {"name": name, "type": "trtcm", "cir": "%dM" % rng.randrange(1, 50),
+                               "cbs": "%dk" % rng.randrange(1, 64), "pir": "%dM" % rng.randrange(50, 100),
+                               "pbs": "%dk" % rng.randrange(1, 64)}
+    if pick == 6:
+        return "policer.del", {"name": rng.choice("abcd")}
+    if pick in (7, 8):
+        rule = {"priority": rng.randrange(1000), "action": rng.choice(["permit", "deny", "count",
+                                                                       "police " + rng.choice("abcd")])}
+        if rng.random() < 0.5:
+            rule["src"] = rng.choice(["10.%d.0.0/16" % rng.randrange(256), "2001:db8:%x::/48" % rng.randrange(99)])
+        if rng.random() < 0.3:
+            rule["dst"] = "198.%d.0.0/16" % rng.randrange(18, 20)
+        if rng.random() < 0.5:
+            rule["proto"] = rng.choice(["udp", "tcp", "icmp", "47"])
+            if rule["proto"] in ("udp", "tcp") and rng.random() < 0.7:
+                lo = rng.randrange(1, 60000)
+                rule["dport"] = "%d-%d" % (lo, lo + rng.randrange(100)) if rng.random() < 0.5 else str(lo)
+        return "acl.add", rule
+    if pick == 9:
+        return "acl.del", {"index": rng.randrange(6)}
+    iface = rng.choice([None, VH0, VH1])
+    args = {} if iface is None else {"iface": iface}
+    verb = rng.choice(["add", "add", "del"])
+    if pick == 10:
+        args["prefix"] = rng.choice(["192.0.2.0/24", "10.231.0.77/32", "198.51.100.%d/32" % rng.randrange(8),
+                                     "2001:db8:66:%x::/64" % rng.randrange(4)])
+        return "xdp.block." + verb, args
+    args["class"] = rng.choice(["arp", "nd", "icmp", "icmpv6", "tcp/22", "udp/%d" % rng.randrange(5000, 5004),
+                                "tcp/179"])
+    return "xdp.pass." + verb, args
+
+
+def test_dump_restart_random(d):
+    """A random sequence of changes over the socket; config dump; a restart from that dump;
+    config dump again: the same text, and the same tables as every show command lists them."""
+    import random
+    seed = int(os.environ.get("HP_SEED", os.getpid()))
+    rng = random.Random(seed)
+    shield = "  - { iface: %s, mode: generic, pass: [arp, nd] }\n" % VH1
+
+    def state(c):
+        return {"routes": sorted(json.dumps(r, sort_keys=True) for r in c.ok("route.show")),
+                "neigh": sorted((r["ip"], r["mac"], r["port"]) for r in c.ok("neigh.show") if r["state"] == "static"),
+                "policers": c.ok("policer.show"),
+                "acl": [{k: v for k, v in r.items() if k not in ("packets", "bytes")} for r in c.ok("acl.show")],
+                "xdp": {x["iface"]: (x["pass"], sorted(c.ok("xdp.block.show", {"iface": x["iface"]})))
+                        for x in c.ok("xdp.show")}}
+
+    with Topology() as topo:
+        sock, text = config(topo, d, shield)
+        text = text.replace("ipv4: [10.231.0.100/24] }", "ipv4: [10.231.0.100/24], ipv6: [\"2001:db8:231::100/64\"] }")
+        with daemon(d, text) as hd:
+            c = Sock(sock)
+            took = 0
+            for _ in range(400):
+                cmd, args = random_change(rng)
+                took += c.req(cmd, args)["ok"]
+            assert took >= 100, "only %d of 400 random changes were taken (seed %d)" % (took, seed)
+            want = state(c)
+            dump1 = c.ok("config.dump")["yaml"]
+            code, _, _ = hd.stop()
+            assert code == 0
+        with open(os.path.join(d, "dump1.yaml"), "w") as f:
+            f.write(dump1)
+        with daemon(d, dump1) as hd:
+            c = Sock(sock)
+            dump2 = c.ok("config.dump")["yaml"]
+            got = state(c)
+            code, _, _ = hd.stop()
+            assert code == 0
+        assert dump2 == dump1, "seed %d: the dump of a daemon started from a dump differs:\n%s\n---\n%s" % (
+            seed, dump1, dump2)
+        assert got == want, "seed %d: restarted from the dump:\n%s\nbefore:\n%s" % (seed, got, want)
+
+
 def xdp_not_permitted():
     """Why namespaces, veths or XDP cannot be used here (None: they can)."""
     ns, obj = TAG + "-probe", "/tmp/%s-probe.bpf.o" % TAG
@@ -416,7 +543,8 @@ def main():
         print("SKIP: %s" % why)
         sys.exit(hp.SKIP)
     hp.run([test_af_xdp_steer_pass_block, test_shield_interface, test_stale_program_replaced,
-            test_foreign_program_kept, test_config_dump_and_apply, test_errors_change_nothing])
+            test_foreign_program_kept, test_config_dump_and_apply, test_errors_change_nothing,
+            test_dump_restart_random])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,260 @@
+/* The running configuration as a config file: JSON, which is YAML (hotpathd -c reads it back). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sys/socket.h>
+
+#include "dump.h"
+
+static json_t *
+prefix_json(const struct hp_prefix *p)
+{
+	char s[HP_PREFIX_STRLEN];
+
+	return json_string(hp_prefix_format(p, s, sizeof(s)));
+}
+
+static json_t *
+addr_json(const struct hp_addr *a)
+{
+	char s[HP_ADDR_STRLEN];
+
+	return json_string(hp_addr_format(a, s, sizeof(s)));
+}
+
+static json_t *
+mac_json(const uint8_t mac[6])
+{
+	char s[HP_MAC_STRLEN];
+
+	return json_string(hp_mac_format(mac, s, sizeof(s)));
+}
+
+json_t *
+hp_dump_prefixes(const struct hp_prefix *p, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, prefix_json(&p[i]));
+	return a;
+}
+
+json_t *
+hp_dump_port_range(uint16_t lo, uint16_t hi)
+{
+	char s[16];
+
+	if (lo == hi)
+		snprintf(s, sizeof(s), "%u", lo);
+	else
+		snprintf(s, sizeof(s), "%u-%u", lo, hi);
+	return json_string(s);
+}
+
+json_t *
+hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool as_config)
+{
+	json_t *o = json_pack("{s:o}", "prefix", prefix_json(&r->prefix)), *via = json_array();
+
+	for (unsigned k = 0; k < r->n_via; k++)
+		json_array_append_new(via, addr_json(&r->via[k]));
+	if (!as_config || r->action == HP_ROUTE_DROP)
+		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
+	if (!as_config || r->action != HP_ROUTE_DROP)
+		json_object_set_new(o, "via", via);
+	else
+		json_decref(via);
+	if (r->port >= 0)
+		json_object_set_new(o, "port", json_string(cfg->ports[r->port].name));
+	return o;
+}
+
+json_t *
+hp_dump_policer(const struct hp_policer_conf *p)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", p->name, "type",
+			      p->type == HP_POLICER_TRTCM ? "trtcm" : "srtcm", "cir", (json_int_t)p->cir, "cbs",
+			      (json_int_t)p->cbs);
+
+	if (p->type == HP_POLICER_TRTCM) {
+		json_object_set_new(o, "pir", json_integer((json_int_t)p->pir));
+		json_object_set_new(o, "pbs", json_integer((json_int_t)p->pbs));
+	} else {
+		json_object_set_new(o, "ebs", json_integer((json_int_t)p->ebs));
+	}
+	return o;
+}
+
+/* "deny", or "police NAME" */
+void
+hp_dump_acl_action(const struct hp_config *cfg, const struct hp_acl_rule *r, char *buf, size_t len)
+{
+	if (r->action == HP_ACL_POLICE)
+		snprintf(buf, len, "police %s", cfg->policers[r->policer].name);
+	else
+		snprintf(buf, len, "%s", hp_acl_action_name(r->action));
+}
+
+static json_t *
+acl_rule_json(const struct hp_config *cfg, const struct hp_acl_rule *r)
+{
+	json_t *o = json_pack("{s:i}", "priority", (int)r->priority);
+	char action[HP_NAME_MAX + 8];
+
+	if (r->has_src)
+		json_object_set_new(o, "src", prefix_json(&r->src));
+	if (r->has_dst)
+		json_object_set_new(o, "dst", prefix_json(&r->dst));
+	if (r->has_proto)
+		json_object_set_new(o, "proto", json_integer(r->proto));
+	if (r->sport_lo != 0 || r->sport_hi != 65535)
+		json_object_set_new(o, "sport", hp_dump_port_range(r->sport_lo, r->sport_hi));
+	if (r->dport_lo != 0 || r->dport_hi != 65535)
+		json_object_set_new(o, "dport", hp_dump_port_range(r->dport_lo, r->dport_hi));
+	hp_dump_acl_action(cfg, r, action, sizeof(action));
+	json_object_set_new(o, "action", json_string(action));
+	return o;
+}
+
+json_t *
+hp_dump_xdp_pass(const struct hp_xdp_conf *x)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < x->n_pass; i++) {
+		char t[32];
+
+		hp_xdp_class_text(&x->pass[i], t, sizeof(t));
+		json_array_append_new(a, json_string(t));
+	}
+	return a;
+}
+
+static json_t *
+ports_json(const struct hp_config *cfg)
+{
+	json_t *a = json_array();
+
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		const struct hp_port_conf *pc = &cfg->ports[p];
+		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", pc->name, "device", pc->device, "queues",
+				       (int)pc->queues, "rx_desc", (int)pc->rx_desc, "tx_desc", (int)pc->tx_desc, "mode",
+				       pc->mode == HP_MODE_L3 ? "l3" : "xconnect");
+
+		if (pc->has_mac)
+			json_object_set_new(po, "mac", mac_json(pc->mac));
+		if (pc->n_ipv4)
+			json_object_set_new(po, "ipv4", hp_dump_prefixes(pc->ipv4, pc->n_ipv4));
+		if (pc->n_ipv6)
+			json_object_set_new(po, "ipv6", hp_dump_prefixes(pc->ipv6, pc->n_ipv6));
+		if (pc->peer >= 0)
+			json_object_set_new(po, "peer", json_string(cfg->ports[pc->peer].name));
+		json_array_append_new(a, po);
+	}
+	return a;
+}
+
+static json_t *
+workers_json(const struct hp_config *cfg)
+{
+	json_t *a = json_array();
+
+	for (unsigned w = 0; w < cfg->n_workers; w++) {
+		json_t *q = json_array();
+
+		for (unsigned k = 0; k < cfg->workers[w].n_queues; k++) {
+			char ref[HP_NAME_MAX + 8];
+
+			snprintf(ref, sizeof(ref), "%s/%u", cfg->ports[cfg->workers[w].queues[k].port].name,
+				 cfg->workers[w].queues[k].queue);
+			json_array_append_new(q, json_string(ref));
+		}
+		json_array_append_new(a, json_pack("{s:i, s:o}", "lcore", (int)cfg->workers[w].lcore, "queues", q));
+	}
+	return a;
+}
+
+static bool
+has_l3(const struct hp_config *cfg)
+{
+	for (unsigned p = 0; p < cfg->n_ports; p++)
+		if (cfg->ports[p].mode == HP_MODE_L3)
+			return true;
+	return false;
+}
+
+json_t *
+hp_dump_config(const struct hp_config *cfg)
+{
+	json_t *o = json_object(), *a, *ctl = json_object();
+
+	if (cfg->n_eal_args > 0) {
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_eal_args; i++)
+			json_array_append_new(a, json_string(cfg->eal_args[i]));
+		json_object_set_new(o, "eal", a);
+	}
+	if (cfg->control_socket[0])
+		json_object_set_new(ctl, "socket", json_string(cfg->control_socket));
+	if (cfg->metrics[0])
+		json_object_set_new(ctl, "metrics", json_string(cfg->metrics));
+	json_object_set_new(o, "control", ctl);
+	if (cfg->mbufs)
+		json_object_set_new(o, "mbufs", json_integer(cfg->mbufs));
+	json_object_set_new(o, "ports", ports_json(cfg));
+	if (cfg->has_workers)
+		json_object_set_new(o, "workers", workers_json(cfg));
+	if (has_l3(cfg)) {
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_neighbors; i++) {
+			const struct hp_neighbor_conf *nb = &cfg->neighbors[i];
+
+			json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "ip", addr_json(&nb->ip), "mac",
+							   mac_json(nb->mac), "port", cfg->ports[nb->port].name));
+		}
+		json_object_set_new(o, "neighbors", a);
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_routes; i++)
+			json_array_append_new(a, hp_dump_route(cfg, &cfg->routes[i], true));
+		json_object_set_new(o, "routes", a);
+	}
+	json_object_set_new(o, "acl_default", json_string(cfg->acl_default_deny ? "deny" : "permit"));
+	a = json_array();
+	for (unsigned i = 0; i < cfg->n_policers; i++)
+		json_array_append_new(a, hp_dump_policer(&cfg->policers[i]));
+	json_object_set_new(o, "policers", a);
+	a = json_array();
+	for (unsigned i = 0; i < cfg->n_acl; i++)
+		json_array_append_new(a, acl_rule_json(cfg, &cfg->acl[i]));
+	json_object_set_new(o, "acl", a);
+	if (cfg->n_xdp > 0) {
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_xdp; i++) {
+			const struct hp_xdp_conf *x = &cfg->xdp[i];
+			json_t *xo = json_pack("{s:s}", "iface", x->iface);
+
+			if (x->has_mode)
+				json_object_set_new(xo, "mode",
+						    json_string(x->mode == HP_XDP_GENERIC ? "generic" : "native"));
+			json_object_set_new(xo, "pass", hp_dump_xdp_pass(x));
+			json_object_set_new(xo, "block", hp_dump_prefixes(x->block, x->n_block));
+			json_array_append_new(a, xo);
+		}
+		json_object_set_new(o, "xdp", a);
+	}
+	return o;
+}
+
+char *
+hp_dump_text(const struct hp_config *cfg)
+{
+	json_t *c = hp_dump_config(cfg);
+	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL, *out = NULL;
+
+	json_decref(c);
+	if (text != NULL && asprintf(&out, "# hotpathd config dump (JSON is YAML: hotpathd -c reads it)\n%s", text) < 0)
+		out = NULL;
+	free(text);
+	return out;
+}

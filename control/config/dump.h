@@ -1,0 +1,32 @@
+/* The running configuration written out: config.dump's file, and the JSON pieces the socket's replies share with it. */
+#ifndef HP_DUMP_H
+#define HP_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+/*
+ * The whole of cfg as a config file: the file's EAL, control, ports and
+ * workers, and the routes, static neighbours, ACL, policers and xdp sets
+ * as the model holds them now. JSON is YAML: hotpathd -c and --check read
+ * it as any config. A new reference (NULL on ENOMEM).
+ */
+json_t *hp_dump_config(const struct hp_config *cfg);
+
+/* The same as text, with a comment line on top; malloc'd, NULL on ENOMEM. */
+char *hp_dump_text(const struct hp_config *cfg);
+
+/* One object each, as the file writes it (as_config) or route.show lists it. New references. */
+json_t *hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool as_config);
+json_t *hp_dump_policer(const struct hp_policer_conf *p);
+json_t *hp_dump_prefixes(const struct hp_prefix *p, unsigned n);
+json_t *hp_dump_port_range(uint16_t lo, uint16_t hi);
+json_t *hp_dump_xdp_pass(const struct hp_xdp_conf *x);
+/* An ACL rule's action as the file writes it: "deny", "police NAME". */
+void hp_dump_acl_action(const struct hp_config *cfg, const struct hp_acl_rule *r, char *buf, size_t len);
+
+#endif

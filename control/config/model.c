@@ -1,0 +1,491 @@
+/* The running configuration's operations: routes, static neighbours, ACL rules, policers, xdp sets. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/socket.h>
+
+#include "model.h"
+
+static int __attribute__((format(printf, 4, 5)))
+refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* Room for n elements of size sz in *arr, whose capacity is *cap (0: exactly *have). */
+static int
+grow(void **arr, unsigned *cap, unsigned have, unsigned n, size_t sz)
+{
+	unsigned c = *cap ? *cap : have;
+	void *a;
+
+	if (n <= c && *arr != NULL)
+		return 0;
+	c = c < 16 ? 16 : c;
+	while (c < n)
+		c *= 2;
+	if ((a = realloc(*arr, (size_t)c * sz)) == NULL)
+		return -ENOMEM;
+	*arr = a;
+	*cap = c;
+	return 0;
+}
+
+static bool
+same_prefix(const struct hp_prefix *a, const struct hp_prefix *b)
+{
+	return a->family == b->family && a->len == b->len && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static bool
+same_addr(const struct hp_addr *a, const struct hp_addr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* ---- the route index: prefix -> position in cfg->routes (linear probing) ---- */
+
+struct hp_route_index {
+	uint32_t mask;   /* slots - 1 */
+	uint32_t *slot;  /* route index + 1; 0 = empty */
+};
+
+static uint32_t
+prefix_hash(const struct hp_prefix *p)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)p->len << 8 ^ (uint64_t)p->family;
+
+	for (unsigned i = 0; i < (p->family == AF_INET ? 4u : 16u); i++)
+		h = (h ^ p->addr[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ h >> 29);
+}
+
+/* The slot holding p, or the empty slot where it would go. */
+static uint32_t
+index_slot(const struct hp_config *cfg, const struct hp_route_index *x, const struct hp_prefix *p)
+{
+	uint32_t s = prefix_hash(p) & x->mask;
+
+	while (x->slot[s] != 0 && !same_prefix(&cfg->routes[x->slot[s] - 1].prefix, p))
+		s = (s + 1) & x->mask;
+	return s;
+}
+
+/* (Re)build the index with room for n routes at half load. */
+static int
+index_build(struct hp_config *cfg, unsigned n)
+{
+	struct hp_route_index *x = cfg->route_index;
+	uint32_t size = 64;
+
+	while (size < 2 * (uint64_t)n)
+		size *= 2;
+	if (x == NULL) {
+		if ((x = calloc(1, sizeof(*x))) == NULL)
+			return -ENOMEM;
+		cfg->route_index = x;
+	} else if (x->mask + 1 >= size) {
+		return 0;
+	}
+	free(x->slot);
+	if ((x->slot = calloc(size, sizeof(*x->slot))) == NULL) {
+		free(x);
+		cfg->route_index = NULL;
+		return -ENOMEM;
+	}
+	x->mask = size - 1;
+	for (uint32_t i = 0; i < cfg->n_routes; i++)
+		x->slot[index_slot(cfg, x, &cfg->routes[i].prefix)] = i + 1;
+	return 0;
+}
+
+/* Empty slot s and close the gap (backward shift: no tombstones). */
+static void
+index_remove(const struct hp_config *cfg, struct hp_route_index *x, uint32_t s)
+{
+	uint32_t next = s;
+
+	x->slot[s] = 0;
+	for (;;) {
+		uint32_t home;
+
+		next = (next + 1) & x->mask;
+		if (x->slot[next] == 0)
+			return;
+		home = prefix_hash(&cfg->routes[x->slot[next] - 1].prefix) & x->mask;
+		/* the entry at next may move to s when s lies cyclically in [home, next) */
+		if (((next - home) & x->mask) >= ((next - s) & x->mask)) {
+			x->slot[s] = x->slot[next];
+			x->slot[next] = 0;
+			s = next;
+		}
+	}
+}
+
+/* ---- routes ---- */
+
+/* Is p one of cfg's l3 ports' subnets or addresses (which the FIB owns)? */
+static bool
+connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *pc = &cfg->ports[i];
+
+		for (unsigned k = 0; k < pc->n_ipv4 + pc->n_ipv6; k++) {
+			struct hp_prefix a = k < pc->n_ipv4 ? pc->ipv4[k] : pc->ipv6[k - pc->n_ipv4], net;
+			unsigned host = a.family == AF_INET ? 32 : 128;
+
+			if (a.family != p->family)
+				continue;
+			hp_prefix_clear_host_bits(&a, &net);
+			if ((p->len == a.len && memcmp(p->addr, net.addr, 16) == 0) ||
+			    (p->len == host && memcmp(p->addr, a.addr, host / 8) == 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+int
+hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen)
+{
+	char pbuf[HP_PREFIX_STRLEN], nbuf[HP_PREFIX_STRLEN], abuf[HP_ADDR_STRLEN];
+	struct hp_prefix net;
+
+	if (r->prefix.family != AF_INET && r->prefix.family != AF_INET6)
+		return refuse(err, errlen, -EINVAL, "route: no prefix");
+	hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf));
+	if (hp_prefix_clear_host_bits(&r->prefix, &net))
+		return refuse(err, errlen, -EINVAL, "prefix %s has host bits set; did you mean %s?", pbuf,
+			      hp_prefix_format(&net, nbuf, sizeof(nbuf)));
+	if (r->action == HP_ROUTE_DROP) {
+		if (r->n_via > 0)
+			return refuse(err, errlen, -EINVAL, "route %s has both via and action: drop", pbuf);
+		if (r->port >= 0)
+			return refuse(err, errlen, -EINVAL, "route %s drops: a port needs via: NEXT_HOP", pbuf);
+	} else if (r->n_via == 0 || r->n_via > HP_MAX_ECMP) {
+		return refuse(err, errlen, -EINVAL, "route %s: expected 1 to %d next hops", pbuf, HP_MAX_ECMP);
+	}
+	if (r->port >= (int)cfg->n_ports || (r->port >= 0 && cfg->ports[r->port].mode != HP_MODE_L3))
+		return refuse(err, errlen, -EINVAL, "route %s: its port is not an l3 port", pbuf);
+	for (unsigned k = 0; k < r->n_via; k++) {
+		hp_addr_format(&r->via[k], abuf, sizeof(abuf));
+		if (r->via[k].family != r->prefix.family)
+			return refuse(err, errlen, -EINVAL, "route %s: next hop %s is not of the prefix's family",
+				      pbuf, abuf);
+		for (unsigned j = 0; j < k; j++)
+			if (same_addr(&r->via[j], &r->via[k]))
+				return refuse(err, errlen, -EINVAL, "route %s: next hop %s is listed twice", pbuf,
+					      abuf);
+		if (r->port < 0 && hp_config_via_port(cfg, &r->via[k]) < 0)
+			return refuse(err, errlen, -EINVAL,
+				      "via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
+				      "give port:)",
+				      abuf);
+	}
+	if (connected_prefix(cfg, &r->prefix))
+		return refuse(err, errlen, -EINVAL, "%s is a port's subnet or address: not a route to change", pbuf);
+	return 0;
+}
+
+const struct hp_route_conf *
+hp_model_route_find(struct hp_config *cfg, const struct hp_prefix *p)
+{
+	uint32_t s;
+
+	if (cfg->n_routes == 0 || index_build(cfg, cfg->n_routes) < 0)
+		return NULL;
+	s = index_slot(cfg, cfg->route_index, p);
+	return cfg->route_index->slot[s] ? &cfg->routes[cfg->route_index->slot[s] - 1] : NULL;
+}
+
+int
+hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct hp_route_conf *old,
+		   bool *replaced, char *err, size_t errlen)
+{
+	struct hp_route_index *x;
+	uint32_t s;
+	int rc;
+
+	if (replaced != NULL)
+		*replaced = false;
+	if ((rc = hp_model_route_check(cfg, r, err, errlen)) < 0)
+		return rc;
+	if ((rc = index_build(cfg, cfg->n_routes + 1)) < 0)
+		return refuse(err, errlen, rc, "out of memory for the route index");
+	x = cfg->route_index;
+	s = index_slot(cfg, x, &r->prefix);
+	if (x->slot[s] != 0) {
+		struct hp_route_conf *cur = &cfg->routes[x->slot[s] - 1];
+
+		if (old != NULL)
+			*old = *cur;
+		if (replaced != NULL)
+			*replaced = true;
+		*cur = *r;
+		return 0;
+	}
+	if (cfg->n_routes >= HP_MAX_ROUTES)
+		return refuse(err, errlen, -ENOSPC, "more than %u routes", HP_MAX_ROUTES);
+	if (grow((void **)&cfg->routes, &cfg->routes_cap, cfg->n_routes, cfg->n_routes + 1, sizeof(*r)) < 0)
+		return refuse(err, errlen, -ENOMEM, "out of memory for routes");
+	cfg->routes[cfg->n_routes] = *r;
+	x->slot[s] = ++cfg->n_routes;
+	return 0;
+}
+
+int
+hp_model_route_del(struct hp_config *cfg, const struct hp_prefix *p, struct hp_route_conf *old)
+{
+	struct hp_route_index *x;
+	uint32_t s, i, last;
+
+	if (hp_model_route_find(cfg, p) == NULL)
+		return -ENOENT;
+	x = cfg->route_index;
+	s = index_slot(cfg, x, p);
+	i = x->slot[s] - 1;
+	if (old != NULL)
+		*old = cfg->routes[i];
+	index_remove(cfg, x, s);
+	last = --cfg->n_routes;
+	if (i != last) {
+		/* the last route moves into the hole; its slot follows */
+		s = index_slot(cfg, x, &cfg->routes[last].prefix);
+		cfg->routes[i] = cfg->routes[last];
+		x->slot[s] = i + 1;
+	}
+	return 0;
+}
+
+/* ---- static neighbours ---- */
+
+static int
+neigh_index(const struct hp_config *cfg, unsigned port, const struct hp_addr *ip)
+{
+	for (unsigned i = 0; i < cfg->n_neighbors; i++)
+		if (cfg->neighbors[i].port == port && same_addr(&cfg->neighbors[i].ip, ip))
+			return (int)i;
+	return -1;
+}
+
+const struct hp_neighbor_conf *
+hp_model_neigh_find(const struct hp_config *cfg, unsigned port, const struct hp_addr *ip)
+{
+	int i = neigh_index(cfg, port, ip);
+
+	return i < 0 ? NULL : &cfg->neighbors[i];
+}
+
+int
+hp_model_neigh_set(struct hp_config *cfg, const struct hp_neighbor_conf *nb, char *err, size_t errlen)
+{
+	char abuf[HP_ADDR_STRLEN];
+	int i;
+
+	if (nb->port >= cfg->n_ports || cfg->ports[nb->port].mode != HP_MODE_L3)
+		return refuse(err, errlen, -EINVAL, "neighbour %s: not on an l3 port",
+			      hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
+	if (nb->mac[0] & 1)
+		return refuse(err, errlen, -EINVAL, "neighbour %s: a MAC must be unicast",
+			      hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
+	if ((i = neigh_index(cfg, nb->port, &nb->ip)) >= 0) {
+		cfg->neighbors[i] = *nb;
+		return 0;
+	}
+	if (cfg->n_neighbors >= HP_MAX_NEIGHBORS)
+		return refuse(err, errlen, -ENOSPC, "more than %u static neighbours", HP_MAX_NEIGHBORS);
+	if (grow((void **)&cfg->neighbors, &cfg->neighbors_cap, cfg->n_neighbors, cfg->n_neighbors + 1,
+		 sizeof(*nb)) < 0)
+		return refuse(err, errlen, -ENOMEM, "out of memory for neighbours");
+	cfg->neighbors[cfg->n_neighbors++] = *nb;
+	return 0;
+}
+
+int
+hp_model_neigh_del(struct hp_config *cfg, unsigned port, const struct hp_addr *ip)
+{
+	int i = neigh_index(cfg, port, ip);
+
+	if (i < 0)
+		return -ENOENT;
+	/* keep the others in order: config dump lists them as they were added */
+	memmove(&cfg->neighbors[i], &cfg->neighbors[i + 1], (cfg->n_neighbors - (unsigned)i - 1) * sizeof(cfg->neighbors[0]));
+	cfg->n_neighbors--;
+	return 0;
+}
+
+/* ---- ACL rules ---- */
+
+int
+hp_model_acl_add(struct hp_config *cfg, const struct hp_acl_rule *rule, char *err, size_t errlen)
+{
+	if (rule->action == HP_ACL_POLICE && (rule->policer < 0 || (unsigned)rule->policer >= cfg->n_policers))
+		return refuse(err, errlen, -EINVAL, "ACL rule: no policer %d", rule->policer);
+	if (cfg->n_acl >= HP_MAX_ACL_RULES)
+		return refuse(err, errlen, -ENOSPC, "more than %u ACL rules", HP_MAX_ACL_RULES);
+	if (hp_model_acl_insert(cfg, cfg->n_acl, rule) < 0)
+		return refuse(err, errlen, -ENOMEM, "out of memory for ACL rules");
+	return 0;
+}
+
+int
+hp_model_acl_insert(struct hp_config *cfg, unsigned idx, const struct hp_acl_rule *rule)
+{
+	if (idx > cfg->n_acl || cfg->n_acl >= HP_MAX_ACL_RULES)
+		return -ENOSPC;
+	if (grow((void **)&cfg->acl, &cfg->acl_cap, cfg->n_acl, cfg->n_acl + 1, sizeof(*rule)) < 0)
+		return -ENOMEM;
+	memmove(&cfg->acl[idx + 1], &cfg->acl[idx], (cfg->n_acl - idx) * sizeof(*rule));
+	cfg->acl[idx] = *rule;
+	cfg->n_acl++;
+	return 0;
+}
+
+int
+hp_model_acl_del(struct hp_config *cfg, unsigned idx, struct hp_acl_rule *old)
+{
+	if (idx >= cfg->n_acl)
+		return -ENOENT;
+	if (old != NULL)
+		*old = cfg->acl[idx];
+	memmove(&cfg->acl[idx], &cfg->acl[idx + 1], (cfg->n_acl - idx - 1) * sizeof(cfg->acl[0]));
+	cfg->n_acl--;
+	return 0;
+}
+
+/* ---- policers ---- */
+
+int
+hp_model_policer_find(const struct hp_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_policers; i++)
+		if (strcmp(cfg->policers[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+hp_model_policer_add(struct hp_config *cfg, const struct hp_policer_conf *p, char *err, size_t errlen)
+{
+	if (hp_model_policer_find(cfg, p->name) >= 0)
+		return refuse(err, errlen, -EEXIST, "policer '%s' already exists", p->name);
+	if (cfg->n_policers >= HP_MAX_POLICERS)
+		return refuse(err, errlen, -ENOSPC, "more than %u policers", HP_MAX_POLICERS);
+	if (grow((void **)&cfg->policers, &cfg->policers_cap, cfg->n_policers, cfg->n_policers + 1, sizeof(*p)) < 0)
+		return refuse(err, errlen, -ENOMEM, "out of memory for policers");
+	cfg->policers[cfg->n_policers++] = *p;
+	return 0;
+}
+
+int
+hp_model_policer_del(struct hp_config *cfg, const char *name, char *err, size_t errlen)
+{
+	int idx = hp_model_policer_find(cfg, name);
+
+	if (idx < 0)
+		return refuse(err, errlen, -ENOENT, "no policer \"%.32s\"", name);
+	for (unsigned i = 0; i < cfg->n_acl; i++)
+		if (cfg->acl[i].action == HP_ACL_POLICE && cfg->acl[i].policer == idx)
+			return refuse(err, errlen, -EBUSY, "policer \"%.32s\" is used by ACL rule %u", name, i);
+	memmove(&cfg->policers[idx], &cfg->policers[idx + 1],
+		(cfg->n_policers - (unsigned)idx - 1) * sizeof(cfg->policers[0]));
+	cfg->n_policers--;
+	/* the rules name policers by index: those after the removed one move down */
+	for (unsigned i = 0; i < cfg->n_acl; i++)
+		if (cfg->acl[i].action == HP_ACL_POLICE && cfg->acl[i].policer > idx)
+			cfg->acl[i].policer--;
+	return 0;
+}
+
+/* ---- xdp ---- */
+
+struct hp_xdp_conf *
+hp_model_xdp_entry(struct hp_config *cfg, const char *iface, int *rc)
+{
+	struct hp_xdp_conf *x;
+
+	for (unsigned i = 0; i < cfg->n_xdp; i++)
+		if (strcmp(cfg->xdp[i].iface, iface) == 0)
+			return &cfg->xdp[i];
+	if (cfg->n_xdp >= HP_MAX_XDP || strlen(iface) >= sizeof(x->iface)) {
+		*rc = -ENOSPC;
+		return NULL;
+	}
+	x = &cfg->xdp[cfg->n_xdp++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->iface, sizeof(x->iface), "%s", iface);
+	x->mode = HP_XDP_NATIVE;
+	return x;
+}
+
+int
+hp_model_xdp_block_add(struct hp_xdp_conf *x, const struct hp_prefix *p)
+{
+	for (unsigned i = 0; i < x->n_block; i++)
+		if (same_prefix(&x->block[i], p))
+			return -EEXIST;
+	if (x->n_block >= HP_MAX_XDP_BLOCK)
+		return -ENOSPC;
+	if (grow((void **)&x->block, &x->block_cap, x->n_block, x->n_block + 1, sizeof(*p)) < 0)
+		return -ENOMEM;
+	x->block[x->n_block++] = *p;
+	return 0;
+}
+
+int
+hp_model_xdp_block_del(struct hp_xdp_conf *x, const struct hp_prefix *p)
+{
+	for (unsigned i = 0; i < x->n_block; i++) {
+		if (!same_prefix(&x->block[i], p))
+			continue;
+		memmove(&x->block[i], &x->block[i + 1], (x->n_block - i - 1) * sizeof(*p));
+		x->n_block--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int
+hp_model_xdp_pass_add(struct hp_xdp_conf *x, const struct hp_xdp_class *c)
+{
+	for (unsigned i = 0; i < x->n_pass; i++)
+		if (hp_xdp_class_equal(&x->pass[i], c))
+			return -EEXIST;
+	if (x->n_pass >= HP_MAX_XDP_PASS)
+		return -ENOSPC;
+	x->pass[x->n_pass++] = *c;
+	return 0;
+}
+
+int
+hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c)
+{
+	for (unsigned i = 0; i < x->n_pass; i++) {
+		if (!hp_xdp_class_equal(&x->pass[i], c))
+			continue;
+		memmove(&x->pass[i], &x->pass[i + 1], (x->n_pass - i - 1) * sizeof(*c));
+		x->n_pass--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void
+hp_model_free(struct hp_config *cfg)
+{
+	if (cfg->route_index != NULL)
+		free(cfg->route_index->slot);
+	free(cfg->route_index);
+	cfg->route_index = NULL;
+}

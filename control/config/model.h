@@ -1,0 +1,101 @@
+/* The running configuration: the operations that change a struct hp_config, shared by the file loader, the socket and config.apply. */
+#ifndef HP_MODEL_H
+#define HP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/*
+ * hotpathd keeps one struct hp_config, the model of what runs: `config dump`
+ * writes it and nothing else. Every change goes through these operations,
+ * which check the object against the rest of the model first (a refusal
+ * changes nothing and says why in err, without a FILE:LINE prefix: the
+ * caller adds its own context) and keep the model's indexes. The data plane
+ * is changed by the caller after the model took the change; if the data
+ * plane refuses (a table full), the caller undoes the model change with the
+ * inverse operation. Control thread only; no DPDK.
+ */
+
+/* ---- routes (key: the prefix) ---- */
+
+/*
+ * What every route must satisfy, whether it comes from a file or the socket:
+ * no host bits, next hops of the prefix's family and distinct, a drop route
+ * without next hops or port, an egress port that is an l3 port, next hops
+ * on a connected subnet unless a port is given, and not a port's own subnet
+ * or address (the FIB owns those). 0 or -EINVAL.
+ */
+int hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen);
+
+/*
+ * Add r, or replace the route of the same prefix (*old then holds what it
+ * replaced and *replaced is true; both may be NULL). 0, -EINVAL (the check
+ * failed), -ENOSPC (HP_MAX_ROUTES), -ENOMEM.
+ */
+int hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct hp_route_conf *old,
+		       bool *replaced, char *err, size_t errlen);
+
+/* Delete the route of prefix p (*old: what it was; may be NULL). 0 or -ENOENT. The
+ * last route takes the deleted one's place (route order is not kept). */
+int hp_model_route_del(struct hp_config *cfg, const struct hp_prefix *p, struct hp_route_conf *old);
+
+/* The route of exactly p, or NULL; valid until the next change. */
+const struct hp_route_conf *hp_model_route_find(struct hp_config *cfg, const struct hp_prefix *p);
+
+/* ---- static neighbours (key: port and address) ---- */
+
+/*
+ * Make nb a static neighbour, or change the MAC of the static neighbour with
+ * the same port and address. Checks: an l3 port, a unicast MAC. 0, -EINVAL,
+ * -ENOSPC (HP_MAX_NEIGHBORS), -ENOMEM.
+ */
+int hp_model_neigh_set(struct hp_config *cfg, const struct hp_neighbor_conf *nb, char *err, size_t errlen);
+/* 0 or -ENOENT (no static neighbour there). */
+int hp_model_neigh_del(struct hp_config *cfg, unsigned port, const struct hp_addr *ip);
+const struct hp_neighbor_conf *hp_model_neigh_find(const struct hp_config *cfg, unsigned port,
+						   const struct hp_addr *ip);
+
+/* ---- ACL rules (kept in the order they were added; acl.show numbers them) ---- */
+
+/*
+ * Append rule (its policer, if any, an index into cfg->policers). The rule
+ * itself was checked by the config parser's rule check (hp_config_parse_entry
+ * for the socket). 0, -EINVAL (bad policer index), -ENOSPC, -ENOMEM.
+ */
+int hp_model_acl_add(struct hp_config *cfg, const struct hp_acl_rule *rule, char *err, size_t errlen);
+/* Remove rule idx (*old: what it was; may be NULL). 0 or -ENOENT. */
+int hp_model_acl_del(struct hp_config *cfg, unsigned idx, struct hp_acl_rule *old);
+/* Put old back at idx (undoes hp_model_acl_del). 0 or -ENOMEM. */
+int hp_model_acl_insert(struct hp_config *cfg, unsigned idx, const struct hp_acl_rule *rule);
+
+/* ---- policers (key: the name) ---- */
+
+/* Append p. 0, -EEXIST (a policer of that name), -ENOSPC, -ENOMEM. */
+int hp_model_policer_add(struct hp_config *cfg, const struct hp_policer_conf *p, char *err, size_t errlen);
+/* Delete the policer named name; the rules' policer indexes follow. 0, -ENOENT,
+ * -EBUSY (a rule uses it: err names the rule). */
+int hp_model_policer_del(struct hp_config *cfg, const char *name, char *err, size_t errlen);
+int hp_model_policer_find(const struct hp_config *cfg, const char *name);
+
+/* ---- xdp (per interface: block prefixes, pass classes) ---- */
+
+/*
+ * The xdp entry of iface, created (mode native, nothing passed or blocked)
+ * when missing: the interfaces of net_af_xdp ports run hotpath's program
+ * without an entry of their own until something is changed on them.
+ * NULL: -ENOSPC (HP_MAX_XDP) or -ENOMEM in *rc.
+ */
+struct hp_xdp_conf *hp_model_xdp_entry(struct hp_config *cfg, const char *iface, int *rc);
+/* 0, -EEXIST / -ENOENT, -ENOSPC, -ENOMEM. The prefix has no host bits. */
+int hp_model_xdp_block_add(struct hp_xdp_conf *x, const struct hp_prefix *p);
+int hp_model_xdp_block_del(struct hp_xdp_conf *x, const struct hp_prefix *p);
+int hp_model_xdp_pass_add(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
+int hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
+
+/* Free what the operations added to cfg beyond the parser's arrays (the
+ * route index); hp_config_free() calls it. */
+void hp_model_free(struct hp_config *cfg);
+
+#endif
