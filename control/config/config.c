@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "model.h"
 
 #define CFG_FILE_MAX (256u << 20) /* refuse bigger files: 2M routes fit, a typo'd path does not */
 #define CFG_EAL_ARG_MAX 4096     /* one EAL argument, bytes */
@@ -2734,6 +2735,9 @@ hp_config_free(struct hp_config *cfg)
 		free(cfg->xdp[i].block);
 		cfg->xdp[i].block = NULL;
 		cfg->xdp[i].n_block = 0;
+		cfg->xdp[i].block_cap = 0;
 	}
 	cfg->n_xdp = 0;
+	cfg->routes_cap = cfg->neighbors_cap = cfg->acl_cap = cfg->policers_cap = 0;
+	hp_model_free(cfg);
 }

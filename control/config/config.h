@@ -162,6 +162,7 @@ struct hp_xdp_conf {
 	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
 	unsigned n_block;
 	struct hp_prefix *block;   /* malloc'd; no host bits, distinct */
+	unsigned block_cap;        /* its capacity (0: n_block) */
 	unsigned line;
 };
 
@@ -191,6 +192,11 @@ struct hp_config {
 	struct hp_policer_conf *policers;
 	unsigned n_xdp;
 	struct hp_xdp_conf xdp[HP_MAX_XDP];
+
+	/* kept by the model's operations (model.h): capacities of the arrays above
+	 * (0: exactly their count, as the parser allocates them) and the route index */
+	unsigned routes_cap, neighbors_cap, acl_cap, policers_cap;
+	struct hp_route_index *route_index;
 };
 
 /*

@@ -159,15 +159,13 @@ connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
 int
 hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen)
 {
-	char pbuf[HP_PREFIX_STRLEN], nbuf[HP_PREFIX_STRLEN], abuf[HP_ADDR_STRLEN];
-	struct hp_prefix net;
+	char pbuf[HP_PREFIX_STRLEN], abuf[HP_ADDR_STRLEN], msg[HP_HOST_BITS_MSG_MAX];
 
 	if (r->prefix.family != AF_INET && r->prefix.family != AF_INET6)
 		return refuse(err, errlen, -EINVAL, "route: no prefix");
 	hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf));
-	if (hp_prefix_clear_host_bits(&r->prefix, &net))
-		return refuse(err, errlen, -EINVAL, "prefix %s has host bits set; did you mean %s?", pbuf,
-			      hp_prefix_format(&net, nbuf, sizeof(nbuf)));
+	if (hp_prefix_host_bits(&r->prefix, NULL, msg, sizeof(msg)))
+		return refuse(err, errlen, -EINVAL, "%s", msg);
 	if (r->action == HP_ROUTE_DROP) {
 		if (r->n_via > 0)
 			return refuse(err, errlen, -EINVAL, "route %s has both via and action: drop", pbuf);

@@ -106,13 +106,13 @@ test_route_index_random(void)
 	load(&cfg, "routes:\n  - { prefix: 172.16.0.0/12, via: 10.0.1.7 }\n");
 	memset(present, 0, sizeof(present));
 	for (unsigned op = 0; op < OPS; op++) {
-		unsigned k = (unsigned)(rng_next() % N), len = 16 + k % 17;
+		unsigned k = (unsigned)(rng_next() % N), len = 24 + k % 9;
 		struct hp_route_conf r, old;
 		char via[32];
 		bool replaced;
 
-		/* key k: a distinct prefix per k (lengths 16..32 under 100.64/10 + k) */
-		r = route4(0x64400000u | (k << (32 - len > 12 ? 12 : 32 - len)), len, "10.0.1.2");
+		/* key k: 100.(64 + k / 256).(k % 256).0/24..32, a distinct prefix per k */
+		r = route4(0x64400000u | k << 8, len, "10.0.1.2");
 		if (rng_next() % 3 == 0) {
 			int rc = hp_model_route_del(&cfg, &r.prefix, &old);
 
@@ -136,8 +136,7 @@ test_route_index_random(void)
 	/* every key answers as the reference says, and the count agrees */
 	unsigned n = 1;
 	for (unsigned k = 0; k < N; k++) {
-		unsigned len = 16 + k % 17;
-		struct hp_route_conf r = route4(0x64400000u | (k << (32 - len > 12 ? 12 : 32 - len)), len, "10.0.1.2");
+		struct hp_route_conf r = route4(0x64400000u | k << 8, 24 + k % 9, "10.0.1.2");
 		const struct hp_route_conf *f = hp_model_route_find(&cfg, &r.prefix);
 
 		CU_ASSERT_EQUAL(f != NULL, present[k]);
