@@ -67,7 +67,10 @@ prefix_hash(const struct hp_prefix *p)
 
 	for (unsigned i = 0; i < (p->family == AF_INET ? 4u : 16u); i++)
 		h = (h ^ p->addr[i]) * 1099511628211ull;
-	return (uint32_t)(h ^ h >> 29);
+	/* FNV's low bits are nearly linear in the last byte: mix them (splitmix64's finalizer) */
+	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ h >> 27) * 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ h >> 31);
 }
 
 /* The slot holding p, or the empty slot where it would go. */
