@@ -14,6 +14,7 @@
 
 #include <rte_telemetry.h>
 
+#include "commands.h"
 #include "jsonget.h"
 #include "log.h"
 #include "loop.h"
@@ -429,18 +430,24 @@ cmd_acl(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_report(params, d, fmt_acl);
 }
 
+/* The callback of each command the registry's HP_TELEMETRY serves under a /hotpath/ name. */
+static const telemetry_cb callbacks[HP_CMD_COUNT] = {
+	[HP_CMD_stats] = cmd_stats,
+	[HP_CMD_port_stats] = cmd_ports,
+	[HP_CMD_worker_show] = cmd_workers,
+	[HP_CMD_latency_show] = cmd_latency,
+	[HP_CMD_acl_show] = cmd_acl,
+	[HP_CMD_xdp_show] = cmd_xdp,
+};
+
 static const struct {
 	const char *cmd;
-	telemetry_cb fn;
+	enum hp_cmd_id id;
 	const char *help;
 } commands[] = {
-	{"/hotpath/stats", cmd_stats, "Totals, drops by reason, slow path. No parameters"},
-	{"/hotpath/ports", cmd_ports, "Counters of every port, or of one. Parameters: port name or id (optional)"},
-	{"/hotpath/workers", cmd_workers, "Counters of every worker, or of one. Parameters: lcore (optional)"},
-	{"/hotpath/latency", cmd_latency,
-	 "RX-to-TX residence time percentiles in ns, all workers or one. Parameters: lcore (optional)"},
-	{"/hotpath/acl", cmd_acl, "ACL rule hits and cache. Parameters: first rule index (optional)"},
-	{"/hotpath/xdp", cmd_xdp, "XDP program counters by reason, per interface. Parameters: iface (optional)"},
+#define TEL_ROW(id, name, help) {name, HP_CMD_##id, help},
+	HP_TELEMETRY(TEL_ROW)
+#undef TEL_ROW
 };
 
 static int
@@ -455,11 +462,16 @@ register_commands(void)
 	pthread_condattr_destroy(&attr);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < RTE_DIM(commands); i++)
-		if ((rc = rte_telemetry_register_cmd(commands[i].cmd, commands[i].fn, commands[i].help)) < 0) {
+	for (size_t i = 0; i < RTE_DIM(commands); i++) {
+		/* a registry row without its callback here: refused loudly, never skipped */
+		telemetry_cb fn = callbacks[commands[i].id];
+
+		rc = fn != NULL ? rte_telemetry_register_cmd(commands[i].cmd, fn, commands[i].help) : -ENOSYS;
+		if (rc < 0) {
 			DP_LOG(ERR, "telemetry: cannot register %s: %s", commands[i].cmd, strerror(-rc));
 			return rc;
 		}
+	}
 	tel.registered = true;
 	return 0;
 }

@@ -6,45 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "hpctl_args.h"
-
-/* Usage lines per object; the full text is their concatenation. */
-#define USE_STATUS "  hpctl status\n"
-#define USE_STATS "  hpctl stats [--watch N]\n"
-#define USE_LATENCY "  hpctl latency [show | reset] [--watch N]\n"
-#define USE_PORT "  hpctl port [show | stats [NAME]]\n"
-#define USE_WORKER "  hpctl worker [show]\n"
-#define USE_ROUTE                                                                                  \
-	"  hpctl route add PREFIX via ADDR [ADDR...]\n"                                            \
-	"  hpctl route add PREFIX drop\n"                                                          \
-	"  hpctl route del PREFIX\n"                                                               \
-	"  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n" \
-	"  hpctl route [show [4 | 6]]\n"
-#define USE_NEIGH                                                                                  \
-	"  hpctl neigh add IP MAC PORT\n"                                                          \
-	"  hpctl neigh add IP lladdr MAC dev PORT\n"                                               \
-	"  hpctl neigh del IP [[dev] PORT]\n"                                                      \
-	"  hpctl neigh [show]\n"
-#define USE_ACL                                                                                    \
-	"  hpctl acl add [prio N] [src PREFIX] [dst PREFIX] [proto P] [sport R] [dport R]\n"       \
-	"                action {permit | deny | count | police NAME}\n"                           \
-	"  hpctl acl del INDEX\n"                                                                  \
-	"  hpctl acl [show]\n"
-#define USE_POLICER                                                                                \
-	"  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"  \
-	"                    [ebs SIZE]\n"                                                         \
-	"  hpctl policer del NAME\n"                                                               \
-	"  hpctl policer [show]\n"
-#define USE_CONFIG                                                                                 \
-	"  hpctl config apply FILE\n"                                                              \
-	"  hpctl config [dump]\n"
-#define USE_XDP                                                                                    \
-	"  hpctl xdp [show]\n"                                                                     \
-	"  hpctl xdp block {add | del} PREFIX [dev IFACE]\n"                                       \
-	"  hpctl xdp block [show] [dev IFACE]\n"                                                   \
-	"  hpctl xdp pass {add | del} {arp | nd | icmp | icmpv6 | tcp/PORT[-PORT] | udp/PORT[-PORT]}\n" \
-	"                 [dev IFACE]\n"
-#define USE_LOG "  hpctl log level {debug | info | notice | warning | error}\n"
 
 #define USE_OPTIONS                                                                                \
 	"options (before OBJECT):\n"                                                               \
@@ -55,8 +18,21 @@
 static const char usage_all[] =
 	"usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT [VERB] [ARGS...]\n"
 	"       hpctl help | hpctl OBJECT help\n"
-	"\n" USE_STATUS USE_STATS USE_LATENCY USE_PORT USE_WORKER USE_ROUTE USE_NEIGH USE_ACL
-		USE_POLICER USE_CONFIG USE_XDP USE_LOG "\n" USE_OPTIONS;
+	"\n"
+#define OBJ_USAGE(obj, extra, usage) usage
+	HP_OBJECTS(OBJ_USAGE)
+#undef OBJ_USAGE
+	"\n" USE_OPTIONS;
+
+/* The registry's names and flags, by HP_CMD_<id>. */
+static const struct {
+	const char *name;
+	unsigned flags;
+} commands[] = {
+#define CMD_ROW(id, n, f, a, h) [HP_CMD_##id] = {n, f},
+	HP_COMMANDS(CMD_ROW)
+#undef CMD_ROW
+};
 
 /* The words after OBJECT, with any "--watch N" taken out. */
 struct parse {
@@ -168,15 +144,18 @@ put_uint(struct parse *p, const char *key, const char *what, const char *val, un
 	return put(p, key, json_integer((json_int_t)v));
 }
 
-/* Sets the command; later error messages start with it ("route add: ..."). */
+/*
+ * Sets the command; later error messages start with it ("route add: ...").
+ * Only a command that changes nothing may be watched.
+ */
 static void
-cmd(struct parse *p, const char *name, bool reads)
+cmd(struct parse *p, enum hp_cmd_id id)
 {
 	char *dot;
 
-	p->r->cmd = name;
-	p->reads = reads;
-	snprintf(p->ctx, sizeof(p->ctx), "%s", name);
+	p->r->cmd = commands[id].name;
+	p->reads = (commands[id].flags & HP_CMD_RO) != 0;
+	snprintf(p->ctx, sizeof(p->ctx), "%s", p->r->cmd);
 	while ((dot = strchr(p->ctx, '.')) != NULL)
 		*dot = ' ';
 }
@@ -203,7 +182,7 @@ parse_status(struct parse *p, const char *verb)
 {
 	if (verb != NULL)
 		return fail(p, "unexpected '%s'", verb);
-	cmd(p, "status", true);
+	cmd(p, HP_CMD_status);
 	return 0;
 }
 
@@ -212,7 +191,7 @@ parse_stats(struct parse *p, const char *verb)
 {
 	if (verb != NULL)
 		return fail(p, "unexpected '%s'", verb);
-	cmd(p, "stats", true);
+	cmd(p, HP_CMD_stats);
 	return 0;
 }
 
@@ -220,9 +199,9 @@ static int
 parse_latency(struct parse *p, const char *verb)
 {
 	if (verb == NULL || is(verb, "show"))
-		cmd(p, "latency.show", true);
+		cmd(p, HP_CMD_latency_show);
 	else if (is(verb, "reset") || is(verb, "--reset")) /* DESIGN.md spells it --reset */
-		cmd(p, "latency.reset", false);
+		cmd(p, HP_CMD_latency_reset);
 	else
 		return fail(p, "unknown verb '%s' (show, reset)", verb);
 	return done(p);
@@ -234,9 +213,9 @@ parse_port(struct parse *p, const char *verb)
 	const char *name;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "port.show", true);
+		cmd(p, HP_CMD_port_show);
 	} else if (is(verb, "stats")) {
-		cmd(p, "port.stats", true);
+		cmd(p, HP_CMD_port_stats);
 		name = next(p);
 		if (name != NULL && put_str(p, "name", name) < 0)
 			return -EINVAL;
@@ -251,7 +230,7 @@ parse_worker(struct parse *p, const char *verb)
 {
 	if (verb != NULL && !is(verb, "show"))
 		return fail(p, "unknown verb '%s' (show)", verb);
-	cmd(p, "worker.show", true);
+	cmd(p, HP_CMD_worker_show);
 	return done(p);
 }
 
@@ -295,7 +274,7 @@ parse_route(struct parse *p, const char *verb)
 	const char *s;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "route.show", true);
+		cmd(p, HP_CMD_route_show);
 		if ((s = next(p)) != NULL) {
 			if (!is(s, "4") && !is(s, "6"))
 				return fail(p, "family must be 4 or 6, not '%s'", s);
@@ -303,14 +282,14 @@ parse_route(struct parse *p, const char *verb)
 				return -EINVAL;
 		}
 	} else if (is(verb, "add")) {
-		cmd(p, "route.add", false);
+		cmd(p, HP_CMD_route_add);
 		return route_add(p);
 	} else if (is(verb, "del")) {
-		cmd(p, "route.del", false);
+		cmd(p, HP_CMD_route_del);
 		if ((s = need(p, "PREFIX")) == NULL || put_str(p, "prefix", s) < 0)
 			return -EINVAL;
 	} else if (is(verb, "load")) {
-		cmd(p, "route.add", false);
+		cmd(p, HP_CMD_route_add);
 		snprintf(p->ctx, sizeof(p->ctx), "route load");
 		if ((s = need(p, "FILE")) == NULL)
 			return -EINVAL;
@@ -396,12 +375,12 @@ parse_neigh(struct parse *p, const char *verb)
 	const char *s;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "neigh.show", true);
+		cmd(p, HP_CMD_neigh_show);
 	} else if (is(verb, "add")) {
-		cmd(p, "neigh.add", false);
+		cmd(p, HP_CMD_neigh_add);
 		return neigh_add(p);
 	} else if (is(verb, "del")) {
-		cmd(p, "neigh.del", false);
+		cmd(p, HP_CMD_neigh_del);
 		if ((s = need(p, "IP")) == NULL || put_str(p, "ip", s) < 0)
 			return -EINVAL;
 		if ((s = next(p)) != NULL) {
@@ -477,12 +456,12 @@ parse_acl(struct parse *p, const char *verb)
 	const char *s;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "acl.show", true);
+		cmd(p, HP_CMD_acl_show);
 	} else if (is(verb, "add")) {
-		cmd(p, "acl.add", false);
+		cmd(p, HP_CMD_acl_add);
 		return acl_add(p);
 	} else if (is(verb, "del")) {
-		cmd(p, "acl.del", false);
+		cmd(p, HP_CMD_acl_del);
 		if ((s = need(p, "INDEX")) == NULL || put_uint(p, "index", "INDEX", s, UINT32_MAX) < 0)
 			return -EINVAL;
 	} else {
@@ -525,12 +504,12 @@ parse_policer(struct parse *p, const char *verb)
 	const char *s;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "policer.show", true);
+		cmd(p, HP_CMD_policer_show);
 	} else if (is(verb, "add")) {
-		cmd(p, "policer.add", false);
+		cmd(p, HP_CMD_policer_add);
 		return policer_add(p);
 	} else if (is(verb, "del")) {
-		cmd(p, "policer.del", false);
+		cmd(p, HP_CMD_policer_del);
 		if ((s = need(p, "NAME")) == NULL || put_str(p, "name", s) < 0)
 			return -EINVAL;
 	} else {
@@ -547,10 +526,10 @@ parse_config(struct parse *p, const char *verb)
 	int rc;
 
 	if (verb == NULL || is(verb, "dump") || is(verb, "show")) {
-		cmd(p, "config.dump", true);
+		cmd(p, HP_CMD_config_dump);
 		p->r->yaml = true;
 	} else if (is(verb, "apply")) {
-		cmd(p, "config.apply", false);
+		cmd(p, HP_CMD_config_apply);
 		if ((file = need(p, "FILE")) == NULL)
 			return -EINVAL;
 		/* the daemon's working directory is not ours */
@@ -587,7 +566,7 @@ parse_xdp(struct parse *p, const char *verb)
 	const char *what, *s;
 
 	if (verb == NULL || is(verb, "show")) {
-		cmd(p, "xdp.show", true);
+		cmd(p, HP_CMD_xdp_show);
 		return done(p);
 	}
 	if (!is(verb, "block") && !is(verb, "pass"))
@@ -595,7 +574,7 @@ parse_xdp(struct parse *p, const char *verb)
 	what = verb;
 	s = next(p);
 	if (is(what, "block") && (s == NULL || is(s, "show") || is(s, "dev"))) {
-		cmd(p, "xdp.block.show", true);
+		cmd(p, HP_CMD_xdp_block_show);
 		if (s != NULL && is(s, "dev"))
 			p->i--;
 		if (xdp_dev(p) < 0)
@@ -607,9 +586,9 @@ parse_xdp(struct parse *p, const char *verb)
 	if (!is(s, "add") && !is(s, "del"))
 		return fail(p, "%s: unknown verb '%s' (add, del%s)", what, s, is(what, "block") ? ", show" : "");
 	if (is(what, "block"))
-		cmd(p, is(s, "add") ? "xdp.block.add" : "xdp.block.del", false);
+		cmd(p, is(s, "add") ? HP_CMD_xdp_block_add : HP_CMD_xdp_block_del);
 	else
-		cmd(p, is(s, "add") ? "xdp.pass.add" : "xdp.pass.del", false);
+		cmd(p, is(s, "add") ? HP_CMD_xdp_pass_add : HP_CMD_xdp_pass_del);
 	if ((s = need(p, is(what, "block") ? "PREFIX" : "CLASS")) == NULL ||
 	    put_str(p, is(what, "block") ? "prefix" : "class", s) < 0 || xdp_dev(p) < 0)
 		return -EINVAL;
@@ -626,7 +605,7 @@ parse_log(struct parse *p, const char *verb)
 		return fail(p, "missing VERB (level)");
 	if (!is(verb, "level"))
 		return fail(p, "unknown verb '%s' (level)", verb);
-	cmd(p, "log.level", false);
+	cmd(p, HP_CMD_log_level);
 	if ((s = need(p, "LEVEL")) == NULL)
 		return -EINVAL;
 	if (!one_of(s, levels))
@@ -636,23 +615,15 @@ parse_log(struct parse *p, const char *verb)
 	return done(p);
 }
 
+/* hpctl's objects, from the registry: each parsed by parse_<object>() above. */
 static const struct object {
 	const char *name;
 	const char *usage;
 	int (*parse)(struct parse *p, const char *verb);
 } objects[] = {
-	{"status", "usage:\n" USE_STATUS, parse_status},
-	{"stats", "usage:\n" USE_STATS, parse_stats},
-	{"latency", "usage:\n" USE_LATENCY, parse_latency},
-	{"port", "usage:\n" USE_PORT, parse_port},
-	{"worker", "usage:\n" USE_WORKER, parse_worker},
-	{"route", "usage:\n" USE_ROUTE, parse_route},
-	{"neigh", "usage:\n" USE_NEIGH, parse_neigh},
-	{"acl", "usage:\n" USE_ACL, parse_acl},
-	{"policer", "usage:\n" USE_POLICER, parse_policer},
-	{"config", "usage:\n" USE_CONFIG, parse_config},
-	{"xdp", "usage:\n" USE_XDP, parse_xdp},
-	{"log", "usage:\n" USE_LOG, parse_log},
+#define OBJ_ROW(obj, extra, usage) {#obj, "usage:\n" usage, parse_##obj},
+	HP_OBJECTS(OBJ_ROW)
+#undef OBJ_ROW
 };
 
 static const struct object *

@@ -1,0 +1,215 @@
+/* route.add, route.del, route.show: the FIB changed in place, one grace period per request or batch. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "handlers.h"
+
+/* One route as route.add's args give it (or one element of its "routes"). */
+static int
+parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"prefix", "via", "action", "port", NULL};
+	const char *action, *port;
+	json_t *via = json_object_get(args, "via"), *v;
+	size_t i;
+
+	*r = (struct hp_route_conf){.port = -1, .action = HP_ROUTE_FORWARD};
+	if (known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &r->prefix, e) < 0 ||
+	    arg_str(args, "action", false, &action, e) < 0 || arg_str(args, "port", false, &port, e) < 0)
+		return -1;
+	if (action != NULL && strcmp(action, "drop") != 0 && strcmp(action, "forward") != 0)
+		return fail(e, "EINVAL", "unknown action \"%.32s\" (drop, or forward with via)", action);
+	if (action != NULL && strcmp(action, "drop") == 0) {
+		if (via != NULL)
+			return fail(e, "EINVAL", "a drop route has no \"via\"");
+		r->action = HP_ROUTE_DROP;
+	} else {
+		if (via == NULL)
+			return fail(e, "EINVAL", "missing argument \"via\" (or action drop)");
+		if (json_is_string(via)) {
+			via = json_pack("[O]", via);
+		} else if (json_is_array(via) && json_array_size(via) >= 1 && json_array_size(via) <= HP_MAX_ECMP) {
+			json_incref(via);
+		} else {
+			return fail(e, "EINVAL", "\"via\" must be an address or a list of 1 to %d addresses",
+				    HP_MAX_ECMP);
+		}
+		json_array_foreach(via, i, v) {
+			if (!json_is_string(v) || hp_parse_addr(json_string_value(v), r->prefix.family, &r->via[i]) < 0) {
+				json_decref(via);
+				return fail(e, "EINVAL", "via #%zu: expected an IPv%d address", i + 1,
+					    r->prefix.family == AF_INET ? 4 : 6);
+			}
+			for (size_t k = 0; k < i; k++)
+				if (memcmp(&r->via[k], &r->via[i], sizeof(r->via[i])) == 0) {
+					json_decref(via);
+					return fail(e, "EINVAL", "via #%zu repeats #%zu", i + 1, k + 1);
+				}
+		}
+		r->n_via = (unsigned)json_array_size(via);
+		json_decref(via);
+	}
+	if (port != NULL) {
+		r->port = hp_config_port_index(rt->cfg, port);
+		if (r->port < 0 || rt->cfg->ports[r->port].mode != HP_MODE_L3)
+			return fail(e, "EINVAL", "no l3 port \"%.32s\"", port);
+	}
+	return 0;
+}
+
+/*
+ * route.add {"routes": [ROUTE, ...]}: up to CTL_ROUTES_MAX routes in one request, as
+ * if each were a route.add in that order, acknowledged once. Every route is parsed and
+ * checked before the first goes in; if the table then refuses one (full), the ones
+ * before it are undone (replaced routes come back) and nothing stays changed.
+ */
+static int
+route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cmd_err *e)
+{
+	struct dp_fib *fib = rt->tables->fib;
+	struct hp_route_conf *rs, *old;
+	bool *had;
+	size_t n = json_array_size(routes), i;
+	char why[256];
+	int rc = 0;
+
+	if (!json_is_array(routes) || n == 0 || n > CTL_ROUTES_MAX)
+		return fail(e, "EINVAL", "\"routes\" must be a list of 1 to %d routes", CTL_ROUTES_MAX);
+	rs = calloc(n, sizeof(*rs));
+	old = calloc(n, sizeof(*old));
+	had = calloc(n, sizeof(*had));
+	if (rs == NULL || old == NULL || had == NULL) {
+		rc = fail(e, "ENOMEM", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *one = json_array_get(routes, i);
+
+		if (!json_is_object(one))
+			fail(e, "EINVAL", "each route must be an object");
+		else if (parse_route(rt, one, &rs[i], e) == 0 &&
+			 dp_fib_route_check(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+			fail(e, "EINVAL", "%s", why);
+		if (e->code != NULL) {
+			char msg[sizeof(e->msg)];
+
+			snprintf(msg, sizeof(msg), "routes[%zu]: %.200s (nothing added)", i, e->msg);
+			rc = fail(e, e->code, "%s", msg);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct hp_route_conf *o = dp_fib_route_find(fib, &rs[i].prefix);
+
+		if ((had[i] = o != NULL))
+			old[i] = *o;
+		if (dp_fib_route_add(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+			break;
+	}
+	if (i < n) {
+		/* undo in reverse, so a prefix listed twice ends as it began */
+		for (size_t k = i; k-- > 0;) {
+			if (had[k])
+				dp_fib_route_add(fib, rt->cfg, &old[k], NULL, 0);
+			else
+				dp_fib_route_del(fib, &rs[k].prefix);
+		}
+		published(rt);
+		rc = fail(e, "ENOSPC", "routes[%zu]: %s (nothing added)", i, why);
+		goto out;
+	}
+	published_route(rt, &rs[0].prefix, false);
+	*result = json_pack("{s:I}", "added", (json_int_t)n);
+out:
+	free(rs);
+	free(old);
+	free(had);
+	return rc;
+}
+
+int
+cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	json_t *routes = json_object_get(args, "routes");
+	struct hp_route_conf r;
+	char why[256];
+	int rc;
+
+	if (need_fib(rt, e) < 0)
+		return -1;
+	if (routes != NULL) {
+		if (json_object_size(args) != 1)
+			return fail(e, "EINVAL", "\"routes\" comes alone (each route in it has its own prefix, via...)");
+		return route_add_many(rt, routes, result, e);
+	}
+	if (parse_route(rt, args, &r, e) < 0)
+		return -1;
+	rc = dp_fib_route_add(rt->tables->fib, rt->cfg, &r, why, sizeof(why));
+	if (rc < 0)
+		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "%s", why);
+	published_route(rt, &r.prefix, false);
+	return 0;
+}
+
+int
+cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"prefix", NULL};
+	struct hp_prefix p;
+
+	(void)result;
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &p, e) < 0)
+		return -1;
+	if (dp_fib_route_del(rt->tables->fib, &p) < 0)
+		return fail(e, "ENOENT", "no route %s", json_string_value(json_object_get(args, "prefix")));
+	published_route(rt, &p, true);
+	return 0;
+}
+
+/* A route as route.show lists it, or (as_config) as the config file writes it. */
+json_t *
+route_json(const struct dp_runtime *rt, const struct hp_route_conf *r, bool as_config)
+{
+	json_t *o = json_pack("{s:o}", "prefix", prefix_json(&r->prefix)), *via = json_array();
+
+	for (unsigned k = 0; k < r->n_via; k++)
+		json_array_append_new(via, addr_json(&r->via[k]));
+	if (!as_config || r->action == HP_ROUTE_DROP)
+		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
+	if (!as_config || r->action != HP_ROUTE_DROP)
+		json_object_set_new(o, "via", via);
+	else
+		json_decref(via);
+	if (r->port >= 0)
+		json_object_set_new(o, "port", json_string(rt->cfg->ports[r->port].name));
+	return o;
+}
+
+int
+cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
+{
+	static const char *const allowed[] = {"family", NULL};
+	json_t *fam = json_object_get(args, "family"), *a;
+	const struct dp_fib *fib;
+	int family = 0;
+
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0)
+		return -1;
+	if (fam != NULL) {
+		if (!json_is_integer(fam) || (json_integer_value(fam) != 4 && json_integer_value(fam) != 6))
+			return fail(e, "EINVAL", "\"family\" must be 4 or 6");
+		family = json_integer_value(fam) == 4 ? AF_INET : AF_INET6;
+	}
+	fib = rt->tables->fib;
+	a = json_array();
+	for (uint32_t i = 0; i < fib->n_routes; i++) {
+		const struct hp_route_conf *r = dp_fib_route(fib, i);
+
+		if (family == 0 || r->prefix.family == family)
+			json_array_append_new(a, route_json(rt, r, false));
+	}
+	*result = a;
+	return 0;
+}
