@@ -267,6 +267,8 @@ main(int argc, char **argv)
 		rc = dp_ports_open(&rt.ports, &cfg, &rt.map, devargs, err, sizeof(err));
 	if (rc == 0)
 		rc = ctl_xdp_start(&cfg, err, sizeof(err));
+	if (rc == 0 && (rc = ctl_xdp_entries(&cfg)) < 0)
+		snprintf(err, sizeof(err), "xdp: more than %d interfaces", HP_MAX_XDP);
 	if (rc < 0) {
 		DP_LOG(ERR, "%s", err);
 		fprintf(stderr, "hotpathd: %s\n", err);

@@ -32,6 +32,7 @@
 #include "hp_xdp.h"
 #include "hp_xdp.skel.h"
 #include "log.h"
+#include "model.h"
 #include "xdp.h"
 
 #define XDP_MAX_IFS (HP_MAX_XDP + HP_MAX_PORTS)
@@ -691,22 +692,15 @@ ctl_xdp_blocks(const char *iface)
 	return a;
 }
 
-json_t *
-ctl_xdp_dump(void)
+int
+ctl_xdp_entries(struct hp_config *cfg)
 {
-	json_t *a = json_array();
+	int rc = 0;
 
-	for (unsigned i = 0; i < xs.n; i++) {
-		const struct xdp_if *xi = &xs.ifs[i];
-		json_t *o = json_pack("{s:s}", "iface", xi->name);
-
-		if (xi->has_mode)
-			json_object_set_new(o, "mode", json_string(xi->mode == HP_XDP_GENERIC ? "generic" : "native"));
-		json_object_set_new(o, "pass", pass_json(xi));
-		json_object_set_new(o, "block", ctl_xdp_blocks(xi->name));
-		json_array_append_new(a, o);
-	}
-	return a;
+	for (unsigned i = 0; i < xs.n; i++)
+		if (conf_of(cfg, xs.ifs[i].name) == NULL && hp_model_xdp_entry(cfg, xs.ifs[i].name, &rc) == NULL)
+			return rc;
+	return 0;
 }
 
 /* ---- live changes ---- */

@@ -66,7 +66,11 @@ int ctl_xdp_pass(bool add, const struct hp_xdp_class *c, const char *iface, char
 int ctl_xdp_check(const struct hp_config *nc, char *err, size_t errlen);
 int ctl_xdp_replace(const struct hp_config *nc, char *err, size_t errlen);
 
-/* The running xdp: section as config.dump writes it (a JSON array). */
-json_t *ctl_xdp_dump(void);
+/*
+ * Every interface the program runs on gets an xdp entry in cfg (the model),
+ * empty where it has none (a net_af_xdp port's interface): block and pass
+ * changes are kept there, and config dump writes them. 0 or -ENOSPC.
+ */
+int ctl_xdp_entries(struct hp_config *cfg);
 
 #endif

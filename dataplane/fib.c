@@ -15,7 +15,7 @@
 #include "fib.h"
 
 #define FIB_TBL8_MIN 4096u
-#define FIB_ROUTES_HEADROOM 65536 /* room for routes added live (IPv6, and the registry) */
+#define FIB_ROUTES_HEADROOM 65536 /* IPv6 rules added live */
 #define FIB_ROUTES_HEADROOM4 (1u << 20) /* IPv4: dp_lpm4 takes memory (~400 bytes a rule) as rules come */
 
 static unsigned fib_seq; /* unique DPDK object names per build */
@@ -45,8 +45,6 @@ dp_fib_free(struct dp_fib *fib)
 	rte_free(fib->nh);
 	free(fib->nh_addr);
 	free(fib->gi);
-	rte_hash_free(fib->route_idx);
-	free(fib->routes);
 	rte_free(fib);
 }
 
@@ -160,50 +158,6 @@ lpm_add(struct dp_fib *fib, const struct hp_prefix *p, uint32_t group)
 	return rte_lpm6_add(fib->lpm6, a, p->len, group);
 }
 
-/* Key of the route registry: a prefix, zero-padded. */
-struct route_key {
-	uint8_t family;
-	uint8_t len;
-	uint8_t pad[2];
-	uint8_t addr[16];
-};
-
-static void
-route_key(struct route_key *k, const struct hp_prefix *p)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = (uint8_t)p->family;
-	k->len = p->len;
-	memcpy(k->addr, p->addr, p->family == AF_INET ? 4 : 16);
-}
-
-/* Record r as route i (new or replaced). 0 or -ENOSPC. */
-static int
-route_record(struct dp_fib *fib, const struct hp_route_conf *r)
-{
-	struct route_key k;
-	void *data;
-
-	route_key(&k, &r->prefix);
-	if (rte_hash_lookup_data(fib->route_idx, &k, &data) >= 0) {
-		fib->routes[(uintptr_t)data] = *r;
-		return 0;
-	}
-	if (fib->n_routes == fib->routes_cap) {
-		uint32_t cap = fib->routes_cap ? fib->routes_cap * 2 : 1024;
-		struct hp_route_conf *nr = realloc(fib->routes, cap * sizeof(*nr));
-
-		if (nr == NULL)
-			return -ENOSPC;
-		fib->routes = nr;
-		fib->routes_cap = cap;
-	}
-	if (rte_hash_add_key_data(fib->route_idx, &k, (void *)(uintptr_t)fib->n_routes) < 0)
-		return -ENOSPC;
-	fib->routes[fib->n_routes++] = *r;
-	return 0;
-}
-
 /* The group of route r: its next hops' FORWARD group, or the drop group. */
 static int
 route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r, char *err,
@@ -231,80 +185,17 @@ route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_rou
 	return g < 0 ? -ENOSPC : g;
 }
 
-/* Is p one of cfg's l3 ports' subnets or addresses (which the FIB owns)? */
-static bool
-connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
-{
-	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		const struct hp_port_conf *pc = &cfg->ports[i];
-
-		for (unsigned k = 0; k < pc->n_ipv4 + pc->n_ipv6; k++) {
-			struct hp_prefix a = k < pc->n_ipv4 ? pc->ipv4[k] : pc->ipv6[k - pc->n_ipv4], net;
-			unsigned host = a.family == AF_INET ? 32 : 128;
-
-			if (a.family != p->family)
-				continue;
-			hp_prefix_clear_host_bits(&a, &net);
-			if ((p->len == a.len && memcmp(p->addr, net.addr, 16) == 0) ||
-			    (p->len == host && memcmp(p->addr, a.addr, host / 8) == 0))
-				return true;
-		}
-	}
-	return false;
-}
-
-int
-dp_fib_route_check(const struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
-		   char *err, size_t errlen)
-{
-	char pbuf[HP_PREFIX_STRLEN], a[HP_ADDR_STRLEN];
-
-	(void)fib;
-	if (hp_prefix_host_bits(&r->prefix, NULL, err, errlen))
-		return -EINVAL;
-	if (connected_prefix(cfg, &r->prefix)) {
-		snprintf(err, errlen, "%s is a port's subnet or address: not a route to change",
-			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
-		return -EINVAL;
-	}
-	for (unsigned k = 0; r->action == HP_ROUTE_FORWARD && r->port < 0 && k < r->n_via; k++) {
-		if (hp_config_via_port(cfg, &r->via[k]) >= 0)
-			continue;
-		snprintf(err, errlen,
-			 "route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
-			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), hp_addr_format(&r->via[k], a, sizeof(a)));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-const struct hp_route_conf *
-dp_fib_route_find(const struct dp_fib *fib, const struct hp_prefix *p)
-{
-	struct route_key k;
-	void *data;
-
-	route_key(&k, p);
-	if (rte_hash_lookup_data(fib->route_idx, &k, &data) < 0)
-		return NULL;
-	return &fib->routes[(uint32_t)(uintptr_t)data];
-}
-
 int
 dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
 		 char *err, size_t errlen)
 {
 	char pbuf[HP_PREFIX_STRLEN];
-	int g, rc;
+	int g;
 
-	if ((rc = dp_fib_route_check(fib, cfg, r, err, errlen)) < 0)
-		return rc;
 	if ((g = route_group(fib, cfg, r, err, errlen)) < 0)
 		return g;
-	/* room in the registry first: an LPM entry is never left unrecorded */
-	if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0) {
-		if (rc != -ENOSPC || route_record(fib, r) == 0)
-			dp_fib_route_del(fib, &r->prefix);
+	/* a refused add leaves the LPM as it was (the route it would replace stays) */
+	if (lpm_add(fib, &r->prefix, (uint32_t)g) < 0) {
 		snprintf(err, errlen, "route %s: %s table full", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)),
 			 r->prefix.family == AF_INET ? "IPv4 LPM" : "IPv6 LPM");
 		return -ENOSPC;
@@ -315,32 +206,13 @@ dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct h
 int
 dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p)
 {
-	struct route_key k;
-	void *data;
-	uint32_t i, last;
-	int rc;
-
-	route_key(&k, p);
-	if (rte_hash_lookup_data(fib->route_idx, &k, &data) < 0)
-		return -ENOENT;
 	if (p->family == AF_INET) {
 		uint32_t ip;
 
 		memcpy(&ip, p->addr, 4);
-		rc = dp_lpm4_delete(fib->lpm4, ntohl(ip), p->len);
-	} else {
-		rc = rte_lpm6_delete(fib->lpm6, p->addr, p->len);
+		return dp_lpm4_delete(fib->lpm4, ntohl(ip), p->len) < 0 ? -ENOENT : 0;
 	}
-	(void)rc; /* absent from the LPM (a failed add): the registry goes all the same */
-	i = (uint32_t)(uintptr_t)data;
-	last = --fib->n_routes;
-	rte_hash_del_key(fib->route_idx, &k);
-	if (i != last) {
-		fib->routes[i] = fib->routes[last];
-		route_key(&k, &fib->routes[i].prefix);
-		rte_hash_add_key_data(fib->route_idx, &k, (void *)(uintptr_t)i);
-	}
-	return 0;
+	return rte_lpm6_delete(fib->lpm6, p->addr, p->len) < 0 ? -ENOENT : 0;
 }
 
 struct dp_fib *
@@ -408,17 +280,8 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
 	gi = fib->gi = calloc(1, sizeof(*gi));
-	snprintf(name, sizeof(name), "hp_routes_%u", seq);
-	struct rte_hash_parameters rp = {
-		.name = name,
-		.entries = cfg->n_routes + FIB_ROUTES_HEADROOM4 + FIB_ROUTES_HEADROOM,
-		.key_len = sizeof(struct route_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-	};
-	fib->route_idx = rte_hash_create(&rp);
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL || fib->route_idx == NULL)
-		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups, next hops and routes");
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL)
+		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
 
 	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});
 	local = new_group(fib, &(struct dp_group){.type = DP_GROUP_LOCAL});
@@ -441,7 +304,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 
 		if (g < 0)
 			return fail(fib, err, errlen, -g, "%s:%u: %s", cfg->file, r->line, why);
-		if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0)
+		if ((rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0)
 			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: LPM table full", cfg->file, r->line,
 				    hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
 	}

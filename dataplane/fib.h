@@ -87,9 +87,6 @@ struct dp_fib {
 	uint32_t n_nh;               /* control only */
 	struct hp_addr *nh_addr;     /* control only: each next hop's address (DP_MAX_NH) */
 	struct group_index *gi;      /* control only: next-hop sets -> FORWARD groups */
-	struct rte_hash *route_idx;  /* control only: prefix -> index in routes[] */
-	struct hp_route_conf *routes; /* control only: the configured routes (not connected/local) */
-	uint32_t n_routes, routes_cap;
 	int drop_group;              /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
 	bool l3_port[HP_MAX_PORTS];
@@ -120,30 +117,17 @@ void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool res
 /*
  * Live route changes, control thread (workers keep looking up: dp_lpm4 and
  * rte_lpm6 update entries in place, tbl8 groups are reclaimed under RCU).
- * dp_fib_route_add adds r or replaces the route of the same prefix; its
- * next hops come from cfg's connected subnets unless r->port >= 0. A
- * prefix that is a port's subnet or address is refused. 0, or -errno with
- * a message in err: -EINVAL (host bits, via not on an l3 port's subnet,
- * connected prefix), -ENOSPC (table full). dp_fib_route_del: 0 or -ENOENT.
- * The caller waits for a grace period before it says the change is done.
+ * The routes themselves live in the configuration model (control/config/
+ * model.h), which checked r first: dp_fib_route_add puts r in the LPM, over
+ * the route of the same prefix if there is one; its next hops come from
+ * cfg's connected subnets unless r->port >= 0. 0, or -ENOSPC (a table full)
+ * with a message in err; a refused add changes nothing. dp_fib_route_del: 0
+ * or -ENOENT. The caller waits for a grace period before it says the change
+ * is done.
  */
 int dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
 		     char *err, size_t errlen);
 int dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p);
-
-/* The checks dp_fib_route_add makes before it changes anything (host bits, a port's own
- * subnet, next hops on a connected subnet): 0 or -EINVAL with err. No side effect. */
-int dp_fib_route_check(const struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
-		       char *err, size_t errlen);
-/* The route of exactly this prefix, or NULL (valid until the next change). */
-const struct hp_route_conf *dp_fib_route_find(const struct dp_fib *fib, const struct hp_prefix *p);
-
-/* The configured routes, in no particular order (index < fib->n_routes). */
-static inline const struct hp_route_conf *
-dp_fib_route(const struct dp_fib *fib, uint32_t i)
-{
-	return &fib->routes[i];
-}
 
 /* ECMP: a flow's path among n (1..HP_MAX_ECMP), from its 5-tuple. */
 static inline uint32_t

@@ -9,142 +9,18 @@
 #include "log.h"
 #include "xdp.h"
 
-/* ---- config.dump: the live state as a config file ---- */
-
-static void
-static_neigh(void *arg, const struct ctl_neigh_info *ni)
-{
-	struct rows *x = arg;
-
-	if (strcmp(ni->state, "static") != 0)
-		return;
-	json_array_append_new(x->a, json_pack("{s:o, s:o, s:s}", "ip", addr_json(ni->ip), "mac", mac_json(ni->mac),
-					      "port", x->rt->cfg->ports[ni->port].name));
-}
-
-/*
- * The configuration that recreates the running state: the file's ports,
- * workers and EAL arguments, and the routes, static neighbours, ACL and
- * policers as they are now. Written as JSON, which is YAML: hotpathd -c
- * and --check read it as they read any config.
- */
-static json_t *
-dump_config(struct dp_runtime *rt)
-{
-	const struct hp_config *cfg = rt->cfg;
-	json_t *o = json_object(), *a;
-
-	a = json_array();
-	for (unsigned i = 0; i < cfg->n_eal_args; i++)
-		json_array_append_new(a, json_string(cfg->eal_args[i]));
-	if (cfg->n_eal_args > 0)
-		json_object_set_new(o, "eal", a);
-	else
-		json_decref(a);
-	json_object_set_new(o, "control", json_object());
-	if (cfg->control_socket[0])
-		json_object_set_new(json_object_get(o, "control"), "socket", json_string(cfg->control_socket));
-	if (cfg->metrics[0])
-		json_object_set_new(json_object_get(o, "control"), "metrics", json_string(cfg->metrics));
-	if (cfg->mbufs)
-		json_object_set_new(o, "mbufs", json_integer(cfg->mbufs));
-	a = json_array();
-	for (unsigned p = 0; p < cfg->n_ports; p++) {
-		const struct hp_port_conf *pc = &cfg->ports[p];
-		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", pc->name, "device", pc->device, "queues",
-				       (int)pc->queues, "rx_desc", (int)pc->rx_desc, "tx_desc", (int)pc->tx_desc, "mode",
-				       pc->mode == HP_MODE_L3 ? "l3" : "xconnect");
-
-		if (pc->has_mac)
-			json_object_set_new(po, "mac", mac_json(pc->mac));
-		if (pc->n_ipv4)
-			json_object_set_new(po, "ipv4", addrs_json(pc->ipv4, pc->n_ipv4));
-		if (pc->n_ipv6)
-			json_object_set_new(po, "ipv6", addrs_json(pc->ipv6, pc->n_ipv6));
-		if (pc->peer >= 0)
-			json_object_set_new(po, "peer", json_string(cfg->ports[pc->peer].name));
-		json_array_append_new(a, po);
-	}
-	json_object_set_new(o, "ports", a);
-	if (cfg->has_workers) {
-		a = json_array();
-		for (unsigned w = 0; w < cfg->n_workers; w++) {
-			json_t *q = json_array();
-
-			for (unsigned k = 0; k < cfg->workers[w].n_queues; k++) {
-				char ref[HP_NAME_MAX + 8];
-
-				snprintf(ref, sizeof(ref), "%s/%u", cfg->ports[cfg->workers[w].queues[k].port].name,
-					 cfg->workers[w].queues[k].queue);
-				json_array_append_new(q, json_string(ref));
-			}
-			json_array_append_new(a, json_pack("{s:i, s:o}", "lcore", (int)cfg->workers[w].lcore, "queues", q));
-		}
-		json_object_set_new(o, "workers", a);
-	}
-	if (rt->tables != NULL) {
-		struct rows x = {rt, json_array()};
-		const struct dp_fib *fib = rt->tables->fib;
-
-		ctl_neigh_foreach(static_neigh, &x);
-		json_object_set_new(o, "neighbors", x.a);
-		a = json_array();
-		for (uint32_t i = 0; i < fib->n_routes; i++) {
-			const struct hp_route_conf *r = dp_fib_route(fib, i);
-			json_t *ro = route_json(rt, r, true);
-
-			json_array_append_new(a, ro);
-		}
-		json_object_set_new(o, "routes", a);
-	}
-	json_object_set_new(o, "acl_default", json_string(cfg->acl_default_deny ? "deny" : "permit"));
-	a = json_array();
-	for (unsigned i = 0; i < cfg->n_policers; i++)
-		json_array_append_new(a, policer_json(&cfg->policers[i]));
-	json_object_set_new(o, "policers", a);
-	a = json_array();
-	for (unsigned i = 0; i < cfg->n_acl; i++) {
-		const struct hp_acl_rule *r = &cfg->acl[i];
-		json_t *ro = json_pack("{s:i}", "priority", (int)r->priority);
-		char action[HP_NAME_MAX + 8];
-
-		if (r->has_src)
-			json_object_set_new(ro, "src", prefix_json(&r->src));
-		if (r->has_dst)
-			json_object_set_new(ro, "dst", prefix_json(&r->dst));
-		if (r->has_proto)
-			json_object_set_new(ro, "proto", json_integer(r->proto));
-		if (r->sport_lo != 0 || r->sport_hi != 65535)
-			json_object_set_new(ro, "sport", range_json(r->sport_lo, r->sport_hi));
-		if (r->dport_lo != 0 || r->dport_hi != 65535)
-			json_object_set_new(ro, "dport", range_json(r->dport_lo, r->dport_hi));
-		if (r->action == HP_ACL_POLICE)
-			snprintf(action, sizeof(action), "police %s", cfg->policers[r->policer].name);
-		else
-			snprintf(action, sizeof(action), "%s", hp_acl_action_name(r->action));
-		json_object_set_new(ro, "action", json_string(action));
-		json_array_append_new(a, ro);
-	}
-	json_object_set_new(o, "acl", a);
-	if (ctl_xdp_active())
-		json_object_set_new(o, "xdp", ctl_xdp_dump());
-	return o;
-}
+/* ---- config.dump: the model as a config file (control/config/dump.c) ---- */
 
 int
 cmd_config_dump(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
-	json_t *c;
 	char *text;
 
 	if (no_args(args, e) < 0)
 		return -1;
-	c = dump_config(rt);
-	text = json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(c);
-	if (text == NULL)
+	if ((text = hp_dump_text(rt->cfg)) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	*result = json_pack("{s:s+}", "yaml", "# hotpathd config dump (JSON is YAML: hotpathd -c reads it)\n", text);
+	*result = json_pack("{s:s}", "yaml", text);
 	free(text);
 	return 0;
 }
@@ -223,17 +99,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
 	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "config %s: %s", file, err);
-	/* the live configuration takes the new tables' parts (ports and the rest are equal) */
-	free(rt->cfg->neighbors);
-	free(rt->cfg->routes);
-	free(rt->cfg->acl);
-	free(rt->cfg->policers);
-	rt->cfg->neighbors = nc.neighbors, rt->cfg->n_neighbors = nc.n_neighbors;
-	rt->cfg->routes = nc.routes, rt->cfg->n_routes = nc.n_routes;
-	rt->cfg->acl = nc.acl, rt->cfg->n_acl = nc.n_acl;
-	rt->cfg->policers = nc.policers, rt->cfg->n_policers = nc.n_policers;
-	rt->cfg->acl_default_deny = nc.acl_default_deny;
-	nc.neighbors = NULL, nc.routes = NULL, nc.acl = NULL, nc.policers = NULL;
+	/* the model takes the new tables' parts (ports and the rest are equal) */
+	hp_model_take_tables(rt->cfg, &nc);
 	hp_config_free(&nc);
 	ctl_fib_replaced(t->fib);
 	dp_tables_free(old);

@@ -9,6 +9,8 @@
 #include "args.h"
 #include "commands.h"
 #include "control.h"
+#include "dump.h"
+#include "model.h"
 #include "runtime.h"
 
 /*
@@ -57,9 +59,6 @@ int publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rul
 
 /* stats.c: one part of dp_report_json() (a new reference), NULL on ENOMEM. */
 json_t *report_part(struct dp_runtime *rt, const char *key);
-
-/* route.c: a route as route.show lists it, or (as_config) as the config file writes it. */
-json_t *route_json(const struct dp_runtime *rt, const struct hp_route_conf *r, bool as_config);
 
 /* policer.c: a policer as the config file writes it. */
 json_t *policer_json(const struct hp_policer_conf *p);

@@ -29,8 +29,11 @@ int
 cmd_neigh_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const allowed[] = {"ip", "mac", "port", NULL};
+	const struct hp_neighbor_conf *cur;
+	struct hp_neighbor_conf nb, old;
 	struct hp_addr ip;
 	uint8_t mac[6];
+	char why[256];
 	const char *ms;
 	int port, rc;
 
@@ -40,8 +43,20 @@ cmd_neigh_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 		return -1;
 	if (hp_parse_mac(ms, mac) < 0 || (mac[0] & 1))
 		return fail(e, "EINVAL", "bad MAC \"%.32s\": expected a unicast xx:xx:xx:xx:xx:xx", ms);
-	if ((rc = ctl_neigh_add((unsigned)port, &ip, mac)) < 0)
+	nb = (struct hp_neighbor_conf){.ip = ip, .port = (uint16_t)port};
+	memcpy(nb.mac, mac, 6);
+	if ((cur = hp_model_neigh_find(rt->cfg, nb.port, &ip)) != NULL)
+		old = *cur;
+	if ((rc = hp_model_neigh_set(rt->cfg, &nb, why, sizeof(why))) < 0)
+		return fail(e, rc == -ENOSPC ? "ENOSPC" : rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", why);
+	if ((rc = ctl_neigh_add((unsigned)port, &ip, mac)) < 0) {
+		/* the next-hop table refused it: the model forgets it again */
+		if (cur != NULL)
+			hp_model_neigh_set(rt->cfg, &old, NULL, 0);
+		else
+			hp_model_neigh_del(rt->cfg, nb.port, &ip);
 		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "neighbour table: %s", strerror(-rc));
+	}
 	return 0;
 }
 
@@ -58,6 +73,8 @@ cmd_neigh_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	if (ctl_neigh_del((unsigned)port, &ip) < 0)
 		return fail(e, "ENOENT", "no neighbour %s on %s", json_string_value(json_object_get(args, "ip")),
 			    rt->cfg->ports[port].name);
+	/* a static one leaves the model; a learned one was never in it */
+	hp_model_neigh_del(rt->cfg, (unsigned)port, &ip);
 	published(rt);
 	return 0;
 }

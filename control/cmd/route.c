@@ -59,16 +59,46 @@ parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct
 	return 0;
 }
 
+/* Put r in the model, then in the FIB; a FIB that refuses it (full) leaves the model as it was. */
+static int
+route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had, char *why,
+	  size_t len)
+{
+	int rc;
+
+	if ((rc = hp_model_route_set(rt->cfg, r, old, had, why, len)) < 0)
+		return rc;
+	if ((rc = dp_fib_route_add(rt->tables->fib, rt->cfg, r, why, len)) < 0) {
+		if (*had)
+			hp_model_route_set(rt->cfg, old, NULL, NULL, NULL, 0);
+		else
+			hp_model_route_del(rt->cfg, &r->prefix, NULL);
+	}
+	return rc;
+}
+
+/* Undo route_set(): the route it replaced comes back, or the prefix goes. */
+static void
+route_unset(struct dp_runtime *rt, const struct hp_route_conf *r, const struct hp_route_conf *old, bool had)
+{
+	if (had) {
+		hp_model_route_set(rt->cfg, old, NULL, NULL, NULL, 0);
+		dp_fib_route_add(rt->tables->fib, rt->cfg, old, NULL, 0);
+	} else {
+		hp_model_route_del(rt->cfg, &r->prefix, NULL);
+		dp_fib_route_del(rt->tables->fib, &r->prefix);
+	}
+}
+
 /*
  * route.add {"routes": [ROUTE, ...]}: up to CTL_ROUTES_MAX routes in one request, as
  * if each were a route.add in that order, acknowledged once. Every route is parsed and
- * checked before the first goes in; if the table then refuses one (full), the ones
+ * checked before the first goes in; if a table then refuses one (full), the ones
  * before it are undone (replaced routes come back) and nothing stays changed.
  */
 static int
 route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cmd_err *e)
 {
-	struct dp_fib *fib = rt->tables->fib;
 	struct hp_route_conf *rs, *old;
 	bool *had;
 	size_t n = json_array_size(routes), i;
@@ -90,7 +120,7 @@ route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cm
 		if (!json_is_object(one))
 			fail(e, "EINVAL", "each route must be an object");
 		else if (parse_route(rt, one, &rs[i], e) == 0 &&
-			 dp_fib_route_check(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+			 hp_model_route_check(rt->cfg, &rs[i], why, sizeof(why)) < 0)
 			fail(e, "EINVAL", "%s", why);
 		if (e->code != NULL) {
 			char msg[sizeof(e->msg)];
@@ -100,24 +130,15 @@ route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cm
 			goto out;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		const struct hp_route_conf *o = dp_fib_route_find(fib, &rs[i].prefix);
-
-		if ((had[i] = o != NULL))
-			old[i] = *o;
-		if (dp_fib_route_add(fib, rt->cfg, &rs[i], why, sizeof(why)) < 0)
+	for (i = 0; i < n; i++)
+		if ((rc = route_set(rt, &rs[i], &old[i], &had[i], why, sizeof(why))) < 0)
 			break;
-	}
 	if (i < n) {
 		/* undo in reverse, so a prefix listed twice ends as it began */
-		for (size_t k = i; k-- > 0;) {
-			if (had[k])
-				dp_fib_route_add(fib, rt->cfg, &old[k], NULL, 0);
-			else
-				dp_fib_route_del(fib, &rs[k].prefix);
-		}
+		for (size_t k = i; k-- > 0;)
+			route_unset(rt, &rs[k], &old[k], had[k]);
 		published(rt);
-		rc = fail(e, "ENOSPC", "routes[%zu]: %s (nothing added)", i, why);
+		rc = fail(e, rc == -ENOMEM ? "ENOMEM" : "ENOSPC", "routes[%zu]: %s (nothing added)", i, why);
 		goto out;
 	}
 	published_route(rt, &rs[0].prefix, false);
@@ -133,8 +154,9 @@ int
 cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	json_t *routes = json_object_get(args, "routes");
-	struct hp_route_conf r;
+	struct hp_route_conf r, old;
 	char why[256];
+	bool had;
 	int rc;
 
 	if (need_fib(rt, e) < 0)
@@ -146,9 +168,8 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	}
 	if (parse_route(rt, args, &r, e) < 0)
 		return -1;
-	rc = dp_fib_route_add(rt->tables->fib, rt->cfg, &r, why, sizeof(why));
-	if (rc < 0)
-		return fail(e, rc == -ENOSPC ? "ENOSPC" : "EINVAL", "%s", why);
+	if ((rc = route_set(rt, &r, &old, &had, why, sizeof(why))) < 0)
+		return fail(e, rc == -ENOSPC ? "ENOSPC" : rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", why);
 	published_route(rt, &r.prefix, false);
 	return 0;
 }
@@ -162,29 +183,11 @@ cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	(void)result;
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &p, e) < 0)
 		return -1;
-	if (dp_fib_route_del(rt->tables->fib, &p) < 0)
+	if (hp_model_route_del(rt->cfg, &p, NULL) < 0)
 		return fail(e, "ENOENT", "no route %s", json_string_value(json_object_get(args, "prefix")));
+	dp_fib_route_del(rt->tables->fib, &p);
 	published_route(rt, &p, true);
 	return 0;
-}
-
-/* A route as route.show lists it, or (as_config) as the config file writes it. */
-json_t *
-route_json(const struct dp_runtime *rt, const struct hp_route_conf *r, bool as_config)
-{
-	json_t *o = json_pack("{s:o}", "prefix", prefix_json(&r->prefix)), *via = json_array();
-
-	for (unsigned k = 0; k < r->n_via; k++)
-		json_array_append_new(via, addr_json(&r->via[k]));
-	if (!as_config || r->action == HP_ROUTE_DROP)
-		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
-	if (!as_config || r->action != HP_ROUTE_DROP)
-		json_object_set_new(o, "via", via);
-	else
-		json_decref(via);
-	if (r->port >= 0)
-		json_object_set_new(o, "port", json_string(rt->cfg->ports[r->port].name));
-	return o;
 }
 
 int
@@ -192,7 +195,6 @@ cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 {
 	static const char *const allowed[] = {"family", NULL};
 	json_t *fam = json_object_get(args, "family"), *a;
-	const struct dp_fib *fib;
 	int family = 0;
 
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0)
@@ -202,13 +204,12 @@ cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 			return fail(e, "EINVAL", "\"family\" must be 4 or 6");
 		family = json_integer_value(fam) == 4 ? AF_INET : AF_INET6;
 	}
-	fib = rt->tables->fib;
 	a = json_array();
-	for (uint32_t i = 0; i < fib->n_routes; i++) {
-		const struct hp_route_conf *r = dp_fib_route(fib, i);
+	for (uint32_t i = 0; i < rt->cfg->n_routes; i++) {
+		const struct hp_route_conf *r = &rt->cfg->routes[i];
 
 		if (family == 0 || r->prefix.family == family)
-			json_array_append_new(a, route_json(rt, r, false));
+			json_array_append_new(a, hp_dump_route(rt->cfg, r, false));
 	}
 	*result = a;
 	return 0;

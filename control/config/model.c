@@ -482,6 +482,51 @@ hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c)
 	return -ENOENT;
 }
 
+/* ---- config.apply ---- */
+
+#define TAKE(field, n_field)                     \
+	do {                                     \
+		free(cfg->field);                \
+		cfg->field = nc->field;          \
+		cfg->n_field = nc->n_field;      \
+		nc->field = NULL;                \
+		nc->n_field = 0;                 \
+	} while (0)
+
+void
+hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc)
+{
+	TAKE(neighbors, n_neighbors);
+	TAKE(routes, n_routes);
+	TAKE(acl, n_acl);
+	TAKE(policers, n_policers);
+	cfg->routes_cap = nc->routes_cap, cfg->neighbors_cap = nc->neighbors_cap;
+	cfg->acl_cap = nc->acl_cap, cfg->policers_cap = nc->policers_cap;
+	cfg->acl_default_deny = nc->acl_default_deny;
+	hp_model_free(cfg);
+	cfg->route_index = nc->route_index;
+	nc->route_index = NULL;
+	/* the same interfaces (config.apply checked): each takes nc's sets, or none */
+	for (unsigned i = 0; i < cfg->n_xdp; i++) {
+		struct hp_xdp_conf *x = &cfg->xdp[i], *y = NULL;
+
+		for (unsigned k = 0; k < nc->n_xdp && y == NULL; k++)
+			if (strcmp(nc->xdp[k].iface, x->iface) == 0)
+				y = &nc->xdp[k];
+		free(x->block);
+		x->block = NULL;
+		x->n_block = x->block_cap = x->n_pass = 0;
+		if (y == NULL)
+			continue;
+		x->block = y->block, x->n_block = y->n_block, x->block_cap = y->block_cap;
+		y->block = NULL, y->n_block = y->block_cap = 0;
+		x->n_pass = y->n_pass;
+		memcpy(x->pass, y->pass, sizeof(x->pass));
+	}
+}
+
+#undef TAKE
+
 void
 hp_model_free(struct hp_config *cfg)
 {

@@ -94,6 +94,14 @@ int hp_model_xdp_block_del(struct hp_xdp_conf *x, const struct hp_prefix *p);
 int hp_model_xdp_pass_add(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
 int hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
 
+/*
+ * config.apply: cfg takes nc's neighbours, routes, ACL, policers,
+ * acl_default and the pass and block sets of each of its xdp interfaces
+ * (nc, parsed and checked by the loader, names the same interfaces: one
+ * nc lacks is left empty); cfg's old ones are freed, nc keeps the rest.
+ */
+void hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc);
+
 /* Free what the operations added to cfg beyond the parser's arrays (the
  * route index); hp_config_free() calls it. */
 void hp_model_free(struct hp_config *cfg);
