@@ -59,7 +59,19 @@ parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct
 	return 0;
 }
 
-/* Put r in the model, then in the FIB; a FIB that refuses it (full) leaves the model as it was. */
+/* The model's check of r; its refusal says which route. 0 or -EINVAL. */
+static int
+route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, size_t len)
+{
+	char msg[256], pbuf[HP_PREFIX_STRLEN];
+
+	if (hp_model_route_check(rt->cfg, r, msg, sizeof(msg)) == 0)
+		return 0;
+	snprintf(why, len, "route %s: %.190s", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), msg);
+	return -EINVAL;
+}
+
+/* Put r (checked) in the model, then in the FIB; a FIB that refuses it (full) leaves the model as it was. */
 static int
 route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had, char *why,
 	  size_t len)
@@ -119,8 +131,7 @@ route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cm
 
 		if (!json_is_object(one))
 			fail(e, "EINVAL", "each route must be an object");
-		else if (parse_route(rt, one, &rs[i], e) == 0 &&
-			 hp_model_route_check(rt->cfg, &rs[i], why, sizeof(why)) < 0)
+		else if (parse_route(rt, one, &rs[i], e) == 0 && route_check(rt, &rs[i], why, sizeof(why)) < 0)
 			fail(e, "EINVAL", "%s", why);
 		if (e->code != NULL) {
 			char msg[sizeof(e->msg)];
@@ -168,6 +179,8 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	}
 	if (parse_route(rt, args, &r, e) < 0)
 		return -1;
+	if (route_check(rt, &r, why, sizeof(why)) < 0)
+		return fail(e, "EINVAL", "%s", why);
 	if ((rc = route_set(rt, &r, &old, &had, why, sizeof(why))) < 0)
 		return fail(e, rc == -ENOSPC ? "ENOSPC" : rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", why);
 	published_route(rt, &r.prefix, false);

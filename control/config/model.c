@@ -162,32 +162,29 @@ connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
 int
 hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen)
 {
-	char pbuf[HP_PREFIX_STRLEN], abuf[HP_ADDR_STRLEN], msg[HP_HOST_BITS_MSG_MAX];
+	char abuf[HP_ADDR_STRLEN], msg[HP_HOST_BITS_MSG_MAX];
 
 	if (r->prefix.family != AF_INET && r->prefix.family != AF_INET6)
-		return refuse(err, errlen, -EINVAL, "route: no prefix");
-	hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf));
+		return refuse(err, errlen, -EINVAL, "no prefix");
 	if (hp_prefix_host_bits(&r->prefix, NULL, msg, sizeof(msg)))
 		return refuse(err, errlen, -EINVAL, "%s", msg);
 	if (r->action == HP_ROUTE_DROP) {
 		if (r->n_via > 0)
-			return refuse(err, errlen, -EINVAL, "route %s has both via and action: drop", pbuf);
+			return refuse(err, errlen, -EINVAL, "both via and action: drop");
 		if (r->port >= 0)
-			return refuse(err, errlen, -EINVAL, "route %s drops: a port needs via: NEXT_HOP", pbuf);
+			return refuse(err, errlen, -EINVAL, "a drop route has no port (a port needs via: NEXT_HOP)");
 	} else if (r->n_via == 0 || r->n_via > HP_MAX_ECMP) {
-		return refuse(err, errlen, -EINVAL, "route %s: expected 1 to %d next hops", pbuf, HP_MAX_ECMP);
+		return refuse(err, errlen, -EINVAL, "expected 1 to %d next hops", HP_MAX_ECMP);
 	}
 	if (r->port >= (int)cfg->n_ports || (r->port >= 0 && cfg->ports[r->port].mode != HP_MODE_L3))
-		return refuse(err, errlen, -EINVAL, "route %s: its port is not an l3 port", pbuf);
+		return refuse(err, errlen, -EINVAL, "its port is not an l3 port");
 	for (unsigned k = 0; k < r->n_via; k++) {
 		hp_addr_format(&r->via[k], abuf, sizeof(abuf));
 		if (r->via[k].family != r->prefix.family)
-			return refuse(err, errlen, -EINVAL, "route %s: next hop %s is not of the prefix's family",
-				      pbuf, abuf);
+			return refuse(err, errlen, -EINVAL, "next hop %s is not of the prefix's family", abuf);
 		for (unsigned j = 0; j < k; j++)
 			if (same_addr(&r->via[j], &r->via[k]))
-				return refuse(err, errlen, -EINVAL, "route %s: next hop %s is listed twice", pbuf,
-					      abuf);
+				return refuse(err, errlen, -EINVAL, "next hop %s is listed twice", abuf);
 		if (r->port < 0 && hp_config_via_port(cfg, &r->via[k]) < 0)
 			return refuse(err, errlen, -EINVAL,
 				      "via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
@@ -195,7 +192,7 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 				      abuf);
 	}
 	if (connected_prefix(cfg, &r->prefix))
-		return refuse(err, errlen, -EINVAL, "%s is a port's subnet or address: not a route to change", pbuf);
+		return refuse(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
 	return 0;
 }
 

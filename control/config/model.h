@@ -25,7 +25,8 @@
  * no host bits, next hops of the prefix's family and distinct, a drop route
  * without next hops or port, an egress port that is an l3 port, next hops
  * on a connected subnet unless a port is given, and not a port's own subnet
- * or address (the FIB owns those). 0 or -EINVAL.
+ * or address (the FIB owns those). 0 or -EINVAL; the message does not
+ * name the route (callers say "route: " or "route PREFIX: " before it).
  */
 int hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen);
 

@@ -70,9 +70,9 @@ test_route_checks(void)
 	r = route4(0xc6120000, 15, "192.0.2.1");
 	expect_refused(&cfg, &r, "via 192.0.2.1 is in no l3 port's subnet");
 	r = route4(0x0a000100, 24, "10.0.0.2");
-	expect_refused(&cfg, &r, "is a port's subnet or address");
+	expect_refused(&cfg, &r, "a port's subnet or address");
 	r = route4(0x0a000101, 32, "10.0.0.2");
-	expect_refused(&cfg, &r, "is a port's subnet or address");
+	expect_refused(&cfg, &r, "a port's subnet or address");
 	r = route4(0xc6120000, 15, "10.0.1.2");
 	r.via[1] = r.via[0];
 	r.n_via = 2;
