@@ -65,6 +65,8 @@ route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, siz
 {
 	char msg[256], pbuf[HP_PREFIX_STRLEN];
 
+	if (hp_prefix_host_bits(&r->prefix, NULL, why, len))
+		return -EINVAL; /* its message names the prefix */
 	if (hp_model_route_check(rt->cfg, r, msg, sizeof(msg)) == 0)
 		return 0;
 	snprintf(why, len, "route %s: %.190s", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), msg);
