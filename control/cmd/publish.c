@@ -51,11 +51,6 @@ ctl_cmd_batch(struct dp_runtime *rt, bool begin)
 	}
 }
 
-/*
- * Publish an ACL built from rules and policers: new per-worker state, one
- * pointer store of new tables, a grace period, then the old ones go. On
- * success rt->cfg takes over rules and policers (the old arrays are freed).
- */
 /* The same rule: every match field, the priority and the action (a policer by name). */
 static bool
 same_rule(const struct hp_acl_rule *a, const struct hp_policer_conf *pa, const struct hp_acl_rule *b,
@@ -145,6 +140,11 @@ none:
 	return NULL;
 }
 
+/*
+ * Publish an ACL built from rules and policers: new per-worker state, one
+ * pointer store of new tables, a grace period, then the old ones go. On
+ * success rt->cfg takes over rules and policers (the old arrays are freed).
+ */
 int
 publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, struct hp_policer_conf *policers,
 	    unsigned n_policers, struct cmd_err *e)

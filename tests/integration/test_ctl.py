@@ -13,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp  # noqa: E402
+import registry  # noqa: E402
 
 from scapy.all import IP, UDP, Ether, Raw, conf  # noqa: E402
 
@@ -454,7 +455,7 @@ def test_routes_many_at_once(d):
 def test_route_load_file(d):
     """hpctl route load FILE: a syntax error anywhere sends nothing (exit 2); a batch the
     daemon refuses stops the load with its lines named (exit 1); otherwise every route."""
-    hpctl = os.path.join(os.path.dirname(BIN), "control", "hpctl")
+    hpctl = os.path.join(os.path.dirname(BIN), "hpctl", "hpctl")  # BUILD/control/hotpathd, BUILD/control/hpctl/hpctl
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
     write_inputs(d, frames)
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="load") as dm:
@@ -768,9 +769,25 @@ def test_no_loss_under_change(d):
         hp.check_mempools_full(report)
 
 
+def test_registry_served(d):
+    """The daemon serves the registry: help lists every command in its order, telemetry every /hotpath/ name."""
+    reg = registry.load()
+    with daemon(d) as dm:
+        c = Ctl(os.path.join(d, "ctl.sock"))
+        rows = c.ok("help")
+        assert [h["cmd"] for h in rows] == [name for name, _ in reg["commands"]], rows
+        assert all(isinstance(h["args"], str) and h["help"] for h in rows), rows
+        listed = hp.telemetry(dm.prefix, "/")
+        for cmd, name in reg["telemetry"]:
+            assert name in listed, (cmd, name, listed)
+        assert sorted(n for n in listed if n.startswith("/hotpath/")) == sorted(n for _, n in reg["telemetry"]), listed
+        c.close()
+        stop_ok(dm)
+
+
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
             test_routes_many_at_once, test_route_load_file,
             test_neighbours_live, test_acl_live, test_no_loss_under_change,
-            test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing])
+            test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing, test_registry_served])

@@ -3,6 +3,7 @@
 import json
 import os
 import pty
+import re
 import select
 import signal
 import socket
@@ -13,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp  # noqa: E402
+import registry  # noqa: E402
 
 
 def hpctl_path():
@@ -396,9 +398,55 @@ def test_socket_path_choice(d):
         assert r.returncode == 1 and "/run/hotpath/hotpath.sock" in r.stderr, r
 
 
+# the completion script the build generated from the registry, beside hpctl's binary
+COMPLETION = os.path.join(os.path.dirname(BIN), "completion", "hpctl")
+
+
+def complete(*words):
+    """The words the generated completion offers after `hpctl WORDS...` (the last one, maybe "", being typed)."""
+    script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; '
+              'COMP_POINT=${#COMP_LINE}; _hpctl; printf "%s\\n" "${COMPREPLY[@]}"')
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "complete", COMPLETION, "hpctl"] + list(words),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stderr == "", r
+    return set(r.stdout.split())
+
+
+def test_registry_everywhere(d):
+    """Every object and command of the registry is in hpctl's usage and in the generated completion."""
+    reg = registry.load()
+    objects = [o for o, _ in reg["objects"]]
+    with open(COMPLETION) as f:
+        assert "@" not in f.read().replace("$@", "").replace("[@]", ""), "a placeholder left in %s" % COMPLETION
+    with FakeServer(d) as srv:
+        usage = hpctl(srv, "help").stdout
+        for obj in objects:
+            assert "  hpctl %s" % obj in usage, obj
+        assert set(objects) | {"help"} <= complete(""), complete("")
+        assert set(objects) <= complete("help", "")
+        for obj, extra in reg["objects"]:
+            mine = [(name.split("."), ro) for name, ro in reg["commands"] if name.split(".")[0] == obj]
+            assert mine, "object %s sends no command" % obj
+            verbs = {parts[1] for parts, _ in mine if len(parts) > 1} | set(extra)
+            offered = complete(obj, "")
+            assert verbs | {"help"} <= offered, (obj, offered)
+            assert ("--watch" in offered) == any(ro for _, ro in mine), (obj, offered)
+            own = hpctl(srv, obj, "help").stdout
+            for parts, ro in mine:
+                for word in parts[1:]:
+                    assert re.search(r"\b%s\b" % word, own), (parts, own)
+                if len(parts) == 3:
+                    assert parts[2] in complete(obj, parts[1], ""), parts
+                if len(parts) == 2 and ro:
+                    assert "--watch" in complete(obj, parts[1], ""), parts
+        # the daemon's own command, answered by hpctl without asking
+        assert [name for name, _ in reg["commands"] if name.split(".")[0] not in objects] == ["help"]
+        assert srv.lines == [], srv.lines
+
+
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
          test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
-         test_connect_failure, test_socket_path_choice]
+         test_connect_failure, test_socket_path_choice, test_registry_everywhere]
 
 if __name__ == "__main__":
     hp.run(TESTS)

@@ -1,4 +1,5 @@
 /* Unit tests of hpctl_parse: every command form -> its exact request, every usage error -> a message naming the word. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "../cunit_run.h"
+#include "commands.h"
 #include "hpctl_args.h"
 
 #define MAX_WORDS 32
@@ -625,6 +627,112 @@ test_usage(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(hpctl_usage("acl"), "police NAME"));
 }
 
+/* text holds word (its first n characters) with no letter on either side. */
+static bool
+has_word(const char *text, const char *word, size_t n)
+{
+	char w[32];
+
+	snprintf(w, sizeof(w), "%.*s", (int)n, word);
+	for (const char *s = text; (s = strstr(s, w)) != NULL; s++)
+		if ((s == text || !isalpha((unsigned char)s[-1])) && !isalpha((unsigned char)s[n]))
+			return true;
+	return false;
+}
+
+/*
+ * The registry drives hpctl: each object has its usage, and each command an hpctl
+ * line that sends it, watchable exactly when it changes nothing. A command added
+ * to the registry without a line here fails.
+ */
+static void
+test_registry(void)
+{
+	static const char *const lines[HP_CMD_COUNT] = {
+		[HP_CMD_status] = "status",
+		[HP_CMD_port_show] = "port show",
+		[HP_CMD_port_stats] = "port stats p0",
+		[HP_CMD_worker_show] = "worker show",
+		[HP_CMD_stats] = "stats",
+		[HP_CMD_latency_show] = "latency show",
+		[HP_CMD_latency_reset] = "latency reset",
+		[HP_CMD_route_add] = "route add 10.0.0.0/8 drop",
+		[HP_CMD_route_del] = "route del 10.0.0.0/8",
+		[HP_CMD_route_show] = "route show",
+		[HP_CMD_neigh_add] = "neigh add 10.0.0.2 02:00:00:00:00:01 p0",
+		[HP_CMD_neigh_del] = "neigh del 10.0.0.2",
+		[HP_CMD_neigh_show] = "neigh show",
+		[HP_CMD_acl_add] = "acl add action deny",
+		[HP_CMD_acl_del] = "acl del 0",
+		[HP_CMD_acl_show] = "acl show",
+		[HP_CMD_policer_add] = "policer add p type srtcm cir 1M cbs 10k",
+		[HP_CMD_policer_del] = "policer del p",
+		[HP_CMD_policer_show] = "policer show",
+		[HP_CMD_config_apply] = "config apply /",
+		[HP_CMD_config_dump] = "config dump",
+		[HP_CMD_xdp_show] = "xdp show",
+		[HP_CMD_xdp_block_add] = "xdp block add 192.0.2.0/24",
+		[HP_CMD_xdp_block_del] = "xdp block del 192.0.2.0/24",
+		[HP_CMD_xdp_block_show] = "xdp block show",
+		[HP_CMD_xdp_pass_add] = "xdp pass add arp",
+		[HP_CMD_xdp_pass_del] = "xdp pass del arp",
+		[HP_CMD_log_level] = "log level info",
+	};
+	static const struct {
+		const char *name;
+		unsigned flags;
+	} cmds[] = {
+#define CMD_ROW(id, n, f, a, h) {n, f},
+		HP_COMMANDS(CMD_ROW)
+#undef CMD_ROW
+	};
+	static const char *const objects[] = {
+#define OBJ_ROW(obj, extra, usage) #obj,
+		HP_OBJECTS(OBJ_ROW)
+#undef OBJ_ROW
+	};
+	const char *all = hpctl_usage(NULL);
+
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++) {
+		char want[48];
+
+		snprintf(want, sizeof(want), "usage:\n  hpctl %s", objects[o]);
+		CU_ASSERT(strncmp(hpctl_usage(objects[o]), want, strlen(want)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(all, want + 7));
+	}
+	CU_ASSERT_EQUAL(sizeof(cmds) / sizeof(cmds[0]), HP_CMD_COUNT);
+	for (unsigned c = 0; c < HP_CMD_COUNT; c++) {
+		struct hpctl_req r;
+		char buf[256], line[256];
+
+		if (c == HP_CMD_help) /* the daemon's: hpctl answers help itself */
+			continue;
+		if (lines[c] == NULL) {
+			fprintf(stderr, "\n  %s: no hpctl line sends it\n", cmds[c].name);
+			CU_FAIL("a registry command without an hpctl line");
+			continue;
+		}
+		CU_ASSERT_EQUAL(parse_line(&r, lines[c], buf, sizeof(buf)), 0);
+		CU_ASSERT(r.cmd != NULL && strcmp(r.cmd, cmds[c].name) == 0);
+		/* each word of the name after the object is in the object's usage */
+		if (r.object != NULL) {
+			const char *u = hpctl_usage(r.object), *w = cmds[c].name + strlen(r.object);
+
+			CU_ASSERT(strncmp(cmds[c].name, r.object, strlen(r.object)) == 0);
+			while (*w == '.') {
+				size_t n = strcspn(w + 1, ".");
+
+				CU_ASSERT(has_word(u, w + 1, n));
+				w += 1 + n;
+			}
+		}
+		hpctl_req_free(&r);
+		snprintf(line, sizeof(line), "%s --watch 1", lines[c]);
+		CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)) == 0, (cmds[c].flags & HP_CMD_RO) != 0);
+		hpctl_req_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -643,6 +751,7 @@ main(void)
 		{"usage errors", test_errors},
 		{"request line", test_request},
 		{"usage texts", test_usage},
+		{"registry", test_registry},
 	};
 
 	return HP_CUNIT_RUN("hpctl_args", tests);
