@@ -129,6 +129,8 @@ for f, c in code.items():
         name = m.group(1)
         if name in seen or name not in defs:
             continue
+        if re.search(r"\b(struct|union|enum)\s+$", c[max(0, m.start() - 10):m.start()]):
+            continue  # a tag that shares the function's name
         seen.add(name)
         owners = defs[name]
         if me in owners:
