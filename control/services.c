@@ -1,6 +1,6 @@
 /* The control thread's services, started once its epoll loop exists: each registers its fds with ctl_watch(). */
-#include "control.h"
 #include "metrics.h"
+#include "services.h"
 #include "sock.h"
 #include "telemetry.h"
 

@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "control.h"
+#include "neigh.h"
 #include "dump.h"
 #include "model.h"
 #include "runtime.h"

@@ -1,0 +1,63 @@
+/* The neighbour table: next hops' MACs, resolution by ARP/ND, and the packets held until they answer. */
+#ifndef CTL_NEIGH_H
+#define CTL_NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime.h"
+
+#define CTL_NEIGH_HOLD 16             /* packets held per unresolved neighbour */
+#define CTL_NEIGH_RETRY_MS 1000       /* between ARP/NS retries */
+#define CTL_NEIGH_PROBES 3            /* unanswered solicitations before held packets are dropped */
+#define CTL_NEIGH_REACHABLE_MS 300000 /* a learned MAC is re-resolved after this */
+#define CTL_NEIGH_TICK_MS 100         /* ctl_neigh_tick() this often */
+
+struct rte_mbuf;
+struct dp_fib;
+
+/*
+ * The neighbour table (control thread). ctl_neigh_add makes (port, ip) a
+ * static neighbour with mac and sends what was held for it; ctl_neigh_del
+ * forgets its MAC (the next packet for it resolves again). 0, -ENOENT,
+ * -ENOSPC, -ENOTSUP (no l3 port). ctl_neigh_foreach calls fn for every
+ * next hop.
+ */
+struct ctl_neigh_info {
+	const struct hp_addr *ip;
+	unsigned port;
+	uint8_t mac[6];
+	bool resolved;
+	const char *state; /* none, incomplete, reachable, static */
+	unsigned held;     /* packets waiting for it */
+};
+
+int ctl_neigh_add(unsigned port, const struct hp_addr *ip, const uint8_t mac[6]);
+int ctl_neigh_del(unsigned port, const struct hp_addr *ip);
+void ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg);
+
+/*
+ * The tables now use fib (published, grace period over; cfg updated):
+ * packets held or punted for the old one are dropped and the neighbour
+ * states start afresh from cfg's static neighbours. Control thread.
+ */
+void ctl_fib_replaced(struct dp_fib *fib);
+
+/*
+ * For the control thread's loop. ctl_neigh_setup: an empty table for
+ * rt->tables' FIB (none: no l3 port, the calls below do nothing) with cfg's
+ * neighbours static; 0 or -ENOMEM. ctl_neigh_resolve takes a packet punted
+ * for resolution: it leaves now if its next hop has a MAC, else it is held
+ * (or dropped when the hold queue is full) and the neighbour solicited.
+ * ctl_neigh_learn: a neighbour showed its MAC (the slow path's learn).
+ * ctl_neigh_tick: retry solicitations, give up on silent neighbours,
+ * re-resolve old MACs. ctl_neigh_free: after the workers stopped, free the
+ * held packets and the table.
+ */
+int ctl_neigh_setup(struct dp_runtime *rt);
+void ctl_neigh_resolve(struct rte_mbuf *m);
+void ctl_neigh_learn(unsigned port, const struct hp_addr *ip, const uint8_t mac[6]);
+void ctl_neigh_tick(void);
+void ctl_neigh_free(void);
+
+#endif
