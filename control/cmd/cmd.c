@@ -329,8 +329,7 @@ cmd_latency_reset(struct dp_runtime *rt, json_t *args, json_t **result, struct c
 static void
 published(struct dp_runtime *rt)
 {
-	if (rt->qsv != NULL)
-		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
+	dp_tables_sync(rt);
 }
 
 /*
@@ -748,101 +747,12 @@ out:
  * pointer store of new tables, a grace period, then the old ones go. On
  * success rt->cfg takes over rules and policers (the old arrays are freed).
  */
-/* The same rule: every match field, the priority and the action (a policer by name). */
-static bool
-same_rule(const struct hp_acl_rule *a, const struct hp_policer_conf *pa, const struct hp_acl_rule *b,
-	  const struct hp_policer_conf *pb)
-{
-	if (a->priority != b->priority || a->family != b->family || a->has_src != b->has_src ||
-	    a->has_dst != b->has_dst || a->has_proto != b->has_proto || a->action != b->action ||
-	    a->sport_lo != b->sport_lo || a->sport_hi != b->sport_hi || a->dport_lo != b->dport_lo ||
-	    a->dport_hi != b->dport_hi || (a->has_proto && a->proto != b->proto))
-		return false;
-	if ((a->has_src && (a->src.len != b->src.len || memcmp(a->src.addr, b->src.addr, 16))) ||
-	    (a->has_dst && (a->dst.len != b->dst.len || memcmp(a->dst.addr, b->dst.addr, 16))))
-		return false;
-	return a->action != HP_ACL_POLICE || strcmp(pa[a->policer].name, pb[b->policer].name) == 0;
-}
-
-static uint64_t
-rule_hash(const struct hp_acl_rule *r)
-{
-	uint64_t h = 1469598103934665603ull;
-	const uint32_t v[] = {r->priority, (uint32_t)r->action, r->sport_lo, r->sport_hi, r->dport_lo, r->dport_hi,
-			      r->has_proto ? r->proto : 256u, r->has_src ? r->src.len : 255u,
-			      r->has_dst ? r->dst.len : 255u};
-
-	for (size_t i = 0; i < RTE_DIM(v); i++)
-		h = (h ^ v[i]) * 1099511628211ull;
-	for (size_t i = 0; i < 16; i++)
-		h = (h ^ (uint64_t)(r->has_src ? r->src.addr[i] : 0) << 8 ^ (r->has_dst ? r->dst.addr[i] : 0)) *
-		    1099511628211ull;
-	return h;
-}
-
-/*
- * Counters of an ACL that replaces another: each new rule that is the same as an old
- * one (each old rule used once, in order) starts from the old one's hits, so adding or
- * deleting one rule leaves the others' counts alone. After the grace period (the old
- * counters are final). NULL when there is nothing to carry (or no memory: counts then
- * restart, as they did before).
- */
-static struct dp_acl_rule_stats *
-carry_acl_hits(const struct dp_runtime *rt, const struct dp_tables *old, const struct hp_acl_rule *old_rules,
-	       unsigned n_old, const struct hp_policer_conf *old_pol, const struct hp_acl_rule *rules, unsigned n,
-	       const struct hp_policer_conf *pol)
-{
-	struct dp_acl_rule_stats *base;
-	uint32_t *slot, mask = 15;
-	bool *used, any = false;
-
-	if (n == 0 || n_old == 0 || old->acl == NULL)
-		return NULL;
-	while (mask + 1 < 2 * n_old)
-		mask = mask * 2 + 1;
-	slot = calloc((size_t)mask + 1, sizeof(*slot));
-	used = calloc(n_old, sizeof(*used));
-	base = calloc(n, sizeof(*base));
-	if (slot == NULL || used == NULL || base == NULL)
-		goto none;
-	for (uint32_t j = 0; j < n_old; j++) {
-		uint32_t s = (uint32_t)rule_hash(&old_rules[j]) & mask;
-
-		while (slot[s] != 0)
-			s = (s + 1) & mask;
-		slot[s] = j + 1;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		for (uint32_t s = (uint32_t)rule_hash(&rules[i]) & mask; slot[s] != 0; s = (s + 1) & mask) {
-			uint32_t j = slot[s] - 1;
-
-			if (used[j] || !same_rule(&rules[i], pol, &old_rules[j], old_pol))
-				continue;
-			used[j] = true;
-			base[i] = dp_tables_acl_hits(old, rt->n_workers, j);
-			any = true;
-			break;
-		}
-	}
-	free(slot);
-	free(used);
-	if (any)
-		return base;
-	free(base);
-	return NULL;
-none:
-	free(slot);
-	free(used);
-	free(base);
-	return NULL;
-}
-
 static int
 publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, struct hp_policer_conf *policers,
 	    unsigned n_policers, struct cmd_err *e)
 {
 	struct hp_config tmp = *rt->cfg;
-	struct dp_tables *old = rt->tables, *t;
+	struct dp_tables *t;
 	char err[HP_ERR_MAX];
 	int rc;
 
@@ -850,23 +760,9 @@ publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, 
 	tmp.n_acl = n_rules;
 	tmp.policers = policers;
 	tmp.n_policers = n_policers;
-	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL)
-		return fail(e, "ENOMEM", "out of memory");
-	*t = *old; /* the same FIB; a new ACL part */
-	memset(t->acl_worker, 0, sizeof(t->acl_worker));
-	t->acl = NULL;
-	t->acl_base = NULL;
-	if ((rc = dp_tables_build_acl(t, &tmp, &rt->map, err, sizeof(err))) < 0) {
-		rte_free(t);
+	if ((rc = dp_tables_build_acl(rt, &tmp, &t, err, sizeof(err))) < 0)
 		return fail(e, rc == -ENOMEM || errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
-	}
-	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
-	rt->tables = t;
-	published(rt);
-	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, rules, n_rules, policers);
-	dp_tables_free_acl(old);
-	rte_free(old);
+	dp_tables_retire(rt, dp_tables_publish(rt, t, &tmp));
 	if (rules != rt->cfg->acl)
 		free(rt->cfg->acl);
 	if (policers != rt->cfg->policers)
@@ -1242,11 +1138,11 @@ static int
 cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const allowed[] = {"file", NULL};
-	struct rte_ether_addr macs[HP_MAX_PORTS];
-	struct dp_tables *old = rt->tables, *t;
+	struct dp_tables *old, *t;
 	struct hp_config nc;
 	char err[HP_ERR_MAX];
 	const char *file, *what;
+	int rc;
 
 	(void)result;
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || arg_str(args, "file", true, &file, e) < 0)
@@ -1265,25 +1161,11 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		return fail(e, "EINVAL", "%s: %s (nothing applied)", file, err);
 	}
 	/* everything is built aside; any failure leaves the running tables alone */
-	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL) {
+	if ((rc = dp_tables_build(rt, &nc, &t, err, sizeof(err))) < 0) {
 		hp_config_free(&nc);
-		return fail(e, "ENOMEM", "out of memory");
+		return fail(e, rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
-	for (unsigned p = 0; p < rt->ports.n; p++)
-		macs[p] = rt->ports.ports[p].mac;
-	t->acl_default_deny = nc.acl_default_deny;
-	t->fib = dp_fib_build(&nc, macs, rt->qsv, (int)rte_socket_id(), err, sizeof(err));
-	if (t->fib == NULL || dp_tables_build_acl(t, &nc, &rt->map, err, sizeof(err)) < 0) {
-		dp_tables_free(t);
-		hp_config_free(&nc);
-		return fail(e, "EINVAL", "%s", err);
-	}
-	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
-	rt->tables = t;
-	published(rt);
-	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, nc.acl, nc.n_acl,
-				     nc.policers);
+	old = dp_tables_publish(rt, t, &nc);
 	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
 	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "config %s: %s", file, err);
@@ -1300,7 +1182,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	nc.neighbors = NULL, nc.routes = NULL, nc.acl = NULL, nc.policers = NULL;
 	hp_config_free(&nc);
 	ctl_fib_replaced(t->fib);
-	dp_tables_free(old);
+	/* held and punted packets of the old FIB are gone: nothing names it now */
+	dp_tables_retire(rt, old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
 	return 0;
 }
