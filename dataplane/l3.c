@@ -449,8 +449,9 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	uint16_t start = 0;
 
 	memcpy(&mac48, &t->fib->port_mac[rxq->port], RTE_ETHER_ADDR_LEN);
-	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops */
-	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops (one bound: a
+	 * loop testing both n and PREFETCH_AHEAD costs two compares a packet) */
+	for (uint16_t i = 0, k = RTE_MIN(n, (uint16_t)PREFETCH_AHEAD); i < k; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (likely(dp_l3_fast)) {
 		enum dp_l3_fast_path fp = dp_l3_fast_path(t->features);
