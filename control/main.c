@@ -60,29 +60,17 @@ setup_sync(struct dp_runtime *rt)
 static int
 setup_tables(struct dp_runtime *rt, char *err, size_t errlen)
 {
-	const struct hp_config *cfg = rt->cfg;
-	struct rte_ether_addr macs[HP_MAX_PORTS];
 	struct dp_tables *t;
 	bool l3 = false;
 	int rc;
 
-	for (unsigned p = 0; p < cfg->n_ports; p++) {
-		l3 |= cfg->ports[p].mode == HP_MODE_L3;
-		macs[p] = rt->ports.ports[p].mac;
-	}
+	for (unsigned p = 0; p < rt->cfg->n_ports; p++)
+		l3 |= rt->cfg->ports[p].mode == HP_MODE_L3;
 	if (!l3)
 		return 0;
-	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL)
-		return -ENOMEM;
-	rt->tables = t;
-	t->acl_default_deny = cfg->acl_default_deny;
-	t->fib = dp_fib_build(cfg, macs, rt->qsv, (int)rte_socket_id(), err, errlen);
-	if (t->fib == NULL)
-		return -EINVAL;
-	if ((rc = dp_tables_build_acl(t, cfg, &rt->map, err, errlen)) < 0)
+	if ((rc = dp_tables_build(rt, rt->cfg, &t, err, errlen)) < 0)
 		return rc;
-	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
+	dp_tables_publish(rt, t, rt->cfg);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* Stage 5: the ACL over rte_acl, per-worker rule counters and rte_meter policers. */
+/* Stage 5: the ACL over rte_acl, per-worker rule counters, rte_meter policers, and its stage over a burst. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -20,7 +20,7 @@
 #include <rte_meter.h>
 
 #include "acl.h"
-#include "worker.h"
+#include "stage.h"
 
 /* Packets per rte_acl_classify() call: bounds the per-worker scratch arrays. */
 #define DP_ACL_CHUNK 64
@@ -842,4 +842,47 @@ const struct dp_acl_cache_stats *
 dp_acl_worker_cache_stats(const struct dp_acl_worker *w, int l3)
 {
 	return &w->cache_stats[l3 == DP_L3_IPV6 ? DP_ACL_V6 : DP_ACL_V4];
+}
+
+/* The ACL over one family's list (dst: the v4 list's addresses, or NULL); what
+ * it refuses is dropped and leaves the list. */
+static inline void
+filter(const struct dp_acl_tables *a, unsigned worker, struct dp_burst *b, uint16_t *idx, uint32_t *dst,
+       uint16_t *n, uint8_t l3, uint64_t now)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_meta *meta[DP_BURST];
+	uint8_t verdict[DP_BURST];
+	uint16_t k = 0;
+
+	if (*n == 0)
+		return;
+	if (a->compiled == NULL) { /* acl_default deny, no rule */
+		for (uint16_t j = 0; j < *n; j++)
+			dp_burst_set(b, idx[j], DP_ACT_DROP, DP_DROP_ACL_DENY);
+		*n = 0;
+		return;
+	}
+	for (uint16_t j = 0; j < *n; j++) {
+		pkts[j] = b->pkts[idx[j]];
+		meta[j] = &b->meta[idx[j]];
+	}
+	dp_acl_classify(a->compiled, a->worker[worker], l3, pkts, meta, *n, verdict, now);
+	for (uint16_t j = 0; j < *n; j++) {
+		if (verdict[j]) {
+			dp_burst_set(b, idx[j], DP_ACT_DROP, verdict[j]);
+			continue;
+		}
+		if (dst != NULL)
+			dst[k] = dst[j];
+		idx[k++] = idx[j];
+	}
+	*n = k;
+}
+
+void
+dp_acl_stage(const struct dp_acl_tables *a, unsigned worker, struct dp_burst *b, uint64_t now)
+{
+	filter(a, worker, b, b->v4, b->dst4, &b->n4, DP_L3_IPV4, now);
+	filter(a, worker, b, b->v6, NULL, &b->n6, DP_L3_IPV6, now);
 }

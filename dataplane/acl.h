@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "parse.h"
+#include "stage.h"
 
 /*
  * A compiled ACL: one rte_acl context per family, built from cfg->acl, plus
@@ -80,5 +81,33 @@ const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *
 void dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
 		     struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
 		     uint8_t *verdict, uint64_t now);
+
+/*
+ * The ACL's part of a table set (struct dp_tables.acl), built and freed by
+ * tables.c (worker: ro; control: builds a new one, publishes, frees the old).
+ */
+struct dp_acl_tables {
+	struct dp_acl *compiled;                      /* NULL: no rules */
+	struct dp_acl_worker *worker[HP_MAX_WORKERS]; /* per worker index */
+	bool default_deny;
+	/* per rule: the hits of the same rule in the ACLs this one replaced (malloc'd by the
+	 * control thread, never read by workers; NULL: none) */
+	struct dp_acl_rule_stats *base;
+};
+
+/* The feature bits the ACL part turns on (enum dp_feature). */
+static inline uint32_t
+dp_acl_features(const struct dp_acl_tables *a)
+{
+	return a->compiled != NULL ? DP_FEAT_ACL : a->default_deny ? DP_FEAT_ACL_DENY : 0;
+}
+
+/*
+ * The ACL stage of the general path (DP_FEAT_ACL or DP_FEAT_ACL_DENY): what
+ * the rules (or acl_default deny alone) refuse on b's family lists is dropped
+ * and leaves them. worker is the worker's index; now is rte_rdtsc() for the
+ * policers. Worker.
+ */
+void dp_acl_stage(const struct dp_acl_tables *a, unsigned worker, struct dp_burst *b, uint64_t now);
 
 #endif

@@ -1,51 +1,16 @@
-/* mode: l3 over one RX burst: L2/local check -> ACL -> LPM (ECMP) -> rewrite -> TX; slow path via the punt ring. */
+/* mode: l3 over one RX burst: L2/local check -> stages (ACL) -> LPM (ECMP) -> rewrite -> TX; slow path via the punt ring. */
 #include <arpa/inet.h>
 
-#include <rte_lcore.h>
 #include <rte_lpm6.h>
-#include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "l3.h"
+#include "tables.h"
+#include "tx.h"
 #include "worker.h"
 
-/*
- * A stage computes a verdict per packet (VPP's next[]) and the burst is
- * dispatched once, in arrival order, so every egress port and the punt ring
- * see packets in the order they came in, whatever their family or fate.
- */
-enum act {
-	ACT_ROUTE,      /* IP, still going: ACL, then LPM */
-	ACT_ROUTE_FAST, /* plain IPv4 (dp_fast4_ok): no metadata filled yet */
-	ACT_TX,         /* word holds the resolved next hop */
-	ACT_TX_FAST,    /* the same for plain IPv4: rewrite at fixed offsets */
-	ACT_PUNT,       /* why holds enum dp_punt */
-	ACT_DROP,       /* why holds enum dp_drop */
-};
-
-struct burst {
-	uint16_t n;
-	struct rte_mbuf **pkts;
-	/* the metadata lives here, hot in L1, not in each mbuf's private area
-	 * (another cache line per packet); only punted packets carry it along */
-	struct dp_meta meta[DP_BURST];
-	uint8_t act[DP_BURST];
-	uint8_t why[DP_BURST];
-	uint64_t word[DP_BURST];
-	uint16_t n4, n6;             /* packets still routed, by family: */
-	uint16_t v4[DP_BURST], v6[DP_BURST]; /* their indexes in the burst */
-	uint32_t dst4[DP_BURST];     /* v4[j]'s destination, host order */
-};
-
 bool dp_l3_fast = true;
-
-static inline void
-set(struct burst *b, uint16_t i, enum act a, unsigned why)
-{
-	b->act[i] = (uint8_t)a;
-	b->why[i] = (uint8_t)why;
-}
 
 static inline bool
 is_nd(const struct dp_meta *meta)
@@ -56,94 +21,58 @@ is_nd(const struct dp_meta *meta)
 
 /* L2 and local decisions; IP packets to route go on the family lists. */
 static inline void
-classify(struct burst *b, uint16_t i, const struct rte_ether_addr *mine)
+classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine)
 {
 	const struct dp_meta *meta = &b->meta[i];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(b->pkts[i], const struct rte_ether_hdr *);
 
 	if (unlikely(meta->flags & DP_META_VLAN))
-		return set(b, i, ACT_DROP, DP_DROP_VLAN_UNKNOWN);
+		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_VLAN_UNKNOWN);
 	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, mine))) {
 		bool ok = (meta->flags & DP_META_BCAST) ? meta->l3 == DP_L3_ARP
 			: (meta->flags & DP_META_MCAST) ? meta->l3 == DP_L3_IPV6 && is_nd(meta)
 			: false;
 		if (!ok)
-			return set(b, i, ACT_DROP, DP_DROP_NOT_OUR_MAC);
+			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NOT_OUR_MAC);
 	}
 	switch (meta->l3) {
 	case DP_L3_ARP:
-		return set(b, i, ACT_PUNT, DP_PUNT_LOCAL);
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
 	case DP_L3_IPV4:
-		set(b, i, ACT_ROUTE, 0);
+		dp_burst_set(b, i, DP_ACT_ROUTE, 0);
 		b->dst4[b->n4] = rte_be_to_cpu_32(meta->key.k4.dst);
 		b->v4[b->n4++] = i;
 		return;
 	case DP_L3_IPV6:
 		if (unlikely(meta->key.k6.dst[0] == 0xff))
-			return is_nd(meta) ? set(b, i, ACT_PUNT, DP_PUNT_LOCAL)
-					   : set(b, i, ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
-		set(b, i, ACT_ROUTE, 0);
+			return is_nd(meta) ? dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL)
+					   : dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
+		dp_burst_set(b, i, DP_ACT_ROUTE, 0);
 		b->v6[b->n6++] = i;
 		return;
 	default:
-		return set(b, i, ACT_DROP, DP_DROP_ETHERTYPE);
+		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_ETHERTYPE);
 	}
 }
 
 /* Metadata for the plain IPv4 packets of the v4 list, which had none yet. */
 static void
-fill_fast(struct burst *b, uint8_t in_port)
+fill_fast(struct dp_burst *b, uint8_t in_port)
 {
 	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
 
-		if (b->act[i] == ACT_ROUTE_FAST) {
+		if (b->act[i] == DP_ACT_ROUTE_FAST) {
 			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
 			b->meta[i].in_port = in_port;
-			b->act[i] = ACT_ROUTE;
+			b->act[i] = DP_ACT_ROUTE;
 		}
 	}
-}
-
-/* ACL over one family's list (dst4: the v4 list's addresses, or NULL); what
- * it refuses is dropped and leaves the list. */
-static void
-acl_filter(struct dp_worker *w, const struct dp_tables *t, struct burst *b, uint16_t *idx, uint32_t *dst,
-	   uint16_t *n, uint8_t l3, uint64_t now)
-{
-	struct rte_mbuf *pkts[DP_BURST];
-	struct dp_meta *meta[DP_BURST];
-	uint8_t verdict[DP_BURST];
-	uint16_t k = 0;
-
-	if (*n == 0 || (t->acl == NULL && !t->acl_default_deny))
-		return;
-	if (t->acl == NULL) {
-		for (uint16_t j = 0; j < *n; j++)
-			set(b, idx[j], ACT_DROP, DP_DROP_ACL_DENY);
-		*n = 0;
-		return;
-	}
-	for (uint16_t j = 0; j < *n; j++) {
-		pkts[j] = b->pkts[idx[j]];
-		meta[j] = &b->meta[idx[j]];
-	}
-	dp_acl_classify(t->acl, t->acl_worker[w->index], l3, pkts, meta, *n, verdict, now);
-	for (uint16_t j = 0; j < *n; j++) {
-		if (verdict[j]) {
-			set(b, idx[j], ACT_DROP, verdict[j]);
-			continue;
-		}
-		if (dst != NULL)
-			dst[k] = dst[j];
-		idx[k++] = idx[j];
-	}
-	*n = k;
 }
 
 /* Verdict of one routed packet, given its LPM result (group index, or -1 for a miss). */
 static inline void
-route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
+route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t group)
 {
 	struct dp_meta *meta = &b->meta[i];
 	const struct dp_group *g;
@@ -151,18 +80,18 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 	uint64_t word;
 
 	if (group < 0)
-		return set(b, i, ACT_PUNT, DP_PUNT_NOROUTE);
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_NOROUTE);
 	g = &fib->groups[group];
 	switch (g->type) {
 	case DP_GROUP_LOCAL:
-		return set(b, i, ACT_PUNT, DP_PUNT_LOCAL);
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
 	case DP_GROUP_DROP:
-		return set(b, i, ACT_DROP, DP_DROP_BLACKHOLE);
+		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_BLACKHOLE);
 	default:
 		break;
 	}
 	if (meta->ttl <= 1)
-		return set(b, i, ACT_PUNT, DP_PUNT_TTL);
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_TTL);
 	if (g->type == DP_GROUP_FORWARD) {
 		uint32_t h = 0;
 		if (g->n > 1)
@@ -174,17 +103,17 @@ route_one(const struct dp_fib *fib, struct burst *b, uint16_t i, int32_t group)
 		if (nh == DP_NO_NH) {
 			meta->nh = DP_NO_NH;
 			meta->out_port = (uint8_t)g->port;
-			return set(b, i, ACT_PUNT, DP_PUNT_RESOLVE);
+			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
 		}
 	}
 	word = __atomic_load_n(&fib->nh[nh], __ATOMIC_ACQUIRE);
 	meta->out_port = (uint8_t)dp_nh_port(word);
 	if (unlikely(!(word & DP_NH_RESOLVED))) {
 		meta->nh = nh;
-		return set(b, i, ACT_PUNT, DP_PUNT_RESOLVE);
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
 	}
 	b->word[i] = word;
-	set(b, i, ACT_TX, 0);
+	dp_burst_set(b, i, DP_ACT_TX, 0);
 }
 
 /* The FIB as the fast loops read it: the rewrites store through uint8_t
@@ -213,13 +142,13 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
  * TTL > 1) is decided here; anything else gets its metadata and route_one().
  */
 static void
-route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t in_port)
+route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8_t in_port)
 {
 	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
 
 	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
-		bool fast = b->act[i] == ACT_ROUTE_FAST;
+		bool fast = b->act[i] == DP_ACT_ROUTE_FAST;
 		int32_t group = -1;
 		uint64_t word;
 
@@ -227,7 +156,7 @@ route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t 
 			group = (int32_t)(hops[j] & DP_LPM4_NH_MASK);
 			if (likely((fast || b->meta[i].ttl > 1) && fast_group(&ff, (uint32_t)group, &word))) {
 				b->word[i] = word;
-				b->act[i] = fast ? ACT_TX_FAST : ACT_TX;
+				b->act[i] = fast ? DP_ACT_TX_FAST : DP_ACT_TX;
 				continue;
 			}
 		}
@@ -240,7 +169,7 @@ route4(const struct dp_fib *fib, struct burst *b, const uint32_t *hops, uint8_t 
 }
 
 static void
-route6(const struct dp_fib *fib, struct burst *b)
+route6(const struct dp_fib *fib, struct dp_burst *b)
 {
 	uint8_t ips[DP_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t hops[DP_BURST];
@@ -256,7 +185,7 @@ route6(const struct dp_fib *fib, struct burst *b)
 
 /* Act on every verdict from packet start on, in arrival order. */
 static void
-dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint16_t start, uint64_t arrival)
+dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint16_t start, uint64_t arrival)
 {
 	struct rte_mbuf *drop[DP_BURST], *punt[DP_BURST];
 	uint16_t n_drop = 0, n_punt = 0;
@@ -268,17 +197,17 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint16_
 		unsigned port;
 
 		switch (b->act[i]) {
-		case ACT_TX_FAST:
+		case DP_ACT_TX_FAST:
 			port = dp_nh_port(b->word[i]);
 			dp_l3_rewrite4(rte_pktmbuf_mtod(m, uint8_t *), b->word[i], &fib->port_mac[port]);
 			dp_tx_enqueue(w, port, m, arrival);
 			break;
-		case ACT_TX:
+		case DP_ACT_TX:
 			port = dp_nh_port(b->word[i]);
 			dp_l3_rewrite(m, &b->meta[i], b->word[i], &fib->port_mac[port]);
 			dp_tx_enqueue(w, port, m, arrival);
 			break;
-		case ACT_PUNT:
+		case DP_ACT_PUNT:
 			b->meta[i].punt = b->why[i];
 			*dp_meta_of(m) = b->meta[i];
 			punt[n_punt++] = m;
@@ -311,7 +240,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct burst *b, uint16_
 
 /* Anything but plain IPv4: parsed and checked in full. */
 static __rte_always_inline void
-full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine)
+full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine)
 {
 	struct rte_mbuf *m = b->pkts[i];
 	struct dp_meta *meta = &b->meta[i];
@@ -320,7 +249,7 @@ full_pass(struct burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_a
 	meta->in_port = in_port;
 	why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
 	if (unlikely(why != 0))
-		return set(b, i, ACT_DROP, (unsigned)why);
+		return dp_burst_set(b, i, DP_ACT_DROP, (unsigned)why);
 	classify(b, i, mine);
 }
 
@@ -447,7 +376,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 			break;
 		dp_fast4_key(f, &keys[i]);
 	}
-	n_ok = i == 0 ? 0 : dp_acl_permit_run4(t->acl, t->acl_worker[w->index], keys, pkts, i);
+	n_ok = i == 0 ? 0 : dp_acl_permit_run4(t->acl.compiled, t->acl.worker[w->index], keys, pkts, i);
 	for (i = 0; i < n_ok; i++) {
 		out[i] = (uint8_t)dp_nh_port(words[i]);
 		if (unlikely(out[i] != out[0]))
@@ -462,7 +391,8 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 
 /*
  * Every packet from start on gets a verdict: plain IPv4 goes on the v4 list
- * without metadata, the rest takes the full pass; then ACL, LPM, dispatch.
+ * without metadata, the rest takes the full pass; then the stages the
+ * tables turn on (the ACL), LPM, dispatch.
  * Out of line: the fast loops keep their registers. Returns the bytes of
  * packets start..n-1.
  */
@@ -476,7 +406,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 	const bool fast = dp_l3_fast;
 	uint32_t hops[DP_BURST];
 	uint64_t bytes = 0;
-	struct burst b;
+	struct dp_burst b;
 
 	b.n = n;
 	b.pkts = pkts;
@@ -493,14 +423,15 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 			continue;
 		}
 		memcpy(&dst, f + 30, sizeof(dst));
-		b.act[i] = ACT_ROUTE_FAST;
+		b.act[i] = DP_ACT_ROUTE_FAST;
 		b.dst4[b.n4] = rte_be_to_cpu_32(dst);
 		b.v4[b.n4++] = i;
 	}
-	if (t->acl != NULL || t->acl_default_deny) {
-		fill_fast(&b, in_port); /* the ACL reads the keys */
-		acl_filter(w, t, &b, b.v4, b.dst4, &b.n4, DP_L3_IPV4, arrival);
-		acl_filter(w, t, &b, b.v6, NULL, &b.n6, DP_L3_IPV6, arrival);
+	/* the stages a table set turns on, in order; each reads the keys */
+	if (t->features != 0) {
+		fill_fast(&b, in_port);
+		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
+			dp_acl_stage(&t->acl, w->index, &b, arrival);
 	}
 	if (b.n4 > 0)
 		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
@@ -518,59 +449,19 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	uint16_t start = 0;
 
 	memcpy(&mac48, &t->fib->port_mac[rxq->port], RTE_ETHER_ADDR_LEN);
-	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops */
-	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops (one bound: a
+	 * loop testing both n and PREFETCH_AHEAD costs two compares a packet) */
+	for (uint16_t i = 0, k = RTE_MIN(n, (uint16_t)PREFETCH_AHEAD); i < k; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (likely(dp_l3_fast)) {
-		if (t->acl != NULL)
+		enum dp_l3_fast_path fp = dp_l3_fast_path(t->features);
+
+		if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
-		else if (!t->acl_default_deny)
+		else if (fp == DP_L3_FAST_PLAIN)
 			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
 		if (likely(start == n))
 			return bytes;
 	}
 	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival);
-}
-
-int
-dp_tables_build_acl(struct dp_tables *t, const struct hp_config *cfg, const struct dp_lcore_map *map, char *err,
-		    size_t errlen)
-{
-	if (cfg->n_acl == 0)
-		return 0;
-	if ((t->acl = dp_acl_build(cfg, (int)rte_socket_id(), err, errlen)) == NULL)
-		return -EINVAL;
-	for (unsigned w = 0; w < map->n_workers; w++) {
-		t->acl_worker[w] = dp_acl_worker_create(t->acl, map->n_workers,
-							(int)rte_lcore_to_socket_id(map->workers[w].lcore));
-		if (t->acl_worker[w] == NULL) {
-			snprintf(err, errlen, "acl: out of memory for worker state");
-			dp_tables_free_acl(t);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-void
-dp_tables_free_acl(struct dp_tables *t)
-{
-	for (unsigned w = 0; w < HP_MAX_WORKERS; w++) {
-		dp_acl_worker_free(t->acl_worker[w]);
-		t->acl_worker[w] = NULL;
-	}
-	dp_acl_free(t->acl);
-	t->acl = NULL;
-	free(t->acl_base);
-	t->acl_base = NULL;
-}
-
-void
-dp_tables_free(struct dp_tables *t)
-{
-	if (t == NULL)
-		return;
-	dp_tables_free_acl(t);
-	dp_fib_free(t->fib);
-	rte_free(t);
 }

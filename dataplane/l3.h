@@ -1,4 +1,4 @@
-/* The routed pipeline (mode: l3): local/L2 check -> ACL -> LPM -> rewrite -> TX, punting the slow path. */
+/* The routed pipeline (mode: l3): local/L2 check -> stages (ACL) -> LPM -> rewrite -> TX, punting the slow path. */
 #ifndef DP_L3_H
 #define DP_L3_H
 
@@ -8,70 +8,9 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "acl.h"
 #include "cksum.h"
-#include "fib.h"
-#include "lcore_map.h"
 #include "parse.h"
-
-/* Why a packet goes to the control thread. */
-enum dp_punt {
-	DP_PUNT_LOCAL = 1, /* ARP, ND, or addressed to us */
-	DP_PUNT_TTL,       /* TTL / hop limit expired: ICMP time exceeded */
-	DP_PUNT_NOROUTE,   /* ICMP destination unreachable */
-	DP_PUNT_RESOLVE,   /* next hop unresolved: hold, ARP/NS */
-	DP_PUNT_MAX,
-};
-
-/*
- * What workers read, published as one pointer by the control thread
- * (worker: ro between quiescent states; control: builds a new one, swaps,
- * waits for a grace period, frees the old).
- */
-struct dp_tables {
-	struct dp_fib *fib;
-	struct dp_acl *acl;                            /* NULL: no rules */
-	struct dp_acl_worker *acl_worker[HP_MAX_WORKERS]; /* per worker index */
-	bool acl_default_deny;
-	/* per rule: the hits of the same rule in the ACLs this one replaced (malloc'd by the
-	 * control thread, never read by workers; NULL: none) */
-	struct dp_acl_rule_stats *acl_base;
-};
-
-/*
- * Compile cfg's ACL into t: t->acl and a worker state for each of map's workers
- * (nothing when cfg has no rule). 0; -EINVAL when rte_acl refuses it (err says
- * why, errno is dp_acl_build's); -ENOMEM for the worker states (t's ACL part is
- * then freed again). Control thread.
- */
-int dp_tables_build_acl(struct dp_tables *t, const struct hp_config *cfg, const struct dp_lcore_map *map,
-			char *err, size_t errlen);
-
-/* Free t's ACL part (compiled ACL, worker states, carried counts), or all of t with
- * its FIB (NULL is fine). Readers must be gone or past a grace period. */
-void dp_tables_free_acl(struct dp_tables *t);
-void dp_tables_free(struct dp_tables *t);
-
-/* Rule i's hits since it was first added: its base plus every worker's counters. */
-static inline struct dp_acl_rule_stats
-dp_tables_acl_hits(const struct dp_tables *t, unsigned n_workers, unsigned i)
-{
-	struct dp_acl_rule_stats sum = t->acl_base ? t->acl_base[i] : (struct dp_acl_rule_stats){0, 0};
-
-	for (unsigned w = 0; t->acl != NULL && w < n_workers; w++) {
-		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl_worker[w], i);
-
-		sum.packets += st->packets;
-		sum.bytes += st->bytes;
-	}
-	return sum;
-}
-
-static inline struct dp_meta *
-dp_meta_of(struct rte_mbuf *m)
-{
-	return (struct dp_meta *)rte_mbuf_to_priv(m);
-}
+#include "stage.h"
 
 /*
  * The two MACs of a routed frame f: destination from the next-hop word
@@ -129,8 +68,24 @@ dp_l3_rewrite6(uint8_t *f, uint64_t nh_word, const struct rte_ether_addr *src)
 /* false: every packet takes the full parse (tests compare both paths). */
 extern bool dp_l3_fast;
 
+/* The fast paths of dp_l3_burst(), each for one exact set of feature bits. */
+enum dp_l3_fast_path {
+	DP_L3_FAST_NONE,  /* a stage no fast path knows is configured: general path only */
+	DP_L3_FAST_PLAIN, /* no stage: fast_burst */
+	DP_L3_FAST_ACL,   /* the ACL with rules alone: fast_burst_acl */
+};
+
+/* The fast path for a table set's features (enum dp_feature): any bit a fast
+ * path does not handle makes it step aside. */
+static inline enum dp_l3_fast_path
+dp_l3_fast_path(uint32_t features)
+{
+	return features == DP_FEAT_ACL ? DP_L3_FAST_ACL : features == 0 ? DP_L3_FAST_PLAIN : DP_L3_FAST_NONE;
+}
+
 struct dp_worker;
 struct dp_rxq;
+struct dp_tables;
 
 /* Stage over one RX burst of an l3 port; returns the burst's bytes (pkt_len). */
 uint64_t dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,

@@ -85,16 +85,12 @@ drops_json(const uint64_t drops[DP_DROP_MAX])
 }
 
 static json_t *
-punts_json(const uint64_t *punted)
+punts_json(const uint64_t punted[DP_PUNT_MAX])
 {
-	static const char *const names[DP_PUNT_MAX] = {
-		[DP_PUNT_LOCAL] = "local", [DP_PUNT_TTL] = "ttl", [DP_PUNT_NOROUTE] = "no_route",
-		[DP_PUNT_RESOLVE] = "resolve",
-	};
 	json_t *o = json_object();
 
 	for (unsigned r = 1; r < DP_PUNT_MAX; r++)
-		json_object_set_new(o, names[r], json_integer((json_int_t)punted[r]));
+		json_object_set_new(o, dp_punt_names[r], json_integer((json_int_t)punted[r]));
 	return o;
 }
 
@@ -117,9 +113,9 @@ acl_json(const struct dp_runtime *rt)
 	const struct dp_tables *t = rt->tables;
 	json_t *a = json_array();
 
-	if (t == NULL || t->acl == NULL)
+	if (t == NULL || t->acl.compiled == NULL)
 		return a;
-	for (unsigned i = 0; i < dp_acl_n_rules(t->acl); i++) {
+	for (unsigned i = 0; i < dp_acl_n_rules(t->acl.compiled); i++) {
 		struct dp_acl_rule_stats h = dp_tables_acl_hits(t, rt->n_workers, i);
 
 		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:I, s:I}",
@@ -137,14 +133,14 @@ acl_cache_json(const struct dp_runtime *rt)
 	const struct dp_tables *t = rt->tables;
 	json_t *o = json_object();
 
-	if (t == NULL || t->acl == NULL)
+	if (t == NULL || t->acl.compiled == NULL)
 		return o;
 	for (int f = 0; f < 2; f++) {
 		uint64_t hits = 0, misses = 0;
 
 		for (unsigned w = 0; w < rt->n_workers; w++) {
 			const struct dp_acl_cache_stats *cs =
-				dp_acl_worker_cache_stats(t->acl_worker[w], f == 0 ? DP_L3_IPV4 : DP_L3_IPV6);
+				dp_acl_worker_cache_stats(t->acl.worker[w], f == 0 ? DP_L3_IPV4 : DP_L3_IPV6);
 			hits += cs->hits;
 			misses += cs->misses;
 		}

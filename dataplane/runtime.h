@@ -10,6 +10,7 @@
 #include "l3.h"
 #include "lcore_map.h"
 #include "port.h"
+#include "tables.h"
 #include "worker.h"
 
 /* Slow-path counters, written by the control thread only. */

@@ -54,11 +54,11 @@ int
 cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const allowed[] = {"file", NULL};
-	struct rte_ether_addr macs[HP_MAX_PORTS];
-	struct dp_tables *old = rt->tables, *t;
+	struct dp_tables *old, *t;
 	struct hp_config nc;
 	char err[HP_ERR_MAX];
 	const char *file, *what;
+	int rc;
 
 	(void)result;
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || arg_str(args, "file", true, &file, e) < 0)
@@ -77,25 +77,11 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		return fail(e, "EINVAL", "%s: %s (nothing applied)", file, err);
 	}
 	/* everything is built aside; any failure leaves the running tables alone */
-	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL) {
+	if ((rc = dp_tables_build(rt, &nc, &t, err, sizeof(err))) < 0) {
 		hp_config_free(&nc);
-		return fail(e, "ENOMEM", "out of memory");
+		return fail(e, rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
-	for (unsigned p = 0; p < rt->ports.n; p++)
-		macs[p] = rt->ports.ports[p].mac;
-	t->acl_default_deny = nc.acl_default_deny;
-	t->fib = dp_fib_build(&nc, macs, rt->qsv, (int)rte_socket_id(), err, sizeof(err));
-	if (t->fib == NULL || dp_tables_build_acl(t, &nc, &rt->map, err, sizeof(err)) < 0) {
-		dp_tables_free(t);
-		hp_config_free(&nc);
-		return fail(e, "EINVAL", "%s", err);
-	}
-	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
-	rt->tables = t;
-	published(rt);
-	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, nc.acl, nc.n_acl,
-				     nc.policers);
+	old = dp_tables_publish(rt, t, &nc);
 	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
 	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
 		DP_LOG(ERR, "config %s: %s", file, err);
@@ -103,7 +89,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	hp_model_take_tables(rt->cfg, &nc);
 	hp_config_free(&nc);
 	ctl_fib_replaced(t->fib);
-	dp_tables_free(old);
+	/* held and punted packets of the old FIB are gone: nothing names it now */
+	dp_tables_retire(rt, old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
 	return 0;
 }

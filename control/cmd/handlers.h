@@ -40,34 +40,25 @@ void published(struct dp_runtime *rt);
 void published_route(struct dp_runtime *rt, const struct hp_prefix *p, bool del);
 
 /*
- * Counters of an ACL (rules, n) replacing old's (old_rules, n_old): each kept rule
- * starts from its old hits. A calloc'd array, or NULL when nothing carries over.
+ * An ACL or policer change is made on a draft: a copy of the model whose ACL
+ * rules and policers are its own (the rest is the running model's, read
+ * only). The model's operations change the draft; acl_draft_commit builds
+ * the tables from it, publishes them (the counters of kept rules carry over)
+ * and the model takes the draft's rules and policers. Anything refused on
+ * the way leaves the model and the tables as they were; commit and drop
+ * free the draft. acl_draft: NULL on ENOMEM. acl_draft_commit: 0, or -1
+ * with e filled.
  */
-struct dp_acl_rule_stats *carry_acl_hits(const struct dp_runtime *rt, const struct dp_tables *old,
-					 const struct hp_acl_rule *old_rules, unsigned n_old,
-					 const struct hp_policer_conf *old_pol, const struct hp_acl_rule *rules,
-					 unsigned n, const struct hp_policer_conf *pol);
-
-/*
- * Publish an ACL built from rules and policers; on success rt->cfg takes them
- * over (the old arrays are freed). 0, or -1 with e filled and nothing changed.
- */
-int publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules,
-		struct hp_policer_conf *policers, unsigned n_policers, struct cmd_err *e);
+struct hp_config *acl_draft(const struct dp_runtime *rt);
+void acl_draft_drop(struct hp_config *d);
+int acl_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e);
 
 /* ---- shared by the objects' files ---- */
 
 /* stats.c: one part of dp_report_json() (a new reference), NULL on ENOMEM. */
 json_t *report_part(struct dp_runtime *rt, const char *key);
 
-/* policer.c: a policer as the config file writes it. */
-json_t *policer_json(const struct hp_policer_conf *p);
-
-/*
- * acl.c: the request's objects (objs under section, policers or the live ones)
- * checked by the config file's parser into out. 0, or -1 with e filled.
- */
-int parse_objects(struct dp_runtime *rt, const char *section, json_t *objs, json_t *policers,
-		  struct hp_config *out, struct cmd_err *e);
+/* acl.c: the reply code of a refused entry (hp_config_parse_entry, the model): ENOMEM or EINVAL. */
+const char *entry_code(int rc);
 
 #endif

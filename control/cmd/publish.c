@@ -13,8 +13,7 @@
 void
 published(struct dp_runtime *rt)
 {
-	if (rt->qsv != NULL)
-		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
+	dp_tables_sync(rt);
 }
 
 /*
@@ -51,137 +50,60 @@ ctl_cmd_batch(struct dp_runtime *rt, bool begin)
 	}
 }
 
-/* The same rule: every match field, the priority and the action (a policer by name). */
-static bool
-same_rule(const struct hp_acl_rule *a, const struct hp_policer_conf *pa, const struct hp_acl_rule *b,
-	  const struct hp_policer_conf *pb)
+/* ---- ACL and policer changes: a draft of the model's rules and policers ---- */
+
+struct hp_config *
+acl_draft(const struct dp_runtime *rt)
 {
-	if (a->priority != b->priority || a->family != b->family || a->has_src != b->has_src ||
-	    a->has_dst != b->has_dst || a->has_proto != b->has_proto || a->action != b->action ||
-	    a->sport_lo != b->sport_lo || a->sport_hi != b->sport_hi || a->dport_lo != b->dport_lo ||
-	    a->dport_hi != b->dport_hi || (a->has_proto && a->proto != b->proto))
-		return false;
-	if ((a->has_src && (a->src.len != b->src.len || memcmp(a->src.addr, b->src.addr, 16))) ||
-	    (a->has_dst && (a->dst.len != b->dst.len || memcmp(a->dst.addr, b->dst.addr, 16))))
-		return false;
-	return a->action != HP_ACL_POLICE || strcmp(pa[a->policer].name, pb[b->policer].name) == 0;
-}
+	const struct hp_config *cfg = rt->cfg;
+	struct hp_config *d = malloc(sizeof(*d));
 
-static uint64_t
-rule_hash(const struct hp_acl_rule *r)
-{
-	uint64_t h = 1469598103934665603ull;
-	const uint32_t v[] = {r->priority, (uint32_t)r->action, r->sport_lo, r->sport_hi, r->dport_lo, r->dport_hi,
-			      r->has_proto ? r->proto : 256u, r->has_src ? r->src.len : 255u,
-			      r->has_dst ? r->dst.len : 255u};
-
-	for (size_t i = 0; i < RTE_DIM(v); i++)
-		h = (h ^ v[i]) * 1099511628211ull;
-	for (size_t i = 0; i < 16; i++)
-		h = (h ^ (uint64_t)(r->has_src ? r->src.addr[i] : 0) << 8 ^ (r->has_dst ? r->dst.addr[i] : 0)) *
-		    1099511628211ull;
-	return h;
-}
-
-/*
- * Counters of an ACL that replaces another: each new rule that is the same as an old
- * one (each old rule used once, in order) starts from the old one's hits, so adding or
- * deleting one rule leaves the others' counts alone. After the grace period (the old
- * counters are final). NULL when there is nothing to carry (or no memory: counts then
- * restart, as they did before).
- */
-struct dp_acl_rule_stats *
-carry_acl_hits(const struct dp_runtime *rt, const struct dp_tables *old, const struct hp_acl_rule *old_rules,
-	       unsigned n_old, const struct hp_policer_conf *old_pol, const struct hp_acl_rule *rules, unsigned n,
-	       const struct hp_policer_conf *pol)
-{
-	struct dp_acl_rule_stats *base;
-	uint32_t *slot, mask = 15;
-	bool *used, any = false;
-
-	if (n == 0 || n_old == 0 || old->acl == NULL)
+	if (d == NULL)
 		return NULL;
-	while (mask + 1 < 2 * n_old)
-		mask = mask * 2 + 1;
-	slot = calloc((size_t)mask + 1, sizeof(*slot));
-	used = calloc(n_old, sizeof(*used));
-	base = calloc(n, sizeof(*base));
-	if (slot == NULL || used == NULL || base == NULL)
-		goto none;
-	for (uint32_t j = 0; j < n_old; j++) {
-		uint32_t s = (uint32_t)rule_hash(&old_rules[j]) & mask;
-
-		while (slot[s] != 0)
-			s = (s + 1) & mask;
-		slot[s] = j + 1;
+	/* the rest is the running model's, read-only: only acl and policers are the draft's own */
+	*d = *cfg;
+	d->acl = malloc((cfg->n_acl + 1) * sizeof(*d->acl));
+	d->policers = malloc((cfg->n_policers + 1) * sizeof(*d->policers));
+	d->acl_cap = cfg->n_acl + 1;
+	d->policers_cap = cfg->n_policers + 1;
+	d->route_index = NULL;
+	if (d->acl == NULL || d->policers == NULL) {
+		acl_draft_drop(d);
+		return NULL;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		for (uint32_t s = (uint32_t)rule_hash(&rules[i]) & mask; slot[s] != 0; s = (s + 1) & mask) {
-			uint32_t j = slot[s] - 1;
-
-			if (used[j] || !same_rule(&rules[i], pol, &old_rules[j], old_pol))
-				continue;
-			used[j] = true;
-			base[i] = dp_tables_acl_hits(old, rt->n_workers, j);
-			any = true;
-			break;
-		}
-	}
-	free(slot);
-	free(used);
-	if (any)
-		return base;
-	free(base);
-	return NULL;
-none:
-	free(slot);
-	free(used);
-	free(base);
-	return NULL;
+	memcpy(d->acl, cfg->acl, cfg->n_acl * sizeof(*d->acl));
+	memcpy(d->policers, cfg->policers, cfg->n_policers * sizeof(*d->policers));
+	return d;
 }
 
-/*
- * Publish an ACL built from rules and policers: new per-worker state, one
- * pointer store of new tables, a grace period, then the old ones go. On
- * success rt->cfg takes over rules and policers (the old arrays are freed).
- */
-int
-publish_acl(struct dp_runtime *rt, struct hp_acl_rule *rules, unsigned n_rules, struct hp_policer_conf *policers,
-	    unsigned n_policers, struct cmd_err *e)
+void
+acl_draft_drop(struct hp_config *d)
 {
-	struct hp_config tmp = *rt->cfg;
-	struct dp_tables *old = rt->tables, *t;
+	if (d == NULL)
+		return;
+	free(d->acl);
+	free(d->policers);
+	free(d);
+}
+
+int
+acl_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
+{
+	struct hp_config *cfg = rt->cfg;
+	struct dp_tables *t;
 	char err[HP_ERR_MAX];
 	int rc;
 
-	tmp.acl = rules;
-	tmp.n_acl = n_rules;
-	tmp.policers = policers;
-	tmp.n_policers = n_policers;
-	t = rte_zmalloc("hp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL)
-		return fail(e, "ENOMEM", "out of memory");
-	*t = *old; /* the same FIB; a new ACL part */
-	memset(t->acl_worker, 0, sizeof(t->acl_worker));
-	t->acl = NULL;
-	t->acl_base = NULL;
-	if ((rc = dp_tables_build_acl(t, &tmp, &rt->map, err, sizeof(err))) < 0) {
-		rte_free(t);
+	if ((rc = dp_tables_build_acl(rt, d, &t, err, sizeof(err))) < 0) {
+		acl_draft_drop(d);
 		return fail(e, rc == -ENOMEM || errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
-	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
-	rt->tables = t;
-	published(rt);
-	t->acl_base = carry_acl_hits(rt, old, rt->cfg->acl, rt->cfg->n_acl, rt->cfg->policers, rules, n_rules, policers);
-	dp_tables_free_acl(old);
-	rte_free(old);
-	if (rules != rt->cfg->acl)
-		free(rt->cfg->acl);
-	if (policers != rt->cfg->policers)
-		free(rt->cfg->policers);
-	rt->cfg->acl = rules;
-	rt->cfg->n_acl = n_rules;
-	rt->cfg->policers = policers;
-	rt->cfg->n_policers = n_policers;
+	/* the counters of the rules the draft keeps carry over from the model's */
+	dp_tables_retire(rt, dp_tables_publish(rt, t, d));
+	free(cfg->acl);
+	free(cfg->policers);
+	cfg->acl = d->acl, cfg->n_acl = d->n_acl, cfg->acl_cap = d->acl_cap;
+	cfg->policers = d->policers, cfg->n_policers = d->n_policers, cfg->policers_cap = d->policers_cap;
+	free(d);
 	return 0;
 }

@@ -59,7 +59,7 @@ STAGES = [
     ("full parse (dp_parse)", ["dp_parse()", "dp_parse", "parse_ipv4", "parse_ipv6", "parse_l4",
                                "ipv4_cksum_ok", "ipv4_martian", "ipv6_martian", "rd16", "full_pass"]),
     ("L2/local check (classify)", ["classify", "rte_is_same_ether_addr", "is_nd"]),
-    ("ACL (result cache, dp_acl_classify, rte_acl)", ["acl_filter", "acl_filter()", "dp_acl_classify()",
+    ("ACL (result cache, dp_acl_classify, rte_acl)", ["dp_acl_stage()", "dp_acl_stage", "filter", "dp_acl_classify()",
                                                       "rte_acl_classify()", "dp_acl_permit_run4()",
                                                       "fill_fast"]),
     ("LPM lookup + next hop", ["route4", "route6", "dp_lpm4_lookup", "dp_lpm4_lookup_bulk",

@@ -17,6 +17,8 @@
 #include "fib.h"
 #include "l3.h"
 #include "slowpath.h"
+#include "tables.h"
+#include "tx.h"
 #include "worker.h"
 
 /*
@@ -128,12 +130,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fib_nh_addr = tables->fib->nh_addr;
 	fib_gi = tables->fib->gi;
 	fib_routes = tables->fib->routes;
-	tables->acl = dp_acl_build(&cfg, 0, err, sizeof(err));
-	CHECK(tables->acl != NULL);
+	tables->acl.compiled = dp_acl_build(&cfg, 0, err, sizeof(err));
+	CHECK(tables->acl.compiled != NULL);
 	for (unsigned w = 0; w < 2; w++) {
-		tables->acl_worker[w] = dp_acl_worker_create(tables->acl, 1, 0);
-		CHECK(tables->acl_worker[w] != NULL);
+		tables->acl.worker[w] = dp_acl_worker_create(tables->acl.compiled, 1, 0);
+		CHECK(tables->acl.worker[w] != NULL);
 	}
+	tables->features = dp_tables_features(tables);
 	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
 	CHECK(tables_noacl != NULL);
 	tables_noacl->fib = tables->fib;
@@ -281,11 +284,11 @@ compare(const struct outcome *a, const struct outcome *b)
 static void
 rule_hits(uint64_t *hits, int sign)
 {
-	unsigned n = dp_acl_n_rules(tables->acl);
+	unsigned n = dp_acl_n_rules(tables->acl.compiled);
 
 	CHECK(n <= RTE_DIM(runs[0].rule_hits));
 	for (unsigned r = 0; r < n; r++) {
-		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl_worker[worker->index], r);
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl.worker[worker->index], r);
 		uint64_t v = st->packets + st->bytes;
 
 		hits[r] = sign < 0 ? (uint64_t)0 - v : hits[r] + v;

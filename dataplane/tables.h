@@ -1,0 +1,84 @@
+/* Table sets (FIB, ACL, feature bits): what workers read, built, published under RCU and freed here alone. */
+#ifndef DP_TABLES_H
+#define DP_TABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acl.h"
+#include "config.h"
+#include "fib.h"
+#include "stage.h"
+
+struct dp_runtime;
+
+/*
+ * What workers read, published as one pointer by the control thread
+ * (worker: ro between quiescent states; control: builds a new one, swaps,
+ * waits for a grace period, frees the old). A stage beyond routing has its
+ * part here and its bits in features.
+ */
+struct dp_tables {
+	uint32_t features;      /* enum dp_feature: the stages configured (dp_tables_features) */
+	struct dp_fib *fib;
+	struct dp_acl_tables acl;
+};
+
+/* The tables workers use (dp_tables_publish stores it; NULL: no l3 port). */
+extern struct dp_tables *dp_tables_current;
+
+/*
+ * A new table set built from cfg for rt's ports and workers, aside: nothing
+ * running changes. 0 and *out; -EINVAL when cfg is refused (err says why),
+ * -ENOMEM (err says so). Control thread.
+ */
+int dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct dp_tables **out, char *err,
+		    size_t errlen);
+
+/*
+ * The same, sharing the running set's FIB (rt->tables) and with cfg's ACL
+ * and policers: an ACL change. Errors as dp_tables_build (-EINVAL with
+ * errno ENOMEM when rte_acl ran out of memory).
+ */
+int dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, struct dp_tables **out,
+			char *err, size_t errlen);
+
+/*
+ * Make t (built from cfg) the set every worker reads: one release store of
+ * dp_tables_current, then a grace period, so that on return no worker sees
+ * the old set. The ACL counters carry over: each rule of cfg that is the same
+ * as one of rt->cfg (the running configuration, which the caller updates
+ * after) starts from its hits. Returns the old set (NULL at start-up), for
+ * dp_tables_retire once nothing names it any more.
+ */
+struct dp_tables *dp_tables_publish(struct dp_runtime *rt, struct dp_tables *t, const struct hp_config *cfg);
+
+/* Free what of old (published over by rt->tables) the running set does not share, and old itself. */
+void dp_tables_retire(const struct dp_runtime *rt, struct dp_tables *old);
+
+/* Wait for a grace period: a change made in place in the running set (routes,
+ * neighbours) is seen by every worker on return. */
+void dp_tables_sync(const struct dp_runtime *rt);
+
+/* Free all of t (NULL is fine). Readers must be gone or past a grace period. */
+void dp_tables_free(struct dp_tables *t);
+
+/* The feature bits of t's parts (enum dp_feature). */
+uint32_t dp_tables_features(const struct dp_tables *t);
+
+/* Rule i's hits since it was first added: its base plus every worker's counters. */
+static inline struct dp_acl_rule_stats
+dp_tables_acl_hits(const struct dp_tables *t, unsigned n_workers, unsigned i)
+{
+	struct dp_acl_rule_stats sum = t->acl.base ? t->acl.base[i] : (struct dp_acl_rule_stats){0, 0};
+
+	for (unsigned w = 0; t->acl.compiled != NULL && w < n_workers; w++) {
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl.worker[w], i);
+
+		sum.packets += st->packets;
+		sum.bytes += st->bytes;
+	}
+	return sum;
+}
+
+#endif
