@@ -671,11 +671,9 @@ ctl_xdp_counters(void)
 static int
 block_text(void *arg, const struct hp_prefix *p)
 {
-	char a[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN + 8];
+	char t[HP_PREFIX_STRLEN];
 
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(t, sizeof(t), "%s/%u", a, p->len);
-	json_array_append_new(arg, json_string(t));
+	json_array_append_new(arg, json_string(hp_prefix_format(p, t, sizeof(t))));
 	return 0;
 }
 
@@ -736,25 +734,25 @@ ctl_xdp_block(bool add, const struct hp_prefix *p, const char *iface, char *err,
 {
 	struct xdp_if *xi;
 	unsigned n, changed = 0;
-	char a[INET6_ADDRSTRLEN];
+	char a[HP_PREFIX_STRLEN];
 	int rc;
 
 	if ((rc = targets(iface, &xi, &n, err, errlen)) < 0)
 		return rc;
-	inet_ntop(p->family, p->addr, a, sizeof(a));
+	hp_prefix_format(p, a, sizeof(a));
 	for (unsigned i = 0; i < n; i++) {
 		rc = block_one(&xi[i], add, p);
 		if (rc == 0)
 			changed++;
 		else if (rc != -EEXIST && rc != -ENOENT)
-			return dp_errf(err, errlen, rc, "xdp: %s: cannot %s %s/%u: %s%s", xi[i].name, add ? "block" : "unblock",
-				    a, p->len, strerror(-rc),
+			return dp_errf(err, errlen, rc, "xdp: %s: cannot %s %s: %s%s", xi[i].name, add ? "block" : "unblock",
+				    a, strerror(-rc),
 				    rc == -ENOSPC ? " (the block map is full)" : "");
 	}
 	if (changed == 0)
-		return dp_errf(err, errlen, add ? -EEXIST : -ENOENT, "%s/%u is %s on %s", a, p->len,
+		return dp_errf(err, errlen, add ? -EEXIST : -ENOENT, "%s is %s on %s", a,
 			    add ? "already blocked" : "not blocked", iface ? iface : "every XDP interface");
-	DP_LOG(NOTICE, "xdp: %s %s/%u on %s", add ? "blocked" : "unblocked", a, p->len, iface ? iface : "every interface");
+	DP_LOG(NOTICE, "xdp: %s %s on %s", add ? "blocked" : "unblocked", a, iface ? iface : "every interface");
 	return 0;
 }
 

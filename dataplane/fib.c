@@ -160,16 +160,6 @@ lpm_add(struct dp_fib *fib, const struct hp_prefix *p, uint32_t group)
 	return rte_lpm6_add(fib->lpm6, a, p->len, group);
 }
 
-static const char *
-prefix_str(const struct hp_prefix *p, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
-	return buf;
-}
-
 /* Key of the route registry: a prefix, zero-padded. */
 struct route_key {
 	uint8_t family;
@@ -220,7 +210,7 @@ route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_rou
 	    size_t errlen)
 {
 	uint32_t nhs[HP_MAX_ECMP];
-	char pbuf[64];
+	char pbuf[HP_PREFIX_STRLEN];
 
 	if (r->action != HP_ROUTE_FORWARD)
 		return fib->drop_group;
@@ -237,7 +227,7 @@ route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_rou
 	int g = forward_group(fib, fib->gi, nhs, r->n_via);
 	if (g < 0)
 		snprintf(err, errlen, "route %s: too many distinct next-hop sets (%u)",
-			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), DP_MAX_GROUPS);
+			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), DP_MAX_GROUPS);
 	return g < 0 ? -ENOSPC : g;
 }
 
@@ -267,27 +257,22 @@ int
 dp_fib_route_check(const struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
 		   char *err, size_t errlen)
 {
-	struct hp_prefix net;
-	char pbuf[64], nbuf[64], a[INET6_ADDRSTRLEN];
+	char pbuf[HP_PREFIX_STRLEN], a[HP_ADDR_STRLEN];
 
 	(void)fib;
-	if (hp_prefix_clear_host_bits(&r->prefix, &net)) {
-		snprintf(err, errlen, "prefix %s has host bits set; did you mean %s?",
-			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), prefix_str(&net, nbuf, sizeof(nbuf)));
+	if (hp_prefix_host_bits(&r->prefix, NULL, err, errlen))
 		return -EINVAL;
-	}
 	if (connected_prefix(cfg, &r->prefix)) {
 		snprintf(err, errlen, "%s is a port's subnet or address: not a route to change",
-			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)));
+			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
 		return -EINVAL;
 	}
 	for (unsigned k = 0; r->action == HP_ROUTE_FORWARD && r->port < 0 && k < r->n_via; k++) {
 		if (hp_config_via_port(cfg, &r->via[k]) >= 0)
 			continue;
-		inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
 		snprintf(err, errlen,
 			 "route %s: via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)",
-			 prefix_str(&r->prefix, pbuf, sizeof(pbuf)), a);
+			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), hp_addr_format(&r->via[k], a, sizeof(a)));
 		return -EINVAL;
 	}
 	return 0;
@@ -309,7 +294,7 @@ int
 dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
 		 char *err, size_t errlen)
 {
-	char pbuf[64];
+	char pbuf[HP_PREFIX_STRLEN];
 	int g, rc;
 
 	if ((rc = dp_fib_route_check(fib, cfg, r, err, errlen)) < 0)
@@ -320,7 +305,7 @@ dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct h
 	if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0) {
 		if (rc != -ENOSPC || route_record(fib, r) == 0)
 			dp_fib_route_del(fib, &r->prefix);
-		snprintf(err, errlen, "route %s: %s table full", prefix_str(&r->prefix, pbuf, sizeof(pbuf)),
+		snprintf(err, errlen, "route %s: %s table full", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)),
 			 r->prefix.family == AF_INET ? "IPv4 LPM" : "IPv6 LPM");
 		return -ENOSPC;
 	}
@@ -366,7 +351,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	unsigned seq = __atomic_fetch_add(&fib_seq, 1, __ATOMIC_RELAXED);
 	unsigned n4 = 0, n6 = 0, deep4 = 0;
 	struct group_index *gi = NULL;
-	char name[RTE_MEMZONE_NAMESIZE], pbuf[64];
+	char name[RTE_MEMZONE_NAMESIZE], pbuf[HP_PREFIX_STRLEN];
 	int local, drop, rc;
 
 	if (fib == NULL)
@@ -458,7 +443,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 			return fail(fib, err, errlen, -g, "%s:%u: %s", cfg->file, r->line, why);
 		if ((rc = route_record(fib, r)) < 0 || (rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0)
 			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: LPM table full", cfg->file, r->line,
-				    prefix_str(&r->prefix, pbuf, sizeof(pbuf)));
+				    hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
 	}
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
@@ -481,7 +466,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 				rc = lpm_add(fib, &p, (uint32_t)local);
 			if (rc < 0)
 				return fail(fib, err, errlen, ENOSPC, "%s:%u: port %s: address %s: LPM table full",
-					    cfg->file, pc->line, pc->name, prefix_str(&p, pbuf, sizeof(pbuf)));
+					    cfg->file, pc->line, pc->name, hp_prefix_format(&p, pbuf, sizeof(pbuf)));
 		}
 		/* link-local: ours is local; others' are never routed */
 		ll = (struct hp_prefix){.family = AF_INET6, .len = 128};

@@ -28,7 +28,7 @@ port_json(const struct dp_runtime *rt, unsigned p)
 	struct rte_eth_stats es;
 	uint64_t rx = 0, rxb = 0, tx = 0, txb = 0, refused = 0;
 	json_t *rxqs = json_array(), *txqs = json_array();
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char mac[HP_MAC_STRLEN];
 
 	for (unsigned w = 0; w < rt->n_workers; w++) {
 		const struct dp_worker *wk = rt->workers[w];
@@ -59,7 +59,7 @@ port_json(const struct dp_runtime *rt, unsigned p)
 		rte_eth_stats_get(port->port_id, &es);
 	else
 		es = port->final_stats; /* after stop: what the device counted until then */
-	rte_ether_format_addr(mac, sizeof(mac), &port->mac);
+	hp_mac_format(port->mac.addr_bytes, mac, sizeof(mac));
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"name", port->conf->name, "device", port->conf->device, "port_id", port->port_id,

@@ -325,60 +325,6 @@ hexval(int ch)
 }
 
 int
-hp_parse_mac(const char *s, uint8_t mac[6])
-{
-	uint8_t m[6];
-
-	if (!s || !mac || strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-			return -EINVAL;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(mac, m, 6);
-	return 0;
-}
-
-int
-hp_parse_prefix(const char *s, int family, struct hp_prefix *p)
-{
-	char buf[INET6_ADDRSTRLEN + 1];
-	struct hp_prefix r;
-	const char *slash;
-	unsigned long long len, max;
-	size_t alen;
-
-	if (!s || !p || (family != 0 && family != AF_INET && family != AF_INET6))
-		return -EINVAL;
-	slash = strchr(s, '/');
-	if (!slash)
-		return -EINVAL;
-	alen = (size_t)(slash - s);
-	if (alen == 0 || alen >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	memset(&r, 0, sizeof(r));
-	if ((family == 0 || family == AF_INET) && inet_pton(AF_INET, buf, r.addr) == 1) {
-		r.family = AF_INET;
-		max = 32;
-	} else if ((family == 0 || family == AF_INET6) && inet_pton(AF_INET6, buf, r.addr) == 1) {
-		r.family = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	if (!parse_dec(slash + 1, max, &len))
-		return -EINVAL;
-	r.len = (uint8_t)len;
-	*p = r;
-	return 0;
-}
-
-int
 hp_config_port_index(const struct hp_config *cfg, const char *name)
 {
 	if (!cfg || !name)
@@ -453,30 +399,6 @@ hp_acl_action_name(enum hp_acl_action a)
 }
 
 int
-hp_parse_addr(const char *s, int family, struct hp_addr *a)
-{
-	struct hp_addr r;
-
-	if (!s || !a || (family != 0 && family != AF_INET && family != AF_INET6))
-		return -EINVAL;
-	memset(&r, 0, sizeof(r));
-	if ((family == 0 || family == AF_INET) && inet_pton(AF_INET, s, r.addr) == 1)
-		r.family = AF_INET;
-	else if ((family == 0 || family == AF_INET6) && inet_pton(AF_INET6, s, r.addr) == 1)
-		r.family = AF_INET6;
-	else
-		return -EINVAL;
-	*a = r;
-	return 0;
-}
-
-static unsigned
-family_bits(int family)
-{
-	return family == AF_INET ? 32 : family == AF_INET6 ? 128 : 0;
-}
-
-int
 hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
@@ -491,45 +413,6 @@ hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
 				return (int)i;
 	}
 	return -1;
-}
-
-bool
-hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr)
-{
-	unsigned bits, full, rem;
-
-	if (!prefix || !addr || prefix->family != addr->family)
-		return false;
-	bits = family_bits(prefix->family);
-	if (!bits || prefix->len > bits)
-		return false;
-	full = prefix->len / 8u;
-	rem = prefix->len % 8u;
-	if (memcmp(prefix->addr, addr->addr, full))
-		return false;
-	if (rem && ((prefix->addr[full] ^ addr->addr[full]) & (uint8_t)(0xffu << (8 - rem))))
-		return false;
-	return true;
-}
-
-/* net = p with its host bits cleared; true if p had any set. */
-bool
-hp_prefix_clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net)
-{
-	unsigned bytes = family_bits(p->family) / 8u;
-	bool set = false;
-
-	*net = *p;
-	for (unsigned i = 0; i < bytes; i++) {
-		unsigned lo = i * 8u;
-		uint8_t keep = p->len >= lo + 8 ? 0xff
-			       : p->len <= lo  ? 0
-					       : (uint8_t)(0xffu << (8 - (p->len - lo)));
-
-		set |= (net->addr[i] & (uint8_t)~keep) != 0;
-		net->addr[i] &= keep;
-	}
-	return set;
 }
 
 /* ---- devargs ---- */
@@ -1178,29 +1061,17 @@ family_name(int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-/* An address (len < 0) or a prefix as text for messages, in a quote buffer. */
-static const char *
-addr_text(struct ctx *c, int family, const uint8_t *addr, int len)
-{
-	char *out = c->quote[c->qi++ % 4];
-
-	if (!inet_ntop(family, addr, out, INET6_ADDRSTRLEN))
-		snprintf(out, CFG_QUOTE_MAX, "?");
-	if (len >= 0)
-		snprintf(out + strlen(out), sizeof(c->quote[0]) - strlen(out), "/%u", (unsigned)len & 0xff);
-	return out;
-}
-
+/* A prefix or an address as text for messages, in a quote buffer. */
 static const char *
 prefix_text(struct ctx *c, const struct hp_prefix *p)
 {
-	return addr_text(c, p->family, p->addr, p->len);
+	return hp_prefix_format(p, c->quote[c->qi++ % 4], sizeof(c->quote[0]));
 }
 
 static const char *
 ip_text(struct ctx *c, const struct hp_addr *a)
 {
-	return addr_text(c, a->family, a->addr, -1);
+	return hp_addr_format(a, c->quote[c->qi++ % 4], sizeof(c->quote[0]));
 }
 
 /* A network prefix: address/length with no host bits set. */
@@ -1208,7 +1079,8 @@ static int
 want_net(struct ctx *c, const char *key, yaml_node_t *val, struct hp_prefix *out)
 {
 	static const char expect[] = "a prefix such as 10.0.0.0/8 or 2001:db8::/32";
-	struct hp_prefix p, net;
+	char msg[HP_HOST_BITS_MSG_MAX];
+	struct hp_prefix p;
 	const char *s;
 	int rc;
 
@@ -1217,9 +1089,8 @@ want_net(struct ctx *c, const char *key, yaml_node_t *val, struct hp_prefix *out
 	if (hp_parse_prefix(s, 0, &p))
 		return fail(c, val, "key '%s': bad prefix '%s': expected %s (ADDRESS/LENGTH)", key,
 			    q(c, s), expect);
-	if (hp_prefix_clear_host_bits(&p, &net))
-		return fail(c, val, "key '%s': prefix %s has host bits set; did you mean %s?", key,
-			    q(c, s), prefix_text(c, &net));
+	if (hp_prefix_host_bits(&p, s, msg, sizeof(msg)))
+		return fail(c, val, "key '%s': %s", key, msg);
 	*out = p;
 	return 0;
 }
@@ -2437,14 +2308,11 @@ resolve_tables(struct ctx *c)
 		const struct hp_route_conf *r = &cfg->routes[i];
 
 		for (unsigned k = 0; r->port < 0 && k < r->n_via; k++) {
-			char a[INET6_ADDRSTRLEN];
-
 			if (hp_config_via_port(cfg, &r->via[k]) >= 0)
 				continue;
-			inet_ntop(r->via[k].family, r->via[k].addr, a, sizeof(a));
 			return fail_at(c, r->line,
 				       "route: via %s is in no l3 port's subnet (add the subnet to a port's "
-				       "ipv4/ipv6, or give port:)", a);
+				       "ipv4/ipv6, or give port:)", ip_text(c, &r->via[k]));
 		}
 	}
 	for (unsigned i = 0; i < cfg->n_acl; i++) {

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
+
 #define HP_MAX_PORTS 32          /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
 #define HP_MAX_QUEUES 64         /* RX (= TX) queues per port */
 #define HP_MAX_ADDRS 16          /* ipv4 / ipv6 addresses per port */
@@ -38,13 +40,6 @@ enum hp_port_mode {
 	HP_MODE_L3,
 };
 
-/* An address with its prefix length; addr holds 4 (AF_INET) or 16 bytes. */
-struct hp_prefix {
-	int family;       /* AF_INET or AF_INET6 */
-	uint8_t len;      /* prefix length in bits */
-	uint8_t addr[16]; /* network byte order */
-};
-
 struct hp_port_conf {
 	char name[HP_NAME_MAX];
 	char device[HP_DEVARGS_MAX]; /* DPDK devargs: PCI address or vdev string */
@@ -73,12 +68,6 @@ struct hp_worker_conf {
 	struct hp_queue_ref queues[HP_MAX_WORKER_QUEUES];
 	unsigned line;       /* line of the worker's entry */
 	unsigned lcore_line; /* line of its lcore key */
-};
-
-/* An address without prefix: 4 (AF_INET) or 16 bytes, network order. */
-struct hp_addr {
-	int family;
-	uint8_t addr[16];
 };
 
 /* neighbors: - { ip: 10.0.1.2, mac: "02:..", port: p1 } */
@@ -223,12 +212,6 @@ void hp_config_free(struct hp_config *cfg);
 /* Index of the port named name, or -1. */
 int hp_config_port_index(const struct hp_config *cfg, const char *name);
 
-/* Parsers shared with the control socket and hpctl. Return 0 or -EINVAL. */
-int hp_parse_mac(const char *s, uint8_t mac[6]);
-int hp_parse_prefix(const char *s, int family, struct hp_prefix *p); /* family 0 = either */
-/* net = p with its host bits cleared; true if p had any set. */
-bool hp_prefix_clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net);
-
 /* "p0/1" -> queue reference; -EINVAL if malformed, -ENOENT if no such port,
  * -ERANGE if the queue is not below the port's queue count. */
 int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *q);
@@ -246,31 +229,8 @@ bool hp_ifname_ok(const char *s);
 /* The iface= of a net_af_xdp device string (NULL if it is not one or has none). */
 bool hp_af_xdp_iface(const char *device, char *iface, size_t len);
 
-/* "10.0.0.1" or "2001:db8::1"; family 0 = either. 0 or -EINVAL. */
-int hp_parse_addr(const char *s, int family, struct hp_addr *a);
-
 /* The first l3 port with a subnet holding addr (a route's egress when it
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
-
-/* fe80::/64 with the modified EUI-64 of mac (RFC 4291 appendix A): a port's link-local address. */
-static inline void
-hp_link_local(const uint8_t mac[6], uint8_t ll6[16])
-{
-	static const uint8_t prefix[8] = {0xfe, 0x80};
-
-	memcpy(ll6, prefix, 8);
-	ll6[8] = mac[0] ^ 0x02; /* universal/local bit */
-	ll6[9] = mac[1];
-	ll6[10] = mac[2];
-	ll6[11] = 0xff;
-	ll6[12] = 0xfe;
-	ll6[13] = mac[3];
-	ll6[14] = mac[4];
-	ll6[15] = mac[5];
-}
-
-/* Whether addr lies inside prefix (same family). */
-bool hp_prefix_contains(const struct hp_prefix *prefix, const struct hp_addr *addr);
 
 #endif

@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include "addr.h"
 #include "report.h"
 
 double
@@ -16,10 +19,13 @@ probe_loss_pct(const struct probe_result *r)
 	return r->sent ? 100.0 * (double)r->lost / (double)r->sent : 0.0;
 }
 
+/* ip in host order, dotted. */
 static void
 ip_str(uint32_t ip, char *buf, size_t len)
 {
-	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+	uint32_t be = htonl(ip);
+
+	hp_addr_bytes_format(AF_INET, &be, buf, len);
 }
 
 /* ------------------------------------------------------------------ table */
