@@ -9,7 +9,7 @@
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
 
-#include "config.h"
+#include "conf.h"
 #include "lpm4.h"
 #include "parse.h"
 

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "conf.h"
 
 #define DP_MAX_LCORES 128 /* RTE_MAX_LCORE */
 #define DP_NO_TXQ UINT16_MAX

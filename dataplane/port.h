@@ -9,7 +9,7 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
-#include "config.h"
+#include "conf.h"
 #include "lcore_map.h"
 
 struct dp_port {

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "config.h"
+#include "conf.h"
 #include "l3.h"
 #include "lcore_map.h"
 #include "port.h"

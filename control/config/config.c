@@ -325,17 +325,6 @@ hexval(int ch)
 }
 
 int
-hp_config_port_index(const struct hp_config *cfg, const char *name)
-{
-	if (!cfg || !name)
-		return -1;
-	for (unsigned i = 0; i < cfg->n_ports && i < HP_MAX_PORTS; i++)
-		if (!strcmp(cfg->ports[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-int
 hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *qr)
 {
 	char name[HP_NAME_MAX];
@@ -368,51 +357,6 @@ hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_r
 	qr->port = (uint16_t)port;
 	qr->queue = (uint16_t)queue;
 	return 0;
-}
-
-const char *
-hp_port_mode_name(enum hp_port_mode m)
-{
-	switch (m) {
-	case HP_MODE_L3:
-		return "l3";
-	case HP_MODE_XCONNECT:
-		return "xconnect";
-	}
-	return "?";
-}
-
-const char *
-hp_acl_action_name(enum hp_acl_action a)
-{
-	switch (a) {
-	case HP_ACL_PERMIT:
-		return "permit";
-	case HP_ACL_DENY:
-		return "deny";
-	case HP_ACL_COUNT:
-		return "count";
-	case HP_ACL_POLICE:
-		return "police";
-	}
-	return "?";
-}
-
-int
-hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
-{
-	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		const struct hp_port_conf *pc = &cfg->ports[i];
-		unsigned n = addr->family == AF_INET ? pc->n_ipv4 : pc->n_ipv6;
-		const struct hp_prefix *ps = addr->family == AF_INET ? pc->ipv4 : pc->ipv6;
-
-		if (pc->mode != HP_MODE_L3)
-			continue;
-		for (unsigned k = 0; k < n; k++)
-			if (hp_prefix_contains(&ps[k], addr))
-				return (int)i;
-	}
-	return -1;
 }
 
 /* ---- devargs ---- */

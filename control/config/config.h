@@ -1,4 +1,4 @@
-/* hotpath configuration: the YAML schema of DESIGN.md parsed into plain data (no DPDK). */
+/* hotpath configuration: the YAML file of DESIGN.md parsed into the plain data of conf.h (no DPDK). */
 #ifndef HP_CONFIG_H
 #define HP_CONFIG_H
 
@@ -7,191 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "addr.h"
-
-#define HP_MAX_PORTS 32          /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
-#define HP_MAX_QUEUES 64         /* RX (= TX) queues per port */
-#define HP_MAX_ADDRS 16          /* ipv4 / ipv6 addresses per port */
-#define HP_MAX_WORKERS 127       /* RTE_MAX_LCORE less the main lcore */
-#define HP_MAX_WORKER_QUEUES 64  /* queues one worker may own */
-#define HP_MAX_EAL_ARGS 64
-#define HP_NAME_MAX 32           /* port name, including the NUL */
-#define HP_DEVARGS_MAX 512
-#define HP_PATH_MAX 108          /* sizeof(sun_path) */
-#define HP_ERR_MAX 512           /* room for "FILE:LINE: message" */
-
-#define HP_MAX_ECMP 8             /* next hops of one route */
-#define HP_MAX_NEIGHBORS 65536    /* static neighbours in the file */
-#define HP_MAX_ROUTES (1u << 21)  /* routes in the file */
-#define HP_MAX_ACL_RULES 65536
-#define HP_MAX_POLICERS 1024
-#define HP_MAX_XDP 32             /* interfaces under hotpath's XDP program */
-#define HP_MAX_XDP_PASS 64        /* pass classes of one interface */
-#define HP_MAX_XDP_BLOCK 262144   /* block prefixes of one interface (= its map's size) */
-#define HP_IFNAME_MAX 16          /* IFNAMSIZ */
+#include "conf.h"
 
 #define HP_DEFAULT_SOCKET "/run/hotpath/hotpath.sock"
 #define HP_DEFAULT_METRICS "127.0.0.1:9469"
 #define HP_DEFAULT_RX_DESC 1024
 #define HP_DEFAULT_TX_DESC 1024
-
-enum hp_port_mode {
-	HP_MODE_XCONNECT,
-	HP_MODE_L3,
-};
-
-struct hp_port_conf {
-	char name[HP_NAME_MAX];
-	char device[HP_DEVARGS_MAX]; /* DPDK devargs: PCI address or vdev string */
-	uint16_t queues;             /* RX queues = TX queues (at least); default 1 */
-	uint16_t rx_desc;            /* descriptors per RX queue */
-	uint16_t tx_desc;            /* descriptors per TX queue */
-	bool has_mac;
-	uint8_t mac[6];
-	enum hp_port_mode mode;
-	int peer;                    /* index into hp_config.ports, -1 if none */
-	unsigned n_ipv4, n_ipv6;
-	struct hp_prefix ipv4[HP_MAX_ADDRS];
-	struct hp_prefix ipv6[HP_MAX_ADDRS];
-	unsigned line;               /* line of the port's entry, for later errors */
-	unsigned peer_line;
-};
-
-struct hp_queue_ref {
-	uint16_t port;  /* index into hp_config.ports */
-	uint16_t queue;
-};
-
-struct hp_worker_conf {
-	unsigned lcore;
-	unsigned n_queues;
-	struct hp_queue_ref queues[HP_MAX_WORKER_QUEUES];
-	unsigned line;       /* line of the worker's entry */
-	unsigned lcore_line; /* line of its lcore key */
-};
-
-/* neighbors: - { ip: 10.0.1.2, mac: "02:..", port: p1 } */
-struct hp_neighbor_conf {
-	struct hp_addr ip;
-	uint8_t mac[6];
-	uint16_t port;   /* config port index */
-	unsigned line;
-};
-
-enum hp_route_action {
-	HP_ROUTE_FORWARD, /* via one or more next hops (ECMP) */
-	HP_ROUTE_DROP,    /* blackhole: action: drop */
-};
-
-/* routes: - { prefix: 198.18.0.0/15, via: 10.0.1.2 } | { via: [a, b] } | { action: drop } */
-struct hp_route_conf {
-	struct hp_prefix prefix;     /* host bits must be zero */
-	enum hp_route_action action;
-	unsigned n_via;              /* 1..HP_MAX_ECMP when forwarding, 0 for drop */
-	struct hp_addr via[HP_MAX_ECMP]; /* same family as prefix, distinct */
-	int port;                    /* optional egress port: index, -1 = from the connected subnet of via */
-	unsigned line;
-};
-
-enum hp_acl_action {
-	HP_ACL_PERMIT,
-	HP_ACL_DENY,
-	HP_ACL_COUNT,   /* count and go on to the next rule */
-	HP_ACL_POLICE,  /* permit through a policer; red is dropped */
-};
-
-/*
- * acl: - { priority: 100, src: 10.0.0.0/8, dst: ..., proto: udp, sport: "1-1023",
- *          dport: "5000-5010", action: deny | permit | count | "police NAME" }
- * Lower priority numbers are matched first; equal priorities keep file order.
- */
-struct hp_acl_rule {
-	uint32_t priority;
-	int family;             /* AF_INET or AF_INET6 from src/dst; 0 = both families */
-	bool has_src, has_dst;
-	struct hp_prefix src, dst;
-	bool has_proto;
-	uint8_t proto;          /* IPPROTO_*; from a name (tcp, udp, icmp, icmpv6, sctp, gre, esp) or 0..255 */
-	uint16_t sport_lo, sport_hi; /* default 0-65535; only with proto tcp, udp or sctp */
-	uint16_t dport_lo, dport_hi;
-	enum hp_acl_action action;
-	int policer;            /* index into policers with HP_ACL_POLICE, else -1 */
-	unsigned line;
-};
-
-enum hp_policer_type {
-	HP_POLICER_TRTCM, /* RFC 2698: cir, cbs, pir, pbs */
-	HP_POLICER_SRTCM, /* RFC 2697: cir, cbs, ebs */
-};
-
-/* policers: - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k } */
-struct hp_policer_conf {
-	char name[HP_NAME_MAX];
-	enum hp_policer_type type;
-	uint64_t cir, pir;      /* bits per second (suffixes k, M, G = 10^3, 10^6, 10^9) */
-	uint64_t cbs, pbs, ebs; /* bytes (suffixes k, M = 2^10, 2^20) */
-	unsigned line;
-};
-
-enum hp_xdp_mode {
-	HP_XDP_NATIVE,  /* in the driver (XDP_FLAGS_DRV_MODE) */
-	HP_XDP_GENERIC, /* after the driver, on the skb (XDP_FLAGS_SKB_MODE): any interface */
-};
-
-/* What an xdp pass: entry names: arp, nd, icmp, icmpv6, tcp/PORT[-PORT], udp/PORT[-PORT]. */
-enum hp_xdp_class_kind {
-	HP_XDP_CLASS_ARP,
-	HP_XDP_CLASS_ND,
-	HP_XDP_CLASS_ICMP,
-	HP_XDP_CLASS_ICMP6,
-	HP_XDP_CLASS_TCP,
-	HP_XDP_CLASS_UDP,
-};
-
-struct hp_xdp_class {
-	enum hp_xdp_class_kind kind;
-	uint16_t port_lo, port_hi; /* tcp and udp only: 1..65535, lo <= hi */
-};
-
-/* xdp: - { iface: eth1, mode: native, pass: [arp, "tcp/22"], block: ["192.0.2.0/24"] } */
-struct hp_xdp_conf {
-	char iface[HP_IFNAME_MAX];
-	enum hp_xdp_mode mode;     /* default native */
-	bool has_mode;
-	unsigned n_pass;
-	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
-	unsigned n_block;
-	struct hp_prefix *block;   /* malloc'd; no host bits, distinct */
-	unsigned line;
-};
-
-struct hp_config {
-	char file[256];                    /* name used in error messages */
-	unsigned n_eal_args;
-	char *eal_args[HP_MAX_EAL_ARGS];   /* owned; NULL-terminated */
-	unsigned eal_line;
-	char control_socket[HP_PATH_MAX];
-	char metrics[64];                  /* "host:port" */
-	uint32_t mbufs;                    /* mbufs per pool; 0 = sized from the ports */
-	unsigned n_ports;
-	struct hp_port_conf ports[HP_MAX_PORTS];
-	bool has_workers;                  /* a workers: section was given */
-	unsigned n_workers;
-	struct hp_worker_conf workers[HP_MAX_WORKERS];
-
-	/* arrays below are malloc'd by the parser, freed by hp_config_free() */
-	unsigned n_neighbors;
-	struct hp_neighbor_conf *neighbors;
-	unsigned n_routes;
-	struct hp_route_conf *routes;
-	bool acl_default_deny;             /* acl_default: permit (default) | deny */
-	unsigned n_acl;
-	struct hp_acl_rule *acl;           /* in file order */
-	unsigned n_policers;
-	struct hp_policer_conf *policers;
-	unsigned n_xdp;
-	struct hp_xdp_conf xdp[HP_MAX_XDP];
-};
 
 /*
  * Parse and validate a YAML configuration held in memory. name is the file
@@ -209,15 +30,9 @@ int hp_config_load(const char *path, struct hp_config *cfg, char *err, size_t er
 /* Release what hp_config_parse() allocated; cfg may be zeroed or half-filled. */
 void hp_config_free(struct hp_config *cfg);
 
-/* Index of the port named name, or -1. */
-int hp_config_port_index(const struct hp_config *cfg, const char *name);
-
 /* "p0/1" -> queue reference; -EINVAL if malformed, -ENOENT if no such port,
  * -ERANGE if the queue is not below the port's queue count. */
 int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *q);
-
-const char *hp_port_mode_name(enum hp_port_mode m);
-const char *hp_acl_action_name(enum hp_acl_action a);
 
 /* An xdp pass class from its text ("tcp/22", "udp/5000-5010", "arp", "nd", "icmp",
  * "icmpv6"): 0 or -EINVAL. hp_xdp_class_text() writes the canonical text back. */
@@ -228,9 +43,5 @@ bool hp_xdp_class_equal(const struct hp_xdp_class *a, const struct hp_xdp_class 
 bool hp_ifname_ok(const char *s);
 /* The iface= of a net_af_xdp device string (NULL if it is not one or has none). */
 bool hp_af_xdp_iface(const char *device, char *iface, size_t len);
-
-/* The first l3 port with a subnet holding addr (a route's egress when it
- * gives no port:), or -1. */
-int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "../cunit_run.h"
 #include "../eal_test.h"
+#include "config.h" /* the parser: some cases start from a YAML text */
 #include "fib.h"
 
 static struct hp_config cfg;
