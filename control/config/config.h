@@ -39,7 +39,8 @@ void hp_config_free(struct hp_config *cfg);
  * "routes", "acl", "policers" or "xdp"; out is a struct hp_neighbor_conf,
  * hp_route_conf, hp_acl_rule, hp_policer_conf or hp_xdp_conf, filled and
  * resolved (port and policer indexes) but added nowhere; an hp_xdp_conf's
- * block list is the caller's to free. JSON numbers, true, false and null are
+ * block list is the caller's to free. A neighbor may leave port out when an l3
+ * port's subnet holds its ip (neigh.add's rule). JSON numbers, true, false and null are
  * read as the text YAML would see ("5000", "true", ""). The entry is checked on
  * its own: duplicates of running entries (same prefix, same policer name) are
  * the caller's to judge. Returns 0, -EINVAL with "key 'dport': ..." in err (no

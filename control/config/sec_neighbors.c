@@ -56,9 +56,17 @@ static const struct key_def neighbor_keys[] = {
 	{ "port", nb_port, true },
 };
 
+/* One neighbour from the socket may leave port out when an l3 port's subnet holds ip. */
+static const struct key_def neighbor_entry_keys[] = {
+	{ "ip", nb_ip, true },
+	{ "mac", nb_mac, true },
+	{ "port", nb_port, false },
+};
+
 /* Entry v into the next slot of cfg->neighbors (its port is resolved later). */
 static int
-read_neighbor(struct ctx *c, const char *key, struct cfg_node v)
+read_neighbor(struct ctx *c, const char *key, struct cfg_node v, const struct key_def *keys,
+	      size_t n_keys)
 {
 	struct hp_neighbor_conf *nb = &c->cfg->neighbors[c->cfg->n_neighbors];
 	int rc;
@@ -66,7 +74,7 @@ read_neighbor(struct ctx *c, const char *key, struct cfg_node v)
 	if ((rc = cfg_want_entry(c, key, v, "neighbor")))
 		return rc;
 	nb->line = cfg_line(v);
-	return cfg_walk_mapping(c, v, NULL, "in neighbor", neighbor_keys, CFG_N(neighbor_keys), nb);
+	return cfg_walk_mapping(c, v, NULL, "in neighbor", keys, n_keys, nb);
 }
 
 int
@@ -83,7 +91,7 @@ cfg_parse_neighbors(struct ctx *c, void *obj, const char *key, struct cfg_node v
 	if (rc)
 		return rc;
 	for (unsigned it = 0; it < cfg_seq_len(val); it++) {
-		if ((rc = read_neighbor(c, key, cfg_seq_at(val, it))))
+		if ((rc = read_neighbor(c, key, cfg_seq_at(val, it), neighbor_keys, CFG_N(neighbor_keys))))
 			return rc;
 		cfg->n_neighbors++;
 	}
@@ -142,8 +150,14 @@ cfg_entry_neighbor(struct ctx *c, struct cfg_node v, void *out)
 	cfg->neighbors = out;
 	cfg->n_neighbors = 0;
 	if ((rc = cfg_side_one(c, sizeof(*c->nb), (void **)&c->nb)) ||
-	    (rc = read_neighbor(c, "neighbors", v)))
+	    (rc = read_neighbor(c, "neighbors", v, neighbor_entry_keys, CFG_N(neighbor_entry_keys))))
 		return rc;
 	cfg->n_neighbors = 1;
-	return cfg_resolve_neighbors(c);
+	if (c->nb[0].port)
+		return cfg_resolve_neighbors(c);
+	if ((rc = hp_config_via_port(cfg, &cfg->neighbors[0].ip)) < 0)
+		return cfg_fail_at(c, c->nb[0].ip_line, "key 'ip': %s is in no l3 port's subnet: give \"port\"",
+				   cfg_ip_text(c, &cfg->neighbors[0].ip));
+	cfg->neighbors[0].port = (uint16_t)rc;
+	return 0;
 }

@@ -2088,6 +2088,9 @@ test_parse_entry(void)
 		  "key 'port': unknown port 'p9' (no port by that name)" },
 		{ "neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"01:00:5e:00:00:01\", \"port\": \"p1\"}",
 		  "key 'mac': 01:00:5e:00:00:01 is a multicast address: expected a unicast MAC" },
+		{ "neighbors", "{\"ip\": \"192.0.2.9\", \"mac\": \"02:00:00:00:01:02\"}",
+		  "key 'ip': 192.0.2.9 is in no l3 port's subnet: give \"port\"" },
+		{ "neighbors", "{\"ip\": \"10.0.1.9\", \"port\": \"p1\"}", "missing required key 'mac' in neighbor" },
 		{ "policers", "{\"name\": \"x\", \"type\": \"trtcm\", \"cir\": \"10M\", \"cbs\": \"64k\"}",
 		  "missing required key 'pir' in policer 'x' (type trtcm needs pir and pbs)" },
 		{ "xdp", "{\"iface\": \"eth1\", \"block\": [\"10.0.0.1/8\"]}",
@@ -2143,6 +2146,10 @@ test_parse_entry(void)
 	CU_ASSERT_EQUAL(nb.port, 1);
 	CU_ASSERT_EQUAL(nb.ip.family, AF_INET);
 	CU_ASSERT_EQUAL(nb.mac[5], 2);
+	/* port: from the subnet that holds ip, as neigh.add finds it */
+	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"2001:db8::9\", \"mac\": \"02:00:00:00:01:09\"}", &nb), 0);
+	CU_ASSERT_EQUAL(nb.port, 0);
+	CU_ASSERT_EQUAL(nb.ip.family, AF_INET6);
 
 	/* a policer alone: a running name is the caller's to judge (replace or refuse) */
 	CU_ASSERT_EQUAL(entry("policers", "{\"name\": \"gold\", \"type\": \"srtcm\", \"cir\": \"10M\", \"cbs\": \"64k\", "
