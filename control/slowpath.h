@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "conf.h"
 #include "parse.h"
 
 /* One l3 port as the slow path sees it. */

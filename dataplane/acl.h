@@ -6,7 +6,7 @@
 
 #include <rte_mbuf.h>
 
-#include "config.h"
+#include "conf.h"
 #include "parse.h"
 #include "stage.h"
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "acl.h"
-#include "config.h"
+#include "conf.h"
 #include "fib.h"
 #include "stage.h"
 

@@ -9,7 +9,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
-#include "config.h"
+#include "conf.h"
 #include "histogram.h"
 #include "stage.h"
 

@@ -87,11 +87,11 @@ cmd_acl_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_er
 
 		hp_dump_acl_action(rt->cfg, r, action, sizeof(action));
 		o = json_pack("{s:i, s:i}", "index", (int)i, "priority", (int)r->priority);
-		json_object_set_new(o, "src", r->has_src ? prefix_json(&r->src) : json_string("any"));
-		json_object_set_new(o, "dst", r->has_dst ? prefix_json(&r->dst) : json_string("any"));
+		json_object_set_new(o, "src", r->has_src ? hp_json_prefix(&r->src) : json_string("any"));
+		json_object_set_new(o, "dst", r->has_dst ? hp_json_prefix(&r->dst) : json_string("any"));
 		json_object_set_new(o, "proto", r->has_proto ? json_integer(r->proto) : json_string("any"));
-		json_object_set_new(o, "sport", hp_dump_port_range(r->sport_lo, r->sport_hi));
-		json_object_set_new(o, "dport", hp_dump_port_range(r->dport_lo, r->dport_hi));
+		json_object_set_new(o, "sport", hp_json_port_range(r->sport_lo, r->sport_hi));
+		json_object_set_new(o, "dport", hp_json_port_range(r->dport_lo, r->dport_hi));
 		json_object_set_new(o, "action", json_string(action));
 		json_object_set_new(o, "packets", json_integer((json_int_t)h.packets));
 		json_object_set_new(o, "bytes", json_integer((json_int_t)h.bytes));

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-
 #include <jansson.h>
 #include <rte_common.h>
 #include <rte_ether.h>
@@ -81,59 +79,6 @@ arg_str(json_t *args, const char *key, bool required, const char **out, struct c
 	return 0;
 }
 
-/* ---- addresses and prefixes as JSON ---- */
-
-static inline json_t *
-prefix_json(const struct hp_prefix *p)
-{
-	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 8];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(s, sizeof(s), "%s/%u", a, p->len);
-	return json_string(s);
-}
-
-static inline json_t *
-range_json(uint16_t lo, uint16_t hi)
-{
-	char s[16];
-
-	if (lo == hi)
-		snprintf(s, sizeof(s), "%u", lo);
-	else
-		snprintf(s, sizeof(s), "%u-%u", lo, hi);
-	return json_string(s);
-}
-
-static inline json_t *
-addr_json(const struct hp_addr *a)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(a->family, a->addr, s, sizeof(s));
-	return json_string(s);
-}
-
-static inline json_t *
-mac_json(const uint8_t *mac)
-{
-	struct rte_ether_addr ea;
-	char s[RTE_ETHER_ADDR_FMT_SIZE];
-
-	memcpy(ea.addr_bytes, mac, 6);
-	rte_ether_format_addr(s, sizeof(s), &ea);
-	return json_string(s);
-}
-
-static inline json_t *
-addrs_json(const struct hp_prefix *p, unsigned n)
-{
-	json_t *a = json_array();
-
-	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(a, prefix_json(&p[i]));
-	return a;
-}
 
 /* ---- what several objects check ---- */
 

@@ -84,8 +84,8 @@ neigh_row(void *arg, const struct ctl_neigh_info *ni)
 {
 	struct rows *x = arg;
 
-	json_array_append_new(x->a, json_pack("{s:o, s:o, s:s, s:s, s:i}", "ip", addr_json(ni->ip), "mac",
-					      ni->resolved ? mac_json(ni->mac) : json_string(""), "port",
+	json_array_append_new(x->a, json_pack("{s:o, s:o, s:s, s:s, s:i}", "ip", hp_json_addr(ni->ip), "mac",
+					      ni->resolved ? hp_json_mac(ni->mac) : json_string(""), "port",
 					      x->rt->cfg->ports[ni->port].name, "state", ni->state, "held", (int)ni->held));
 }
 

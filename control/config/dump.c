@@ -6,24 +6,24 @@
 
 #include "dump.h"
 
-static json_t *
-prefix_json(const struct hp_prefix *p)
+json_t *
+hp_json_prefix(const struct hp_prefix *p)
 {
 	char s[HP_PREFIX_STRLEN];
 
 	return json_string(hp_prefix_format(p, s, sizeof(s)));
 }
 
-static json_t *
-addr_json(const struct hp_addr *a)
+json_t *
+hp_json_addr(const struct hp_addr *a)
 {
 	char s[HP_ADDR_STRLEN];
 
 	return json_string(hp_addr_format(a, s, sizeof(s)));
 }
 
-static json_t *
-mac_json(const uint8_t mac[6])
+json_t *
+hp_json_mac(const uint8_t mac[6])
 {
 	char s[HP_MAC_STRLEN];
 
@@ -31,17 +31,17 @@ mac_json(const uint8_t mac[6])
 }
 
 json_t *
-hp_dump_prefixes(const struct hp_prefix *p, unsigned n)
+hp_json_prefixes(const struct hp_prefix *p, unsigned n)
 {
 	json_t *a = json_array();
 
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(a, prefix_json(&p[i]));
+		json_array_append_new(a, hp_json_prefix(&p[i]));
 	return a;
 }
 
 json_t *
-hp_dump_port_range(uint16_t lo, uint16_t hi)
+hp_json_port_range(uint16_t lo, uint16_t hi)
 {
 	char s[16];
 
@@ -55,10 +55,10 @@ hp_dump_port_range(uint16_t lo, uint16_t hi)
 json_t *
 hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool as_config)
 {
-	json_t *o = json_pack("{s:o}", "prefix", prefix_json(&r->prefix)), *via = json_array();
+	json_t *o = json_pack("{s:o}", "prefix", hp_json_prefix(&r->prefix)), *via = json_array();
 
 	for (unsigned k = 0; k < r->n_via; k++)
-		json_array_append_new(via, addr_json(&r->via[k]));
+		json_array_append_new(via, hp_json_addr(&r->via[k]));
 	if (!as_config || r->action == HP_ROUTE_DROP)
 		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
 	if (!as_config || r->action != HP_ROUTE_DROP)
@@ -103,15 +103,15 @@ acl_rule_json(const struct hp_config *cfg, const struct hp_acl_rule *r)
 	char action[HP_NAME_MAX + 8];
 
 	if (r->has_src)
-		json_object_set_new(o, "src", prefix_json(&r->src));
+		json_object_set_new(o, "src", hp_json_prefix(&r->src));
 	if (r->has_dst)
-		json_object_set_new(o, "dst", prefix_json(&r->dst));
+		json_object_set_new(o, "dst", hp_json_prefix(&r->dst));
 	if (r->has_proto)
 		json_object_set_new(o, "proto", json_integer(r->proto));
 	if (r->sport_lo != 0 || r->sport_hi != 65535)
-		json_object_set_new(o, "sport", hp_dump_port_range(r->sport_lo, r->sport_hi));
+		json_object_set_new(o, "sport", hp_json_port_range(r->sport_lo, r->sport_hi));
 	if (r->dport_lo != 0 || r->dport_hi != 65535)
-		json_object_set_new(o, "dport", hp_dump_port_range(r->dport_lo, r->dport_hi));
+		json_object_set_new(o, "dport", hp_json_port_range(r->dport_lo, r->dport_hi));
 	hp_dump_acl_action(cfg, r, action, sizeof(action));
 	json_object_set_new(o, "action", json_string(action));
 	return o;
@@ -143,11 +143,11 @@ ports_json(const struct hp_config *cfg)
 				       pc->mode == HP_MODE_L3 ? "l3" : "xconnect");
 
 		if (pc->has_mac)
-			json_object_set_new(po, "mac", mac_json(pc->mac));
+			json_object_set_new(po, "mac", hp_json_mac(pc->mac));
 		if (pc->n_ipv4)
-			json_object_set_new(po, "ipv4", hp_dump_prefixes(pc->ipv4, pc->n_ipv4));
+			json_object_set_new(po, "ipv4", hp_json_prefixes(pc->ipv4, pc->n_ipv4));
 		if (pc->n_ipv6)
-			json_object_set_new(po, "ipv6", hp_dump_prefixes(pc->ipv6, pc->n_ipv6));
+			json_object_set_new(po, "ipv6", hp_json_prefixes(pc->ipv6, pc->n_ipv6));
 		if (pc->peer >= 0)
 			json_object_set_new(po, "peer", json_string(cfg->ports[pc->peer].name));
 		json_array_append_new(a, po);
@@ -210,8 +210,8 @@ hp_dump_config(const struct hp_config *cfg)
 		for (unsigned i = 0; i < cfg->n_neighbors; i++) {
 			const struct hp_neighbor_conf *nb = &cfg->neighbors[i];
 
-			json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "ip", addr_json(&nb->ip), "mac",
-							   mac_json(nb->mac), "port", cfg->ports[nb->port].name));
+			json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "ip", hp_json_addr(&nb->ip), "mac",
+							   hp_json_mac(nb->mac), "port", cfg->ports[nb->port].name));
 		}
 		json_object_set_new(o, "neighbors", a);
 		a = json_array();
@@ -238,7 +238,7 @@ hp_dump_config(const struct hp_config *cfg)
 				json_object_set_new(xo, "mode",
 						    json_string(x->mode == HP_XDP_GENERIC ? "generic" : "native"));
 			json_object_set_new(xo, "pass", hp_dump_xdp_pass(x));
-			json_object_set_new(xo, "block", hp_dump_prefixes(x->block, x->n_block));
+			json_object_set_new(xo, "block", hp_json_prefixes(x->block, x->n_block));
 			json_array_append_new(a, xo);
 		}
 		json_object_set_new(o, "xdp", a);

@@ -23,9 +23,14 @@ char *hp_dump_text(const struct hp_config *cfg);
 /* One object each, as the file writes it (as_config) or route.show lists it. New references. */
 json_t *hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool as_config);
 json_t *hp_dump_policer(const struct hp_policer_conf *p);
-json_t *hp_dump_prefixes(const struct hp_prefix *p, unsigned n);
-json_t *hp_dump_port_range(uint16_t lo, uint16_t hi);
 json_t *hp_dump_xdp_pass(const struct hp_xdp_conf *x);
+/* Addresses, prefixes ("10.0.0.0/8"), MACs, lists of prefixes and port ranges ("80", "5000-5010") as JSON strings. */
+json_t *hp_json_addr(const struct hp_addr *a);
+json_t *hp_json_prefix(const struct hp_prefix *p);
+json_t *hp_json_mac(const uint8_t mac[6]);
+json_t *hp_json_prefixes(const struct hp_prefix *p, unsigned n);
+json_t *hp_json_port_range(uint16_t lo, uint16_t hi);
+
 /* An ACL rule's action as the file writes it: "deny", "police NAME". */
 void hp_dump_acl_action(const struct hp_config *cfg, const struct hp_acl_rule *r, char *buf, size_t len);
 

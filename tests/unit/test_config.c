@@ -2038,6 +2038,161 @@ test_parse_xdp_class(void)
 	CU_ASSERT_FALSE(hp_af_xdp_iface("net_af_xdp0", text, sizeof(text)));
 }
 
+/* One entry as the socket sends it (JSON), through the file's parsers, against a running config. */
+static int
+entry(const char *section, const char *json, void *out)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(json, JSON_DECODE_ANY, &jerr);
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	rc = hp_config_parse_entry(&cfg, section, j, out, err, sizeof(err));
+	json_decref(j);
+	return rc;
+}
+
+static void
+test_parse_entry(void)
+{
+	static const char policers[] =
+		"policers:\n  - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k }\n";
+	static const struct {
+		const char *section, *json, *msg;
+	} bad[] = {
+		{ "acl", "{\"priority\": 10, \"src\": \"10.0.0.1/8\", \"action\": \"deny\"}",
+		  "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
+		{ "acl", "{\"priority\": 10, \"action\": \"police silver\"}",
+		  "key 'action': unknown policer 'silver' (no policer by that name in policers:)" },
+		{ "acl", "{\"priority\": 1}", "missing required key 'action' in acl rule" },
+		{ "acl", "{\"priority\": -1, \"action\": \"deny\"}",
+		  "key 'priority': expected an integer between 0 and 2147483647" },
+		{ "acl", "{\"priority\": true, \"action\": \"deny\"}",
+		  "key 'priority': expected an integer between 0 and 2147483647" },
+		{ "acl", "{\"priority\": 1, \"dport\": [1], \"proto\": \"udp\", \"action\": \"deny\"}",
+		  "key 'dport': expected a port or a range A-B (found a sequence)" },
+		{ "acl", "{\"priority\": 1, \"dport\": \"53\", \"action\": \"deny\"}",
+		  "key 'dport': dport needs proto tcp, udp or sctp (no proto given)" },
+		{ "acl", "{\"priority\": 1, \"action\": \"deny\", \"vlan\": 3}",
+		  "unknown key 'vlan' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)" },
+		{ "acl", "5", "key 'acl': expected each rule to be a mapping (found a scalar)" },
+		{ "acl", "{\"priority\": null, \"action\": \"deny\"}",
+		  "key 'priority': expected an integer between 0 and 2147483647" },
+		{ "routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"192.0.2.1\"}",
+		  "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)" },
+		{ "routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"2001:db8::2\"}",
+		  "key 'via': next hop 2001:db8::2 is IPv6 but prefix 198.18.0.0/15 is IPv4" },
+		{ "routes", "{\"prefix\": \"198.18.0.0/15\"}",
+		  "missing key 'via' in route 198.18.0.0/15 (expected via: NEXT_HOP, or action: drop)" },
+		{ "neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p9\"}",
+		  "key 'port': unknown port 'p9' (no port by that name)" },
+		{ "neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"01:00:5e:00:00:01\", \"port\": \"p1\"}",
+		  "key 'mac': 01:00:5e:00:00:01 is a multicast address: expected a unicast MAC" },
+		{ "neighbors", "{\"ip\": \"192.0.2.9\", \"mac\": \"02:00:00:00:01:02\"}",
+		  "key 'ip': 192.0.2.9 is in no l3 port's subnet: give \"port\"" },
+		{ "neighbors", "{\"ip\": \"10.0.1.9\", \"port\": \"p1\"}", "missing required key 'mac' in neighbor" },
+		{ "policers", "{\"name\": \"x\", \"type\": \"trtcm\", \"cir\": \"10M\", \"cbs\": \"64k\"}",
+		  "missing required key 'pir' in policer 'x' (type trtcm needs pir and pbs)" },
+		{ "xdp", "{\"iface\": \"eth1\", \"block\": [\"10.0.0.1/8\"]}",
+		  "key 'block': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
+		{ "ports", "{\"name\": \"p9\"}", "no section 'ports' of single entries" },
+	};
+	struct hp_acl_rule a;
+	struct hp_route_conf r;
+	struct hp_neighbor_conf nb;
+	struct hp_policer_conf pol;
+	struct hp_xdp_conf x;
+	char text[sizeof(good_yaml) + sizeof(policers)];
+
+	snprintf(text, sizeof(text), "%s%s", good_yaml, policers);
+	CU_ASSERT_EQUAL_FATAL(parse("good.yaml", text, &cfg), 0);
+
+	CU_ASSERT_EQUAL(entry("acl", "{\"priority\": 10, \"proto\": \"udp\", \"dport\": \"5000-5010\", \"action\": \"deny\"}", &a), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(a.priority, 10);
+	CU_ASSERT_TRUE(a.has_proto);
+	CU_ASSERT_EQUAL(a.proto, 17);
+	CU_ASSERT_EQUAL(a.sport_lo, 0);
+	CU_ASSERT_EQUAL(a.sport_hi, 65535);
+	CU_ASSERT_EQUAL(a.dport_lo, 5000);
+	CU_ASSERT_EQUAL(a.dport_hi, 5010);
+	CU_ASSERT_EQUAL(a.action, HP_ACL_DENY);
+	CU_ASSERT_EQUAL(a.policer, -1);
+	CU_ASSERT_EQUAL(a.family, 0);
+	CU_ASSERT_EQUAL(a.line, 0);
+	/* JSON integers read as their decimal text; police resolves against the running policers */
+	CU_ASSERT_EQUAL(entry("acl", "{\"priority\": 7, \"dst\": \"2001:db8::/32\", \"proto\": 6, \"dport\": 53, "
+				     "\"action\": \"police gold\"}", &a), 0);
+	CU_ASSERT_EQUAL(a.proto, 6);
+	CU_ASSERT_EQUAL(a.dport_lo, 53);
+	CU_ASSERT_EQUAL(a.dport_hi, 53);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(a.action, HP_ACL_POLICE);
+	CU_ASSERT_EQUAL(a.policer, 0);
+
+	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": [\"10.0.0.2\", \"10.0.1.2\"]}", &r), 0);
+	CU_ASSERT_EQUAL(r.prefix.family, AF_INET);
+	CU_ASSERT_EQUAL(r.prefix.len, 15);
+	CU_ASSERT_EQUAL(r.action, HP_ROUTE_FORWARD);
+	CU_ASSERT_EQUAL(r.n_via, 2);
+	CU_ASSERT_EQUAL(r.port, -1);
+	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"2001:db8:1::/48\", \"via\": \"fe80::1\", \"port\": \"p1\"}", &r), 0);
+	CU_ASSERT_EQUAL(r.port, 1);
+	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"192.0.2.0/24\", \"action\": \"drop\"}", &r), 0);
+	CU_ASSERT_EQUAL(r.action, HP_ROUTE_DROP);
+	CU_ASSERT_EQUAL(r.n_via, 0);
+
+	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p1\"}", &nb), 0);
+	CU_ASSERT_EQUAL(nb.port, 1);
+	CU_ASSERT_EQUAL(nb.ip.family, AF_INET);
+	CU_ASSERT_EQUAL(nb.mac[5], 2);
+	/* port: from the subnet that holds ip, as neigh.add finds it */
+	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"2001:db8::9\", \"mac\": \"02:00:00:00:01:09\"}", &nb), 0);
+	CU_ASSERT_EQUAL(nb.port, 0);
+	CU_ASSERT_EQUAL(nb.ip.family, AF_INET6);
+
+	/* a policer alone: a running name is the caller's to judge (replace or refuse) */
+	CU_ASSERT_EQUAL(entry("policers", "{\"name\": \"gold\", \"type\": \"srtcm\", \"cir\": \"10M\", \"cbs\": \"64k\", "
+					  "\"ebs\": \"128k\"}", &pol), 0);
+	CU_ASSERT_STRING_EQUAL(pol.name, "gold");
+	CU_ASSERT_EQUAL(pol.type, HP_POLICER_SRTCM);
+	CU_ASSERT_EQUAL(pol.cir, 10000000ull);
+	CU_ASSERT_EQUAL(pol.ebs, 131072ull);
+
+	CU_ASSERT_EQUAL(entry("xdp", "{\"iface\": \"eth1\", \"mode\": \"generic\", \"pass\": [\"arp\", \"tcp/22\"], "
+				     "\"block\": [\"192.0.2.0/24\", \"2001:db8::/32\"]}", &x), 0);
+	CU_ASSERT_STRING_EQUAL(x.iface, "eth1");
+	CU_ASSERT_EQUAL(x.mode, HP_XDP_GENERIC);
+	CU_ASSERT_EQUAL(x.n_pass, 2);
+	CU_ASSERT_EQUAL(x.n_block, 2);
+	free(x.block);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		union {
+			struct hp_acl_rule a;
+			struct hp_route_conf r;
+			struct hp_neighbor_conf nb;
+			struct hp_policer_conf p;
+			struct hp_xdp_conf x;
+		} out;
+
+		CU_ASSERT_EQUAL(entry(bad[i].section, bad[i].json, &out), -EINVAL);
+		if (strcmp(err, bad[i].msg))
+			printf("\n  %s %s:\n    got  %s\n    want %s\n", bad[i].section, bad[i].json, err, bad[i].msg);
+		CU_ASSERT_STRING_EQUAL(err, bad[i].msg);
+	}
+	CU_ASSERT_EQUAL(hp_config_parse_entry(&cfg, "acl", NULL, &a, err, sizeof(err)), -EINVAL);
+
+	/* the running config is read, never changed */
+	CU_ASSERT_EQUAL(cfg.n_acl, 0);
+	CU_ASSERT_EQUAL(cfg.n_routes, 0);
+	CU_ASSERT_EQUAL(cfg.n_neighbors, 0);
+	CU_ASSERT_EQUAL(cfg.n_policers, 1);
+	CU_ASSERT_EQUAL(cfg.n_xdp, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.policers[0].name, "gold");
+	hp_config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -2063,6 +2218,7 @@ main(void)
 		{"hp_prefix_contains", test_prefix_contains},
 		{"misc", test_misc},
 		{"mutations", test_mutations},
+		{"one entry from JSON", test_parse_entry},
 	};
 
 	return HP_CUNIT_RUN("config", tests);

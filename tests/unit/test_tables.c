@@ -6,6 +6,7 @@
 
 #include "../cunit_run.h"
 #include "../eal_test.h"
+#include "config.h"
 
 #include <rte_cycles.h>
 #include <rte_ip.h>

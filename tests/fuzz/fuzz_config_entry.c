@@ -1,0 +1,93 @@
+/*
+ * libFuzzer target for hp_config_parse_entry(): one socket entry as JSON against a running
+ * config. The first byte picks the section, the rest is the JSON. Any bytes give 0 with an
+ * entry within its limits, or -EINVAL / -ENOMEM with one message and no FILE:LINE; the
+ * running config is never changed and nothing stays allocated (ASan's leak check).
+ *
+ * Run: build/fuzz/tests/fuzz/fuzz_config_entry -max_total_time=60 /tmp/work tests/fuzz/corpus/config_entry
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "fuzz_config_entry: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                              \
+		}                                                                             \
+	} while (0)
+
+static const char running[] =
+	"ports:\n"
+	"  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
+	"  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"
+	"  - { name: x0, device: net_null2, mode: xconnect, peer: x1 }\n"
+	"  - { name: x1, device: net_null3, mode: xconnect, peer: x0 }\n"
+	"policers:\n"
+	"  - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k }\n";
+
+static struct hp_config cfg, before;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const sections[] = { "neighbors", "routes", "acl", "policers", "xdp", "ports" };
+	union {
+		struct hp_neighbor_conf nb;
+		struct hp_route_conf r;
+		struct hp_acl_rule a;
+		struct hp_policer_conf p;
+		struct hp_xdp_conf x;
+	} out;
+	char err[HP_ERR_MAX];
+	const char *section;
+	json_t *j;
+	int rc;
+
+	if (cfg.n_ports == 0) {
+		CHECK(hp_config_parse("running.yaml", running, sizeof(running) - 1, &cfg, err, sizeof(err)) == 0);
+		before = cfg;
+	}
+	if (size < 1)
+		return 0;
+	section = sections[data[0] % (sizeof(sections) / sizeof(sections[0]))];
+	j = json_loadb((const char *)data + 1, size - 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (j == NULL)
+		return 0;
+	memset(err, 0x5a, sizeof(err));
+	rc = hp_config_parse_entry(&cfg, section, j, &out, err, sizeof(err));
+	json_decref(j);
+	CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+	CHECK(memcmp(&cfg, &before, sizeof(cfg)) == 0);
+	if (rc != 0) {
+		CHECK(rc == -EINVAL || rc == -ENOMEM);
+		CHECK(err[0] != '\0' && strncmp(err, "running.yaml:", 13) != 0);
+		return 0;
+	}
+	CHECK(strcmp(section, "ports") != 0);
+	if (!strcmp(section, "neighbors")) {
+		CHECK(out.nb.port < cfg.n_ports && cfg.ports[out.nb.port].mode == HP_MODE_L3);
+	} else if (!strcmp(section, "routes")) {
+		struct hp_prefix net;
+
+		CHECK(!hp_prefix_clear_host_bits(&out.r.prefix, &net));
+		CHECK(out.r.n_via <= HP_MAX_ECMP && (out.r.action == HP_ROUTE_DROP) == (out.r.n_via == 0));
+		CHECK(out.r.port < (int)cfg.n_ports);
+		for (unsigned k = 0; k < out.r.n_via; k++)
+			CHECK(out.r.via[k].family == out.r.prefix.family);
+	} else if (!strcmp(section, "acl")) {
+		CHECK(out.a.sport_lo <= out.a.sport_hi && out.a.dport_lo <= out.a.dport_hi);
+		CHECK((out.a.action == HP_ACL_POLICE) == (out.a.policer == 0));
+	} else if (!strcmp(section, "policers")) {
+		CHECK(out.p.name[0] != '\0' && out.p.cir > 0 && out.p.cbs > 0);
+	} else {
+		CHECK(out.x.iface[0] != '\0' && out.x.n_pass <= HP_MAX_XDP_PASS && out.x.n_block <= HP_MAX_XDP_BLOCK);
+		free(out.x.block);
+	}
+	return 0;
+}
