@@ -774,8 +774,8 @@ ctl_xdp_pass(bool add, const struct hp_xdp_class *c, const char *iface, char *er
 				    HP_MAX_XDP_PASS);
 		if (add)
 			x->pass[x->n_pass++] = *c;
-		else
-			x->pass[k] = x->pass[--x->n_pass];
+		else /* in order: xdp.show lists them as config dump (the model) does */
+			memmove(&x->pass[k], &x->pass[k + 1], (--x->n_pass - k) * sizeof(x->pass[0]));
 		class_ports(c, &lo, &hi);
 		if ((rc = write_pass(x, lo, hi)) < 0)
 			return dp_errf(err, errlen, rc, "xdp: %s: cannot update pass %s: %s", x->name, t, strerror(-rc));
