@@ -3,6 +3,8 @@
 #define CTL_CONTROL_H
 
 #include "runtime.h"
+#include "tables.h"
+#include "worker_state.h"
 
 #define CTL_TICK_MS 1               /* punt ring drained this often (the thread sleeps between) */
 #define CTL_PUNT_BUDGET 4096        /* punted packets served a tick at most */

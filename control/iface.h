@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "runtime.h"
+#include "tables.h"
+#include "worker_state.h"
 #include "slowpath.h"
 
 struct rte_mbuf;

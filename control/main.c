@@ -26,6 +26,8 @@
 #include "lcore_map.h"
 #include "log.h"
 #include "runtime.h"
+#include "tables.h"
+#include "worker.h"
 
 #define EXIT_CONFIG 2
 #define DP_PUNT_RING 4096   /* packets waiting for the control thread */

@@ -22,6 +22,8 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "tables.h"
+#include "worker_state.h"
 #include "xdp.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

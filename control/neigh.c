@@ -8,6 +8,7 @@
 
 #include "iface.h"
 #include "loop.h"
+#include "l3.h"
 #include "neigh.h"
 #include "slowpath.h"
 

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "runtime.h"
+#include "tables.h"
+#include "worker_state.h"
 
 #define CTL_NEIGH_HOLD 16             /* packets held per unresolved neighbour */
 #define CTL_NEIGH_RETRY_MS 1000       /* between ARP/NS retries */

@@ -8,7 +8,7 @@
 #include "l3.h"
 #include "tables.h"
 #include "tx.h"
-#include "worker.h"
+#include "worker_state.h"
 
 bool dp_l3_fast = true;
 

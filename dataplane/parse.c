@@ -17,7 +17,7 @@
 #include <rte_mbuf_core.h>
 
 #include "parse.h"
-#include "worker.h"
+#include "reasons.h"
 
 #define ETH_HLEN      14
 #define VLAN_TAG_LEN  4

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "parse.h"
 #include "port.h"
-#include "worker.h"
+#include "worker_state.h"
 
 #define DP_MEMPOOL_CACHE 256
 #define DP_MBUF_MARGIN 8192        /* punt/inject rings, held packets, control thread */

@@ -7,6 +7,8 @@
 #include <rte_mempool.h>
 
 #include "runtime.h"
+#include "tables.h"
+#include "worker_state.h"
 
 static json_t *
 latency_json(const struct hp_hist *h)

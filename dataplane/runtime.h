@@ -7,11 +7,14 @@
 #include <jansson.h>
 
 #include "conf.h"
-#include "l3.h"
 #include "lcore_map.h"
 #include "port.h"
-#include "tables.h"
-#include "worker.h"
+#include "reasons.h"
+
+struct dp_tables;
+struct dp_worker;
+struct rte_rcu_qsbr;
+struct rte_ring;
 
 /* Slow-path counters, written by the control thread only. */
 #define DP_SLOW_COUNTERS(_)                                                  \

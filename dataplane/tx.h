@@ -9,7 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "worker.h"
+#include "worker_state.h"
 
 /* Empty a TX buffer (after sending or freeing what it held). */
 static inline void

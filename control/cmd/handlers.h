@@ -12,6 +12,8 @@
 #include "dump.h"
 #include "model.h"
 #include "runtime.h"
+#include "tables.h"
+#include "worker_state.h"
 
 /*
  * A handler: args is the request's "args" object (never NULL); on success

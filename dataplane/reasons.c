@@ -1,5 +1,5 @@
-/* The names and help texts of drop and punt reasons, generated from stage.h's lists. */
-#include "stage.h"
+/* The names and help texts of drop and punt reasons, generated from reasons.h's lists. */
+#include "reasons.h"
 
 const char *const dp_drop_names[DP_DROP_MAX] = {
 #define DP_DROP_NAME(sym, name, help) [DP_DROP_##sym] = name,
