@@ -73,7 +73,7 @@ static struct dp_worker *worker; /* the one running now */
 static struct ctl_iface ifaces[2];
 static unsigned pool_size;
 /* LeakSanitizer cannot see into rte_malloc'd memory: the FIB's malloc'd parts, held here */
-static void *fib_nh_addr, *fib_gi, *fib_routes;
+static void *fib_nh_addr, *fib_gi;
 
 static void
 op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
@@ -129,7 +129,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(tables->fib != NULL);
 	fib_nh_addr = tables->fib->nh_addr;
 	fib_gi = tables->fib->gi;
-	fib_routes = tables->fib->routes;
 	tables->acl.compiled = dp_acl_build(&cfg, 0, err, sizeof(err));
 	CHECK(tables->acl.compiled != NULL);
 	for (unsigned w = 0; w < 2; w++) {
