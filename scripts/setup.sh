@@ -7,7 +7,7 @@ HUGEPAGES=${HUGEPAGES:-1024}   # 2 MiB pages: 2 GiB for hotpathd, hp-probe and t
 PKGS=(
 	build-essential meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
-	libbpf-dev libxdp-dev bpftool xdp-tools clang llvm libclang-rt-14-dev
+	libbpf-dev libxdp-dev bpftool xdp-tools clang clang-format llvm libclang-rt-14-dev
 	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind
 	prometheus  # for promtool (tests lint /metrics); the server it also brings is not used

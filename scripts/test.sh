@@ -59,6 +59,21 @@ run_build() {
 	tally "$dir"
 }
 
+# The tree's shape: every C file formatted as .clang-format says, no circle of modules, no
+# C file over 1,200 lines (docs/ARCHITECTURE.md).
+run_check() {
+	local name=$1
+	shift
+	echo "$name: $*"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		note_fail "$name"
+	fi
+}
+run_check format ./scripts/check-format.sh
+run_check layout /usr/bin/python3 scripts/check-layout.py
+
 run_build ci -Dwerror=true -Dbuildtype=debugoptimized
 
 # ASan/UBSan: stop at the first report; DPDK's own allocations at exit are not ours
@@ -79,7 +94,7 @@ run_fuzz() {
 			-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null || { note_fail "$dir: setup"; return; }
 	fi
 	ninja -C "$dir" || { note_fail "$dir: compile"; return; }
-	for t in parse:15 config:15 pipeline:$FUZZ_SECONDS; do
+	for t in parse:15 config:15 config_entry:15 pipeline:$FUZZ_SECONDS; do
 		local name=${t%%:*} secs=${t##*:} work
 		work=$(mktemp -d /tmp/hp-fuzz-XXXXXX)
 		echo "fuzz_$name: ${secs} s"
