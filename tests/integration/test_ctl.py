@@ -454,7 +454,7 @@ def test_routes_many_at_once(d):
 def test_route_load_file(d):
     """hpctl route load FILE: a syntax error anywhere sends nothing (exit 2); a batch the
     daemon refuses stops the load with its lines named (exit 1); otherwise every route."""
-    hpctl = os.path.join(os.path.dirname(BIN), "control", "hpctl")
+    hpctl = os.path.join(os.path.dirname(BIN), "control", "hpctl", "hpctl")
     frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="203.0.113.5") / UDP()]
     write_inputs(d, frames)
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="load") as dm:
