@@ -1,4 +1,4 @@
-/* Unit tests of hp-probe's scheduler: exact constant rate without drift, Poisson mean/shape/reproducibility. */
+/* Unit tests of hp-probe's scheduler: exact constant rate without drift, Poisson mean/shape/reproducibility, skipping. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -178,6 +178,85 @@ test_uniform_range(void)
 	CU_ASSERT(fabs(sum / 1e6 - 0.5) < 0.002);
 }
 
+/* Skipping to a time drops exactly the packets popping would have, and the schedule goes on from there. */
+static void
+const_skip(double rate, uint64_t popped_first, uint64_t span)
+{
+	struct probe_sched a, b;
+	const uint64_t t0 = 123456789;
+	uint64_t until, popped = 0, skipped;
+	int bad = 0;
+
+	CU_ASSERT_FATAL(probe_sched_init(&a, PROBE_DIST_CONST, rate, HZ, t0, 1) == 0);
+	CU_ASSERT_FATAL(probe_sched_init(&b, PROBE_DIST_CONST, rate, HZ, t0, 1) == 0);
+	for (uint64_t i = 0; i < popped_first; i++) {
+		probe_sched_pop(&a);
+		probe_sched_pop(&b);
+	}
+	until = probe_sched_peek(&a) + span;
+	while (probe_sched_peek(&b) < until) {
+		probe_sched_pop(&b);
+		popped++;
+	}
+	skipped = probe_sched_skip(&a, until);
+	CU_ASSERT_EQUAL(skipped, popped);
+	CU_ASSERT_EQUAL(a.n, b.n);
+	CU_ASSERT(probe_sched_peek(&a) >= until);
+	for (int i = 0; i < 100000; i++)
+		bad += probe_sched_pop(&a) != probe_sched_pop(&b);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void
+test_const_skip(void)
+{
+	struct probe_sched s;
+	uint64_t due;
+
+	const_skip(3e6, 0, HZ / 10);       /* fractional period, from the start */
+	const_skip(3e6, 777, HZ / 10 + 1);
+	const_skip(1e6, 5, 2500);          /* integer period: until exactly on a due time */
+	const_skip(1e6, 5, 2501);
+	const_skip(200e6, 3, HZ / 100);    /* the rate no lcore keeps: 2 million at once */
+	const_skip(7.25, 2, 3 * HZ);
+	const_skip(1e6, 9, 1);             /* only the next one */
+	/* nothing due before: nothing skipped, nothing moved */
+	CU_ASSERT_FATAL(probe_sched_init(&s, PROBE_DIST_CONST, 1e6, HZ, 1000, 1) == 0);
+	due = probe_sched_peek(&s);
+	CU_ASSERT_EQUAL(probe_sched_skip(&s, due), 0);
+	CU_ASSERT_EQUAL(probe_sched_skip(&s, 0), 0);
+	CU_ASSERT_EQUAL(probe_sched_peek(&s), due);
+	CU_ASSERT_EQUAL(s.n, 0);
+}
+
+/* Poisson: the expected count (within 5 sigma of what popping draws), then on from the time skipped to. */
+static void
+test_poisson_skip(void)
+{
+	struct probe_sched a, b;
+	uint64_t until, popped = 0, skipped, n0;
+
+	CU_ASSERT_FATAL(probe_sched_init(&a, PROBE_DIST_POISSON, 1e6, HZ, 50, 3) == 0);
+	CU_ASSERT_FATAL(probe_sched_init(&b, PROBE_DIST_POISSON, 1e6, HZ, 50, 3) == 0);
+	for (int i = 0; i < 1000; i++) {
+		probe_sched_pop(&a);
+		probe_sched_pop(&b);
+	}
+	n0 = a.n;
+	until = probe_sched_peek(&a) + HZ / 10; /* 100000 expected after the next one */
+	while (probe_sched_peek(&b) < until) {
+		probe_sched_pop(&b);
+		popped++;
+	}
+	skipped = probe_sched_skip(&a, until);
+	CU_ASSERT(skipped >= 100000 - 5 * 317 && skipped <= 100001 + 5 * 317);
+	CU_ASSERT(popped >= 100000 - 5 * 317 && popped <= 100001 + 5 * 317);
+	CU_ASSERT_EQUAL(a.n, n0 + skipped);
+	CU_ASSERT(probe_sched_peek(&a) >= until);
+	CU_ASSERT(probe_sched_peek(&a) < until + HZ / 1000); /* a gap of 1 us mean, not 1 ms */
+	CU_ASSERT_EQUAL(probe_sched_skip(&a, until), 0);
+}
+
 int
 main(void)
 {
@@ -189,6 +268,8 @@ main(void)
 		{"poisson_mean_and_shape", test_poisson_mean_and_shape},
 		{"poisson_reproducible", test_poisson_reproducible},
 		{"uniform_range", test_uniform_range},
+		{"const_skip", test_const_skip},
+		{"poisson_skip", test_poisson_skip},
 	};
 
 	return HP_CUNIT_RUN("probe_sched", tests);

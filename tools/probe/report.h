@@ -27,7 +27,7 @@ struct probe_result {
 	double duration_s, warmup_s;
 	uint64_t sent, received, lost, reorder, dup, late;
 	uint64_t warmup_sent, warmup_received;
-	uint64_t unsent;         /* built but refused by the TX queue until the end */
+	uint64_t unsent;         /* due, not sent by a drain period after the end: refused, or never built */
 	uint64_t tx_lag_max_ns;  /* worst actual TX - scheduled TX */
 	uint64_t negative;       /* received before their scheduled time (TSC not in sync?) */
 	uint64_t foreign;        /* frames on the RX port that are not this trial's */

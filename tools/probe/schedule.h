@@ -45,6 +45,14 @@ int probe_sched_init(struct probe_sched *s, enum probe_dist dist, double rate_pp
 /* Constant rate only: jump to packet n (its due time computed afresh). */
 void probe_sched_seek(struct probe_sched *s, uint64_t n);
 
+/*
+ * Drop every packet due before `until`; returns how many: exactly those of a
+ * constant schedule, the expected number of a Poisson one (drawing tens of
+ * millions of gaps would take as long as the trial it ends). The next packet
+ * is then the first due at or after `until` (Poisson: one random gap after it).
+ */
+uint64_t probe_sched_skip(struct probe_sched *s, uint64_t until);
+
 /* A uniform double in (0, 1] from the schedule's PRNG (xoshiro256**). */
 double probe_sched_uniform(struct probe_sched *s);
 
