@@ -66,10 +66,10 @@ struct {
  * turns that into the redirect.
  */
 
-#define IP_FRAG_OFFSET 0x1fff      /* iphdr.frag_off: fragment offset, in 8-byte units */
-#define IP6_FRAG_OFFSET 0xfff8   /* frag_hdr.frag_off: offset << 3 | res | M */
-#define ARP_HLEN 28              /* Ethernet/IPv4 ARP: hrd, pro, hln, pln, op, sha, spa, tha, tpa */
-#define ICMP_HLEN 8              /* ICMP and ICMPv6: type, code, checksum + 4 bytes of the message */
+#define IP_FRAG_OFFSET 0x1fff  /* iphdr.frag_off: fragment offset, in 8-byte units */
+#define IP6_FRAG_OFFSET 0xfff8 /* frag_hdr.frag_off: offset << 3 | res | M */
+#define ARP_HLEN 28            /* Ethernet/IPv4 ARP: hrd, pro, hln, pln, op, sha, spa, tha, tpa */
+#define ICMP_HLEN 8            /* ICMP and ICMPv6: type, code, checksum + 4 bytes of the message */
 
 /* The drop reasons are the last ones: hp_xdp() maps a reason to its action by that. */
 _Static_assert(HP_XDP_DROP_BLOCK4 + 3 == HP_XDP_NREASONS, "drop reasons are not last");
@@ -82,14 +82,14 @@ struct cursor {
 
 struct vlanhdr {
 	__be16 tci;
-	__be16 proto;            /* the EtherType of what follows the tag */
+	__be16 proto; /* the EtherType of what follows the tag */
 };
 
 /* The 8 bytes every IPv6 extension header has at least; the fragment header is exactly this. */
 struct ip6_exthdr {
 	__u8 nexthdr;
-	__u8 hdrlen;             /* hop-by-hop, routing, dest options: 8-byte units - 1; AH: 4-byte units - 2 */
-	__be16 frag_off;         /* fragment header only */
+	__u8 hdrlen;     /* hop-by-hop, routing, dest options: 8-byte units - 1; AH: 4-byte units - 2 */
+	__be16 frag_off; /* fragment header only */
 	__be32 rest;
 };
 
@@ -98,7 +98,8 @@ struct ip6_exthdr {
  * is shorter. The caller takes the header's address from c->pos first: no pointer that
  * may be NULL, so no NULL test on the hot path.
  */
-static __always_inline bool cursor_skip(struct cursor *c, __u32 len)
+static __always_inline bool
+cursor_skip(struct cursor *c, __u32 len)
 {
 	if (c->pos + len > c->end)
 		return false;
@@ -107,7 +108,8 @@ static __always_inline bool cursor_skip(struct cursor *c, __u32 len)
 }
 
 /* hp_cfg's flags. Only the classes without ports read them, so TCP and UDP never pay the lookup. */
-static __always_inline __u32 cfg_flags(void)
+static __always_inline __u32
+cfg_flags(void)
 {
 	__u32 zero = 0;
 	struct hp_xdp_cfg *cfg = bpf_map_lookup_elem(&hp_cfg, &zero);
@@ -117,7 +119,8 @@ static __always_inline __u32 cfg_flags(void)
 }
 
 /* reason when flag is configured, otherwise steer. */
-static __always_inline __u32 pass_if(__u32 flag, __u32 reason)
+static __always_inline __u32
+pass_if(__u32 flag, __u32 reason)
 {
 	return cfg_flags() & flag ? reason : HP_XDP_STEER;
 }
@@ -127,7 +130,8 @@ static __always_inline __u32 pass_if(__u32 flag, __u32 reason)
  * after them (network order). A frame with more tags leaves *proto a VLAN EtherType:
  * "other", steered like any EtherType we do not parse. -1 when a header is cut.
  */
-static __always_inline int parse_eth(struct cursor *c, __be16 *proto)
+static __always_inline int
+parse_eth(struct cursor *c, __be16 *proto)
 {
 	struct ethhdr *eth = c->pos;
 	__be16 type;
@@ -154,7 +158,8 @@ static __always_inline int parse_eth(struct cursor *c, __be16 *proto)
  * the protocol's bit in hp_ports (indexed by the port in host order). An ARRAY lookup is
  * inlined by the verifier: a bounds check and a load.
  */
-static __always_inline __u32 port_class(__be16 sport, __be16 dport, __u32 bit, __u32 reason)
+static __always_inline __u32
+port_class(__be16 sport, __be16 dport, __u32 bit, __u32 reason)
 {
 	__u32 key = bpf_ntohs(dport);
 	__u32 *v = bpf_map_lookup_elem(&hp_ports, &key);
@@ -169,7 +174,8 @@ static __always_inline __u32 port_class(__be16 sport, __be16 dport, __u32 bit, _
 }
 
 /* TCP: the 20-byte header and its options (data offset >= 5, all of it inside the frame). */
-static __always_inline __u32 classify_tcp(struct cursor *c)
+static __always_inline __u32
+classify_tcp(struct cursor *c)
 {
 	struct tcphdr *th = c->pos;
 	__u32 hlen;
@@ -183,7 +189,8 @@ static __always_inline __u32 classify_tcp(struct cursor *c)
 }
 
 /* UDP: the 8-byte header. */
-static __always_inline __u32 classify_udp(struct cursor *c)
+static __always_inline __u32
+classify_udp(struct cursor *c)
 {
 	struct udphdr *uh = c->pos;
 
@@ -193,7 +200,8 @@ static __always_inline __u32 classify_udp(struct cursor *c)
 }
 
 /* ARP: the kernel answers it when configured to; the 28-byte Ethernet/IPv4 body must be there. */
-static __always_inline __u32 classify_arp(struct cursor *c)
+static __always_inline __u32
+classify_arp(struct cursor *c)
 {
 	if (!cursor_skip(c, ARP_HLEN))
 		return HP_XDP_DROP_MALFORMED;
@@ -205,7 +213,8 @@ static __always_inline __u32 classify_arp(struct cursor *c)
  * the frame), drop a blocked source, then classify L4. The frame's end, not tot_len,
  * bounds the L4 header. A non-first fragment has no L4 header to classify: steered.
  */
-static __always_inline __u32 classify_ipv4(struct cursor *c)
+static __always_inline __u32
+classify_ipv4(struct cursor *c)
 {
 	struct iphdr *ip = c->pos;
 	struct hp_xdp_lpm4 key;
@@ -239,15 +248,16 @@ static __always_inline __u32 classify_ipv4(struct cursor *c)
 	return HP_XDP_STEER;
 }
 
-static __always_inline bool ipv6_is_exthdr(__u8 nexthdr)
+static __always_inline bool
+ipv6_is_exthdr(__u8 nexthdr)
 {
-	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
-	       nexthdr == IPPROTO_FRAGMENT || nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH;
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING || nexthdr == IPPROTO_FRAGMENT ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH;
 }
 
 /* What skip_ipv6_exthdrs() returns instead of an upper-layer protocol. */
-#define EXTHDR_CUT (-1)          /* an extension header runs past the frame: malformed */
-#define EXTHDR_UNPARSED (-2)     /* a non-first fragment, or a chain longer than we walk: steer */
+#define EXTHDR_CUT (-1)      /* an extension header runs past the frame: malformed */
+#define EXTHDR_UNPARSED (-2) /* a non-first fragment, or a chain longer than we walk: steer */
 
 /*
  * IPv6 extension headers, at most HP_XDP_MAX_EXTHDR of them (a bounded loop: the
@@ -255,7 +265,8 @@ static __always_inline bool ipv6_is_exthdr(__u8 nexthdr)
  * its header, or EXTHDR_*. ESP and "no next header" end the walk like any other upper
  * layer, and the caller steers them.
  */
-static __always_inline int skip_ipv6_exthdrs(struct cursor *c, __u8 nexthdr)
+static __always_inline int
+skip_ipv6_exthdrs(struct cursor *c, __u8 nexthdr)
 {
 	for (int i = 0; i < HP_XDP_MAX_EXTHDR; i++) {
 		struct ip6_exthdr *eh = c->pos;
@@ -283,7 +294,8 @@ static __always_inline int skip_ipv6_exthdrs(struct cursor *c, __u8 nexthdr)
 }
 
 /* ICMPv6: neighbour discovery (RS, RA, NS, NA, redirect) and the rest are separate classes. */
-static __always_inline __u32 classify_icmp6(struct cursor *c)
+static __always_inline __u32
+classify_icmp6(struct cursor *c)
 {
 	__u8 *icmp = c->pos;
 
@@ -295,7 +307,8 @@ static __always_inline __u32 classify_icmp6(struct cursor *c)
 }
 
 /* IPv6: the fixed header, a blocked source, the extension headers, then L4. */
-static __always_inline __u32 classify_ipv6(struct cursor *c)
+static __always_inline __u32
+classify_ipv6(struct cursor *c)
 {
 	struct ipv6hdr *ip6 = c->pos;
 	struct hp_xdp_lpm6 key;
@@ -323,7 +336,8 @@ static __always_inline __u32 classify_ipv6(struct cursor *c)
 	return HP_XDP_STEER;
 }
 
-static __always_inline __u32 classify(struct cursor *c)
+static __always_inline __u32
+classify(struct cursor *c)
 {
 	__be16 proto;
 
@@ -341,11 +355,12 @@ static __always_inline __u32 classify(struct cursor *c)
 }
 
 SEC("xdp")
-int hp_xdp(struct xdp_md *ctx)
+int
+hp_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = {.pos = data, .end = data_end};
 	struct hp_xdp_counter *ctr;
 	__u32 reason = classify(&c);
 	int action;

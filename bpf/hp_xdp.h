@@ -19,50 +19,50 @@
 
 #include <linux/types.h>
 
-#define HP_XDP_PROG_NAME "hp_xdp"          /* bpf_prog_info.name of every hotpath program */
-#define HP_XDP_MAX_BLOCK 262144            /* LPM entries per family */
-#define HP_XDP_MAX_QUEUES 64               /* xsks_map size */
-#define HP_XDP_MAX_VLAN 2                  /* 802.1Q / 802.1ad tags walked */
-#define HP_XDP_MAX_EXTHDR 8                /* IPv6 extension headers walked */
+#define HP_XDP_PROG_NAME "hp_xdp" /* bpf_prog_info.name of every hotpath program */
+#define HP_XDP_MAX_BLOCK 262144   /* LPM entries per family */
+#define HP_XDP_MAX_QUEUES 64      /* xsks_map size */
+#define HP_XDP_MAX_VLAN 2         /* 802.1Q / 802.1ad tags walked */
+#define HP_XDP_MAX_EXTHDR 8       /* IPv6 extension headers walked */
 
 /* hp_cfg.flags: the classes without ports that go to the kernel. */
-#define HP_XDP_PASS_ARP   (1u << 0)        /* EtherType 0x0806 */
-#define HP_XDP_PASS_ND    (1u << 1)        /* ICMPv6 133..137: RS, RA, NS, NA, redirect */
-#define HP_XDP_PASS_ICMP  (1u << 2)        /* every ICMPv4 */
-#define HP_XDP_PASS_ICMP6 (1u << 3)        /* every ICMPv6 that is not ND */
+#define HP_XDP_PASS_ARP (1u << 0)   /* EtherType 0x0806 */
+#define HP_XDP_PASS_ND (1u << 1)    /* ICMPv6 133..137: RS, RA, NS, NA, redirect */
+#define HP_XDP_PASS_ICMP (1u << 2)  /* every ICMPv4 */
+#define HP_XDP_PASS_ICMP6 (1u << 3) /* every ICMPv6 that is not ND */
 
 /* hp_ports value bits. */
 #define HP_XDP_PORT_TCP (1u << 0)
 #define HP_XDP_PORT_UDP (1u << 1)
 
 struct hp_xdp_cfg {
-	__u32 flags;       /* HP_XDP_PASS_* */
-	__u32 owner_pid;   /* hotpathd that loaded/owns it: tells a stale program from a live one */
+	__u32 flags;     /* HP_XDP_PASS_* */
+	__u32 owner_pid; /* hotpathd that loaded/owns it: tells a stale program from a live one */
 };
 
 struct hp_xdp_lpm4 {
-	__u32 prefixlen;   /* 0..32 */
-	__u8 addr[4];      /* network byte order */
+	__u32 prefixlen; /* 0..32 */
+	__u8 addr[4];    /* network byte order */
 };
 
 struct hp_xdp_lpm6 {
-	__u32 prefixlen;   /* 0..128 */
+	__u32 prefixlen; /* 0..128 */
 	__u8 addr[16];
 };
 
 /* Every verdict, by reason. Names in hp_xdp_reason_names (user space) follow this order. */
 enum hp_xdp_reason {
-	HP_XDP_STEER = 0,       /* XDP_REDIRECT into the queue's AF_XDP socket */
-	HP_XDP_PASS_NOSOCK,     /* XDP_PASS: would steer, no socket bound on that queue */
-	HP_XDP_PASS_CLASS_ARP,  /* XDP_PASS: configured classes */
+	HP_XDP_STEER = 0,      /* XDP_REDIRECT into the queue's AF_XDP socket */
+	HP_XDP_PASS_NOSOCK,    /* XDP_PASS: would steer, no socket bound on that queue */
+	HP_XDP_PASS_CLASS_ARP, /* XDP_PASS: configured classes */
 	HP_XDP_PASS_CLASS_ND,
 	HP_XDP_PASS_CLASS_ICMP,
 	HP_XDP_PASS_CLASS_ICMP6,
 	HP_XDP_PASS_CLASS_TCP,
 	HP_XDP_PASS_CLASS_UDP,
-	HP_XDP_DROP_BLOCK4,     /* XDP_DROP: source in hp_block4 */
-	HP_XDP_DROP_BLOCK6,     /* XDP_DROP: source in hp_block6 */
-	HP_XDP_DROP_MALFORMED,  /* XDP_DROP: a header cut short or inconsistent */
+	HP_XDP_DROP_BLOCK4,    /* XDP_DROP: source in hp_block4 */
+	HP_XDP_DROP_BLOCK6,    /* XDP_DROP: source in hp_block6 */
+	HP_XDP_DROP_MALFORMED, /* XDP_DROP: a header cut short or inconsistent */
 	HP_XDP_NREASONS
 };
 
@@ -74,8 +74,8 @@ struct hp_xdp_counter {
 #ifndef __bpf__
 /* Metric/JSON names of the reasons, index = enum hp_xdp_reason. */
 static const char *const hp_xdp_reason_names[HP_XDP_NREASONS] = {
-	"steer", "pass_nosock", "pass_arp", "pass_nd", "pass_icmp", "pass_icmp6",
-	"pass_tcp", "pass_udp", "drop_block4", "drop_block6", "drop_malformed",
+	"steer",    "pass_nosock", "pass_arp",    "pass_nd",     "pass_icmp",      "pass_icmp6",
+	"pass_tcp", "pass_udp",    "drop_block4", "drop_block6", "drop_malformed",
 };
 #endif
 

@@ -63,10 +63,17 @@ static void
 count_verdict(struct dp_slow_stats *s, enum ctl_verdict v)
 {
 	switch (v) {
-	case CTL_UNHANDLED: s->unhandled++; break;
-	case CTL_MALFORMED: s->malformed++; break;
-	case CTL_NOT_FOR_US: s->not_for_us++; break;
-	default: break;
+	case CTL_UNHANDLED:
+		s->unhandled++;
+		break;
+	case CTL_MALFORMED:
+		s->malformed++;
+		break;
+	case CTL_NOT_FOR_US:
+		s->not_for_us++;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -82,7 +89,8 @@ serve_punts(struct ctl *c)
 	 * and timers must still get their turn. The ring's overflow is dropped
 	 * and counted by the workers (punt_ring_full).
 	 */
-	while (budget > 0 && (n = rte_ring_sc_dequeue_burst(c->rt->punt, (void **)pkts, RTE_MIN(64u, budget), NULL)) > 0) {
+	while (budget > 0 &&
+	       (n = rte_ring_sc_dequeue_burst(c->rt->punt, (void **)pkts, RTE_MIN(64u, budget), NULL)) > 0) {
 		budget -= n;
 		for (unsigned i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
@@ -95,12 +103,16 @@ serve_punts(struct ctl *c)
 				c->rt->slow.punted[meta->punt]++;
 			switch (meta->punt) {
 			case DP_PUNT_LOCAL:
-				count_verdict(&c->rt->slow, ctl_slowpath_local(&c->ops, ctl_iface_of(port), port, f, len, meta));
+				count_verdict(&c->rt->slow, ctl_slowpath_local(&c->ops, ctl_iface_of(port),
+									       port, f, len, meta));
 				break;
 			case DP_PUNT_TTL:
 			case DP_PUNT_NOROUTE:
-				count_verdict(&c->rt->slow, ctl_slowpath_icmp_error(&c->ops, ctl_iface_of(port), port, f, len, meta,
-					meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE));
+				count_verdict(
+					&c->rt->slow,
+					ctl_slowpath_icmp_error(
+						&c->ops, ctl_iface_of(port), port, f, len, meta,
+						meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE));
 				break;
 			case DP_PUNT_RESOLVE:
 				ctl_neigh_resolve(m);

@@ -6,10 +6,10 @@
 #include "tables.h"
 #include "worker_state.h"
 
-#define CTL_TICK_MS 1               /* punt ring drained this often (the thread sleeps between) */
-#define CTL_PUNT_BUDGET 4096        /* punted packets served a tick at most */
-#define CTL_ICMP_RATE 1000          /* generated ICMP per second ... */
-#define CTL_ICMP_BURST 256          /* ... with this burst (token bucket) */
+#define CTL_TICK_MS 1        /* punt ring drained this often (the thread sleeps between) */
+#define CTL_PUNT_BUDGET 4096 /* punted packets served a tick at most */
+#define CTL_ICMP_RATE 1000   /* generated ICMP per second ... */
+#define CTL_ICMP_BURST 256   /* ... with this burst (token bucket) */
 
 /*
  * Serve until SIGINT or SIGTERM (blocked in every thread; read here through

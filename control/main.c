@@ -180,11 +180,21 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': config_path = optarg; break;
-		case 'k': check = true; break;
-		case 'r': report_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_SUCCESS;
-		default: usage(stderr); return EXIT_CONFIG;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'r':
+			report_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_CONFIG;
 		}
 	}
 	if (config_path == NULL) {
@@ -193,7 +203,8 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
-		fprintf(stderr, "hotpathd: unexpected argument '%s' (EAL arguments go after --)\n", argv[optind]);
+		fprintf(stderr, "hotpathd: unexpected argument '%s' (EAL arguments go after --)\n",
+			argv[optind]);
 		return EXIT_CONFIG;
 	}
 	if (argc - optind > HP_MAX_EAL_ARGS) {

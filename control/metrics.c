@@ -88,23 +88,30 @@ static const struct {
 	{"hotpath_port_tx_bytes_total", "tx_bytes", false, "Bytes the port's TX queues accepted."},
 	{"hotpath_port_tx_refused_packets_total", "tx_refused", false,
 	 "Packets dropped because the port's TX queue was full."},
-	{"hotpath_port_device_rx_packets_total", "ipackets", true, "Packets the device received (ethdev ipackets)."},
+	{"hotpath_port_device_rx_packets_total", "ipackets", true,
+	 "Packets the device received (ethdev ipackets)."},
 	{"hotpath_port_device_rx_bytes_total", "ibytes", true, "Bytes the device received (ethdev ibytes)."},
-	{"hotpath_port_device_tx_packets_total", "opackets", true, "Packets the device sent (ethdev opackets)."},
+	{"hotpath_port_device_tx_packets_total", "opackets", true,
+	 "Packets the device sent (ethdev opackets)."},
 	{"hotpath_port_device_tx_bytes_total", "obytes", true, "Bytes the device sent (ethdev obytes)."},
 	{"hotpath_port_rx_missed_packets_total", "imissed", true,
 	 "Packets the device dropped because no RX descriptor was free (ethdev imissed)."},
-	{"hotpath_port_rx_errors_total", "ierrors", true, "Erroneous packets the device received (ethdev ierrors)."},
-	{"hotpath_port_tx_errors_total", "oerrors", true, "Packets the device failed to send (ethdev oerrors)."},
-	{"hotpath_port_rx_nombuf_total", "rx_nombuf", true, "RX mbuf allocation failures (ethdev rx_nombuf)."},
+	{"hotpath_port_rx_errors_total", "ierrors", true,
+	 "Erroneous packets the device received (ethdev ierrors)."},
+	{"hotpath_port_tx_errors_total", "oerrors", true,
+	 "Packets the device failed to send (ethdev oerrors)."},
+	{"hotpath_port_rx_nombuf_total", "rx_nombuf", true,
+	 "RX mbuf allocation failures (ethdev rx_nombuf)."},
 };
 
 /* Per-queue counters: key in the port's rxq or txq entries. */
 static const struct {
 	const char *name, *list, *key, *help;
 } queue_counters[] = {
-	{"hotpath_port_queue_rx_packets_total", "rxq", "rx_packets", "Packets a worker received from one RX queue."},
-	{"hotpath_port_queue_rx_bytes_total", "rxq", "rx_bytes", "Bytes a worker received from one RX queue."},
+	{"hotpath_port_queue_rx_packets_total", "rxq", "rx_packets",
+	 "Packets a worker received from one RX queue."},
+	{"hotpath_port_queue_rx_bytes_total", "rxq", "rx_bytes",
+	 "Bytes a worker received from one RX queue."},
 	{"hotpath_port_queue_tx_packets_total", "txq", "tx_packets", "Packets one TX queue accepted."},
 	{"hotpath_port_queue_tx_bytes_total", "txq", "tx_bytes", "Bytes one TX queue accepted."},
 	{"hotpath_port_queue_tx_refused_packets_total", "txq", "tx_refused",
@@ -124,7 +131,8 @@ static const struct {
 	{"hotpath_worker_injected_packets_total", "injected", false,
 	 "Packets of the control thread the worker sent."},
 	{"hotpath_worker_loops_total", "loops", false, "Poll loop iterations."},
-	{"hotpath_worker_busy_loops_total", "busy_loops", false, "Poll loop iterations that received packets."},
+	{"hotpath_worker_busy_loops_total", "busy_loops", false,
+	 "Poll loop iterations that received packets."},
 	{"hotpath_worker_busy_seconds_total", "busy_cycles", true,
 	 "Time spent in poll loop iterations that received packets."},
 	{"hotpath_worker_idle_seconds_total", "idle_cycles", true,
@@ -138,10 +146,13 @@ write_ports(FILE *f, const struct dp_runtime *rt, const json_t *ports)
 	size_t i, j;
 	char lcore[24], queue[24];
 
-	family(f, "hotpath_port_info", "gauge", "Ports: config name, driver, MAC address and mode (always 1).");
+	family(f, "hotpath_port_info", "gauge",
+	       "Ports: config name, driver, MAC address and mode (always 1).");
 	json_array_foreach(ports, i, p) {
 		const char *mode = i < rt->cfg->n_ports ? hp_port_mode_name(rt->cfg->ports[i].mode) : "";
-		struct lbl l[] = {{"port", js(p, "name")}, {"driver", js(p, "driver")}, {"mac", js(p, "mac")},
+		struct lbl l[] = {{"port", js(p, "name")},
+				  {"driver", js(p, "driver")},
+				  {"mac", js(p, "mac")},
 				  {"mode", mode}};
 		put_u64(f, "hotpath_port_info", l, 4, 1);
 	}
@@ -159,7 +170,8 @@ write_ports(FILE *f, const struct dp_runtime *rt, const json_t *ports)
 			json_array_foreach(json_object_get(p, queue_counters[c].list), j, q) {
 				snprintf(queue, sizeof(queue), "%" PRIu64, ju(q, "queue"));
 				snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(q, "lcore"));
-				struct lbl l[] = {{"port", js(p, "name")}, {"queue", queue}, {"lcore", lcore}};
+				struct lbl l[] = {
+					{"port", js(p, "name")}, {"queue", queue}, {"lcore", lcore}};
 				put_u64(f, queue_counters[c].name, l, 3, ju(q, queue_counters[c].key));
 			}
 		}
@@ -182,13 +194,15 @@ write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
 			snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
 			struct lbl l[] = {{"lcore", lcore}};
 			if (worker_counters[c].cycles)
-				put_dbl(f, worker_counters[c].name, l, 1, rt->tsc_hz ? (double)n / (double)rt->tsc_hz : 0.0);
+				put_dbl(f, worker_counters[c].name, l, 1,
+					rt->tsc_hz ? (double)n / (double)rt->tsc_hz : 0.0);
 			else
 				put_u64(f, worker_counters[c].name, l, 1, n);
 		}
 	}
 	/* by reason in hotpath_dropped_packets_total; here which worker drops */
-	family(f, "hotpath_worker_dropped_packets_total", "counter", "Packets the worker dropped, all reasons.");
+	family(f, "hotpath_worker_dropped_packets_total", "counter",
+	       "Packets the worker dropped, all reasons.");
 	json_array_foreach(workers, i, w) {
 		uint64_t n = 0;
 
@@ -262,7 +276,8 @@ write_acl(FILE *f, const json_t *report)
 	static const char *const keys[] = {"packets", "bytes"};
 	static const char *const help[] = {"Packets that matched an ACL rule.",
 					   "Bytes of packets that matched an ACL rule."};
-	const json_t *rules = json_object_get(report, "acl"), *cache = json_object_get(report, "acl_cache"), *r, *v;
+	const json_t *rules = json_object_get(report, "acl"), *cache = json_object_get(report, "acl_cache"),
+		     *r, *v;
 	const char *k;
 	char idx[24], line[24], prio[24];
 	size_t i;
@@ -273,13 +288,17 @@ write_acl(FILE *f, const json_t *report)
 			snprintf(idx, sizeof(idx), "%zu", i);
 			snprintf(line, sizeof(line), "%" PRIu64, ju(r, "line"));
 			snprintf(prio, sizeof(prio), "%" PRIu64, ju(r, "priority"));
-			struct lbl l[] = {{"rule", idx}, {"line", line}, {"priority", prio}, {"action", js(r, "action")}};
+			struct lbl l[] = {{"rule", idx},
+					  {"line", line},
+					  {"priority", prio},
+					  {"action", js(r, "action")}};
 			put_u64(f, names[c], l, 4, ju(r, keys[c]));
 		}
 	}
 	if (json_object_size(cache) == 0)
 		return;
-	family(f, "hotpath_acl_cache_hits_total", "counter", "ACL lookups answered by the per-worker flow cache.");
+	family(f, "hotpath_acl_cache_hits_total", "counter",
+	       "ACL lookups answered by the per-worker flow cache.");
 	json_object_foreach((json_t *)cache, k, v) {
 		struct lbl l[] = {{"family", k}};
 		put_u64(f, "hotpath_acl_cache_hits_total", l, 1, ju(v, "hits"));
@@ -325,8 +344,9 @@ write_xdp(FILE *f)
 {
 	static const char *const names[] = {"hotpath_xdp_packets_total", "hotpath_xdp_bytes_total"};
 	static const char *const keys[] = {"packets", "bytes"};
-	static const char *const help[] = {"Frames hotpath's XDP program decided on, by interface, verdict and reason.",
-					   "Bytes of those frames."};
+	static const char *const help[] = {
+		"Frames hotpath's XDP program decided on, by interface, verdict and reason.",
+		"Bytes of those frames."};
 	json_t *ifs, *counters, *v;
 	const char *iface, *reason;
 
@@ -412,7 +432,8 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 			     (double)(rte_rdtsc() - rt->start_tsc) / (double)rt->tsc_hz;
 	}
 	if (start_time != 0.0) {
-		family(f, "hotpath_start_time_seconds", "gauge", "When the workers started, in seconds since the epoch.");
+		family(f, "hotpath_start_time_seconds", "gauge",
+		       "When the workers started, in seconds since the epoch.");
 		fprintf(f, "hotpath_start_time_seconds %.3f\n", start_time);
 	}
 	write_ports(f, rt, json_object_get(report, "ports"));
@@ -457,7 +478,8 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type, char *body
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(len, body,
+					       owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL) {
 		if (owned)
 			free(body);
@@ -485,16 +507,19 @@ request(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 
 	(void)cls, (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed, strlen(not_allowed), false);
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
+			     strlen(not_allowed), false);
 	if (strcmp(url, "/metrics") != 0)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found), false);
 	f = open_memstream(&body, &len);
 	if (f == NULL)
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed), false);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed),
+			     false);
 	rc = ctl_metrics_write(f, srv.rt);
 	if (fclose(f) != 0 || rc < 0) {
 		free(body);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed), false);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed),
+			     false);
 	}
 	return reply(conn, MHD_HTTP_OK, CONTENT_TYPE, body, len, true);
 }
@@ -592,9 +617,8 @@ ctl_metrics_start(struct dp_runtime *rt)
 		goto disabled;
 	srv.timer.ready = timer_ready;
 	/* external epoll mode: no thread of its own; MHD_run() from the control loop */
-	srv.mhd = MHD_start_daemon(flags, port, NULL, NULL, request, NULL,
-				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	srv.mhd = MHD_start_daemon(flags, port, NULL, NULL, request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+				   mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CTL_METRICS_CONN_TIMEOUT_S,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)CTL_METRICS_CONN_MAX,
 				   MHD_OPTION_END);

@@ -12,7 +12,12 @@
 #include "neigh.h"
 #include "slowpath.h"
 
-enum neigh_state { NEIGH_NONE, NEIGH_INCOMPLETE, NEIGH_REACHABLE, NEIGH_STATIC };
+enum neigh_state {
+	NEIGH_NONE,
+	NEIGH_INCOMPLETE,
+	NEIGH_REACHABLE,
+	NEIGH_STATIC
+};
 
 struct ctl_neigh {
 	uint8_t state;
@@ -234,8 +239,10 @@ void
 ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg)
 {
 	static const char *const states[] = {
-		[NEIGH_NONE] = "none", [NEIGH_INCOMPLETE] = "incomplete",
-		[NEIGH_REACHABLE] = "reachable", [NEIGH_STATIC] = "static",
+		[NEIGH_NONE] = "none",
+		[NEIGH_INCOMPLETE] = "incomplete",
+		[NEIGH_REACHABLE] = "reachable",
+		[NEIGH_STATIC] = "static",
 	};
 
 	if (nt.fib == NULL || nt.neigh == NULL)

@@ -19,7 +19,7 @@
 
 #include "slowpath.h"
 
-#define FRAME_MAX 1518                                     /* the buffer every frame is built in */
+#define FRAME_MAX 1518                                    /* the buffer every frame is built in */
 #define FRAME_MIN (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN) /* 60: shorter frames are zero-padded */
 #define ETH_LEN RTE_ETHER_HDR_LEN
 #define IP4_LEN sizeof(struct rte_ipv4_hdr)
@@ -29,7 +29,7 @@
 #define ICMP6_ERR_MAX 1280                   /* RFC 4443 2.4 (c): the IPv6 minimum MTU */
 #define REPLY_MTU RTE_ETHER_MTU              /* no echo reply larger than this */
 #define TTL_OUT 64
-#define ND_HOP_LIMIT 255                     /* RFC 4861: ND is never forwarded */
+#define ND_HOP_LIMIT 255 /* RFC 4861: ND is never forwarded */
 
 /* NA flags, first byte after the ICMPv6 checksum. */
 #define NA_ROUTER 0x80
@@ -83,9 +83,9 @@ struct pkt {
 	size_t end; /* end of the IP datagram (Ethernet padding excluded) */
 };
 
-static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
-static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0, 0, 0, 0x01 };
-static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 0x01};
+static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- checksums (RFC 1071), independent of alignment ---- */
 
@@ -219,7 +219,7 @@ v6_is_mcast(const uint8_t a[16])
 static bool
 v6_is_loopback(const uint8_t a[16])
 {
-	static const uint8_t lo[16] = { [15] = 1 };
+	static const uint8_t lo[16] = {[15] = 1};
 
 	return memcmp(a, lo, 16) == 0;
 }
@@ -270,7 +270,7 @@ v6_is_learnable(const struct ctl_iface *ifc, const uint8_t a[16])
 static void
 v6_solicited_node(const uint8_t target[16], uint8_t out[16])
 {
-	static const uint8_t sn[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	static const uint8_t sn[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
 
 	memcpy(out, sn, sizeof(sn));
 	memcpy(out + 13, target + 13, 3);
@@ -279,7 +279,7 @@ v6_solicited_node(const uint8_t target[16], uint8_t out[16])
 static void
 learn(const struct pkt *p, int family, const uint8_t *ip, const uint8_t mac[6])
 {
-	struct hp_addr a = { .family = family };
+	struct hp_addr a = {.family = family};
 
 	memcpy(a.addr, ip, family == AF_INET ? 4 : 16);
 	p->ops->learn(p->ops->ctx, p->port, &a, mac);
@@ -551,8 +551,8 @@ nd_solicit(struct pkt *p)
 	tlla->type = ND_OPT_TARGET_LINKADDR;
 	tlla->len = 1;
 	memcpy(tlla->mac, p->ifc->mac, 6);
-	put16(icmp + 2, icmp6_cksum(ns->target, dad ? all_nodes : ip->src_addr, icmp,
-				    sizeof(*na) + sizeof(*tlla)));
+	put16(icmp + 2,
+	      icmp6_cksum(ns->target, dad ? all_nodes : ip->src_addr, icmp, sizeof(*na) + sizeof(*tlla)));
 	emit(p, out, ETH_LEN + IP6_LEN + sizeof(*na) + sizeof(*tlla));
 	return CTL_HANDLED;
 }
@@ -640,7 +640,12 @@ ctl_slowpath_local(const struct ctl_slowpath_ops *ops, const struct ctl_iface *i
 		   const uint8_t *frame, size_t len, const struct dp_meta *meta)
 {
 	struct pkt p = {
-		.ops = ops, .ifc = ifc, .port = port, .frame = frame, .len = len, .meta = meta,
+		.ops = ops,
+		.ifc = ifc,
+		.port = port,
+		.frame = frame,
+		.len = len,
+		.meta = meta,
 		.l3 = meta->l3_off,
 	};
 
@@ -773,7 +778,12 @@ ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_ifa
 			enum ctl_icmp_error kind)
 {
 	struct pkt p = {
-		.ops = ops, .ifc = ifc, .port = port, .frame = frame, .len = len, .meta = meta,
+		.ops = ops,
+		.ifc = ifc,
+		.port = port,
+		.frame = frame,
+		.len = len,
+		.meta = meta,
 		.l3 = meta->l3_off,
 	};
 
@@ -827,7 +837,7 @@ solicit_nd(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct h
 {
 	const size_t n = sizeof(struct nd_msg) + sizeof(struct nd_opt_ll);
 	const uint8_t *src = ifc->ll6;
-	uint8_t dst[16], mac[6] = { 0x33, 0x33, 0xff };
+	uint8_t dst[16], mac[6] = {0x33, 0x33, 0xff};
 	struct nd_msg *ns;
 	struct nd_opt_ll *slla;
 	uint8_t *icmp;

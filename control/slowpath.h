@@ -15,7 +15,7 @@ struct ctl_iface {
 	unsigned n_ipv4, n_ipv6;
 	const struct hp_prefix *ipv4; /* interface addresses with their prefix length */
 	const struct hp_prefix *ipv6;
-	uint8_t ll6[16];              /* fe80::/64 + modified EUI-64 of mac: also ours */
+	uint8_t ll6[16]; /* fe80::/64 + modified EUI-64 of mac: also ours */
 };
 
 /* What the slow path needs from the control thread; all three are required and
@@ -36,11 +36,11 @@ struct ctl_slowpath_ops {
 };
 
 enum ctl_verdict {
-	CTL_HANDLED = 0,  /* answered and/or learned */
-	CTL_UNHANDLED,    /* for us but nothing serves it (counted local_unhandled) */
-	CTL_NOT_FOR_US,   /* e.g. ARP for an address that is not ours (only learned from) */
-	CTL_MALFORMED,    /* ARP/ND/ICMP too short or invalid (counted) */
-	CTL_RATELIMITED,  /* an answer was due but allow() refused */
+	CTL_HANDLED = 0, /* answered and/or learned */
+	CTL_UNHANDLED,   /* for us but nothing serves it (counted local_unhandled) */
+	CTL_NOT_FOR_US,  /* e.g. ARP for an address that is not ours (only learned from) */
+	CTL_MALFORMED,   /* ARP/ND/ICMP too short or invalid (counted) */
+	CTL_RATELIMITED, /* an answer was due but allow() refused */
 };
 
 /*

@@ -29,9 +29,9 @@
 struct client {
 	struct ctl_watch w;
 	struct client *next;
-	char *in;            /* CTL_LINE_MAX bytes */
+	char *in; /* CTL_LINE_MAX bytes */
 	size_t in_len;
-	bool discarding;     /* skipping the rest of an oversized line */
+	bool discarding; /* skipping the rest of an oversized line */
 	char *out;
 	size_t out_len, out_off, out_cap;
 	uint32_t events;
@@ -136,9 +136,10 @@ client_lines(struct client *c)
 	if (c->in_len == CTL_LINE_MAX) {
 		/* no newline in CTL_LINE_MAX bytes: refuse the line, skip to its end */
 		c->in_len = 0;
-		if (!c->discarding && (client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
-									  CTL_LINE_MAX)) < 0 ||
-				       client_flush(c) < 0))
+		if (!c->discarding &&
+		    (client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
+							CTL_LINE_MAX)) < 0 ||
+		     client_flush(c) < 0))
 			return -1;
 		c->discarding = true;
 	}
@@ -233,7 +234,8 @@ listen_ready(struct ctl_watch *w, uint32_t events)
 			return;
 		}
 		if (!peer_allowed(fd, who, sizeof(who))) {
-			char *r = ctl_cmd_error_line("EACCES", "not allowed: root or group hotpath only (%s)", who);
+			char *r = ctl_cmd_error_line("EACCES", "not allowed: root or group hotpath only (%s)",
+						     who);
 
 			/* best effort: the socket is fresh, one short line fits its buffer */
 			if (send(fd, r, strlen(r), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
@@ -245,7 +247,8 @@ listen_ready(struct ctl_watch *w, uint32_t events)
 			continue;
 		}
 		if (srv.n_clients == CTL_CLIENTS_MAX) {
-			char *r = ctl_cmd_error_line("EBUSY", "too many control connections (%d)", CTL_CLIENTS_MAX);
+			char *r = ctl_cmd_error_line("EBUSY", "too many control connections (%d)",
+						     CTL_CLIENTS_MAX);
 
 			if (send(fd, r, strlen(r), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
 				(void)send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -311,7 +314,8 @@ ctl_sock_start(struct dp_runtime *rt)
 
 	srv.rt = rt;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		DP_LOG(ERR, "control socket %s: path too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
+		DP_LOG(ERR, "control socket %s: path too long (at most %zu bytes)", path,
+		       sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -346,7 +350,8 @@ ctl_sock_start(struct dp_runtime *rt)
 		srv.gid = gr->gr_gid;
 		srv.has_gid = true;
 		if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
-			DP_LOG(WARNING, "control socket %s: chown to group hotpath: %s", path, strerror(errno));
+			DP_LOG(WARNING, "control socket %s: chown to group hotpath: %s", path,
+			       strerror(errno));
 	}
 	srv.listen.fd = fd;
 	srv.listen.ready = listen_ready;

@@ -27,15 +27,15 @@
  * shared with the telemetry threads (one per connected client).
  */
 static struct {
-	struct dp_runtime *rt;  /* control thread only */
-	struct ctl_watch wake;  /* eventfd: a command waits for a report */
-	bool registered;        /* the commands exist (once per process) */
+	struct dp_runtime *rt; /* control thread only */
+	struct ctl_watch wake; /* eventfd: a command waits for a report */
+	bool registered;       /* the commands exist (once per process) */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;    /* CLOCK_MONOTONIC */
-	bool serving;           /* lock */
-	uint64_t asked;         /* lock: the last request's number */
-	uint64_t answered;      /* lock: requests up to this one have tel.report */
-	json_t *report;         /* lock: the latest report (NULL: out of memory) */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	bool serving;        /* lock */
+	uint64_t asked;      /* lock: the last request's number */
+	uint64_t answered;   /* lock: requests up to this one have tel.report */
+	json_t *report;      /* lock: the latest report (NULL: out of memory) */
 } tel = {.wake = {.fd = -1}, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ------------------------------------------------------------ formatting (telemetry thread, under tel.lock) */
@@ -48,7 +48,10 @@ tel_name(char *buf, size_t len, const char *s)
 
 	for (i = 0; s[i] != '\0' && i + 1 < len; i++) {
 		char c = s[i];
-		buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ? c : '_';
+		buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+					 c == '/'
+				 ? c
+				 : '_';
 	}
 	buf[i] = '\0';
 	return buf;
@@ -66,7 +69,8 @@ add_ints(struct rte_tel_data *d, const json_t *o, const char *prefix)
 		if (!json_is_integer(v))
 			continue;
 		snprintf(name, sizeof(name), "%s%s", prefix, k);
-		rte_tel_data_add_dict_u64(d, tel_name(name, sizeof(name), name), (uint64_t)json_integer_value(v));
+		rte_tel_data_add_dict_u64(d, tel_name(name, sizeof(name), name),
+					  (uint64_t)json_integer_value(v));
 	}
 }
 
@@ -124,7 +128,8 @@ fmt_stats(const json_t *r, const char *params, struct rte_tel_data *d)
 
 	(void)params;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "elapsed_ms", (uint64_t)(json_real_value(json_object_get(r, "elapsed_s")) * 1e3));
+	rte_tel_data_add_dict_u64(d, "elapsed_ms",
+				  (uint64_t)(json_real_value(json_object_get(r, "elapsed_s")) * 1e3));
 	rte_tel_data_add_dict_u64(d, "rx_packets", ju(r, "rx_packets"));
 	rte_tel_data_add_dict_u64(d, "tx_packets", ju(r, "tx_packets"));
 	rte_tel_data_add_dict_u64(d, "dropped", sum_ints(json_object_get(r, "drops")));
@@ -214,13 +219,14 @@ static void
 fill_latency(struct rte_tel_data *d, const json_t *l)
 {
 	static const char *const keys[][2] = {
-		{"count", "count"}, {"min", "min_ns"}, {"p50", "p50_ns"}, {"p90", "p90_ns"}, {"p99", "p99_ns"},
-		{"p99.9", "p99_9_ns"}, {"p99.99", "p99_99_ns"}, {"max", "max_ns"},
+		{"count", "count"}, {"min", "min_ns"},     {"p50", "p50_ns"},       {"p90", "p90_ns"},
+		{"p99", "p99_ns"},  {"p99.9", "p99_9_ns"}, {"p99.99", "p99_99_ns"}, {"max", "max_ns"},
 	};
 
 	for (size_t i = 0; i < RTE_DIM(keys); i++)
 		rte_tel_data_add_dict_u64(d, keys[i][1], ju(l, keys[i][0]));
-	rte_tel_data_add_dict_u64(d, "mean_ns", (uint64_t)(json_real_value(json_object_get(l, "mean")) + 0.5));
+	rte_tel_data_add_dict_u64(d, "mean_ns",
+				  (uint64_t)(json_real_value(json_object_get(l, "mean")) + 0.5));
 }
 
 static int
@@ -432,12 +438,9 @@ cmd_acl(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /* The callback of each command the registry's HP_TELEMETRY serves under a /hotpath/ name. */
 static const telemetry_cb callbacks[HP_CMD_COUNT] = {
-	[HP_CMD_stats] = cmd_stats,
-	[HP_CMD_port_stats] = cmd_ports,
-	[HP_CMD_worker_show] = cmd_workers,
-	[HP_CMD_latency_show] = cmd_latency,
-	[HP_CMD_acl_show] = cmd_acl,
-	[HP_CMD_xdp_show] = cmd_xdp,
+	[HP_CMD_stats] = cmd_stats,         [HP_CMD_port_stats] = cmd_ports,
+	[HP_CMD_worker_show] = cmd_workers, [HP_CMD_latency_show] = cmd_latency,
+	[HP_CMD_acl_show] = cmd_acl,        [HP_CMD_xdp_show] = cmd_xdp,
 };
 
 static const struct {

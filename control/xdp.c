@@ -38,30 +38,37 @@
 #define XDP_MAX_IFS (HP_MAX_XDP + HP_MAX_PORTS)
 #define XDP_MAX_MAP_IDS 16
 
-enum { MAP_CFG, MAP_PORTS, MAP_BLOCK4, MAP_BLOCK6, MAP_STATS, N_MAPS };
+enum {
+	MAP_CFG,
+	MAP_PORTS,
+	MAP_BLOCK4,
+	MAP_BLOCK6,
+	MAP_STATS,
+	N_MAPS
+};
 static const char *const map_names[N_MAPS] = {"hp_cfg", "hp_ports", "hp_block4", "hp_block6", "hp_stats"};
 
 struct xdp_if {
 	char name[HP_IFNAME_MAX];
 	int ifindex;
-	int port;                   /* the net_af_xdp port on it, or -1: shield-only */
+	int port; /* the net_af_xdp port on it, or -1: shield-only */
 	char port_name[HP_NAME_MAX];
 	enum hp_xdp_mode mode;
 	bool has_mode;
-	struct hp_xdp *skel;        /* shield-only: our program */
-	int link_fd;                /* shield-only: its bpf_link */
+	struct hp_xdp *skel; /* shield-only: our program */
+	int link_fd;         /* shield-only: its bpf_link */
 	uint32_t prog_id;
-	int fd[N_MAPS];             /* ours for net_af_xdp programs (port >= 0), the skeleton's otherwise */
-	uint32_t flags;             /* HP_XDP_PASS_* */
+	int fd[N_MAPS]; /* ours for net_af_xdp programs (port >= 0), the skeleton's otherwise */
+	uint32_t flags; /* HP_XDP_PASS_* */
 	unsigned n_pass;
 	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
-	unsigned n_block[2];        /* IPv4, IPv6 */
+	unsigned n_block[2]; /* IPv4, IPv6 */
 };
 
 static struct {
 	unsigned n;
 	struct xdp_if ifs[XDP_MAX_IFS];
-	int memfd;                  /* the program's object for net_af_xdp's xdp_prog */
+	int memfd; /* the program's object for net_af_xdp's xdp_prog */
 	char prog_path[64];
 } xs = {.memfd = -1};
 
@@ -184,36 +191,39 @@ clear_iface(const char *ifname, int ifindex, char *err, size_t errlen)
 	uint32_t key = 0, mode_flag;
 
 	if ((rc = bpf_xdp_query(ifindex, 0, &q)) < 0)
-		return dp_errf(err, errlen, rc, "xdp: %s: cannot query its XDP program: %s", ifname, strerror(-rc));
+		return dp_errf(err, errlen, rc, "xdp: %s: cannot query its XDP program: %s", ifname,
+			       strerror(-rc));
 	if (q.prog_id == 0)
 		return 0;
 	rc = open_prog_maps(q.prog_id, fd, name, sizeof(name));
 	if (strcmp(name, HP_XDP_PROG_NAME) != 0 || rc == -ENOENT) {
 		close_fds(fd);
-		return dp_errf(err, errlen, -EBUSY,
-			    "xdp: %s already has an XDP program that is not hotpath's (id %u, name '%s'): "
-			    "hotpath does not replace it; detach it (ip link set dev %s %s off) or drop %s "
-			    "from the config",
-			    ifname, q.prog_id, name, ifname, q.attach_mode == XDP_ATTACHED_SKB ? "xdpgeneric" : "xdp",
-			    ifname);
+		return dp_errf(
+			err, errlen, -EBUSY,
+			"xdp: %s already has an XDP program that is not hotpath's (id %u, name '%s'): "
+			"hotpath does not replace it; detach it (ip link set dev %s %s off) or drop %s "
+			"from the config",
+			ifname, q.prog_id, name, ifname,
+			q.attach_mode == XDP_ATTACHED_SKB ? "xdpgeneric" : "xdp", ifname);
 	}
 	if (rc == 0)
 		bpf_map_lookup_elem(fd[MAP_CFG], &key, &cfg);
 	close_fds(fd);
 	if (rc < 0)
-		return dp_errf(err, errlen, rc, "xdp: %s: cannot read program %u: %s", ifname, q.prog_id, strerror(-rc));
+		return dp_errf(err, errlen, rc, "xdp: %s: cannot read program %u: %s", ifname, q.prog_id,
+			       strerror(-rc));
 	if (cfg.owner_pid != (uint32_t)getpid() && hotpathd_alive(cfg.owner_pid))
-		return dp_errf(err, errlen, -EBUSY, "xdp: %s is served by hotpathd pid %u (program id %u)", ifname,
-			    cfg.owner_pid, q.prog_id);
+		return dp_errf(err, errlen, -EBUSY, "xdp: %s is served by hotpathd pid %u (program id %u)",
+			       ifname, cfg.owner_pid, q.prog_id);
 	/* stale: its owner is gone (a crash) or never filled it in */
-	mode_flag = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE
+	mode_flag = q.attach_mode == XDP_ATTACHED_SKB  ? XDP_FLAGS_SKB_MODE
 		    : q.attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
 						       : XDP_FLAGS_DRV_MODE;
 	if ((rc = bpf_xdp_detach(ifindex, mode_flag, NULL)) < 0)
-		return dp_errf(err, errlen, rc, "xdp: %s: cannot detach stale hotpath program %u: %s", ifname, q.prog_id,
-			    strerror(-rc));
-	DP_LOG(NOTICE, "xdp: %s: detached a stale hotpath program (id %u, owner pid %u gone)", ifname, q.prog_id,
-	       cfg.owner_pid);
+		return dp_errf(err, errlen, rc, "xdp: %s: cannot detach stale hotpath program %u: %s", ifname,
+			       q.prog_id, strerror(-rc));
+	DP_LOG(NOTICE, "xdp: %s: detached a stale hotpath program (id %u, owner pid %u gone)", ifname,
+	       q.prog_id, cfg.owner_pid);
 	return 0;
 }
 
@@ -241,11 +251,16 @@ static uint32_t
 class_flag(enum hp_xdp_class_kind k)
 {
 	switch (k) {
-	case HP_XDP_CLASS_ARP: return HP_XDP_PASS_ARP;
-	case HP_XDP_CLASS_ND: return HP_XDP_PASS_ND;
-	case HP_XDP_CLASS_ICMP: return HP_XDP_PASS_ICMP;
-	case HP_XDP_CLASS_ICMP6: return HP_XDP_PASS_ICMP6;
-	default: return 0;
+	case HP_XDP_CLASS_ARP:
+		return HP_XDP_PASS_ARP;
+	case HP_XDP_CLASS_ND:
+		return HP_XDP_PASS_ND;
+	case HP_XDP_CLASS_ICMP:
+		return HP_XDP_PASS_ICMP;
+	case HP_XDP_CLASS_ICMP6:
+		return HP_XDP_PASS_ICMP6;
+	default:
+		return 0;
 	}
 }
 
@@ -461,7 +476,8 @@ ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], 
 
 			xs.memfd = memfd_create("hp_xdp.bpf.o", MFD_CLOEXEC);
 			if (xs.memfd < 0 || write(xs.memfd, elf, sz) != (ssize_t)sz)
-				return dp_errf(err, errlen, -errno, "xdp: cannot stage the XDP program: %s", strerror(errno));
+				return dp_errf(err, errlen, -errno, "xdp: cannot stage the XDP program: %s",
+					       strerror(errno));
 			snprintf(xs.prog_path, sizeof(xs.prog_path), "/proc/self/fd/%d", xs.memfd);
 		}
 		if ((size_t)snprintf(dev[i], sizeof(dev[i]), "%s,xdp_prog=%s", pc->device, xs.prog_path) >=
@@ -480,7 +496,8 @@ ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], 
 
 		xi->ifindex = (int)if_nametoindex(xi->name);
 		if (xi->ifindex == 0 && xi->port >= 0)
-			return dp_errf(err, errlen, -ENODEV, "port %s: no interface named %s", xi->port_name, xi->name);
+			return dp_errf(err, errlen, -ENODEV, "port %s: no interface named %s", xi->port_name,
+				       xi->name);
 		if (xi->ifindex == 0)
 			return dp_errf(err, errlen, -ENODEV, "xdp: no interface named %s", xi->name);
 		if ((rc = clear_iface(xi->name, xi->ifindex, err, errlen)) < 0)
@@ -497,15 +514,18 @@ attach_shield(struct xdp_if *xi, char *err, size_t errlen)
 
 	xi->skel = hp_xdp__open_and_load();
 	if (xi->skel == NULL)
-		return dp_errf(err, errlen, -errno, "xdp: %s: cannot load the XDP program: %s", xi->name, strerror(errno));
+		return dp_errf(err, errlen, -errno, "xdp: %s: cannot load the XDP program: %s", xi->name,
+			       strerror(errno));
 	lo.flags = xi->mode == HP_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	xi->link_fd = bpf_link_create(bpf_program__fd(xi->skel->progs.hp_xdp), xi->ifindex, BPF_XDP, &lo);
 	if (xi->link_fd < 0) {
 		rc = -errno;
 		return dp_errf(err, errlen, rc, "xdp: %s: cannot attach in %s mode: %s%s", xi->name,
-			    xi->mode == HP_XDP_GENERIC ? "generic" : "native", strerror(-rc),
-			    xi->mode == HP_XDP_NATIVE && rc == -EOPNOTSUPP ? " (the driver has no native XDP: "
-									    "use mode: generic)" : "");
+			       xi->mode == HP_XDP_GENERIC ? "generic" : "native", strerror(-rc),
+			       xi->mode == HP_XDP_NATIVE && rc == -EOPNOTSUPP
+				       ? " (the driver has no native XDP: "
+					 "use mode: generic)"
+				       : "");
 	}
 	xi->fd[MAP_CFG] = bpf_map__fd(xi->skel->maps.hp_cfg);
 	xi->fd[MAP_PORTS] = bpf_map__fd(xi->skel->maps.hp_ports);
@@ -540,16 +560,17 @@ ctl_xdp_start(const struct hp_config *cfg, char *err, size_t errlen)
 			xi->prog_id = prog_id_of(xi);
 			rc = xi->prog_id ? open_prog_maps(xi->prog_id, xi->fd, name, sizeof(name)) : -ENOENT;
 			if (rc < 0 || strcmp(name, HP_XDP_PROG_NAME) != 0)
-				return dp_errf(err, errlen, rc < 0 ? rc : -ENOENT,
-					    "xdp: %s: port %s started without hotpath's XDP program on it (found id "
-					    "%u '%s')",
-					    xi->name, xi->port_name, xi->prog_id, name);
+				return dp_errf(
+					err, errlen, rc < 0 ? rc : -ENOENT,
+					"xdp: %s: port %s started without hotpath's XDP program on it (found id "
+					"%u '%s')",
+					xi->name, xi->port_name, xi->prog_id, name);
 		}
 		if (xi->port < 0)
 			xi->prog_id = prog_id_of(xi); /* the link just attached it */
 		if ((rc = fill(xi, conf_of(cfg, xi->name))) < 0)
-			return dp_errf(err, errlen, rc, "xdp: %s: cannot fill the program's maps: %s", xi->name,
-				    strerror(-rc));
+			return dp_errf(err, errlen, rc, "xdp: %s: cannot fill the program's maps: %s",
+				       xi->name, strerror(-rc));
 		DP_LOG(NOTICE, "xdp: %s: program %u (%s), %u pass classes, %u+%u block prefixes", xi->name,
 		       xi->prog_id, xi->port >= 0 ? "net_af_xdp" : "shield", xi->n_pass, xi->n_block[0],
 		       xi->n_block[1]);
@@ -602,8 +623,9 @@ counters_json(const struct xdp_if *xi)
 		if (xi->fd[MAP_STATS] >= 0 && bpf_map_lookup_elem(xi->fd[MAP_STATS], &r, v) == 0)
 			for (int c = 0; c < ncpu; c++)
 				pk += v[c].packets, by += v[c].bytes;
-		json_object_set_new(o, hp_xdp_reason_names[r], json_pack("{s:I, s:I}", "packets", (json_int_t)pk,
-									 "bytes", (json_int_t)by));
+		json_object_set_new(
+			o, hp_xdp_reason_names[r],
+			json_pack("{s:I, s:I}", "packets", (json_int_t)pk, "bytes", (json_int_t)by));
 	}
 	free(v);
 	return o;
@@ -634,11 +656,11 @@ ctl_xdp_show(void)
 		const char *mode = "none";
 
 		if (bpf_xdp_query(xi->ifindex, 0, &q) == 0)
-			mode = q.attach_mode == XDP_ATTACHED_DRV ? "native"
-			       : q.attach_mode == XDP_ATTACHED_SKB ? "generic"
-			       : q.attach_mode == XDP_ATTACHED_HW ? "offload"
+			mode = q.attach_mode == XDP_ATTACHED_DRV     ? "native"
+			       : q.attach_mode == XDP_ATTACHED_SKB   ? "generic"
+			       : q.attach_mode == XDP_ATTACHED_HW    ? "offload"
 			       : q.attach_mode == XDP_ATTACHED_MULTI ? "multi"
-								   : "none";
+								     : "none";
 		json_t *c = counters_json(xi), *packets = json_object(), *bytes = json_object(), *v;
 		const char *reason;
 
@@ -648,13 +670,14 @@ ctl_xdp_show(void)
 			json_object_set(bytes, reason, json_object_get(v, "bytes"));
 		}
 		json_decref(c);
-		json_array_append_new(
-			a, json_pack("{s:s, s:i, s:s, s:s?, s:s, s:I, s:o, s:I, s:I, s:o, s:o}", "iface", xi->name,
-				     "ifindex", xi->ifindex, "role", xi->port >= 0 ? "af_xdp" : "shield", "port",
-				     xi->port >= 0 ? xi->port_name : NULL, "mode", mode, "prog_id",
-				     (json_int_t)(q.prog_id), "pass", pass_json(xi), "block4",
-				     (json_int_t)xi->n_block[0], "block6", (json_int_t)xi->n_block[1], "packets",
-				     packets, "bytes", bytes));
+		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:s?, s:s, s:I, s:o, s:I, s:I, s:o, s:o}",
+						   "iface", xi->name, "ifindex", xi->ifindex, "role",
+						   xi->port >= 0 ? "af_xdp" : "shield", "port",
+						   xi->port >= 0 ? xi->port_name : NULL, "mode", mode,
+						   "prog_id", (json_int_t)(q.prog_id), "pass", pass_json(xi),
+						   "block4", (json_int_t)xi->n_block[0], "block6",
+						   (json_int_t)xi->n_block[1], "packets", packets, "bytes",
+						   bytes));
 	}
 	return a;
 }
@@ -698,7 +721,8 @@ ctl_xdp_entries(struct hp_config *cfg)
 	int rc = 0;
 
 	for (unsigned i = 0; i < xs.n; i++)
-		if (conf_of(cfg, xs.ifs[i].name) == NULL && hp_model_xdp_entry(cfg, xs.ifs[i].name, &rc) == NULL)
+		if (conf_of(cfg, xs.ifs[i].name) == NULL &&
+		    hp_model_xdp_entry(cfg, xs.ifs[i].name, &rc) == NULL)
 			return rc;
 	return 0;
 }
@@ -710,8 +734,9 @@ static int
 targets(const char *iface, struct xdp_if **first, unsigned *n, char *err, size_t errlen)
 {
 	if (xs.n == 0)
-		return dp_errf(err, errlen, -ENOENT, "no interface runs hotpath's XDP program (add an xdp: entry or a "
-						  "net_af_xdp port to the config)");
+		return dp_errf(err, errlen, -ENOENT,
+			       "no interface runs hotpath's XDP program (add an xdp: entry or a "
+			       "net_af_xdp port to the config)");
 	if (iface == NULL) {
 		*first = &xs.ifs[0];
 		*n = xs.n;
@@ -739,14 +764,16 @@ ctl_xdp_block(bool add, const struct hp_prefix *p, const char *iface, char *err,
 		if (rc == 0)
 			changed++;
 		else if (rc != -EEXIST && rc != -ENOENT)
-			return dp_errf(err, errlen, rc, "xdp: %s: cannot %s %s: %s%s", xi[i].name, add ? "block" : "unblock",
-				    a, strerror(-rc),
-				    rc == -ENOSPC ? " (the block map is full)" : "");
+			return dp_errf(err, errlen, rc, "xdp: %s: cannot %s %s: %s%s", xi[i].name,
+				       add ? "block" : "unblock", a, strerror(-rc),
+				       rc == -ENOSPC ? " (the block map is full)" : "");
 	}
 	if (changed == 0)
 		return dp_errf(err, errlen, add ? -EEXIST : -ENOENT, "%s is %s on %s", a,
-			    add ? "already blocked" : "not blocked", iface ? iface : "every XDP interface");
-	DP_LOG(NOTICE, "xdp: %s %s on %s", add ? "blocked" : "unblocked", a, iface ? iface : "every interface");
+			       add ? "already blocked" : "not blocked",
+			       iface ? iface : "every XDP interface");
+	DP_LOG(NOTICE, "xdp: %s %s on %s", add ? "blocked" : "unblocked", a,
+	       iface ? iface : "every interface");
 	return 0;
 }
 
@@ -770,21 +797,23 @@ ctl_xdp_pass(bool add, const struct hp_xdp_class *c, const char *iface, char *er
 		if (add == (k < x->n_pass))
 			continue; /* already there / not there */
 		if (add && x->n_pass == HP_MAX_XDP_PASS)
-			return dp_errf(err, errlen, -ENOSPC, "xdp: %s has %u pass classes already (the most)", x->name,
-				    HP_MAX_XDP_PASS);
+			return dp_errf(err, errlen, -ENOSPC, "xdp: %s has %u pass classes already (the most)",
+				       x->name, HP_MAX_XDP_PASS);
 		if (add)
 			x->pass[x->n_pass++] = *c;
 		else /* in order: xdp.show lists them as config dump (the model) does */
 			memmove(&x->pass[k], &x->pass[k + 1], (--x->n_pass - k) * sizeof(x->pass[0]));
 		class_ports(c, &lo, &hi);
 		if ((rc = write_pass(x, lo, hi)) < 0)
-			return dp_errf(err, errlen, rc, "xdp: %s: cannot update pass %s: %s", x->name, t, strerror(-rc));
+			return dp_errf(err, errlen, rc, "xdp: %s: cannot update pass %s: %s", x->name, t,
+				       strerror(-rc));
 		changed++;
 	}
 	if (changed == 0)
 		return dp_errf(err, errlen, add ? -EEXIST : -ENOENT, "class %s is %s on %s", t,
-			    add ? "already passed" : "not passed", iface ? iface : "every XDP interface");
-	DP_LOG(NOTICE, "xdp: pass %s %s on %s", t, add ? "added" : "removed", iface ? iface : "every interface");
+			       add ? "already passed" : "not passed", iface ? iface : "every XDP interface");
+	DP_LOG(NOTICE, "xdp: pass %s %s on %s", t, add ? "added" : "removed",
+	       iface ? iface : "every interface");
 	return 0;
 }
 
@@ -795,18 +824,21 @@ ctl_xdp_check(const struct hp_config *nc, char *err, size_t errlen)
 		const struct xdp_if *xi = find_if(nc->xdp[i].iface);
 
 		if (xi == NULL)
-			return dp_errf(err, errlen, -EINVAL,
-				    "xdp interface %s is not served now (interfaces are fixed while hotpathd runs)",
-				    nc->xdp[i].iface);
+			return dp_errf(
+				err, errlen, -EINVAL,
+				"xdp interface %s is not served now (interfaces are fixed while hotpathd runs)",
+				nc->xdp[i].iface);
 		if (xi->has_mode != nc->xdp[i].has_mode || (xi->has_mode && xi->mode != nc->xdp[i].mode))
-			return dp_errf(err, errlen, -EINVAL, "xdp interface %s: its mode cannot change while hotpathd runs",
-				    xi->name);
+			return dp_errf(err, errlen, -EINVAL,
+				       "xdp interface %s: its mode cannot change while hotpathd runs",
+				       xi->name);
 	}
 	for (unsigned i = 0; i < xs.n; i++)
 		if (xs.ifs[i].port < 0 && conf_of(nc, xs.ifs[i].name) == NULL)
-			return dp_errf(err, errlen, -EINVAL,
-				    "xdp interface %s is missing (interfaces are fixed while hotpathd runs)",
-				    xs.ifs[i].name);
+			return dp_errf(
+				err, errlen, -EINVAL,
+				"xdp interface %s is missing (interfaces are fixed while hotpathd runs)",
+				xs.ifs[i].name);
 	return 0;
 }
 
@@ -817,7 +849,7 @@ ctl_xdp_replace(const struct hp_config *nc, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < xs.n; i++)
 		if ((rc = fill(&xs.ifs[i], conf_of(nc, xs.ifs[i].name))) < 0)
-			return dp_errf(err, errlen, rc, "xdp: %s: cannot update the program's maps: %s", xs.ifs[i].name,
-				    strerror(-rc));
+			return dp_errf(err, errlen, rc, "xdp: %s: cannot update the program's maps: %s",
+				       xs.ifs[i].name, strerror(-rc));
 	return 0;
 }

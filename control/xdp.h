@@ -20,8 +20,7 @@
  * devargs[i] is that string, or NULL where the port's own device is used.
  * 0, or -errno with a message in err.
  */
-int ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], char *err,
-		    size_t errlen);
+int ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], char *err, size_t errlen);
 
 /*
  * After the ports started: attach the program to the interfaces no port owns

@@ -32,7 +32,11 @@
 /* rte_acl: a higher priority wins; rank r (0 = matched first) gets MAX - r. */
 #define DP_ACL_MAX_RULES ((unsigned)(RTE_ACL_MAX_PRIORITY - RTE_ACL_MIN_PRIORITY + 1))
 
-enum { DP_ACL_V4, DP_ACL_V6, DP_ACL_NFAM };
+enum {
+	DP_ACL_V4,
+	DP_ACL_V6,
+	DP_ACL_NFAM
+};
 
 enum {
 	F4_PROTO,
@@ -98,8 +102,8 @@ struct dp_acl_policer {
 /* Immutable after dp_acl_build(): workers read it, control frees it after a grace period. */
 struct dp_acl {
 	struct rte_acl_ctx *ctx[DP_ACL_NFAM]; /* NULL: no rule of that family */
-	uint32_t n_cat;          /* 1, or RTE_ACL_RESULTS_MULTIPLIER with count rules */
-	uint8_t default_verdict; /* 0 or DP_DROP_ACL_DENY */
+	uint32_t n_cat;                       /* 1, or RTE_ACL_RESULTS_MULTIPLIER with count rules */
+	uint8_t default_verdict;              /* 0 or DP_DROP_ACL_DENY */
 	unsigned n_rules;
 	unsigned n_policers;
 	struct dp_acl_action *rules;
@@ -151,8 +155,8 @@ struct dp_acl_worker {
 	struct dp_acl_meter *meters;     /* [n_policers] */
 	struct acl_cache cache[DP_ACL_NFAM];
 	struct dp_acl_cache_stats cache_stats[DP_ACL_NFAM];
-	uint64_t run_res[DP_BURST];      /* scratch of dp_acl_permit_run4() */
-	uint16_t miss[DP_ACL_CHUNK];     /* scratch: packets the cache did not know */
+	uint64_t run_res[DP_BURST];  /* scratch of dp_acl_permit_run4() */
+	uint16_t miss[DP_ACL_CHUNK]; /* scratch: packets the cache did not know */
 	uint32_t miss_set[DP_ACL_CHUNK];
 	/* scratch for rte_acl_classify(), kept off the worker's stack */
 	const uint8_t *data[DP_ACL_CHUNK];
@@ -161,8 +165,7 @@ struct dp_acl_worker {
 
 static unsigned dp_acl_seq; /* rte_acl_create() hands back an existing context with the same name */
 
-static void __rte_format_printf(3, 4)
-set_err(char *err, size_t errlen, const char *fmt, ...)
+static void __rte_format_printf(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -239,8 +242,7 @@ check_rule(const struct hp_config *cfg, const struct hp_acl_rule *r, char *err, 
 	const char *pname[2] = {"src", "dst"};
 
 	if (r->family != 0 && r->family != AF_INET && r->family != AF_INET6) {
-		set_err(err, errlen, "%s:%u: acl rule: bad address family %d", cfg->file, r->line,
-			r->family);
+		set_err(err, errlen, "%s:%u: acl rule: bad address family %d", cfg->file, r->line, r->family);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < 2; i++) {
@@ -358,8 +360,8 @@ rank_cmp(const void *a, const void *b)
 
 /* Create, fill and build the context of one family from the rules in match order. */
 static int
-build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key *order, int fam,
-	  int socket, char *err, size_t errlen)
+build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key *order, int fam, int socket,
+	  char *err, size_t errlen)
 {
 	const char *fname = fam == DP_ACL_V4 ? "IPv4" : "IPv6";
 	unsigned n = 0, first = 0;
@@ -388,8 +390,7 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	ctx = rte_acl_create(&param);
 	if (ctx == NULL) {
 		rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
-		set_err(err, errlen, "acl: rte_acl_create (%s, %u rules): %s", fname, n,
-			rte_strerror(-rc));
+		set_err(err, errlen, "acl: rte_acl_create (%s, %u rules): %s", fname, n, rte_strerror(-rc));
 		return rc;
 	}
 	acl->ctx[fam] = ctx;
@@ -411,8 +412,7 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 			fill_rule6(&ar.r6, hr);
 			d = &ar.r6.data;
 		}
-		d->category_mask = 1u << (hr->action == HP_ACL_COUNT ? DP_ACL_CAT_COUNT
-								     : DP_ACL_CAT_DECIDE);
+		d->category_mask = 1u << (hr->action == HP_ACL_COUNT ? DP_ACL_CAT_COUNT : DP_ACL_CAT_DECIDE);
 		d->priority = (int32_t)(RTE_ACL_MAX_PRIORITY - r);
 		d->userdata = order[r].index + 1;
 		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&ar, 1);
@@ -458,8 +458,7 @@ dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
 		return NULL;
 	}
 	if (cfg->n_acl > DP_ACL_MAX_RULES) {
-		set_err(err, errlen, "acl: %u rules, rte_acl ranks at most %u", cfg->n_acl,
-			DP_ACL_MAX_RULES);
+		set_err(err, errlen, "acl: %u rules, rte_acl ranks at most %u", cfg->n_acl, DP_ACL_MAX_RULES);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -499,8 +498,8 @@ dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
 			goto fail;
 		order[i] = (struct rank_key){.priority = cfg->acl[i].priority, .index = i};
 		acl->rules[i].action = (uint8_t)cfg->acl[i].action;
-		acl->rules[i].policer =
-			cfg->acl[i].action == HP_ACL_POLICE ? (uint16_t)cfg->acl[i].policer : 0;
+		acl->rules[i].policer = cfg->acl[i].action == HP_ACL_POLICE ? (uint16_t)cfg->acl[i].policer
+									    : 0;
 		has_count |= cfg->acl[i].action == HP_ACL_COUNT;
 	}
 	/* priority ascending, then file order */
@@ -520,8 +519,8 @@ dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
 	return acl;
 
 nomem:
-	set_err(err, errlen, "acl: out of memory for %u rules and %u policers on socket %d",
-		cfg->n_acl, cfg->n_policers, socket);
+	set_err(err, errlen, "acl: out of memory for %u rules and %u policers on socket %d", cfg->n_acl,
+		cfg->n_policers, socket);
 	rc = -ENOMEM;
 fail:
 	free(order);
@@ -676,8 +675,8 @@ count_hit(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res
 
 /* res: this packet's n_cat results; 0 = no match, else rule index + 1. */
 static inline uint8_t
-decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res,
-       const struct rte_mbuf *m, const struct dp_meta *meta, uint64_t now)
+decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res, const struct rte_mbuf *m,
+       const struct dp_meta *meta, uint64_t now)
 {
 	uint32_t d = res[DP_ACL_CAT_DECIDE];
 	const struct dp_acl_action *a;
@@ -738,9 +737,8 @@ cache_insert(struct acl_cache *c, uint32_t set, const uint8_t *k, uint32_t decid
 }
 
 void
-dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
-		struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
-		uint8_t *verdict, uint64_t now)
+dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3, struct rte_mbuf *const *pkts,
+		struct dp_meta *const *meta, uint16_t n, uint8_t *verdict, uint64_t now)
 {
 	const struct rte_acl_ctx *ctx = NULL;
 	const uint32_t n_cat = acl->n_cat;
@@ -783,7 +781,8 @@ dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
 			}
 			cs->hits += k - n_miss;
 			cs->misses += n_miss;
-			if (n_miss > 0 && unlikely(rte_acl_classify(ctx, w->data, w->res, n_miss, n_cat) != 0))
+			if (n_miss > 0 &&
+			    unlikely(rte_acl_classify(ctx, w->data, w->res, n_miss, n_cat) != 0))
 				memset(w->res, 0, sizeof(w->res[0]) * n_miss * n_cat);
 			for (uint16_t m = 0; m < n_miss; m++) {
 				const uint32_t *r = &w->res[m * n_cat];

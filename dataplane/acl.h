@@ -79,8 +79,8 @@ const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *
  * rte_rdtsc() for the meters. Worker; no allocation, no locks.
  */
 void dp_acl_classify(const struct dp_acl *acl, struct dp_acl_worker *w, uint8_t l3,
-		     struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n,
-		     uint8_t *verdict, uint64_t now);
+		     struct rte_mbuf *const *pkts, struct dp_meta *const *meta, uint16_t n, uint8_t *verdict,
+		     uint64_t now);
 
 /*
  * The ACL's part of a table set (struct dp_tables.acl), built and freed by

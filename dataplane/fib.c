@@ -15,7 +15,7 @@
 #include "fib.h"
 
 #define FIB_TBL8_MIN 4096u
-#define FIB_ROUTES_HEADROOM 65536 /* IPv6 rules added live */
+#define FIB_ROUTES_HEADROOM 65536       /* IPv6 rules added live */
 #define FIB_ROUTES_HEADROOM4 (1u << 20) /* IPv4: dp_lpm4 takes memory (~400 bytes a rule) as rules come */
 
 static unsigned fib_seq; /* unique DPDK object names per build */
@@ -135,7 +135,8 @@ forward_group(struct dp_fib *fib, struct group_index *gi, const uint32_t *nh, un
 			return idx;
 		}
 		const struct dp_group *o = &fib->groups[v - 1];
-		if (o->type == DP_GROUP_FORWARD && o->n == n && memcmp(o->nh, g.nh, n * sizeof(uint32_t)) == 0)
+		if (o->type == DP_GROUP_FORWARD && o->n == n &&
+		    memcmp(o->nh, g.nh, n * sizeof(uint32_t)) == 0)
 			return (int)v - 1;
 	}
 }
@@ -154,7 +155,7 @@ lpm_add(struct dp_fib *fib, const struct hp_prefix *p, uint32_t group)
 	uint8_t a[16];
 	memcpy(a, p->addr, 16);
 	for (unsigned b = p->len; b < 128; b++)
-		a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+		a[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
 	return rte_lpm6_add(fib->lpm6, a, p->len, group);
 }
 
@@ -186,8 +187,8 @@ route_group(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_rou
 }
 
 int
-dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r,
-		 char *err, size_t errlen)
+dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct hp_route_conf *r, char *err,
+		 size_t errlen)
 {
 	char pbuf[HP_PREFIX_STRLEN];
 	int g;
@@ -196,7 +197,8 @@ dp_fib_route_add(struct dp_fib *fib, const struct hp_config *cfg, const struct h
 		return g;
 	/* a refused add leaves the LPM as it was (the route it would replace stays) */
 	if (lpm_add(fib, &r->prefix, (uint32_t)g) < 0) {
-		snprintf(err, errlen, "route %s: %s table full", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)),
+		snprintf(err, errlen, "route %s: %s table full",
+			 hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)),
 			 r->prefix.family == AF_INET ? "IPv4 LPM" : "IPv6 LPM");
 		return -ENOSPC;
 	}
@@ -216,8 +218,8 @@ dp_fib_route_del(struct dp_fib *fib, const struct hp_prefix *p)
 }
 
 struct dp_fib *
-dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs,
-	     struct rte_rcu_qsbr *qsv, int socket, char *err, size_t errlen)
+dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs, struct rte_rcu_qsbr *qsv,
+	     int socket, char *err, size_t errlen)
 {
 	struct dp_fib *fib = rte_zmalloc_socket("hp_fib", sizeof(*fib), RTE_CACHE_LINE_SIZE, socket);
 	unsigned seq = __atomic_fetch_add(&fib_seq, 1, __ATOMIC_RELAXED);
@@ -305,8 +307,8 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 		if (g < 0)
 			return fail(fib, err, errlen, -g, "%s:%u: %s", cfg->file, r->line, why);
 		if ((rc = lpm_add(fib, &r->prefix, (uint32_t)g)) < 0)
-			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: LPM table full", cfg->file, r->line,
-				    hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
+			return fail(fib, err, errlen, ENOSPC, "%s:%u: route %s: LPM table full", cfg->file,
+				    r->line, hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)));
 	}
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
@@ -328,8 +330,9 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 			if (rc == 0)
 				rc = lpm_add(fib, &p, (uint32_t)local);
 			if (rc < 0)
-				return fail(fib, err, errlen, ENOSPC, "%s:%u: port %s: address %s: LPM table full",
-					    cfg->file, pc->line, pc->name, hp_prefix_format(&p, pbuf, sizeof(pbuf)));
+				return fail(fib, err, errlen, ENOSPC,
+					    "%s:%u: port %s: address %s: LPM table full", cfg->file, pc->line,
+					    pc->name, hp_prefix_format(&p, pbuf, sizeof(pbuf)));
 		}
 		/* link-local: ours is local; others' are never routed */
 		ll = (struct hp_prefix){.family = AF_INET6, .len = 128};

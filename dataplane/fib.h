@@ -66,7 +66,7 @@ dp_nh_port(uint64_t w)
 struct dp_neigh_key {
 	uint8_t addr[16]; /* IPv4 in the first 4 bytes, rest zero */
 	uint16_t port;
-	uint8_t family;   /* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t pad;
 };
 
@@ -78,16 +78,16 @@ struct dp_neigh_key {
  * before the route pointing at them is published.
  */
 struct dp_fib {
-	struct dp_lpm4 *lpm4;        /* next hop = group index */
+	struct dp_lpm4 *lpm4; /* next hop = group index */
 	struct rte_lpm6 *lpm6;
-	struct rte_hash *neigh;      /* dp_neigh_key -> nh index (connected hosts, gateways) */
-	struct dp_group *groups;     /* DP_MAX_GROUPS */
-	uint64_t *nh;                /* DP_MAX_NH words */
-	uint32_t n_groups;           /* control only */
-	uint32_t n_nh;               /* control only */
-	struct hp_addr *nh_addr;     /* control only: each next hop's address (DP_MAX_NH) */
-	struct group_index *gi;      /* control only: next-hop sets -> FORWARD groups */
-	int drop_group;              /* control only */
+	struct rte_hash *neigh;  /* dp_neigh_key -> nh index (connected hosts, gateways) */
+	struct dp_group *groups; /* DP_MAX_GROUPS */
+	uint64_t *nh;            /* DP_MAX_NH words */
+	uint32_t n_groups;       /* control only */
+	uint32_t n_nh;           /* control only */
+	struct hp_addr *nh_addr; /* control only: each next hop's address (DP_MAX_NH) */
+	struct group_index *gi;  /* control only: next-hop sets -> FORWARD groups */
+	int drop_group;          /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
 	bool l3_port[HP_MAX_PORTS];
 };

@@ -15,8 +15,8 @@ bool dp_l3_fast = true;
 static inline bool
 is_nd(const struct dp_meta *meta)
 {
-	return meta->key.k6.proto == IPPROTO_ICMPV6 && meta->l4_off &&
-	       meta->icmp_type >= 133 && meta->icmp_type <= 137;
+	return meta->key.k6.proto == IPPROTO_ICMPV6 && meta->l4_off && meta->icmp_type >= 133 &&
+	       meta->icmp_type <= 137;
 }
 
 /* L2 and local decisions; IP packets to route go on the family lists. */
@@ -29,9 +29,9 @@ classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine)
 	if (unlikely(meta->flags & DP_META_VLAN))
 		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_VLAN_UNKNOWN);
 	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, mine))) {
-		bool ok = (meta->flags & DP_META_BCAST) ? meta->l3 == DP_L3_ARP
-			: (meta->flags & DP_META_MCAST) ? meta->l3 == DP_L3_IPV6 && is_nd(meta)
-			: false;
+		bool ok = (meta->flags & DP_META_BCAST)   ? meta->l3 == DP_L3_ARP
+			  : (meta->flags & DP_META_MCAST) ? meta->l3 == DP_L3_IPV6 && is_nd(meta)
+							  : false;
 		if (!ok)
 			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NOT_OUR_MAC);
 	}
@@ -95,10 +95,12 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	if (g->type == DP_GROUP_FORWARD) {
 		uint32_t h = 0;
 		if (g->n > 1)
-			h = meta->l3 == DP_L3_IPV4 ? dp_flow_hash4(&meta->key.k4) : dp_flow_hash6(&meta->key.k6);
+			h = meta->l3 == DP_L3_IPV4 ? dp_flow_hash4(&meta->key.k4)
+						   : dp_flow_hash6(&meta->key.k6);
 		nh = g->nh[dp_ecmp_pick(h, g->n)];
 	} else { /* GLEAN: the destination is on a connected subnet */
-		const uint8_t *dst = meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst : meta->key.k6.dst;
+		const uint8_t *dst = meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst
+							    : meta->key.k6.dst;
 		nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
 		if (nh == DP_NO_NH) {
 			meta->nh = DP_NO_NH;
@@ -308,8 +310,8 @@ fast_send(struct dp_worker *w, struct rte_mbuf **pkts, const uint8_t *out, uint1
  * stages take the rest, in order.
  */
 static inline uint16_t
-fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
-	   uint64_t mac48, uint64_t arrival, uint64_t *bytes)
+fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
+	   uint64_t arrival, uint64_t *bytes)
 {
 	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
 	const struct rte_ether_addr *port_mac = fib->port_mac;
@@ -442,8 +444,8 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 }
 
 uint64_t
-dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
-	    struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
+dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
+	    uint16_t n, uint64_t arrival)
 {
 	uint64_t mac48 = 0, bytes = 0;
 	uint16_t start = 0;

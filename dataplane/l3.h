@@ -89,6 +89,6 @@ struct dp_tables;
 
 /* Stage over one RX burst of an l3 port; returns the burst's bytes (pkt_len). */
 uint64_t dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
-		 struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
+		     struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
 
 #endif

@@ -185,11 +185,29 @@ static bool
 takes_value(const char *a)
 {
 	static const char *const longs[] = {
-		"--allow", "--block", "--base-virtaddr", "--driver-path", "--file-prefix",
-		"--force-max-simd-bitwidth", "--huge-dir", "--iova-mode", "--log-level",
-		"--master-lcore", "--mbuf-pool-ops-name", "--proc-type", "--service-corelist",
-		"--service-coremask", "--socket-limit", "--socket-mem", "--trace", "--trace-bufsz",
-		"--trace-dir", "--trace-mode", "--vdev", "--vfio-intr", "--vfio-vf-token",
+		"--allow",
+		"--block",
+		"--base-virtaddr",
+		"--driver-path",
+		"--file-prefix",
+		"--force-max-simd-bitwidth",
+		"--huge-dir",
+		"--iova-mode",
+		"--log-level",
+		"--master-lcore",
+		"--mbuf-pool-ops-name",
+		"--proc-type",
+		"--service-corelist",
+		"--service-coremask",
+		"--socket-limit",
+		"--socket-mem",
+		"--trace",
+		"--trace-bufsz",
+		"--trace-dir",
+		"--trace-mode",
+		"--vdev",
+		"--vfio-intr",
+		"--vfio-vf-token",
 	};
 
 	if (a[0] == '-' && a[1] != '-')
@@ -201,8 +219,8 @@ takes_value(const char *a)
 }
 
 int
-dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus,
-		       struct dp_lcore_set *set, char *err, size_t errlen)
+dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, struct dp_lcore_set *set,
+		       char *err, size_t errlen)
 {
 	bool present[DP_MAX_LCORES] = {false};
 	const char *list = NULL, *list_opt = NULL, *main_arg = NULL;
@@ -280,7 +298,8 @@ format_set(const struct dp_lcore_set *set, char *buf, size_t len)
 		while (j + 1 < set->n && set->ids[j + 1] == set->ids[j] + 1)
 			j++;
 		if (j > i)
-			off += (size_t)snprintf(buf + off, len - off, "%s%u-%u", i ? "," : "", a, set->ids[j]);
+			off += (size_t)snprintf(buf + off, len - off, "%s%u-%u", i ? "," : "", a,
+						set->ids[j]);
 		else
 			off += (size_t)snprintf(buf + off, len - off, "%s%u", i ? "," : "", a);
 		i = j;
@@ -305,12 +324,12 @@ tx_ports_of(const struct hp_config *cfg, unsigned p, bool out[HP_MAX_PORTS])
 }
 
 static int
-add_rx(struct dp_worker_map *w, unsigned port, unsigned queue, unsigned line,
-       const struct hp_config *cfg, char *err, size_t errlen)
+add_rx(struct dp_worker_map *w, unsigned port, unsigned queue, unsigned line, const struct hp_config *cfg,
+       char *err, size_t errlen)
 {
 	if (w->n_rx >= HP_MAX_WORKER_QUEUES)
-		return fail(err, errlen, "%s:%u: lcore %u would own more than %d queues",
-			    cfg->file, line, w->lcore, HP_MAX_WORKER_QUEUES);
+		return fail(err, errlen, "%s:%u: lcore %u would own more than %d queues", cfg->file, line,
+			    w->lcore, HP_MAX_WORKER_QUEUES);
 	w->rx[w->n_rx].port = (uint16_t)port;
 	w->rx[w->n_rx].queue = (uint16_t)queue;
 	w->n_rx++;
@@ -319,8 +338,8 @@ add_rx(struct dp_worker_map *w, unsigned port, unsigned queue, unsigned line,
 
 /* Default placement: units (xconnect component, queue index) round-robin. */
 static int
-spread_queues(const struct hp_config *cfg, const struct dp_lcore_set *set,
-	      struct dp_lcore_map *map, char *err, size_t errlen)
+spread_queues(const struct hp_config *cfg, const struct dp_lcore_set *set, struct dp_lcore_map *map,
+	      char *err, size_t errlen)
 {
 	int comp[HP_MAX_PORTS];
 	unsigned max_q = 0, next = 0;
@@ -383,8 +402,8 @@ spread_queues(const struct hp_config *cfg, const struct dp_lcore_set *set,
 
 /* Explicit placement from workers:, checked against the EAL lcores. */
 static int
-take_workers(const struct hp_config *cfg, const struct dp_lcore_set *set,
-	     struct dp_lcore_map *map, char *err, size_t errlen)
+take_workers(const struct hp_config *cfg, const struct dp_lcore_set *set, struct dp_lcore_map *map, char *err,
+	     size_t errlen)
 {
 	static const unsigned none = ~0u;
 	unsigned owner[HP_MAX_PORTS][HP_MAX_QUEUES];
@@ -400,10 +419,11 @@ take_workers(const struct hp_config *cfg, const struct dp_lcore_set *set,
 		if (!is_worker_lcore(set, wc->lcore)) {
 			char lc[128];
 			format_set(set, lc, sizeof(lc));
-			return fail(err, errlen,
-				    "%s:%u: lcore %u out of range: EAL runs lcores %s and lcore %u is the main (control) lcore",
-				    cfg->file, wc->lcore_line ? wc->lcore_line : wc->line, wc->lcore, lc,
-				    set->main_lcore);
+			return fail(
+				err, errlen,
+				"%s:%u: lcore %u out of range: EAL runs lcores %s and lcore %u is the main (control) lcore",
+				cfg->file, wc->lcore_line ? wc->lcore_line : wc->line, wc->lcore, lc,
+				set->main_lcore);
 		}
 		w->lcore = wc->lcore;
 		for (unsigned k = 0; k < wc->n_queues; k++) {
@@ -421,9 +441,10 @@ take_workers(const struct hp_config *cfg, const struct dp_lcore_set *set,
 	for (unsigned p = 0; p < cfg->n_ports; p++)
 		for (unsigned q = 0; q < cfg->ports[p].queues; q++)
 			if (owner[p][q] == none)
-				return fail(err, errlen,
-					    "%s:%u: queue %s/%u is not served by any worker (add it to a workers: entry)",
-					    cfg->file, cfg->ports[p].line, cfg->ports[p].name, q);
+				return fail(
+					err, errlen,
+					"%s:%u: queue %s/%u is not served by any worker (add it to a workers: entry)",
+					cfg->file, cfg->ports[p].line, cfg->ports[p].name, q);
 	return 0;
 }
 
@@ -479,8 +500,8 @@ assign_tx_queues(const struct hp_config *cfg, struct dp_lcore_map *map)
 }
 
 int
-dp_lcore_map_build(const struct hp_config *cfg, const struct dp_lcore_set *set,
-		   struct dp_lcore_map *map, char *err, size_t errlen)
+dp_lcore_map_build(const struct hp_config *cfg, const struct dp_lcore_set *set, struct dp_lcore_map *map,
+		   char *err, size_t errlen)
 {
 	int rc;
 

@@ -36,8 +36,8 @@ struct dp_lcore_map {
  * EAL uses every CPU: online_cpus of them. Returns 0, or -EINVAL with a
  * message naming the argument in err.
  */
-int dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus,
-			   struct dp_lcore_set *set, char *err, size_t errlen);
+int dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, struct dp_lcore_set *set,
+			   char *err, size_t errlen);
 
 /*
  * Decide which worker serves each RX queue and give every worker its own TX
@@ -47,7 +47,7 @@ int dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cp
  * keeping queue q of a port and of its xconnect peer on one worker. Errors
  * are "FILE:LINE: message" in err and return -EINVAL.
  */
-int dp_lcore_map_build(const struct hp_config *cfg, const struct dp_lcore_set *set,
-		       struct dp_lcore_map *map, char *err, size_t errlen);
+int dp_lcore_map_build(const struct hp_config *cfg, const struct dp_lcore_set *set, struct dp_lcore_map *map,
+		       char *err, size_t errlen);
 
 #endif

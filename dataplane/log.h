@@ -10,8 +10,7 @@
 
 extern int dp_logtype;
 
-#define DP_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, dp_logtype, "hotpath: " fmt "\n", ##__VA_ARGS__)
+#define DP_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, dp_logtype, "hotpath: " fmt "\n", ##__VA_ARGS__)
 
 /* Write a message into err (errlen bytes) and return rc: the "-errno with a message" convention. */
 static inline int __attribute__((format(printf, 4, 5)))

@@ -16,17 +16,17 @@ _Static_assert(DP_LPM4_LOOKUP_SUCCESS == RTE_LPM_LOOKUP_SUCCESS, "the hit bit mu
 
 #define LPM4_NAME_MAX 20
 #define LPM4_RIB_START (1u << 14) /* rules of the first rib; it grows x4 as it fills */
-#define LPM4_DQ_RECLAIM_THD 32 /* as rte_lpm: reclaim when this many groups wait */
+#define LPM4_DQ_RECLAIM_THD 32    /* as rte_lpm: reclaim when this many groups wait */
 #define LPM4_DQ_RECLAIM_MAX 16
 #define LPM4_NO_GROUP UINT32_MAX
 
 /* Control-thread state: never read by lookups. */
 struct dp_lpm4_ctl {
-	struct rte_rib *rib;        /* the rules: ip/depth -> next hop */
-	uint32_t rib_cap;           /* rules it surely holds (its node pool: 2 per rule) */
-	unsigned rib_gen;           /* ribs made so far: the next one's name */
+	struct rte_rib *rib; /* the rules: ip/depth -> next hop */
+	uint32_t rib_cap;    /* rules it surely holds (its node pool: 2 per rule) */
+	unsigned rib_gen;    /* ribs made so far: the next one's name */
 	int socket;
-	uint32_t *free_tbl8;        /* stack of groups free for reuse now */
+	uint32_t *free_tbl8; /* stack of groups free for reuse now */
 	uint32_t n_free, n_tbl8;
 	uint32_t n_rules, max_rules;
 	struct rte_rcu_qsbr *v;     /* NULL: groups are reused at once */

@@ -30,8 +30,8 @@ struct dp_lpm4_ctl;
  * to it is published, and is reused only after an RCU grace period.
  */
 struct dp_lpm4 {
-	uint32_t *tbl8;           /* n_tbl8 groups of 256 entries */
-	struct dp_lpm4_ctl *ctl;  /* control only: rules, free groups, RCU */
+	uint32_t *tbl8;          /* n_tbl8 groups of 256 entries */
+	struct dp_lpm4_ctl *ctl; /* control only: rules, free groups, RCU */
 	uint32_t tbl24[DP_LPM4_TBL24_ENTRIES] __rte_cache_aligned;
 };
 

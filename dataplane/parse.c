@@ -19,31 +19,31 @@
 #include "parse.h"
 #include "reasons.h"
 
-#define ETH_HLEN      14
-#define VLAN_TAG_LEN  4
-#define ARP_LEN       28 /* Ethernet/IPv4 ARP */
+#define ETH_HLEN 14
+#define VLAN_TAG_LEN 4
+#define ARP_LEN 28 /* Ethernet/IPv4 ARP */
 #define IPV4_MIN_HLEN 20
-#define IPV6_HLEN     40
-#define IPV6_EXT_MIN  8 /* every extension header is at least 8 bytes */
+#define IPV6_HLEN 40
+#define IPV6_EXT_MIN 8 /* every extension header is at least 8 bytes */
 
 #define ETHER_TYPE_IPV4 0x0800
-#define ETHER_TYPE_ARP  0x0806
+#define ETHER_TYPE_ARP 0x0806
 #define ETHER_TYPE_VLAN 0x8100
 #define ETHER_TYPE_QINQ 0x88a8
 #define ETHER_TYPE_IPV6 0x86dd
 
-#define PROTO_ICMP   1
-#define PROTO_TCP    6
-#define PROTO_UDP    17
-#define PROTO_SCTP   132
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_SCTP 132
 #define PROTO_ICMPV6 58
-#define V6_HOPOPTS   0
-#define V6_ROUTING   43
-#define V6_FRAGMENT  44
-#define V6_AH        51
-#define V6_DSTOPTS   60
+#define V6_HOPOPTS 0
+#define V6_ROUTING 43
+#define V6_FRAGMENT 44
+#define V6_AH 51
+#define V6_DSTOPTS 60
 
-#define IPV4_MF      0x2000
+#define IPV4_MF 0x2000
 #define IPV4_OFFMASK 0x1fff
 #define IPV6_OFFMASK 0xfff8
 
@@ -102,8 +102,8 @@ ipv6_martian(const uint8_t *src)
  * datagram's end, not the frame's: Ethernet padding is not L4 data).
  */
 static inline int
-parse_l4(const uint8_t *frame, uint32_t off, uint32_t l3_end, uint8_t proto, int v6,
-	 uint16_t *sport, uint16_t *dport, struct dp_meta *meta)
+parse_l4(const uint8_t *frame, uint32_t off, uint32_t l3_end, uint8_t proto, int v6, uint16_t *sport,
+	 uint16_t *dport, struct dp_meta *meta)
 {
 	uint32_t need;
 
@@ -146,8 +146,7 @@ parse_l4(const uint8_t *frame, uint32_t off, uint32_t l3_end, uint8_t proto, int
 }
 
 static inline int
-parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off, uint64_t ol_flags,
-	   struct dp_meta *meta)
+parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off, uint64_t ol_flags, struct dp_meta *meta)
 {
 	const uint8_t *ip = frame + off;
 	uint32_t avail = len - off;
@@ -191,8 +190,8 @@ parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off, uint64_t ol_flags,
 			return 0;
 		}
 	}
-	return parse_l4(frame, off + hlen, off + tot, ip[9], 0, &meta->key.k4.sport,
-			&meta->key.k4.dport, meta);
+	return parse_l4(frame, off + hlen, off + tot, ip[9], 0, &meta->key.k4.sport, &meta->key.k4.dport,
+			meta);
 }
 
 static inline int
@@ -272,8 +271,7 @@ dp_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags, struct dp_meta *
 	if (len < ETH_HLEN)
 		return DP_DROP_ETH_TRUNCATED;
 	if (frame[0] & 0x01)
-		meta->flags |= memcmp(frame, bcast, sizeof(bcast)) == 0 ? DP_META_BCAST
-									  : DP_META_MCAST;
+		meta->flags |= memcmp(frame, bcast, sizeof(bcast)) == 0 ? DP_META_BCAST : DP_META_MCAST;
 
 	type = rd16(frame + off);
 	/* 802.1Q, or QinQ (802.1ad S-tag, then a C-tag): at most two tags */
@@ -302,8 +300,7 @@ dp_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags, struct dp_meta *
 	case ETHER_TYPE_ARP:
 		meta->l3 = DP_L3_ARP;
 		if (len - off < ARP_LEN || rd16(frame + off) != 1 ||
-		    rd16(frame + off + 2) != ETHER_TYPE_IPV4 || frame[off + 4] != 6 ||
-		    frame[off + 5] != 4)
+		    rd16(frame + off + 2) != ETHER_TYPE_IPV4 || frame[off + 4] != 6 || frame[off + 5] != 4)
 			return DP_DROP_ARP_MALFORMED;
 		return 0;
 	default:

@@ -42,12 +42,12 @@ enum dp_l3 {
 	DP_L3_IPV6,
 };
 
-#define DP_META_L4PORTS 0x01 /* key.sport/dport hold TCP/UDP/SCTP ports */
-#define DP_META_FRAG    0x02 /* a fragment (v4 MF/offset, v6 fragment header) */
+#define DP_META_L4PORTS 0x01    /* key.sport/dport hold TCP/UDP/SCTP ports */
+#define DP_META_FRAG 0x02       /* a fragment (v4 MF/offset, v6 fragment header) */
 #define DP_META_LATER_FRAG 0x04 /* not the first fragment: no L4 header */
-#define DP_META_BCAST   0x08 /* destination MAC ff:ff:ff:ff:ff:ff */
-#define DP_META_MCAST   0x10 /* destination MAC multicast (not broadcast) */
-#define DP_META_VLAN    0x20 /* an 802.1Q (or QinQ) tag was present */
+#define DP_META_BCAST 0x08      /* destination MAC ff:ff:ff:ff:ff:ff */
+#define DP_META_MCAST 0x10      /* destination MAC multicast (not broadcast) */
+#define DP_META_VLAN 0x20       /* an 802.1Q (or QinQ) tag was present */
 
 /* Per packet in the l3 stage's burst scratch; a punted packet carries a copy
  * in its mbuf's private area (see dp_meta_of()). */
@@ -65,11 +65,11 @@ struct dp_meta {
 	uint8_t ttl;       /* TTL / hop limit */
 	uint8_t icmp_type; /* with ICMP / ICMPv6 */
 	/* set by later stages */
-	uint8_t in_port;   /* config index of the ingress port */
-	uint8_t out_port;  /* config index of the egress port */
-	uint8_t punt;      /* enum dp_punt, why the control thread gets it */
+	uint8_t in_port;  /* config index of the ingress port */
+	uint8_t out_port; /* config index of the egress port */
+	uint8_t punt;     /* enum dp_punt, why the control thread gets it */
 	uint8_t pad;
-	uint32_t nh;       /* next-hop index (punt for resolution) */
+	uint32_t nh; /* next-hop index (punt for resolution) */
 };
 
 /*
@@ -127,7 +127,7 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 
 	if (unlikely(len < DP_FAST4_MIN_LEN))
 		return false;
-	/* our MAC, EtherType IPv4, version 4 and IHL 5, no MF or fragment offset */
+		/* our MAC, EtherType IPv4, version 4 and IHL 5, no MF or fragment offset */
 #ifdef RTE_ARCH_X86
 	{
 		/* and bytes 16-31: no MF, fragment offset 0 */
@@ -195,7 +195,7 @@ dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 
 	if (unlikely(len < DP_FAST6_MIN_LEN))
 		return false;
-	/* our MAC, EtherType IPv6, version 6 */
+		/* our MAC, EtherType IPv6, version 6 */
 #ifdef RTE_ARCH_X86
 	if (_mm_movemask_epi8(dp_l2_cmp(f, mac48, 0x0060dd8600000000ll, 0x00f0ffff00000000ll)) != 0xffff)
 		return false;
@@ -259,7 +259,7 @@ dp_fast6_fill(const uint8_t *f, struct dp_meta *meta)
 
 	memcpy(&plen, f + 18, sizeof(plen));
 	memcpy(&meta->key.k6, &proto, 4);
-	memcpy(meta->key.k6.src, f + 22, 32);  /* source, destination */
+	memcpy(meta->key.k6.src, f + 22, 32);   /* source, destination */
 	memcpy(&meta->key.k6.sport, f + 54, 4); /* source port, destination port */
 	meta->l3_off = 14;
 	meta->l4_off = 14 + 40;

@@ -32,21 +32,22 @@ probe(struct dp_port *p, char *err, size_t errlen)
 
 	rc = rte_dev_probe(p->device);
 	if (rc < 0 && rc != -EEXIST)
-		return dp_errf(err, errlen, rc, "port %s: cannot probe device '%s': %s",
-			    pc->name, p->device, rte_strerror(-rc));
+		return dp_errf(err, errlen, rc, "port %s: cannot probe device '%s': %s", pc->name, p->device,
+			       rte_strerror(-rc));
 	RTE_ETH_FOREACH_MATCHING_DEV(pid, p->device, &it) {
 		if (!found)
 			p->port_id = pid;
 		found++;
 	}
 	if (found == 0)
-		return dp_errf(err, errlen, -ENODEV, "port %s: device '%s' is not an ethdev",
-			    pc->name, pc->device);
+		return dp_errf(err, errlen, -ENODEV, "port %s: device '%s' is not an ethdev", pc->name,
+			       pc->device);
 	if (found > 1) {
 		rte_eth_iterator_cleanup(&it);
-		return dp_errf(err, errlen, -EINVAL,
-			    "port %s: device '%s' has %d ethdev ports; name one (class=eth,representor=...)",
-			    pc->name, pc->device, found);
+		return dp_errf(
+			err, errlen, -EINVAL,
+			"port %s: device '%s' has %d ethdev ports; name one (class=eth,representor=...)",
+			pc->name, pc->device, found);
 	}
 	p->probed = true;
 	return 0;
@@ -64,8 +65,8 @@ mbufs_for_port(const struct dp_port *p)
 }
 
 static int
-create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map,
-	     char *err, size_t errlen)
+create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map, char *err,
+	     size_t errlen)
 {
 	uint32_t need[RTE_MAX_NUMA_NODES] = {0};
 
@@ -90,9 +91,9 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 						       RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
 		if (dp->pools[s] == NULL)
 			return dp_errf(err, errlen, -rte_errno,
-				    "cannot create mbuf pool of %u mbufs on socket %u: %s "
-				    "(reserve more hugepages or set mbufs:)",
-				    n, s, rte_strerror(rte_errno));
+				       "cannot create mbuf pool of %u mbufs on socket %u: %s "
+				       "(reserve more hugepages or set mbufs:)",
+				       n, s, rte_strerror(rte_errno));
 		dp->pool_size[s] = n;
 	}
 	return 0;
@@ -110,17 +111,18 @@ configure(struct dp_port *p, struct rte_mempool *pool, char *err, size_t errlen)
 	memset(&conf, 0, sizeof(conf));
 	if ((rc = rte_eth_dev_info_get(p->port_id, &info)) < 0)
 		return dp_errf(err, errlen, rc, "port %s: cannot read device info: %s", pc->name,
-			    rte_strerror(-rc));
+			       rte_strerror(-rc));
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	if (p->n_rxq > info.max_rx_queues)
 		return dp_errf(err, errlen, -EINVAL,
-			    "port %s: config asks for %u RX queues, device %s offers %u",
-			    pc->name, p->n_rxq, info.driver_name, info.max_rx_queues);
+			       "port %s: config asks for %u RX queues, device %s offers %u", pc->name,
+			       p->n_rxq, info.driver_name, info.max_rx_queues);
 	if (p->n_txq > info.max_tx_queues)
-		return dp_errf(err, errlen, -EINVAL,
-			    "port %s: %u TX queues needed (one per worker sending on it), device %s offers %u; "
-			    "give the device more TX queues or list workers: so fewer send there",
-			    pc->name, p->n_txq, info.driver_name, info.max_tx_queues);
+		return dp_errf(
+			err, errlen, -EINVAL,
+			"port %s: %u TX queues needed (one per worker sending on it), device %s offers %u; "
+			"give the device more TX queues or list workers: so fewer send there",
+			pc->name, p->n_txq, info.driver_name, info.max_tx_queues);
 
 	if (p->n_rxq > 1) {
 		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
@@ -138,22 +140,25 @@ configure(struct dp_port *p, struct rte_mempool *pool, char *err, size_t errlen)
 
 	if ((rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf)) < 0)
 		return dp_errf(err, errlen, rc, "port %s: configure %u RX / %u TX queues: %s", pc->name,
-			    p->n_rxq, p->n_txq, rte_strerror(-rc));
+			       p->n_rxq, p->n_txq, rte_strerror(-rc));
 	p->configured = true;
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx)) < 0)
-		return dp_errf(err, errlen, rc, "port %s: descriptor counts: %s", pc->name, rte_strerror(-rc));
+		return dp_errf(err, errlen, rc, "port %s: descriptor counts: %s", pc->name,
+			       rte_strerror(-rc));
 
 	for (uint16_t q = 0; q < p->n_rxq; q++) {
 		rc = rte_eth_rx_queue_setup(p->port_id, q, nrx, (unsigned)p->socket, NULL, pool);
 		if (rc < 0)
-			return dp_errf(err, errlen, rc, "port %s: RX queue %u: %s", pc->name, q, rte_strerror(-rc));
+			return dp_errf(err, errlen, rc, "port %s: RX queue %u: %s", pc->name, q,
+				       rte_strerror(-rc));
 	}
 	for (uint16_t q = 0; q < p->n_txq; q++) {
 		struct rte_eth_txconf txc = info.default_txconf;
 		txc.offloads = conf.txmode.offloads;
 		rc = rte_eth_tx_queue_setup(p->port_id, q, ntx, (unsigned)p->socket, &txc);
 		if (rc < 0)
-			return dp_errf(err, errlen, rc, "port %s: TX queue %u: %s", pc->name, q, rte_strerror(-rc));
+			return dp_errf(err, errlen, rc, "port %s: TX queue %u: %s", pc->name, q,
+				       rte_strerror(-rc));
 	}
 
 	if (pc->has_mac) {
@@ -192,7 +197,7 @@ dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_
 		for (unsigned j = 0; j < i; j++)
 			if (dp->ports[j].port_id == p->port_id)
 				return dp_errf(err, errlen, -EINVAL, "ports %s and %s are the same device",
-					    dp->ports[j].conf->name, p->conf->name);
+					       dp->ports[j].conf->name, p->conf->name);
 		p->socket = rte_eth_dev_socket_id(p->port_id);
 		if (p->socket < 0 || p->socket >= RTE_MAX_NUMA_NODES)
 			p->socket = 0;
@@ -209,7 +214,8 @@ dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_
 		struct dp_port *p = &dp->ports[i];
 
 		if ((rc = rte_eth_dev_start(p->port_id)) < 0)
-			return dp_errf(err, errlen, rc, "port %s: start: %s", p->conf->name, rte_strerror(-rc));
+			return dp_errf(err, errlen, rc, "port %s: start: %s", p->conf->name,
+				       rte_strerror(-rc));
 		p->started = true;
 	}
 	return 0;

@@ -14,11 +14,11 @@
 
 struct dp_port {
 	const struct hp_port_conf *conf;
-	const char *device;         /* the devargs probed: conf->device or what replaced it */
+	const char *device; /* the devargs probed: conf->device or what replaced it */
 	uint16_t port_id;
 	uint16_t n_rxq, n_txq;
-	int socket;                 /* NUMA socket of the device (0 if unknown) */
-	struct rte_ether_addr mac;  /* the address hotpath owns on this port */
+	int socket;                /* NUMA socket of the device (0 if unknown) */
+	struct rte_ether_addr mac; /* the address hotpath owns on this port */
 	bool probed, configured, started;
 	char driver[32];
 	struct rte_eth_stats final_stats; /* device counters read just before the port stopped */
@@ -39,9 +39,8 @@ struct dp_ports {
  * start the ports. Main lcore, after rte_eal_init(). Returns 0 or -errno with
  * a message in err; on error whatever was set up is left for dp_ports_close().
  */
-int dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg,
-		  const struct dp_lcore_map *map, const char *const devargs[HP_MAX_PORTS],
-		  char *err, size_t errlen);
+int dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map,
+		  const char *const devargs[HP_MAX_PORTS], char *err, size_t errlen);
 
 /* Stop and close every port that was opened. The pools stay (for the leak check). */
 void dp_ports_close(struct dp_ports *dp);

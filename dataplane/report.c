@@ -16,11 +16,10 @@ latency_json(const struct hp_hist *h)
 	struct hp_hist_summary s;
 
 	hp_hist_summarize(h, &s);
-	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "count", (json_int_t)s.count, "min", (json_int_t)s.min_ns,
-			 "mean", s.mean_ns, "p50", (json_int_t)s.p50, "p90", (json_int_t)s.p90,
-			 "p99", (json_int_t)s.p99, "p99.9", (json_int_t)s.p999,
-			 "p99.99", (json_int_t)s.p9999, "max", (json_int_t)s.max_ns);
+	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s.count, "min",
+			 (json_int_t)s.min_ns, "mean", s.mean_ns, "p50", (json_int_t)s.p50, "p90",
+			 (json_int_t)s.p90, "p99", (json_int_t)s.p99, "p99.9", (json_int_t)s.p999, "p99.99",
+			 (json_int_t)s.p9999, "max", (json_int_t)s.max_ns);
 }
 
 static json_t *
@@ -40,21 +39,21 @@ port_json(const struct dp_runtime *rt, unsigned p)
 				continue;
 			rx += wk->rx_stats[i].packets;
 			rxb += wk->rx_stats[i].bytes;
-			json_array_append_new(rxqs, json_pack("{s:i, s:i, s:I, s:I}",
-				"queue", wk->rx[i].queue, "lcore", wk->lcore,
-				"rx_packets", (json_int_t)wk->rx_stats[i].packets,
-				"rx_bytes", (json_int_t)wk->rx_stats[i].bytes));
+			json_array_append_new(
+				rxqs, json_pack("{s:i, s:i, s:I, s:I}", "queue", wk->rx[i].queue, "lcore",
+						wk->lcore, "rx_packets", (json_int_t)wk->rx_stats[i].packets,
+						"rx_bytes", (json_int_t)wk->rx_stats[i].bytes));
 		}
 		if (rt->map.workers[w].txq[p] == DP_NO_TXQ)
 			continue;
 		tx += wk->tx_stats[p].packets;
 		txb += wk->tx_stats[p].bytes;
 		refused += wk->tx_stats[p].refused;
-		json_array_append_new(txqs, json_pack("{s:i, s:i, s:I, s:I, s:I}",
-			"queue", rt->map.workers[w].txq[p], "lcore", wk->lcore,
-			"tx_packets", (json_int_t)wk->tx_stats[p].packets,
-			"tx_bytes", (json_int_t)wk->tx_stats[p].bytes,
-			"tx_refused", (json_int_t)wk->tx_stats[p].refused));
+		json_array_append_new(txqs, json_pack("{s:i, s:i, s:I, s:I, s:I}", "queue",
+						      rt->map.workers[w].txq[p], "lcore", wk->lcore,
+						      "tx_packets", (json_int_t)wk->tx_stats[p].packets,
+						      "tx_bytes", (json_int_t)wk->tx_stats[p].bytes,
+						      "tx_refused", (json_int_t)wk->tx_stats[p].refused));
 	}
 
 	if (port->started)
@@ -62,18 +61,17 @@ port_json(const struct dp_runtime *rt, unsigned p)
 	else
 		es = port->final_stats; /* after stop: what the device counted until then */
 	hp_mac_format(port->mac.addr_bytes, mac, sizeof(mac));
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
-			 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-		"name", port->conf->name, "device", port->conf->device, "port_id", port->port_id,
-		"driver", port->driver, "mac", mac, "rx_queues", port->n_rxq, "tx_queues", port->n_txq,
-		"rx_packets", (json_int_t)rx, "rx_bytes", (json_int_t)rxb,
-		"tx_packets", (json_int_t)tx, "tx_bytes", (json_int_t)txb,
-		"tx_refused", (json_int_t)refused, "rxq", rxqs, "txq", txqs,
-		"device_stats",
-		"ipackets", (json_int_t)es.ipackets, "opackets", (json_int_t)es.opackets,
-		"ibytes", (json_int_t)es.ibytes, "obytes", (json_int_t)es.obytes,
-		"imissed", (json_int_t)es.imissed, "ierrors", (json_int_t)es.ierrors,
-		"oerrors", (json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf);
+	return json_pack(
+		"{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		"name", port->conf->name, "device", port->conf->device, "port_id", port->port_id, "driver",
+		port->driver, "mac", mac, "rx_queues", port->n_rxq, "tx_queues", port->n_txq, "rx_packets",
+		(json_int_t)rx, "rx_bytes", (json_int_t)rxb, "tx_packets", (json_int_t)tx, "tx_bytes",
+		(json_int_t)txb, "tx_refused", (json_int_t)refused, "rxq", rxqs, "txq", txqs, "device_stats",
+		"ipackets", (json_int_t)es.ipackets, "opackets", (json_int_t)es.opackets, "ibytes",
+		(json_int_t)es.ibytes, "obytes", (json_int_t)es.obytes, "imissed", (json_int_t)es.imissed,
+		"ierrors", (json_int_t)es.ierrors, "oerrors", (json_int_t)es.oerrors, "rx_nombuf",
+		(json_int_t)es.rx_nombuf);
 }
 
 static json_t *
@@ -120,10 +118,10 @@ acl_json(const struct dp_runtime *rt)
 	for (unsigned i = 0; i < dp_acl_n_rules(t->acl.compiled); i++) {
 		struct dp_acl_rule_stats h = dp_tables_acl_hits(t, rt->n_workers, i);
 
-		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:I, s:I}",
-			"line", rt->cfg->acl[i].line, "priority", (int)rt->cfg->acl[i].priority,
-			"action", hp_acl_action_name(rt->cfg->acl[i].action),
-			"packets", (json_int_t)h.packets, "bytes", (json_int_t)h.bytes));
+		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:I, s:I}", "line", rt->cfg->acl[i].line,
+						   "priority", (int)rt->cfg->acl[i].priority, "action",
+						   hp_acl_action_name(rt->cfg->acl[i].action), "packets",
+						   (json_int_t)h.packets, "bytes", (json_int_t)h.bytes));
 	}
 	return a;
 }
@@ -141,13 +139,14 @@ acl_cache_json(const struct dp_runtime *rt)
 		uint64_t hits = 0, misses = 0;
 
 		for (unsigned w = 0; w < rt->n_workers; w++) {
-			const struct dp_acl_cache_stats *cs =
-				dp_acl_worker_cache_stats(t->acl.worker[w], f == 0 ? DP_L3_IPV4 : DP_L3_IPV6);
+			const struct dp_acl_cache_stats *cs = dp_acl_worker_cache_stats(
+				t->acl.worker[w], f == 0 ? DP_L3_IPV4 : DP_L3_IPV6);
 			hits += cs->hits;
 			misses += cs->misses;
 		}
-		json_object_set_new(o, f == 0 ? "ipv4" : "ipv6",
-				    json_pack("{s:I, s:I}", "hits", (json_int_t)hits, "misses", (json_int_t)misses));
+		json_object_set_new(
+			o, f == 0 ? "ipv4" : "ipv6",
+			json_pack("{s:I, s:I}", "hits", (json_int_t)hits, "misses", (json_int_t)misses));
 	}
 	return o;
 }
@@ -165,13 +164,13 @@ worker_json(const struct dp_worker *w)
 		refused += w->tx_stats[p].refused;
 	}
 	cpp = rx ? (double)w->busy_cycles / (double)rx : 0.0;
-	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
-		"lcore", w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
-		"tx_refused", (json_int_t)refused, "drops", drops_json(w->drops),
-		"punted", punts_json(w->punted), "injected", (json_int_t)w->injected,
-		"loops", (json_int_t)w->loops, "busy_loops", (json_int_t)w->busy_loops,
-		"busy_cycles", (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles,
-		"cycles_per_packet", cpp, "latency_ns", latency_json(&w->latency));
+	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "lcore",
+			 w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx, "tx_refused",
+			 (json_int_t)refused, "drops", drops_json(w->drops), "punted", punts_json(w->punted),
+			 "injected", (json_int_t)w->injected, "loops", (json_int_t)w->loops, "busy_loops",
+			 (json_int_t)w->busy_loops, "busy_cycles", (json_int_t)w->busy_cycles, "idle_cycles",
+			 (json_int_t)w->idle_cycles, "cycles_per_packet", cpp, "latency_ns",
+			 latency_json(&w->latency));
 }
 
 json_t *
@@ -180,7 +179,8 @@ dp_report_json(const struct dp_runtime *rt)
 	json_t *ports = json_array(), *workers = json_array(), *pools = json_array();
 	uint64_t drops[DP_DROP_MAX] = {0}, rx = 0, tx = 0;
 	uint64_t end = rt->stop_tsc ? rt->stop_tsc : rte_rdtsc();
-	double elapsed = rt->start_tsc && rt->tsc_hz ? (double)(end - rt->start_tsc) / (double)rt->tsc_hz : 0.0;
+	double elapsed = rt->start_tsc && rt->tsc_hz ? (double)(end - rt->start_tsc) / (double)rt->tsc_hz
+						     : 0.0;
 	struct hp_hist *all = calloc(1, sizeof(*all));
 	json_t *report;
 
@@ -206,19 +206,18 @@ dp_report_json(const struct dp_runtime *rt)
 
 		if (mp == NULL)
 			continue;
-		json_array_append_new(pools, json_pack("{s:s, s:i, s:i, s:i, s:i}",
-			"name", mp->name, "socket", (int)s, "size", (int)mp->size,
-			"available", (int)rte_mempool_avail_count(mp),
-			"in_use", (int)rte_mempool_in_use_count(mp)));
+		json_array_append_new(pools, json_pack("{s:s, s:i, s:i, s:i, s:i}", "name", mp->name,
+						       "socket", (int)s, "size", (int)mp->size, "available",
+						       (int)rte_mempool_avail_count(mp), "in_use",
+						       (int)rte_mempool_in_use_count(mp)));
 	}
-	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"elapsed_s", elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
-		"rx_mpps", elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0,
-		"tx_mpps", elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0,
-		"ports", ports, "workers", workers, "drops", drops_json(drops),
-		"latency_ns", latency_json(all), "mempools", pools,
-		"slowpath", slow_json(&rt->slow), "acl", acl_json(rt),
-		"acl_cache", acl_cache_json(rt));
+	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "elapsed_s",
+			   elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx, "rx_mpps",
+			   elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0, "tx_mpps",
+			   elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0, "ports", ports, "workers", workers,
+			   "drops", drops_json(drops), "latency_ns", latency_json(all), "mempools", pools,
+			   "slowpath", slow_json(&rt->slow), "acl", acl_json(rt), "acl_cache",
+			   acl_cache_json(rt));
 	free(all);
 	return report;
 }
@@ -232,7 +231,8 @@ geti(const json_t *o, const char *key)
 static void
 print_latency(FILE *f, const char *who, const json_t *l)
 {
-	fprintf(f, "  %-10s %12" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT
+	fprintf(f,
+		"  %-10s %12" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT
 		" %9" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT
 		" %9" JSON_INTEGER_FORMAT " %11" JSON_INTEGER_FORMAT "\n",
 		who, geti(l, "count"), geti(l, "min"), geti(l, "p50"), geti(l, "p90"), geti(l, "p99"),
@@ -247,16 +247,18 @@ dp_report_print(FILE *f, const json_t *r)
 	const char *k;
 	double elapsed = json_real_value(json_object_get(r, "elapsed_s"));
 
-	fprintf(f, "hotpathd: ran %.2f s, rx %" JSON_INTEGER_FORMAT " packets (%.3f Mpps), tx %"
-		JSON_INTEGER_FORMAT " packets (%.3f Mpps)\n", elapsed, geti(r, "rx_packets"),
-		json_real_value(json_object_get(r, "rx_mpps")), geti(r, "tx_packets"),
-		json_real_value(json_object_get(r, "tx_mpps")));
+	fprintf(f,
+		"hotpathd: ran %.2f s, rx %" JSON_INTEGER_FORMAT
+		" packets (%.3f Mpps), tx %" JSON_INTEGER_FORMAT " packets (%.3f Mpps)\n",
+		elapsed, geti(r, "rx_packets"), json_real_value(json_object_get(r, "rx_mpps")),
+		geti(r, "tx_packets"), json_real_value(json_object_get(r, "tx_mpps")));
 
 	fprintf(f, "\n  %-8s %-12s %5s %5s %14s %14s %10s %10s %10s\n", "port", "driver", "rxq", "txq",
 		"rx packets", "tx packets", "tx refused", "imissed", "rx_nombuf");
 	json_array_foreach(json_object_get(r, "ports"), i, v) {
 		const json_t *ds = json_object_get(v, "device_stats");
-		fprintf(f, "  %-8s %-12s %5" JSON_INTEGER_FORMAT " %5" JSON_INTEGER_FORMAT
+		fprintf(f,
+			"  %-8s %-12s %5" JSON_INTEGER_FORMAT " %5" JSON_INTEGER_FORMAT
 			" %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
 			" %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT "\n",
 			json_string_value(json_object_get(v, "name")),
@@ -271,7 +273,8 @@ dp_report_print(FILE *f, const json_t *r)
 		json_int_t busy = geti(v, "busy_cycles"), idle = geti(v, "idle_cycles"), dropped = 0;
 		json_object_foreach((json_t *)json_object_get(v, "drops"), k, d)
 			dropped += json_integer_value(d);
-		fprintf(f, "  %-8" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
+		fprintf(f,
+			"  %-8" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT " %14" JSON_INTEGER_FORMAT
 			" %10" JSON_INTEGER_FORMAT " %7.1f%% %12.1f\n",
 			geti(v, "lcore"), geti(v, "rx_packets"), geti(v, "tx_packets"), dropped,
 			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
@@ -286,8 +289,8 @@ dp_report_print(FILE *f, const json_t *r)
 	json_object_foreach((json_t *)json_object_get(r, "slowpath"), k, d)
 		if (json_is_integer(d) && json_integer_value(d))
 			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
-	fprintf(f, "\n\n  latency (ns, RX burst -> TX)\n  %-10s %12s %9s %9s %9s %9s %9s %9s %11s\n",
-		"", "count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "max");
+	fprintf(f, "\n\n  latency (ns, RX burst -> TX)\n  %-10s %12s %9s %9s %9s %9s %9s %9s %11s\n", "",
+		"count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "max");
 	json_array_foreach(json_object_get(r, "workers"), i, v) {
 		char who[32];
 		snprintf(who, sizeof(who), "lcore %" JSON_INTEGER_FORMAT, geti(v, "lcore"));
@@ -297,7 +300,8 @@ dp_report_print(FILE *f, const json_t *r)
 
 	fprintf(f, "\n");
 	json_array_foreach(json_object_get(r, "mempools"), i, v)
-		fprintf(f, "  mempool %s: %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " mbufs available%s\n",
+		fprintf(f,
+			"  mempool %s: %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " mbufs available%s\n",
 			json_string_value(json_object_get(v, "name")), geti(v, "available"), geti(v, "size"),
 			geti(v, "available") == geti(v, "size") ? "" : " (NOT FULL)");
 }

@@ -17,21 +17,21 @@ struct rte_rcu_qsbr;
 struct rte_ring;
 
 /* Slow-path counters, written by the control thread only. */
-#define DP_SLOW_COUNTERS(_)                                                  \
-	_(arp_replies, "ARP replies sent")                                   \
-	_(nd_adverts, "neighbour advertisements sent")                      \
-	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                    \
-	_(icmp_errors, "ICMP time exceeded / unreachable sent")             \
-	_(solicits, "ARP requests / neighbour solicitations sent")          \
-	_(learned, "neighbour MACs learned or refreshed")                   \
-	_(held, "packets held for an unresolved neighbour")                 \
-	_(released, "held packets sent after resolution")                   \
-	_(neigh_queue_full, "packets dropped: neighbour hold queue full")   \
-	_(neigh_failed, "held packets dropped: neighbour never answered")   \
-	_(ratelimited, "ICMP answers suppressed by the token bucket")       \
-	_(unhandled, "packets to us that nothing serves")                   \
-	_(malformed, "malformed ARP/ND/ICMP")                               \
-	_(not_for_us, "ARP/ND for other hosts (learned from only)")         \
+#define DP_SLOW_COUNTERS(_)                                               \
+	_(arp_replies, "ARP replies sent")                                \
+	_(nd_adverts, "neighbour advertisements sent")                    \
+	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                  \
+	_(icmp_errors, "ICMP time exceeded / unreachable sent")           \
+	_(solicits, "ARP requests / neighbour solicitations sent")        \
+	_(learned, "neighbour MACs learned or refreshed")                 \
+	_(held, "packets held for an unresolved neighbour")               \
+	_(released, "held packets sent after resolution")                 \
+	_(neigh_queue_full, "packets dropped: neighbour hold queue full") \
+	_(neigh_failed, "held packets dropped: neighbour never answered") \
+	_(ratelimited, "ICMP answers suppressed by the token bucket")     \
+	_(unhandled, "packets to us that nothing serves")                 \
+	_(malformed, "malformed ARP/ND/ICMP")                             \
+	_(not_for_us, "ARP/ND for other hosts (learned from only)")       \
 	_(inject_full, "control packets dropped: inject ring or mbufs exhausted")
 
 struct dp_slow_stats {
@@ -42,7 +42,7 @@ struct dp_slow_stats {
 };
 
 struct dp_runtime {
-	struct hp_config *cfg;           /* the live configuration: the control thread applies changes to it */
+	struct hp_config *cfg; /* the live configuration: the control thread applies changes to it */
 	struct dp_lcore_map map;
 	struct dp_ports ports;
 	unsigned n_workers;
@@ -51,10 +51,10 @@ struct dp_runtime {
 	uint64_t start_tsc; /* ports started */
 	uint64_t stop_tsc;  /* workers stopped; 0 while running */
 
-	struct rte_rcu_qsbr *qsv;     /* workers report quiescence every loop */
-	struct rte_ring *punt;        /* workers -> control */
-	struct dp_tables *tables;     /* what dp_tables_current points to (NULL: no l3 port) */
-	struct dp_slow_stats slow;    /* control: rw */
+	struct rte_rcu_qsbr *qsv;  /* workers report quiescence every loop */
+	struct rte_ring *punt;     /* workers -> control */
+	struct dp_tables *tables;  /* what dp_tables_current points to (NULL: no l3 port) */
+	struct dp_slow_stats slow; /* control: rw */
 };
 
 /*

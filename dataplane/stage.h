@@ -53,12 +53,12 @@ struct dp_burst {
 	/* the metadata lives here, hot in L1, not in each mbuf's private area
 	 * (another cache line per packet); only punted packets carry it along */
 	struct dp_meta meta[DP_BURST];
-	uint8_t act[DP_BURST];  /* enum dp_act */
-	uint8_t why[DP_BURST];  /* enum dp_drop or dp_punt */
+	uint8_t act[DP_BURST]; /* enum dp_act */
+	uint8_t why[DP_BURST]; /* enum dp_drop or dp_punt */
 	uint64_t word[DP_BURST];
-	uint16_t n4, n6;             /* packets still routed, by family: */
+	uint16_t n4, n6;                     /* packets still routed, by family: */
 	uint16_t v4[DP_BURST], v6[DP_BURST]; /* their indexes in the burst */
-	uint32_t dst4[DP_BURST];     /* v4[j]'s destination, host order */
+	uint32_t dst4[DP_BURST];             /* v4[j]'s destination, host order */
 };
 
 static inline void

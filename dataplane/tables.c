@@ -137,14 +137,21 @@ static uint64_t
 rule_hash(const struct hp_acl_rule *r)
 {
 	uint64_t h = 1469598103934665603ull;
-	const uint32_t v[] = {r->priority, (uint32_t)r->action, r->sport_lo, r->sport_hi, r->dport_lo, r->dport_hi,
-			      r->has_proto ? r->proto : 256u, r->has_src ? r->src.len : 255u,
+	const uint32_t v[] = {r->priority,
+			      (uint32_t)r->action,
+			      r->sport_lo,
+			      r->sport_hi,
+			      r->dport_lo,
+			      r->dport_hi,
+			      r->has_proto ? r->proto : 256u,
+			      r->has_src ? r->src.len : 255u,
 			      r->has_dst ? r->dst.len : 255u};
 
 	for (size_t i = 0; i < RTE_DIM(v); i++)
 		h = (h ^ v[i]) * 1099511628211ull;
 	for (size_t i = 0; i < 16; i++)
-		h = (h ^ (uint64_t)(r->has_src ? r->src.addr[i] : 0) << 8 ^ (r->has_dst ? r->dst.addr[i] : 0)) *
+		h = (h ^ (uint64_t)(r->has_src ? r->src.addr[i] : 0) << 8 ^
+		     (r->has_dst ? r->dst.addr[i] : 0)) *
 		    1099511628211ull;
 	return h;
 }

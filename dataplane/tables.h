@@ -19,7 +19,7 @@ struct dp_runtime;
  * part here and its bits in features.
  */
 struct dp_tables {
-	uint32_t features;      /* enum dp_feature: the stages configured (dp_tables_features) */
+	uint32_t features; /* enum dp_feature: the stages configured (dp_tables_features) */
 	struct dp_fib *fib;
 	struct dp_acl_tables acl;
 };
@@ -32,8 +32,8 @@ extern struct dp_tables *dp_tables_current;
  * running changes. 0 and *out; -EINVAL when cfg is refused (err says why),
  * -ENOMEM (err says so). Control thread.
  */
-int dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct dp_tables **out, char *err,
-		    size_t errlen);
+int dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct dp_tables **out,
+		    char *err, size_t errlen);
 
 /*
  * The same, sharing the running set's FIB (rt->tables) and with cfg's ACL

@@ -8,4 +8,3 @@ dp_tx_flush(struct dp_worker *w, unsigned port)
 	dp_tx_record(w, port, rte_rdtsc());
 	w->tx_pending &= ~(1u << port);
 }
-

@@ -20,8 +20,8 @@ dp_ns_mult(uint64_t tsc_hz)
 }
 
 uint64_t
-dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
-		  struct rte_mbuf **pkts, uint16_t n, uint64_t arrival)
+dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+		  uint64_t arrival)
 {
 	uint64_t bytes = 0;
 
@@ -70,8 +70,8 @@ dp_worker_main(void *arg)
 			 * the queues polled before theirs (and costs no TSC read).
 			 */
 			w->rx_stats[i].bytes += rxq->mode == HP_MODE_XCONNECT
-				? dp_xconnect_burst(w, rxq, pkts, n, prev)
-				: dp_l3_burst(w, t, rxq, pkts, n, prev);
+							? dp_xconnect_burst(w, rxq, pkts, n, prev)
+							: dp_l3_burst(w, t, rxq, pkts, n, prev);
 		}
 		if (w->inject != NULL && !rte_ring_empty(w->inject))
 			inject(w);

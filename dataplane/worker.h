@@ -21,7 +21,7 @@ uint64_t dp_ns_mult(uint64_t tsc_hz);
 
 /* Stage: every packet of an xconnect port goes unchanged to its peer. Returns
  * the burst's bytes (stages count them while the mbufs are hot). */
-uint64_t dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq,
-		       struct rte_mbuf **pkts, uint16_t n, uint64_t arrival);
+uint64_t dp_xconnect_burst(struct dp_worker *w, const struct dp_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+			   uint64_t arrival);
 
 #endif

@@ -16,8 +16,8 @@
 
 /* An RX queue a worker polls. */
 struct dp_rxq {
-	uint16_t port;     /* config index */
-	uint16_t port_id;  /* ethdev */
+	uint16_t port;    /* config index */
+	uint16_t port_id; /* ethdev */
 	uint16_t queue;
 	uint16_t out_port; /* config index of the xconnect peer */
 	uint8_t mode;      /* enum hp_port_mode */
@@ -35,8 +35,8 @@ struct dp_txbuf {
 	uint16_t n_runs;
 	uint16_t port_id;
 	uint16_t queue;
-	uint64_t last_arrival;   /* arrival of the last run */
-	uint64_t bytes;          /* pkt_len of pkts[0..n-1] */
+	uint64_t last_arrival; /* arrival of the last run */
+	uint64_t bytes;        /* pkt_len of pkts[0..n-1] */
 	struct rte_mbuf *pkts[DP_TXBUF];
 	uint16_t run_start[DP_TXBUF];
 	uint64_t run_arrival[DP_TXBUF];
@@ -64,8 +64,8 @@ struct dp_worker {
 	unsigned index;
 	unsigned n_rx;
 	struct dp_rxq rx[HP_MAX_WORKER_QUEUES];
-	uint64_t ns_mult;     /* TSC cycles -> ns in 32.32 fixed point */
-	uint32_t tx_pending;  /* bitmask of tx[] with n > 0 (worker only) */
+	uint64_t ns_mult;        /* TSC cycles -> ns in 32.32 fixed point */
+	uint32_t tx_pending;     /* bitmask of tx[] with n > 0 (worker only) */
 	struct rte_ring *punt;   /* to the control thread (MP/SC, shared by workers) */
 	struct rte_ring *inject; /* from the control thread (SP/SC, this worker's) */
 	struct rte_rcu_qsbr *qsv;
@@ -75,11 +75,11 @@ struct dp_worker {
 	struct dp_tx_stats tx_stats[HP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t punted[DP_PUNT_MAX]; /* by enum dp_punt */
-	uint64_t injected;    /* control-thread packets sent */
+	uint64_t injected;            /* control-thread packets sent */
 	uint64_t loops;
 	uint64_t busy_loops;
-	uint64_t busy_cycles; /* loop iterations that received something */
-	uint64_t idle_cycles; /* iterations that received nothing */
+	uint64_t busy_cycles;   /* loop iterations that received something */
+	uint64_t idle_cycles;   /* iterations that received nothing */
 	struct hp_hist latency; /* residence time: TX TSC - burst arrival TSC */
 
 	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */

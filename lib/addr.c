@@ -138,8 +138,7 @@ hp_prefix_format(const struct hp_prefix *p, char *buf, size_t len)
 const char *
 hp_mac_format(const uint8_t mac[6], char *buf, size_t len)
 {
-	snprintf(buf, len, "%02X:%02X:%02X:%02X:%02X:%02X", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
+	snprintf(buf, len, "%02X:%02X:%02X:%02X:%02X:%02X", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return buf;
 }
 
@@ -172,8 +171,8 @@ hp_prefix_clear_host_bits(const struct hp_prefix *p, struct hp_prefix *net)
 	for (unsigned i = 0; i < bytes; i++) {
 		unsigned lo = i * 8u;
 		uint8_t keep = p->len >= lo + 8 ? 0xff
-			       : p->len <= lo  ? 0
-					       : (uint8_t)(0xffu << (8 - (p->len - lo)));
+			       : p->len <= lo   ? 0
+						: (uint8_t)(0xffu << (8 - (p->len - lo)));
 
 		set |= (net->addr[i] & (uint8_t)~keep) != 0;
 		net->addr[i] &= keep;

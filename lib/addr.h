@@ -9,9 +9,9 @@
 #include <sys/socket.h> /* AF_INET, AF_INET6 */
 
 /* Buffer sizes for the formatters, the NUL included. */
-#define HP_ADDR_STRLEN 46                    /* = INET6_ADDRSTRLEN */
+#define HP_ADDR_STRLEN 46                     /* = INET6_ADDRSTRLEN */
 #define HP_PREFIX_STRLEN (HP_ADDR_STRLEN + 4) /* address, '/', up to three digits */
-#define HP_MAC_STRLEN 18                     /* xx:xx:xx:xx:xx:xx */
+#define HP_MAC_STRLEN 18                      /* xx:xx:xx:xx:xx:xx */
 /* "prefix TEXT has host bits set; did you mean NET?" for any prefix that parsed. */
 #define HP_HOST_BITS_MSG_MAX (2 * HP_PREFIX_STRLEN + 48)
 

@@ -10,26 +10,26 @@
 
 #include "addr.h"
 
-#define HP_MAX_PORTS 32          /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
-#define HP_MAX_QUEUES 64         /* RX (= TX) queues per port */
-#define HP_MAX_ADDRS 16          /* ipv4 / ipv6 addresses per port */
-#define HP_MAX_WORKERS 127       /* RTE_MAX_LCORE less the main lcore */
-#define HP_MAX_WORKER_QUEUES 64  /* queues one worker may own */
+#define HP_MAX_PORTS 32         /* = RTE_MAX_ETHPORTS of Debian's DPDK build */
+#define HP_MAX_QUEUES 64        /* RX (= TX) queues per port */
+#define HP_MAX_ADDRS 16         /* ipv4 / ipv6 addresses per port */
+#define HP_MAX_WORKERS 127      /* RTE_MAX_LCORE less the main lcore */
+#define HP_MAX_WORKER_QUEUES 64 /* queues one worker may own */
 #define HP_MAX_EAL_ARGS 64
-#define HP_NAME_MAX 32           /* port name, including the NUL */
+#define HP_NAME_MAX 32 /* port name, including the NUL */
 #define HP_DEVARGS_MAX 512
-#define HP_PATH_MAX 108          /* sizeof(sun_path) */
-#define HP_ERR_MAX 512           /* room for "FILE:LINE: message" */
+#define HP_PATH_MAX 108 /* sizeof(sun_path) */
+#define HP_ERR_MAX 512  /* room for "FILE:LINE: message" */
 
-#define HP_MAX_ECMP 8             /* next hops of one route */
-#define HP_MAX_NEIGHBORS 65536    /* static neighbours in the file */
-#define HP_MAX_ROUTES (1u << 21)  /* routes in the file */
+#define HP_MAX_ECMP 8            /* next hops of one route */
+#define HP_MAX_NEIGHBORS 65536   /* static neighbours in the file */
+#define HP_MAX_ROUTES (1u << 21) /* routes in the file */
 #define HP_MAX_ACL_RULES 65536
 #define HP_MAX_POLICERS 1024
-#define HP_MAX_XDP 32             /* interfaces under hotpath's XDP program */
-#define HP_MAX_XDP_PASS 64        /* pass classes of one interface */
-#define HP_MAX_XDP_BLOCK 262144   /* block prefixes of one interface (= its map's size) */
-#define HP_IFNAME_MAX 16          /* IFNAMSIZ */
+#define HP_MAX_XDP 32           /* interfaces under hotpath's XDP program */
+#define HP_MAX_XDP_PASS 64      /* pass classes of one interface */
+#define HP_MAX_XDP_BLOCK 262144 /* block prefixes of one interface (= its map's size) */
+#define HP_IFNAME_MAX 16        /* IFNAMSIZ */
 
 enum hp_port_mode {
 	HP_MODE_XCONNECT,
@@ -45,16 +45,16 @@ struct hp_port_conf {
 	bool has_mac;
 	uint8_t mac[6];
 	enum hp_port_mode mode;
-	int peer;                    /* index into hp_config.ports, -1 if none */
+	int peer; /* index into hp_config.ports, -1 if none */
 	unsigned n_ipv4, n_ipv6;
 	struct hp_prefix ipv4[HP_MAX_ADDRS];
 	struct hp_prefix ipv6[HP_MAX_ADDRS];
-	unsigned line;               /* line of the port's entry, for later errors */
+	unsigned line; /* line of the port's entry, for later errors */
 	unsigned peer_line;
 };
 
 struct hp_queue_ref {
-	uint16_t port;  /* index into hp_config.ports */
+	uint16_t port; /* index into hp_config.ports */
 	uint16_t queue;
 };
 
@@ -70,7 +70,7 @@ struct hp_worker_conf {
 struct hp_neighbor_conf {
 	struct hp_addr ip;
 	uint8_t mac[6];
-	uint16_t port;   /* config port index */
+	uint16_t port; /* config port index */
 	unsigned line;
 };
 
@@ -81,19 +81,19 @@ enum hp_route_action {
 
 /* routes: - { prefix: 198.18.0.0/15, via: 10.0.1.2 } | { via: [a, b] } | { action: drop } */
 struct hp_route_conf {
-	struct hp_prefix prefix;     /* host bits must be zero */
+	struct hp_prefix prefix; /* host bits must be zero */
 	enum hp_route_action action;
-	unsigned n_via;              /* 1..HP_MAX_ECMP when forwarding, 0 for drop */
+	unsigned n_via;                  /* 1..HP_MAX_ECMP when forwarding, 0 for drop */
 	struct hp_addr via[HP_MAX_ECMP]; /* same family as prefix, distinct */
-	int port;                    /* optional egress port: index, -1 = from the connected subnet of via */
+	int port; /* optional egress port: index, -1 = from the connected subnet of via */
 	unsigned line;
 };
 
 enum hp_acl_action {
 	HP_ACL_PERMIT,
 	HP_ACL_DENY,
-	HP_ACL_COUNT,   /* count and go on to the next rule */
-	HP_ACL_POLICE,  /* permit through a policer; red is dropped */
+	HP_ACL_COUNT,  /* count and go on to the next rule */
+	HP_ACL_POLICE, /* permit through a policer; red is dropped */
 };
 
 /*
@@ -103,15 +103,15 @@ enum hp_acl_action {
  */
 struct hp_acl_rule {
 	uint32_t priority;
-	int family;             /* AF_INET or AF_INET6 from src/dst; 0 = both families */
+	int family; /* AF_INET or AF_INET6 from src/dst; 0 = both families */
 	bool has_src, has_dst;
 	struct hp_prefix src, dst;
 	bool has_proto;
-	uint8_t proto;          /* IPPROTO_*; from a name (tcp, udp, icmp, icmpv6, sctp, gre, esp) or 0..255 */
+	uint8_t proto; /* IPPROTO_*; from a name (tcp, udp, icmp, icmpv6, sctp, gre, esp) or 0..255 */
 	uint16_t sport_lo, sport_hi; /* default 0-65535; only with proto tcp, udp or sctp */
 	uint16_t dport_lo, dport_hi;
 	enum hp_acl_action action;
-	int policer;            /* index into policers with HP_ACL_POLICE, else -1 */
+	int policer; /* index into policers with HP_ACL_POLICE, else -1 */
 	unsigned line;
 };
 
@@ -152,27 +152,27 @@ struct hp_xdp_class {
 /* xdp: - { iface: eth1, mode: native, pass: [arp, "tcp/22"], block: ["192.0.2.0/24"] } */
 struct hp_xdp_conf {
 	char iface[HP_IFNAME_MAX];
-	enum hp_xdp_mode mode;     /* default native */
+	enum hp_xdp_mode mode; /* default native */
 	bool has_mode;
 	unsigned n_pass;
 	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
 	unsigned n_block;
-	struct hp_prefix *block;   /* malloc'd; no host bits, distinct */
-	unsigned block_cap;        /* its capacity (0: n_block) */
+	struct hp_prefix *block; /* malloc'd; no host bits, distinct */
+	unsigned block_cap;      /* its capacity (0: n_block) */
 	unsigned line;
 };
 
 struct hp_config {
-	char file[256];                    /* name used in error messages */
+	char file[256]; /* name used in error messages */
 	unsigned n_eal_args;
-	char *eal_args[HP_MAX_EAL_ARGS];   /* owned; NULL-terminated */
+	char *eal_args[HP_MAX_EAL_ARGS]; /* owned; NULL-terminated */
 	unsigned eal_line;
 	char control_socket[HP_PATH_MAX];
-	char metrics[64];                  /* "host:port" */
-	uint32_t mbufs;                    /* mbufs per pool; 0 = sized from the ports */
+	char metrics[64]; /* "host:port" */
+	uint32_t mbufs;   /* mbufs per pool; 0 = sized from the ports */
 	unsigned n_ports;
 	struct hp_port_conf ports[HP_MAX_PORTS];
-	bool has_workers;                  /* a workers: section was given */
+	bool has_workers; /* a workers: section was given */
 	unsigned n_workers;
 	struct hp_worker_conf workers[HP_MAX_WORKERS];
 
@@ -181,9 +181,9 @@ struct hp_config {
 	struct hp_neighbor_conf *neighbors;
 	unsigned n_routes;
 	struct hp_route_conf *routes;
-	bool acl_default_deny;             /* acl_default: permit (default) | deny */
+	bool acl_default_deny; /* acl_default: permit (default) | deny */
 	unsigned n_acl;
-	struct hp_acl_rule *acl;           /* in file order */
+	struct hp_acl_rule *acl; /* in file order */
 	unsigned n_policers;
 	struct hp_policer_conf *policers;
 	unsigned n_xdp;

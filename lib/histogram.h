@@ -16,15 +16,15 @@
  * count; hp_hist_merge() of a snapshot is what readers report.
  */
 #define HP_HIST_SUB_BITS 7
-#define HP_HIST_SUB (1u << (HP_HIST_SUB_BITS - 1))          /* 64 buckets per octave */
-#define HP_HIST_MAX_EXP 36                                  /* 2^36 ns = 68.7 s */
+#define HP_HIST_SUB (1u << (HP_HIST_SUB_BITS - 1)) /* 64 buckets per octave */
+#define HP_HIST_MAX_EXP 36                         /* 2^36 ns = 68.7 s */
 #define HP_HIST_MAX_NS ((uint64_t)1 << HP_HIST_MAX_EXP)
 #define HP_HIST_BUCKETS ((HP_HIST_MAX_EXP - HP_HIST_SUB_BITS + 2) * HP_HIST_SUB)
 
 struct hp_hist {
 	uint64_t count;
-	uint64_t sum_ns;   /* saturates at UINT64_MAX */
-	uint64_t min_ns;   /* UINT64_MAX while empty */
+	uint64_t sum_ns; /* saturates at UINT64_MAX */
+	uint64_t min_ns; /* UINT64_MAX while empty */
 	uint64_t max_ns;
 	uint64_t buckets[HP_HIST_BUCKETS];
 };
@@ -38,7 +38,11 @@ struct hp_hist_summary {
 };
 
 void hp_hist_init(struct hp_hist *h);
-static inline void hp_hist_reset(struct hp_hist *h) { hp_hist_init(h); }
+static inline void
+hp_hist_reset(struct hp_hist *h)
+{
+	hp_hist_init(h);
+}
 
 /* Bucket index of a value, and the [lo, hi) range a bucket covers. */
 static inline unsigned

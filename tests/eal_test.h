@@ -25,8 +25,11 @@ static inline int
 hp_test_eal_init(const char *name)
 {
 	static char prefix[64];
-	char *args[] = {(char *)name, "-l", "0", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-			"--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	char *args[] = {(char *)name,  "-l",       "0",
+			"--no-huge",   "-m",       "512",
+			"--no-shconf", "--no-pci", "--no-telemetry",
+			"--log-level", "*:error",  "--file-prefix",
+			prefix,        NULL};
 	int rc;
 
 	snprintf(prefix, sizeof(prefix), "hp-test-%s-%d", name, getpid());

@@ -50,7 +50,8 @@ index_arg(json_t *args, unsigned n, unsigned *idx, struct cmd_err *e)
 	if (v == NULL || !json_is_integer(v))
 		return fail(e, "EINVAL", "argument \"index\" (an integer) is required");
 	if (json_integer_value(v) < 0 || json_integer_value(v) >= (json_int_t)n)
-		return fail(e, "ENOENT", "no rule %" JSON_INTEGER_FORMAT " (there are %u)", json_integer_value(v), n);
+		return fail(e, "ENOENT", "no rule %" JSON_INTEGER_FORMAT " (there are %u)",
+			    json_integer_value(v), n);
 	*idx = (unsigned)json_integer_value(v);
 	return 0;
 }

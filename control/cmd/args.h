@@ -20,8 +20,7 @@ struct cmd_err {
 	char msg[256];
 };
 
-static inline int __rte_format_printf(3, 4)
-fail(struct cmd_err *e, const char *code, const char *fmt, ...)
+static inline int __rte_format_printf(3, 4) fail(struct cmd_err *e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,7 +97,8 @@ parse_prefix_arg(json_t *args, struct hp_prefix *p, struct cmd_err *e)
 	if (arg_str(args, "prefix", true, &s, e) < 0)
 		return -1;
 	if (hp_parse_prefix(s, 0, p) < 0)
-		return fail(e, "EINVAL", "bad prefix \"%.64s\": expected ADDRESS/LENGTH, e.g. 198.18.0.0/15", s);
+		return fail(e, "EINVAL", "bad prefix \"%.64s\": expected ADDRESS/LENGTH, e.g. 198.18.0.0/15",
+			    s);
 	return 0;
 }
 

@@ -19,41 +19,45 @@
  * request names it as HP_CMD_<id>. The part of the name before the first dot
  * is the hpctl object (below) that sends it; `help` is the daemon's alone.
  */
-#define HP_COMMANDS(X)                                                                                              \
-	X(help, "help", HP_CMD_RO, "", "the commands this daemon serves")                                          \
-	X(status, "status", HP_CMD_RO, "", "version, uptime, sizes, packet totals")                                \
-	X(port_show, "port.show", HP_CMD_RO, "", "ports: mode, MAC, queues, addresses, device")                    \
-	X(port_stats, "port.stats", HP_CMD_RO, "[name]", "per-port counters, per queue and from the device")       \
-	X(worker_show, "worker.show", HP_CMD_RO, "", "per-worker counters, cycles and latency")                    \
-	X(stats, "stats", HP_CMD_RO, "", "totals, drops by reason, slow path, ACL cache")                          \
-	X(latency_show, "latency.show", HP_CMD_RO, "", "residence latency percentiles since the last reset (ns)") \
-	X(latency_reset, "latency.reset", 0, "", "start latency.show afresh")                                      \
-	X(route_add, "route.add", 0, "prefix, via | action: drop, [port] | routes: [{...}, ...]",                  \
-	  "add or replace a route (ECMP: several via), or up to 1024 at once")                                     \
-	X(route_del, "route.del", 0, "prefix", "delete a route")                                                   \
-	X(route_show, "route.show", HP_CMD_RO, "[family: 4|6]", "the configured routes")                           \
-	X(neigh_add, "neigh.add", 0, "ip, mac, [port]", "a static neighbour (its held packets are sent)")          \
-	X(neigh_del, "neigh.del", 0, "ip, [port]", "forget a neighbour's MAC (resolved again on use)")             \
-	X(neigh_show, "neigh.show", HP_CMD_RO, "", "next hops: address, MAC, port, state, packets held")           \
-	X(acl_add, "acl.add", 0, "priority, [src, dst, proto, sport, dport], action",                              \
-	  "add an ACL rule (as in the config file)")                                                               \
-	X(acl_del, "acl.del", 0, "index", "delete ACL rule index (acl.show numbers them)")                         \
-	X(acl_show, "acl.show", HP_CMD_RO, "", "ACL rules in order with their hits")                               \
-	X(policer_add, "policer.add", 0, "name, type, cir, cbs, [pir, pbs | ebs]",                                 \
-	  "add a policer (as in the config file)")                                                                 \
-	X(policer_del, "policer.del", 0, "name", "delete a policer no ACL rule uses")                              \
-	X(policer_show, "policer.show", HP_CMD_RO, "", "policers (rates in bit/s, bursts in bytes)")               \
-	X(config_apply, "config.apply", 0, "file",                                                                 \
-	  "replace routes, neighbours, ACL and policers with a file's (all or nothing)")                           \
-	X(config_dump, "config.dump", HP_CMD_RO, "", "the running state as a config file (hotpathd -c reads it)")  \
-	X(xdp_show, "xdp.show", HP_CMD_RO, "", "XDP interfaces: role, mode, program, pass classes, counters by reason") \
-	X(xdp_block_add, "xdp.block.add", 0, "prefix, [iface]",                                                    \
-	  "drop this source prefix in XDP (every interface by default)")                                           \
-	X(xdp_block_del, "xdp.block.del", 0, "prefix, [iface]", "stop dropping a source prefix")                   \
-	X(xdp_block_show, "xdp.block.show", HP_CMD_RO, "[iface]", "the blocked source prefixes")                   \
-	X(xdp_pass_add, "xdp.pass.add", 0, "class, [iface]",                                                       \
-	  "send a class to the kernel: arp, nd, icmp, icmpv6, tcp/PORT, udp/PORT")                                 \
-	X(xdp_pass_del, "xdp.pass.del", 0, "class, [iface]", "stop passing a class (it is steered to hotpath)")    \
+#define HP_COMMANDS(X)                                                                                       \
+	X(help, "help", HP_CMD_RO, "", "the commands this daemon serves")                                    \
+	X(status, "status", HP_CMD_RO, "", "version, uptime, sizes, packet totals")                          \
+	X(port_show, "port.show", HP_CMD_RO, "", "ports: mode, MAC, queues, addresses, device")              \
+	X(port_stats, "port.stats", HP_CMD_RO, "[name]", "per-port counters, per queue and from the device") \
+	X(worker_show, "worker.show", HP_CMD_RO, "", "per-worker counters, cycles and latency")              \
+	X(stats, "stats", HP_CMD_RO, "", "totals, drops by reason, slow path, ACL cache")                    \
+	X(latency_show, "latency.show", HP_CMD_RO, "",                                                       \
+	  "residence latency percentiles since the last reset (ns)")                                         \
+	X(latency_reset, "latency.reset", 0, "", "start latency.show afresh")                                \
+	X(route_add, "route.add", 0, "prefix, via | action: drop, [port] | routes: [{...}, ...]",            \
+	  "add or replace a route (ECMP: several via), or up to 1024 at once")                               \
+	X(route_del, "route.del", 0, "prefix", "delete a route")                                             \
+	X(route_show, "route.show", HP_CMD_RO, "[family: 4|6]", "the configured routes")                     \
+	X(neigh_add, "neigh.add", 0, "ip, mac, [port]", "a static neighbour (its held packets are sent)")    \
+	X(neigh_del, "neigh.del", 0, "ip, [port]", "forget a neighbour's MAC (resolved again on use)")       \
+	X(neigh_show, "neigh.show", HP_CMD_RO, "", "next hops: address, MAC, port, state, packets held")     \
+	X(acl_add, "acl.add", 0, "priority, [src, dst, proto, sport, dport], action",                        \
+	  "add an ACL rule (as in the config file)")                                                         \
+	X(acl_del, "acl.del", 0, "index", "delete ACL rule index (acl.show numbers them)")                   \
+	X(acl_show, "acl.show", HP_CMD_RO, "", "ACL rules in order with their hits")                         \
+	X(policer_add, "policer.add", 0, "name, type, cir, cbs, [pir, pbs | ebs]",                           \
+	  "add a policer (as in the config file)")                                                           \
+	X(policer_del, "policer.del", 0, "name", "delete a policer no ACL rule uses")                        \
+	X(policer_show, "policer.show", HP_CMD_RO, "", "policers (rates in bit/s, bursts in bytes)")         \
+	X(config_apply, "config.apply", 0, "file",                                                           \
+	  "replace routes, neighbours, ACL and policers with a file's (all or nothing)")                     \
+	X(config_dump, "config.dump", HP_CMD_RO, "",                                                         \
+	  "the running state as a config file (hotpathd -c reads it)")                                       \
+	X(xdp_show, "xdp.show", HP_CMD_RO, "",                                                               \
+	  "XDP interfaces: role, mode, program, pass classes, counters by reason")                           \
+	X(xdp_block_add, "xdp.block.add", 0, "prefix, [iface]",                                              \
+	  "drop this source prefix in XDP (every interface by default)")                                     \
+	X(xdp_block_del, "xdp.block.del", 0, "prefix, [iface]", "stop dropping a source prefix")             \
+	X(xdp_block_show, "xdp.block.show", HP_CMD_RO, "[iface]", "the blocked source prefixes")             \
+	X(xdp_pass_add, "xdp.pass.add", 0, "class, [iface]",                                                 \
+	  "send a class to the kernel: arp, nd, icmp, icmpv6, tcp/PORT, udp/PORT")                           \
+	X(xdp_pass_del, "xdp.pass.del", 0, "class, [iface]",                                                 \
+	  "stop passing a class (it is steered to hotpath)")                                                 \
 	X(log_level, "log.level", 0, "[level]", "show or set the log level")
 
 /* HP_CMD_<id>: a command's index in HP_COMMANDS. */
@@ -70,42 +74,42 @@ enum hp_cmd_id {
  * the verbs completion offers are the commands' second name parts plus the
  * extra ones hpctl alone knows (route load sends route.add).
  */
-#define HP_OBJECTS(X)                                                                                              \
-	X(status, "", "  hpctl status\n")                                                                          \
-	X(stats, "", "  hpctl stats [--watch N]\n")                                                                \
-	X(latency, "", "  hpctl latency [show | reset] [--watch N]\n")                                             \
-	X(port, "", "  hpctl port [show | stats [NAME]]\n")                                                        \
-	X(worker, "", "  hpctl worker [show]\n")                                                                   \
-	X(route, "load",                                                                                           \
-	  "  hpctl route add PREFIX via ADDR [ADDR...]\n"                                                          \
-	  "  hpctl route add PREFIX drop\n"                                                                        \
-	  "  hpctl route del PREFIX\n"                                                                             \
-	  "  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n"                \
-	  "  hpctl route [show [4 | 6]]\n")                                                                        \
-	X(neigh, "",                                                                                               \
-	  "  hpctl neigh add IP MAC PORT\n"                                                                        \
-	  "  hpctl neigh add IP lladdr MAC dev PORT\n"                                                             \
-	  "  hpctl neigh del IP [[dev] PORT]\n"                                                                    \
-	  "  hpctl neigh [show]\n")                                                                                \
-	X(acl, "",                                                                                                 \
-	  "  hpctl acl add [prio N] [src PREFIX] [dst PREFIX] [proto P] [sport R] [dport R]\n"                     \
-	  "                action {permit | deny | count | police NAME}\n"                                         \
-	  "  hpctl acl del INDEX\n"                                                                                \
-	  "  hpctl acl [show]\n")                                                                                  \
-	X(policer, "",                                                                                             \
-	  "  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"                \
-	  "                    [ebs SIZE]\n"                                                                       \
-	  "  hpctl policer del NAME\n"                                                                             \
-	  "  hpctl policer [show]\n")                                                                              \
-	X(config, "",                                                                                              \
-	  "  hpctl config apply FILE\n"                                                                            \
-	  "  hpctl config [dump]\n")                                                                               \
-	X(xdp, "",                                                                                                 \
-	  "  hpctl xdp [show]\n"                                                                                   \
-	  "  hpctl xdp block {add | del} PREFIX [dev IFACE]\n"                                                     \
-	  "  hpctl xdp block [show] [dev IFACE]\n"                                                                 \
-	  "  hpctl xdp pass {add | del} {arp | nd | icmp | icmpv6 | tcp/PORT[-PORT] | udp/PORT[-PORT]}\n"          \
-	  "                 [dev IFACE]\n")                                                                        \
+#define HP_OBJECTS(X)                                                                                     \
+	X(status, "", "  hpctl status\n")                                                                 \
+	X(stats, "", "  hpctl stats [--watch N]\n")                                                       \
+	X(latency, "", "  hpctl latency [show | reset] [--watch N]\n")                                    \
+	X(port, "", "  hpctl port [show | stats [NAME]]\n")                                               \
+	X(worker, "", "  hpctl worker [show]\n")                                                          \
+	X(route, "load",                                                                                  \
+	  "  hpctl route add PREFIX via ADDR [ADDR...]\n"                                                 \
+	  "  hpctl route add PREFIX drop\n"                                                               \
+	  "  hpctl route del PREFIX\n"                                                                    \
+	  "  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n"       \
+	  "  hpctl route [show [4 | 6]]\n")                                                               \
+	X(neigh, "",                                                                                      \
+	  "  hpctl neigh add IP MAC PORT\n"                                                               \
+	  "  hpctl neigh add IP lladdr MAC dev PORT\n"                                                    \
+	  "  hpctl neigh del IP [[dev] PORT]\n"                                                           \
+	  "  hpctl neigh [show]\n")                                                                       \
+	X(acl, "",                                                                                        \
+	  "  hpctl acl add [prio N] [src PREFIX] [dst PREFIX] [proto P] [sport R] [dport R]\n"            \
+	  "                action {permit | deny | count | police NAME}\n"                                \
+	  "  hpctl acl del INDEX\n"                                                                       \
+	  "  hpctl acl [show]\n")                                                                         \
+	X(policer, "",                                                                                    \
+	  "  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"       \
+	  "                    [ebs SIZE]\n"                                                              \
+	  "  hpctl policer del NAME\n"                                                                    \
+	  "  hpctl policer [show]\n")                                                                     \
+	X(config, "",                                                                                     \
+	  "  hpctl config apply FILE\n"                                                                   \
+	  "  hpctl config [dump]\n")                                                                      \
+	X(xdp, "",                                                                                        \
+	  "  hpctl xdp [show]\n"                                                                          \
+	  "  hpctl xdp block {add | del} PREFIX [dev IFACE]\n"                                            \
+	  "  hpctl xdp block [show] [dev IFACE]\n"                                                        \
+	  "  hpctl xdp pass {add | del} {arp | nd | icmp | icmpv6 | tcp/PORT[-PORT] | udp/PORT[-PORT]}\n" \
+	  "                 [dev IFACE]\n")                                                               \
 	X(log, "", "  hpctl log level {debug | info | notice | warning | error}\n")
 
 /*
@@ -113,13 +117,16 @@ enum hp_cmd_id {
  * order they are registered: each serves what its command shows, from the
  * control thread's report (telemetry.c formats it with tel_<command id>()).
  */
-#define HP_TELEMETRY(X)                                                                                            \
-	X(stats, "/hotpath/stats", "Totals, drops by reason, slow path. No parameters")                            \
-	X(port_stats, "/hotpath/ports", "Counters of every port, or of one. Parameters: port name or id (optional)") \
-	X(worker_show, "/hotpath/workers", "Counters of every worker, or of one. Parameters: lcore (optional)")     \
-	X(latency_show, "/hotpath/latency",                                                                        \
-	  "RX-to-TX residence time percentiles in ns, all workers or one. Parameters: lcore (optional)")           \
-	X(acl_show, "/hotpath/acl", "ACL rule hits and cache. Parameters: first rule index (optional)")            \
-	X(xdp_show, "/hotpath/xdp", "XDP program counters by reason, per interface. Parameters: iface (optional)")
+#define HP_TELEMETRY(X)                                                                                  \
+	X(stats, "/hotpath/stats", "Totals, drops by reason, slow path. No parameters")                  \
+	X(port_stats, "/hotpath/ports",                                                                  \
+	  "Counters of every port, or of one. Parameters: port name or id (optional)")                   \
+	X(worker_show, "/hotpath/workers",                                                               \
+	  "Counters of every worker, or of one. Parameters: lcore (optional)")                           \
+	X(latency_show, "/hotpath/latency",                                                              \
+	  "RX-to-TX residence time percentiles in ns, all workers or one. Parameters: lcore (optional)") \
+	X(acl_show, "/hotpath/acl", "ACL rule hits and cache. Parameters: first rule index (optional)")  \
+	X(xdp_show, "/hotpath/xdp",                                                                      \
+	  "XDP program counters by reason, per interface. Parameters: iface (optional)")
 
 #endif

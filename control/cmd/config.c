@@ -61,7 +61,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	int rc;
 
 	(void)result;
-	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || arg_str(args, "file", true, &file, e) < 0)
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 ||
+	    arg_str(args, "file", true, &file, e) < 0)
 		return -1;
 	memset(&nc, 0, sizeof(nc));
 	if (hp_config_load(file, &nc, err, sizeof(err)) != 0) {
@@ -70,7 +71,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	}
 	if ((what = fixed_part_differs(rt->cfg, &nc)) != NULL) {
 		hp_config_free(&nc);
-		return fail(e, "EINVAL", "%s: changes %s: restart hotpathd for that (nothing applied)", file, what);
+		return fail(e, "EINVAL", "%s: changes %s: restart hotpathd for that (nothing applied)", file,
+			    what);
 	}
 	if (ctl_xdp_check(&nc, err, sizeof(err)) < 0) {
 		hp_config_free(&nc);

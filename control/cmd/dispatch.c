@@ -29,8 +29,8 @@ cmd_help(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e
 		return -1;
 	a = json_array();
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "cmd", cmds[i].name, "args", cmds[i].args,
-						   "help", cmds[i].help));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "cmd", cmds[i].name, "args",
+						   cmds[i].args, "help", cmds[i].help));
 	*result = a;
 	return 0;
 }
@@ -41,14 +41,15 @@ dump(json_t *reply)
 	char *s = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
 
 	json_decref(reply);
-	return s ? s : strdup("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"}}");
+	return s ? s
+		 : strdup("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"}}");
 }
 
 static char *
 error_reply(json_t *id, const char *code, const char *msg)
 {
-	return dump(json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error", "code",
-			      code, "message", msg));
+	return dump(json_pack("{s:O, s:b, s:{s:s, s:s}}", "id", id ? id : json_null(), "ok", 0, "error",
+			      "code", code, "message", msg));
 }
 
 char *

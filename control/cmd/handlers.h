@@ -23,7 +23,8 @@
 typedef int (*cmd_fn)(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e);
 
 /* cmd_<id>() for every row of HP_COMMANDS: dispatch.c's table calls them. */
-#define CMD_HANDLER(id, n, f, a, h) int cmd_##id(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e);
+#define CMD_HANDLER(id, n, f, a, h) \
+	int cmd_##id(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e);
 HP_COMMANDS(CMD_HANDLER)
 #undef CMD_HANDLER
 

@@ -34,10 +34,10 @@ cmd_latency_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	hp_hist_summarize(h, &s);
 	free(h);
 	*result = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s.count,
-			    "min_ns", (json_int_t)(s.count ? s.min_ns : 0), "mean_ns", s.mean_ns,
-			    "p50_ns", (json_int_t)s.p50, "p90_ns", (json_int_t)s.p90, "p99_ns", (json_int_t)s.p99,
-			    "p99.9_ns", (json_int_t)s.p999, "p99.99_ns", (json_int_t)s.p9999,
-			    "max_ns", (json_int_t)s.max_ns);
+			    "min_ns", (json_int_t)(s.count ? s.min_ns : 0), "mean_ns", s.mean_ns, "p50_ns",
+			    (json_int_t)s.p50, "p90_ns", (json_int_t)s.p90, "p99_ns", (json_int_t)s.p99,
+			    "p99.9_ns", (json_int_t)s.p999, "p99.99_ns", (json_int_t)s.p9999, "max_ns",
+			    (json_int_t)s.max_ns);
 	return 0;
 }
 

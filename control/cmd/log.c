@@ -13,7 +13,7 @@ cmd_log_level(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 		const char *name;
 		uint32_t level;
 	} levels[] = {
-		{"emerg", RTE_LOG_EMERG}, {"alert", RTE_LOG_ALERT}, {"crit", RTE_LOG_CRIT},
+		{"emerg", RTE_LOG_EMERG}, {"alert", RTE_LOG_ALERT},     {"crit", RTE_LOG_CRIT},
 		{"error", RTE_LOG_ERR},   {"warning", RTE_LOG_WARNING}, {"notice", RTE_LOG_NOTICE},
 		{"info", RTE_LOG_INFO},   {"debug", RTE_LOG_DEBUG},
 	};
@@ -39,6 +39,7 @@ cmd_log_level(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 			return 0;
 		}
 	}
-	return fail(e, "EINVAL", "unknown log level \"%s\" (emerg, alert, crit, error, warning, notice, info, debug)",
+	return fail(e, "EINVAL",
+		    "unknown log level \"%s\" (emerg, alert, crit, error, warning, notice, info, debug)",
 		    name);
 }

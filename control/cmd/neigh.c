@@ -38,8 +38,8 @@ cmd_neigh_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	int port, rc;
 
 	(void)result;
-	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || neigh_target(rt, args, false, &ip, &port, e) < 0 ||
-	    arg_str(args, "mac", true, &ms, e) < 0)
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 ||
+	    neigh_target(rt, args, false, &ip, &port, e) < 0 || arg_str(args, "mac", true, &ms, e) < 0)
 		return -1;
 	if (hp_parse_mac(ms, mac) < 0 || (mac[0] & 1))
 		return fail(e, "EINVAL", "bad MAC \"%.32s\": expected a unicast xx:xx:xx:xx:xx:xx", ms);
@@ -68,11 +68,12 @@ cmd_neigh_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	int port;
 
 	(void)result;
-	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || neigh_target(rt, args, false, &ip, &port, e) < 0)
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 ||
+	    neigh_target(rt, args, false, &ip, &port, e) < 0)
 		return -1;
 	if (ctl_neigh_del((unsigned)port, &ip) < 0)
-		return fail(e, "ENOENT", "no neighbour %s on %s", json_string_value(json_object_get(args, "ip")),
-			    rt->cfg->ports[port].name);
+		return fail(e, "ENOENT", "no neighbour %s on %s",
+			    json_string_value(json_object_get(args, "ip")), rt->cfg->ports[port].name);
 	/* a static one leaves the model; a learned one was never in it */
 	hp_model_neigh_del(rt->cfg, (unsigned)port, &ip);
 	published(rt);
@@ -86,7 +87,8 @@ neigh_row(void *arg, const struct ctl_neigh_info *ni)
 
 	json_array_append_new(x->a, json_pack("{s:o, s:o, s:s, s:s, s:i}", "ip", hp_json_addr(ni->ip), "mac",
 					      ni->resolved ? hp_json_mac(ni->mac) : json_string(""), "port",
-					      x->rt->cfg->ports[ni->port].name, "state", ni->state, "held", (int)ni->held));
+					      x->rt->cfg->ports[ni->port].name, "state", ni->state, "held",
+					      (int)ni->held));
 }
 
 int

@@ -39,7 +39,8 @@ cmd_policer_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd
 	int rc;
 
 	(void)result;
-	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || arg_str(args, "name", true, &name, e) < 0)
+	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 ||
+	    arg_str(args, "name", true, &name, e) < 0)
 		return -1;
 	if ((d = acl_draft(rt)) == NULL)
 		return fail(e, "ENOMEM", "out of memory");

@@ -30,14 +30,16 @@ parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct
 			return fail(e, "EINVAL", "missing argument \"via\" (or action drop)");
 		if (json_is_string(via)) {
 			via = json_pack("[O]", via);
-		} else if (json_is_array(via) && json_array_size(via) >= 1 && json_array_size(via) <= HP_MAX_ECMP) {
+		} else if (json_is_array(via) && json_array_size(via) >= 1 &&
+			   json_array_size(via) <= HP_MAX_ECMP) {
 			json_incref(via);
 		} else {
 			return fail(e, "EINVAL", "\"via\" must be an address or a list of 1 to %d addresses",
 				    HP_MAX_ECMP);
 		}
 		json_array_foreach(via, i, v) {
-			if (!json_is_string(v) || hp_parse_addr(json_string_value(v), r->prefix.family, &r->via[i]) < 0) {
+			if (!json_is_string(v) ||
+			    hp_parse_addr(json_string_value(v), r->prefix.family, &r->via[i]) < 0) {
 				json_decref(via);
 				return fail(e, "EINVAL", "via #%zu: expected an IPv%d address", i + 1,
 					    r->prefix.family == AF_INET ? 4 : 6);
@@ -75,8 +77,8 @@ route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, siz
 
 /* Put r (checked) in the model, then in the FIB; a FIB that refuses it (full) leaves the model as it was. */
 static int
-route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had, char *why,
-	  size_t len)
+route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had,
+	  char *why, size_t len)
 {
 	int rc;
 
@@ -133,7 +135,8 @@ route_add_many(struct dp_runtime *rt, json_t *routes, json_t **result, struct cm
 
 		if (!json_is_object(one))
 			fail(e, "EINVAL", "each route must be an object");
-		else if (parse_route(rt, one, &rs[i], e) == 0 && route_check(rt, &rs[i], why, sizeof(why)) < 0)
+		else if (parse_route(rt, one, &rs[i], e) == 0 &&
+			 route_check(rt, &rs[i], why, sizeof(why)) < 0)
 			fail(e, "EINVAL", "%s", why);
 		if (e->code != NULL) {
 			char msg[sizeof(e->msg)];
@@ -176,7 +179,8 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 		return -1;
 	if (routes != NULL) {
 		if (json_object_size(args) != 1)
-			return fail(e, "EINVAL", "\"routes\" comes alone (each route in it has its own prefix, via...)");
+			return fail(e, "EINVAL",
+				    "\"routes\" comes alone (each route in it has its own prefix, via...)");
 		return route_add_many(rt, routes, result, e);
 	}
 	if (parse_route(rt, args, &r, e) < 0)

@@ -29,11 +29,11 @@ cmd_status(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err 
 	if (r == NULL)
 		return fail(e, "ENOMEM", "out of memory");
 	*result = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O}", "version", HP_VERSION,
-			    "uptime_s", json_real_value(json_object_get(r, "elapsed_s")), "ports", (int)rt->ports.n,
-			    "workers", (int)rt->n_workers, "routes", (int)rt->cfg->n_routes,
+			    "uptime_s", json_real_value(json_object_get(r, "elapsed_s")), "ports",
+			    (int)rt->ports.n, "workers", (int)rt->n_workers, "routes", (int)rt->cfg->n_routes,
 			    "acl_rules", (int)rt->cfg->n_acl, "rx_packets", json_object_get(r, "rx_packets"),
-			    "tx_packets", json_object_get(r, "tx_packets"), "rx_mpps", json_object_get(r, "rx_mpps"),
-			    "tx_mpps", json_object_get(r, "tx_mpps"));
+			    "tx_packets", json_object_get(r, "tx_packets"), "rx_mpps",
+			    json_object_get(r, "rx_mpps"), "tx_mpps", json_object_get(r, "tx_mpps"));
 	json_decref(r);
 	return 0;
 }
@@ -55,7 +55,7 @@ int
 cmd_stats(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const keep[] = {"elapsed_s", "rx_packets", "tx_packets", "rx_mpps", "tx_mpps",
-					   "drops", "slowpath", "acl_cache", NULL};
+					   "drops",     "slowpath",   "acl_cache",  NULL};
 	json_t *r, *out;
 
 	if (no_args(args, e) < 0)

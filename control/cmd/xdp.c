@@ -9,12 +9,18 @@ static const char *
 errno_name(int rc)
 {
 	switch (-rc) {
-	case ENOENT: return "ENOENT";
-	case EEXIST: return "EEXIST";
-	case ENOSPC: return "ENOSPC";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	default: return "EIO";
+	case ENOENT:
+		return "ENOENT";
+	case EEXIST:
+		return "EEXIST";
+	case ENOSPC:
+		return "ENOSPC";
+	case EINVAL:
+		return "EINVAL";
+	case ENOMEM:
+		return "ENOMEM";
+	default:
+		return "EIO";
 	}
 }
 
@@ -64,8 +70,8 @@ model_follows(struct hp_config *cfg, const char *iface, bool add, const struct h
 		else
 			rc = add ? hp_model_xdp_pass_add(x, c) : hp_model_xdp_pass_del(x, c);
 		if (rc == -ENOMEM || rc == -ENOSPC)
-			DP_LOG(ERR, "xdp: %s: the configuration model could not take the change: %s", x->iface,
-			       strerror(-rc));
+			DP_LOG(ERR, "xdp: %s: the configuration model could not take the change: %s",
+			       x->iface, strerror(-rc));
 	}
 }
 

@@ -22,8 +22,8 @@
  * hp_config_free()). On error returns -EINVAL (or -ENOMEM), leaves cfg freed,
  * and writes "NAME:LINE: message" into err (errlen bytes, NUL-terminated).
  */
-int hp_config_parse(const char *name, const char *text, size_t len,
-		    struct hp_config *cfg, char *err, size_t errlen);
+int hp_config_parse(const char *name, const char *text, size_t len, struct hp_config *cfg, char *err,
+		    size_t errlen);
 
 /* As hp_config_parse() on the contents of the file at path; an unreadable
  * file gives "PATH: strerror". */

@@ -12,15 +12,15 @@
 #include "config.h"
 
 #define CFG_FILE_MAX (256u << 20) /* refuse bigger files: 2M routes fit, a typo'd path does not */
-#define CFG_EAL_ARG_MAX 4096     /* one EAL argument, bytes */
+#define CFG_EAL_ARG_MAX 4096      /* one EAL argument, bytes */
 #define CFG_MBUFS_MIN 1024u
 #define CFG_MBUFS_MAX 16777216u
 #define CFG_DESC_MIN 64u
 #define CFG_DESC_MAX 32768u
-#define CFG_LCORE_MAX 127u       /* RTE_MAX_LCORE - 1 */
-#define CFG_KEYS_MAX 32          /* keys one mapping kind may define */
-#define CFG_QUOTE_MAX 64         /* bytes of a user string quoted in a message */
-#define CFG_PRIO_MAX 2147483647u /* ACL priority: 0..2^31-1 */
+#define CFG_LCORE_MAX 127u           /* RTE_MAX_LCORE - 1 */
+#define CFG_KEYS_MAX 32              /* keys one mapping kind may define */
+#define CFG_QUOTE_MAX 64             /* bytes of a user string quoted in a message */
+#define CFG_PRIO_MAX 2147483647u     /* ACL priority: 0..2^31-1 */
 #define CFG_RATE_MAX 400000000000ull /* policer rates: 400G bits/s */
 #define CFG_BURST_MAX (1ull << 30)   /* policer bursts: 1 GiB */
 
@@ -127,14 +127,14 @@ struct ctx {
 	struct port_side port[HP_MAX_PORTS];
 	struct worker_side worker[HP_MAX_WORKERS];
 	struct owner owner[HP_MAX_PORTS][HP_MAX_QUEUES];
-	struct nb_side *nb;        /* n_neighbors entries */
-	struct route_side *rt;     /* n_routes entries */
-	struct acl_side *acl;      /* n_acl entries */
-	unsigned *policer_line;    /* n_policers entries: line of each name */
+	struct nb_side *nb;     /* n_neighbors entries */
+	struct route_side *rt;  /* n_routes entries */
+	struct acl_side *acl;   /* n_acl entries */
+	unsigned *policer_line; /* n_policers entries: line of each name */
 	struct route_tmp rtmp;
 	struct acl_tmp atmp;
 	struct policer_tmp ptmp;
-	unsigned qi;                        /* next quote buffer */
+	unsigned qi; /* next quote buffer */
 	char quote[4][CFG_QUOTE_MAX + 8];
 };
 
@@ -201,8 +201,8 @@ int cfg_walk_mapping(struct ctx *c, struct cfg_node map, const char *key, const 
  * The sequence val of at most max entries: *arr gets room for them (size bytes
  * each), *side as many side entries (side_size bytes each), both zeroed.
  */
-int cfg_want_entries(struct ctx *c, const char *key, struct cfg_node val, unsigned max,
-		     const char *what, size_t size, void **arr, size_t side_size, void **side);
+int cfg_want_entries(struct ctx *c, const char *key, struct cfg_node val, unsigned max, const char *what,
+		     size_t size, void **arr, size_t side_size, void **side);
 /* v is a mapping: "key 'KEY': expected each WHAT to be a mapping" if not. */
 int cfg_want_entry(struct ctx *c, const char *key, struct cfg_node v, const char *what);
 uint64_t cfg_hash_addr(int family, unsigned extra, const uint8_t addr[16]);

@@ -60,7 +60,8 @@ hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool a
 	for (unsigned k = 0; k < r->n_via; k++)
 		json_array_append_new(via, hp_json_addr(&r->via[k]));
 	if (!as_config || r->action == HP_ROUTE_DROP)
-		json_object_set_new(o, "action", json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
+		json_object_set_new(o, "action",
+				    json_string(r->action == HP_ROUTE_DROP ? "drop" : "forward"));
 	if (!as_config || r->action != HP_ROUTE_DROP)
 		json_object_set_new(o, "via", via);
 	else
@@ -74,8 +75,8 @@ json_t *
 hp_dump_policer(const struct hp_policer_conf *p)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", p->name, "type",
-			      p->type == HP_POLICER_TRTCM ? "trtcm" : "srtcm", "cir", (json_int_t)p->cir, "cbs",
-			      (json_int_t)p->cbs);
+			      p->type == HP_POLICER_TRTCM ? "trtcm" : "srtcm", "cir", (json_int_t)p->cir,
+			      "cbs", (json_int_t)p->cbs);
 
 	if (p->type == HP_POLICER_TRTCM) {
 		json_object_set_new(o, "pir", json_integer((json_int_t)p->pir));
@@ -138,8 +139,9 @@ ports_json(const struct hp_config *cfg)
 
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
 		const struct hp_port_conf *pc = &cfg->ports[p];
-		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", pc->name, "device", pc->device, "queues",
-				       (int)pc->queues, "rx_desc", (int)pc->rx_desc, "tx_desc", (int)pc->tx_desc, "mode",
+		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", pc->name, "device",
+				       pc->device, "queues", (int)pc->queues, "rx_desc", (int)pc->rx_desc,
+				       "tx_desc", (int)pc->tx_desc, "mode",
 				       pc->mode == HP_MODE_L3 ? "l3" : "xconnect");
 
 		if (pc->has_mac)
@@ -170,7 +172,8 @@ workers_json(const struct hp_config *cfg)
 				 cfg->workers[w].queues[k].queue);
 			json_array_append_new(q, json_string(ref));
 		}
-		json_array_append_new(a, json_pack("{s:i, s:o}", "lcore", (int)cfg->workers[w].lcore, "queues", q));
+		json_array_append_new(
+			a, json_pack("{s:i, s:o}", "lcore", (int)cfg->workers[w].lcore, "queues", q));
 	}
 	return a;
 }
@@ -210,8 +213,9 @@ hp_dump_config(const struct hp_config *cfg)
 		for (unsigned i = 0; i < cfg->n_neighbors; i++) {
 			const struct hp_neighbor_conf *nb = &cfg->neighbors[i];
 
-			json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "ip", hp_json_addr(&nb->ip), "mac",
-							   hp_json_mac(nb->mac), "port", cfg->ports[nb->port].name));
+			json_array_append_new(a, json_pack("{s:o, s:o, s:s}", "ip", hp_json_addr(&nb->ip),
+							   "mac", hp_json_mac(nb->mac), "port",
+							   cfg->ports[nb->port].name));
 		}
 		json_object_set_new(o, "neighbors", a);
 		a = json_array();
@@ -235,8 +239,9 @@ hp_dump_config(const struct hp_config *cfg)
 			json_t *xo = json_pack("{s:s}", "iface", x->iface);
 
 			if (x->has_mode)
-				json_object_set_new(xo, "mode",
-						    json_string(x->mode == HP_XDP_GENERIC ? "generic" : "native"));
+				json_object_set_new(
+					xo, "mode",
+					json_string(x->mode == HP_XDP_GENERIC ? "generic" : "native"));
 			json_object_set_new(xo, "pass", hp_dump_xdp_pass(x));
 			json_object_set_new(xo, "block", hp_json_prefixes(x->block, x->n_block));
 			json_array_append_new(a, xo);
@@ -253,7 +258,8 @@ hp_dump_text(const struct hp_config *cfg)
 	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL, *out = NULL;
 
 	json_decref(c);
-	if (text != NULL && asprintf(&out, "# hotpathd config dump (JSON is YAML: hotpathd -c reads it)\n%s", text) < 0)
+	if (text != NULL &&
+	    asprintf(&out, "# hotpathd config dump (JSON is YAML: hotpathd -c reads it)\n%s", text) < 0)
 		out = NULL;
 	free(text);
 	return out;

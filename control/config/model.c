@@ -56,8 +56,8 @@ same_addr(const struct hp_addr *a, const struct hp_addr *b)
 /* ---- the route index: prefix -> position in cfg->routes (linear probing) ---- */
 
 struct hp_route_index {
-	uint32_t mask;   /* slots - 1 */
-	uint32_t *slot;  /* route index + 1; 0 = empty */
+	uint32_t mask;  /* slots - 1 */
+	uint32_t *slot; /* route index + 1; 0 = empty */
 };
 
 static uint32_t
@@ -172,7 +172,8 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 		if (r->n_via > 0)
 			return refuse(err, errlen, -EINVAL, "both via and action: drop");
 		if (r->port >= 0)
-			return refuse(err, errlen, -EINVAL, "a drop route has no port (a port needs via: NEXT_HOP)");
+			return refuse(err, errlen, -EINVAL,
+				      "a drop route has no port (a port needs via: NEXT_HOP)");
 	} else if (r->n_via == 0 || r->n_via > HP_MAX_ECMP) {
 		return refuse(err, errlen, -EINVAL, "expected 1 to %d next hops", HP_MAX_ECMP);
 	}
@@ -181,15 +182,17 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 	for (unsigned k = 0; k < r->n_via; k++) {
 		hp_addr_format(&r->via[k], abuf, sizeof(abuf));
 		if (r->via[k].family != r->prefix.family)
-			return refuse(err, errlen, -EINVAL, "next hop %s is not of the prefix's family", abuf);
+			return refuse(err, errlen, -EINVAL, "next hop %s is not of the prefix's family",
+				      abuf);
 		for (unsigned j = 0; j < k; j++)
 			if (same_addr(&r->via[j], &r->via[k]))
 				return refuse(err, errlen, -EINVAL, "next hop %s is listed twice", abuf);
 		if (r->port < 0 && hp_config_via_port(cfg, &r->via[k]) < 0)
-			return refuse(err, errlen, -EINVAL,
-				      "via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
-				      "give port:)",
-				      abuf);
+			return refuse(
+				err, errlen, -EINVAL,
+				"via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
+				"give port:)",
+				abuf);
 	}
 	if (connected_prefix(cfg, &r->prefix))
 		return refuse(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
@@ -318,7 +321,8 @@ hp_model_neigh_del(struct hp_config *cfg, unsigned port, const struct hp_addr *i
 	if (i < 0)
 		return -ENOENT;
 	/* keep the others in order: config dump lists them as they were added */
-	memmove(&cfg->neighbors[i], &cfg->neighbors[i + 1], (cfg->n_neighbors - (unsigned)i - 1) * sizeof(cfg->neighbors[0]));
+	memmove(&cfg->neighbors[i], &cfg->neighbors[i + 1],
+		(cfg->n_neighbors - (unsigned)i - 1) * sizeof(cfg->neighbors[0]));
 	cfg->n_neighbors--;
 	return 0;
 }
@@ -328,7 +332,8 @@ hp_model_neigh_del(struct hp_config *cfg, unsigned port, const struct hp_addr *i
 int
 hp_model_acl_add(struct hp_config *cfg, const struct hp_acl_rule *rule, char *err, size_t errlen)
 {
-	if (rule->action == HP_ACL_POLICE && (rule->policer < 0 || (unsigned)rule->policer >= cfg->n_policers))
+	if (rule->action == HP_ACL_POLICE &&
+	    (rule->policer < 0 || (unsigned)rule->policer >= cfg->n_policers))
 		return refuse(err, errlen, -EINVAL, "ACL rule: no policer %d", rule->policer);
 	if (cfg->n_acl >= HP_MAX_ACL_RULES)
 		return refuse(err, errlen, -ENOSPC, "more than %u ACL rules", HP_MAX_ACL_RULES);
@@ -380,7 +385,8 @@ hp_model_policer_add(struct hp_config *cfg, const struct hp_policer_conf *p, cha
 		return refuse(err, errlen, -EEXIST, "policer '%s' already exists", p->name);
 	if (cfg->n_policers >= HP_MAX_POLICERS)
 		return refuse(err, errlen, -ENOSPC, "more than %u policers", HP_MAX_POLICERS);
-	if (grow((void **)&cfg->policers, &cfg->policers_cap, cfg->n_policers, cfg->n_policers + 1, sizeof(*p)) < 0)
+	if (grow((void **)&cfg->policers, &cfg->policers_cap, cfg->n_policers, cfg->n_policers + 1,
+		 sizeof(*p)) < 0)
 		return refuse(err, errlen, -ENOMEM, "out of memory for policers");
 	cfg->policers[cfg->n_policers++] = *p;
 	return 0;
@@ -395,7 +401,8 @@ hp_model_policer_del(struct hp_config *cfg, const char *name, char *err, size_t 
 		return refuse(err, errlen, -ENOENT, "no policer \"%.32s\"", name);
 	for (unsigned i = 0; i < cfg->n_acl; i++)
 		if (cfg->acl[i].action == HP_ACL_POLICE && cfg->acl[i].policer == idx)
-			return refuse(err, errlen, -EBUSY, "policer \"%.32s\" is used by ACL rule %u", name, i);
+			return refuse(err, errlen, -EBUSY, "policer \"%.32s\" is used by ACL rule %u", name,
+				      i);
 	memmove(&cfg->policers[idx], &cfg->policers[idx + 1],
 		(cfg->n_policers - (unsigned)idx - 1) * sizeof(cfg->policers[0]));
 	cfg->n_policers--;
@@ -481,13 +488,13 @@ hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c)
 
 /* ---- config.apply ---- */
 
-#define TAKE(field, n_field)                     \
-	do {                                     \
-		free(cfg->field);                \
-		cfg->field = nc->field;          \
-		cfg->n_field = nc->n_field;      \
-		nc->field = NULL;                \
-		nc->n_field = 0;                 \
+#define TAKE(field, n_field)                \
+	do {                                \
+		free(cfg->field);           \
+		cfg->field = nc->field;     \
+		cfg->n_field = nc->n_field; \
+		nc->field = NULL;           \
+		nc->n_field = 0;            \
 	} while (0)
 
 void

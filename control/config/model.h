@@ -28,7 +28,8 @@
  * or address (the FIB owns those). 0 or -EINVAL; the message does not
  * name the route (callers say "route: " or "route PREFIX: " before it).
  */
-int hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen);
+int hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err,
+			 size_t errlen);
 
 /*
  * Add r, or replace the route of the same prefix (*old then holds what it

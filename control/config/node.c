@@ -14,7 +14,7 @@
 static struct cfg_node
 yaml_at(yaml_document_t *doc, int id)
 {
-	return (struct cfg_node){ doc, yaml_document_get_node(doc, id), NULL };
+	return (struct cfg_node){doc, yaml_document_get_node(doc, id), NULL};
 }
 
 enum cfg_kind
@@ -82,7 +82,7 @@ cfg_seq_at(struct cfg_node seq, unsigned i)
 {
 	if (seq.doc)
 		return yaml_at(seq.doc, ((const yaml_node_t *)seq.p)->data.sequence.items.start[i]);
-	return (struct cfg_node){ NULL, json_array_get(seq.p, i), NULL };
+	return (struct cfg_node){NULL, json_array_get(seq.p, i), NULL};
 }
 
 unsigned
@@ -113,8 +113,8 @@ cfg_map_pair(struct cfg_node map, unsigned i, struct cfg_node *key, struct cfg_n
 		it = json_object_iter_next((json_t *)map.p, it);
 	if (!it)
 		return false;
-	*key = (struct cfg_node){ NULL, NULL, json_object_iter_key(it) };
-	*val = (struct cfg_node){ NULL, json_object_iter_value(it), NULL };
+	*key = (struct cfg_node){NULL, NULL, json_object_iter_key(it)};
+	*val = (struct cfg_node){NULL, json_object_iter_value(it), NULL};
 	return true;
 }
 
@@ -196,8 +196,7 @@ cfg_ip_text(struct ctx *c, const struct hp_addr *a)
 /* ---- values ---- */
 
 int
-cfg_want_scalar(struct ctx *c, const char *key, struct cfg_node val, const char *expect,
-		const char **out)
+cfg_want_scalar(struct ctx *c, const char *key, struct cfg_node val, const char *expect, const char **out)
 {
 	const char *s;
 	size_t len;
@@ -266,7 +265,8 @@ cfg_walk_mapping(struct ctx *c, struct cfg_node map, const char *key, const char
 		return cfg_fail(c, map, "internal error: too many keys %s", what);
 	if (cfg_node_kind(map) != CFG_MAP) {
 		if (key)
-			return cfg_fail(c, map, "key '%s': expected a mapping (found %s)", key, cfg_kind(map));
+			return cfg_fail(c, map, "key '%s': expected a mapping (found %s)", key,
+					cfg_kind(map));
 		return cfg_fail(c, map, "expected a mapping %s (found %s)", what, cfg_kind(map));
 	}
 	for (unsigned p = 0, n = cfg_map_len(map); p < n; p++) {
@@ -372,8 +372,8 @@ cfg_want_entries(struct ctx *c, const char *key, struct cfg_node val, unsigned m
 		return rc;
 	n = cfg_seq_len(val);
 	if (n > max)
-		return cfg_fail(c, cfg_seq_at(val, max),
-				"key '%s': too many %s (at most %u)", key, what, max);
+		return cfg_fail(c, cfg_seq_at(val, max), "key '%s': too many %s (at most %u)", key, what,
+				max);
 	*arr = calloc(n ? n : 1, size);
 	if (*arr && side_size)
 		*side = calloc(n ? n : 1, side_size);

@@ -20,7 +20,8 @@ cfg_parse_acl_default(struct ctx *c, void *obj, const char *key, struct cfg_node
 	else if (!strcmp(s, "deny"))
 		cfg->acl_default_deny = true;
 	else
-		return cfg_fail(c, val, "key 'acl_default': expected permit or deny, got '%s'", cfg_quote(c, s));
+		return cfg_fail(c, val, "key 'acl_default': expected permit or deny, got '%s'",
+				cfg_quote(c, s));
 	return 0;
 }
 
@@ -28,8 +29,7 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-	{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
-	{ "sctp", 132 }, { "gre", 47 }, { "esp", 50 },
+	{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"sctp", 132}, {"gre", 47}, {"esp", 50},
 };
 
 static const char *
@@ -209,13 +209,9 @@ acl_action(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def acl_keys[] = {
-	{ "priority", acl_priority, true },
-	{ "src", acl_src, false },
-	{ "dst", acl_dst, false },
-	{ "proto", acl_proto, false },
-	{ "sport", acl_sport, false },
-	{ "dport", acl_dport, false },
-	{ "action", acl_action, true },
+	{"priority", acl_priority, true}, {"src", acl_src, false},     {"dst", acl_dst, false},
+	{"proto", acl_proto, false},      {"sport", acl_sport, false}, {"dport", acl_dport, false},
+	{"action", acl_action, true},
 };
 
 /* What needs the whole rule: one family, ICMP of that family, ports only with TCP/UDP/SCTP. */
@@ -226,7 +222,8 @@ check_acl(struct ctx *c, struct hp_acl_rule *a)
 	bool l4 = a->has_proto && (a->proto == 6 || a->proto == 17 || a->proto == 132);
 
 	if (a->has_src && a->has_dst && a->src.family != a->dst.family)
-		return cfg_fail_at(c, t->dst_line, "key 'dst': %s is %s but src %s is %s (a rule matches one family)",
+		return cfg_fail_at(c, t->dst_line,
+				   "key 'dst': %s is %s but src %s is %s (a rule matches one family)",
 				   cfg_prefix_text(c, &a->dst), cfg_family_name(a->dst.family),
 				   cfg_prefix_text(c, &a->src), cfg_family_name(a->src.family));
 	a->family = a->has_src ? a->src.family : a->has_dst ? a->dst.family : 0;
@@ -311,7 +308,7 @@ cfg_resolve_acl(struct ctx *c)
 	int rc = 0;
 
 	for (unsigned i = 0; i < cfg->n_acl; i++) {
-		struct name_idx key = { c->acl[i].police, 0 }, *hit;
+		struct name_idx key = {c->acl[i].police, 0}, *hit;
 
 		if (!key.name)
 			continue;
@@ -320,11 +317,10 @@ cfg_resolve_acl(struct ctx *c)
 			if (!byname)
 				return cfg_oom(c, c->acl[i].action_line);
 			for (unsigned k = 0; k < cfg->n_policers; k++)
-				byname[k] = (struct name_idx){ cfg->policers[k].name, k };
+				byname[k] = (struct name_idx){cfg->policers[k].name, k};
 			qsort(byname, cfg->n_policers, sizeof(*byname), cmp_name_idx);
 		}
-		hit = cfg->n_policers ? bsearch(&key, byname, cfg->n_policers, sizeof(*byname),
-						cmp_name_idx)
+		hit = cfg->n_policers ? bsearch(&key, byname, cfg->n_policers, sizeof(*byname), cmp_name_idx)
 				      : NULL;
 		if (!hit) {
 			rc = cfg_fail_at(c, c->acl[i].action_line,

@@ -147,8 +147,8 @@ parse_metrics(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def control_keys[] = {
-	{ "socket", parse_socket, false },
-	{ "metrics", parse_metrics, false },
+	{"socket", parse_socket, false},
+	{"metrics", parse_metrics, false},
 };
 
 int
@@ -169,4 +169,3 @@ cfg_parse_mbufs(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	cfg->mbufs = (uint32_t)v;
 	return 0;
 }
-

@@ -51,22 +51,21 @@ nb_port(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def neighbor_keys[] = {
-	{ "ip", nb_ip, true },
-	{ "mac", nb_mac, true },
-	{ "port", nb_port, true },
+	{"ip", nb_ip, true},
+	{"mac", nb_mac, true},
+	{"port", nb_port, true},
 };
 
 /* One neighbour from the socket may leave port out when an l3 port's subnet holds ip. */
 static const struct key_def neighbor_entry_keys[] = {
-	{ "ip", nb_ip, true },
-	{ "mac", nb_mac, true },
-	{ "port", nb_port, false },
+	{"ip", nb_ip, true},
+	{"mac", nb_mac, true},
+	{"port", nb_port, false},
 };
 
 /* Entry v into the next slot of cfg->neighbors (its port is resolved later). */
 static int
-read_neighbor(struct ctx *c, const char *key, struct cfg_node v, const struct key_def *keys,
-	      size_t n_keys)
+read_neighbor(struct ctx *c, const char *key, struct cfg_node v, const struct key_def *keys, size_t n_keys)
 {
 	struct hp_neighbor_conf *nb = &c->cfg->neighbors[c->cfg->n_neighbors];
 	int rc;
@@ -104,15 +103,14 @@ same_neighbor(const void *arr, uint32_t a, uint32_t b)
 	const struct hp_neighbor_conf *x = &((const struct hp_neighbor_conf *)arr)[a];
 	const struct hp_neighbor_conf *y = &((const struct hp_neighbor_conf *)arr)[b];
 
-	return x->port == y->port && x->ip.family == y->ip.family &&
-	       !memcmp(x->ip.addr, y->ip.addr, 16);
+	return x->port == y->port && x->ip.family == y->ip.family && !memcmp(x->ip.addr, y->ip.addr, 16);
 }
 
 int
 cfg_resolve_neighbors(struct ctx *c)
 {
 	struct hp_config *cfg = c->cfg;
-	struct dup_table seen = { NULL, 0 };
+	struct dup_table seen = {NULL, 0};
 	int rc = 0;
 
 	if (!cfg->n_neighbors)
@@ -130,9 +128,9 @@ cfg_resolve_neighbors(struct ctx *c)
 		first = cfg_dup_insert(&seen, cfg_hash_addr(nb->ip.family, nb->port, nb->ip.addr),
 				       cfg->neighbors, same_neighbor, i);
 		if (first != UINT32_MAX) {
-			rc = cfg_fail_at(c, c->nb[i].ip_line,
-					 "duplicate neighbor %s on port %s (first at line %u)",
-					 cfg_ip_text(c, &nb->ip), cfg->ports[port].name, c->nb[first].ip_line);
+			rc = cfg_fail_at(
+				c, c->nb[i].ip_line, "duplicate neighbor %s on port %s (first at line %u)",
+				cfg_ip_text(c, &nb->ip), cfg->ports[port].name, c->nb[first].ip_line);
 			break;
 		}
 	}
@@ -156,7 +154,8 @@ cfg_entry_neighbor(struct ctx *c, struct cfg_node v, void *out)
 	if (c->nb[0].port)
 		return cfg_resolve_neighbors(c);
 	if ((rc = hp_config_via_port(cfg, &cfg->neighbors[0].ip)) < 0)
-		return cfg_fail_at(c, c->nb[0].ip_line, "key 'ip': %s is in no l3 port's subnet: give \"port\"",
+		return cfg_fail_at(c, c->nb[0].ip_line,
+				   "key 'ip': %s is in no l3 port's subnet: give \"port\"",
 				   cfg_ip_text(c, &cfg->neighbors[0].ip));
 	cfg->neighbors[0].port = (uint16_t)rc;
 	return 0;

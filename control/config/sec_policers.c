@@ -14,8 +14,7 @@ policer_idx(struct ctx *c, const struct hp_policer_conf *p)
 
 /* Decimal digits and an optional suffix (one of suffixes, times mult[i]); 1..max. */
 static bool
-parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t max,
-	     uint64_t *out)
+parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t max, uint64_t *out)
 {
 	char digits[24];
 	size_t n = strlen(s);
@@ -43,7 +42,7 @@ parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t
 static int
 want_rate(struct ctx *c, const char *key, struct cfg_node val, uint64_t *out)
 {
-	static const uint64_t mult[] = { 1000ull, 1000000ull, 1000000000ull };
+	static const uint64_t mult[] = {1000ull, 1000000ull, 1000000000ull};
 	const char *s;
 	int rc;
 
@@ -60,7 +59,7 @@ want_rate(struct ctx *c, const char *key, struct cfg_node val, uint64_t *out)
 static int
 want_burst(struct ctx *c, const char *key, struct cfg_node val, uint64_t *out)
 {
-	static const uint64_t mult[] = { 1024ull, 1048576ull };
+	static const uint64_t mult[] = {1024ull, 1048576ull};
 	const char *s;
 	int rc;
 
@@ -152,13 +151,9 @@ policer_ebs(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def policer_keys[] = {
-	{ "name", policer_name, true },
-	{ "type", policer_type, true },
-	{ "cir", policer_cir, true },
-	{ "cbs", policer_cbs, true },
-	{ "pir", policer_pir, false },
-	{ "pbs", policer_pbs, false },
-	{ "ebs", policer_ebs, false },
+	{"name", policer_name, true}, {"type", policer_type, true}, {"cir", policer_cir, true},
+	{"cbs", policer_cbs, true},   {"pir", policer_pir, false},  {"pbs", policer_pbs, false},
+	{"ebs", policer_ebs, false},
 };
 
 /* trtcm: pir >= cir and pbs, no ebs; srtcm: ebs, no pir or pbs. */

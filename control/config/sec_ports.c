@@ -101,8 +101,8 @@ check_devargs(const char *s, char *devname, size_t devlen)
 		const char *k = comma + 1, *p = k;
 		int depth = 0;
 
-		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		       (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		       *p == '_' || *p == '-')
 			p++;
 		if (p == k)
 			return *p == '=' ? "empty key in a ,key=value argument"
@@ -144,8 +144,7 @@ port_name(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 		return rc;
 	n = strlen(s);
 	if (!cfg_name_ok(s))
-		return cfg_fail(c, val,
-				"key 'name': bad port name '%s': expected 1 to %d of A-Z a-z 0-9 _ -",
+		return cfg_fail(c, val, "key 'name': bad port name '%s': expected 1 to %d of A-Z a-z 0-9 _ -",
 				cfg_quote(c, s), HP_NAME_MAX - 1);
 	for (unsigned i = 0; i < me; i++)
 		if (!strcmp(c->cfg->ports[i].name, s))
@@ -177,7 +176,8 @@ port_device(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	for (unsigned i = 0; i < port_idx(c, p); i++)
 		if (!strcmp(c->port[i].devname, ps->devname))
 			return cfg_fail(c, val, "duplicate device '%s' (first used by port '%s' at line %u)",
-					cfg_quote(c, ps->devname), c->cfg->ports[i].name, c->port[i].device_line);
+					cfg_quote(c, ps->devname), c->cfg->ports[i].name,
+					c->port[i].device_line);
 	memcpy(p->device, s, n + 1);
 	ps->device_line = cfg_line(val);
 	return 0;
@@ -233,8 +233,8 @@ port_mac(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static int
-want_prefixes(struct ctx *c, const char *key, struct cfg_node val, int family,
-	      struct hp_prefix *out, unsigned *n_out)
+want_prefixes(struct ctx *c, const char *key, struct cfg_node val, int family, struct hp_prefix *out,
+	      unsigned *n_out)
 {
 	const char *expect = family == AF_INET ? "an IPv4 address with a prefix length, such as "
 						 "10.0.0.1/24 (length 0..32)"
@@ -253,7 +253,8 @@ want_prefixes(struct ctx *c, const char *key, struct cfg_node val, int family,
 		if ((rc = cfg_want_scalar(c, key, v, expect, &s)))
 			return rc;
 		if (hp_parse_prefix(s, family, &out[*n_out]))
-			return cfg_fail(c, v, "key '%s': bad address '%s': expected %s", key, cfg_quote(c, s), expect);
+			return cfg_fail(c, v, "key '%s': bad address '%s': expected %s", key, cfg_quote(c, s),
+					expect);
 		(*n_out)++;
 	}
 	return 0;
@@ -308,16 +309,10 @@ port_peer(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def port_keys[] = {
-	{ "name", port_name, true },
-	{ "device", port_device, true },
-	{ "queues", port_queues, false },
-	{ "rx_desc", port_rx_desc, false },
-	{ "tx_desc", port_tx_desc, false },
-	{ "mac", port_mac, false },
-	{ "ipv4", port_ipv4, false },
-	{ "ipv6", port_ipv6, false },
-	{ "mode", port_mode, false },
-	{ "peer", port_peer, false },
+	{"name", port_name, true},        {"device", port_device, true},    {"queues", port_queues, false},
+	{"rx_desc", port_rx_desc, false}, {"tx_desc", port_tx_desc, false}, {"mac", port_mac, false},
+	{"ipv4", port_ipv4, false},       {"ipv6", port_ipv6, false},       {"mode", port_mode, false},
+	{"peer", port_peer, false},
 };
 
 int
@@ -351,7 +346,8 @@ cfg_parse_ports(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 		if (rc)
 			return rc;
 		if (p->mode == HP_MODE_XCONNECT && !c->port[cfg->n_ports].peer)
-			return cfg_fail(c, v, "port '%s': mode xconnect needs a peer (add peer: PORT)", p->name);
+			return cfg_fail(c, v, "port '%s': mode xconnect needs a peer (add peer: PORT)",
+					p->name);
 		if (p->mode == HP_MODE_L3 && c->port[cfg->n_ports].peer)
 			return cfg_fail_at(c, p->peer_line,
 					   "key 'peer': only valid with mode: xconnect (port '%s' is l3)",
@@ -375,7 +371,8 @@ cfg_resolve_ports(struct ctx *c)
 		cfg->ports[i].peer = hp_config_port_index(cfg, peer);
 		if (cfg->ports[i].peer < 0)
 			return cfg_fail_at(c, cfg->ports[i].peer_line,
-					   "key 'peer': unknown peer '%s' (no port by that name)", cfg_quote(c, peer));
+					   "key 'peer': unknown peer '%s' (no port by that name)",
+					   cfg_quote(c, peer));
 	}
 	return 0;
 }

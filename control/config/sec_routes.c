@@ -103,10 +103,10 @@ route_port(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def route_keys[] = {
-	{ "prefix", route_prefix, true },
-	{ "via", route_via, false },
-	{ "action", route_action, false },
-	{ "port", route_port, false },
+	{"prefix", route_prefix, true},
+	{"via", route_via, false},
+	{"action", route_action, false},
+	{"port", route_port, false},
 };
 
 /* What needs the whole entry: via xor drop, next hops of the prefix's family. */
@@ -169,7 +169,7 @@ int
 cfg_parse_routes(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 {
 	struct hp_config *cfg = obj;
-	struct dup_table seen = { NULL, 0 };
+	struct dup_table seen = {NULL, 0};
 	void *arr = NULL, *side = NULL;
 	int rc;
 
@@ -189,8 +189,8 @@ cfg_parse_routes(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 				       cfg->routes, same_route, cfg->n_routes);
 		if (first != UINT32_MAX) {
 			rc = cfg_fail_at(c, c->rt[cfg->n_routes].prefix_line,
-					 "duplicate route %s (first at line %u)", cfg_prefix_text(c, &r->prefix),
-					 c->rt[first].prefix_line);
+					 "duplicate route %s (first at line %u)",
+					 cfg_prefix_text(c, &r->prefix), c->rt[first].prefix_line);
 			break;
 		}
 		cfg->n_routes++;
@@ -208,9 +208,8 @@ cfg_resolve_routes(struct ctx *c)
 	int rc;
 
 	for (unsigned i = 0; i < cfg->n_routes; i++)
-		if (c->rt[i].port &&
-		    (rc = cfg_resolve_l3_port(c, c->rt[i].port, c->rt[i].port_line, "routes",
-					      &cfg->routes[i].port)))
+		if (c->rt[i].port && (rc = cfg_resolve_l3_port(c, c->rt[i].port, c->rt[i].port_line, "routes",
+							       &cfg->routes[i].port)))
 			return rc;
 	for (unsigned i = 0; i < cfg->n_routes; i++) {
 		char msg[256];

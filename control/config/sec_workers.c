@@ -91,8 +91,8 @@ worker_queues(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def worker_keys[] = {
-	{ "lcore", worker_lcore, true },
-	{ "queues", worker_queues, true },
+	{"lcore", worker_lcore, true},
+	{"queues", worker_queues, true},
 };
 
 int
@@ -113,7 +113,8 @@ cfg_parse_workers(struct ctx *c, void *obj, const char *key, struct cfg_node val
 		if (cfg->n_workers == HP_MAX_WORKERS)
 			return cfg_fail(c, v, "key 'workers': too many workers (at most %d)", HP_MAX_WORKERS);
 		if (cfg_node_kind(v) != CFG_MAP)
-			return cfg_fail(c, v, "key 'workers': expected each worker to be a mapping (found %s)",
+			return cfg_fail(c, v,
+					"key 'workers': expected each worker to be a mapping (found %s)",
 					cfg_kind(v));
 		w = &cfg->workers[cfg->n_workers];
 		memset(w, 0, sizeof(*w));
@@ -159,10 +160,12 @@ cfg_resolve_workers(struct ctx *c)
 				snprintf(name, sizeof(name), "%.*s", (int)(slash - ref), ref);
 				pc = &cfg->ports[hp_config_port_index(cfg, name)];
 				return cfg_fail_at(c, line, "queue %s out of range: port %s has %u queue%s",
-						   cfg_quote(c, ref), pc->name, pc->queues, pc->queues == 1 ? "" : "s");
+						   cfg_quote(c, ref), pc->name, pc->queues,
+						   pc->queues == 1 ? "" : "s");
 			}
 			if (rc)
-				return cfg_fail_at(c, line, "key 'queues': bad queue '%s': expected PORT/QUEUE "
+				return cfg_fail_at(c, line,
+						   "key 'queues': bad queue '%s': expected PORT/QUEUE "
 						   "such as p0/0",
 						   cfg_quote(c, ref));
 			o = &c->owner[r->port][r->queue];

@@ -45,8 +45,8 @@ static const struct {
 	const char *name;
 	enum hp_xdp_class_kind kind;
 } xdp_class_names[] = {
-	{ "arp", HP_XDP_CLASS_ARP },   { "nd", HP_XDP_CLASS_ND },   { "icmp", HP_XDP_CLASS_ICMP },
-	{ "icmpv6", HP_XDP_CLASS_ICMP6 }, { "tcp", HP_XDP_CLASS_TCP }, { "udp", HP_XDP_CLASS_UDP },
+	{"arp", HP_XDP_CLASS_ARP},      {"nd", HP_XDP_CLASS_ND},   {"icmp", HP_XDP_CLASS_ICMP},
+	{"icmpv6", HP_XDP_CLASS_ICMP6}, {"tcp", HP_XDP_CLASS_TCP}, {"udp", HP_XDP_CLASS_UDP},
 };
 
 static bool
@@ -85,8 +85,7 @@ hp_parse_xdp_class(const char *s, struct hp_xdp_class *c)
 		if (!port_num(lo, dash ? (size_t)(dash - lo) : strlen(lo), &c->port_lo))
 			return -EINVAL;
 		c->port_hi = c->port_lo;
-		if (dash && (!port_num(dash + 1, strlen(dash + 1), &c->port_hi) ||
-			     c->port_hi < c->port_lo))
+		if (dash && (!port_num(dash + 1, strlen(dash + 1), &c->port_hi) || c->port_hi < c->port_lo))
 			return -EINVAL;
 		return 0;
 	}
@@ -181,7 +180,8 @@ xdp_pass(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 					cfg_quote(c, s));
 		for (unsigned i = 0; i < x->n_pass; i++)
 			if (hp_xdp_class_equal(&x->pass[i], cl))
-				return cfg_fail(c, v, "key 'pass': class %s is listed twice", cfg_quote(c, s));
+				return cfg_fail(c, v, "key 'pass': class %s is listed twice",
+						cfg_quote(c, s));
 		x->n_pass++;
 	}
 	return 0;
@@ -200,7 +200,7 @@ static int
 xdp_block(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 {
 	struct hp_xdp_conf *x = obj;
-	struct dup_table dups = { 0 };
+	struct dup_table dups = {0};
 	void *arr = NULL;
 	int rc;
 
@@ -215,8 +215,8 @@ xdp_block(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 
 		if ((rc = cfg_want_net(c, key, v, p)))
 			break;
-		first = cfg_dup_insert(&dups, cfg_hash_addr(p->family, p->len, p->addr), x->block, same_prefix,
-				       x->n_block);
+		first = cfg_dup_insert(&dups, cfg_hash_addr(p->family, p->len, p->addr), x->block,
+				       same_prefix, x->n_block);
 		if (first != UINT32_MAX) {
 			rc = cfg_fail(c, v, "key 'block': prefix %s is listed twice", cfg_prefix_text(c, p));
 			break;
@@ -228,10 +228,10 @@ xdp_block(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static const struct key_def xdp_keys[] = {
-	{ "iface", xdp_iface, true },
-	{ "mode", xdp_mode, false },
-	{ "pass", xdp_pass, false },
-	{ "block", xdp_block, false },
+	{"iface", xdp_iface, true},
+	{"mode", xdp_mode, false},
+	{"pass", xdp_pass, false},
+	{"block", xdp_block, false},
 };
 
 /* Entry v into the next slot of cfg->xdp. */
@@ -257,8 +257,8 @@ cfg_parse_xdp(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	if ((rc = cfg_want_seq(c, key, val)))
 		return rc;
 	if (cfg_seq_len(val) > HP_MAX_XDP)
-		return cfg_fail(c, cfg_seq_at(val, HP_MAX_XDP),
-				"key 'xdp': too many interfaces (at most %u)", HP_MAX_XDP);
+		return cfg_fail(c, cfg_seq_at(val, HP_MAX_XDP), "key 'xdp': too many interfaces (at most %u)",
+				HP_MAX_XDP);
 	for (unsigned it = 0; it < cfg_seq_len(val); it++)
 		if ((rc = read_xdp(c, key, cfg_seq_at(val, it))))
 			return rc;
@@ -289,10 +289,11 @@ cfg_resolve_xdp(struct ctx *c)
 			if (strcmp(x->iface, a))
 				continue;
 			if (strstr(pc->device, ",xdp_prog="))
-				return cfg_fail_at(c, x->line,
-						   "xdp: %s is port %s's, whose device names its own xdp_prog "
-						   "(drop xdp_prog= to use hotpath's program, or this entry)",
-						   a, pc->name);
+				return cfg_fail_at(
+					c, x->line,
+					"xdp: %s is port %s's, whose device names its own xdp_prog "
+					"(drop xdp_prog= to use hotpath's program, or this entry)",
+					a, pc->name);
 			if (x->has_mode && x->mode == HP_XDP_GENERIC)
 				return cfg_fail_at(c, x->line,
 						   "xdp: %s is port %s's (net_af_xdp attaches the program in "

@@ -71,23 +71,23 @@ json_as_text(const json_t *j)
 
 /* The sections, in the order a file lists them in messages. */
 static const struct key_def top_keys[] = {
-	{ "eal", cfg_parse_eal, false, NULL },
-	{ "control", cfg_parse_control, false, NULL },
-	{ "mbufs", cfg_parse_mbufs, false, NULL },
-	{ "ports", cfg_parse_ports, false, NULL }, /* required: checked with its own message */
-	{ "workers", cfg_parse_workers, false, NULL },
-	{ "neighbors", cfg_parse_neighbors, false, cfg_entry_neighbor },
-	{ "routes", cfg_parse_routes, false, cfg_entry_route },
-	{ "acl_default", cfg_parse_acl_default, false, NULL },
-	{ "acl", cfg_parse_acl, false, cfg_entry_acl },
-	{ "policers", cfg_parse_policers, false, cfg_entry_policer },
-	{ "xdp", cfg_parse_xdp, false, cfg_entry_xdp },
+	{"eal", cfg_parse_eal, false, NULL},
+	{"control", cfg_parse_control, false, NULL},
+	{"mbufs", cfg_parse_mbufs, false, NULL},
+	{"ports", cfg_parse_ports, false, NULL}, /* required: checked with its own message */
+	{"workers", cfg_parse_workers, false, NULL},
+	{"neighbors", cfg_parse_neighbors, false, cfg_entry_neighbor},
+	{"routes", cfg_parse_routes, false, cfg_entry_route},
+	{"acl_default", cfg_parse_acl_default, false, NULL},
+	{"acl", cfg_parse_acl, false, cfg_entry_acl},
+	{"policers", cfg_parse_policers, false, cfg_entry_policer},
+	{"xdp", cfg_parse_xdp, false, cfg_entry_xdp},
 };
 
 /* After the whole document: names that may point forward, in this order. */
 static int (*const resolvers[])(struct ctx *c) = {
-	cfg_resolve_ports, cfg_resolve_workers, cfg_resolve_xdp,
-	cfg_resolve_neighbors, cfg_resolve_routes, cfg_resolve_acl,
+	cfg_resolve_ports,     cfg_resolve_workers, cfg_resolve_xdp,
+	cfg_resolve_neighbors, cfg_resolve_routes,  cfg_resolve_acl,
 };
 
 static int
@@ -180,7 +180,7 @@ parse_document(struct ctx *c, const char *text, size_t len)
 	}
 	yaml_document_delete(&extra);
 
-	root = (struct cfg_node){ &doc, yaml_document_get_root_node(&doc), NULL };
+	root = (struct cfg_node){&doc, yaml_document_get_root_node(&doc), NULL};
 	if (!root.p) {
 		rc = cfg_fail_at(c, 1, "expected a mapping with a ports: section (the document is empty)");
 		goto out_doc;
@@ -189,8 +189,7 @@ parse_document(struct ctx *c, const char *text, size_t len)
 		rc = cfg_fail(c, root, "expected a mapping with a ports: section (found %s)", cfg_kind(root));
 		goto out_doc;
 	}
-	rc = cfg_walk_mapping(c, root, NULL, "at top level", top_keys,
-			      CFG_N(top_keys), c->cfg);
+	rc = cfg_walk_mapping(c, root, NULL, "at top level", top_keys, CFG_N(top_keys), c->cfg);
 	if (rc)
 		goto out_doc;
 	if (c->cfg->n_ports == 0) {
@@ -205,8 +204,8 @@ out_doc:
 }
 
 int
-hp_config_parse(const char *name, const char *text, size_t len, struct hp_config *cfg,
-		char *err, size_t errlen)
+hp_config_parse(const char *name, const char *text, size_t len, struct hp_config *cfg, char *err,
+		size_t errlen)
 {
 	struct ctx *c;
 	int rc;
@@ -327,8 +326,7 @@ out:
 	memset(cfg, 0, sizeof(*cfg));
 	if (err && errlen) {
 		if (rc == -EFBIG)
-			snprintf(err, errlen, "%s: file too large (over %u MiB)", path,
-				 CFG_FILE_MAX >> 20);
+			snprintf(err, errlen, "%s: file too large (over %u MiB)", path, CFG_FILE_MAX >> 20);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 	}
@@ -404,7 +402,7 @@ hp_config_parse_entry(const struct hp_config *cfg, const char *section, const js
 	c->err = err;
 	c->errlen = errlen;
 	c->cfg = scratch;
-	rc = sec->entry(c, (struct cfg_node){ NULL, j, NULL }, out);
+	rc = sec->entry(c, (struct cfg_node){NULL, j, NULL}, out);
 	free(c->nb);
 	free(c->rt);
 	free(c->acl);

@@ -21,7 +21,10 @@
 #define HPCTL_REPLY_MAX (64u << 20) /* a reply larger than this is a broken server */
 #define HPCTL_CLEAR "\033[H\033[2J"
 
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+enum {
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2
+};
 
 /* One connection to the daemon and the bytes read from it but not yet consumed. */
 struct conn {
@@ -34,7 +37,11 @@ struct conn {
 };
 
 /* Outcome of one request. */
-enum rt { RT_OK, RT_FAIL, RT_INTR };
+enum rt {
+	RT_OK,
+	RT_FAIL,
+	RT_INTR
+};
 
 static uint64_t
 now_ms(void)
@@ -294,8 +301,8 @@ cell(const json_t *v)
 			s[0] = '\0';
 			json_object_foreach((json_t *)v, k, e)
 				if (json_integer_value(e) != 0)
-					sprintf(s + strlen(s), "%s%s=%" JSON_INTEGER_FORMAT, s[0] ? " " : "", k,
-						json_integer_value(e));
+					sprintf(s + strlen(s), "%s%s=%" JSON_INTEGER_FORMAT, s[0] ? " " : "",
+						k, json_integer_value(e));
 			if (s[0] == '\0')
 				strcpy(s, "-");
 			return s;
@@ -438,7 +445,8 @@ print_human(const json_t *res, bool yaml)
 	if (json_is_object(res))
 		return print_object(res, 0);
 	/* a table needs columns: the first row's keys */
-	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 && all_of_type(res, JSON_OBJECT))
+	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 &&
+	    all_of_type(res, JSON_OBJECT))
 		return print_table(res);
 	if (json_is_array(res)) {
 		json_array_foreach(res, i, v) {
@@ -615,8 +623,8 @@ run(const struct hpctl_req *r, struct conn *c)
 
 /* ---- route load FILE ---- */
 
-#define LOAD_BATCH 1000          /* routes in one route.add request (the daemon takes 1024) */
-#define LOAD_BATCH_BYTES 49152   /* ... and bytes: a request line must stay under 64 KiB */
+#define LOAD_BATCH 1000        /* routes in one route.add request (the daemon takes 1024) */
+#define LOAD_BATCH_BYTES 49152 /* ... and bytes: a request line must stay under 64 KiB */
 
 struct load_batch {
 	json_t *routes;
@@ -691,8 +699,9 @@ load_routes(const struct hpctl_req *r, struct conn *c)
 		goto out;
 	}
 	for (unsigned i = 0; i < nb; i++) {
-		json_t *req = json_pack("{s:I, s:s, s:{s:O}}", "id", (json_int_t)i + 1, "cmd", "route.add", "args",
-					"routes", b[i].routes), *reply = NULL;
+		json_t *req = json_pack("{s:I, s:s, s:{s:O}}", "id", (json_int_t)i + 1, "cmd", "route.add",
+					"args", "routes", b[i].routes),
+		       *reply = NULL;
 		enum rt rt = req ? send_line(c, req) : RT_FAIL;
 		size_t len = 0;
 		char *text;
@@ -713,7 +722,8 @@ load_routes(const struct hpctl_req *r, struct conn *c)
 		if (!json_is_true(json_object_get(reply, "ok"))) {
 			json_t *e = json_object_get(reply, "error");
 
-			fprintf(stderr, "hpctl: %s: lines %u-%u refused (%u routes added before them): %s: %s\n",
+			fprintf(stderr,
+				"hpctl: %s: lines %u-%u refused (%u routes added before them): %s: %s\n",
 				r->load, b[i].first_line, b[i].last_line, added,
 				json_string_value(json_object_get(e, "code")) ?: "error",
 				json_string_value(json_object_get(e, "message")) ?: "refused");

@@ -22,7 +22,7 @@ static const char usage_all[] =
 #define OBJ_USAGE(obj, extra, usage) usage
 	HP_OBJECTS(OBJ_USAGE)
 #undef OBJ_USAGE
-	"\n" USE_OPTIONS;
+		"\n" USE_OPTIONS;
 
 /* The registry's names and flags, by HP_CMD_<id>. */
 static const struct {
@@ -43,8 +43,7 @@ struct parse {
 	bool reads;   /* the command changes nothing: --watch allowed */
 };
 
-static int __attribute__((format(printf, 2, 3)))
-fail(struct parse *p, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) fail(struct parse *p, const char *fmt, ...)
 {
 	size_t len = 0;
 	va_list ap;
@@ -584,7 +583,8 @@ parse_xdp(struct parse *p, const char *verb)
 	if (s == NULL)
 		return fail(p, "%s: missing add or del", what);
 	if (!is(s, "add") && !is(s, "del"))
-		return fail(p, "%s: unknown verb '%s' (add, del%s)", what, s, is(what, "block") ? ", show" : "");
+		return fail(p, "%s: unknown verb '%s' (add, del%s)", what, s,
+			    is(what, "block") ? ", show" : "");
 	if (is(what, "block"))
 		cmd(p, is(s, "add") ? HP_CMD_xdp_block_add : HP_CMD_xdp_block_del);
 	else
@@ -651,8 +651,7 @@ parse_watch(struct parse *p, const char *val)
 	if (val == NULL)
 		return fail(p, "--watch: missing N");
 	if (!parse_uint(val, HPCTL_WATCH_MAX, &v) || v == 0)
-		return fail(p, "--watch: '%s' is not a number of seconds from 1 to %u", val,
-			    HPCTL_WATCH_MAX);
+		return fail(p, "--watch: '%s' is not a number of seconds from 1 to %u", val, HPCTL_WATCH_MAX);
 	p->r->watch = (unsigned)v;
 	return 0;
 }

@@ -26,16 +26,25 @@
 /* xdp-filter's map value flags (xdp-filter/common_kern_user.h) */
 #define XF_MAP_FLAG_SRC (1u << 0)
 
-#define SRC_CLEAN IP4(192, 0, 2, 1)    /* pass and steer frames: never covered by a rule */
+#define SRC_CLEAN IP4(192, 0, 2, 1)     /* pass and steer frames: never covered by a rule */
 #define SRC_BLOCKED IP4(203, 0, 113, 9) /* drop frames: the one rule they match */
 #define PORT_PASS 53
 #define PORT_OTHER 5000
 #define MAX_RULES 1000000
 
-enum bench_case { CASE_PASS, CASE_DROP, CASE_STEER, NCASES };
+enum bench_case {
+	CASE_PASS,
+	CASE_DROP,
+	CASE_STEER,
+	NCASES
+};
 static const char *const case_names[NCASES] = {"pass", "drop", "steer"};
 
-enum prog_kind { HP, XF, NPROGS };
+enum prog_kind {
+	HP,
+	XF,
+	NPROGS
+};
 static const char *const prog_names[NPROGS] = {"hotpath", "xdp-filter"};
 
 struct rule {
@@ -90,9 +99,11 @@ make_rules(size_t n)
 		uint64_t key = (uint64_t)a << 8 | plen | 1ull << 63;
 		size_t h;
 
-		if ((a >> 8) == (SRC_CLEAN >> 8) || (a >> 8) == (SRC_BLOCKED >> 8) || (plen == 32 && (a & 0xff) == 0))
+		if ((a >> 8) == (SRC_CLEAN >> 8) || (a >> 8) == (SRC_BLOCKED >> 8) ||
+		    (plen == 32 && (a & 0xff) == 0))
 			continue; /* a /32 on x.y.z.0 would be the same xdp-filter key as a /24 */
-		for (h = (key * 0x9e3779b97f4a7c15ull) >> 20 & (cap - 1); seen[h] && seen[h] != key; h = (h + 1) & (cap - 1))
+		for (h = (key * 0x9e3779b97f4a7c15ull) >> 20 & (cap - 1); seen[h] && seen[h] != key;
+		     h = (h + 1) & (cap - 1))
 			;
 		if (seen[h] == key)
 			continue;
@@ -143,11 +154,11 @@ prog_size(int fd, const char *name, FILE *json, const char *sep)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		die("bpf_obj_get_info_by_fd", errno);
-	printf("%s: %u instructions after the verifier, %u bytes JIT-compiled\n", name, info.xlated_prog_len / 8,
-	       info.jited_prog_len);
+	printf("%s: %u instructions after the verifier, %u bytes JIT-compiled\n", name,
+	       info.xlated_prog_len / 8, info.jited_prog_len);
 	if (json)
-		fprintf(json, "\"%s\": {\"xlated_insns\": %u, \"jited_bytes\": %u}%s", name, info.xlated_prog_len / 8,
-			info.jited_prog_len, sep);
+		fprintf(json, "\"%s\": {\"xlated_insns\": %u, \"jited_bytes\": %u}%s", name,
+			info.xlated_prog_len / 8, info.jited_prog_len, sep);
 }
 
 static void
@@ -258,7 +269,8 @@ median(const double *v, int n)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xdp_bench [-r ROUNDS] [-n REPEAT] [-s N,N,..] [-c CPU] [-j JSON] [-m MD] XDPFILTER_OBJ\n");
+	fprintf(stderr,
+		"usage: xdp_bench [-r ROUNDS] [-n REPEAT] [-s N,N,..] [-c CPU] [-j JSON] [-m MD] XDPFILTER_OBJ\n");
 	exit(2);
 }
 
@@ -329,11 +341,13 @@ main(int argc, char **argv)
 		die(md_path, errno);
 
 	if (json)
-		fprintf(json, "{\"repeat\": %u, \"rounds\": %d, \"cpu\": %d, \"xdp_filter_obj\": \"%s\", \"frame_bytes\": 60,\n ",
+		fprintf(json,
+			"{\"repeat\": %u, \"rounds\": %d, \"cpu\": %d, \"xdp_filter_obj\": \"%s\", \"frame_bytes\": 60,\n ",
 			repeat, rounds, cpu, argv[optind]);
 	if (md)
-		fprintf(md, "| block rules | case | hotpath ns/packet | xdp-filter ns/packet | hotpath / xdp-filter |\n"
-			    "| ---: | --- | ---: | ---: | ---: |\n");
+		fprintf(md,
+			"| block rules | case | hotpath ns/packet | xdp-filter ns/packet | hotpath / xdp-filter |\n"
+			"| ---: | --- | ---: | ---: | ---: |\n");
 
 	for (int si = 0; si < nsizes; si++) {
 		struct rule *rules = make_rules(sizes[si]);
@@ -348,8 +362,8 @@ main(int argc, char **argv)
 				fprintf(json, "\"programs\": {");
 			prog_size(p.fd[HP], prog_names[HP], json, ", ");
 			prog_size(p.fd[XF], prog_names[XF], json, "},\n \"results\": [");
-			printf("ns/packet (BPF_PROG_TEST_RUN's duration), medians of %d rounds of %u runs\n", rounds,
-			       repeat);
+			printf("ns/packet (BPF_PROG_TEST_RUN's duration), medians of %d rounds of %u runs\n",
+			       rounds, repeat);
 			printf("%-7s %-6s %9s %11s %8s\n", "rules", "case", "hotpath", "xdp-filter", "ratio");
 		}
 		fill(&p, rules, sizes[si]);
@@ -366,9 +380,10 @@ main(int argc, char **argv)
 				sample(p.fd[k], &frames[c], 1000, &kns, &action);
 				if (action != want_action[k][c] ||
 				    (k == HP && hp_count(&p, want_reason[c]) - before != 1000)) {
-					fprintf(stderr, "xdp_bench: %s, %s, %zu rules: action %u, want %u (%s)\n",
-						prog_names[k], case_names[c], sizes[si], action, want_action[k][c],
-						hp_xdp_reason_names[want_reason[c]]);
+					fprintf(stderr,
+						"xdp_bench: %s, %s, %zu rules: action %u, want %u (%s)\n",
+						prog_names[k], case_names[c], sizes[si], action,
+						want_action[k][c], hp_xdp_reason_names[want_reason[c]]);
 					exit(1);
 				}
 			}
@@ -379,7 +394,8 @@ main(int argc, char **argv)
 					int k = r % 2 ? NPROGS - 1 - j : j;
 					uint32_t action;
 
-					wall[c][k][r] = sample(p.fd[k], &frames[c], repeat, &kern[c][k][r], &action);
+					wall[c][k][r] = sample(p.fd[k], &frames[c], repeat, &kern[c][k][r],
+							       &action);
 				}
 
 		for (int c = 0; c < NCASES; c++) {
@@ -391,17 +407,18 @@ main(int argc, char **argv)
 				m[k] = median(kd, rounds);
 				w[k] = median(wall[c][k], rounds);
 			}
-			printf("%-7zu %-6s %9.1f %11.1f %7.3fx\n", sizes[si], case_names[c], m[HP], m[XF], m[HP] / m[XF]);
+			printf("%-7zu %-6s %9.1f %11.1f %7.3fx\n", sizes[si], case_names[c], m[HP], m[XF],
+			       m[HP] / m[XF]);
 			if (md)
-				fprintf(md, "| %zu | %s | %.1f | %.1f | %.2f× |\n", sizes[si], case_names[c], m[HP], m[XF],
-					m[HP] / m[XF]);
+				fprintf(md, "| %zu | %s | %.1f | %.1f | %.2f× |\n", sizes[si], case_names[c],
+					m[HP], m[XF], m[HP] / m[XF]);
 			if (json) {
 				fprintf(json,
 					"%s\n  {\"rules\": %zu, \"case\": \"%s\", \"median_kernel_ns\": {\"hotpath\": %.1f, "
 					"\"xdp-filter\": %.1f}, \"ratio\": %.4f, \"median_wall_ns\": {\"hotpath\": %.3f, "
 					"\"xdp-filter\": %.3f}, \"wall_ratio\": %.4f",
-					si || c ? "," : "", sizes[si], case_names[c], m[HP], m[XF], m[HP] / m[XF], w[HP], w[XF],
-					w[HP] / w[XF]);
+					si || c ? "," : "", sizes[si], case_names[c], m[HP], m[XF],
+					m[HP] / m[XF], w[HP], w[XF], w[HP] / w[XF]);
 				for (int k = 0; k < NPROGS; k++) {
 					fprintf(json, ", \"%s\": {\"kernel_ns\": [", prog_names[k]);
 					for (int r = 0; r < rounds; r++)

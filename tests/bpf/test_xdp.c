@@ -29,8 +29,8 @@
 #define TPID_Q 0x8100
 #define TPID_AD 0x88a8
 
-#define PORT_TCP 22   /* "pass tcp 22" in the configured state */
-#define PORT_UDP 53   /* "pass udp 53" */
+#define PORT_TCP 22 /* "pass tcp 22" in the configured state */
+#define PORT_UDP 53 /* "pass udp 53" */
 #define PORT_NONE 5000
 
 #define ALL_FLAGS (HP_XDP_PASS_ARP | HP_XDP_PASS_ND | HP_XDP_PASS_ICMP | HP_XDP_PASS_ICMP6)
@@ -83,12 +83,14 @@ block(const char *prefix, bool add)
 		struct hp_xdp_lpm6 k = {.prefixlen = (uint32_t)atoi(slash + 1)};
 
 		CU_ASSERT_FATAL(inet_pton(AF_INET6, addr, k.addr) == 1);
-		err = add ? bpf_map_update_elem(block6_fd, &k, &one, BPF_ANY) : bpf_map_delete_elem(block6_fd, &k);
+		err = add ? bpf_map_update_elem(block6_fd, &k, &one, BPF_ANY)
+			  : bpf_map_delete_elem(block6_fd, &k);
 	} else {
 		struct hp_xdp_lpm4 k = {.prefixlen = (uint32_t)atoi(slash + 1)};
 
 		CU_ASSERT_FATAL(inet_pton(AF_INET, addr, k.addr) == 1);
-		err = add ? bpf_map_update_elem(block4_fd, &k, &one, BPF_ANY) : bpf_map_delete_elem(block4_fd, &k);
+		err = add ? bpf_map_update_elem(block4_fd, &k, &one, BPF_ANY)
+			  : bpf_map_delete_elem(block4_fd, &k);
 	}
 	if (err)
 		fprintf(stderr, "\n    block %s %s: %s", add ? "add" : "del", prefix, strerror(errno));
@@ -175,8 +177,7 @@ run(const uint8_t *pkt, uint32_t len, uint32_t repeat, uint32_t *action)
 	uint8_t buf[32 + FRAME_MAX];
 	uint32_t meta = len < 14 ? (14 - len + 3) & ~3u : 0;
 	struct xdp_md ctx = {.data = meta, .data_end = meta + len};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = meta + len,
-		    .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = meta + len, .repeat = repeat);
 	int err;
 
 	memset(buf, 0, meta);
@@ -232,8 +233,8 @@ expect_n(const char *what, const struct frame *f, uint32_t len, uint32_t repeat,
 	CU_ASSERT(counted);
 	if (err == 0 && action == action_of(want) && counted)
 		return;
-	fprintf(stderr, "\n    %s, %u of %u bytes: err %d, action %u; want %u, %s; counted:", what, len, f->len,
-		err, action, action_of(want), hp_xdp_reason_names[want]);
+	fprintf(stderr, "\n    %s, %u of %u bytes: err %d, action %u; want %u, %s; counted:", what, len,
+		f->len, err, action, action_of(want), hp_xdp_reason_names[want]);
 	for (int r = 0; r < HP_XDP_NREASONS; r++)
 		if (after.packets[r] != before.packets[r])
 			fprintf(stderr, " %s +%llu (%llu B)", hp_xdp_reason_names[r],
@@ -318,7 +319,7 @@ struct verdict_fixture {
 	const char *name;
 	uint16_t ethertype;
 	uint8_t proto;
-	bool blocked;        /* from the configured blocked prefix */
+	bool blocked; /* from the configured blocked prefix */
 	uint16_t sport, dport;
 	enum hp_xdp_reason want;
 };
@@ -364,9 +365,11 @@ test_verdicts(void)
 	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
 		frame_eth_plain(&f, fx[i].ethertype);
 		if (fx[i].ethertype == ETH_IP)
-			ip4_l4(&f, fx[i].blocked ? SRC4_BLOCKED : FRAME_SRC4, fx[i].proto, fx[i].sport, fx[i].dport);
+			ip4_l4(&f, fx[i].blocked ? SRC4_BLOCKED : FRAME_SRC4, fx[i].proto, fx[i].sport,
+			       fx[i].dport);
 		else if (fx[i].ethertype == ETH_IP6)
-			ip6_l4(&f, fx[i].blocked ? src6_blocked : frame_src6, fx[i].proto, fx[i].sport, fx[i].dport);
+			ip6_l4(&f, fx[i].blocked ? src6_blocked : frame_src6, fx[i].proto, fx[i].sport,
+			       fx[i].dport);
 		else if (fx[i].ethertype == ETH_ARP)
 			frame_arp(&f);
 		else
@@ -674,7 +677,8 @@ struct shape {
 	enum hp_xdp_reason empty;      /* ... and with empty maps */
 };
 
-static const uint16_t tags_q[] = {TPID_Q}, tags_adq[] = {TPID_AD, TPID_Q}, tags_3[] = {TPID_AD, TPID_Q, TPID_Q};
+static const uint16_t tags_q[] = {TPID_Q}, tags_adq[] = {TPID_AD, TPID_Q},
+		      tags_3[] = {TPID_AD, TPID_Q, TPID_Q};
 
 static void
 sh_other(struct frame *f)
@@ -1040,16 +1044,16 @@ test_lpm(void)
 
 		plen[i] = (uint8_t)(i % 3 == 0 ? 32 : i % 3 == 1 ? 24 : 8 + r % 25);
 		net[i] = (uint32_t)(r >> 32) & (uint32_t)(~0ull << (32 - plen[i]));
-		snprintf(pfx, sizeof(pfx), "%u.%u.%u.%u/%u", net[i] >> 24, net[i] >> 16 & 255, net[i] >> 8 & 255,
-			 net[i] & 255, plen[i]);
+		snprintf(pfx, sizeof(pfx), "%u.%u.%u.%u/%u", net[i] >> 24, net[i] >> 16 & 255,
+			 net[i] >> 8 & 255, net[i] & 255, plen[i]);
 		block(pfx, true);
 	}
 	for (size_t i = 0; i < 1024; i++) {
 		uint32_t a = (uint32_t)(rng_next() >> 32);
 
 		if (i % 2) /* half near a blocked prefix: inside it or just past its end */
-			a = net[i % 256] + (i % 4 == 1 ? (uint32_t)(a % (1ull << (32 - plen[i % 256]))) :
-						       (uint32_t)(1ull << (32 - plen[i % 256])));
+			a = net[i % 256] + (i % 4 == 1 ? (uint32_t)(a % (1ull << (32 - plen[i % 256])))
+						       : (uint32_t)(1ull << (32 - plen[i % 256])));
 		udp4(&f, a, PORT_UDP);
 		expect("random blocks", &f,
 		       covered4(net, plen, 256, a) ? HP_XDP_DROP_BLOCK4 : HP_XDP_PASS_CLASS_UDP);
@@ -1128,7 +1132,8 @@ setup(void)
 	}
 	skel = hp_xdp__open_and_load();
 	if (skel == NULL) {
-		fprintf(stderr, "hp_xdp: open/load failed: %s (the verifier's log is above)\n", strerror(errno));
+		fprintf(stderr, "hp_xdp: open/load failed: %s (the verifier's log is above)\n",
+			strerror(errno));
 		return 1;
 	}
 	ncpus = libbpf_num_possible_cpus();

@@ -14,12 +14,12 @@
 
 #include "config.h"
 
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
+#define CHECK(cond)                                                                                   \
+	do {                                                                                          \
+		if (!(cond)) {                                                                        \
 			fprintf(stderr, "fuzz_config_entry: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                              \
-		}                                                                             \
+			abort();                                                                      \
+		}                                                                                     \
 	} while (0)
 
 static const char running[] =
@@ -36,7 +36,7 @@ static struct hp_config cfg, before;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const sections[] = { "neighbors", "routes", "acl", "policers", "xdp", "ports" };
+	static const char *const sections[] = {"neighbors", "routes", "acl", "policers", "xdp", "ports"};
 	union {
 		struct hp_neighbor_conf nb;
 		struct hp_route_conf r;
@@ -50,7 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	if (cfg.n_ports == 0) {
-		CHECK(hp_config_parse("running.yaml", running, sizeof(running) - 1, &cfg, err, sizeof(err)) == 0);
+		CHECK(hp_config_parse("running.yaml", running, sizeof(running) - 1, &cfg, err, sizeof(err)) ==
+		      0);
 		before = cfg;
 	}
 	if (size < 1)
@@ -86,7 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!strcmp(section, "policers")) {
 		CHECK(out.p.name[0] != '\0' && out.p.cir > 0 && out.p.cbs > 0);
 	} else {
-		CHECK(out.x.iface[0] != '\0' && out.x.n_pass <= HP_MAX_XDP_PASS && out.x.n_block <= HP_MAX_XDP_BLOCK);
+		CHECK(out.x.iface[0] != '\0' && out.x.n_pass <= HP_MAX_XDP_PASS &&
+		      out.x.n_block <= HP_MAX_XDP_BLOCK);
 		free(out.x.block);
 	}
 	return 0;

@@ -16,12 +16,12 @@
  * Run:   /tmp/fuzz_parse -max_total_time=60 tests/fuzz/corpus/parse
  */
 
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
+#define CHECK(cond)                                                                            \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
 			fprintf(stderr, "fuzz_parse: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                            \
-		}                                                                           \
+			abort();                                                               \
+		}                                                                              \
 	} while (0)
 
 #define SENTINEL 0x5a
@@ -36,8 +36,8 @@ static const uint64_t ol_variants[] = {
 static int
 parse_drop(int rc)
 {
-	return rc >= DP_DROP_ETH_TRUNCATED && rc <= DP_DROP_L4_TRUNCATED &&
-	       rc != DP_DROP_VLAN_UNKNOWN && rc != DP_DROP_NOT_OUR_MAC && rc != DP_DROP_ETHERTYPE;
+	return rc >= DP_DROP_ETH_TRUNCATED && rc <= DP_DROP_L4_TRUNCATED && rc != DP_DROP_VLAN_UNKNOWN &&
+	       rc != DP_DROP_NOT_OUR_MAC && rc != DP_DROP_ETHERTYPE;
 }
 
 static void

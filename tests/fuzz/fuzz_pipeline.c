@@ -32,12 +32,12 @@
  * through the slow path, and every mbuf must be back in the pool after each run.
  */
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
+#define CHECK(cond)                                                                               \
+	do {                                                                                      \
+		if (!(cond)) {                                                                    \
 			fprintf(stderr, "fuzz_pipeline: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                             \
-		}                                                                            \
+			abort();                                                                  \
+		}                                                                                 \
 	} while (0)
 
 static const char config[] =
@@ -110,7 +110,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	CHECK(hp_test_eal_init("fuzz") == 0);
 	CHECK(hp_config_parse("fuzz.yaml", config, sizeof(config) - 1, &cfg, err, sizeof(err)) == 0);
-	pool = rte_pktmbuf_pool_create("fuzz", 1023, 0, RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
+	pool = rte_pktmbuf_pool_create("fuzz", 1023, 0,
+				       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL);
 	pool_size = pool->size;
@@ -157,10 +158,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 struct outcome {
 	unsigned n;
 	struct record {
-		uint8_t punted;          /* 0: sent on port */
+		uint8_t punted; /* 0: sent on port */
 		uint8_t port;
 		uint16_t len;
-		struct dp_meta meta;     /* punted: what the control thread gets */
+		struct dp_meta meta; /* punted: what the control thread gets */
 		uint8_t data[RTE_MBUF_DEFAULT_DATAROOM];
 	} rec[DP_BURST];
 	uint64_t drops[DP_DROP_MAX];
@@ -266,11 +267,13 @@ compare(const struct outcome *a, const struct outcome *b)
 		CHECK(memcmp(x->data, y->data, x->len) == 0);
 		if (x->punted) {
 			/* the key union beyond the family's key is not part of the contract */
-			size_t klen = x->meta.l3 == DP_L3_IPV6 ? sizeof(x->meta.key.k6) : sizeof(x->meta.key.k4);
+			size_t klen = x->meta.l3 == DP_L3_IPV6 ? sizeof(x->meta.key.k6)
+							       : sizeof(x->meta.key.k4);
 
 			CHECK(memcmp(&x->meta.key, &y->meta.key, klen) == 0);
 			CHECK(memcmp(&x->meta.l3_off, &y->meta.l3_off,
-				     offsetof(struct dp_meta, out_port) - offsetof(struct dp_meta, l3_off)) == 0);
+				     offsetof(struct dp_meta, out_port) - offsetof(struct dp_meta, l3_off)) ==
+			      0);
 			CHECK(x->meta.punt == y->meta.punt);
 			/* the egress port and next hop are set for resolution only */
 			if (x->meta.punt == DP_PUNT_RESOLVE)
@@ -287,7 +290,8 @@ rule_hits(uint64_t *hits, int sign)
 
 	CHECK(n <= RTE_DIM(runs[0].rule_hits));
 	for (unsigned r = 0; r < n; r++) {
-		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl.worker[worker->index], r);
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl.worker[worker->index],
+									 r);
 		uint64_t v = st->packets + st->bytes;
 
 		hits[r] = sign < 0 ? (uint64_t)0 - v : hits[r] + v;
@@ -296,8 +300,8 @@ rule_hits(uint64_t *hits, int sign)
 
 /* One run of the burst in data (after the port byte): returns the packets it had. */
 static uint16_t
-run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, bool fast,
-    uint64_t now, struct outcome *o)
+run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, bool fast, uint64_t now,
+    struct outcome *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_rxq rxq = {.mode = HP_MODE_L3, .port = (uint16_t)port};

@@ -26,7 +26,10 @@
 #define LINE0 100 /* rule i sits on line LINE0 + i */
 #define ANY_PORT 0, 65535
 
-enum { V4 = DP_L3_IPV4, V6 = DP_L3_IPV6 };
+enum {
+	V4 = DP_L3_IPV4,
+	V6 = DP_L3_IPV6
+};
 
 static struct hp_config cfg; /* large: static, filled by hand (no config.c) */
 static struct hp_acl_rule rules[MAX_RULES];
@@ -119,8 +122,8 @@ add_policer(enum hp_policer_type type, uint64_t cir, uint64_t cbs, uint64_t pir,
 
 /* Fill meta's key as dp_parse() would: network byte order. */
 static void
-make_meta(struct dp_meta *m, uint8_t proto, const char *src, const char *dst, uint16_t sport,
-	  uint16_t dport, uint16_t l3_len)
+make_meta(struct dp_meta *m, uint8_t proto, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	  uint16_t l3_len)
 {
 	memset(m, 0, sizeof(*m));
 	if (strchr(src, ':') != NULL) {
@@ -160,8 +163,8 @@ burst_init(void)
 }
 
 static uint8_t
-classify1(const struct dp_acl *acl, struct dp_acl_worker *w, const struct dp_meta *m,
-	  uint32_t pkt_len, uint64_t now)
+classify1(const struct dp_acl *acl, struct dp_acl_worker *w, const struct dp_meta *m, uint32_t pkt_len,
+	  uint64_t now)
 {
 	metas[0] = *m;
 	mbufs[0].pkt_len = pkt_len;
@@ -233,8 +236,7 @@ run_cases(const struct acl_case *c, unsigned n)
 		}
 		if (v != c[i].verdict)
 			fprintf(stderr, "\n  case %u (%u %s:%u -> %s:%u): verdict %u, want %u\n", i,
-				c[i].proto, c[i].src, c[i].sport, c[i].dst, c[i].dport, v,
-				c[i].verdict);
+				c[i].proto, c[i].src, c[i].sport, c[i].dst, c[i].dport, v, c[i].verdict);
 		CU_ASSERT_EQUAL(v, c[i].verdict);
 	}
 	dp_acl_worker_free(w);
@@ -288,12 +290,12 @@ static void
 test_ipv6_prefixes(void)
 {
 	cfg_reset(true);
-	add_rule(10, "2001:db8::1/128", NULL, -1, HP_ACL_DENY);                     /* 0 */
-	add_rule(20, "2001:db8::/32", NULL, -1, HP_ACL_PERMIT);                     /* 1 */
-	add_rule(30, NULL, "2001:db8:0:1::/64", -1, HP_ACL_PERMIT);                 /* 2 */
-	add_rule(40, "::/0", "fd00::/7", -1, HP_ACL_PERMIT);                        /* 3 */
-	add_rule(50, NULL, "2001:db8:ffff:ffff:8000::/65", -1, HP_ACL_PERMIT);      /* 4 */
-	add_rule(60, "3fff::1230:0/108", NULL, -1, HP_ACL_PERMIT);                  /* 5 */
+	add_rule(10, "2001:db8::1/128", NULL, -1, HP_ACL_DENY);                    /* 0 */
+	add_rule(20, "2001:db8::/32", NULL, -1, HP_ACL_PERMIT);                    /* 1 */
+	add_rule(30, NULL, "2001:db8:0:1::/64", -1, HP_ACL_PERMIT);                /* 2 */
+	add_rule(40, "::/0", "fd00::/7", -1, HP_ACL_PERMIT);                       /* 3 */
+	add_rule(50, NULL, "2001:db8:ffff:ffff:8000::/65", -1, HP_ACL_PERMIT);     /* 4 */
+	add_rule(60, "3fff::1230:0/108", NULL, -1, HP_ACL_PERMIT);                 /* 5 */
 	add_rule(70, NULL, "2001:db8:aaaa::1/128", IPPROTO_ICMPV6, HP_ACL_PERMIT); /* 6 */
 	add_rule(1, "0.0.0.0/0", NULL, -1, HP_ACL_DENY);                           /* 7: IPv4 only */
 
@@ -334,11 +336,11 @@ static void
 test_ports_proto(void)
 {
 	cfg_reset(true);
-	set_ports(add_rule(10, NULL, NULL, IPPROTO_UDP, HP_ACL_PERMIT), ANY_PORT, 5000, 5010); /* 0 */
+	set_ports(add_rule(10, NULL, NULL, IPPROTO_UDP, HP_ACL_PERMIT), ANY_PORT, 5000, 5010);   /* 0 */
 	set_ports(add_rule(10, "0.0.0.0/0", NULL, IPPROTO_TCP, HP_ACL_PERMIT), 1, 1023, 80, 80); /* 1 */
 	set_ports(add_rule(10, "0.0.0.0/0", NULL, IPPROTO_UDP, HP_ACL_PERMIT), 65535, 65535,
-		  ANY_PORT); /* 2 */
-	set_ports(add_rule(10, "::/0", NULL, IPPROTO_TCP, HP_ACL_PERMIT), ANY_PORT, 0, 0); /* 3 */
+		  ANY_PORT);                                                                    /* 2 */
+	set_ports(add_rule(10, "::/0", NULL, IPPROTO_TCP, HP_ACL_PERMIT), ANY_PORT, 0, 0);      /* 3 */
 	set_ports(add_rule(10, "::/0", NULL, IPPROTO_SCTP, HP_ACL_PERMIT), 100, 200, 300, 400); /* 4 */
 
 	static const struct acl_case c[] = {
@@ -378,28 +380,24 @@ static void
 test_priority_order(void)
 {
 	cfg_reset(false);
-	add_rule(200, "10.0.0.0/8", NULL, IPPROTO_UDP, HP_ACL_DENY);         /* 0 */
-	add_rule(100, "10.0.0.0/8", NULL, IPPROTO_UDP, HP_ACL_PERMIT);       /* 1: lower first */
-	add_rule(300, "10.0.0.0/8", NULL, IPPROTO_TCP, HP_ACL_PERMIT);       /* 2: tie, file first */
-	add_rule(300, "10.0.0.0/8", NULL, IPPROTO_TCP, HP_ACL_DENY);         /* 3 */
-	add_rule(400, "10.0.0.0/8", NULL, IPPROTO_ICMP, HP_ACL_DENY);        /* 4: tie, file first */
-	add_rule(400, "10.0.0.0/8", NULL, IPPROTO_ICMP, HP_ACL_PERMIT);      /* 5 */
+	add_rule(200, "10.0.0.0/8", NULL, IPPROTO_UDP, HP_ACL_DENY);          /* 0 */
+	add_rule(100, "10.0.0.0/8", NULL, IPPROTO_UDP, HP_ACL_PERMIT);        /* 1: lower first */
+	add_rule(300, "10.0.0.0/8", NULL, IPPROTO_TCP, HP_ACL_PERMIT);        /* 2: tie, file first */
+	add_rule(300, "10.0.0.0/8", NULL, IPPROTO_TCP, HP_ACL_DENY);          /* 3 */
+	add_rule(400, "10.0.0.0/8", NULL, IPPROTO_ICMP, HP_ACL_DENY);         /* 4: tie, file first */
+	add_rule(400, "10.0.0.0/8", NULL, IPPROTO_ICMP, HP_ACL_PERMIT);       /* 5 */
 	add_rule(UINT32_MAX, "10.0.0.0/8", NULL, IPPROTO_ESP, HP_ACL_PERMIT); /* 6 */
-	add_rule(0, "10.0.0.0/8", NULL, IPPROTO_ESP, HP_ACL_DENY);           /* 7 */
-	add_rule(5, "10.1.0.0/16", NULL, -1, HP_ACL_PERMIT);                 /* 8: wins over all */
-	add_rule(6, "10.1.2.0/24", NULL, -1, HP_ACL_DENY);                   /* 9: more specific, later */
-	add_rule(500, NULL, NULL, -1, HP_ACL_DENY);                          /* 10: catch-all, both families */
-	add_rule(499, "2001:db8::/32", NULL, -1, HP_ACL_PERMIT);             /* 11 */
+	add_rule(0, "10.0.0.0/8", NULL, IPPROTO_ESP, HP_ACL_DENY);            /* 7 */
+	add_rule(5, "10.1.0.0/16", NULL, -1, HP_ACL_PERMIT);                  /* 8: wins over all */
+	add_rule(6, "10.1.2.0/24", NULL, -1, HP_ACL_DENY);                    /* 9: more specific, later */
+	add_rule(500, NULL, NULL, -1, HP_ACL_DENY);              /* 10: catch-all, both families */
+	add_rule(499, "2001:db8::/32", NULL, -1, HP_ACL_PERMIT); /* 11 */
 
 	static const struct acl_case c[] = {
-		{17, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 1},
-		{6, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 2},
-		{1, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 4},
-		{50, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 7},
-		{17, "10.1.2.3", "1.1.1.1", 1, 1, PASS, 8},
-		{47, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 10},
-		{47, "11.9.9.9", "1.1.1.1", 0, 0, DENY, 10},
-		{47, "::1", "::2", 0, 0, DENY, 10},
+		{17, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 1},  {6, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 2},
+		{1, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 4},   {50, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 7},
+		{17, "10.1.2.3", "1.1.1.1", 1, 1, PASS, 8},  {47, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 10},
+		{47, "11.9.9.9", "1.1.1.1", 0, 0, DENY, 10}, {47, "::1", "::2", 0, 0, DENY, 10},
 		{47, "2001:db8::1", "::2", 0, 0, PASS, 11},
 	};
 	run_cases(c, RTE_DIM(c));
@@ -413,10 +411,8 @@ test_priority_order(void)
 		rules[i].line = LINE0 + i;
 	}
 	static const struct acl_case c2[] = {
-		{17, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 10},
-		{6, "10.9.9.9", "1.1.1.1", 1, 1, DENY, 8},
-		{1, "10.9.9.9", "1.1.1.1", 0, 0, PASS, 6},
-		{50, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 4},
+		{17, "10.9.9.9", "1.1.1.1", 1, 1, PASS, 10}, {6, "10.9.9.9", "1.1.1.1", 1, 1, DENY, 8},
+		{1, "10.9.9.9", "1.1.1.1", 0, 0, PASS, 6},   {50, "10.9.9.9", "1.1.1.1", 0, 0, DENY, 4},
 		{17, "10.1.2.3", "1.1.1.1", 1, 1, PASS, 3},
 	};
 	run_cases(c2, RTE_DIM(c2));
@@ -426,9 +422,9 @@ static void
 test_family_any(void)
 {
 	cfg_reset(false);
-	add_rule(10, NULL, NULL, IPPROTO_UDP, HP_ACL_DENY);      /* 0: both families */
-	add_rule(20, "0.0.0.0/0", NULL, -1, HP_ACL_DENY);       /* 1: all IPv4 */
-	add_rule(5, "::/0", NULL, IPPROTO_TCP, HP_ACL_DENY);    /* 2: IPv6 TCP */
+	add_rule(10, NULL, NULL, IPPROTO_UDP, HP_ACL_DENY);  /* 0: both families */
+	add_rule(20, "0.0.0.0/0", NULL, -1, HP_ACL_DENY);    /* 1: all IPv4 */
+	add_rule(5, "::/0", NULL, IPPROTO_TCP, HP_ACL_DENY); /* 2: IPv6 TCP */
 
 	static const struct acl_case c[] = {
 		{17, "1.2.3.4", "5.6.7.8", 1, 1, DENY, 0},
@@ -488,8 +484,9 @@ expect_stats(const struct dp_acl_worker *w, unsigned rule, uint64_t packets, uin
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	if (s->packets != packets || s->bytes != bytes)
-		fprintf(stderr, "\n  rule %u: %" PRIu64 " packets %" PRIu64 " bytes, want %" PRIu64
-			" %" PRIu64 "\n", rule, s->packets, s->bytes, packets, bytes);
+		fprintf(stderr,
+			"\n  rule %u: %" PRIu64 " packets %" PRIu64 " bytes, want %" PRIu64 " %" PRIu64 "\n",
+			rule, s->packets, s->bytes, packets, bytes);
 	CU_ASSERT_EQUAL(s->packets, packets);
 	CU_ASSERT_EQUAL(s->bytes, bytes);
 }
@@ -502,20 +499,20 @@ test_count(void)
 	struct dp_meta m;
 
 	cfg_reset(false);
-	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_COUNT);     /* 0: before the deny */
-	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_DENY);      /* 1 */
-	add_rule(10, "20.0.0.0/8", NULL, -1, HP_ACL_PERMIT);    /* 2 */
-	add_rule(20, "20.0.0.0/8", NULL, -1, HP_ACL_COUNT);     /* 3: after the permit */
-	add_rule(30, "30.0.0.0/8", NULL, -1, HP_ACL_COUNT);     /* 4: nothing decides */
-	add_rule(1, "40.0.0.0/8", NULL, -1, HP_ACL_COUNT);      /* 5: first count rule */
-	add_rule(2, "40.0.0.0/8", NULL, -1, HP_ACL_COUNT);      /* 6: second: not counted */
-	add_rule(3, "40.0.0.0/8", NULL, -1, HP_ACL_DENY);       /* 7 */
-	add_rule(50, "50.0.0.0/8", NULL, -1, HP_ACL_COUNT);     /* 8: tie, count first in file */
-	add_rule(50, "50.0.0.0/8", NULL, -1, HP_ACL_DENY);      /* 9 */
-	add_rule(60, "60.0.0.0/8", NULL, -1, HP_ACL_PERMIT);    /* 10: tie, permit first */
-	add_rule(60, "60.0.0.0/8", NULL, -1, HP_ACL_COUNT);     /* 11 */
-	add_rule(70, NULL, NULL, IPPROTO_UDP, HP_ACL_COUNT);    /* 12: both families */
-	add_rule(80, "::/0", NULL, IPPROTO_UDP, HP_ACL_DENY);  /* 13 */
+	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_COUNT);   /* 0: before the deny */
+	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_DENY);    /* 1 */
+	add_rule(10, "20.0.0.0/8", NULL, -1, HP_ACL_PERMIT);  /* 2 */
+	add_rule(20, "20.0.0.0/8", NULL, -1, HP_ACL_COUNT);   /* 3: after the permit */
+	add_rule(30, "30.0.0.0/8", NULL, -1, HP_ACL_COUNT);   /* 4: nothing decides */
+	add_rule(1, "40.0.0.0/8", NULL, -1, HP_ACL_COUNT);    /* 5: first count rule */
+	add_rule(2, "40.0.0.0/8", NULL, -1, HP_ACL_COUNT);    /* 6: second: not counted */
+	add_rule(3, "40.0.0.0/8", NULL, -1, HP_ACL_DENY);     /* 7 */
+	add_rule(50, "50.0.0.0/8", NULL, -1, HP_ACL_COUNT);   /* 8: tie, count first in file */
+	add_rule(50, "50.0.0.0/8", NULL, -1, HP_ACL_DENY);    /* 9 */
+	add_rule(60, "60.0.0.0/8", NULL, -1, HP_ACL_PERMIT);  /* 10: tie, permit first */
+	add_rule(60, "60.0.0.0/8", NULL, -1, HP_ACL_COUNT);   /* 11 */
+	add_rule(70, NULL, NULL, IPPROTO_UDP, HP_ACL_COUNT);  /* 12: both families */
+	add_rule(80, "::/0", NULL, IPPROTO_UDP, HP_ACL_DENY); /* 13 */
 	acl = build_ok();
 	w = worker_ok(acl, 1);
 
@@ -574,9 +571,9 @@ test_counters(void)
 	unsigned n = 300;
 
 	cfg_reset(false);
-	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_PERMIT);    /* 0 */
-	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_DENY);      /* 1: shadowed */
-	add_rule(30, "2001:db8::/32", NULL, -1, HP_ACL_DENY);   /* 2 */
+	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_PERMIT);  /* 0 */
+	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_DENY);    /* 1: shadowed */
+	add_rule(30, "2001:db8::/32", NULL, -1, HP_ACL_DENY); /* 2 */
 	acl = build_ok();
 	w1 = worker_ok(acl, 2);
 	w2 = worker_ok(acl, 2);
@@ -625,8 +622,8 @@ test_counters(void)
 
 /* Send n packets of l3_len bytes at `now` in bursts of 50; returns how many passed. */
 static unsigned
-police_burst(const struct dp_acl *acl, struct dp_acl_worker *w, unsigned n, uint16_t l3_len,
-	     uint64_t now, unsigned *first_red)
+police_burst(const struct dp_acl *acl, struct dp_acl_worker *w, unsigned n, uint16_t l3_len, uint64_t now,
+	     unsigned *first_red)
 {
 	unsigned pass = 0;
 
@@ -1020,15 +1017,13 @@ ref_match(const struct hp_acl_rule *r, const struct dp_meta *m)
 		return false;
 	if ((r->has_src && !prefix_match(&r->src, src)) || (r->has_dst && !prefix_match(&r->dst, dst)))
 		return false;
-	return sport >= r->sport_lo && sport <= r->sport_hi && dport >= r->dport_lo &&
-	       dport <= r->dport_hi;
+	return sport >= r->sport_lo && sport <= r->sport_hi && dport >= r->dport_lo && dport <= r->dport_hi;
 }
 
 static bool
 ref_before(unsigned a, unsigned b)
 {
-	return rules[a].priority < rules[b].priority ||
-	       (rules[a].priority == rules[b].priority && a < b);
+	return rules[a].priority < rules[b].priority || (rules[a].priority == rules[b].priority && a < b);
 }
 
 /* The acl.h semantics over the rules in file order, by brute force. */

@@ -13,8 +13,8 @@ static void
 test_addr_round_trip(void)
 {
 	static const char *const good[] = {
-		"0.0.0.0", "10.1.2.3", "255.255.255.255", "::", "::1", "2001:db8::1", "fe80::1:2:3:4",
-		"::ffff:10.0.0.1", "2001:db8:1:2:3:4:5:6",
+		"0.0.0.0",       "10.1.2.3",        "255.255.255.255",      "::", "::1", "2001:db8::1",
+		"fe80::1:2:3:4", "::ffff:10.0.0.1", "2001:db8:1:2:3:4:5:6",
 	};
 	char buf[HP_ADDR_STRLEN];
 	struct hp_addr a;
@@ -34,10 +34,10 @@ static void
 test_addr_bad(void)
 {
 	static const char *const bad[] = {
-		"", "10.0.0", "10.0.0.256", "10.0.0.1/24", " 10.0.0.1", "10.0.0.1 ", "2001:db8:::1",
-		"host", "1.2.3.4.5", "::g",
+		"",          "10.0.0",       "10.0.0.256", "10.0.0.1/24", " 10.0.0.1",
+		"10.0.0.1 ", "2001:db8:::1", "host",       "1.2.3.4.5",   "::g",
 	};
-	struct hp_addr a = { .family = 99 };
+	struct hp_addr a = {.family = 99};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CU_ASSERT_EQUAL(hp_parse_addr(bad[i], 0, &a), -EINVAL);
@@ -51,8 +51,8 @@ static void
 test_prefix_round_trip(void)
 {
 	static const char *const good[] = {
-		"0.0.0.0/0", "10.0.0.0/8", "10.1.2.3/24", "255.255.255.255/32", "::/0", "2001:db8::/32",
-		"2001:db8::1/128", "fe80::/10",
+		"0.0.0.0/0", "10.0.0.0/8",    "10.1.2.3/24",     "255.255.255.255/32",
+		"::/0",      "2001:db8::/32", "2001:db8::1/128", "fe80::/10",
 	};
 	char buf[HP_PREFIX_STRLEN];
 	struct hp_prefix p;
@@ -77,10 +77,11 @@ static void
 test_prefix_bad(void)
 {
 	static const char *const bad[] = {
-		"10.0.0.0", "10.0.0.0/", "/8", "10.0.0.0/33", "10.0.0.0/08", "10.0.0.0/-1", "10.0.0.0/8 ",
-		"::/129", "10.0.0/8", "10.0.0.0//8", "10.0.0.0/8/8", "x/8", "",
+		"10.0.0.0",     "10.0.0.0/",   "/8",     "10.0.0.0/33", "10.0.0.0/08",
+		"10.0.0.0/-1",  "10.0.0.0/8 ", "::/129", "10.0.0/8",    "10.0.0.0//8",
+		"10.0.0.0/8/8", "x/8",         "",
 	};
-	struct hp_prefix p = { .family = 99 };
+	struct hp_prefix p = {.family = 99};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CU_ASSERT_EQUAL(hp_parse_prefix(bad[i], 0, &p), -EINVAL);
@@ -95,8 +96,13 @@ test_mac(void)
 	uint8_t mac[6] = {0}, want[6] = {0x02, 0x00, 0x0a, 0xbc, 0xff, 0x01};
 	char buf[HP_MAC_STRLEN];
 	static const char *const bad[] = {
-		"", "02:00:0a:bc:ff", "02:00:0a:bc:ff:01:02", "02-00-0a-bc-ff-01", "02:00:0a:bc:ff:0g",
-		"2:00:0a:bc:ff:01:", " 02:00:0a:bc:ff:01",
+		"",
+		"02:00:0a:bc:ff",
+		"02:00:0a:bc:ff:01:02",
+		"02-00-0a-bc-ff-01",
+		"02:00:0a:bc:ff:0g",
+		"2:00:0a:bc:ff:01:",
+		" 02:00:0a:bc:ff:01",
 	};
 
 	CU_ASSERT_EQUAL(hp_parse_mac("02:00:0a:Bc:fF:01", mac), 0);
@@ -114,8 +120,8 @@ test_mac(void)
 static void
 test_unknown_family(void)
 {
-	struct hp_addr a = { .family = 0 };
-	struct hp_prefix p = { .family = 0, .len = 8 };
+	struct hp_addr a = {.family = 0};
+	struct hp_prefix p = {.family = 0, .len = 8};
 	char buf[HP_PREFIX_STRLEN];
 
 	CU_ASSERT_STRING_EQUAL(hp_addr_format(&a, buf, sizeof(buf)), "?");
@@ -132,15 +138,15 @@ test_host_bits(void)
 		const char *in, *net;
 		bool set;
 	} cases[] = {
-		{ "10.0.0.0/8", "10.0.0.0/8", false },
-		{ "10.0.0.1/8", "10.0.0.0/8", true },
-		{ "10.1.2.3/0", "0.0.0.0/0", true },
-		{ "10.1.2.3/32", "10.1.2.3/32", false },
-		{ "10.1.2.255/25", "10.1.2.128/25", true },
-		{ "2001:db8::1/32", "2001:db8::/32", true },
-		{ "2001:db8::/32", "2001:db8::/32", false },
-		{ "2001:db8:ffff::/33", "2001:db8:8000::/33", true },
-		{ "::1/128", "::1/128", false },
+		{"10.0.0.0/8", "10.0.0.0/8", false},
+		{"10.0.0.1/8", "10.0.0.0/8", true},
+		{"10.1.2.3/0", "0.0.0.0/0", true},
+		{"10.1.2.3/32", "10.1.2.3/32", false},
+		{"10.1.2.255/25", "10.1.2.128/25", true},
+		{"2001:db8::1/32", "2001:db8::/32", true},
+		{"2001:db8::/32", "2001:db8::/32", false},
+		{"2001:db8:ffff::/33", "2001:db8:8000::/33", true},
+		{"::1/128", "::1/128", false},
 	};
 	char msg[HP_HOST_BITS_MSG_MAX], buf[HP_PREFIX_STRLEN], want[HP_HOST_BITS_MSG_MAX];
 	struct hp_prefix p, net;
@@ -168,8 +174,9 @@ test_host_bits(void)
 	/* the longest message fits */
 	CU_ASSERT_EQUAL(hp_parse_prefix("1111:2222:3333:4444:5555:6666:255.255.255.255/1", 0, &p), 0);
 	CU_ASSERT_TRUE(hp_prefix_host_bits(&p, NULL, msg, sizeof(msg)));
-	CU_ASSERT_STRING_EQUAL(msg, "prefix 1111:2222:3333:4444:5555:6666:ffff:ffff/1 has host bits set; "
-				    "did you mean ::/1?");
+	CU_ASSERT_STRING_EQUAL(msg,
+			       "prefix 1111:2222:3333:4444:5555:6666:ffff:ffff/1 has host bits set; "
+			       "did you mean ::/1?");
 	CU_ASSERT_TRUE(hp_prefix_host_bits(&p, NULL, NULL, 0)); /* a predicate alone */
 }
 
@@ -217,7 +224,7 @@ test_link_local(void)
 {
 	static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x01, 0x02};
 	static const uint8_t mac2[6] = {0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc};
-	struct hp_addr a = { .family = AF_INET6 };
+	struct hp_addr a = {.family = AF_INET6};
 	char buf[HP_ADDR_STRLEN];
 
 	hp_link_local(mac, a.addr);

@@ -24,19 +24,19 @@ static char err[HP_ERR_MAX];
  * acl) and xdp. Line numbers below refer to this text. */
 static const char good_yaml[] =
 	"eal: [-l, \"0-1\", --in-memory]        # EAL arguments; `hotpathd -c F -- ARGS` overrides\n" /* 1 */
-	"control: { socket: /run/hotpath/hotpath.sock, metrics: \"127.0.0.1:9469\" }\n"          /* 2 */
-	"ports:\n"                                                                                  /* 3 */
-	"  - name: p0\n"                                                                            /* 4 */
-	"    device: \"net_pcap0,rx_pcap=in.pcap,tx_pcap=out0.pcap\"\n"                            /* 5 */
-	"    queues: 1                        # RX = TX queues; RSS over them when > 1\n"          /* 6 */
-	"    mac: \"02:00:00:00:00:01\"\n"                                                          /* 7 */
-	"    ipv4: [\"10.0.0.1/24\"]\n"                                                             /* 8 */
-	"    ipv6: [\"2001:db8:0::1/64\"]\n"                                                        /* 9 */
-	"    mode: l3                         # l3 | xconnect\n"                                    /* 10 */
-	"  - { name: p1, device: \"net_pcap1,rx_pcap=empty.pcap,tx_pcap=out1.pcap\",\n"            /* 11 */
-	"      mac: \"02:00:00:00:01:01\", ipv4: [\"10.0.1.1/24\"] }\n"                            /* 12 */
+	"control: { socket: /run/hotpath/hotpath.sock, metrics: \"127.0.0.1:9469\" }\n"               /* 2 */
+	"ports:\n"                                                                                    /* 3 */
+	"  - name: p0\n"                                                                              /* 4 */
+	"    device: \"net_pcap0,rx_pcap=in.pcap,tx_pcap=out0.pcap\"\n"                               /* 5 */
+	"    queues: 1                        # RX = TX queues; RSS over them when > 1\n"             /* 6 */
+	"    mac: \"02:00:00:00:00:01\"\n"                                                            /* 7 */
+	"    ipv4: [\"10.0.0.1/24\"]\n"                                                               /* 8 */
+	"    ipv6: [\"2001:db8:0::1/64\"]\n"                                                          /* 9 */
+	"    mode: l3                         # l3 | xconnect\n"                                      /* 10 */
+	"  - { name: p1, device: \"net_pcap1,rx_pcap=empty.pcap,tx_pcap=out1.pcap\",\n"               /* 11 */
+	"      mac: \"02:00:00:00:01:01\", ipv4: [\"10.0.1.1/24\"] }\n"                               /* 12 */
 	"workers:                             # optional; default spreads queues over worker lcores\n" /* 13 */
-	"  - { lcore: 1, queues: [p0/0, p1/0] }\n";                                                /* 14 */
+	"  - { lcore: 1, queues: [p0/0, p1/0] }\n"; /* 14 */
 
 static int
 parse(const char *name, const char *text, struct hp_config *c)
@@ -47,8 +47,8 @@ parse(const char *name, const char *text, struct hp_config *c)
 static void
 test_good_example(void)
 {
-	static const uint8_t a0[4] = { 10, 0, 0, 1 }, a1[4] = { 10, 0, 1, 1 };
-	static const uint8_t mac0[6] = { 2, 0, 0, 0, 0, 1 }, mac1[6] = { 2, 0, 0, 0, 1, 1 };
+	static const uint8_t a0[4] = {10, 0, 0, 1}, a1[4] = {10, 0, 1, 1};
+	static const uint8_t mac0[6] = {2, 0, 0, 0, 0, 1}, mac1[6] = {2, 0, 0, 0, 1, 1};
 	uint8_t a6[16];
 	int rc = parse("good.yaml", good_yaml, &cfg);
 
@@ -131,18 +131,18 @@ static void
 test_design_example(void)
 {
 	static const char tail[] =
-		"neighbors:\n"                                                          /* 15 */
-		"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"        /* 16 */
-		"routes:\n"                                                             /* 17 */
-		"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"                        /* 18 */
-		"  - { prefix: 203.0.113.0/24, action: drop }\n"                        /* 19 */
-		"acl_default: permit\n"                                                 /* 20 */
-		"acl:\n"                                                                /* 21 */
+		"neighbors:\n"                                                 /* 15 */
+		"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n" /* 16 */
+		"routes:\n"                                                    /* 17 */
+		"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"               /* 18 */
+		"  - { prefix: 203.0.113.0/24, action: drop }\n"               /* 19 */
+		"acl_default: permit\n"                                        /* 20 */
+		"acl:\n"                                                       /* 21 */
 		"  - { priority: 100, src: 10.0.0.0/8, proto: udp, dport: \"5000-5010\", action: deny }\n"; /* 22 */
 	static const char xdp[] =
-		"xdp:\n"                                                                /* 23 */
+		"xdp:\n" /* 23 */
 		"  - { iface: eth1, mode: native, pass: [arp, \"tcp/22\"], block: [\"192.0.2.0/24\"] }\n";
-	static const uint8_t nbmac[6] = { 2, 0, 0, 0, 1, 2 };
+	static const uint8_t nbmac[6] = {2, 0, 0, 0, 1, 2};
 	char text[4096];
 	int rc;
 
@@ -254,8 +254,10 @@ test_defaults(void)
 	hp_config_free(&cfg);
 
 	/* empty table sections are fine */
-	rc = parse("min.yaml", "ports: [{ name: p0, device: net_null0 }]\nneighbors: []\nroutes: []\n"
-			       "acl: []\npolicers: []\nacl_default: permit\n", &cfg);
+	rc = parse("min.yaml",
+		   "ports: [{ name: p0, device: net_null0 }]\nneighbors: []\nroutes: []\n"
+		   "acl: []\npolicers: []\nacl_default: permit\n",
+		   &cfg);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(cfg.n_neighbors, 0);
 	CU_ASSERT_EQUAL(cfg.n_routes, 0);
@@ -270,41 +272,41 @@ test_defaults(void)
  * PCI devices, descriptor counts, mbufs, IPv6 and host-name metrics.
  */
 static const char full_block[] =
-	"workers:\n"                                      /* 1 */
-	"  - lcore: 2\n"                                  /* 2 */
-	"    queues: [x0/1, x1/1, p0/0]\n"                /* 3 */
-	"  - lcore: 127\n"                                /* 4 */
-	"    queues:\n"                                   /* 5 */
-	"      - x0/0\n"                                  /* 6 */
-	"      - x1/0\n"                                  /* 7 */
-	"      - self/0\n"                                /* 8 */
-	"mbufs: 16777216\n"                               /* 9 */
-	"control:\n"                                      /* 10 */
-	"  metrics: \"[::1]:9100\"\n"                     /* 11 */
-	"  socket: /tmp/hp.sock\n"                        /* 12 */
-	"eal:\n"                                          /* 13 */
-	"  - -l\n"                                        /* 14 */
-	"  - 0,2,127\n"                                   /* 15 */
-	"ports:\n"                                        /* 16 */
-	"  - name: x0\n"                                  /* 17 */
-	"    device: 0000:3b:00.0\n"                      /* 18 */
-	"    mode: xconnect\n"                            /* 19 */
-	"    peer: x1\n"                                  /* 20 */
-	"    queues: 2\n"                                 /* 21 */
-	"    rx_desc: 64\n"                               /* 22 */
-	"    tx_desc: 32768\n"                            /* 23 */
-	"  - name: x1\n"                                  /* 24 */
-	"    device: 3b:00.1,txq_inline=128\n"            /* 25 */
-	"    peer: x0\n"                                  /* 26 */
-	"    mode: xconnect\n"                            /* 27 */
-	"    queues: 64\n"                                /* 28 */
-	"  - name: self\n"                                /* 29 */
+	"workers:\n"                                                       /* 1 */
+	"  - lcore: 2\n"                                                   /* 2 */
+	"    queues: [x0/1, x1/1, p0/0]\n"                                 /* 3 */
+	"  - lcore: 127\n"                                                 /* 4 */
+	"    queues:\n"                                                    /* 5 */
+	"      - x0/0\n"                                                   /* 6 */
+	"      - x1/0\n"                                                   /* 7 */
+	"      - self/0\n"                                                 /* 8 */
+	"mbufs: 16777216\n"                                                /* 9 */
+	"control:\n"                                                       /* 10 */
+	"  metrics: \"[::1]:9100\"\n"                                      /* 11 */
+	"  socket: /tmp/hp.sock\n"                                         /* 12 */
+	"eal:\n"                                                           /* 13 */
+	"  - -l\n"                                                         /* 14 */
+	"  - 0,2,127\n"                                                    /* 15 */
+	"ports:\n"                                                         /* 16 */
+	"  - name: x0\n"                                                   /* 17 */
+	"    device: 0000:3b:00.0\n"                                       /* 18 */
+	"    mode: xconnect\n"                                             /* 19 */
+	"    peer: x1\n"                                                   /* 20 */
+	"    queues: 2\n"                                                  /* 21 */
+	"    rx_desc: 64\n"                                                /* 22 */
+	"    tx_desc: 32768\n"                                             /* 23 */
+	"  - name: x1\n"                                                   /* 24 */
+	"    device: 3b:00.1,txq_inline=128\n"                             /* 25 */
+	"    peer: x0\n"                                                   /* 26 */
+	"    mode: xconnect\n"                                             /* 27 */
+	"    queues: 64\n"                                                 /* 28 */
+	"  - name: self\n"                                                 /* 29 */
 	"    device: net_memif0,role=server,socket=/run/hotpath/m0.sock\n" /* 30 */
-	"    mode: xconnect\n"                            /* 31 */
-	"    peer: self\n"                                /* 32 */
-	"  - name: p0\n"                                  /* 33 */
-	"    device: net_null_1\n"                        /* 34 */
-	"    ipv4: [192.0.2.77/0, 0.0.0.0/32, 10.1.2.3/8]\n" /* 35 */
+	"    mode: xconnect\n"                                             /* 31 */
+	"    peer: self\n"                                                 /* 32 */
+	"  - name: p0\n"                                                   /* 33 */
+	"    device: net_null_1\n"                                         /* 34 */
+	"    ipv4: [192.0.2.77/0, 0.0.0.0/32, 10.1.2.3/8]\n"               /* 35 */
 	"    ipv6: [\"::/0\", \"fe80::1/128\", \"::ffff:10.0.0.1/96\"]\n"; /* 36 */
 
 /* The same in flow style, on a few lines. */
@@ -460,10 +462,11 @@ struct bad_case {
 	const char *msg; /* expected substring */
 };
 
-#define P0 "ports:\n  - { name: p0, device: net_null0 }\n" /* two lines */
+#define P0 "ports:\n  - { name: p0, device: net_null0 }\n"                       /* two lines */
 #define PORT(keys) "ports:\n  - name: p0\n    device: net_null0\n    " keys "\n" /* keys on line 4 */
 /* an l3 port p0 and an xconnect port x0 (three lines) */
-#define L3 "ports:\n  - { name: p0, device: net_null0 }\n  - { name: x0, device: net_null1, mode: xconnect, peer: x0 }\n"
+#define L3 \
+	"ports:\n  - { name: p0, device: net_null0 }\n  - { name: x0, device: net_null1, mode: xconnect, peer: x0 }\n"
 #define NB(entry) L3 "neighbors:\n  - " entry "\n" /* entry on line 5 */
 #define RT(entry) L3 "routes:\n  - " entry "\n"    /* entry on line 5 */
 #define AC(entry) P0 "acl:\n  - " entry "\n"       /* entry on line 4 */
@@ -472,445 +475,492 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	/* document shape */
-	{ "", 1, "expected a mapping with a ports: section" },
-	{ "# only a comment\n\n", 1, "expected a mapping with a ports: section" },
-	{ "hello\n", 1, "expected a mapping with a ports: section" },
-	{ "- a\n- b\n", 1, "expected a mapping with a ports: section" },
-	{ "eal: [-l, \"0-1\"]\ncontrol: { socket: /x }\n", 1,
-	  "expected a mapping with a ports: section" },
-	{ P0 "---\nports: []\n", 4, "found a second one" },
-	{ "? [a]\n: b\n" P0, 1, "expected a plain key at top level" },
+	{"", 1, "expected a mapping with a ports: section"},
+	{"# only a comment\n\n", 1, "expected a mapping with a ports: section"},
+	{"hello\n", 1, "expected a mapping with a ports: section"},
+	{"- a\n- b\n", 1, "expected a mapping with a ports: section"},
+	{"eal: [-l, \"0-1\"]\ncontrol: { socket: /x }\n", 1, "expected a mapping with a ports: section"},
+	{P0 "---\nports: []\n", 4, "found a second one"},
+	{"? [a]\n: b\n" P0, 1, "expected a plain key at top level"},
 
 	/* unknown keys */
-	{ P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level" },
-	{ P0 "xdps: []\n", 3, "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
-			     "ports, workers, neighbors, routes, acl_default, acl, policers, xdp)" },
-	{ P0 "route: []\n", 3, "unknown key 'route' at top level" },
-	{ PORT("speed: 10G"), 4, "unknown key 'speed' in port" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,
-	  "unknown key 'prio' in worker" },
-	{ "control:\n  sock: /x\n" P0, 2, "unknown key 'sock' in control" },
-	{ "Ports:\n  - { name: p0, device: net_null0 }\n", 1, "unknown key 'Ports'" },
+	{P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level"},
+	{P0 "xdps: []\n", 3,
+	 "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
+	 "ports, workers, neighbors, routes, acl_default, acl, policers, xdp)"},
+	{P0 "route: []\n", 3, "unknown key 'route' at top level"},
+	{PORT("speed: 10G"), 4, "unknown key 'speed' in port"},
+	{P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,
+	 "unknown key 'prio' in worker"},
+	{"control:\n  sock: /x\n" P0, 2, "unknown key 'sock' in control"},
+	{"Ports:\n  - { name: p0, device: net_null0 }\n", 1, "unknown key 'Ports'"},
 
 	/* duplicate keys */
-	{ PORT("queues: 1\n    queues: 2"), 5, "duplicate key 'queues' in port (first at line 4)" },
-	{ P0 P0, 3, "duplicate key 'ports' at top level (first at line 1)" },
-	{ "control: { socket: /a, socket: /b }\n" P0, 1, "duplicate key 'socket'" },
-	{ P0 "workers:\n  - { lcore: 1, lcore: 2, queues: [p0/0] }\n", 4, "duplicate key 'lcore'" },
+	{PORT("queues: 1\n    queues: 2"), 5, "duplicate key 'queues' in port (first at line 4)"},
+	{P0 P0, 3, "duplicate key 'ports' at top level (first at line 1)"},
+	{"control: { socket: /a, socket: /b }\n" P0, 1, "duplicate key 'socket'"},
+	{P0 "workers:\n  - { lcore: 1, lcore: 2, queues: [p0/0] }\n", 4, "duplicate key 'lcore'"},
 
 	/* ports */
-	{ "ports:\n", 1, "key 'ports': expected a sequence" },
-	{ "ports: []\n", 1, "key 'ports': expected at least one port" },
-	{ "ports: {}\n", 1, "key 'ports': expected a sequence (found a mapping)" },
-	{ "ports: p0\n", 1, "key 'ports': expected a sequence (found a scalar)" },
-	{ "ports:\n  - p0\n", 2, "expected each port to be a mapping" },
-	{ "ports: &a [*a]\n", 1, "expected each port to be a mapping" },
-	{ "ports:\n  - device: net_null0\n", 2, "missing required key 'name' in port" },
-	{ "ports:\n  - name: p0\n", 2, "missing required key 'device' in port" },
-	{ "ports:\n  - {}\n", 2, "missing required key 'name'" },
-	{ "ports:\n  - { name: p0, device: net_null0 }\n  - { name: p0, device: net_null1 }\n", 3,
-	  "duplicate port name 'p0' (first at line 2)" },
-	{ "ports:\n  - { name: \"\", device: net_null0 }\n", 2, "bad port name ''" },
-	{ "ports:\n  - { name: \"p 0\", device: net_null0 }\n", 2, "bad port name 'p 0'" },
-	{ "ports:\n  - { name: p0/1, device: net_null0 }\n", 2, "bad port name" },
-	{ "ports:\n  - { name: p23456789012345678901234567890123, device: net_null0 }\n", 2,
-	  "bad port name" },
-	{ "ports:\n  - { name: [p0], device: net_null0 }\n", 2,
-	  "key 'name': expected a port name (found a sequence)" },
-	{ "ports:\n  - { name: \"p\\0\", device: net_null0 }\n", 2, "NUL byte" },
+	{"ports:\n", 1, "key 'ports': expected a sequence"},
+	{"ports: []\n", 1, "key 'ports': expected at least one port"},
+	{"ports: {}\n", 1, "key 'ports': expected a sequence (found a mapping)"},
+	{"ports: p0\n", 1, "key 'ports': expected a sequence (found a scalar)"},
+	{"ports:\n  - p0\n", 2, "expected each port to be a mapping"},
+	{"ports: &a [*a]\n", 1, "expected each port to be a mapping"},
+	{"ports:\n  - device: net_null0\n", 2, "missing required key 'name' in port"},
+	{"ports:\n  - name: p0\n", 2, "missing required key 'device' in port"},
+	{"ports:\n  - {}\n", 2, "missing required key 'name'"},
+	{"ports:\n  - { name: p0, device: net_null0 }\n  - { name: p0, device: net_null1 }\n", 3,
+	 "duplicate port name 'p0' (first at line 2)"},
+	{"ports:\n  - { name: \"\", device: net_null0 }\n", 2, "bad port name ''"},
+	{"ports:\n  - { name: \"p 0\", device: net_null0 }\n", 2, "bad port name 'p 0'"},
+	{"ports:\n  - { name: p0/1, device: net_null0 }\n", 2, "bad port name"},
+	{"ports:\n  - { name: p23456789012345678901234567890123, device: net_null0 }\n", 2, "bad port name"},
+	{"ports:\n  - { name: [p0], device: net_null0 }\n", 2,
+	 "key 'name': expected a port name (found a sequence)"},
+	{"ports:\n  - { name: \"p\\0\", device: net_null0 }\n", 2, "NUL byte"},
 
 	/* devices */
-	{ "ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=a.pcap\" }\n"
-	  "  - { name: p1, device: \"net_pcap0,rx_pcap=b.pcap\" }\n",
-	  3, "duplicate device 'net_pcap0' (first used by port 'p0' at line 2)" },
-	{ "ports:\n  - { name: p0, device: \"0000:3b:00.0\" }\n"
-	  "  - { name: p1, device: \"3B:00.0,txq_inline=1\" }\n",
-	  3, "duplicate device '0000:3b:00.0'" },
-	{ PORT("device: net_null1"), 4, "duplicate key 'device'" },
-	{ "ports:\n  - { name: p0, device: \"net_pcap0, rx_pcap=a.pcap\" }\n", 2,
-	  "key 'device': bad devargs 'net_pcap0, rx_pcap=a.pcap'" },
-	{ "ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=a\\tb\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"net_pcap0,=a.pcap\" }\n", 2, "empty key" },
-	{ "ports:\n  - { name: p0, device: net_ }\n", 2, "bad devargs 'net_': expected a PCI address" },
-	{ "ports:\n  - { name: p0, device: foo }\n", 2, "bad devargs 'foo': expected a PCI address" },
-	{ "ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap\" }\n", 2, "missing '='" },
-	{ "ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=\" }\n", 2, "empty value" },
-	{ "ports:\n  - { name: p0, device: \"net_null0,\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"net_null0,,a=b\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: net_PCAP0 }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: net_0 }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"0000:3b:20.0\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"0000:3b:00.8\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"000:3b:00.0\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: \"0000:3b:00.0,a=[1,2\" }\n", 2, "unbalanced '['" },
-	{ "ports:\n  - { name: p0, device: \"\" }\n", 2, "bad devargs" },
-	{ "ports:\n  - { name: p0, device: 12 }\n", 2, "bad devargs" },
+	{"ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=a.pcap\" }\n"
+	 "  - { name: p1, device: \"net_pcap0,rx_pcap=b.pcap\" }\n",
+	 3, "duplicate device 'net_pcap0' (first used by port 'p0' at line 2)"},
+	{"ports:\n  - { name: p0, device: \"0000:3b:00.0\" }\n"
+	 "  - { name: p1, device: \"3B:00.0,txq_inline=1\" }\n",
+	 3, "duplicate device '0000:3b:00.0'"},
+	{PORT("device: net_null1"), 4, "duplicate key 'device'"},
+	{"ports:\n  - { name: p0, device: \"net_pcap0, rx_pcap=a.pcap\" }\n", 2,
+	 "key 'device': bad devargs 'net_pcap0, rx_pcap=a.pcap'"},
+	{"ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=a\\tb\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"net_pcap0,=a.pcap\" }\n", 2, "empty key"},
+	{"ports:\n  - { name: p0, device: net_ }\n", 2, "bad devargs 'net_': expected a PCI address"},
+	{"ports:\n  - { name: p0, device: foo }\n", 2, "bad devargs 'foo': expected a PCI address"},
+	{"ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap\" }\n", 2, "missing '='"},
+	{"ports:\n  - { name: p0, device: \"net_pcap0,rx_pcap=\" }\n", 2, "empty value"},
+	{"ports:\n  - { name: p0, device: \"net_null0,\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"net_null0,,a=b\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: net_PCAP0 }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: net_0 }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"0000:3b:20.0\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"0000:3b:00.8\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"000:3b:00.0\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: \"0000:3b:00.0,a=[1,2\" }\n", 2, "unbalanced '['"},
+	{"ports:\n  - { name: p0, device: \"\" }\n", 2, "bad devargs"},
+	{"ports:\n  - { name: p0, device: 12 }\n", 2, "bad devargs"},
 
 	/* MAC */
-	{ PORT("mac: \"02:00:00:00:00\""), 4, "key 'mac': bad MAC address '02:00:00:00:00'" },
-	{ PORT("mac: \"02-00-00-00-00-01\""), 4, "bad MAC address" },
-	{ PORT("mac: \"02:00:00:00:00:0g\""), 4, "bad MAC address" },
-	{ PORT("mac: \"02:00:00:00:00:001\""), 4, "bad MAC address" },
-	{ PORT("mac: \"2:0:0:0:0:1\""), 4, "bad MAC address" },
-	{ PORT("mac: 12"), 4, "bad MAC address" },
-	{ PORT("mac: [02, 00]"), 4, "key 'mac': expected a MAC address (found a sequence)" },
-	{ PORT("mac: \"01:00:5e:00:00:01\""), 4, "multicast" },
-	{ PORT("mac: \"ff:ff:ff:ff:ff:ff\""), 4, "multicast" },
-	{ PORT("mac: \"00:00:00:00:00:00\""), 4, "not all zeros" },
+	{PORT("mac: \"02:00:00:00:00\""), 4, "key 'mac': bad MAC address '02:00:00:00:00'"},
+	{PORT("mac: \"02-00-00-00-00-01\""), 4, "bad MAC address"},
+	{PORT("mac: \"02:00:00:00:00:0g\""), 4, "bad MAC address"},
+	{PORT("mac: \"02:00:00:00:00:001\""), 4, "bad MAC address"},
+	{PORT("mac: \"2:0:0:0:0:1\""), 4, "bad MAC address"},
+	{PORT("mac: 12"), 4, "bad MAC address"},
+	{PORT("mac: [02, 00]"), 4, "key 'mac': expected a MAC address (found a sequence)"},
+	{PORT("mac: \"01:00:5e:00:00:01\""), 4, "multicast"},
+	{PORT("mac: \"ff:ff:ff:ff:ff:ff\""), 4, "multicast"},
+	{PORT("mac: \"00:00:00:00:00:00\""), 4, "not all zeros"},
 
 	/* addresses */
-	{ PORT("ipv4: [10.0.0.1/33]"), 4, "key 'ipv4': bad address '10.0.0.1/33'" },
-	{ PORT("ipv4: [300.1.1.1/24]"), 4, "bad address '300.1.1.1/24'" },
-	{ PORT("ipv4: [10.0.0.1]"), 4, "bad address '10.0.0.1'" },
-	{ PORT("ipv4: [10.0.0.1/]"), 4, "bad address" },
-	{ PORT("ipv4: [10.0.0.1/-1]"), 4, "bad address" },
-	{ PORT("ipv4: [10.0.0/24]"), 4, "bad address" },
-	{ PORT("ipv4: [\"2001:db8::1/64\"]"), 4, "bad address" },
-	{ PORT("ipv4: 10.0.0.1/24"), 4, "key 'ipv4': expected a sequence" },
-	{ PORT("ipv4:\n      - 10.0.0.1/24\n      - [10.0.0.2/24]"), 6,
-	  "key 'ipv4': expected an IPv4 address" },
-	{ PORT("ipv4: [1.0.0.1/8, 1.0.0.2/8, 1.0.0.3/8, 1.0.0.4/8, 1.0.0.5/8, 1.0.0.6/8, 1.0.0.7/8, "
-	       "1.0.0.8/8, 1.0.0.9/8, 1.0.0.10/8, 1.0.0.11/8, 1.0.0.12/8, 1.0.0.13/8, 1.0.0.14/8, "
-	       "1.0.0.15/8, 1.0.0.16/8, 1.0.0.17/8]"),
-	  4, "at most 16 addresses" },
-	{ PORT("ipv6: [\"2001:db8::1/129\"]"), 4, "key 'ipv6': bad address '2001:db8::1/129'" },
-	{ PORT("ipv6: [\"2001:db8::g/64\"]"), 4, "bad address" },
-	{ PORT("ipv6: [\"2001:db8::1\"]"), 4, "bad address" },
-	{ PORT("ipv6: [10.0.0.1/24]"), 4, "bad address" },
-	{ PORT("ipv6: [\"fe80::1%eth0/64\"]"), 4, "bad address" },
+	{PORT("ipv4: [10.0.0.1/33]"), 4, "key 'ipv4': bad address '10.0.0.1/33'"},
+	{PORT("ipv4: [300.1.1.1/24]"), 4, "bad address '300.1.1.1/24'"},
+	{PORT("ipv4: [10.0.0.1]"), 4, "bad address '10.0.0.1'"},
+	{PORT("ipv4: [10.0.0.1/]"), 4, "bad address"},
+	{PORT("ipv4: [10.0.0.1/-1]"), 4, "bad address"},
+	{PORT("ipv4: [10.0.0/24]"), 4, "bad address"},
+	{PORT("ipv4: [\"2001:db8::1/64\"]"), 4, "bad address"},
+	{PORT("ipv4: 10.0.0.1/24"), 4, "key 'ipv4': expected a sequence"},
+	{PORT("ipv4:\n      - 10.0.0.1/24\n      - [10.0.0.2/24]"), 6,
+	 "key 'ipv4': expected an IPv4 address"},
+	{PORT("ipv4: [1.0.0.1/8, 1.0.0.2/8, 1.0.0.3/8, 1.0.0.4/8, 1.0.0.5/8, 1.0.0.6/8, 1.0.0.7/8, "
+	      "1.0.0.8/8, 1.0.0.9/8, 1.0.0.10/8, 1.0.0.11/8, 1.0.0.12/8, 1.0.0.13/8, 1.0.0.14/8, "
+	      "1.0.0.15/8, 1.0.0.16/8, 1.0.0.17/8]"),
+	 4, "at most 16 addresses"},
+	{PORT("ipv6: [\"2001:db8::1/129\"]"), 4, "key 'ipv6': bad address '2001:db8::1/129'"},
+	{PORT("ipv6: [\"2001:db8::g/64\"]"), 4, "bad address"},
+	{PORT("ipv6: [\"2001:db8::1\"]"), 4, "bad address"},
+	{PORT("ipv6: [10.0.0.1/24]"), 4, "bad address"},
+	{PORT("ipv6: [\"fe80::1%eth0/64\"]"), 4, "bad address"},
 
 	/* numbers */
-	{ PORT("queues: 0"), 4, "key 'queues': expected an integer between 1 and 64" },
-	{ PORT("queues: 65"), 4, "key 'queues': expected an integer between 1 and 64" },
-	{ PORT("queues: two"), 4, "key 'queues': expected an integer between 1 and 64" },
-	{ PORT("queues: -1"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: +2"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: 2.0"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: 0x2"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: 02"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: \" 2\""), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: 99999999999999999999999999"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues: [2]"), 4, "expected an integer between 1 and 64" },
-	{ PORT("queues:"), 4, "expected an integer between 1 and 64" },
-	{ PORT("rx_desc: 100"), 4, "key 'rx_desc': expected a power of two between 64 and 32768" },
-	{ PORT("rx_desc: 32"), 4, "key 'rx_desc': expected a power of two" },
-	{ PORT("tx_desc: 65536"), 4, "key 'tx_desc': expected a power of two" },
-	{ PORT("tx_desc: 0"), 4, "key 'tx_desc': expected a power of two" },
-	{ "mbufs: 1023\n" P0, 1, "key 'mbufs': expected an integer between 1024 and 16777216" },
-	{ "mbufs: 16777217\n" P0, 1, "key 'mbufs': expected an integer between 1024 and 16777216" },
+	{PORT("queues: 0"), 4, "key 'queues': expected an integer between 1 and 64"},
+	{PORT("queues: 65"), 4, "key 'queues': expected an integer between 1 and 64"},
+	{PORT("queues: two"), 4, "key 'queues': expected an integer between 1 and 64"},
+	{PORT("queues: -1"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: +2"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: 2.0"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: 0x2"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: 02"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: \" 2\""), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: 99999999999999999999999999"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues: [2]"), 4, "expected an integer between 1 and 64"},
+	{PORT("queues:"), 4, "expected an integer between 1 and 64"},
+	{PORT("rx_desc: 100"), 4, "key 'rx_desc': expected a power of two between 64 and 32768"},
+	{PORT("rx_desc: 32"), 4, "key 'rx_desc': expected a power of two"},
+	{PORT("tx_desc: 65536"), 4, "key 'tx_desc': expected a power of two"},
+	{PORT("tx_desc: 0"), 4, "key 'tx_desc': expected a power of two"},
+	{"mbufs: 1023\n" P0, 1, "key 'mbufs': expected an integer between 1024 and 16777216"},
+	{"mbufs: 16777217\n" P0, 1, "key 'mbufs': expected an integer between 1024 and 16777216"},
 
 	/* mode and peer */
-	{ PORT("mode: bridge"), 4, "key 'mode': expected l3 or xconnect" },
-	{ PORT("mode: L3"), 4, "key 'mode': expected l3 or xconnect" },
-	{ "ports:\n  - name: p0\n    device: net_null0\n    mode: xconnect\n", 2,
-	  "port 'p0': mode xconnect needs a peer" },
-	{ PORT("mode: xconnect\n    peer: p9"), 5, "key 'peer': unknown peer 'p9'" },
-	{ "ports:\n  - { name: p0, device: net_null0, peer: p1, mode: xconnect }\n"
-	  "  - { name: p1, device: net_null1, mode: xconnect,\n      peer: nope }\n",
-	  4, "unknown peer 'nope'" },
-	{ PORT("mode: l3\n    peer: p0"), 5, "key 'peer': only valid with mode: xconnect" },
-	{ PORT("peer: p0"), 4, "key 'peer': only valid with mode: xconnect" },
-	{ PORT("mode: xconnect\n    peer: [p0]"), 5, "key 'peer': expected a port name" },
+	{PORT("mode: bridge"), 4, "key 'mode': expected l3 or xconnect"},
+	{PORT("mode: L3"), 4, "key 'mode': expected l3 or xconnect"},
+	{"ports:\n  - name: p0\n    device: net_null0\n    mode: xconnect\n", 2,
+	 "port 'p0': mode xconnect needs a peer"},
+	{PORT("mode: xconnect\n    peer: p9"), 5, "key 'peer': unknown peer 'p9'"},
+	{"ports:\n  - { name: p0, device: net_null0, peer: p1, mode: xconnect }\n"
+	 "  - { name: p1, device: net_null1, mode: xconnect,\n      peer: nope }\n",
+	 4, "unknown peer 'nope'"},
+	{PORT("mode: l3\n    peer: p0"), 5, "key 'peer': only valid with mode: xconnect"},
+	{PORT("peer: p0"), 4, "key 'peer': only valid with mode: xconnect"},
+	{PORT("mode: xconnect\n    peer: [p0]"), 5, "key 'peer': expected a port name"},
 
 	/* workers */
-	{ P0 "workers:\n  - { lcore: 1, queues: [p9/0] }\n", 4, "queue p9/0: unknown port 'p9'" },
-	{ "ports:\n  - { name: p0, device: net_null0, queues: 2 }\n"
-	  "workers:\n  - { lcore: 1, queues: [p0/0, p0/1,\n      p0/3] }\n",
-	  5, "queue p0/3 out of range: port p0 has 2 queues" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [p0/1] }\n", 4,
-	  "queue p0/1 out of range: port p0 has 1 queue" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [p0-0] }\n", 4, "bad queue 'p0-0'" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [p0/x] }\n", 4, "bad queue 'p0/x'" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [/0] }\n", 4, "bad queue" },
-	{ P0 "workers:\n  - lcore: 1\n    queues: [p0/0]\n  - lcore: 2\n    queues:\n      - p0/0\n", 8,
-	  "queue p0/0 is owned by two workers (lcore 1 at line 5 and lcore 2 at line 8)" },
-	{ "workers:\n  - lcore: 1\n    queues: [p0/0]\n  - lcore: 2\n    queues: [p0/0]\n" P0, 5,
-	  "queue p0/0 is owned by two workers (lcore 1 at line 3 and lcore 2 at line 5)" },
-	{ P0 "workers:\n  - lcore: 1\n    queues: [p0/0,\n      p0/0]\n", 6,
-	  "queue p0/0 is listed twice for lcore 1 (first at line 5)" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [p0/0] }\n  - { lcore: 1, queues: [p0/0] }\n", 5,
-	  "duplicate lcore 1 (first at line 4)" },
-	{ P0 "workers:\n  - { lcore: 128, queues: [p0/0] }\n", 4,
-	  "key 'lcore': expected an integer between 0 and 127" },
-	{ P0 "workers:\n  - { lcore: -1, queues: [p0/0] }\n", 4, "key 'lcore': expected an integer" },
-	{ P0 "workers:\n  - { queues: [p0/0] }\n", 4, "missing required key 'lcore' in worker" },
-	{ P0 "workers:\n  - { lcore: 1 }\n", 4, "missing required key 'queues' in worker" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [] }\n", 4, "key 'queues': expected 1 to 64 queues" },
-	{ P0 "workers:\n  - { lcore: 1, queues: p0/0 }\n", 4, "key 'queues': expected a sequence" },
-	{ P0 "workers:\n  - { lcore: 1, queues: [[p0/0]] }\n", 4, "key 'queues': expected PORT/QUEUE" },
-	{ P0 "workers: []\n", 3, "key 'workers': expected at least one worker" },
-	{ P0 "workers: { lcore: 1 }\n", 3, "key 'workers': expected a sequence (found a mapping)" },
-	{ P0 "workers:\n  - 1\n", 4, "expected each worker to be a mapping" },
+	{P0 "workers:\n  - { lcore: 1, queues: [p9/0] }\n", 4, "queue p9/0: unknown port 'p9'"},
+	{"ports:\n  - { name: p0, device: net_null0, queues: 2 }\n"
+	 "workers:\n  - { lcore: 1, queues: [p0/0, p0/1,\n      p0/3] }\n",
+	 5, "queue p0/3 out of range: port p0 has 2 queues"},
+	{P0 "workers:\n  - { lcore: 1, queues: [p0/1] }\n", 4,
+	 "queue p0/1 out of range: port p0 has 1 queue"},
+	{P0 "workers:\n  - { lcore: 1, queues: [p0-0] }\n", 4, "bad queue 'p0-0'"},
+	{P0 "workers:\n  - { lcore: 1, queues: [p0/x] }\n", 4, "bad queue 'p0/x'"},
+	{P0 "workers:\n  - { lcore: 1, queues: [/0] }\n", 4, "bad queue"},
+	{P0 "workers:\n  - lcore: 1\n    queues: [p0/0]\n  - lcore: 2\n    queues:\n      - p0/0\n", 8,
+	 "queue p0/0 is owned by two workers (lcore 1 at line 5 and lcore 2 at line 8)"},
+	{"workers:\n  - lcore: 1\n    queues: [p0/0]\n  - lcore: 2\n    queues: [p0/0]\n" P0, 5,
+	 "queue p0/0 is owned by two workers (lcore 1 at line 3 and lcore 2 at line 5)"},
+	{P0 "workers:\n  - lcore: 1\n    queues: [p0/0,\n      p0/0]\n", 6,
+	 "queue p0/0 is listed twice for lcore 1 (first at line 5)"},
+	{P0 "workers:\n  - { lcore: 1, queues: [p0/0] }\n  - { lcore: 1, queues: [p0/0] }\n", 5,
+	 "duplicate lcore 1 (first at line 4)"},
+	{P0 "workers:\n  - { lcore: 128, queues: [p0/0] }\n", 4,
+	 "key 'lcore': expected an integer between 0 and 127"},
+	{P0 "workers:\n  - { lcore: -1, queues: [p0/0] }\n", 4, "key 'lcore': expected an integer"},
+	{P0 "workers:\n  - { queues: [p0/0] }\n", 4, "missing required key 'lcore' in worker"},
+	{P0 "workers:\n  - { lcore: 1 }\n", 4, "missing required key 'queues' in worker"},
+	{P0 "workers:\n  - { lcore: 1, queues: [] }\n", 4, "key 'queues': expected 1 to 64 queues"},
+	{P0 "workers:\n  - { lcore: 1, queues: p0/0 }\n", 4, "key 'queues': expected a sequence"},
+	{P0 "workers:\n  - { lcore: 1, queues: [[p0/0]] }\n", 4, "key 'queues': expected PORT/QUEUE"},
+	{P0 "workers: []\n", 3, "key 'workers': expected at least one worker"},
+	{P0 "workers: { lcore: 1 }\n", 3, "key 'workers': expected a sequence (found a mapping)"},
+	{P0 "workers:\n  - 1\n", 4, "expected each worker to be a mapping"},
 
 	/* eal and control */
-	{ "eal: \"-l 0-1\"\n" P0, 1, "key 'eal': expected a sequence (found a scalar)" },
-	{ "eal: [-l, [0, 1]]\n" P0, 1, "key 'eal': expected a string (found a sequence)" },
-	{ "eal: [-l, \"\"]\n" P0, 1, "key 'eal': expected a non-empty argument" },
-	{ "control: [a]\n" P0, 1, "key 'control': expected a mapping (found a sequence)" },
-	{ "control: /run/x.sock\n" P0, 1, "key 'control': expected a mapping (found a scalar)" },
-	{ "control: { socket: run/hotpath.sock }\n" P0, 1,
-	  "key 'socket': expected an absolute path (starting with /)" },
-	{ "control: { socket: \"\" }\n" P0, 1, "key 'socket': expected an absolute path" },
-	{ "control: { socket: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa }\n" P0, 1, "key 'socket': path too long" },
-	{ "control: { metrics: \"127.0.0.1\" }\n" P0, 1, "key 'metrics': bad address '127.0.0.1'" },
-	{ "control: { metrics: \"127.0.0.1:0\" }\n" P0, 1, "key 'metrics': bad address" },
-	{ "control: { metrics: \"127.0.0.1:65536\" }\n" P0, 1, "key 'metrics': bad address" },
-	{ "control: { metrics: \"127.0.0.1:http\" }\n" P0, 1, "key 'metrics': bad address" },
-	{ "control: { metrics: \"::1:9469\" }\n" P0, 1, "must be in brackets" },
-	{ "control: { metrics: \"[::g]:9469\" }\n" P0, 1, "bad IPv6 address" },
-	{ "control: { metrics: \"[::1:9469\" }\n" P0, 1, "key 'metrics': bad address" },
-	{ "control: { metrics: \"300.0.0.1:80\" }\n" P0, 1, "bad IPv4 address" },
-	{ "control: { metrics: \"bad_host:80\" }\n" P0, 1, "bad host name" },
-	{ "control: { metrics: \"-host:80\" }\n" P0, 1, "bad host name" },
-	{ "control: { metrics: \":9469\" }\n" P0, 1, "missing host" },
-	{ "control: { metrics: [a] }\n" P0, 1, "key 'metrics': expected HOST:PORT (found a sequence)" },
+	{"eal: \"-l 0-1\"\n" P0, 1, "key 'eal': expected a sequence (found a scalar)"},
+	{"eal: [-l, [0, 1]]\n" P0, 1, "key 'eal': expected a string (found a sequence)"},
+	{"eal: [-l, \"\"]\n" P0, 1, "key 'eal': expected a non-empty argument"},
+	{"control: [a]\n" P0, 1, "key 'control': expected a mapping (found a sequence)"},
+	{"control: /run/x.sock\n" P0, 1, "key 'control': expected a mapping (found a scalar)"},
+	{"control: { socket: run/hotpath.sock }\n" P0, 1,
+	 "key 'socket': expected an absolute path (starting with /)"},
+	{"control: { socket: \"\" }\n" P0, 1, "key 'socket': expected an absolute path"},
+	{"control: { socket: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa }\n" P0,
+	 1, "key 'socket': path too long"},
+	{"control: { metrics: \"127.0.0.1\" }\n" P0, 1, "key 'metrics': bad address '127.0.0.1'"},
+	{"control: { metrics: \"127.0.0.1:0\" }\n" P0, 1, "key 'metrics': bad address"},
+	{"control: { metrics: \"127.0.0.1:65536\" }\n" P0, 1, "key 'metrics': bad address"},
+	{"control: { metrics: \"127.0.0.1:http\" }\n" P0, 1, "key 'metrics': bad address"},
+	{"control: { metrics: \"::1:9469\" }\n" P0, 1, "must be in brackets"},
+	{"control: { metrics: \"[::g]:9469\" }\n" P0, 1, "bad IPv6 address"},
+	{"control: { metrics: \"[::1:9469\" }\n" P0, 1, "key 'metrics': bad address"},
+	{"control: { metrics: \"300.0.0.1:80\" }\n" P0, 1, "bad IPv4 address"},
+	{"control: { metrics: \"bad_host:80\" }\n" P0, 1, "bad host name"},
+	{"control: { metrics: \"-host:80\" }\n" P0, 1, "bad host name"},
+	{"control: { metrics: \":9469\" }\n" P0, 1, "missing host"},
+	{"control: { metrics: [a] }\n" P0, 1, "key 'metrics': expected HOST:PORT (found a sequence)"},
 
 	/* neighbors (L3: ports p0 (l3) and x0 (xconnect) on lines 1-3; NB: the entry on line 5) */
-	{ L3 "neighbors: {}\n", 4, "key 'neighbors': expected a sequence (found a mapping)" },
-	{ L3 "neighbors:\n", 4, "key 'neighbors': expected a sequence (found an empty value)" },
-	{ L3 "neighbors:\n  - 10.0.0.2\n", 5, "key 'neighbors': expected each neighbor to be a mapping (found a scalar)" },
-	{ NB("{ mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "missing required key 'ip' in neighbor" },
-	{ NB("{ ip: 10.0.0.2, port: p0 }"), 5, "missing required key 'mac' in neighbor" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\" }"), 5, "missing required key 'port' in neighbor" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0, vlan: 1 }"), 5,
-	  "unknown key 'vlan' in neighbor (expected one of: ip, mac, port)" },
-	{ NB("{ ip: 10.0.0.2, ip: 10.0.0.3, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
-	  "duplicate key 'ip' in neighbor" },
-	{ NB("{ ip: 10.0.0.2/32, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
-	  "key 'ip': bad address '10.0.0.2/32': expected an IPv4 or IPv6 address" },
-	{ NB("{ ip: 300.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "key 'ip': bad address '300.0.0.2'" },
-	{ NB("{ ip: \"fe80::2%eth0\", mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "key 'ip': bad address" },
-	{ NB("{ ip: [10.0.0.2], mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
-	  "key 'ip': expected an IP address (found a sequence)" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00\", port: p0 }"), 5, "key 'mac': bad MAC address '02:00:00:00:00'" },
-	{ NB("{ ip: 10.0.0.2, mac: \"01:00:5e:00:00:01\", port: p0 }"), 5, "key 'mac': 01:00:5e:00:00:01 is a multicast address" },
-	{ NB("{ ip: 10.0.0.2, mac: \"00:00:00:00:00:00\", port: p0 }"), 5, "key 'mac': expected a unicast MAC, not all zeros" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\",\n      port: p9 }"), 6,
-	  "key 'port': unknown port 'p9' (no port by that name)" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: x0 }"), 5,
-	  "key 'port': port 'x0' is mode xconnect: neighbors need an l3 port" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: [p0] }"), 5, "key 'port': expected a port name (found a sequence)" },
-	{ NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }\n"
-	     "  - { ip: 10.0.0.2, mac: \"02:00:00:00:00:03\", port: p0 }"), 6,
-	  "duplicate neighbor 10.0.0.2 on port p0 (first at line 5)" },
-	{ NB("mac: \"02:00:00:00:00:02\"\n    port: p0\n    ip: \"2001:db8::2\"\n"
-	     "  - ip: \"2001:db8:0:0::2\"\n    port: p0\n    mac: \"02:00:00:00:00:03\""), 8,
-	  "duplicate neighbor 2001:db8::2 on port p0 (first at line 7)" },
+	{L3 "neighbors: {}\n", 4, "key 'neighbors': expected a sequence (found a mapping)"},
+	{L3 "neighbors:\n", 4, "key 'neighbors': expected a sequence (found an empty value)"},
+	{L3 "neighbors:\n  - 10.0.0.2\n", 5,
+	 "key 'neighbors': expected each neighbor to be a mapping (found a scalar)"},
+	{NB("{ mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "missing required key 'ip' in neighbor"},
+	{NB("{ ip: 10.0.0.2, port: p0 }"), 5, "missing required key 'mac' in neighbor"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\" }"), 5, "missing required key 'port' in neighbor"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0, vlan: 1 }"), 5,
+	 "unknown key 'vlan' in neighbor (expected one of: ip, mac, port)"},
+	{NB("{ ip: 10.0.0.2, ip: 10.0.0.3, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	 "duplicate key 'ip' in neighbor"},
+	{NB("{ ip: 10.0.0.2/32, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	 "key 'ip': bad address '10.0.0.2/32': expected an IPv4 or IPv6 address"},
+	{NB("{ ip: 300.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	 "key 'ip': bad address '300.0.0.2'"},
+	{NB("{ ip: \"fe80::2%eth0\", mac: \"02:00:00:00:00:02\", port: p0 }"), 5, "key 'ip': bad address"},
+	{NB("{ ip: [10.0.0.2], mac: \"02:00:00:00:00:02\", port: p0 }"), 5,
+	 "key 'ip': expected an IP address (found a sequence)"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00\", port: p0 }"), 5,
+	 "key 'mac': bad MAC address '02:00:00:00:00'"},
+	{NB("{ ip: 10.0.0.2, mac: \"01:00:5e:00:00:01\", port: p0 }"), 5,
+	 "key 'mac': 01:00:5e:00:00:01 is a multicast address"},
+	{NB("{ ip: 10.0.0.2, mac: \"00:00:00:00:00:00\", port: p0 }"), 5,
+	 "key 'mac': expected a unicast MAC, not all zeros"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\",\n      port: p9 }"), 6,
+	 "key 'port': unknown port 'p9' (no port by that name)"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: x0 }"), 5,
+	 "key 'port': port 'x0' is mode xconnect: neighbors need an l3 port"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: [p0] }"), 5,
+	 "key 'port': expected a port name (found a sequence)"},
+	{NB("{ ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }\n"
+	    "  - { ip: 10.0.0.2, mac: \"02:00:00:00:00:03\", port: p0 }"),
+	 6, "duplicate neighbor 10.0.0.2 on port p0 (first at line 5)"},
+	{NB("mac: \"02:00:00:00:00:02\"\n    port: p0\n    ip: \"2001:db8::2\"\n"
+	    "  - ip: \"2001:db8:0:0::2\"\n    port: p0\n    mac: \"02:00:00:00:00:03\""),
+	 8, "duplicate neighbor 2001:db8::2 on port p0 (first at line 7)"},
 
 	/* routes (RT: the entry on line 5) */
-	{ L3 "routes: 10.0.0.0/8\n", 4, "key 'routes': expected a sequence (found a scalar)" },
-	{ L3 "routes:\n  - [10.0.0.0/8, 10.0.0.1]\n", 5, "key 'routes': expected each route to be a mapping (found a sequence)" },
-	{ RT("{ via: 10.0.0.1 }"), 5, "missing required key 'prefix' in route" },
-	{ RT("{ prefix: 10.0.0.0/8, via: 192.0.2.1 }"), 5,
-	  "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)" },
-	{ RT("{ prefix: \"2001:db8:1::/48\", via: \"fe80::1\" }"), 5, "via fe80::1 is in no l3 port's subnet" },
-	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1, metric: 1 }"), 5,
-	  "unknown key 'metric' in route (expected one of: prefix, via, action, port)" },
-	{ RT("{ prefix: 10.0.0.1/24, via: 10.0.0.1 }"), 5,
-	  "key 'prefix': prefix 10.0.0.1/24 has host bits set; did you mean 10.0.0.0/24?" },
-	{ RT("{ prefix: 10.0.0.1/0, via: 10.0.0.1 }"), 5, "prefix 10.0.0.1/0 has host bits set; did you mean 0.0.0.0/0?" },
-	{ RT("{ prefix: 10.255.255.255/31, via: 10.0.0.1 }"), 5, "did you mean 10.255.255.254/31?" },
-	{ RT("{ prefix: \"2001:db8::1/32\", via: \"2001:db8::1\" }"), 5,
-	  "key 'prefix': prefix 2001:db8::1/32 has host bits set; did you mean 2001:db8::/32?" },
-	{ RT("{ prefix: \"2001:db8:ffff::/33\", via: \"2001:db8::1\" }"), 5, "did you mean 2001:db8:8000::/33?" },
-	{ RT("{ prefix: 10.0.0.0/33, via: 10.0.0.1 }"), 5, "key 'prefix': bad prefix '10.0.0.0/33': expected a prefix such as 10.0.0.0/8" },
-	{ RT("{ prefix: 10.0.0.0, via: 10.0.0.1 }"), 5, "key 'prefix': bad prefix '10.0.0.0'" },
-	{ RT("{ prefix: [10.0.0.0/8], via: 10.0.0.1 }"), 5, "key 'prefix': expected a prefix such as 10.0.0.0/8 or 2001:db8::/32 (found a sequence)" },
-	{ RT("{ prefix: 10.0.0.0/8 }"), 5, "missing key 'via' in route 10.0.0.0/8 (expected via: NEXT_HOP, or action: drop)" },
-	{ RT("prefix: 10.0.0.0/8\n    action: forward"), 5, "missing key 'via' in route 10.0.0.0/8" },
-	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    action: drop"), 7,
-	  "key 'action': route 10.0.0.0/8 has both via and action: drop (expected one of them)" },
-	{ RT("{ prefix: 10.0.0.0/8, action: blackhole }"), 5, "key 'action': expected forward or drop, got 'blackhole'" },
-	{ RT("{ prefix: 10.0.0.0/8, action: [drop] }"), 5, "key 'action': expected forward or drop (found a sequence)" },
-	{ RT("{ prefix: 10.0.0.0/8, via: [] }"), 5, "key 'via': expected 1 to 8 next-hop addresses (found 0)" },
-	{ RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6,\n"
-	     "      10.0.0.7, 10.0.0.8, 10.0.0.9] }"), 5, "key 'via': expected 1 to 8 next-hop addresses (found 9)" },
-	{ RT("{ prefix: 10.0.0.0/8, via: { a: 1 } }"), 5,
-	  "key 'via': expected a next-hop address or a sequence of 1 to 8 (found a mapping)" },
-	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1/32 }"), 5, "key 'via': bad next hop '10.0.0.1/32': expected an IPv4 or IPv6 address" },
-	{ RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, [10.0.0.2]] }"), 5, "key 'via': expected a next-hop address (found a sequence)" },
-	{ RT("prefix: 10.0.0.0/8\n    via:\n      - 10.0.0.1\n      - 10.0.0.2\n      - 10.0.0.1"), 9,
-	  "key 'via': next hop 10.0.0.1 is listed twice (first at line 7)" },
-	{ RT("via:\n      - 10.0.0.1\n      - \"2001:db8::1\"\n    prefix: 10.0.0.0/8"), 7,
-	  "key 'via': next hop 2001:db8::1 is IPv6 but prefix 10.0.0.0/8 is IPv4" },
-	{ RT("{ prefix: \"2001:db8::/32\", via: 10.0.0.1 }"), 5,
-	  "key 'via': next hop 10.0.0.1 is IPv4 but prefix 2001:db8::/32 is IPv6" },
-	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: p9"), 7, "key 'port': unknown port 'p9' (no port by that name)" },
-	{ RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: x0"), 7,
-	  "key 'port': port 'x0' is mode xconnect: routes need an l3 port" },
-	{ RT("prefix: 10.0.0.0/8\n    action: drop\n    port: p0"), 7,
-	  "key 'port': route 10.0.0.0/8 drops: a port needs via: NEXT_HOP" },
-	{ RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1 }\n  - { prefix: 10.0.0.0/16, via: 10.0.0.1 }\n"
-	     "  - { prefix: 10.0.0.0/8, action: drop }"), 7, "duplicate route 10.0.0.0/8 (first at line 5)" },
-	{ RT("{ prefix: \"2001:db8::/32\", via: \"2001:db8::1\" }\n"
-	     "  - { action: drop,\n      prefix: \"2001:0db8:0::/32\" }"), 7,
-	  "duplicate route 2001:db8::/32 (first at line 5)" },
-	{ RT("{ prefix: 0.0.0.0/0, via: 10.0.0.1 }\n  - { prefix: \"::/0\", via: \"::1\" }\n"
-	     "  - { prefix: 0.0.0.0/0, via: 10.0.0.2 }"), 7, "duplicate route 0.0.0.0/0 (first at line 5)" },
+	{L3 "routes: 10.0.0.0/8\n", 4, "key 'routes': expected a sequence (found a scalar)"},
+	{L3 "routes:\n  - [10.0.0.0/8, 10.0.0.1]\n", 5,
+	 "key 'routes': expected each route to be a mapping (found a sequence)"},
+	{RT("{ via: 10.0.0.1 }"), 5, "missing required key 'prefix' in route"},
+	{RT("{ prefix: 10.0.0.0/8, via: 192.0.2.1 }"), 5,
+	 "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)"},
+	{RT("{ prefix: \"2001:db8:1::/48\", via: \"fe80::1\" }"), 5, "via fe80::1 is in no l3 port's subnet"},
+	{RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1, metric: 1 }"), 5,
+	 "unknown key 'metric' in route (expected one of: prefix, via, action, port)"},
+	{RT("{ prefix: 10.0.0.1/24, via: 10.0.0.1 }"), 5,
+	 "key 'prefix': prefix 10.0.0.1/24 has host bits set; did you mean 10.0.0.0/24?"},
+	{RT("{ prefix: 10.0.0.1/0, via: 10.0.0.1 }"), 5,
+	 "prefix 10.0.0.1/0 has host bits set; did you mean 0.0.0.0/0?"},
+	{RT("{ prefix: 10.255.255.255/31, via: 10.0.0.1 }"), 5, "did you mean 10.255.255.254/31?"},
+	{RT("{ prefix: \"2001:db8::1/32\", via: \"2001:db8::1\" }"), 5,
+	 "key 'prefix': prefix 2001:db8::1/32 has host bits set; did you mean 2001:db8::/32?"},
+	{RT("{ prefix: \"2001:db8:ffff::/33\", via: \"2001:db8::1\" }"), 5,
+	 "did you mean 2001:db8:8000::/33?"},
+	{RT("{ prefix: 10.0.0.0/33, via: 10.0.0.1 }"), 5,
+	 "key 'prefix': bad prefix '10.0.0.0/33': expected a prefix such as 10.0.0.0/8"},
+	{RT("{ prefix: 10.0.0.0, via: 10.0.0.1 }"), 5, "key 'prefix': bad prefix '10.0.0.0'"},
+	{RT("{ prefix: [10.0.0.0/8], via: 10.0.0.1 }"), 5,
+	 "key 'prefix': expected a prefix such as 10.0.0.0/8 or 2001:db8::/32 (found a sequence)"},
+	{RT("{ prefix: 10.0.0.0/8 }"), 5,
+	 "missing key 'via' in route 10.0.0.0/8 (expected via: NEXT_HOP, or action: drop)"},
+	{RT("prefix: 10.0.0.0/8\n    action: forward"), 5, "missing key 'via' in route 10.0.0.0/8"},
+	{RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    action: drop"), 7,
+	 "key 'action': route 10.0.0.0/8 has both via and action: drop (expected one of them)"},
+	{RT("{ prefix: 10.0.0.0/8, action: blackhole }"), 5,
+	 "key 'action': expected forward or drop, got 'blackhole'"},
+	{RT("{ prefix: 10.0.0.0/8, action: [drop] }"), 5,
+	 "key 'action': expected forward or drop (found a sequence)"},
+	{RT("{ prefix: 10.0.0.0/8, via: [] }"), 5, "key 'via': expected 1 to 8 next-hop addresses (found 0)"},
+	{RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6,\n"
+	    "      10.0.0.7, 10.0.0.8, 10.0.0.9] }"),
+	 5, "key 'via': expected 1 to 8 next-hop addresses (found 9)"},
+	{RT("{ prefix: 10.0.0.0/8, via: { a: 1 } }"), 5,
+	 "key 'via': expected a next-hop address or a sequence of 1 to 8 (found a mapping)"},
+	{RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1/32 }"), 5,
+	 "key 'via': bad next hop '10.0.0.1/32': expected an IPv4 or IPv6 address"},
+	{RT("{ prefix: 10.0.0.0/8, via: [10.0.0.1, [10.0.0.2]] }"), 5,
+	 "key 'via': expected a next-hop address (found a sequence)"},
+	{RT("prefix: 10.0.0.0/8\n    via:\n      - 10.0.0.1\n      - 10.0.0.2\n      - 10.0.0.1"), 9,
+	 "key 'via': next hop 10.0.0.1 is listed twice (first at line 7)"},
+	{RT("via:\n      - 10.0.0.1\n      - \"2001:db8::1\"\n    prefix: 10.0.0.0/8"), 7,
+	 "key 'via': next hop 2001:db8::1 is IPv6 but prefix 10.0.0.0/8 is IPv4"},
+	{RT("{ prefix: \"2001:db8::/32\", via: 10.0.0.1 }"), 5,
+	 "key 'via': next hop 10.0.0.1 is IPv4 but prefix 2001:db8::/32 is IPv6"},
+	{RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: p9"), 7,
+	 "key 'port': unknown port 'p9' (no port by that name)"},
+	{RT("prefix: 10.0.0.0/8\n    via: 10.0.0.1\n    port: x0"), 7,
+	 "key 'port': port 'x0' is mode xconnect: routes need an l3 port"},
+	{RT("prefix: 10.0.0.0/8\n    action: drop\n    port: p0"), 7,
+	 "key 'port': route 10.0.0.0/8 drops: a port needs via: NEXT_HOP"},
+	{RT("{ prefix: 10.0.0.0/8, via: 10.0.0.1 }\n  - { prefix: 10.0.0.0/16, via: 10.0.0.1 }\n"
+	    "  - { prefix: 10.0.0.0/8, action: drop }"),
+	 7, "duplicate route 10.0.0.0/8 (first at line 5)"},
+	{RT("{ prefix: \"2001:db8::/32\", via: \"2001:db8::1\" }\n"
+	    "  - { action: drop,\n      prefix: \"2001:0db8:0::/32\" }"),
+	 7, "duplicate route 2001:db8::/32 (first at line 5)"},
+	{RT("{ prefix: 0.0.0.0/0, via: 10.0.0.1 }\n  - { prefix: \"::/0\", via: \"::1\" }\n"
+	    "  - { prefix: 0.0.0.0/0, via: 10.0.0.2 }"),
+	 7, "duplicate route 0.0.0.0/0 (first at line 5)"},
 
 	/* acl_default */
-	{ P0 "acl_default: allow\n", 3, "key 'acl_default': expected permit or deny, got 'allow'" },
-	{ P0 "acl_default: [deny]\n", 3, "key 'acl_default': expected permit or deny (found a sequence)" },
-	{ P0 "acl_default: Deny\n", 3, "key 'acl_default': expected permit or deny, got 'Deny'" },
+	{P0 "acl_default: allow\n", 3, "key 'acl_default': expected permit or deny, got 'allow'"},
+	{P0 "acl_default: [deny]\n", 3, "key 'acl_default': expected permit or deny (found a sequence)"},
+	{P0 "acl_default: Deny\n", 3, "key 'acl_default': expected permit or deny, got 'Deny'"},
 
 	/* acl (AC: the rule on line 4) */
-	{ P0 "acl: { priority: 1 }\n", 3, "key 'acl': expected a sequence (found a mapping)" },
-	{ P0 "acl:\n  - deny\n", 4, "key 'acl': expected each rule to be a mapping (found a scalar)" },
-	{ AC("{ action: deny }"), 4, "missing required key 'priority' in acl rule" },
-	{ AC("{ priority: 1 }"), 4, "missing required key 'action' in acl rule" },
-	{ AC("{ priority: 1, action: deny, log: true }"), 4,
-	  "unknown key 'log' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)" },
-	{ AC("{ priority: -1, action: deny }"), 4, "key 'priority': expected an integer between 0 and 2147483647" },
-	{ AC("{ priority: 2147483648, action: deny }"), 4, "key 'priority': expected an integer between 0 and 2147483647" },
-	{ AC("{ priority: high, action: deny }"), 4, "key 'priority': expected an integer" },
-	{ AC("{ priority: 1, src: 10.0.0.1/8, action: deny }"), 4,
-	  "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
-	{ AC("{ priority: 1, dst: \"2001:db8::1/64\", action: deny }"), 4,
-	  "key 'dst': prefix 2001:db8::1/64 has host bits set; did you mean 2001:db8::/64?" },
-	{ AC("{ priority: 1, src: 10.0.0.0, action: deny }"), 4, "key 'src': bad prefix '10.0.0.0'" },
-	{ AC("{ priority: 1, dst: any, action: deny }"), 4, "key 'dst': bad prefix 'any'" },
-	{ AC("priority: 1\n    src: 10.0.0.0/8\n    dst: \"2001:db8::/32\"\n    action: deny"), 6,
-	  "key 'dst': 2001:db8::/32 is IPv6 but src 10.0.0.0/8 is IPv4 (a rule matches one family)" },
-	{ AC("{ priority: 1, proto: ftp, action: deny }"), 4,
-	  "key 'proto': expected tcp, udp, icmp, icmpv6, sctp, gre, esp or a protocol number 0..255, got 'ftp'" },
-	{ AC("{ priority: 1, proto: TCP, action: deny }"), 4, "got 'TCP'" },
-	{ AC("{ priority: 1, proto: 256, action: deny }"), 4, "key 'proto': expected tcp" },
-	{ AC("{ priority: 1, proto: -1, action: deny }"), 4, "key 'proto': expected tcp" },
-	{ AC("{ priority: 1, proto: [tcp], action: deny }"), 4, "key 'proto': expected a protocol name or number (found a sequence)" },
-	{ AC("priority: 1\n    dst: \"2001:db8::/32\"\n    proto: icmp\n    action: deny"), 6,
-	  "key 'proto': icmp is IPv4 only but the rule's addresses are IPv6 (use icmpv6)" },
-	{ AC("priority: 1\n    proto: icmpv6\n    src: 10.0.0.0/8\n    action: deny"), 5,
-	  "key 'proto': icmpv6 is IPv6 only but the rule's addresses are IPv4 (use icmp)" },
-	{ AC("{ priority: 1, proto: 58, dst: 10.0.0.0/8, action: deny }"), 4, "icmpv6 is IPv6 only" },
-	{ AC("priority: 1\n    proto: icmp\n    sport: 7\n    action: deny"), 6,
-	  "key 'sport': sport needs proto tcp, udp or sctp (proto is icmp)" },
-	{ AC("priority: 1\n    dport: 53\n    action: deny"), 5,
-	  "key 'dport': dport needs proto tcp, udp or sctp (no proto given)" },
-	{ AC("{ priority: 1, proto: gre, dport: \"1-2\", action: deny }"), 4, "dport needs proto tcp, udp or sctp (proto is gre)" },
-	{ AC("{ priority: 1, proto: 99, sport: 1, action: deny }"), 4, "sport needs proto tcp, udp or sctp (proto is 99)" },
-	{ AC("{ priority: 1, proto: tcp, sport: \"10-5\", action: deny }"), 4,
-	  "key 'sport': range 10-5 is backwards (expected A-B with A <= B)" },
-	{ AC("{ priority: 1, proto: udp, dport: 65536, action: deny }"), 4,
-	  "key 'dport': expected a port 0..65535 or a range A-B such as \"5000-5010\", got '65536'" },
-	{ AC("{ priority: 1, proto: udp, dport: \"1-65536\", action: deny }"), 4, "key 'dport': expected a port 0..65535" },
-	{ AC("{ priority: 1, proto: udp, dport: \"1-\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, dport: \"-1\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, dport: \"1 - 2\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, dport: \"1-2-3\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, dport: \"053\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, dport: \"00000001-2\", action: deny }"), 4, "key 'dport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, sport: http, action: deny }"), 4, "key 'sport': expected a port" },
-	{ AC("{ priority: 1, proto: udp, sport: [1, 2], action: deny }"), 4, "key 'sport': expected a port or a range A-B (found a sequence)" },
-	{ AC("{ priority: 1, action: reject }"), 4, "key 'action': expected permit, deny, count or police NAME, got 'reject'" },
-	{ AC("{ priority: 1, action: policegold }"), 4, "key 'action': expected permit, deny, count or police NAME" },
-	{ AC("{ priority: 1, action: police }"), 4, "key 'action': police needs a policer name (police NAME)" },
-	{ AC("{ priority: 1, action: \"police  \" }"), 4, "key 'action': police needs a policer name" },
-	{ AC("priority: 1\n    action: police gold"), 5,
-	  "key 'action': unknown policer 'gold' (no policer by that name in policers:)" },
-	{ AC("{ priority: 1, action: police gold }\n"
-	     "policers:\n  - { name: silver, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
-	  "unknown policer 'gold'" },
+	{P0 "acl: { priority: 1 }\n", 3, "key 'acl': expected a sequence (found a mapping)"},
+	{P0 "acl:\n  - deny\n", 4, "key 'acl': expected each rule to be a mapping (found a scalar)"},
+	{AC("{ action: deny }"), 4, "missing required key 'priority' in acl rule"},
+	{AC("{ priority: 1 }"), 4, "missing required key 'action' in acl rule"},
+	{AC("{ priority: 1, action: deny, log: true }"), 4,
+	 "unknown key 'log' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)"},
+	{AC("{ priority: -1, action: deny }"), 4,
+	 "key 'priority': expected an integer between 0 and 2147483647"},
+	{AC("{ priority: 2147483648, action: deny }"), 4,
+	 "key 'priority': expected an integer between 0 and 2147483647"},
+	{AC("{ priority: high, action: deny }"), 4, "key 'priority': expected an integer"},
+	{AC("{ priority: 1, src: 10.0.0.1/8, action: deny }"), 4,
+	 "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"},
+	{AC("{ priority: 1, dst: \"2001:db8::1/64\", action: deny }"), 4,
+	 "key 'dst': prefix 2001:db8::1/64 has host bits set; did you mean 2001:db8::/64?"},
+	{AC("{ priority: 1, src: 10.0.0.0, action: deny }"), 4, "key 'src': bad prefix '10.0.0.0'"},
+	{AC("{ priority: 1, dst: any, action: deny }"), 4, "key 'dst': bad prefix 'any'"},
+	{AC("priority: 1\n    src: 10.0.0.0/8\n    dst: \"2001:db8::/32\"\n    action: deny"), 6,
+	 "key 'dst': 2001:db8::/32 is IPv6 but src 10.0.0.0/8 is IPv4 (a rule matches one family)"},
+	{AC("{ priority: 1, proto: ftp, action: deny }"), 4,
+	 "key 'proto': expected tcp, udp, icmp, icmpv6, sctp, gre, esp or a protocol number 0..255, got 'ftp'"},
+	{AC("{ priority: 1, proto: TCP, action: deny }"), 4, "got 'TCP'"},
+	{AC("{ priority: 1, proto: 256, action: deny }"), 4, "key 'proto': expected tcp"},
+	{AC("{ priority: 1, proto: -1, action: deny }"), 4, "key 'proto': expected tcp"},
+	{AC("{ priority: 1, proto: [tcp], action: deny }"), 4,
+	 "key 'proto': expected a protocol name or number (found a sequence)"},
+	{AC("priority: 1\n    dst: \"2001:db8::/32\"\n    proto: icmp\n    action: deny"), 6,
+	 "key 'proto': icmp is IPv4 only but the rule's addresses are IPv6 (use icmpv6)"},
+	{AC("priority: 1\n    proto: icmpv6\n    src: 10.0.0.0/8\n    action: deny"), 5,
+	 "key 'proto': icmpv6 is IPv6 only but the rule's addresses are IPv4 (use icmp)"},
+	{AC("{ priority: 1, proto: 58, dst: 10.0.0.0/8, action: deny }"), 4, "icmpv6 is IPv6 only"},
+	{AC("priority: 1\n    proto: icmp\n    sport: 7\n    action: deny"), 6,
+	 "key 'sport': sport needs proto tcp, udp or sctp (proto is icmp)"},
+	{AC("priority: 1\n    dport: 53\n    action: deny"), 5,
+	 "key 'dport': dport needs proto tcp, udp or sctp (no proto given)"},
+	{AC("{ priority: 1, proto: gre, dport: \"1-2\", action: deny }"), 4,
+	 "dport needs proto tcp, udp or sctp (proto is gre)"},
+	{AC("{ priority: 1, proto: 99, sport: 1, action: deny }"), 4,
+	 "sport needs proto tcp, udp or sctp (proto is 99)"},
+	{AC("{ priority: 1, proto: tcp, sport: \"10-5\", action: deny }"), 4,
+	 "key 'sport': range 10-5 is backwards (expected A-B with A <= B)"},
+	{AC("{ priority: 1, proto: udp, dport: 65536, action: deny }"), 4,
+	 "key 'dport': expected a port 0..65535 or a range A-B such as \"5000-5010\", got '65536'"},
+	{AC("{ priority: 1, proto: udp, dport: \"1-65536\", action: deny }"), 4,
+	 "key 'dport': expected a port 0..65535"},
+	{AC("{ priority: 1, proto: udp, dport: \"1-\", action: deny }"), 4, "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, dport: \"-1\", action: deny }"), 4, "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, dport: \"1 - 2\", action: deny }"), 4,
+	 "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, dport: \"1-2-3\", action: deny }"), 4,
+	 "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, dport: \"053\", action: deny }"), 4, "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, dport: \"00000001-2\", action: deny }"), 4,
+	 "key 'dport': expected a port"},
+	{AC("{ priority: 1, proto: udp, sport: http, action: deny }"), 4, "key 'sport': expected a port"},
+	{AC("{ priority: 1, proto: udp, sport: [1, 2], action: deny }"), 4,
+	 "key 'sport': expected a port or a range A-B (found a sequence)"},
+	{AC("{ priority: 1, action: reject }"), 4,
+	 "key 'action': expected permit, deny, count or police NAME, got 'reject'"},
+	{AC("{ priority: 1, action: policegold }"), 4,
+	 "key 'action': expected permit, deny, count or police NAME"},
+	{AC("{ priority: 1, action: police }"), 4, "key 'action': police needs a policer name (police NAME)"},
+	{AC("{ priority: 1, action: \"police  \" }"), 4, "key 'action': police needs a policer name"},
+	{AC("priority: 1\n    action: police gold"), 5,
+	 "key 'action': unknown policer 'gold' (no policer by that name in policers:)"},
+	{AC("{ priority: 1, action: police gold }\n"
+	    "policers:\n  - { name: silver, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"),
+	 4, "unknown policer 'gold'"},
 
 	/* policers (PL: the policer on line 4) */
-	{ P0 "policers: gold\n", 3, "key 'policers': expected a sequence (found a scalar)" },
-	{ P0 "policers:\n  - gold\n", 4, "key 'policers': expected each policer to be a mapping (found a scalar)" },
-	{ PL("{ type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'name' in policer" },
-	{ PL("{ name: s, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'type' in policer" },
-	{ PL("{ name: s, type: srtcm, cbs: 1k, ebs: 1k }"), 4, "missing required key 'cir' in policer" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, ebs: 1k }"), 4, "missing required key 'cbs' in policer" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k, color: blind }"), 4,
-	  "unknown key 'color' in policer (expected one of: name, type, cir, cbs, pir, pbs, ebs)" },
-	{ PL("{ name: \"a b\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
-	  "key 'name': bad policer name 'a b': expected 1 to 31 of A-Z a-z 0-9 _ -" },
-	{ PL("{ name: \"\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "key 'name': bad policer name ''" },
-	{ PL("{ name: p23456789012345678901234567890123, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "bad policer name" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
-	     "  - { name: t, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
-	     "  - { type: srtcm, cir: 1M, cbs: 1k, ebs: 1k,\n      name: s }"), 7,
-	  "duplicate policer name 's' (first at line 4)" },
-	{ PL("{ name: s, type: sr, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "key 'type': expected trtcm or srtcm, got 'sr'" },
-	{ PL("{ name: s, type: srtcm, cir: 0, cbs: 1k, ebs: 1k }"), 4,
-	  "key 'cir': expected a rate in bits/s from 1 to 400G: an integer with an optional suffix k, M or G "
-	  "(10^3, 10^6, 10^9) such as 100M, got '0'" },
-	{ PL("{ name: s, type: srtcm, cir: 0k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
-	{ PL("{ name: s, type: srtcm, cir: 401G, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
-	{ PL("{ name: s, type: srtcm, cir: 400000001k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
-	{ PL("{ name: s, type: srtcm, cir: 400000000001, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate" },
-	{ PL("{ name: s, type: srtcm, cir: 1T, cbs: 1k, ebs: 1k }"), 4, "got '1T'" },
-	{ PL("{ name: s, type: srtcm, cir: 10m, cbs: 1k, ebs: 1k }"), 4, "got '10m'" },
-	{ PL("{ name: s, type: srtcm, cir: 1.5M, cbs: 1k, ebs: 1k }"), 4, "got '1.5M'" },
-	{ PL("{ name: s, type: srtcm, cir: M, cbs: 1k, ebs: 1k }"), 4, "got 'M'" },
-	{ PL("{ name: s, type: srtcm, cir: -1, cbs: 1k, ebs: 1k }"), 4, "got '-1'" },
-	{ PL("{ name: s, type: srtcm, cir: 01M, cbs: 1k, ebs: 1k }"), 4, "got '01M'" },
-	{ PL("{ name: s, type: srtcm, cir: \"1 M\", cbs: 1k, ebs: 1k }"), 4, "got '1 M'" },
-	{ PL("{ name: s, type: srtcm, cir: [1M], cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate in bits/s (found a sequence)" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 0, ebs: 1k }"), 4,
-	  "key 'cbs': expected a size in bytes from 1 to 1G: an integer with an optional suffix k or M "
-	  "(2^10, 2^20) such as 64k, got '0'" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1025M, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1073741825, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1G, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1K, ebs: 1k }"), 4, "got '1K'" },
-	{ PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 0 }"), 4, "key 'ebs': expected a size in bytes" },
-	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k"), 4,
-	  "missing required key 'ebs' in policer 's' (type srtcm needs ebs)" },
-	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k\n    ebs: 1k\n    pir: 2M"), 9,
-	  "key 'pir': only valid with type trtcm (policer 's' is srtcm)" },
-	{ PL("name: s\n    type: srtcm\n    cir: 1M\n    pbs: 2k\n    cbs: 1k\n    ebs: 1k"), 7,
-	  "key 'pbs': only valid with type trtcm (policer 's' is srtcm)" },
-	{ PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pbs: 1k"), 4,
-	  "missing required key 'pir' in policer 'g' (type trtcm needs pir and pbs)" },
-	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 1M }"), 4,
-	  "missing required key 'pbs' in policer 'g' (type trtcm needs pir and pbs)" },
-	{ PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pir: 2M\n    pbs: 2k\n    ebs: 1k"), 10,
-	  "key 'ebs': only valid with type srtcm (policer 'g' is trtcm)" },
-	{ PL("name: g\n    type: trtcm\n    cir: 100M\n    cbs: 1k\n    pir: 50M\n    pbs: 2k"), 8,
-	  "key 'pir': 50000000 bits/s is below cir 100000000 bits/s (expected pir >= cir)" },
-	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 401G, pbs: 1k }"), 4, "key 'pir': expected a rate" },
-	{ PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 2M, pbs: 2G }"), 4, "key 'pbs': expected a size in bytes" },
+	{P0 "policers: gold\n", 3, "key 'policers': expected a sequence (found a scalar)"},
+	{P0 "policers:\n  - gold\n", 4,
+	 "key 'policers': expected each policer to be a mapping (found a scalar)"},
+	{PL("{ type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'name' in policer"},
+	{PL("{ name: s, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "missing required key 'type' in policer"},
+	{PL("{ name: s, type: srtcm, cbs: 1k, ebs: 1k }"), 4, "missing required key 'cir' in policer"},
+	{PL("{ name: s, type: srtcm, cir: 1M, ebs: 1k }"), 4, "missing required key 'cbs' in policer"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k, color: blind }"), 4,
+	 "unknown key 'color' in policer (expected one of: name, type, cir, cbs, pir, pbs, ebs)"},
+	{PL("{ name: \"a b\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
+	 "key 'name': bad policer name 'a b': expected 1 to 31 of A-Z a-z 0-9 _ -"},
+	{PL("{ name: \"\", type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4, "key 'name': bad policer name ''"},
+	{PL("{ name: p23456789012345678901234567890123, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
+	 "bad policer name"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
+	    "  - { name: t, type: srtcm, cir: 1M, cbs: 1k, ebs: 1k }\n"
+	    "  - { type: srtcm, cir: 1M, cbs: 1k, ebs: 1k,\n      name: s }"),
+	 7, "duplicate policer name 's' (first at line 4)"},
+	{PL("{ name: s, type: sr, cir: 1M, cbs: 1k, ebs: 1k }"), 4,
+	 "key 'type': expected trtcm or srtcm, got 'sr'"},
+	{PL("{ name: s, type: srtcm, cir: 0, cbs: 1k, ebs: 1k }"), 4,
+	 "key 'cir': expected a rate in bits/s from 1 to 400G: an integer with an optional suffix k, M or G "
+	 "(10^3, 10^6, 10^9) such as 100M, got '0'"},
+	{PL("{ name: s, type: srtcm, cir: 0k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate"},
+	{PL("{ name: s, type: srtcm, cir: 401G, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate"},
+	{PL("{ name: s, type: srtcm, cir: 400000001k, cbs: 1k, ebs: 1k }"), 4, "key 'cir': expected a rate"},
+	{PL("{ name: s, type: srtcm, cir: 400000000001, cbs: 1k, ebs: 1k }"), 4,
+	 "key 'cir': expected a rate"},
+	{PL("{ name: s, type: srtcm, cir: 1T, cbs: 1k, ebs: 1k }"), 4, "got '1T'"},
+	{PL("{ name: s, type: srtcm, cir: 10m, cbs: 1k, ebs: 1k }"), 4, "got '10m'"},
+	{PL("{ name: s, type: srtcm, cir: 1.5M, cbs: 1k, ebs: 1k }"), 4, "got '1.5M'"},
+	{PL("{ name: s, type: srtcm, cir: M, cbs: 1k, ebs: 1k }"), 4, "got 'M'"},
+	{PL("{ name: s, type: srtcm, cir: -1, cbs: 1k, ebs: 1k }"), 4, "got '-1'"},
+	{PL("{ name: s, type: srtcm, cir: 01M, cbs: 1k, ebs: 1k }"), 4, "got '01M'"},
+	{PL("{ name: s, type: srtcm, cir: \"1 M\", cbs: 1k, ebs: 1k }"), 4, "got '1 M'"},
+	{PL("{ name: s, type: srtcm, cir: [1M], cbs: 1k, ebs: 1k }"), 4,
+	 "key 'cir': expected a rate in bits/s (found a sequence)"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 0, ebs: 1k }"), 4,
+	 "key 'cbs': expected a size in bytes from 1 to 1G: an integer with an optional suffix k or M "
+	 "(2^10, 2^20) such as 64k, got '0'"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1025M, ebs: 1k }"), 4,
+	 "key 'cbs': expected a size in bytes"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1073741825, ebs: 1k }"), 4,
+	 "key 'cbs': expected a size in bytes"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1G, ebs: 1k }"), 4, "key 'cbs': expected a size in bytes"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1K, ebs: 1k }"), 4, "got '1K'"},
+	{PL("{ name: s, type: srtcm, cir: 1M, cbs: 1k, ebs: 0 }"), 4, "key 'ebs': expected a size in bytes"},
+	{PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k"), 4,
+	 "missing required key 'ebs' in policer 's' (type srtcm needs ebs)"},
+	{PL("name: s\n    type: srtcm\n    cir: 1M\n    cbs: 1k\n    ebs: 1k\n    pir: 2M"), 9,
+	 "key 'pir': only valid with type trtcm (policer 's' is srtcm)"},
+	{PL("name: s\n    type: srtcm\n    cir: 1M\n    pbs: 2k\n    cbs: 1k\n    ebs: 1k"), 7,
+	 "key 'pbs': only valid with type trtcm (policer 's' is srtcm)"},
+	{PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pbs: 1k"), 4,
+	 "missing required key 'pir' in policer 'g' (type trtcm needs pir and pbs)"},
+	{PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 1M }"), 4,
+	 "missing required key 'pbs' in policer 'g' (type trtcm needs pir and pbs)"},
+	{PL("name: g\n    type: trtcm\n    cir: 1M\n    cbs: 1k\n    pir: 2M\n    pbs: 2k\n    ebs: 1k"), 10,
+	 "key 'ebs': only valid with type srtcm (policer 'g' is trtcm)"},
+	{PL("name: g\n    type: trtcm\n    cir: 100M\n    cbs: 1k\n    pir: 50M\n    pbs: 2k"), 8,
+	 "key 'pir': 50000000 bits/s is below cir 100000000 bits/s (expected pir >= cir)"},
+	{PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 401G, pbs: 1k }"), 4,
+	 "key 'pir': expected a rate"},
+	{PL("{ name: g, type: trtcm, cir: 1M, cbs: 1k, pir: 2M, pbs: 2G }"), 4,
+	 "key 'pbs': expected a size in bytes"},
 
 	/* xdp */
-	{ XD("{ mode: native }"), 4, "missing required key 'iface' in xdp interface" },
-	{ XD("{ iface: eth1, speed: 1 }"), 4, "unknown key 'speed' in xdp interface" },
-	{ XD("{ iface: \"\" }"), 4, "key 'iface': bad interface name ''" },
-	{ XD("{ iface: a23456789012345x }"), 4, "key 'iface': bad interface name 'a23456789012345x'" },
-	{ XD("{ iface: a/b }"), 4, "key 'iface': bad interface name 'a/b'" },
-	{ XD("{ iface: eth1 }\n  - { iface: eth1 }"), 5, "interface eth1 has two xdp entries (first at line 4)" },
-	{ XD("{ iface: eth1, mode: fast }"), 4, "key 'mode': expected native or generic, got 'fast'" },
-	{ XD("{ iface: eth1, pass: arp }"), 4, "key 'pass': expected a sequence" },
-	{ XD("{ iface: eth1, pass: [tcp] }"), 4, "key 'pass': bad class 'tcp'" },
-	{ XD("{ iface: eth1, pass: [tcp/0] }"), 4, "key 'pass': bad class 'tcp/0'" },
-	{ XD("{ iface: eth1, pass: [udp/65536] }"), 4, "key 'pass': bad class 'udp/65536'" },
-	{ XD("{ iface: eth1, pass: [udp/10-5] }"), 4, "key 'pass': bad class 'udp/10-5'" },
-	{ XD("{ iface: eth1, pass: [arp/1] }"), 4, "key 'pass': bad class 'arp/1'" },
-	{ XD("{ iface: eth1, pass: [sctp/1] }"), 4, "key 'pass': bad class 'sctp/1'" },
-	{ XD("{ iface: eth1, pass: [arp, nd, arp] }"), 4, "key 'pass': class arp is listed twice" },
-	{ XD("{ iface: eth1, pass: [[arp]] }"), 4, "key 'pass': expected a class (found a sequence)" },
-	{ XD("{ iface: eth1, block: [10.0.0.1/8] }"), 4, "prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
-	{ XD("{ iface: eth1, block: [10.0.0.0/8, \"2001:db8::/32\", 10.0.0.0/8] }"), 4,
-	  "key 'block': prefix 10.0.0.0/8 is listed twice" },
-	{ XD("{ iface: eth1, block: [10.0.0.0] }"), 4, "key 'block': bad prefix '10.0.0.0'" },
-	{ XD("[eth1]"), 4, "key 'xdp': expected each xdp interface to be a mapping (found a sequence)" },
-	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
-	  "  - { name: p1, device: \"net_af_xdp1,iface=v0,start_queue=1\" }\n", 3,
-	  "ports p0 and p1 are both net_af_xdp on v0" },
-	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0,xdp_prog=/x.o\" }\n"
-	  "xdp:\n  - { iface: v0 }\n", 4, "xdp: v0 is port p0's, whose device names its own xdp_prog" },
-	{ "ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
-	  "xdp:\n  - { iface: v0, mode: generic }\n", 4, "remove mode: generic" },
+	{XD("{ mode: native }"), 4, "missing required key 'iface' in xdp interface"},
+	{XD("{ iface: eth1, speed: 1 }"), 4, "unknown key 'speed' in xdp interface"},
+	{XD("{ iface: \"\" }"), 4, "key 'iface': bad interface name ''"},
+	{XD("{ iface: a23456789012345x }"), 4, "key 'iface': bad interface name 'a23456789012345x'"},
+	{XD("{ iface: a/b }"), 4, "key 'iface': bad interface name 'a/b'"},
+	{XD("{ iface: eth1 }\n  - { iface: eth1 }"), 5,
+	 "interface eth1 has two xdp entries (first at line 4)"},
+	{XD("{ iface: eth1, mode: fast }"), 4, "key 'mode': expected native or generic, got 'fast'"},
+	{XD("{ iface: eth1, pass: arp }"), 4, "key 'pass': expected a sequence"},
+	{XD("{ iface: eth1, pass: [tcp] }"), 4, "key 'pass': bad class 'tcp'"},
+	{XD("{ iface: eth1, pass: [tcp/0] }"), 4, "key 'pass': bad class 'tcp/0'"},
+	{XD("{ iface: eth1, pass: [udp/65536] }"), 4, "key 'pass': bad class 'udp/65536'"},
+	{XD("{ iface: eth1, pass: [udp/10-5] }"), 4, "key 'pass': bad class 'udp/10-5'"},
+	{XD("{ iface: eth1, pass: [arp/1] }"), 4, "key 'pass': bad class 'arp/1'"},
+	{XD("{ iface: eth1, pass: [sctp/1] }"), 4, "key 'pass': bad class 'sctp/1'"},
+	{XD("{ iface: eth1, pass: [arp, nd, arp] }"), 4, "key 'pass': class arp is listed twice"},
+	{XD("{ iface: eth1, pass: [[arp]] }"), 4, "key 'pass': expected a class (found a sequence)"},
+	{XD("{ iface: eth1, block: [10.0.0.1/8] }"), 4,
+	 "prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"},
+	{XD("{ iface: eth1, block: [10.0.0.0/8, \"2001:db8::/32\", 10.0.0.0/8] }"), 4,
+	 "key 'block': prefix 10.0.0.0/8 is listed twice"},
+	{XD("{ iface: eth1, block: [10.0.0.0] }"), 4, "key 'block': bad prefix '10.0.0.0'"},
+	{XD("[eth1]"), 4, "key 'xdp': expected each xdp interface to be a mapping (found a sequence)"},
+	{"ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
+	 "  - { name: p1, device: \"net_af_xdp1,iface=v0,start_queue=1\" }\n",
+	 3, "ports p0 and p1 are both net_af_xdp on v0"},
+	{"ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0,xdp_prog=/x.o\" }\n"
+	 "xdp:\n  - { iface: v0 }\n",
+	 4, "xdp: v0 is port p0's, whose device names its own xdp_prog"},
+	{"ports:\n  - { name: p0, device: \"net_af_xdp0,iface=v0\" }\n"
+	 "xdp:\n  - { iface: v0, mode: generic }\n",
+	 4, "remove mode: generic"},
 
 	/* YAML syntax */
-	{ "ports:\n  - { name: p0, device: net_null0\n", 2, "YAML syntax error: did not find expected ',' or '}'" },
-	{ "ports: [\n", 1, "YAML syntax error" },
-	{ "ports: [a,\n  b\n", 1, "while parsing a flow sequence at line 1" },
-	{ "ports:\n\t- { name: p0, device: net_null0 }\n", 2, "YAML syntax error" },
-	{ "ports: : x\n", 1, "YAML syntax error" },
-	{ "ports:\n  - name: p0\n   device: net_null0\n", 3, "YAML syntax error" },
-	{ "ports: *nope\n", 1, "YAML syntax error: found undefined alias" },
-	{ P0 "\"unterminated\n", 3, "YAML syntax error" },
-	{ "# \xc3\xa9\xc3\xa9\n" P0 "x: \"\xc3\xa9\xc3\xa9\n\n", 4, "while scanning a quoted scalar at line 4" },
-	{ "ports:\n  - { name: p0,\n    device: \"\x01\" }\n", 3, "YAML syntax error: control characters" },
+	{"ports:\n  - { name: p0, device: net_null0\n", 2,
+	 "YAML syntax error: did not find expected ',' or '}'"},
+	{"ports: [\n", 1, "YAML syntax error"},
+	{"ports: [a,\n  b\n", 1, "while parsing a flow sequence at line 1"},
+	{"ports:\n\t- { name: p0, device: net_null0 }\n", 2, "YAML syntax error"},
+	{"ports: : x\n", 1, "YAML syntax error"},
+	{"ports:\n  - name: p0\n   device: net_null0\n", 3, "YAML syntax error"},
+	{"ports: *nope\n", 1, "YAML syntax error: found undefined alias"},
+	{P0 "\"unterminated\n", 3, "YAML syntax error"},
+	{"# \xc3\xa9\xc3\xa9\n" P0 "x: \"\xc3\xa9\xc3\xa9\n\n", 4,
+	 "while scanning a quoted scalar at line 4"},
+	{"ports:\n  - { name: p0,\n    device: \"\x01\" }\n", 3, "YAML syntax error: control characters"},
 };
 
 static void
@@ -989,9 +1039,10 @@ test_limits(void)
 	CU_ASSERT_STRING_EQUAL(err, "e.yaml:1: key 'eal': at most 63 arguments");
 
 	/* 64 queues per worker fit, 65 do not */
-	off = (size_t)snprintf(t, cap, "ports:\n  - { name: p0, device: net_null0, queues: 64 }\n"
-				       "  - { name: p1, device: net_null1, queues: 64 }\n"
-				       "workers:\n  - lcore: 1\n    queues: [");
+	off = (size_t)snprintf(t, cap,
+			       "ports:\n  - { name: p0, device: net_null0, queues: 64 }\n"
+			       "  - { name: p1, device: net_null1, queues: 64 }\n"
+			       "workers:\n  - lcore: 1\n    queues: [");
 	for (int i = 0; i < HP_MAX_WORKER_QUEUES; i++)
 		off += (size_t)snprintf(t + off, cap - off, "%sp0/%d", i ? ", " : "", i);
 	snprintf(t + off, cap - off, "]\n");
@@ -1006,8 +1057,9 @@ test_limits(void)
 	CU_ASSERT_STRING_EQUAL(err, "w.yaml:6: key 'queues': expected 1 to 64 queues such as p0/0");
 
 	/* 127 workers fit (lcores 0..126), a 128th does not */
-	off = (size_t)snprintf(t, cap, "ports:\n  - { name: p0, device: net_null0, queues: 64 }\n"
-				       "  - { name: p1, device: net_null1, queues: 64 }\nworkers:\n");
+	off = (size_t)snprintf(t, cap,
+			       "ports:\n  - { name: p0, device: net_null0, queues: 64 }\n"
+			       "  - { name: p1, device: net_null1, queues: 64 }\nworkers:\n");
 	for (int i = 0; i < HP_MAX_WORKERS; i++)
 		off += (size_t)snprintf(t + off, cap - off, "  - { lcore: %d, queues: [p%d/%d] }\n", i,
 					i / 64, i % 64);
@@ -1072,15 +1124,18 @@ test_err_buffer(void)
 	rc = hp_config_parse("t.yaml", "ports: []\n", 10, &cfg, NULL, 0);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
 	/* user strings in messages are cut and made printable */
-	rc = parse("t.yaml", "ports:\n  - { name: p0, device: net_null0, \"a\\x1bbcdefghijklmnopqrstuvwxyz"
-			     "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\": 1 }\n",
+	rc = parse("t.yaml",
+		   "ports:\n  - { name: p0, device: net_null0, \"a\\x1bbcdefghijklmnopqrstuvwxyz"
+		   "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\": 1 }\n",
 		   &cfg);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown key 'a?bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk...'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		err, "unknown key 'a?bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk...'"));
 	/* NULL text is an empty document */
 	rc = hp_config_parse("t.yaml", NULL, 0, &cfg, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "t.yaml:1: expected a mapping with a ports: section (the document is empty)");
+	CU_ASSERT_STRING_EQUAL(err,
+			       "t.yaml:1: expected a mapping with a ports: section (the document is empty)");
 	/* len, not the NUL, bounds the text */
 	rc = hp_config_parse("t.yaml", P0 "bogus: 1\n", strlen(P0), &cfg, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, 0);
@@ -1129,17 +1184,27 @@ test_load(void)
 
 	rc = hp_config_load("/dev/null", &cfg, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "/dev/null:1: expected a mapping with a ports: section (the document is empty)");
+	CU_ASSERT_STRING_EQUAL(
+		err, "/dev/null:1: expected a mapping with a ports: section (the document is empty)");
 }
 
 static void
 test_parse_mac(void)
 {
-	static const char *const bad[] = { "", "02:00:00:00:00", "02:00:00:00:00:01:02",
-		"02-00-00-00-00-01", "0200.0000.0001", "02:00:00:00:00:0g", "2:00:00:00:00:01",
-		"02:00:00:00:00:1", "02:00:00:00:00:001", " 02:00:00:00:00:01", "02:00:00:00:00:01 ",
-		"02::00:00:00:00:0", "+2:00:00:00:00:01" };
-	uint8_t mac[6] = { 9, 9, 9, 9, 9, 9 };
+	static const char *const bad[] = {"",
+					  "02:00:00:00:00",
+					  "02:00:00:00:00:01:02",
+					  "02-00-00-00-00-01",
+					  "0200.0000.0001",
+					  "02:00:00:00:00:0g",
+					  "2:00:00:00:00:01",
+					  "02:00:00:00:00:1",
+					  "02:00:00:00:00:001",
+					  " 02:00:00:00:00:01",
+					  "02:00:00:00:00:01 ",
+					  "02::00:00:00:00:0",
+					  "+2:00:00:00:00:01"};
+	uint8_t mac[6] = {9, 9, 9, 9, 9, 9};
 
 	CU_ASSERT_EQUAL(hp_parse_mac("02:00:0a:Bc:fF:01", mac), 0);
 	CU_ASSERT_EQUAL(mac[0], 0x02);
@@ -1161,10 +1226,24 @@ test_parse_mac(void)
 static void
 test_parse_prefix(void)
 {
-	static const char *const bad[] = { "", "/24", "10.0.0.1", "10.0.0.1/", "10.0.0.1/33",
-		"10.0.0.1/-1", "10.0.0.1/+1", "10.0.0.1/024", "10.0.0.1/2x", "10.0.0.1/24/1",
-		"10.0.0/24", "010.0.0.1/8", "10.0.0.1 /24", "2001:db8::1/129", "::1/1000000000000000000000",
-		"fe80::1%lo/64", "1.2.3.4.5/8", "2001:db8:::1/64" };
+	static const char *const bad[] = {"",
+					  "/24",
+					  "10.0.0.1",
+					  "10.0.0.1/",
+					  "10.0.0.1/33",
+					  "10.0.0.1/-1",
+					  "10.0.0.1/+1",
+					  "10.0.0.1/024",
+					  "10.0.0.1/2x",
+					  "10.0.0.1/24/1",
+					  "10.0.0/24",
+					  "010.0.0.1/8",
+					  "10.0.0.1 /24",
+					  "2001:db8::1/129",
+					  "::1/1000000000000000000000",
+					  "fe80::1%lo/64",
+					  "1.2.3.4.5/8",
+					  "2001:db8:::1/64"};
 	struct hp_prefix p;
 
 	CU_ASSERT_EQUAL(hp_parse_prefix("10.1.2.3/24", 0, &p), 0);
@@ -1202,8 +1281,8 @@ test_parse_prefix(void)
 static void
 test_parse_queue_ref(void)
 {
-	static const char *const malformed[] = { "", "p0", "/0", "p0/", "p0/x", "p0/-1", "p0/+1",
-						 "p0/01", "p0/ 1", "p0/1 ", "p0:1" };
+	static const char *const malformed[] = {"",      "p0",    "/0",    "p0/",   "p0/x", "p0/-1",
+						"p0/+1", "p0/01", "p0/ 1", "p0/1 ", "p0:1"};
 	struct hp_queue_ref r;
 	int rc = parse("q.yaml",
 		       "ports:\n  - { name: p0, device: net_null0, queues: 4 }\n"
@@ -1224,8 +1303,7 @@ test_parse_queue_ref(void)
 	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, "p9/0", &r), -ENOENT);
 	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, "P0/0", &r), -ENOENT);
 	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, "p0/0/0", &r), -EINVAL);
-	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, "a23456789012345678901234567890123456789/0", &r),
-			-ENOENT);
+	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, "a23456789012345678901234567890123456789/0", &r), -ENOENT);
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
 		CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, malformed[i], &r), -EINVAL);
 	CU_ASSERT_EQUAL(hp_parse_queue_ref(&cfg, NULL, &r), -EINVAL);
@@ -1270,80 +1348,80 @@ test_misc(void)
  * families and none, policers of both types, referenced before they are defined.
  */
 static const char tables_block[] =
-	"ports:\n"                                                                        /* 1 */
+	"ports:\n"                                                                               /* 1 */
 	"  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n" /* 2 */
-	"  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"                      /* 3 */
-	"  - { name: x0, device: net_null2, mode: xconnect, peer: x0 }\n"                 /* 4 */
-	"neighbors:\n"                                                                    /* 5 */
-	"  - ip: 10.0.1.2\n"                                                              /* 6 */
-	"    mac: \"02:00:00:00:01:02\"\n"                                                /* 7 */
-	"    port: p1\n"                                                                  /* 8 */
-	"  - ip: \"2001:db8::2\"\n"                                                       /* 9 */
-	"    mac: \"02:00:00:00:00:02\"\n"                                                /* 10 */
-	"    port: p0\n"                                                                  /* 11 */
-	"  - port: p0\n"                                                                  /* 12 */
-	"    ip: 10.0.1.2\n"                                                              /* 13 */
-	"    mac: \"02:00:00:00:01:03\"\n"                                                /* 14 */
-	"routes:\n"                                                                       /* 15 */
-	"  - prefix: 198.18.0.0/15\n"                                                     /* 16 */
-	"    via: 10.0.1.2\n"                                                             /* 17 */
-	"  - prefix: 0.0.0.0/0\n"                                                         /* 18 */
-	"    via:\n"                                                                      /* 19 */
-	"      - 10.0.1.2\n"                                                              /* 20 */
-	"      - 10.0.1.3\n"                                                              /* 21 */
-	"    action: forward\n"                                                           /* 22 */
-	"    port: p1\n"                                                                  /* 23 */
-	"  - prefix: 203.0.113.0/24\n"                                                    /* 24 */
-	"    action: drop\n"                                                              /* 25 */
-	"  - prefix: \"2001:db8:100::/48\"\n"                                             /* 26 */
-	"    via: [\"2001:db8::2\", \"2001:db8::3\", \"2001:db8::4\"]\n"                      /* 27 */
-	"  - prefix: 198.18.0.0/16\n"                                                     /* 28 */
-	"    via: 10.0.1.4\n"                                                             /* 29 */
-	"  - action: drop\n"                                                              /* 30 */
-	"    prefix: 10.9.9.9/32\n"                                                       /* 31 */
-	"acl_default: deny\n"                                                             /* 32 */
-	"acl:\n"                                                                          /* 33 */
-	"  - priority: 100\n"                                                             /* 34 */
-	"    src: 10.0.0.0/8\n"                                                           /* 35 */
-	"    proto: udp\n"                                                                /* 36 */
-	"    dport: \"5000-5010\"\n"                                                      /* 37 */
-	"    action: deny\n"                                                              /* 38 */
-	"  - priority: 10\n"                                                              /* 39 */
-	"    dst: \"2001:db8::/32\"\n"                                                    /* 40 */
-	"    proto: tcp\n"                                                                /* 41 */
-	"    sport: 1024-65535\n"                                                         /* 42 */
-	"    dport: 443\n"                                                                /* 43 */
-	"    action: police gold\n"                                                       /* 44 */
-	"  - priority: 0\n"                                                               /* 45 */
-	"    proto: icmp\n"                                                               /* 46 */
-	"    action: count\n"                                                             /* 47 */
-	"  - priority: 2147483647\n"                                                      /* 48 */
-	"    src: 0.0.0.0/0\n"                                                            /* 49 */
-	"    dst: 192.0.2.0/24\n"                                                         /* 50 */
-	"    proto: 47\n"                                                                 /* 51 */
-	"    action: permit\n"                                                            /* 52 */
-	"  - priority: 5\n"                                                               /* 53 */
-	"    proto: sctp\n"                                                               /* 54 */
-	"    sport: \"7\"\n"                                                              /* 55 */
-	"    dport: 0-0\n"                                                                /* 56 */
-	"    action: police silver\n"                                                     /* 57 */
-	"  - priority: 5\n"                                                               /* 58 */
-	"    src: \"::/0\"\n"                                                             /* 59 */
-	"    proto: icmpv6\n"                                                             /* 60 */
-	"    action: police gold\n"                                                       /* 61 */
-	"policers:\n"                                                                     /* 62 */
-	"  - name: gold\n"                                                                /* 63 */
-	"    type: trtcm\n"                                                               /* 64 */
-	"    cir: 100M\n"                                                                 /* 65 */
-	"    cbs: 64k\n"                                                                  /* 66 */
-	"    pir: 200M\n"                                                                 /* 67 */
-	"    pbs: 128k\n"                                                                 /* 68 */
-	"  - name: silver\n"                                                              /* 69 */
-	"    type: srtcm\n"                                                               /* 70 */
-	"    cir: 400G\n"                                                                 /* 71 */
-	"    cbs: 1024M\n"                                                                /* 72 */
-	"    ebs: 1\n"                                                                    /* 73 */
-	"  - { name: bronze_1, type: trtcm, cir: 1500, cbs: 1, pir: 1500k, pbs: 2M }\n";  /* 74 */
+	"  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"                             /* 3 */
+	"  - { name: x0, device: net_null2, mode: xconnect, peer: x0 }\n"                        /* 4 */
+	"neighbors:\n"                                                                           /* 5 */
+	"  - ip: 10.0.1.2\n"                                                                     /* 6 */
+	"    mac: \"02:00:00:00:01:02\"\n"                                                       /* 7 */
+	"    port: p1\n"                                                                         /* 8 */
+	"  - ip: \"2001:db8::2\"\n"                                                              /* 9 */
+	"    mac: \"02:00:00:00:00:02\"\n"                                                       /* 10 */
+	"    port: p0\n"                                                                         /* 11 */
+	"  - port: p0\n"                                                                         /* 12 */
+	"    ip: 10.0.1.2\n"                                                                     /* 13 */
+	"    mac: \"02:00:00:00:01:03\"\n"                                                       /* 14 */
+	"routes:\n"                                                                              /* 15 */
+	"  - prefix: 198.18.0.0/15\n"                                                            /* 16 */
+	"    via: 10.0.1.2\n"                                                                    /* 17 */
+	"  - prefix: 0.0.0.0/0\n"                                                                /* 18 */
+	"    via:\n"                                                                             /* 19 */
+	"      - 10.0.1.2\n"                                                                     /* 20 */
+	"      - 10.0.1.3\n"                                                                     /* 21 */
+	"    action: forward\n"                                                                  /* 22 */
+	"    port: p1\n"                                                                         /* 23 */
+	"  - prefix: 203.0.113.0/24\n"                                                           /* 24 */
+	"    action: drop\n"                                                                     /* 25 */
+	"  - prefix: \"2001:db8:100::/48\"\n"                                                    /* 26 */
+	"    via: [\"2001:db8::2\", \"2001:db8::3\", \"2001:db8::4\"]\n"                         /* 27 */
+	"  - prefix: 198.18.0.0/16\n"                                                            /* 28 */
+	"    via: 10.0.1.4\n"                                                                    /* 29 */
+	"  - action: drop\n"                                                                     /* 30 */
+	"    prefix: 10.9.9.9/32\n"                                                              /* 31 */
+	"acl_default: deny\n"                                                                    /* 32 */
+	"acl:\n"                                                                                 /* 33 */
+	"  - priority: 100\n"                                                                    /* 34 */
+	"    src: 10.0.0.0/8\n"                                                                  /* 35 */
+	"    proto: udp\n"                                                                       /* 36 */
+	"    dport: \"5000-5010\"\n"                                                             /* 37 */
+	"    action: deny\n"                                                                     /* 38 */
+	"  - priority: 10\n"                                                                     /* 39 */
+	"    dst: \"2001:db8::/32\"\n"                                                           /* 40 */
+	"    proto: tcp\n"                                                                       /* 41 */
+	"    sport: 1024-65535\n"                                                                /* 42 */
+	"    dport: 443\n"                                                                       /* 43 */
+	"    action: police gold\n"                                                              /* 44 */
+	"  - priority: 0\n"                                                                      /* 45 */
+	"    proto: icmp\n"                                                                      /* 46 */
+	"    action: count\n"                                                                    /* 47 */
+	"  - priority: 2147483647\n"                                                             /* 48 */
+	"    src: 0.0.0.0/0\n"                                                                   /* 49 */
+	"    dst: 192.0.2.0/24\n"                                                                /* 50 */
+	"    proto: 47\n"                                                                        /* 51 */
+	"    action: permit\n"                                                                   /* 52 */
+	"  - priority: 5\n"                                                                      /* 53 */
+	"    proto: sctp\n"                                                                      /* 54 */
+	"    sport: \"7\"\n"                                                                     /* 55 */
+	"    dport: 0-0\n"                                                                       /* 56 */
+	"    action: police silver\n"                                                            /* 57 */
+	"  - priority: 5\n"                                                                      /* 58 */
+	"    src: \"::/0\"\n"                                                                    /* 59 */
+	"    proto: icmpv6\n"                                                                    /* 60 */
+	"    action: police gold\n"                                                              /* 61 */
+	"policers:\n"                                                                            /* 62 */
+	"  - name: gold\n"                                                                       /* 63 */
+	"    type: trtcm\n"                                                                      /* 64 */
+	"    cir: 100M\n"                                                                        /* 65 */
+	"    cbs: 64k\n"                                                                         /* 66 */
+	"    pir: 200M\n"                                                                        /* 67 */
+	"    pbs: 128k\n"                                                                        /* 68 */
+	"  - name: silver\n"                                                                     /* 69 */
+	"    type: srtcm\n"                                                                      /* 70 */
+	"    cir: 400G\n"                                                                        /* 71 */
+	"    cbs: 1024M\n"                                                                       /* 72 */
+	"    ebs: 1\n"                                                                           /* 73 */
+	"  - { name: bronze_1, type: trtcm, cir: 1500, cbs: 1, pir: 1500k, pbs: 2M }\n";         /* 74 */
 
 /* The same in flow style: the policers first, the ports last. */
 static const char tables_flow[] =
@@ -1385,15 +1463,15 @@ is_prefix(const struct hp_prefix *p, const char *text)
 {
 	struct hp_prefix want;
 
-	return hp_parse_prefix(text, 0, &want) == 0 && p->family == want.family &&
-	       p->len == want.len && !memcmp(p->addr, want.addr, 16);
+	return hp_parse_prefix(text, 0, &want) == 0 && p->family == want.family && p->len == want.len &&
+	       !memcmp(p->addr, want.addr, 16);
 }
 
 static void
 check_tables(const struct hp_config *c)
 {
-	static const uint8_t m0[6] = { 2, 0, 0, 0, 1, 2 }, m1[6] = { 2, 0, 0, 0, 0, 2 },
-			     m2[6] = { 2, 0, 0, 0, 1, 3 };
+	static const uint8_t m0[6] = {2, 0, 0, 0, 1, 2}, m1[6] = {2, 0, 0, 0, 0, 2},
+			     m2[6] = {2, 0, 0, 0, 1, 3};
 	const struct hp_route_conf *r = c->routes;
 	const struct hp_acl_rule *a = c->acl;
 	const struct hp_policer_conf *p = c->policers;
@@ -1608,9 +1686,20 @@ test_tables(void)
 static void
 test_parse_addr(void)
 {
-	static const char *const bad[] = { "", "10.0.0.1/32", "010.0.0.1", "10.0.0", "1.2.3.4.5",
-		" 10.0.0.1", "10.0.0.1 ", "300.0.0.1", "0x0a.0.0.1", "fe80::1%lo", "2001:db8:::1",
-		"::g", "2001:db8::1/128", "localhost" };
+	static const char *const bad[] = {"",
+					  "10.0.0.1/32",
+					  "010.0.0.1",
+					  "10.0.0",
+					  "1.2.3.4.5",
+					  " 10.0.0.1",
+					  "10.0.0.1 ",
+					  "300.0.0.1",
+					  "0x0a.0.0.1",
+					  "fe80::1%lo",
+					  "2001:db8:::1",
+					  "::g",
+					  "2001:db8::1/128",
+					  "localhost"};
 	struct hp_addr a;
 
 	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", 0, &a), 0);
@@ -1705,7 +1794,10 @@ since(const struct timespec *t0)
 static void
 test_big(void)
 {
-	enum { N_ROUTES = 100000, N_ACL = 5000 };
+	enum {
+		N_ROUTES = 100000,
+		N_ACL = 5000
+	};
 	size_t cap = 16u << 20, off;
 	char *t = malloc(cap);
 	struct timespec t0;
@@ -1714,13 +1806,14 @@ test_big(void)
 	int rc;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	off = (size_t)snprintf(t, cap,
-			       "ports:\n"                                                           /* 1 */
-			       "  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"fd00::1/64\"] }\n" /* 2 */
-			       "  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"           /* 3 */
-			       "policers:\n"                                                          /* 4 */
-			       "  - { name: gold, type: trtcm, cir: 1G, cbs: 1M, pir: 2G, pbs: 2M }\n" /* 5 */
-			       "routes:\n");                                                          /* 6 */
+	off = (size_t)snprintf(
+		t, cap,
+		"ports:\n"                                                                           /* 1 */
+		"  - { name: p0, device: net_null0, ipv4: [10.0.0.1/24], ipv6: [\"fd00::1/64\"] }\n" /* 2 */
+		"  - { name: p1, device: net_null1, ipv4: [10.0.1.1/24] }\n"                         /* 3 */
+		"policers:\n"                                                                        /* 4 */
+		"  - { name: gold, type: trtcm, cir: 1G, cbs: 1M, pir: 2G, pbs: 2M }\n"              /* 5 */
+		"routes:\n");                                                                        /* 6 */
 	line = 7;
 	for (unsigned i = 0; i < N_ROUTES; i++, line++) {
 		unsigned a = 1 + i / 65536, b = (i / 256) % 256, cc = i % 256;
@@ -1733,9 +1826,10 @@ test_big(void)
 			off += (size_t)snprintf(t + off, cap - off,
 						"  - { prefix: %u.%u.%u.0/24, action: drop }\n", a, b, cc);
 		else if (i % 10 == 5)
-			off += (size_t)snprintf(t + off, cap - off,
-						"  - { prefix: %u.%u.%u.0/24, via: [10.0.1.2, 10.0.1.3, 10.0.1.4], port: p1 }\n",
-						a, b, cc);
+			off += (size_t)snprintf(
+				t + off, cap - off,
+				"  - { prefix: %u.%u.%u.0/24, via: [10.0.1.2, 10.0.1.3, 10.0.1.4], port: p1 }\n",
+				a, b, cc);
 		else
 			off += (size_t)snprintf(t + off, cap - off,
 						"  - { prefix: %u.%u.%u.0/24, via: 10.0.1.2 }\n", a, b, cc);
@@ -1744,11 +1838,14 @@ test_big(void)
 	}
 	off += (size_t)snprintf(t + off, cap - off, "acl:\n");
 	for (unsigned i = 0; i < N_ACL; i++)
-		off += (size_t)snprintf(t + off, cap - off,
-					"  - { priority: %u, src: 10.%u.%u.0/24, proto: udp, dport: \"%u-%u\", "
-					"action: %s }\n",
-					i, i / 256, i % 256, i % 60000, i % 60000 + 10,
-					i % 3 == 0 ? "deny" : i % 3 == 1 ? "count" : "police gold");
+		off += (size_t)snprintf(
+			t + off, cap - off,
+			"  - { priority: %u, src: 10.%u.%u.0/24, proto: udp, dport: \"%u-%u\", "
+			"action: %s }\n",
+			i, i / 256, i % 256, i % 60000, i % 60000 + 10,
+			i % 3 == 0   ? "deny"
+			: i % 3 == 1 ? "count"
+				     : "police gold");
 	CU_ASSERT_TRUE_FATAL(off < cap - 200);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1783,9 +1880,8 @@ test_big(void)
 	rc = parse("big.yaml", t, &cfg);
 	printf("(duplicate found in %.3f s) ", since(&t0));
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	snprintf(want, sizeof(want), "big.yaml:%u: duplicate route %u.%u.%u.0/24 (first at line %u)",
-		 line, 1 + (N_ROUTES / 2) / 65536, (N_ROUTES / 2 / 256) % 256, (N_ROUTES / 2) % 256,
-		 dup_line);
+	snprintf(want, sizeof(want), "big.yaml:%u: duplicate route %u.%u.%u.0/24 (first at line %u)", line,
+		 1 + (N_ROUTES / 2) / 65536, (N_ROUTES / 2 / 256) % 256, (N_ROUTES / 2) % 256, dup_line);
 	CU_ASSERT_STRING_EQUAL(err, want);
 	free(t);
 }
@@ -1827,8 +1923,9 @@ test_table_limits(void)
 	CU_ASSERT_STRING_EQUAL(err, "l.yaml:65540: key 'acl': too many rules (at most 65536)");
 
 	/* every neighbour on both ports: same addresses, no duplicates */
-	off = (size_t)snprintf(t, cap, "ports: [{ name: p0, device: net_null0 }, "
-				       "{ name: p1, device: net_null1 }]\nneighbors:\n");
+	off = (size_t)snprintf(t, cap,
+			       "ports: [{ name: p0, device: net_null0 }, "
+			       "{ name: p1, device: net_null1 }]\nneighbors:\n");
 	for (unsigned i = 0; i < HP_MAX_NEIGHBORS; i++)
 		off += (size_t)snprintf(t + off, cap - off,
 					"  - { ip: 10.0.%u.%u, mac: \"02:00:00:00:%02x:%02x\", port: p%u }\n",
@@ -1853,7 +1950,6 @@ test_table_limits(void)
 	CU_ASSERT_STRING_EQUAL(err, "l.yaml:65538: duplicate neighbor 10.0.0.0 on port p0 (first at line 3)");
 	free(t);
 }
-
 
 
 /* One mutated parse: 0, or -EINVAL with a message naming the file. A good
@@ -1901,7 +1997,7 @@ check_one(const char *text, size_t len)
 	}
 	for (unsigned i = 0; ok && i < cfg.n_routes; i++) {
 		const struct hp_route_conf *r = &cfg.routes[i];
-		struct hp_addr net = { r->prefix.family, { 0 } };
+		struct hp_addr net = {r->prefix.family, {0}};
 
 		memcpy(net.addr, r->prefix.addr, 16);
 		ok = hp_prefix_contains(&r->prefix, &net) &&
@@ -1916,10 +2012,10 @@ check_one(const char *text, size_t len)
 	for (unsigned i = 0; ok && i < cfg.n_acl; i++) {
 		const struct hp_acl_rule *a = &cfg.acl[i];
 
-		ok = a->sport_lo <= a->sport_hi && a->dport_lo <= a->dport_hi &&
-		     a->priority <= 2147483647u &&
+		ok = a->sport_lo <= a->sport_hi && a->dport_lo <= a->dport_hi && a->priority <= 2147483647u &&
 		     (a->action == HP_ACL_POLICE) == (a->policer >= 0) && a->policer < (int)cfg.n_policers &&
-		     (!a->has_src || a->src.family == a->family) && (!a->has_dst || a->dst.family == a->family);
+		     (!a->has_src || a->src.family == a->family) &&
+		     (!a->has_dst || a->dst.family == a->family);
 	}
 	for (unsigned i = 0; ok && i < cfg.n_policers; i++) {
 		const struct hp_policer_conf *p = &cfg.policers[i];
@@ -1936,7 +2032,7 @@ static void
 test_mutations(void)
 {
 	static const char interesting[] = ":-[]{},\"'&*!|>#\n \t\\0123456789/%@`?";
-	const char *seeds[] = { good_yaml, full_block, full_flow, tables_block, tables_flow };
+	const char *seeds[] = {good_yaml, full_block, full_flow, tables_block, tables_flow};
 	unsigned runs = 0, bad = 0, accepted = 0;
 	char *buf = malloc(8192);
 
@@ -1967,7 +2063,8 @@ test_mutations(void)
 				size_t at = (size_t)(rng_next() % len);
 				uint64_t r = rng_next();
 
-				buf[at] = (r & 1) ? (char)(r >> 8) : interesting[(r >> 8) % (sizeof(interesting) - 1)];
+				buf[at] = (r & 1) ? (char)(r >> 8)
+						  : interesting[(r >> 8) % (sizeof(interesting) - 1)];
 			}
 			runs++;
 			if (check_one(buf, len)) {
@@ -1993,19 +2090,20 @@ test_parse_xdp_class(void)
 		enum hp_xdp_class_kind kind;
 		uint16_t lo, hi;
 	} good[] = {
-		{ "arp", "arp", HP_XDP_CLASS_ARP, 0, 0 },
-		{ "nd", "nd", HP_XDP_CLASS_ND, 0, 0 },
-		{ "icmp", "icmp", HP_XDP_CLASS_ICMP, 0, 0 },
-		{ "icmpv6", "icmpv6", HP_XDP_CLASS_ICMP6, 0, 0 },
-		{ "tcp/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22 },
-		{ "udp/1", "udp/1", HP_XDP_CLASS_UDP, 1, 1 },
-		{ "udp/65535", "udp/65535", HP_XDP_CLASS_UDP, 65535, 65535 },
-		{ "tcp/179-179", "tcp/179", HP_XDP_CLASS_TCP, 179, 179 },
-		{ "udp/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010 },
+		{"arp", "arp", HP_XDP_CLASS_ARP, 0, 0},
+		{"nd", "nd", HP_XDP_CLASS_ND, 0, 0},
+		{"icmp", "icmp", HP_XDP_CLASS_ICMP, 0, 0},
+		{"icmpv6", "icmpv6", HP_XDP_CLASS_ICMP6, 0, 0},
+		{"tcp/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22},
+		{"udp/1", "udp/1", HP_XDP_CLASS_UDP, 1, 1},
+		{"udp/65535", "udp/65535", HP_XDP_CLASS_UDP, 65535, 65535},
+		{"tcp/179-179", "tcp/179", HP_XDP_CLASS_TCP, 179, 179},
+		{"udp/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010},
 	};
-	static const char *const bad[] = { "", "tcp", "udp", "tcp/", "tcp/0", "tcp/65536", "tcp/-1",
-		"tcp/+1", "tcp/1-", "tcp/-5", "tcp/5-4", "tcp/1-2-3", "tcp/22 ", " tcp/22", "TCP/22",
-		"arp/1", "nd/", "icmp/0", "sctp/1", "ip", "tcp/0x16", "tcp/1234567", "ar", "arpx" };
+	static const char *const bad[] = {
+		"",       "tcp",    "udp",     "tcp/",      "tcp/0",    "tcp/65536",   "tcp/-1", "tcp/+1",
+		"tcp/1-", "tcp/-5", "tcp/5-4", "tcp/1-2-3", "tcp/22 ",  " tcp/22",     "TCP/22", "arp/1",
+		"nd/",    "icmp/0", "sctp/1",  "ip",        "tcp/0x16", "tcp/1234567", "ar",     "arpx"};
 	struct hp_xdp_class c;
 	char text[32];
 
@@ -2060,42 +2158,43 @@ test_parse_entry(void)
 	static const struct {
 		const char *section, *json, *msg;
 	} bad[] = {
-		{ "acl", "{\"priority\": 10, \"src\": \"10.0.0.1/8\", \"action\": \"deny\"}",
-		  "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
-		{ "acl", "{\"priority\": 10, \"action\": \"police silver\"}",
-		  "key 'action': unknown policer 'silver' (no policer by that name in policers:)" },
-		{ "acl", "{\"priority\": 1}", "missing required key 'action' in acl rule" },
-		{ "acl", "{\"priority\": -1, \"action\": \"deny\"}",
-		  "key 'priority': expected an integer between 0 and 2147483647" },
-		{ "acl", "{\"priority\": true, \"action\": \"deny\"}",
-		  "key 'priority': expected an integer between 0 and 2147483647" },
-		{ "acl", "{\"priority\": 1, \"dport\": [1], \"proto\": \"udp\", \"action\": \"deny\"}",
-		  "key 'dport': expected a port or a range A-B (found a sequence)" },
-		{ "acl", "{\"priority\": 1, \"dport\": \"53\", \"action\": \"deny\"}",
-		  "key 'dport': dport needs proto tcp, udp or sctp (no proto given)" },
-		{ "acl", "{\"priority\": 1, \"action\": \"deny\", \"vlan\": 3}",
-		  "unknown key 'vlan' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)" },
-		{ "acl", "5", "key 'acl': expected each rule to be a mapping (found a scalar)" },
-		{ "acl", "{\"priority\": null, \"action\": \"deny\"}",
-		  "key 'priority': expected an integer between 0 and 2147483647" },
-		{ "routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"192.0.2.1\"}",
-		  "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)" },
-		{ "routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"2001:db8::2\"}",
-		  "key 'via': next hop 2001:db8::2 is IPv6 but prefix 198.18.0.0/15 is IPv4" },
-		{ "routes", "{\"prefix\": \"198.18.0.0/15\"}",
-		  "missing key 'via' in route 198.18.0.0/15 (expected via: NEXT_HOP, or action: drop)" },
-		{ "neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p9\"}",
-		  "key 'port': unknown port 'p9' (no port by that name)" },
-		{ "neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"01:00:5e:00:00:01\", \"port\": \"p1\"}",
-		  "key 'mac': 01:00:5e:00:00:01 is a multicast address: expected a unicast MAC" },
-		{ "neighbors", "{\"ip\": \"192.0.2.9\", \"mac\": \"02:00:00:00:01:02\"}",
-		  "key 'ip': 192.0.2.9 is in no l3 port's subnet: give \"port\"" },
-		{ "neighbors", "{\"ip\": \"10.0.1.9\", \"port\": \"p1\"}", "missing required key 'mac' in neighbor" },
-		{ "policers", "{\"name\": \"x\", \"type\": \"trtcm\", \"cir\": \"10M\", \"cbs\": \"64k\"}",
-		  "missing required key 'pir' in policer 'x' (type trtcm needs pir and pbs)" },
-		{ "xdp", "{\"iface\": \"eth1\", \"block\": [\"10.0.0.1/8\"]}",
-		  "key 'block': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?" },
-		{ "ports", "{\"name\": \"p9\"}", "no section 'ports' of single entries" },
+		{"acl", "{\"priority\": 10, \"src\": \"10.0.0.1/8\", \"action\": \"deny\"}",
+		 "key 'src': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"},
+		{"acl", "{\"priority\": 10, \"action\": \"police silver\"}",
+		 "key 'action': unknown policer 'silver' (no policer by that name in policers:)"},
+		{"acl", "{\"priority\": 1}", "missing required key 'action' in acl rule"},
+		{"acl", "{\"priority\": -1, \"action\": \"deny\"}",
+		 "key 'priority': expected an integer between 0 and 2147483647"},
+		{"acl", "{\"priority\": true, \"action\": \"deny\"}",
+		 "key 'priority': expected an integer between 0 and 2147483647"},
+		{"acl", "{\"priority\": 1, \"dport\": [1], \"proto\": \"udp\", \"action\": \"deny\"}",
+		 "key 'dport': expected a port or a range A-B (found a sequence)"},
+		{"acl", "{\"priority\": 1, \"dport\": \"53\", \"action\": \"deny\"}",
+		 "key 'dport': dport needs proto tcp, udp or sctp (no proto given)"},
+		{"acl", "{\"priority\": 1, \"action\": \"deny\", \"vlan\": 3}",
+		 "unknown key 'vlan' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)"},
+		{"acl", "5", "key 'acl': expected each rule to be a mapping (found a scalar)"},
+		{"acl", "{\"priority\": null, \"action\": \"deny\"}",
+		 "key 'priority': expected an integer between 0 and 2147483647"},
+		{"routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"192.0.2.1\"}",
+		 "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)"},
+		{"routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": \"2001:db8::2\"}",
+		 "key 'via': next hop 2001:db8::2 is IPv6 but prefix 198.18.0.0/15 is IPv4"},
+		{"routes", "{\"prefix\": \"198.18.0.0/15\"}",
+		 "missing key 'via' in route 198.18.0.0/15 (expected via: NEXT_HOP, or action: drop)"},
+		{"neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p9\"}",
+		 "key 'port': unknown port 'p9' (no port by that name)"},
+		{"neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"01:00:5e:00:00:01\", \"port\": \"p1\"}",
+		 "key 'mac': 01:00:5e:00:00:01 is a multicast address: expected a unicast MAC"},
+		{"neighbors", "{\"ip\": \"192.0.2.9\", \"mac\": \"02:00:00:00:01:02\"}",
+		 "key 'ip': 192.0.2.9 is in no l3 port's subnet: give \"port\""},
+		{"neighbors", "{\"ip\": \"10.0.1.9\", \"port\": \"p1\"}",
+		 "missing required key 'mac' in neighbor"},
+		{"policers", "{\"name\": \"x\", \"type\": \"trtcm\", \"cir\": \"10M\", \"cbs\": \"64k\"}",
+		 "missing required key 'pir' in policer 'x' (type trtcm needs pir and pbs)"},
+		{"xdp", "{\"iface\": \"eth1\", \"block\": [\"10.0.0.1/8\"]}",
+		 "key 'block': prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"},
+		{"ports", "{\"name\": \"p9\"}", "no section 'ports' of single entries"},
 	};
 	struct hp_acl_rule a;
 	struct hp_route_conf r;
@@ -2107,7 +2206,11 @@ test_parse_entry(void)
 	snprintf(text, sizeof(text), "%s%s", good_yaml, policers);
 	CU_ASSERT_EQUAL_FATAL(parse("good.yaml", text, &cfg), 0);
 
-	CU_ASSERT_EQUAL(entry("acl", "{\"priority\": 10, \"proto\": \"udp\", \"dport\": \"5000-5010\", \"action\": \"deny\"}", &a), 0);
+	CU_ASSERT_EQUAL(
+		entry("acl",
+		      "{\"priority\": 10, \"proto\": \"udp\", \"dport\": \"5000-5010\", \"action\": \"deny\"}",
+		      &a),
+		0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_EQUAL(a.priority, 10);
 	CU_ASSERT_TRUE(a.has_proto);
@@ -2121,8 +2224,11 @@ test_parse_entry(void)
 	CU_ASSERT_EQUAL(a.family, 0);
 	CU_ASSERT_EQUAL(a.line, 0);
 	/* JSON integers read as their decimal text; police resolves against the running policers */
-	CU_ASSERT_EQUAL(entry("acl", "{\"priority\": 7, \"dst\": \"2001:db8::/32\", \"proto\": 6, \"dport\": 53, "
-				     "\"action\": \"police gold\"}", &a), 0);
+	CU_ASSERT_EQUAL(entry("acl",
+			      "{\"priority\": 7, \"dst\": \"2001:db8::/32\", \"proto\": 6, \"dport\": 53, "
+			      "\"action\": \"police gold\"}",
+			      &a),
+			0);
 	CU_ASSERT_EQUAL(a.proto, 6);
 	CU_ASSERT_EQUAL(a.dport_lo, 53);
 	CU_ASSERT_EQUAL(a.dport_hi, 53);
@@ -2130,37 +2236,52 @@ test_parse_entry(void)
 	CU_ASSERT_EQUAL(a.action, HP_ACL_POLICE);
 	CU_ASSERT_EQUAL(a.policer, 0);
 
-	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": [\"10.0.0.2\", \"10.0.1.2\"]}", &r), 0);
+	CU_ASSERT_EQUAL(
+		entry("routes", "{\"prefix\": \"198.18.0.0/15\", \"via\": [\"10.0.0.2\", \"10.0.1.2\"]}", &r),
+		0);
 	CU_ASSERT_EQUAL(r.prefix.family, AF_INET);
 	CU_ASSERT_EQUAL(r.prefix.len, 15);
 	CU_ASSERT_EQUAL(r.action, HP_ROUTE_FORWARD);
 	CU_ASSERT_EQUAL(r.n_via, 2);
 	CU_ASSERT_EQUAL(r.port, -1);
-	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"2001:db8:1::/48\", \"via\": \"fe80::1\", \"port\": \"p1\"}", &r), 0);
+	CU_ASSERT_EQUAL(entry("routes",
+			      "{\"prefix\": \"2001:db8:1::/48\", \"via\": \"fe80::1\", \"port\": \"p1\"}",
+			      &r),
+			0);
 	CU_ASSERT_EQUAL(r.port, 1);
 	CU_ASSERT_EQUAL(entry("routes", "{\"prefix\": \"192.0.2.0/24\", \"action\": \"drop\"}", &r), 0);
 	CU_ASSERT_EQUAL(r.action, HP_ROUTE_DROP);
 	CU_ASSERT_EQUAL(r.n_via, 0);
 
-	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p1\"}", &nb), 0);
+	CU_ASSERT_EQUAL(entry("neighbors",
+			      "{\"ip\": \"10.0.1.2\", \"mac\": \"02:00:00:00:01:02\", \"port\": \"p1\"}",
+			      &nb),
+			0);
 	CU_ASSERT_EQUAL(nb.port, 1);
 	CU_ASSERT_EQUAL(nb.ip.family, AF_INET);
 	CU_ASSERT_EQUAL(nb.mac[5], 2);
 	/* port: from the subnet that holds ip, as neigh.add finds it */
-	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"2001:db8::9\", \"mac\": \"02:00:00:00:01:09\"}", &nb), 0);
+	CU_ASSERT_EQUAL(entry("neighbors", "{\"ip\": \"2001:db8::9\", \"mac\": \"02:00:00:00:01:09\"}", &nb),
+			0);
 	CU_ASSERT_EQUAL(nb.port, 0);
 	CU_ASSERT_EQUAL(nb.ip.family, AF_INET6);
 
 	/* a policer alone: a running name is the caller's to judge (replace or refuse) */
-	CU_ASSERT_EQUAL(entry("policers", "{\"name\": \"gold\", \"type\": \"srtcm\", \"cir\": \"10M\", \"cbs\": \"64k\", "
-					  "\"ebs\": \"128k\"}", &pol), 0);
+	CU_ASSERT_EQUAL(entry("policers",
+			      "{\"name\": \"gold\", \"type\": \"srtcm\", \"cir\": \"10M\", \"cbs\": \"64k\", "
+			      "\"ebs\": \"128k\"}",
+			      &pol),
+			0);
 	CU_ASSERT_STRING_EQUAL(pol.name, "gold");
 	CU_ASSERT_EQUAL(pol.type, HP_POLICER_SRTCM);
 	CU_ASSERT_EQUAL(pol.cir, 10000000ull);
 	CU_ASSERT_EQUAL(pol.ebs, 131072ull);
 
-	CU_ASSERT_EQUAL(entry("xdp", "{\"iface\": \"eth1\", \"mode\": \"generic\", \"pass\": [\"arp\", \"tcp/22\"], "
-				     "\"block\": [\"192.0.2.0/24\", \"2001:db8::/32\"]}", &x), 0);
+	CU_ASSERT_EQUAL(entry("xdp",
+			      "{\"iface\": \"eth1\", \"mode\": \"generic\", \"pass\": [\"arp\", \"tcp/22\"], "
+			      "\"block\": [\"192.0.2.0/24\", \"2001:db8::/32\"]}",
+			      &x),
+			0);
 	CU_ASSERT_STRING_EQUAL(x.iface, "eth1");
 	CU_ASSERT_EQUAL(x.mode, HP_XDP_GENERIC);
 	CU_ASSERT_EQUAL(x.n_pass, 2);
@@ -2178,7 +2299,8 @@ test_parse_entry(void)
 
 		CU_ASSERT_EQUAL(entry(bad[i].section, bad[i].json, &out), -EINVAL);
 		if (strcmp(err, bad[i].msg))
-			printf("\n  %s %s:\n    got  %s\n    want %s\n", bad[i].section, bad[i].json, err, bad[i].msg);
+			printf("\n  %s %s:\n    got  %s\n    want %s\n", bad[i].section, bad[i].json, err,
+			       bad[i].msg);
 		CU_ASSERT_STRING_EQUAL(err, bad[i].msg);
 	}
 	CU_ASSERT_EQUAL(hp_config_parse_entry(&cfg, "acl", NULL, &a, err, sizeof(err)), -EINVAL);

@@ -141,8 +141,11 @@ test_ecmp_hash(void)
 		unsigned count[HP_MAX_ECMP] = {0}, flows = 20000, moved = 0;
 
 		for (unsigned f = 0; f < flows; f++) {
-			struct dp_acl_key4 k = {.proto = 17, .src = rnd(), .dst = rnd(),
-						.sport = (uint16_t)rnd(), .dport = (uint16_t)rnd()};
+			struct dp_acl_key4 k = {.proto = 17,
+						.src = rnd(),
+						.dst = rnd(),
+						.sport = (uint16_t)rnd(),
+						.dport = (uint16_t)rnd()};
 			unsigned p = dp_ecmp_pick(dp_flow_hash4(&k), n);
 			CU_ASSERT_FATAL(p < n);
 			/* sticky: the same 5-tuple always takes the same path */

@@ -15,8 +15,6 @@
 #define NSAMPLES 200000
 
 
-
-
 /* Uniform in [0, 1). */
 static double
 rng_unit(void)
@@ -79,9 +77,8 @@ check_value(uint64_t v)
 	}
 	uint64_t lo = hp_hist_bucket_lo(idx), hi = hp_hist_bucket_hi(idx);
 	if (!(lo <= v && v < hi)) {
-		fprintf(stderr, "\nvalue %llu -> bucket %u [%llu, %llu)\n",
-			(unsigned long long)v, idx, (unsigned long long)lo,
-			(unsigned long long)hi);
+		fprintf(stderr, "\nvalue %llu -> bucket %u [%llu, %llu)\n", (unsigned long long)v, idx,
+			(unsigned long long)lo, (unsigned long long)hi);
 		CU_FAIL("value outside its bucket");
 	}
 }
@@ -144,8 +141,7 @@ test_bucket_mapping(void)
 	qsort(vals, n, sizeof(*vals), cmp_u64);
 	for (size_t i = 1; i < n; i++)
 		if (hp_hist_bucket(vals[i]) < hp_hist_bucket(vals[i - 1])) {
-			fprintf(stderr, "\nbucket(%llu) < bucket(%llu)\n",
-				(unsigned long long)vals[i],
+			fprintf(stderr, "\nbucket(%llu) < bucket(%llu)\n", (unsigned long long)vals[i],
 				(unsigned long long)vals[i - 1]);
 			CU_FAIL("bucket index not monotonic");
 		}
@@ -156,8 +152,7 @@ static void
 test_bucket_overflow(void)
 {
 	static struct hp_hist h;
-	uint64_t big[] = { HP_HIST_MAX_NS, HP_HIST_MAX_NS + 1, (uint64_t)1 << 40,
-			   UINT64_MAX - 1 };
+	uint64_t big[] = {HP_HIST_MAX_NS, HP_HIST_MAX_NS + 1, (uint64_t)1 << 40, UINT64_MAX - 1};
 
 	hp_hist_init(&h);
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
@@ -191,7 +186,7 @@ enum dist {
 
 static const char *const dist_name[D_COUNT] = {
 	"uniform 1..1e6", "exponential 5us", "log-normal", "bimodal 0.1% @50ms",
-	"constant", "tiny 1..10", "near 60 s", "mostly zero",
+	"constant",       "tiny 1..10",      "near 60 s",  "mostly zero",
 };
 
 static uint64_t
@@ -229,8 +224,7 @@ static const struct {
 	double q;
 	uint64_t q100;
 } quantiles[] = {
-	{ 50.0, 5000 }, { 90.0, 9000 }, { 99.0, 9900 },
-	{ 99.9, 9990 }, { 99.99, 9999 }, { 100.0, 10000 },
+	{50.0, 5000}, {90.0, 9000}, {99.0, 9900}, {99.9, 9990}, {99.99, 9999}, {100.0, 10000},
 };
 
 /* What the histogram reports for a bucket, before clamping. */
@@ -253,8 +247,7 @@ exact_percentile(const uint64_t *sorted, uint64_t n, uint64_t q100)
 }
 
 static void
-check_against_exact(const struct hp_hist *h, uint64_t *vals, uint64_t n,
-		    const char *name)
+check_against_exact(const struct hp_hist *h, uint64_t *vals, uint64_t n, const char *name)
 {
 	struct hp_hist_summary s;
 	uint64_t sum = 0;
@@ -282,9 +275,8 @@ check_against_exact(const struct hp_hist *h, uint64_t *vals, uint64_t n,
 		int ok = want == 0 ? got == 0 : err <= 0.01 * (double)want;
 
 		if (!ok)
-			fprintf(stderr, "\n%s: p%g = %llu, exact %llu\n", name,
-				quantiles[i].q, (unsigned long long)got,
-				(unsigned long long)want);
+			fprintf(stderr, "\n%s: p%g = %llu, exact %llu\n", name, quantiles[i].q,
+				(unsigned long long)got, (unsigned long long)want);
 		CU_ASSERT(ok);
 		/* Tighter: within half a bucket, <= 1/128 of the value. */
 		CU_ASSERT(err * 128.0 <= (double)want);
@@ -403,8 +395,8 @@ test_percentile_rank(void)
 			h.min_ns = want > 1 ? 5 : 10;
 			h.max_ns = n > want ? 20 : 10;
 			if (hp_hist_percentile(&h, quantiles[i].q) != 10 && bad++ < 5)
-				fprintf(stderr, "\np%g of %llu: rank wrong\n",
-					quantiles[i].q, (unsigned long long)n);
+				fprintf(stderr, "\np%g of %llu: rank wrong\n", quantiles[i].q,
+					(unsigned long long)n);
 		}
 	CU_ASSERT_EQUAL(bad, 0);
 }
@@ -431,8 +423,8 @@ test_merge(void)
 	}
 	/* Something in every bucket, the last one included. */
 	for (unsigned i = 0; i < HP_HIST_BUCKETS; i++) {
-		uint64_t v = hp_hist_bucket_lo(i) + rng_next() %
-			(hp_hist_bucket_hi(i) - hp_hist_bucket_lo(i));
+		uint64_t v = hp_hist_bucket_lo(i) +
+			     rng_next() % (hp_hist_bucket_hi(i) - hp_hist_bucket_lo(i));
 
 		hp_hist_record(&all, v);
 		hp_hist_record(&part[rng_next() % 3], v);
@@ -486,9 +478,8 @@ static void
 test_record_n(void)
 {
 	static struct hp_hist a, b;
-	const uint64_t values[] = { 0, 1, 127, 128, 129, 1000, 123456789,
-				    HP_HIST_MAX_NS - 1, HP_HIST_MAX_NS };
-	const uint64_t ns[] = { 0, 1, 2, 3, 17, 1000 };
+	const uint64_t values[] = {0, 1, 127, 128, 129, 1000, 123456789, HP_HIST_MAX_NS - 1, HP_HIST_MAX_NS};
+	const uint64_t ns[] = {0, 1, 2, 3, 17, 1000};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
 		for (size_t j = 0; j < sizeof(ns) / sizeof(ns[0]); j++) {

@@ -96,7 +96,7 @@ check_bad(const struct bad *t, size_t n)
 		char buf[512];
 		int rc = parse_line(&r, t[i].line, buf, sizeof(buf));
 		bool same_obj = t[i].object == NULL ? r.object == NULL
-						   : r.object != NULL && strcmp(r.object, t[i].object) == 0;
+						    : r.object != NULL && strcmp(r.object, t[i].object) == 0;
 
 		if (rc != -EINVAL || strcmp(r.err, t[i].msg) != 0 || !same_obj)
 			fprintf(stderr, "\n  '%s': rc %d, err '%s' (want '%s'), object %s\n", t[i].line, rc,
@@ -152,7 +152,8 @@ test_route(void)
 		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"not-a-prefix\",\"via\":[\"x\"]}}"},
 		{"route add 203.0.113.0/24 drop",
 		 "{\"cmd\":\"route.add\",\"args\":{\"prefix\":\"203.0.113.0/24\",\"action\":\"drop\"}}"},
-		{"route del 198.18.0.0/15", "{\"cmd\":\"route.del\",\"args\":{\"prefix\":\"198.18.0.0/15\"}}"},
+		{"route del 198.18.0.0/15",
+		 "{\"cmd\":\"route.del\",\"args\":{\"prefix\":\"198.18.0.0/15\"}}"},
 	};
 
 	CHECK_GOOD(t);
@@ -173,8 +174,10 @@ test_neigh(void)
 		{"neigh add 10.0.1.2 02:00:00:00:01:02 dev p1",
 		 "{\"cmd\":\"neigh.add\",\"args\":{\"ip\":\"10.0.1.2\",\"mac\":\"02:00:00:00:01:02\",\"port\":\"p1\"}}"},
 		{"neigh del 10.0.1.2", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\"}}"},
-		{"neigh del 10.0.1.2 p1", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
-		{"neigh del 10.0.1.2 dev p1", "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
+		{"neigh del 10.0.1.2 p1",
+		 "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
+		{"neigh del 10.0.1.2 dev p1",
+		 "{\"cmd\":\"neigh.del\",\"args\":{\"ip\":\"10.0.1.2\",\"port\":\"p1\"}}"},
 	};
 
 	CHECK_GOOD(t);
@@ -288,13 +291,17 @@ test_xdp(void)
 		{"xdp block show", "{\"cmd\":\"xdp.block.show\",\"args\":{}}"},
 		{"xdp block dev eth1", "{\"cmd\":\"xdp.block.show\",\"args\":{\"iface\":\"eth1\"}}"},
 		{"xdp block show dev eth1", "{\"cmd\":\"xdp.block.show\",\"args\":{\"iface\":\"eth1\"}}"},
-		{"xdp block add 192.0.2.0/24", "{\"cmd\":\"xdp.block.add\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
+		{"xdp block add 192.0.2.0/24",
+		 "{\"cmd\":\"xdp.block.add\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
 		{"xdp block add 2001:db8::/32 dev v0",
 		 "{\"cmd\":\"xdp.block.add\",\"args\":{\"prefix\":\"2001:db8::/32\",\"iface\":\"v0\"}}"},
-		{"xdp block del 192.0.2.0/24", "{\"cmd\":\"xdp.block.del\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
+		{"xdp block del 192.0.2.0/24",
+		 "{\"cmd\":\"xdp.block.del\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
 		{"xdp pass add tcp/22", "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"tcp/22\"}}"},
-		{"xdp pass add arp dev eth1", "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"arp\",\"iface\":\"eth1\"}}"},
-		{"xdp pass del udp/5000-5010", "{\"cmd\":\"xdp.pass.del\",\"args\":{\"class\":\"udp/5000-5010\"}}"},
+		{"xdp pass add arp dev eth1",
+		 "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"arp\",\"iface\":\"eth1\"}}"},
+		{"xdp pass del udp/5000-5010",
+		 "{\"cmd\":\"xdp.pass.del\",\"args\":{\"class\":\"udp/5000-5010\"}}"},
 	};
 
 	CHECK_GOOD(t);
@@ -428,10 +435,12 @@ test_help(void)
 	static const struct {
 		const char *line, *object;
 	} t[] = {
-		{"help", NULL},        {"-h", NULL},           {"--help", NULL},
-		{"-j --help route", NULL}, {"help route", "route"}, {"help bogus", "bogus"},
-		{"route help", "route"}, {"status help", "status"}, {"acl help", "acl"},
-		{"config help", "config"}, {"log help", "log"},
+		{"help", NULL},          {"-h", NULL},
+		{"--help", NULL},        {"-j --help route", NULL},
+		{"help route", "route"}, {"help bogus", "bogus"},
+		{"route help", "route"}, {"status help", "status"},
+		{"acl help", "acl"},     {"config help", "config"},
+		{"log help", "log"},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -461,8 +470,10 @@ test_errors(void)
 		{"--watch 0 stats", NULL, "--watch: '0' is not a number of seconds from 1 to 86400"},
 		{"--watch 86401 stats", NULL, "--watch: '86401' is not a number of seconds from 1 to 86400"},
 		{"stats --watch", "stats", "stats: --watch: missing N"},
-		{"stats --watch -1", "stats", "stats: --watch: '-1' is not a number of seconds from 1 to 86400"},
-		{"stats --watch 1.5", "stats", "stats: --watch: '1.5' is not a number of seconds from 1 to 86400"},
+		{"stats --watch -1", "stats",
+		 "stats: --watch: '-1' is not a number of seconds from 1 to 86400"},
+		{"stats --watch 1.5", "stats",
+		 "stats: --watch: '1.5' is not a number of seconds from 1 to 86400"},
 		{"status extra", "status", "status: unexpected 'extra'"},
 		{"stats show", "stats", "stats: unexpected 'show'"},
 		{"latency frob", "latency", "latency: unknown verb 'frob' (show, reset)"},
@@ -480,7 +491,8 @@ test_errors(void)
 		{"route add 10.0.0.0/8 via", "route", "route add: via: missing ADDR"},
 		{"route add 10.0.0.0/8 to 10.0.1.2", "route", "route add: unknown keyword 'to' (via, drop)"},
 		{"route add 10.0.0.0/8 drop now", "route", "route add: unexpected 'now'"},
-		{"route add 10.0.0.0/8 via 10.0.1.2 drop", "route", "route add: 'via' and 'drop' exclude each other"},
+		{"route add 10.0.0.0/8 via 10.0.1.2 drop", "route",
+		 "route add: 'via' and 'drop' exclude each other"},
 		{"route del", "route", "route del: missing PREFIX"},
 		{"route del 10.0.0.0/8 10.0.1.2", "route", "route del: unexpected '10.0.1.2'"},
 		{"route show 5", "route", "route show: family must be 4 or 6, not '5'"},
@@ -508,13 +520,16 @@ test_errors(void)
 		{"acl add prio 5 src 10.0.0.0/8", "acl", "acl add: missing 'action A'"},
 		{"acl add prio", "acl", "acl add: prio: missing value"},
 		{"acl add action deny src", "acl", "acl add: src: missing value"},
-		{"acl add prio x action deny", "acl", "acl add: prio: 'x' is not a number from 0 to 4294967295"},
+		{"acl add prio x action deny", "acl",
+		 "acl add: prio: 'x' is not a number from 0 to 4294967295"},
 		{"acl add priority -1 action deny", "acl",
 		 "acl add: priority: '-1' is not a number from 0 to 4294967295"},
 		{"acl add prio 4294967296 action deny", "acl",
 		 "acl add: prio: '4294967296' is not a number from 0 to 4294967295"},
-		{"acl add prio 1x action deny", "acl", "acl add: prio: '1x' is not a number from 0 to 4294967295"},
-		{"acl add proto 256 action deny", "acl", "acl add: proto: '256' is not a number from 0 to 255"},
+		{"acl add prio 1x action deny", "acl",
+		 "acl add: prio: '1x' is not a number from 0 to 4294967295"},
+		{"acl add proto 256 action deny", "acl",
+		 "acl add: proto: '256' is not a number from 0 to 255"},
 		{"acl add proto 6x action deny", "acl", "acl add: proto: '6x' is not a number from 0 to 255"},
 		{"acl add bogus 1 action deny", "acl",
 		 "acl add: unknown keyword 'bogus' (prio, src, dst, proto, sport, dport, action)"},
@@ -522,7 +537,8 @@ test_errors(void)
 		{"acl add prio 1 priority 2 action deny", "acl", "acl add: 'priority' given twice"},
 		{"acl add action deny action permit", "acl", "acl add: 'action' given twice"},
 		{"acl add action", "acl", "acl add: action: missing ACTION"},
-		{"acl add action drop", "acl", "acl add: unknown action 'drop' (permit, deny, count, police NAME)"},
+		{"acl add action drop", "acl",
+		 "acl add: unknown action 'drop' (permit, deny, count, police NAME)"},
 		{"acl add action police", "acl", "acl add: action police: missing NAME"},
 		{"acl del", "acl", "acl del: missing INDEX"},
 		{"acl del x", "acl", "acl del: INDEX: 'x' is not a number from 0 to 4294967295"},
@@ -535,7 +551,8 @@ test_errors(void)
 		{"policer add p type trtcm cir 1M", "policer", "policer add: missing 'cbs'"},
 		{"policer add p type", "policer", "policer add: type: missing TYPE"},
 		{"policer add p type trtcm cir", "policer", "policer add: cir: missing value"},
-		{"policer add p type foo cir 1M cbs 2k", "policer", "policer add: unknown type 'foo' (trtcm, srtcm)"},
+		{"policer add p type foo cir 1M cbs 2k", "policer",
+		 "policer add: unknown type 'foo' (trtcm, srtcm)"},
 		{"policer add p rate 1M", "policer",
 		 "policer add: unknown keyword 'rate' (type, cir, cbs, pir, pbs, ebs)"},
 		{"policer add p type trtcm type srtcm", "policer", "policer add: 'type' given twice"},
@@ -548,7 +565,8 @@ test_errors(void)
 		{"xdp block frob", "xdp", "xdp: block: unknown verb 'frob' (add, del, show)"},
 		{"xdp block add", "xdp", "xdp block add: missing PREFIX"},
 		{"xdp pass del", "xdp", "xdp pass del: missing CLASS"},
-		{"xdp block add 10.0.0.0/8 eth1", "xdp", "xdp block add: unexpected 'eth1' (expected dev IFACE)"},
+		{"xdp block add 10.0.0.0/8 eth1", "xdp",
+		 "xdp block add: unexpected 'eth1' (expected dev IFACE)"},
 		{"xdp block add 10.0.0.0/8 dev", "xdp", "xdp block add: dev: missing IFACE"},
 		{"xdp block add 10.0.0.0/8 dev a b", "xdp", "xdp block add: unexpected 'b'"},
 		{"xdp block show dev", "xdp", "xdp block show: dev: missing IFACE"},
@@ -562,7 +580,8 @@ test_errors(void)
 		{"log", "log", "log: missing VERB (level)"},
 		{"log frob", "log", "log: unknown verb 'frob' (level)"},
 		{"log level", "log", "log level: missing LEVEL"},
-		{"log level loud", "log", "log level: unknown level 'loud' (debug, info, notice, warning, error)"},
+		{"log level loud", "log",
+		 "log level: unknown level 'loud' (debug, info, notice, warning, error)"},
 		{"log level debug now", "log", "log level: unexpected 'now'"},
 
 		/* only what reads can be watched */
@@ -572,7 +591,8 @@ test_errors(void)
 		 "latency reset: --watch: only commands that show something can be watched"},
 		{"--watch 1 config apply /", "config",
 		 "config apply: --watch: only commands that show something can be watched"},
-		{"acl del 1 --watch 2", "acl", "acl del: --watch: only commands that show something can be watched"},
+		{"acl del 1 --watch 2", "acl",
+		 "acl del: --watch: only commands that show something can be watched"},
 		{"log level info --watch 1", "log",
 		 "log level: --watch: only commands that show something can be watched"},
 
@@ -596,8 +616,9 @@ test_request(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
 	s = json_dumps(req, JSON_COMPACT);
 	/* the exact line hpctl sends, key order included */
-	CU_ASSERT_STRING_EQUAL(s, "{\"id\":7,\"cmd\":\"route.add\","
-				  "\"args\":{\"prefix\":\"10.0.0.0/8\",\"via\":[\"10.0.1.2\"]}}");
+	CU_ASSERT_STRING_EQUAL(s,
+			       "{\"id\":7,\"cmd\":\"route.add\","
+			       "\"args\":{\"prefix\":\"10.0.0.0/8\",\"via\":[\"10.0.1.2\"]}}");
 	free(s);
 	json_decref(req);
 	hpctl_req_free(&r);
@@ -606,8 +627,8 @@ test_request(void)
 static void
 test_usage(void)
 {
-	static const char *const objects[] = {"status", "stats", "latency", "port", "worker", "route",
-					      "neigh", "acl", "policer", "config", "xdp", "log"};
+	static const char *const objects[] = {"status", "stats", "latency", "port",   "worker", "route",
+					      "neigh",  "acl",   "policer", "config", "xdp",    "log"};
 	const char *all = hpctl_usage(NULL);
 
 	CU_ASSERT(strncmp(all, "usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT", 46) == 0);
@@ -728,7 +749,8 @@ test_registry(void)
 		}
 		hpctl_req_free(&r);
 		snprintf(line, sizeof(line), "%s --watch 1", lines[c]);
-		CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)) == 0, (cmds[c].flags & HP_CMD_RO) != 0);
+		CU_ASSERT_EQUAL(parse_line(&r, line, buf, sizeof(buf)) == 0,
+				(cmds[c].flags & HP_CMD_RO) != 0);
 		hpctl_req_free(&r);
 	}
 }

@@ -61,9 +61,9 @@ test_lcore_lists(void)
 	expect_ids(&s, (unsigned[]){0, 1}, 2);
 
 	const char *bad[][2] = {
-		{"-l", "0-200"}, {"-l", "x"}, {"-l", "3-1"}, {"-l", "1,"}, {"-l", ""},
-		{"-c", "0xg"}, {"-c", "0x"}, {"--lcores", "(1-2"}, {"--lcores", "1@(0"},
-		{"--main-lcore", "9"}, {"--main-lcore", "a"},
+		{"-l", "0-200"},      {"-l", "x"},           {"-l", "3-1"},         {"-l", "1,"},
+		{"-l", ""},           {"-c", "0xg"},         {"-c", "0x"},          {"--lcores", "(1-2"},
+		{"--lcores", "1@(0"}, {"--main-lcore", "9"}, {"--main-lcore", "a"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -169,10 +169,10 @@ test_explicit_workers(void)
 	two_lcores(&s, 3);
 	cfg.has_workers = true;
 	cfg.n_workers = 2;
-	cfg.workers[0] = (struct hp_worker_conf){.lcore = 2, .n_queues = 2, .line = 20, .lcore_line = 20,
-		.queues = {{0, 0}, {1, 0}}};
-	cfg.workers[1] = (struct hp_worker_conf){.lcore = 1, .n_queues = 2, .line = 21, .lcore_line = 21,
-		.queues = {{0, 1}, {1, 1}}};
+	cfg.workers[0] = (struct hp_worker_conf){
+		.lcore = 2, .n_queues = 2, .line = 20, .lcore_line = 20, .queues = {{0, 0}, {1, 0}}};
+	cfg.workers[1] = (struct hp_worker_conf){
+		.lcore = 1, .n_queues = 2, .line = 21, .lcore_line = 21, .queues = {{0, 1}, {1, 1}}};
 	CU_ASSERT_EQUAL_FATAL(dp_lcore_map_build(&cfg, &s, &map, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(map.workers[0].lcore, 2);
 	CU_ASSERT_EQUAL(map.workers[0].txq[1], 0);

@@ -606,8 +606,10 @@ test_rcu_readers(void)
 	}
 	rd.stop = true;
 	pthread_join(th, NULL);
-	printf("\n  %u changes in %.2f s, %u folds (groups deferred %" PRIu64 ", reclaimed %" PRIu64 "), "
-	       "%u adds refused for want of a group; reader: %" PRIu64 " passes, %" PRIu64 " lookups, "
+	printf("\n  %u changes in %.2f s, %u folds (groups deferred %" PRIu64 ", reclaimed %" PRIu64
+	       "), "
+	       "%u adds refused for want of a group; reader: %" PRIu64 " passes, %" PRIu64
+	       " lookups, "
 	       "%" PRIu64 " wrong ",
 	       RCU_OPS, now_s() - t0, folds, l->ctl->n_deferred, l->ctl->n_reclaimed, nospc, rd.passes,
 	       rd.lookups, rd.wrong);
@@ -703,8 +705,11 @@ static int
 eal_init(void)
 {
 	static char prefix[64];
-	char *args[] = {"lpm4", "-l", "0", "--no-huge", "-m", "1536", "--no-shconf", "--no-pci",
-			"--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL};
+	char *args[] = {"lpm4",        "-l",       "0",
+			"--no-huge",   "-m",       "1536",
+			"--no-shconf", "--no-pci", "--no-telemetry",
+			"--log-level", "*:error",  "--file-prefix",
+			prefix,        NULL};
 	int rc;
 
 	snprintf(prefix, sizeof(prefix), "hp-test-lpm4-%d", getpid());

@@ -97,7 +97,10 @@ test_route_checks(void)
 static void
 test_route_index_random(void)
 {
-	enum { N = 4096, OPS = 200000 };
+	enum {
+		N = 4096,
+		OPS = 200000
+	};
 	static bool present[N];
 	static uint8_t via_of[N];
 	struct hp_config cfg;
@@ -182,12 +185,14 @@ test_acl_and_policers(void)
 {
 	struct hp_config cfg;
 	struct hp_policer_conf p = {.type = HP_POLICER_SRTCM, .cir = 1000000, .cbs = 2048, .ebs = 4096};
-	struct hp_acl_rule r = {.priority = 5, .action = HP_ACL_POLICE, .sport_hi = 65535, .dport_hi = 65535}, old;
+	struct hp_acl_rule r = {.priority = 5, .action = HP_ACL_POLICE, .sport_hi = 65535, .dport_hi = 65535},
+			   old;
 	char err[256];
 
-	load(&cfg, "policers:\n  - { name: a, type: srtcm, cir: 1M, cbs: 2k, ebs: 4k }\n"
-		   "  - { name: b, type: srtcm, cir: 1M, cbs: 2k, ebs: 4k }\n"
-		   "acl:\n  - { priority: 1, action: police b }\n  - { priority: 2, action: deny }\n");
+	load(&cfg,
+	     "policers:\n  - { name: a, type: srtcm, cir: 1M, cbs: 2k, ebs: 4k }\n"
+	     "  - { name: b, type: srtcm, cir: 1M, cbs: 2k, ebs: 4k }\n"
+	     "acl:\n  - { priority: 1, action: police b }\n  - { priority: 2, action: deny }\n");
 	snprintf(p.name, sizeof(p.name), "b");
 	CU_ASSERT_EQUAL(hp_model_policer_add(&cfg, &p, err, sizeof(err)), -EEXIST);
 	snprintf(p.name, sizeof(p.name), "c");
@@ -245,7 +250,8 @@ test_xdp(void)
 	CU_ASSERT_EQUAL(x->mode, HP_XDP_NATIVE);
 	CU_ASSERT_EQUAL(x->n_block + x->n_pass, 0);
 	for (unsigned i = 0; i < 3000; i++) {
-		struct hp_prefix p = {.family = AF_INET, .len = 32, .addr = {198, 51, (uint8_t)(i >> 8), (uint8_t)i}};
+		struct hp_prefix p = {
+			.family = AF_INET, .len = 32, .addr = {198, 51, (uint8_t)(i >> 8), (uint8_t)i}};
 
 		CU_ASSERT_EQUAL_FATAL(hp_model_xdp_block_add(x, &p), 0);
 	}

@@ -254,7 +254,7 @@ check_rc(int got, int want, int line)
 
 /* Parse the first len bytes of p and expect rc. */
 #define EXPECT_N(p, len, ol, m, want) CU_ASSERT(check_rc(parse_n((p), (len), (ol), (m)), (want), __LINE__))
-#define EXPECT(p, m, want)            EXPECT_N((p), (p)->len, 0, (m), (want))
+#define EXPECT(p, m, want) EXPECT_N((p), (p)->len, 0, (m), (want))
 
 /* ---- Ethernet, VLAN, ARP ---- */
 
@@ -1015,10 +1015,10 @@ test_ipv6_good(void)
 	CU_ASSERT_EQUAL(m.nh, 0xffffffff);
 	/* every cut of it is a drop, of the header it falls in */
 	for (uint32_t n = 0; n < l3 + 40 + 8 + 12; n++) {
-		int want = n < 14 ? DP_DROP_ETH_TRUNCATED
-		  : n < 22	  ? DP_DROP_VLAN_TRUNCATED
-		  : n < l3 + 40	  ? DP_DROP_IPV6_TRUNCATED
-				  : DP_DROP_IPV6_LENGTH;
+		int want = n < 14        ? DP_DROP_ETH_TRUNCATED
+			   : n < 22      ? DP_DROP_VLAN_TRUNCATED
+			   : n < l3 + 40 ? DP_DROP_IPV6_TRUNCATED
+					 : DP_DROP_IPV6_LENGTH;
 
 		EXPECT_N(&p, n, 0, &m, want);
 	}
@@ -1092,7 +1092,6 @@ test_oversize(void)
 /* ---- dp_ipv4_ttl_dec (cksum.h) against a full recomputation ---- */
 
 
-
 /* A random 20-byte header with the given TTL; checksum field zero. */
 static void
 rand_hdr(uint8_t *h, uint8_t ttl)
@@ -1129,8 +1128,7 @@ ttl_dec_ok(uint8_t *h)
 	want[11] = (uint8_t)ck;
 	dp_ipv4_ttl_dec((struct rte_ipv4_hdr *)h);
 	if (memcmp(h, want, 20) != 0) {
-		fprintf(stderr, "\n  ttl %u: checksum %04x, recomputed %04x\n", want[8], get16(h + 10),
-			ck);
+		fprintf(stderr, "\n  ttl %u: checksum %04x, recomputed %04x\n", want[8], get16(h + 10), ck);
 		return 0;
 	}
 	return inet_cksum(h, 20) == 0;
@@ -1288,9 +1286,10 @@ test_fast4(void)
 		dp_fast4_fill(p.b, &fast);
 		/* every field dp_parse fills (of the key, k4), nothing from in_port on */
 		CU_ASSERT(memcmp(&fast.key.k4, &full.key.k4, sizeof(fast.key.k4)) == 0);
-		CU_ASSERT(memcmp(&fast.l3_off, &full.l3_off, offsetof(struct dp_meta, in_port) -
-								     offsetof(struct dp_meta, l3_off)) == 0);
-		CU_ASSERT(memcmp(&fast.in_port, &full.in_port, sizeof(fast) - offsetof(struct dp_meta, in_port)) == 0);
+		CU_ASSERT(memcmp(&fast.l3_off, &full.l3_off,
+				 offsetof(struct dp_meta, in_port) - offsetof(struct dp_meta, l3_off)) == 0);
+		CU_ASSERT(memcmp(&fast.in_port, &full.in_port,
+				 sizeof(fast) - offsetof(struct dp_meta, in_port)) == 0);
 	}
 	CU_ASSERT_EQUAL(wrong, 0);
 	/* both ways were taken often */
@@ -1343,8 +1342,10 @@ test_fast6(void)
 		p = base[rng_next() % 3];
 		/* 0..3 random bytes among the first 62, biased to the fields the test reads */
 		for (unsigned nmut = (unsigned)(rng_next() % 4); nmut > 0; nmut--) {
-			static const uint8_t hot[] = {0, 5, 12, 13, 14, 18, 19, 20, 21, 22, 37, 38, 54, 58, 59};
-			unsigned at = rng_next() % 2 ? hot[rng_next() % sizeof(hot)] : (unsigned)(rng_next() % 62);
+			static const uint8_t hot[] = {0,  5,  12, 13, 14, 18, 19, 20,
+						      21, 22, 37, 38, 54, 58, 59};
+			unsigned at = rng_next() % 2 ? hot[rng_next() % sizeof(hot)]
+						     : (unsigned)(rng_next() % 62);
 
 			p.b[at] = rng_next() % 3 ? (uint8_t)rng_next() : (uint8_t)(p.b[at] ^ 1);
 		}
@@ -1366,7 +1367,8 @@ test_fast6(void)
 		n_fast++;
 		dp_fast6_fill(p.b, &fast);
 		CU_ASSERT(memcmp(&fast, &full, offsetof(struct dp_meta, in_port)) == 0);
-		CU_ASSERT(memcmp(&fast.in_port, &full.in_port, sizeof(fast) - offsetof(struct dp_meta, in_port)) == 0);
+		CU_ASSERT(memcmp(&fast.in_port, &full.in_port,
+				 sizeof(fast) - offsetof(struct dp_meta, in_port)) == 0);
 	}
 	CU_ASSERT_EQUAL(wrong, 0);
 	CU_ASSERT(n_fast > 50000);

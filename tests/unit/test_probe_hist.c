@@ -21,12 +21,18 @@ sample(void)
 	uint64_t r = rng_next();
 
 	switch (r % 8) {
-	case 0: return 0;
-	case 1: return (r >> 8) % 128;                          /* the linear region */
-	case 2: return hp_hist_bucket_lo((unsigned)((r >> 8) % HP_HIST_BUCKETS));
-	case 3: return (uint64_t)1 << ((r >> 8) % 40);           /* powers of two, past the top too */
-	case 4: return 1000 + (r >> 8) % 100000;                 /* 1..100 us */
-	default: return (uint64_t)exp((double)((r >> 8) % 2000) / 100.0); /* up to e^20 ns */
+	case 0:
+		return 0;
+	case 1:
+		return (r >> 8) % 128; /* the linear region */
+	case 2:
+		return hp_hist_bucket_lo((unsigned)((r >> 8) % HP_HIST_BUCKETS));
+	case 3:
+		return (uint64_t)1 << ((r >> 8) % 40); /* powers of two, past the top too */
+	case 4:
+		return 1000 + (r >> 8) % 100000; /* 1..100 us */
+	default:
+		return (uint64_t)exp((double)((r >> 8) % 2000) / 100.0); /* up to e^20 ns */
 	}
 }
 

@@ -53,10 +53,10 @@ test_rates(void)
 	static const struct {
 		const char *s;
 		double v;
-	} ok[] = {{"100000", 1e5}, {"1.5M", 1.5e6}, {"200k", 2e5}, {"200K", 2e5}, {"2.5G", 2.5e9},
-		  {"1e6", 1e6}, {"0.5", 0.5}, {"10G", 1e10}, {"0.001", 0.001}};
-	static const char *const bad[] = {"", "abc", "0", "-5", "1.5X", "1.5MM", "k", "1e400", "nan", "inf", "11G",
-					  "0.0001", " 5"};
+	} ok[] = {{"100000", 1e5}, {"1.5M", 1.5e6}, {"200k", 2e5}, {"200K", 2e5},   {"2.5G", 2.5e9},
+		  {"1e6", 1e6},    {"0.5", 0.5},    {"10G", 1e10}, {"0.001", 0.001}};
+	static const char *const bad[] = {"",      "abc", "0",   "-5",  "1.5X",   "1.5MM", "k",
+					  "1e400", "nan", "inf", "11G", "0.0001", " 5"};
 	double v;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -73,11 +73,11 @@ test_full_command_line(void)
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0x01, 0xab};
 
 	CU_ASSERT_EQUAL_FATAL(parse("--tx-port", "1", "--rx-port", "0", "--rate", "1.5M", "--dist", "poisson",
-				    "--duration", "2.5", "--warmup", "0", "--flows", "65536", "--size", "imix",
-				    "--src-mac", "02:00:00:00:01:AB", "--dst-mac", "02:00:00:00:01:ab", "--src-ip",
-				    "192.0.2.1", "--dst-ip", "198.51.100.7", "--sport", "0", "--dport", "65535", "-j",
-				    "--csv", "h.csv", "--plot", "p.png", "--label", "run 1", "--seed", "99", "--drain",
-				    "1", NULL),
+				    "--duration", "2.5", "--warmup", "0", "--flows", "65536", "--size",
+				    "imix", "--src-mac", "02:00:00:00:01:AB", "--dst-mac",
+				    "02:00:00:00:01:ab", "--src-ip", "192.0.2.1", "--dst-ip", "198.51.100.7",
+				    "--sport", "0", "--dport", "65535", "-j", "--csv", "h.csv", "--plot",
+				    "p.png", "--label", "run 1", "--seed", "99", "--drain", "1", NULL),
 			      0);
 	CU_ASSERT(O.tx_port == 1 && O.rx_port == 0);
 	CU_ASSERT_EQUAL(O.rate, 1.5e6);
@@ -104,8 +104,9 @@ test_search_defaults(void)
 	CU_ASSERT_DOUBLE_EQUAL(O.rate_min, 1000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(O.precision, 10000, 1e-9);
 	CU_ASSERT_EQUAL(O.loss_pct, 0);
-	CU_ASSERT_EQUAL(parse("--search", "--rate", "1M", "--rate-min", "10k", "--precision", "500", "--loss", "0.1",
-			      NULL), 0);
+	CU_ASSERT_EQUAL(parse("--search", "--rate", "1M", "--rate-min", "10k", "--precision", "500", "--loss",
+			      "0.1", NULL),
+			0);
 	CU_ASSERT(O.rate_min == 1e4 && O.precision == 500 && O.loss_pct == 0.1);
 	CU_ASSERT_EQUAL(parse("--search", "--rate", "1k", "--rate-min", "2k", NULL), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--rate-min"));

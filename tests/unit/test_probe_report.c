@@ -42,8 +42,8 @@ fill(void)
 	hp_hist_summarize(&TXLAT, &R.txlat);
 	R.flows_with_loss = 1;
 	R.n_lossy = 1;
-	R.lossy[0] = (struct probe_flow_loss){.flow = 3, .src_ip = 0x0a000005, .sport = 1027, .sent = 5000,
-					      .received = 0, .lost = 5000};
+	R.lossy[0] = (struct probe_flow_loss){
+		.flow = 3, .src_ip = 0x0a000005, .sport = 1027, .sent = 5000, .received = 0, .lost = 5000};
 }
 
 /* Render into a string (the caller frees it). */
@@ -95,7 +95,8 @@ test_json_fields(void)
 	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "achieved_pps")), 19999.5, 1e-9);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "warmup_sent")), 10000);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "foreign")), 7);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(j, "foreign_by_reason"), "bad_magic")), 3);
+	CU_ASSERT_EQUAL(
+		json_integer_value(json_object_get(json_object_get(j, "foreign_by_reason"), "bad_magic")), 3);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "flows")), 8);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "size")), "64");
 	l = json_object_get(j, "latency_ns");
@@ -105,7 +106,8 @@ test_json_fields(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(l, "p99.99")), (json_int_t)R.lat.p9999);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(l, "p50")), (json_int_t)R.lat.p50);
 	CU_ASSERT(json_is_number(json_object_get(l, "mean")));
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(j, "tx_latency_ns"), "count")), 10000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(j, "tx_latency_ns"), "count")),
+			10000);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "flows_with_loss")), 1);
 	f = json_array_get(json_object_get(j, "lossy_flows"), 0);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "flow")), 3);
@@ -214,8 +216,8 @@ test_gnuplot_script(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "set title 'lab''el'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "set logscale x"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "'99.99%%' 10000"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "$sched << EOD\n1 1.001\n"));   /* the 0th percentile: min */
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\n10000 11.000\nEOD\n"));      /* max at the last sample */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "$sched << EOD\n1 1.001\n")); /* the 0th percentile: min */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\n10000 11.000\nEOD\n"));    /* max at the last sample */
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "$tx << EOD"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "plot $sched"));
 	free(buf);

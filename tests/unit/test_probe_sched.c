@@ -213,13 +213,13 @@ test_const_skip(void)
 	struct probe_sched s;
 	uint64_t due;
 
-	const_skip(3e6, 0, HZ / 10);       /* fractional period, from the start */
+	const_skip(3e6, 0, HZ / 10); /* fractional period, from the start */
 	const_skip(3e6, 777, HZ / 10 + 1);
-	const_skip(1e6, 5, 2500);          /* integer period: until exactly on a due time */
+	const_skip(1e6, 5, 2500); /* integer period: until exactly on a due time */
 	const_skip(1e6, 5, 2501);
-	const_skip(200e6, 3, HZ / 100);    /* the rate no lcore keeps: 2 million at once */
+	const_skip(200e6, 3, HZ / 100); /* the rate no lcore keeps: 2 million at once */
 	const_skip(7.25, 2, 3 * HZ);
-	const_skip(1e6, 9, 1);             /* only the next one */
+	const_skip(1e6, 9, 1); /* only the next one */
 	/* nothing due before: nothing skipped, nothing moved */
 	CU_ASSERT_FATAL(probe_sched_init(&s, PROBE_DIST_CONST, 1e6, HZ, 1000, 1) == 0);
 	due = probe_sched_peek(&s);

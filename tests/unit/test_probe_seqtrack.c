@@ -108,7 +108,7 @@ test_duplicates_in_window(void)
 	CU_ASSERT_EQUAL(t.dup, 4);
 	CU_ASSERT_EQUAL(t.late, 1);
 	CU_ASSERT_EQUAL(t.received, PROBE_SEQ_WINDOW + 2); /* one more than sent: the late duplicate */
-	CU_ASSERT_EQUAL(t.lost, 0);                       /* never below 0 */
+	CU_ASSERT_EQUAL(t.lost, 0);                        /* never below 0 */
 }
 
 /* A gap inside the window is forgotten as the window slides: its late arrival is reorder, not dup. */
@@ -119,7 +119,7 @@ test_window_slides(void)
 
 	CU_ASSERT_FATAL(setup(1) == 0);
 	rx(0, 0);
-	rx(0, 2);                           /* 1 missing */
+	rx(0, 2);                                                /* 1 missing */
 	CU_ASSERT(rx(0, 1 + PROBE_SEQ_WINDOW) == PROBE_SEQ_NEW); /* window now [2, W + 2) */
 	CU_ASSERT(rx(0, 1) == PROBE_SEQ_LATE);
 	CU_ASSERT(rx(0, 2) == PROBE_SEQ_DUP);
@@ -142,7 +142,7 @@ test_widen(void)
 
 	CU_ASSERT_EQUAL(probe_seq_widen(7, 0), 7);
 	CU_ASSERT_EQUAL(probe_seq_widen(0xfffffff0u, 0), 0xfffffff0u);
-	CU_ASSERT_EQUAL(probe_seq_widen(5, 0xfffffff1u), S + 5);          /* past the wrap */
+	CU_ASSERT_EQUAL(probe_seq_widen(5, 0xfffffff1u), S + 5);           /* past the wrap */
 	CU_ASSERT_EQUAL(probe_seq_widen(0xfffffff0u, S + 6), 0xfffffff0u); /* back across it */
 	CU_ASSERT_EQUAL(probe_seq_widen(100, 3 * S + 50), 3 * S + 100);
 	CU_ASSERT_EQUAL(probe_seq_widen(10, 3 * S + 50), 3 * S + 10);
@@ -208,7 +208,8 @@ test_warmup_excluded(void)
 		CU_ASSERT(probe_seqtrack_rx(&T, 0, (uint32_t)i, true) == PROBE_SEQ_WARMUP);
 		CU_ASSERT(probe_seqtrack_rx(&T, 1, (uint32_t)i, true) == PROBE_SEQ_WARMUP);
 	}
-	CU_ASSERT(probe_seqtrack_rx(&T, 0, 3, true) == PROBE_SEQ_WARMUP); /* a duplicate warm-up: still just warm-up */
+	CU_ASSERT(probe_seqtrack_rx(&T, 0, 3, true) ==
+		  PROBE_SEQ_WARMUP); /* a duplicate warm-up: still just warm-up */
 	for (uint64_t i = 10; i < 60; i++) {
 		CU_ASSERT(rx(0, i) == PROBE_SEQ_NEW);
 		if (i != 30)

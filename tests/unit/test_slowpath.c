@@ -35,14 +35,14 @@ struct sp_vector {
 	const char *why;
 	const char *group; /* arp | nd | echo | error */
 	enum sp_fn fn;
-	bool allow;        /* what allow() answers */
+	bool allow; /* what allow() answers */
 	const uint8_t *req;
 	size_t req_len;
 	enum ctl_verdict verdict;
 	const uint8_t *rep; /* the one frame sent; NULL: nothing sent */
 	size_t rep_len;
 	unsigned allow_calls;
-	unsigned n_learn;   /* 0 or 1 */
+	unsigned n_learn; /* 0 or 1 */
 	struct sp_learn learn;
 };
 
@@ -54,20 +54,20 @@ struct sp_vector {
 
 /* The interface the vectors were generated for (slowpath_vectors.py). */
 static const struct hp_prefix our4[] = {
-	{ AF_INET, 24, { 10, 0, 0, 1 } },
-	{ AF_INET, 24, { 192, 168, 5, 1 } },
+	{AF_INET, 24, {10, 0, 0, 1}},
+	{AF_INET, 24, {192, 168, 5, 1}},
 };
 static const struct hp_prefix our6[] = {
-	{ AF_INET6, 64, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
-	{ AF_INET6, 64, { 0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 1 } },
+	{AF_INET6, 64, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+	{AF_INET6, 64, {0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 1}},
 };
 static const struct ctl_iface ifc = {
-	.mac = { 0x02, 0, 0, 0, 0, 0x01 },
+	.mac = {0x02, 0, 0, 0, 0, 0x01},
 	.n_ipv4 = 2,
 	.n_ipv6 = 2,
 	.ipv4 = our4,
 	.ipv6 = our6,
-	.ll6 = { 0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 0x01 }, /* fe80::ff:fe00:1 */
+	.ll6 = {0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 0x01}, /* fe80::ff:fe00:1 */
 };
 
 /* ---- mock control thread ---- */
@@ -79,7 +79,7 @@ struct mock {
 	unsigned sent_port;
 	size_t sent_len;
 	uint8_t sent[MAX_FRAME];
-	bool sent_bad;       /* a frame outside [60, 1518] bytes, or on another port */
+	bool sent_bad; /* a frame outside [60, 1518] bytes, or on another port */
 	unsigned n_learn;
 	unsigned learn_port;
 	struct hp_addr learned;
@@ -151,7 +151,7 @@ rd16(const uint8_t *p)
 static void
 fill_meta(const uint8_t *f, size_t len, struct dp_meta *m)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	size_t l3 = 14, off;
 	uint16_t type;
 	uint8_t nh;
@@ -241,11 +241,16 @@ static const char *
 verdict_name(enum ctl_verdict v)
 {
 	switch (v) {
-	case CTL_HANDLED: return "HANDLED";
-	case CTL_UNHANDLED: return "UNHANDLED";
-	case CTL_NOT_FOR_US: return "NOT_FOR_US";
-	case CTL_MALFORMED: return "MALFORMED";
-	case CTL_RATELIMITED: return "RATELIMITED";
+	case CTL_HANDLED:
+		return "HANDLED";
+	case CTL_UNHANDLED:
+		return "UNHANDLED";
+	case CTL_NOT_FOR_US:
+		return "NOT_FOR_US";
+	case CTL_MALFORMED:
+		return "MALFORMED";
+	case CTL_RATELIMITED:
+		return "RATELIMITED";
 	}
 	return "?";
 }
@@ -312,8 +317,8 @@ run_vector(const struct sp_vector *v)
 		      "%s (%s): sent frame differs from the expected one", v->name, v->why);
 	CHECK(mock.allow_calls == v->allow_calls, "%s: allow() called %u times, want %u", v->name,
 	      mock.allow_calls, v->allow_calls);
-	CHECK(mock.n_learn == v->n_learn, "%s (%s): learned %u times, want %u", v->name, v->why,
-	      mock.n_learn, v->n_learn);
+	CHECK(mock.n_learn == v->n_learn, "%s (%s): learned %u times, want %u", v->name, v->why, mock.n_learn,
+	      v->n_learn);
 	if (v->n_learn == 1 && mock.n_learn == 1) {
 		size_t alen = v->learn.family == AF_INET ? 4 : 16;
 
@@ -338,10 +343,26 @@ run_group(const char *group, unsigned at_least)
 	CHECK(n >= at_least, "group %s: %u vectors, expected at least %u", group, n, at_least);
 }
 
-static void test_arp(void) { run_group("arp", 20); }
-static void test_nd(void) { run_group("nd", 25); }
-static void test_echo(void) { run_group("echo", 20); }
-static void test_icmp_error(void) { run_group("error", 25); }
+static void
+test_arp(void)
+{
+	run_group("arp", 20);
+}
+static void
+test_nd(void)
+{
+	run_group("nd", 25);
+}
+static void
+test_echo(void)
+{
+	run_group("echo", 20);
+}
+static void
+test_icmp_error(void)
+{
+	run_group("error", 25);
+}
 
 static const struct sp_vector *
 find_vector(const char *name)
@@ -399,7 +420,7 @@ test_error_without_address(void)
 static void
 test_learn_prefix_bits(void)
 {
-	struct hp_prefix p6 = { AF_INET6, 126, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct hp_prefix p6 = {AF_INET6, 126, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
 	struct ctl_iface narrow = ifc;
 	const struct sp_vector *v = find_vector("ns_global");
 	struct dp_meta meta;
@@ -418,11 +439,11 @@ test_learn_prefix_bits(void)
 }
 
 static void
-solicit_case(const char *name, const struct ctl_iface *i, int family, const char *target,
-	     const uint8_t *want, size_t want_len)
+solicit_case(const char *name, const struct ctl_iface *i, int family, const char *target, const uint8_t *want,
+	     size_t want_len)
 {
 	uint8_t buf[MAX_FRAME + 16];
-	struct hp_addr a = { .family = family };
+	struct hp_addr a = {.family = family};
 	int n;
 
 	CU_ASSERT_FATAL(inet_pton(family, target, a.addr) == 1);
@@ -451,7 +472,7 @@ static void
 test_solicit(void)
 {
 	struct ctl_iface no6 = ifc, no4 = ifc;
-	struct hp_addr a = { .family = AF_INET };
+	struct hp_addr a = {.family = AF_INET};
 	uint8_t buf[MAX_FRAME];
 
 	no6.n_ipv6 = 0;
@@ -492,9 +513,9 @@ test_link_local(void)
 		uint8_t mac[6];
 		const char *ll;
 	} cases[] = {
-		{ { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }, "fe80::ff:fe00:1" },
-		{ { 0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x5c }, "fe80::21b:21ff:fe3a:4f5c" },
-		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, "fe80::fdff:ffff:feff:ffff" },
+		{{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}, "fe80::ff:fe00:1"},
+		{{0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x5c}, "fe80::21b:21ff:fe3a:4f5c"},
+		{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "fe80::fdff:ffff:feff:ffff"},
 	};
 	uint8_t got[16], want[16];
 
@@ -514,20 +535,22 @@ check_invariants(const char *name, size_t k)
 {
 	CHECK(!mock.sent_bad, "%s/%zu: sent a frame outside 60..1518 bytes or on another port", name, k);
 	CHECK(mock.n_sent <= 1 && mock.allow_calls <= 1 && mock.n_learn <= 1,
-	      "%s/%zu: %u frames sent, %u allow() calls, %u learns", name, k, mock.n_sent,
-	      mock.allow_calls, mock.n_learn);
+	      "%s/%zu: %u frames sent, %u allow() calls, %u learns", name, k, mock.n_sent, mock.allow_calls,
+	      mock.n_learn);
 	if (mock.n_learn == 1) {
 		const uint8_t *a = mock.learned.addr;
 		bool ok = !(mock.learned_mac[0] & 1);
 
 		if (mock.learned.family == AF_INET) {
 			/* inside 10.0.0.0/24 or 192.168.5.0/24, a host, not ours */
-			ok = ok && ((a[0] == 10 && a[1] == 0 && a[2] == 0) ||
-				    (a[0] == 192 && a[1] == 168 && a[2] == 5)) &&
+			ok = ok &&
+			     ((a[0] == 10 && a[1] == 0 && a[2] == 0) ||
+			      (a[0] == 192 && a[1] == 168 && a[2] == 5)) &&
 			     a[3] != 0 && a[3] != 255 && a[3] != 1;
 		} else if (mock.learned.family == AF_INET6) {
-			ok = ok && ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
-				    memcmp(a, our6[0].addr, 8) == 0 || memcmp(a, our6[1].addr, 8) == 0) &&
+			ok = ok &&
+			     ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || memcmp(a, our6[0].addr, 8) == 0 ||
+			      memcmp(a, our6[1].addr, 8) == 0) &&
 			     memcmp(a, our6[0].addr, 16) != 0 && memcmp(a, our6[1].addr, 16) != 0 &&
 			     memcmp(a, ifc.ll6, 16) != 0;
 		} else {
@@ -558,7 +581,8 @@ test_truncated(void)
 			if (mock.n_sent == 1)
 				CHECK(v->rep != NULL && mock.sent_len == v->rep_len &&
 					      memcmp(mock.sent, v->rep, v->rep_len) == 0,
-				      "%s cut at %zu: sent something the whole frame does not get", v->name, k);
+				      "%s cut at %zu: sent something the whole frame does not get", v->name,
+				      k);
 		}
 	}
 }

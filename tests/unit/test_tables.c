@@ -20,13 +20,13 @@
 #include "tables.h"
 #include "tx.h"
 
-#define CONFIG                                                                                      \
-	"ports:\n"                                                                                  \
-	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24] }\n"  \
-	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24] }\n"  \
-	"neighbors:\n"                                                                              \
-	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"                            \
-	"routes:\n"                                                                                 \
+#define CONFIG                                                                                   \
+	"ports:\n"                                                                               \
+	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24] }\n" \
+	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24] }\n" \
+	"neighbors:\n"                                                                           \
+	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"                           \
+	"routes:\n"                                                                              \
 	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
 
 #define RULE_DENY7 "  - { priority: 1, dst: 198.18.0.7/32, action: deny }\n"
@@ -289,12 +289,14 @@ main(void)
 
 	if (hp_test_eal_init("tables") < 0)
 		return 77;
-	pool = rte_pktmbuf_pool_create("tables", 255, 0, RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
+	pool = rte_pktmbuf_pool_create("tables", 255, 0,
+				       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	worker = rte_zmalloc("tables", sizeof(*worker), RTE_CACHE_LINE_SIZE);
 	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	rt.qsv = rte_zmalloc("tables", sz, RTE_CACHE_LINE_SIZE);
-	if (pool == NULL || worker == NULL || rt.qsv == NULL || rte_rcu_qsbr_init(rt.qsv, RTE_MAX_LCORE) < 0) {
+	if (pool == NULL || worker == NULL || rt.qsv == NULL ||
+	    rte_rcu_qsbr_init(rt.qsv, RTE_MAX_LCORE) < 0) {
 		printf("FAIL: no memory for the test's pool, worker or RCU\n");
 		return 1;
 	}

@@ -56,8 +56,8 @@ probe_opts_default(struct probe_opts *o)
 	o->flows = 1;
 	o->size.fixed = PROBE_MIN_SIZE;
 	memcpy(o->dst_mac, dut_mac, 6);
-	o->src_ip = 0x0a000002;  /* 10.0.0.2 */
-	o->dst_ip = 0xc6120001;  /* 198.18.0.1 */
+	o->src_ip = 0x0a000002; /* 10.0.0.2 */
+	o->dst_ip = 0xc6120001; /* 198.18.0.1 */
 	o->sport = 1024;
 	o->dport = 9;
 	o->seed = 1;
@@ -89,10 +89,23 @@ probe_parse_rate(const char *s, double *pps)
 	if (end == s || errno != 0)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': mult = 1e3; end++; break;
-	case 'm': case 'M': mult = 1e6; end++; break;
-	case 'g': case 'G': mult = 1e9; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1e3;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1e6;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1e9;
+		end++;
+		break;
+	default:
+		break;
 	}
 	v *= mult;
 	if (*end != '\0' || !isfinite(v) || !(v >= 0.001) || v > 1e10)
@@ -158,10 +171,31 @@ parse_ipv4(const char *s, uint32_t *ip)
 }
 
 enum {
-	OPT_TX_PORT = 256, OPT_RX_PORT, OPT_RATE, OPT_RATE_MIN, OPT_PRECISION, OPT_LOSS, OPT_DIST,
-	OPT_DURATION, OPT_WARMUP, OPT_DRAIN, OPT_FLOWS, OPT_SIZE, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP,
-	OPT_DST_IP, OPT_SPORT, OPT_DPORT, OPT_SEED, OPT_CSV, OPT_PLOT, OPT_SEARCH, OPT_LABEL,
-	OPT_CALIBRATE, OPT_LINK_TIMEOUT,
+	OPT_TX_PORT = 256,
+	OPT_RX_PORT,
+	OPT_RATE,
+	OPT_RATE_MIN,
+	OPT_PRECISION,
+	OPT_LOSS,
+	OPT_DIST,
+	OPT_DURATION,
+	OPT_WARMUP,
+	OPT_DRAIN,
+	OPT_FLOWS,
+	OPT_SIZE,
+	OPT_SRC_MAC,
+	OPT_DST_MAC,
+	OPT_SRC_IP,
+	OPT_DST_IP,
+	OPT_SPORT,
+	OPT_DPORT,
+	OPT_SEED,
+	OPT_CSV,
+	OPT_PLOT,
+	OPT_SEARCH,
+	OPT_LABEL,
+	OPT_CALIBRATE,
+	OPT_LINK_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -211,10 +245,13 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 	case OPT_RATE:
 	case OPT_RATE_MIN:
 	case OPT_PRECISION:
-		if (probe_parse_rate(arg, opt == OPT_RATE ? &o->rate : opt == OPT_RATE_MIN ? &o->rate_min
-											    : &o->precision) < 0)
-			return bad(err, errlen, "--%s: '%s' is not a rate in packets/s "
-				   "(like 100000, 1.5M, 200k; 0.001 to 10G)", name, arg);
+		if (probe_parse_rate(arg, opt == OPT_RATE       ? &o->rate
+					  : opt == OPT_RATE_MIN ? &o->rate_min
+								: &o->precision) < 0)
+			return bad(err, errlen,
+				   "--%s: '%s' is not a rate in packets/s "
+				   "(like 100000, 1.5M, 200k; 0.001 to 10G)",
+				   name, arg);
 		return 0;
 	case OPT_LOSS:
 		if (parse_secs(arg, 0, 100, &o->loss_pct) < 0)
@@ -230,18 +267,22 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 		return 0;
 	case OPT_DURATION:
 		if (parse_secs(arg, 1e-3, 1e6, &o->duration) < 0)
-			return bad(err, errlen, "--duration: '%s' is not a number of seconds (0.001..1000000)", arg);
+			return bad(err, errlen,
+				   "--duration: '%s' is not a number of seconds (0.001..1000000)", arg);
 		return 0;
 	case OPT_WARMUP:
 	case OPT_DRAIN:
 	case OPT_LINK_TIMEOUT:
-		if (parse_secs(arg, 0, 3600, opt == OPT_WARMUP ? &o->warmup : opt == OPT_DRAIN ? &o->drain
-											   : &o->link_timeout) < 0)
+		if (parse_secs(arg, 0, 3600,
+			       opt == OPT_WARMUP  ? &o->warmup
+			       : opt == OPT_DRAIN ? &o->drain
+						  : &o->link_timeout) < 0)
 			return bad(err, errlen, "--%s: '%s' is not a number of seconds (0..3600)", name, arg);
 		return 0;
 	case OPT_FLOWS:
 		if (parse_uint(arg, 1, PROBE_MAX_FLOWS, &u) < 0)
-			return bad(err, errlen, "--flows: '%s' is not a flow count (1..%u)", arg, PROBE_MAX_FLOWS);
+			return bad(err, errlen, "--flows: '%s' is not a flow count (1..%u)", arg,
+				   PROBE_MAX_FLOWS);
 		o->flows = (uint32_t)u;
 		return 0;
 	case OPT_SIZE:
@@ -250,7 +291,8 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 			return 0;
 		}
 		if (parse_uint(arg, PROBE_MIN_SIZE, PROBE_MAX_SIZE, &u) < 0)
-			return bad(err, errlen, "--size: '%s' is neither a frame size (%u..%u bytes with FCS) nor 'imix'",
+			return bad(err, errlen,
+				   "--size: '%s' is neither a frame size (%u..%u bytes with FCS) nor 'imix'",
 				   arg, PROBE_MIN_SIZE, PROBE_MAX_SIZE);
 		o->size.imix = false;
 		o->size.fixed = (uint16_t)u;
@@ -258,7 +300,8 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 	case OPT_SRC_MAC:
 	case OPT_DST_MAC:
 		if (probe_parse_mac(arg, opt == OPT_SRC_MAC ? o->src_mac : o->dst_mac) < 0)
-			return bad(err, errlen, "--%s: '%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", name, arg);
+			return bad(err, errlen, "--%s: '%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", name,
+				   arg);
 		o->src_mac_set |= opt == OPT_SRC_MAC;
 		return 0;
 	case OPT_SRC_IP:
@@ -286,10 +329,17 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 			return bad(err, errlen, "--label: longer than 128 bytes");
 		*(opt == OPT_CSV ? &o->csv : opt == OPT_PLOT ? &o->plot : &o->label) = arg;
 		return 0;
-	case OPT_SEARCH: o->search = true; return 0;
-	case OPT_CALIBRATE: o->calibrate = true; return 0;
-	case 'j': o->json = true; return 0;
-	default: return bad(err, errlen, "internal: option %d", opt);
+	case OPT_SEARCH:
+		o->search = true;
+		return 0;
+	case OPT_CALIBRATE:
+		o->calibrate = true;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	default:
+		return bad(err, errlen, "internal: option %d", opt);
 	}
 }
 
@@ -324,7 +374,8 @@ probe_opts_parse(int argc, char **argv, struct probe_opts *o, char *err, size_t 
 		if (o->precision == 0)
 			o->precision = o->rate / 100;
 		if (o->rate_min > o->rate)
-			return bad(err, errlen, "--rate-min (%.0f) is above --rate (%.0f)", o->rate_min, o->rate);
+			return bad(err, errlen, "--rate-min (%.0f) is above --rate (%.0f)", o->rate_min,
+				   o->rate);
 	}
 	return 0;
 }

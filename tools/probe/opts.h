@@ -23,11 +23,11 @@ struct probe_opts {
 	uint32_t flows;
 	struct probe_sizes size;
 	uint8_t src_mac[6], dst_mac[6];
-	bool src_mac_set;          /* else the TX port's own address */
-	uint32_t src_ip, dst_ip;   /* host order */
+	bool src_mac_set;        /* else the TX port's own address */
+	uint32_t src_ip, dst_ip; /* host order */
 	uint16_t sport, dport;
 	uint64_t seed;
-	double link_timeout;       /* seconds to wait for the ports' links */
+	double link_timeout; /* seconds to wait for the ports' links */
 	bool json, search, calibrate;
 	const char *csv, *plot, *label;
 };

@@ -3,10 +3,9 @@
 
 #include "payload.h"
 
-const char *const probe_rx_names[PROBE_RX_MAX] = {
-	[PROBE_RX_OK] = "ok",
+const char *const probe_rx_names[PROBE_RX_MAX] = {[PROBE_RX_OK] = "ok",
 #define PROBE_RX_NAME(sym, name, help) [PROBE_RX_##sym] = name,
-	PROBE_RX_REASONS(PROBE_RX_NAME)
+						  PROBE_RX_REASONS(PROBE_RX_NAME)
 #undef PROBE_RX_NAME
 };
 
@@ -112,7 +111,8 @@ probe_frame_build(uint8_t *buf, uint16_t size, const struct probe_frame_spec *sp
 }
 
 enum probe_rx_verdict
-probe_frame_decode(const uint8_t *buf, uint32_t len, const struct probe_frame_spec *spec, struct probe_stamp *st)
+probe_frame_decode(const uint8_t *buf, uint32_t len, const struct probe_frame_spec *spec,
+		   struct probe_stamp *st)
 {
 	const uint8_t *ip = buf + 14, *udp, *h;
 	unsigned ihl;

@@ -27,8 +27,8 @@
  */
 #define PROBE_MAGIC 0x68705062u /* "hpPb" */
 #define PROBE_HDR_LEN 18
-#define PROBE_L4_OFF 34                        /* Ethernet + IPv4 without options */
-#define PROBE_HDR_OFF (PROBE_L4_OFF + 8)       /* the probe header in a built frame */
+#define PROBE_L4_OFF 34                                  /* Ethernet + IPv4 without options */
+#define PROBE_HDR_OFF (PROBE_L4_OFF + 8)                 /* the probe header in a built frame */
 #define PROBE_FRAME_HEAD (PROBE_HDR_OFF + PROBE_HDR_LEN) /* 60: bytes decode reads */
 #define PROBE_FCS_LEN 4
 #define PROBE_MIN_SIZE 64
@@ -40,13 +40,13 @@
 /* What frames look like: set once per run, read by TX and RX. Addresses in host order. */
 struct probe_frame_spec {
 	uint8_t src_mac[6], dst_mac[6];
-	uint32_t src_ip;   /* flow f sends from src_ip + f */
+	uint32_t src_ip; /* flow f sends from src_ip + f */
 	uint32_t dst_ip;
-	uint16_t sport;    /* flow f sends from sport + f (mod 2^16) */
+	uint16_t sport; /* flow f sends from sport + f (mod 2^16) */
 	uint16_t dport;
 	uint8_t ttl;
-	uint32_t n_flows;  /* 1 .. PROBE_MAX_FLOWS */
-	uint32_t magic;    /* PROBE_MAGIC ^ trial */
+	uint32_t n_flows; /* 1 .. PROBE_MAX_FLOWS */
+	uint32_t magic;   /* PROBE_MAGIC ^ trial */
 };
 
 /* The probe header of a received frame. */
@@ -58,13 +58,13 @@ struct probe_stamp {
 };
 
 /* Why a received frame is not ours; counted per reason, the frame is ignored. */
-#define PROBE_RX_REASONS(_)                                              \
+#define PROBE_RX_REASONS(_)                                                    \
 	_(SHORT, "short", "shorter than Ethernet + IPv4 + UDP + probe header") \
-	_(NOT_IPV4, "not_ipv4", "not an untagged IPv4 frame")               \
-	_(NOT_UDP, "not_udp", "IPv4 but not UDP, or a fragment")            \
-	_(BAD_LENGTH, "bad_length", "IPv4 or UDP length wrong for the frame") \
-	_(BAD_PORT, "bad_port", "UDP destination port is not --dport")      \
-	_(BAD_MAGIC, "bad_magic", "magic is not this run's (or trial's)")   \
+	_(NOT_IPV4, "not_ipv4", "not an untagged IPv4 frame")                  \
+	_(NOT_UDP, "not_udp", "IPv4 but not UDP, or a fragment")               \
+	_(BAD_LENGTH, "bad_length", "IPv4 or UDP length wrong for the frame")  \
+	_(BAD_PORT, "bad_port", "UDP destination port is not --dport")         \
+	_(BAD_MAGIC, "bad_magic", "magic is not this run's (or trial's)")      \
 	_(BAD_FLOW, "bad_flow", "flow id beyond --flows")
 
 enum probe_rx_verdict {
@@ -144,8 +144,8 @@ probe_frame_stamp_tx(uint8_t *buf, uint64_t tx_delta)
  * whole frame's length (without FCS). IPv4 options are refused (ours have none).
  * Returns PROBE_RX_OK with *st filled, or the reason it is foreign.
  */
-enum probe_rx_verdict probe_frame_decode(const uint8_t *buf, uint32_t len, const struct probe_frame_spec *spec,
-					 struct probe_stamp *st);
+enum probe_rx_verdict probe_frame_decode(const uint8_t *buf, uint32_t len,
+					 const struct probe_frame_spec *spec, struct probe_stamp *st);
 
 /*
  * The full value of a PROBE_SCHED_BITS-bit timestamp: the largest value <= ref

@@ -44,14 +44,14 @@ static int probe_quit;
 /* The sending side. One writer: the TX lcore; read by main after it joined. */
 struct probe_tx {
 	struct probe_sched sched;
-	uint64_t idx;       /* packets built: picks the flow (idx % flows) and the size */
-	uint32_t *seq;      /* next sequence number per flow (wraps at 2^32, as on the wire) */
-	uint64_t *sent;     /* measured packets sent per flow */
-	uint64_t measured;  /* sum of sent[] */
+	uint64_t idx;      /* packets built: picks the flow (idx % flows) and the size */
+	uint32_t *seq;     /* next sequence number per flow (wraps at 2^32, as on the wire) */
+	uint64_t *sent;    /* measured packets sent per flow */
+	uint64_t measured; /* sum of sent[] */
 	uint64_t warmup_sent;
-	uint64_t unsent;    /* refused by the TX queue until the end */
+	uint64_t unsent;            /* refused by the TX queue until the end */
 	uint64_t first_tx, last_tx; /* TSC of the first and last measured packet's burst */
-	uint64_t lag_max;   /* cycles: worst actual - scheduled TX of a measured packet */
+	uint64_t lag_max;           /* cycles: worst actual - scheduled TX of a measured packet */
 	bool done;
 	unsigned n_pend, n_stash;
 	struct rte_mbuf *pend[PROBE_BURST]; /* built, not yet taken by the TX queue, oldest first */
@@ -76,10 +76,10 @@ struct probe_run {
 	uint16_t tx_port, rx_port;
 	struct rte_mempool *tx_pool;
 	uint64_t hz;
-	uint64_t ns_mult;  /* ns = cycles * ns_mult >> 32 */
-	uint64_t epoch;    /* sched_off in frames counts from here */
+	uint64_t ns_mult;                /* ns = cycles * ns_mult >> 32 */
+	uint64_t epoch;                  /* sched_off in frames counts from here */
 	uint64_t t_start, t_warm, t_end; /* first packet due, warm-up over, no packet due at or after */
-	uint64_t drain;    /* cycles RX goes on after TX finished */
+	uint64_t drain;                  /* cycles RX goes on after TX finished */
 	uint64_t tx_done_tsc; /* 0 while TX runs; TX lcore: release-store, RX lcore: acquire-load */
 	struct probe_tx tx;
 	struct probe_rx rx;
@@ -372,7 +372,8 @@ fail:
 	snprintf(err, errlen, "port %u (%s): %s: %s%s", pid, info.driver_name ? info.driver_name : "?", step,
 		 rte_strerror(-rc),
 		 info.driver_name && strcmp(info.driver_name, "net_memif") == 0 && strcmp(step, "start") == 0
-			 ? " (a memif client needs its server listening)" : "");
+			 ? " (a memif client needs its server listening)"
+			 : "");
 	return rc;
 }
 
@@ -387,8 +388,8 @@ wait_link(uint16_t pid, double timeout_s, uint64_t hz, char *err, size_t errlen)
 		if (rte_eth_link_get_nowait(pid, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
 			return 0;
 		if (rte_rdtsc() > deadline || quitting()) {
-			snprintf(err, errlen, "port %u: link still down after %.1f s (is the peer there?)", pid,
-				 timeout_s);
+			snprintf(err, errlen, "port %u: link still down after %.1f s (is the peer there?)",
+				 pid, timeout_s);
 			return -ETIMEDOUT;
 		}
 		usleep(10000);
@@ -490,7 +491,8 @@ run_collect(const struct probe_run *r, const struct probe_opts *o, double rate, 
 	res->duration_s = o->duration;
 	res->warmup_s = o->warmup;
 	if (tx->measured > 1 && tx->last_tx > tx->first_tx)
-		res->achieved_pps = (double)(tx->measured - 1) * (double)r->hz / (double)(tx->last_tx - tx->first_tx);
+		res->achieved_pps = (double)(tx->measured - 1) * (double)r->hz /
+				    (double)(tx->last_tx - tx->first_tx);
 	res->rx_pps = (double)tot.received / o->duration;
 	res->sent = tot.sent;
 	res->received = tot.received;
@@ -516,21 +518,24 @@ run_collect(const struct probe_run *r, const struct probe_opts *o, double rate, 
 		uint64_t lost = probe_seq_lost(&rx->seq.flows[f], tx->sent[f]);
 		if (lost == 0)
 			continue;
-		res->lossy[res->n_lossy++] = (struct probe_flow_loss){
-			.flow = f, .src_ip = r->spec.src_ip + f, .sport = (uint16_t)(r->spec.sport + f),
-			.sent = tx->sent[f], .received = rx->seq.flows[f].received, .lost = lost};
+		res->lossy[res->n_lossy++] = (struct probe_flow_loss){.flow = f,
+								      .src_ip = r->spec.src_ip + f,
+								      .sport = (uint16_t)(r->spec.sport + f),
+								      .sent = tx->sent[f],
+								      .received = rx->seq.flows[f].received,
+								      .lost = lost};
 	}
 	res->kept_rate = res->achieved_pps >= PROBE_RATE_KEPT * res->rate_pps;
-	res->pass = res->sent > 0 && !res->interrupted && probe_loss_pct(res) <= o->loss_pct && res->unsent == 0 &&
-		    res->kept_rate;
+	res->pass = res->sent > 0 && !res->interrupted && probe_loss_pct(res) <= o->loss_pct &&
+		    res->unsent == 0 && res->kept_rate;
 }
 
 /* Figures and histograms of the trial a report is about. */
 struct probe_outcome {
 	struct probe_result *trials; /* PROBE_MAX_TRIALS */
 	unsigned n_trials;
-	int best;                    /* index of the best passing --search trial, -1: none */
-	struct hp_hist lat, txlat;   /* of trials[best], or of the last trial */
+	int best;                  /* index of the best passing --search trial, -1: none */
+	struct hp_hist lat, txlat; /* of trials[best], or of the last trial */
 };
 
 static struct probe_result *
@@ -543,9 +548,8 @@ trial(struct probe_run *r, const struct probe_opts *o, struct probe_outcome *out
 	run_collect(r, o, rate, res);
 	out->n_trials++;
 	if (o->search && !o->json)
-		fprintf(stderr, "hp-probe: trial %u at %.0f pps: sent %" PRIu64 ", lost %" PRIu64 "%s\n", out->n_trials,
-			rate, res->sent, res->lost,
-			res->pass ? ": pass" : ": fail");
+		fprintf(stderr, "hp-probe: trial %u at %.0f pps: sent %" PRIu64 ", lost %" PRIu64 "%s\n",
+			out->n_trials, rate, res->sent, res->lost, res->pass ? ": pass" : ": fail");
 	return res;
 }
 
@@ -638,7 +642,8 @@ report(const struct probe_opts *o, struct probe_outcome *out)
 	if (o->plot) {
 		int prc = probe_report_plot(o->plot, o->label, &out->lat, &out->txlat);
 		if (prc == -ENOENT)
-			fprintf(stderr, "hp-probe: warning: gnuplot not found on PATH: no plot %s\n", o->plot);
+			fprintf(stderr, "hp-probe: warning: gnuplot not found on PATH: no plot %s\n",
+				o->plot);
 		else if (prc < 0) {
 			fprintf(stderr, "hp-probe: --plot %s: gnuplot failed\n", o->plot);
 			rc = prc;
@@ -708,7 +713,8 @@ main(int argc, char **argv)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "hp-probe: %s\n%s", err,
-			opt_first == 1 ? "(EAL arguments go before --: hp-probe [EAL ARGS] -- [OPTIONS])\n" : "");
+			opt_first == 1 ? "(EAL arguments go before --: hp-probe [EAL ARGS] -- [OPTIONS])\n"
+				       : "");
 		fprintf(stderr, "Try 'hp-probe -- --help'.\n");
 		status = EXIT_USAGE;
 		goto free_args;
@@ -717,10 +723,10 @@ main(int argc, char **argv)
 		eal_argv[i] = argv[i];
 	if (o.calibrate) {
 		/* the two ends of one memif link, both in this process */
-		snprintf(cal_server, sizeof(cal_server), "net_memif_hpcal0,role=server,socket=/tmp/hp-probe-cal-%d.sock",
-			 (int)getpid());
-		snprintf(cal_client, sizeof(cal_client), "net_memif_hpcal1,role=client,socket=/tmp/hp-probe-cal-%d.sock",
-			 (int)getpid());
+		snprintf(cal_server, sizeof(cal_server),
+			 "net_memif_hpcal0,role=server,socket=/tmp/hp-probe-cal-%d.sock", (int)getpid());
+		snprintf(cal_client, sizeof(cal_client),
+			 "net_memif_hpcal1,role=client,socket=/tmp/hp-probe-cal-%d.sock", (int)getpid());
 		eal_argv[eal_argc++] = (char *)"--vdev";
 		eal_argv[eal_argc++] = cal_server;
 		eal_argv[eal_argc++] = (char *)"--vdev";
@@ -773,7 +779,8 @@ main(int argc, char **argv)
 	} else {
 		uint16_t n = rte_eth_dev_count_avail();
 		if (n == 0) {
-			fprintf(stderr, "hp-probe: no ports: give EAL a device (-a PCI, --vdev net_memif0,...)\n");
+			fprintf(stderr,
+				"hp-probe: no ports: give EAL a device (-a PCI, --vdev net_memif0,...)\n");
 			status = EXIT_USAGE;
 			goto cleanup;
 		}
@@ -783,7 +790,8 @@ main(int argc, char **argv)
 	if (!rte_eth_dev_is_valid_port(r->tx_port) || !rte_eth_dev_is_valid_port(r->rx_port)) {
 		fprintf(stderr, "hp-probe: --%s: no port %u (EAL made %u)\n",
 			rte_eth_dev_is_valid_port(r->tx_port) ? "rx-port" : "tx-port",
-			rte_eth_dev_is_valid_port(r->tx_port) ? r->rx_port : r->tx_port, rte_eth_dev_count_avail());
+			rte_eth_dev_is_valid_port(r->tx_port) ? r->rx_port : r->tx_port,
+			rte_eth_dev_count_avail());
 		status = EXIT_USAGE;
 		goto cleanup;
 	}

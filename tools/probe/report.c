@@ -33,7 +33,8 @@ ip_str(uint32_t ip, char *buf, size_t len)
 static void
 table_latency(FILE *f, const char *who, const struct hp_hist_summary *s)
 {
-	fprintf(f, "  %-10s %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+	fprintf(f,
+		"  %-10s %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
 		" %9" PRIu64 " %11" PRIu64 " %11.0f\n",
 		who, s->count, s->min_ns, s->p50, s->p90, s->p99, s->p999, s->p9999, s->max_ns, s->mean_ns);
 }
@@ -43,33 +44,41 @@ table_result(FILE *f, const struct probe_result *r)
 {
 	fprintf(f, "  rate      offered %.0f pps, achieved %.0f pps, received %.0f pps%s%s\n", r->rate_pps,
 		r->achieved_pps, r->rx_pps, r->interrupted ? " (interrupted)" : "",
-		r->kept_rate ? "" : " (the generator fell behind its schedule: the TX port or lcore is the limit)");
-	fprintf(f, "  packets   sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 " (%.4f %%), reorder %"
-		PRIu64 ", dup %" PRIu64 ", late %" PRIu64 "\n",
+		r->kept_rate
+			? ""
+			: " (the generator fell behind its schedule: the TX port or lcore is the limit)");
+	fprintf(f,
+		"  packets   sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64
+		" (%.4f %%), reorder %" PRIu64 ", dup %" PRIu64 ", late %" PRIu64 "\n",
 		r->sent, r->received, r->lost, probe_loss_pct(r), r->reorder, r->dup, r->late);
-	fprintf(f, "  warm-up   sent %" PRIu64 ", received %" PRIu64 " (left out); foreign %" PRIu64
+	fprintf(f,
+		"  warm-up   sent %" PRIu64 ", received %" PRIu64 " (left out); foreign %" PRIu64
 		"; unsent %" PRIu64 "; worst TX lag %" PRIu64 " ns\n",
 		r->warmup_sent, r->warmup_received, r->foreign, r->unsent, r->tx_lag_max_ns);
 	if (r->negative)
-		fprintf(f, "  WARNING   %" PRIu64 " packets arrived before their TX time: is the TSC in sync?\n",
+		fprintf(f,
+			"  WARNING   %" PRIu64 " packets arrived before their TX time: is the TSC in sync?\n",
 			r->negative);
 	if (r->flows_with_loss) {
 		fprintf(f, "  flows with loss: %" PRIu32 "\n", r->flows_with_loss);
 		for (uint32_t i = 0; i < r->n_lossy && i < 10; i++) {
 			char ip[16];
 			ip_str(r->lossy[i].src_ip, ip, sizeof(ip));
-			fprintf(f, "    flow %-6" PRIu32 " %s:%u  sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64
-				"\n", r->lossy[i].flow, ip, r->lossy[i].sport, r->lossy[i].sent,
+			fprintf(f,
+				"    flow %-6" PRIu32 " %s:%u  sent %" PRIu64 ", received %" PRIu64
+				", lost %" PRIu64 "\n",
+				r->lossy[i].flow, ip, r->lossy[i].sport, r->lossy[i].sent,
 				r->lossy[i].received, r->lossy[i].lost);
 		}
 		if (r->flows_with_loss > 10)
 			fprintf(f, "    ... (-j lists up to %u)\n", PROBE_REPORT_MAX_LOSSY);
 	}
-	fprintf(f, "\n  latency (ns)\n  %-10s %12s %9s %9s %9s %9s %9s %9s %11s %11s\n", "", "count", "min", "p50",
-		"p90", "p99", "p99.9", "p99.99", "max", "mean");
+	fprintf(f, "\n  latency (ns)\n  %-10s %12s %9s %9s %9s %9s %9s %9s %11s %11s\n", "", "count", "min",
+		"p50", "p90", "p99", "p99.9", "p99.99", "max", "mean");
 	table_latency(f, "scheduled", &r->lat);
 	table_latency(f, "tx-stamp", &r->txlat);
-	fprintf(f, "  (scheduled: RX - scheduled TX time, generator stalls included; tx-stamp: RX - actual TX)\n");
+	fprintf(f,
+		"  (scheduled: RX - scheduled TX time, generator stalls included; tx-stamp: RX - actual TX)\n");
 }
 
 void
@@ -78,15 +87,17 @@ probe_report_table(FILE *f, const struct probe_report *rep)
 	const struct probe_result *r = rep->final;
 
 	fprintf(f, "%s: %s %s%s frames, %" PRIu32 " flow%s, %.3g s (+%.3g s warm-up)\n", rep->label,
-		rep->dist, rep->size, strcmp(rep->size, "imix") == 0 ? "" : "-byte", rep->flows, rep->flows == 1 ? "" : "s", r->duration_s, r->warmup_s);
+		rep->dist, rep->size, strcmp(rep->size, "imix") == 0 ? "" : "-byte", rep->flows,
+		rep->flows == 1 ? "" : "s", r->duration_s, r->warmup_s);
 	if (rep->search) {
-		fprintf(f, "\n  %-5s %14s %14s %12s %12s %12s %10s  %s\n", "trial", "rate pps", "achieved pps",
-			"sent", "received", "lost", "loss %", "result");
+		fprintf(f, "\n  %-5s %14s %14s %12s %12s %12s %10s  %s\n", "trial", "rate pps",
+			"achieved pps", "sent", "received", "lost", "loss %", "result");
 		for (unsigned i = 0; i < rep->n_trials; i++) {
 			const struct probe_result *t = &rep->trials[i];
-			fprintf(f, "  %-5u %14.0f %14.0f %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10.4f  %s\n", i + 1,
-				t->rate_pps, t->achieved_pps, t->sent, t->received, t->lost, probe_loss_pct(t),
-				t->pass ? "pass" : "FAIL");
+			fprintf(f,
+				"  %-5u %14.0f %14.0f %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10.4f  %s\n",
+				i + 1, t->rate_pps, t->achieved_pps, t->sent, t->received, t->lost,
+				probe_loss_pct(t), t->pass ? "pass" : "FAIL");
 		}
 		fprintf(f, "\n  throughput (loss <= %g %%): %.0f pps%s\n", rep->loss_pct, rep->throughput_pps,
 			rep->throughput_pps > 0 ? "; figures below are of that trial" : "; no trial passed");
@@ -122,20 +133,28 @@ json_num(double v)
 static void
 json_latency(FILE *f, const char *key, const struct hp_hist_summary *s)
 {
-	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%"
-		PRIu64 ",\"p99\":%" PRIu64 ",\"p99.9\":%" PRIu64 ",\"p99.99\":%" PRIu64 ",\"max\":%" PRIu64 "}",
-		key, s->count, s->min_ns, json_num(s->mean_ns), s->p50, s->p90, s->p99, s->p999, s->p9999, s->max_ns);
+	fprintf(f,
+		"\"%s\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64
+		",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p99.9\":%" PRIu64 ",\"p99.99\":%" PRIu64
+		",\"max\":%" PRIu64 "}",
+		key, s->count, s->min_ns, json_num(s->mean_ns), s->p50, s->p90, s->p99, s->p999, s->p9999,
+		s->max_ns);
 }
 
 static void
 json_result(FILE *f, const struct probe_result *r)
 {
-	fprintf(f, "\"rate_pps\":%.3f,\"achieved_pps\":%.3f,\"rx_pps\":%.3f,\"duration_s\":%.6g,\"warmup_s\":%.6g,",
-		json_num(r->rate_pps), json_num(r->achieved_pps), json_num(r->rx_pps), r->duration_s, r->warmup_s);
-	fprintf(f, "\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"loss_pct\":%.6f,"
+	fprintf(f,
+		"\"rate_pps\":%.3f,\"achieved_pps\":%.3f,\"rx_pps\":%.3f,\"duration_s\":%.6g,\"warmup_s\":%.6g,",
+		json_num(r->rate_pps), json_num(r->achieved_pps), json_num(r->rx_pps), r->duration_s,
+		r->warmup_s);
+	fprintf(f,
+		"\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"loss_pct\":%.6f,"
 		"\"reorder\":%" PRIu64 ",\"dup\":%" PRIu64 ",\"late\":%" PRIu64 ",",
 		r->sent, r->received, r->lost, probe_loss_pct(r), r->reorder, r->dup, r->late);
-	fprintf(f, "\"warmup_sent\":%" PRIu64 ",\"warmup_received\":%" PRIu64 ",\"unsent\":%" PRIu64
+	fprintf(f,
+		"\"warmup_sent\":%" PRIu64 ",\"warmup_received\":%" PRIu64 ",\"unsent\":%" PRIu64
 		",\"tx_lag_max_ns\":%" PRIu64 ",\"negative\":%" PRIu64 ",\"other_port_rx\":%" PRIu64
 		",\"interrupted\":%s,\"kept_rate\":%s,",
 		r->warmup_sent, r->warmup_received, r->unsent, r->tx_lag_max_ns, r->negative, r->other_rx,
@@ -151,10 +170,11 @@ json_result(FILE *f, const struct probe_result *r)
 	for (uint32_t i = 0; i < r->n_lossy; i++) {
 		char ip[16];
 		ip_str(r->lossy[i].src_ip, ip, sizeof(ip));
-		fprintf(f, "%s{\"flow\":%" PRIu32 ",\"src_ip\":\"%s\",\"sport\":%u,\"sent\":%" PRIu64
+		fprintf(f,
+			"%s{\"flow\":%" PRIu32 ",\"src_ip\":\"%s\",\"sport\":%u,\"sent\":%" PRIu64
 			",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 "}",
-			i ? "," : "", r->lossy[i].flow, ip, r->lossy[i].sport, r->lossy[i].sent, r->lossy[i].received,
-			r->lossy[i].lost);
+			i ? "," : "", r->lossy[i].flow, ip, r->lossy[i].sport, r->lossy[i].sent,
+			r->lossy[i].received, r->lossy[i].lost);
 	}
 	fputc(']', f);
 }
@@ -164,7 +184,8 @@ probe_report_json(FILE *f, const struct probe_report *rep)
 {
 	fputs("{\"label\":", f);
 	json_str(f, rep->label);
-	fprintf(f, ",\"dist\":\"%s\",\"size\":\"%s\",\"flows\":%" PRIu32 ",", rep->dist, rep->size, rep->flows);
+	fprintf(f, ",\"dist\":\"%s\",\"size\":\"%s\",\"flows\":%" PRIu32 ",", rep->dist, rep->size,
+		rep->flows);
 	json_result(f, rep->final);
 	if (rep->search) {
 		fprintf(f, ",\"search\":{\"throughput_pps\":%.3f,\"loss_tolerance_pct\":%g,\"trials\":[",
@@ -222,7 +243,8 @@ gp_data(FILE *f, const char *name, const struct hp_hist *h)
 			double tail = pow(10.0, -k / 10.0); /* 1 - q */
 			if (tail * n < 1.0)
 				break;
-			fprintf(f, "%.6g %.3f\n", 1.0 / tail, (double)hp_hist_percentile(h, 100.0 * (1.0 - tail)) / 1e3);
+			fprintf(f, "%.6g %.3f\n", 1.0 / tail,
+				(double)hp_hist_percentile(h, 100.0 * (1.0 - tail)) / 1e3);
 		}
 		fprintf(f, "%.6g %.3f\n", n, (double)h->max_ns / 1e3);
 	}
@@ -241,10 +263,13 @@ probe_report_gnuplot(FILE *f, const char *png, const char *label, const struct h
 	gp_str(f, png);
 	fprintf(f, "\nset title ");
 	gp_str(f, label);
-	fprintf(f, "\nset logscale x\nset xrange [1:%g]\nset xlabel 'percentile'\nset ylabel 'latency (us)'\n"
-		"set yrange [0:*]\nset grid\nset key top left\n", top);
+	fprintf(f,
+		"\nset logscale x\nset xrange [1:%g]\nset xlabel 'percentile'\nset ylabel 'latency (us)'\n"
+		"set yrange [0:*]\nset grid\nset key top left\n",
+		top);
 	/* tic labels are gnuplot format strings: a percent sign is written %% there */
-	fprintf(f, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, '99.99%%%%' 10000, "
+	fprintf(f,
+		"set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, '99.99%%%%' 10000, "
 		"'99.999%%%%' 100000, '99.9999%%%%' 1000000, '99.99999%%%%' 10000000, '99.999999%%%%' 100000000, "
 		"'99.9999999%%%%' 1000000000)\n");
 	gp_data(f, "sched", lat);

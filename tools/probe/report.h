@@ -27,32 +27,32 @@ struct probe_result {
 	double duration_s, warmup_s;
 	uint64_t sent, received, lost, reorder, dup, late;
 	uint64_t warmup_sent, warmup_received;
-	uint64_t unsent;         /* due, not sent by a drain period after the end: refused, or never built */
-	uint64_t tx_lag_max_ns;  /* worst actual TX - scheduled TX */
-	uint64_t negative;       /* received before their scheduled time (TSC not in sync?) */
-	uint64_t foreign;        /* frames on the RX port that are not this trial's */
+	uint64_t unsent;        /* due, not sent by a drain period after the end: refused, or never built */
+	uint64_t tx_lag_max_ns; /* worst actual TX - scheduled TX */
+	uint64_t negative;      /* received before their scheduled time (TSC not in sync?) */
+	uint64_t foreign;       /* frames on the RX port that are not this trial's */
 	uint64_t foreign_by[PROBE_RX_MAX];
-	uint64_t other_rx;       /* frames arriving on the TX port (when it is not the RX port) */
-	bool interrupted;        /* stopped by SIGINT/SIGTERM */
-	bool kept_rate;          /* achieved >= PROBE_RATE_KEPT x offered: the load was really offered */
-	bool pass;               /* --search: loss within tolerance, rate kept, nothing unsent */
+	uint64_t other_rx; /* frames arriving on the TX port (when it is not the RX port) */
+	bool interrupted;  /* stopped by SIGINT/SIGTERM */
+	bool kept_rate;    /* achieved >= PROBE_RATE_KEPT x offered: the load was really offered */
+	bool pass;         /* --search: loss within tolerance, rate kept, nothing unsent */
 	struct hp_hist_summary lat, txlat;
 	uint32_t flows_with_loss;
-	uint32_t n_lossy;        /* entries in lossy (at most PROBE_REPORT_MAX_LOSSY) */
+	uint32_t n_lossy; /* entries in lossy (at most PROBE_REPORT_MAX_LOSSY) */
 	struct probe_flow_loss lossy[PROBE_REPORT_MAX_LOSSY];
 };
 
 /* What the whole report says about the run. */
 struct probe_report {
 	const char *label;
-	const char *dist;   /* "const" | "poisson" */
-	char size[16];      /* "64" | "imix" */
+	const char *dist; /* "const" | "poisson" */
+	char size[16];    /* "64" | "imix" */
 	uint32_t flows;
-	double loss_pct;    /* --search tolerance */
+	double loss_pct; /* --search tolerance */
 	bool search;
-	double throughput_pps;               /* --search: best passing rate (0: none passed) */
-	const struct probe_result *final;    /* the run, or the best passing trial (else the last) */
-	const struct probe_result *trials;   /* --search: every trial, in order */
+	double throughput_pps;             /* --search: best passing rate (0: none passed) */
+	const struct probe_result *final;  /* the run, or the best passing trial (else the last) */
+	const struct probe_result *trials; /* --search: every trial, in order */
 	unsigned n_trials;
 };
 
@@ -84,6 +84,7 @@ void probe_report_gnuplot(FILE *f, const char *png, const char *label, const str
  * Run gnuplot on that script. Returns 0; -ENOENT when gnuplot is not on PATH
  * (the caller warns and goes on); -EIO when gnuplot failed.
  */
-int probe_report_plot(const char *png, const char *label, const struct hp_hist *lat, const struct hp_hist *txlat);
+int probe_report_plot(const char *png, const char *label, const struct hp_hist *lat,
+		      const struct hp_hist *txlat);
 
 #endif

@@ -73,14 +73,16 @@ probe_sched_skip(struct probe_sched *s, uint64_t until)
 	if (s->dist == PROBE_DIST_CONST) {
 		/* the first i with floor(i * hz * 1000 / rate_milli) >= until - t0 */
 		unsigned __int128 unit = (unsigned __int128)s->hz * 1000u;
-		uint64_t end = (uint64_t)(((unsigned __int128)(until - s->t0) * s->rate_milli + unit - 1) / unit);
+		uint64_t end = (uint64_t)(((unsigned __int128)(until - s->t0) * s->rate_milli + unit - 1) /
+					  unit);
 
 		n = end - s->n;
 		probe_sched_seek(s, end);
 		return n;
 	}
 	/* the next one, then a Poisson count of mean rate x the rest of the span */
-	n = 1 + (uint64_t)llround((double)(until - s->next) * (double)s->rate_milli / ((double)s->hz * 1000.0));
+	n = 1 +
+	    (uint64_t)llround((double)(until - s->next) * (double)s->rate_milli / ((double)s->hz * 1000.0));
 	s->n += n;
 	s->at = (unsigned __int128)(until - s->t0) << 32;
 	probe_sched_advance_poisson(s);
@@ -88,8 +90,8 @@ probe_sched_skip(struct probe_sched *s, uint64_t until)
 }
 
 int
-probe_sched_init(struct probe_sched *s, enum probe_dist dist, double rate_pps, uint64_t tsc_hz,
-		 uint64_t t0, uint64_t seed)
+probe_sched_init(struct probe_sched *s, enum probe_dist dist, double rate_pps, uint64_t tsc_hz, uint64_t t0,
+		 uint64_t seed)
 {
 	uint64_t x = seed;
 	double milli = rate_pps * 1000.0;

@@ -20,17 +20,17 @@ enum probe_dist {
  */
 struct probe_sched {
 	enum probe_dist dist;
-	uint64_t t0;         /* TSC of packet 0 (constant rate) */
+	uint64_t t0; /* TSC of packet 0 (constant rate) */
 	uint64_t hz;
-	uint64_t rate_milli; /* packets per 1000 s */
-	uint64_t period_int; /* hz * 1000 / rate_milli */
-	uint64_t period_rem; /* hz * 1000 % rate_milli */
-	uint64_t rem;        /* constant: accumulated remainder, < rate_milli */
-	double mean_fp;      /* Poisson: mean gap, cycles << 32 */
+	uint64_t rate_milli;  /* packets per 1000 s */
+	uint64_t period_int;  /* hz * 1000 / rate_milli */
+	uint64_t period_rem;  /* hz * 1000 % rate_milli */
+	uint64_t rem;         /* constant: accumulated remainder, < rate_milli */
+	double mean_fp;       /* Poisson: mean gap, cycles << 32 */
 	unsigned __int128 at; /* Poisson: the next packet's time since t0, cycles << 32 */
-	uint64_t n;          /* index of the next packet */
-	uint64_t next;       /* its TSC */
-	uint64_t rng[4];     /* xoshiro256** state */
+	uint64_t n;           /* index of the next packet */
+	uint64_t next;        /* its TSC */
+	uint64_t rng[4];      /* xoshiro256** state */
 };
 
 /*

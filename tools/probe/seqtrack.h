@@ -70,6 +70,7 @@ probe_seq_lost(const struct probe_seqflow *f, uint64_t sent)
 }
 
 /* Sum the flows; sent[i] is what was sent on flow i outside the warm-up. */
-void probe_seqtrack_totals(const struct probe_seqtrack *t, const uint64_t *sent, struct probe_seq_totals *tot);
+void probe_seqtrack_totals(const struct probe_seqtrack *t, const uint64_t *sent,
+			   struct probe_seq_totals *tot);
 
 #endif
