@@ -71,8 +71,10 @@ acl_draft(const struct dp_runtime *rt)
 		acl_draft_drop(d);
 		return NULL;
 	}
-	memcpy(d->acl, cfg->acl, cfg->n_acl * sizeof(*d->acl));
-	memcpy(d->policers, cfg->policers, cfg->n_policers * sizeof(*d->policers));
+	if (cfg->n_acl > 0) /* cfg->acl may be NULL then */
+		memcpy(d->acl, cfg->acl, cfg->n_acl * sizeof(*d->acl));
+	if (cfg->n_policers > 0)
+		memcpy(d->policers, cfg->policers, cfg->n_policers * sizeof(*d->policers));
 	return d;
 }
 
