@@ -8,8 +8,8 @@
 #define CTL_TELEMETRY_ACL_PAGE 64  /* ACL rules per /hotpath/acl answer (16 KiB replies) */
 
 /*
- * Register /hotpath/stats, /hotpath/ports, /hotpath/workers,
- * /hotpath/latency and /hotpath/acl with DPDK telemetry (once per process:
+ * Register the /hotpath/... commands of HP_TELEMETRY (commands.h: stats,
+ * ports, workers, latency, acl, xdp) with DPDK telemetry (once per process:
  * DPDK cannot unregister a command) and start answering them.
  *
  * The commands run in DPDK's telemetry threads but never read the runtime

@@ -115,7 +115,7 @@ enum hp_cmd_id {
 /*
  * The DPDK telemetry names, X(command id, "/hotpath/name", "help"), in the
  * order they are registered: each serves what its command shows, from the
- * control thread's report (telemetry.c formats it with tel_<command id>()).
+ * control thread's report (telemetry.c's callbacks[], indexed by command id).
  */
 #define HP_TELEMETRY(X)                                                                                  \
 	X(stats, "/hotpath/stats", "Totals, drops by reason, slow path. No parameters")                  \
