@@ -55,10 +55,16 @@ same_addr(const struct hp_addr *a, const struct hp_addr *b)
 
 /* ---- the route index: prefix -> position in cfg->routes (linear probing) ---- */
 
+/* A slot: the prefix's hash (high 32 bits) and its route index + 1 (low 32; 0 = empty). The
+ * hash is compared first, so a probe reads cfg->routes only for the one it finds. */
 struct hp_route_index {
-	uint32_t mask;  /* slots - 1 */
-	uint32_t *slot; /* route index + 1; 0 = empty */
+	uint32_t mask; /* slots - 1 */
+	uint64_t *slot;
 };
+
+#define SLOT(hash, i) ((uint64_t)(hash) << 32 | (uint32_t)((i) + 1))
+#define SLOT_ROUTE(v) ((uint32_t)(v)-1)
+#define SLOT_HASH(v) ((uint32_t)((v) >> 32))
 
 static uint32_t
 prefix_hash(const struct hp_prefix *p)
@@ -77,9 +83,10 @@ prefix_hash(const struct hp_prefix *p)
 static uint32_t
 index_slot(const struct hp_config *cfg, const struct hp_route_index *x, const struct hp_prefix *p)
 {
-	uint32_t s = prefix_hash(p) & x->mask;
+	uint32_t h = prefix_hash(p), s = h & x->mask;
 
-	while (x->slot[s] != 0 && !same_prefix(&cfg->routes[x->slot[s] - 1].prefix, p))
+	while (x->slot[s] != 0 &&
+	       (SLOT_HASH(x->slot[s]) != h || !same_prefix(&cfg->routes[SLOT_ROUTE(x->slot[s])].prefix, p)))
 		s = (s + 1) & x->mask;
 	return s;
 }
@@ -108,13 +115,14 @@ index_build(struct hp_config *cfg, unsigned n)
 	}
 	x->mask = size - 1;
 	for (uint32_t i = 0; i < cfg->n_routes; i++)
-		x->slot[index_slot(cfg, x, &cfg->routes[i].prefix)] = i + 1;
+		x->slot[index_slot(cfg, x, &cfg->routes[i].prefix)] = SLOT(
+			prefix_hash(&cfg->routes[i].prefix), i);
 	return 0;
 }
 
 /* Empty slot s and close the gap (backward shift: no tombstones). */
 static void
-index_remove(const struct hp_config *cfg, struct hp_route_index *x, uint32_t s)
+index_remove(struct hp_route_index *x, uint32_t s)
 {
 	uint32_t next = s;
 
@@ -125,7 +133,7 @@ index_remove(const struct hp_config *cfg, struct hp_route_index *x, uint32_t s)
 		next = (next + 1) & x->mask;
 		if (x->slot[next] == 0)
 			return;
-		home = prefix_hash(&cfg->routes[x->slot[next] - 1].prefix) & x->mask;
+		home = SLOT_HASH(x->slot[next]) & x->mask;
 		/* the entry at next may move to s when s lies cyclically in [home, next) */
 		if (((next - home) & x->mask) >= ((next - s) & x->mask)) {
 			x->slot[s] = x->slot[next];
@@ -179,20 +187,21 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 	}
 	if (r->port >= (int)cfg->n_ports || (r->port >= 0 && cfg->ports[r->port].mode != HP_MODE_L3))
 		return refuse(err, errlen, -EINVAL, "its port is not an l3 port");
+	/* the next hop's text is made for a refusal only: a million routes pass here on a load */
 	for (unsigned k = 0; k < r->n_via; k++) {
-		hp_addr_format(&r->via[k], abuf, sizeof(abuf));
 		if (r->via[k].family != r->prefix.family)
 			return refuse(err, errlen, -EINVAL, "next hop %s is not of the prefix's family",
-				      abuf);
+				      hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 		for (unsigned j = 0; j < k; j++)
 			if (same_addr(&r->via[j], &r->via[k]))
-				return refuse(err, errlen, -EINVAL, "next hop %s is listed twice", abuf);
+				return refuse(err, errlen, -EINVAL, "next hop %s is listed twice",
+					      hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 		if (r->port < 0 && hp_config_via_port(cfg, &r->via[k]) < 0)
 			return refuse(
 				err, errlen, -EINVAL,
 				"via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
 				"give port:)",
-				abuf);
+				hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 	}
 	if (connected_prefix(cfg, &r->prefix))
 		return refuse(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
@@ -207,7 +216,7 @@ hp_model_route_find(struct hp_config *cfg, const struct hp_prefix *p)
 	if (cfg->n_routes == 0 || index_build(cfg, cfg->n_routes) < 0)
 		return NULL;
 	s = index_slot(cfg, cfg->route_index, p);
-	return cfg->route_index->slot[s] ? &cfg->routes[cfg->route_index->slot[s] - 1] : NULL;
+	return cfg->route_index->slot[s] ? &cfg->routes[SLOT_ROUTE(cfg->route_index->slot[s])] : NULL;
 }
 
 int
@@ -227,7 +236,7 @@ hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct 
 	x = cfg->route_index;
 	s = index_slot(cfg, x, &r->prefix);
 	if (x->slot[s] != 0) {
-		struct hp_route_conf *cur = &cfg->routes[x->slot[s] - 1];
+		struct hp_route_conf *cur = &cfg->routes[SLOT_ROUTE(x->slot[s])];
 
 		if (old != NULL)
 			*old = *cur;
@@ -241,7 +250,8 @@ hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct 
 	if (grow((void **)&cfg->routes, &cfg->routes_cap, cfg->n_routes, cfg->n_routes + 1, sizeof(*r)) < 0)
 		return refuse(err, errlen, -ENOMEM, "out of memory for routes");
 	cfg->routes[cfg->n_routes] = *r;
-	x->slot[s] = ++cfg->n_routes;
+	x->slot[s] = SLOT(prefix_hash(&r->prefix), cfg->n_routes);
+	cfg->n_routes++;
 	return 0;
 }
 
@@ -255,16 +265,16 @@ hp_model_route_del(struct hp_config *cfg, const struct hp_prefix *p, struct hp_r
 		return -ENOENT;
 	x = cfg->route_index;
 	s = index_slot(cfg, x, p);
-	i = x->slot[s] - 1;
+	i = SLOT_ROUTE(x->slot[s]);
 	if (old != NULL)
 		*old = cfg->routes[i];
-	index_remove(cfg, x, s);
+	index_remove(x, s);
 	last = --cfg->n_routes;
 	if (i != last) {
 		/* the last route moves into the hole; its slot follows */
 		s = index_slot(cfg, x, &cfg->routes[last].prefix);
 		cfg->routes[i] = cfg->routes[last];
-		x->slot[s] = i + 1;
+		x->slot[s] = SLOT(SLOT_HASH(x->slot[s]), i);
 	}
 	return 0;
 }
