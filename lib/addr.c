@@ -6,8 +6,8 @@
 
 #include "addr.h"
 
-static int
-hexval(int ch)
+int
+hp_hex_digit(int ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
@@ -26,7 +26,7 @@ hp_parse_mac(const char *s, uint8_t mac[6])
 	if (!s || !mac || strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+		int hi = hp_hex_digit(s[3 * i]), lo = hp_hex_digit(s[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return -EINVAL;
@@ -37,10 +37,10 @@ hp_parse_mac(const char *s, uint8_t mac[6])
 }
 
 /* A prefix length: decimal digits, no sign, no leading zero, at most max. */
-static bool
-parse_len(const char *s, unsigned max, unsigned *out)
+bool
+hp_parse_dec(const char *s, unsigned long long max, unsigned long long *out)
 {
-	unsigned v = 0;
+	unsigned long long v = 0;
 
 	if (!*s || (s[0] == '0' && s[1]))
 		return false;
@@ -61,7 +61,8 @@ hp_parse_prefix(const char *s, int family, struct hp_prefix *p)
 	char buf[HP_ADDR_STRLEN + 1];
 	struct hp_prefix r;
 	const char *slash;
-	unsigned len, max;
+	unsigned long long len;
+	unsigned max;
 	size_t alen;
 
 	if (!s || !p || (family != 0 && family != AF_INET && family != AF_INET6))
@@ -82,7 +83,7 @@ hp_parse_prefix(const char *s, int family, struct hp_prefix *p)
 	else
 		return -EINVAL;
 	max = hp_family_bits(r.family);
-	if (!parse_len(slash + 1, max, &len))
+	if (!hp_parse_dec(slash + 1, max, &len))
 		return -EINVAL;
 	r.len = (uint8_t)len;
 	*p = r;

@@ -36,6 +36,11 @@ int hp_parse_prefix(const char *s, int family, struct hp_prefix *p);
 /* "xx:xx:xx:xx:xx:xx" in hex, either case. 0 or -EINVAL; mac is untouched on error. */
 int hp_parse_mac(const char *s, uint8_t mac[6]);
 
+/* The token helpers the parsers share: decimal digits only (no sign, no blanks, no
+ * leading zero) up to max; a hex digit's value or -1. */
+bool hp_parse_dec(const char *s, unsigned long long max, unsigned long long *out);
+int hp_hex_digit(int ch);
+
 /*
  * Formatters: write into buf (len bytes, HP_*_STRLEN is always enough) and
  * return buf, so that a call can stand in a printf argument list. An address

@@ -173,8 +173,6 @@ const char *cfg_family_name(int family);
 
 /* ---- values (yaml.c) ---- */
 
-/* Decimal digits only: no sign, no leading zero, no blanks; false past max. */
-bool cfg_parse_dec(const char *s, unsigned long long max, unsigned long long *out);
 /* The scalar val as a C string; key names the field in the message. */
 int cfg_want_scalar(struct ctx *c, const char *key, struct cfg_node val, const char *expect,
 		    const char **out);

@@ -219,24 +219,6 @@ cfg_want_seq(struct ctx *c, const char *key, struct cfg_node val)
 	return 0;
 }
 
-bool
-cfg_parse_dec(const char *s, unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
 int
 cfg_want_uint(struct ctx *c, const char *key, struct cfg_node val, unsigned long long min,
 	      unsigned long long max, unsigned long long *out)
@@ -247,7 +229,7 @@ cfg_want_uint(struct ctx *c, const char *key, struct cfg_node val, unsigned long
 	*out = 0; /* set on every path, as cfg_want_scalar's */
 	if (cfg_node_kind(val) == CFG_SCALAR) {
 		s = cfg_text(val, &len);
-		if (strlen(s) == len && cfg_parse_dec(s, max, out) && *out >= min)
+		if (strlen(s) == len && hp_parse_dec(s, max, out) && *out >= min)
 			return 0;
 	}
 	return cfg_fail(c, val, "key '%s': expected an integer between %llu and %llu", key, min, max);

@@ -103,7 +103,7 @@ acl_proto(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 			v = protos[i].num;
 			goto found;
 		}
-	if (!cfg_parse_dec(s, 255, &v))
+	if (!hp_parse_dec(s, 255, &v))
 		return cfg_fail(c, val,
 				"key 'proto': expected tcp, udp, icmp, icmpv6, sctp, gre, esp or a protocol "
 				"number 0..255, got '%s'",
@@ -128,7 +128,7 @@ want_port_range(struct ctx *c, const char *key, struct cfg_node val, uint16_t *l
 		return rc;
 	dash = strchr(s, '-');
 	if (!dash) {
-		if (!cfg_parse_dec(s, 65535, &a))
+		if (!hp_parse_dec(s, 65535, &a))
 			goto bad;
 		b = a;
 	} else {
@@ -136,7 +136,7 @@ want_port_range(struct ctx *c, const char *key, struct cfg_node val, uint16_t *l
 			goto bad;
 		memcpy(first, s, (size_t)(dash - s));
 		first[dash - s] = '\0';
-		if (!cfg_parse_dec(first, 65535, &a) || !cfg_parse_dec(dash + 1, 65535, &b))
+		if (!hp_parse_dec(first, 65535, &a) || !hp_parse_dec(dash + 1, 65535, &b))
 			goto bad;
 		if (a > b)
 			return cfg_fail(c, val, "key '%s': range %s is backwards (expected A-B with A <= B)",

@@ -97,7 +97,7 @@ check_hostport(const char *s, size_t max)
 		return "too long";
 	if (!colon)
 		return "missing :PORT";
-	if (!cfg_parse_dec(colon + 1, 65535, &port) || port < 1)
+	if (!hp_parse_dec(colon + 1, 65535, &port) || port < 1)
 		return "port must be an integer between 1 and 65535";
 	n = (size_t)(colon - s);
 	if (n == 0)

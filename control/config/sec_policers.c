@@ -33,7 +33,7 @@ parse_scaled(const char *s, const char *suffixes, const uint64_t *mult, uint64_t
 	}
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (!cfg_parse_dec(digits, max / m, &v) || v == 0)
+	if (!hp_parse_dec(digits, max / m, &v) || v == 0)
 		return false;
 	*out = v * m;
 	return true;

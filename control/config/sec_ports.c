@@ -6,23 +6,11 @@
 
 #include "config_int.h"
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool
 is_hex_n(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
+		if (hp_hex_digit(s[i]) < 0)
 			return false;
 	return true;
 }
@@ -33,7 +21,7 @@ hex_at(const char *s, size_t n)
 	unsigned v = 0;
 
 	for (size_t i = 0; i < n; i++)
-		v = v << 4 | (unsigned)hexval(s[i]);
+		v = v << 4 | (unsigned)hp_hex_digit(s[i]);
 	return v;
 }
 

@@ -34,7 +34,7 @@ hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_r
 	if (port < 0)
 		return -ENOENT;
 	/* well formed but huge: out of range, not malformed */
-	if (!cfg_parse_dec(slash + 1, UINT16_MAX, &queue) || queue >= cfg->ports[port].queues)
+	if (!hp_parse_dec(slash + 1, UINT16_MAX, &queue) || queue >= cfg->ports[port].queues)
 		return -ERANGE;
 	qr->port = (uint16_t)port;
 	qr->queue = (uint16_t)queue;

@@ -59,7 +59,7 @@ port_num(const char *s, size_t n, uint16_t *out)
 		return false;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (!cfg_parse_dec(digits, 65535, &v) || v == 0)
+	if (!hp_parse_dec(digits, 65535, &v) || v == 0)
 		return false;
 	*out = (uint16_t)v;
 	return true;
