@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp  # noqa: E402
@@ -61,17 +62,35 @@ def remove_leftovers(prefix):
     return found
 
 
-def run_probe(d, args, vdevs=None, lcores="0@0", timeout=50, name="probe"):
-    """hp-probe with its own prefix; returns (exit code, stdout, stderr). Killed with its group on a timeout."""
+def run_probe(d, args, vdevs=None, lcores="0@0", timeout=50, name="probe", before_exit=None):
+    """hp-probe with its own prefix; returns (exit code, stdout, stderr). Killed with its group on a timeout.
+    With before_exit, the probe holds its ports after its report (--hold) until before_exit() ran:
+    stopping hotpathd there keeps its memif server from losing the probe while its worker polls
+    (DPDK 22.11's memif unmaps the rings on a disconnect under the poller: a crash)."""
     prefix = "hp-it-%d-%s" % (os.getpid(), name)
     eal = hp.eal_args(prefix, lcores)
     for v in vdevs or []:
         eal += ["--vdev", v]
-    cmd = [PROBE] + eal + ["--"] + args
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    cmd = [PROBE] + eal + ["--"] + args + (["--hold"] if before_exit else [])
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if before_exit else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
     killed = False
     try:
-        out, err = p.communicate(timeout=timeout)
+        if before_exit:
+            # the report ends where the probe closes stdout; then the DUT stops, then the probe
+            timer = threading.Timer(timeout, lambda: os.killpg(p.pid, signal.SIGKILL))
+            timer.start()
+            try:
+                out = p.stdout.read()
+                before_exit()
+                p.stdin.close()
+                err = p.stderr.read()
+                p.wait()
+            finally:
+                killed = not timer.is_alive() and p.returncode == -signal.SIGKILL
+                timer.cancel()
+        else:
+            out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         killed = True
         os.killpg(p.pid, signal.SIGKILL)
@@ -93,14 +112,20 @@ def probe_json(d, args, **kw):
         raise AssertionError("hp-probe -j printed no JSON:\n%s\n%s" % (out[-2000:], err[-2000:]))
 
 
+def stopper(dmn, into):
+    """A before_exit for run_probe: stop hotpathd, keep (exit code, out, report) in into."""
+    return lambda: into.extend(dmn.stop())
+
+
 def through_hotpathd(d, extra_config="", probe_args=()):
     """One probe run across hotpathd; returns (probe report, hotpathd report)."""
     vdevs = ["net_memif0,role=client,socket=%s/p0.sock" % d, "net_memif1,role=client,socket=%s/p1.sock" % d]
     with hp.Daemon(BIN, d, config(d, extra_config)) as dmn:
+        stopped = []
         res = probe_json(d, ["--tx-port", "0", "--rx-port", "1", "--dst-mac", P0_MAC, "--flows", str(FLOWS),
                              "--rate", str(RATE), "--duration", str(DURATION), "--warmup", str(WARMUP)] +
-                         list(probe_args), vdevs=vdevs)
-        rc, _, report = dmn.stop()
+                         list(probe_args), vdevs=vdevs, before_exit=stopper(dmn, stopped))
+        rc, _, report = stopped
     assert rc == 0, "hotpathd exit %d: %s" % (rc, dmn.stderr())
     hp.check_mempools_full(report)
     return res, report
@@ -202,10 +227,11 @@ def test_search_finds_policer_rate(d):
              "acl:\n  - { priority: 1, dst: 198.18.0.0/15, action: police p }\n" % (pol_pps * 46 * 8, bucket, bucket))
     vdevs = ["net_memif0,role=client,socket=%s/p0.sock" % d, "net_memif1,role=client,socket=%s/p1.sock" % d]
     with hp.Daemon(BIN, d, config(d, extra)) as dmn:
+        stopped = []
         res = probe_json(d, ["--tx-port", "0", "--rx-port", "1", "--dst-mac", P0_MAC, "--search", "--rate", "40k",
                              "--rate-min", "1k", "--precision", "1k", "--duration", str(duration),
-                             "--warmup", str(warmup), "--drain", "0.1"], vdevs=vdevs)
-        rc, _, report = dmn.stop()
+                             "--warmup", str(warmup), "--drain", "0.1"], vdevs=vdevs, before_exit=stopper(dmn, stopped))
+        rc, _, report = stopped
     assert rc == 0
     s = res["search"]
     trials = s["trials"]

@@ -34,6 +34,8 @@ probe_usage(FILE *f)
 		"  --loss PCT          loss a --search trial may have and pass (default 0)\n"
 		"  --calibrate         measure the probe's own floor over a memif pair inside this process\n"
 		"  --link-timeout S    wait this long for links to come up (default 10)\n"
+		"  --hold              after the report, close stdout and keep the ports open until stdin\n"
+		"                      ends (stop the DUT first: its memif server must not lose us mid-burst)\n"
 		"  --label NAME        name of the run in the report\n"
 		"  -j, --json          JSON report on stdout instead of the table\n"
 		"  --csv FILE          latency histogram buckets: lo_ns,hi_ns,count\n"
@@ -195,6 +197,7 @@ enum {
 	OPT_SEARCH,
 	OPT_LABEL,
 	OPT_CALIBRATE,
+	OPT_HOLD,
 	OPT_LINK_TIMEOUT,
 };
 
@@ -223,6 +226,7 @@ static const struct option longopts[] = {
 	{"search", no_argument, NULL, OPT_SEARCH},
 	{"label", required_argument, NULL, OPT_LABEL},
 	{"calibrate", no_argument, NULL, OPT_CALIBRATE},
+	{"hold", no_argument, NULL, OPT_HOLD},
 	{"link-timeout", required_argument, NULL, OPT_LINK_TIMEOUT},
 	{"json", no_argument, NULL, 'j'},
 	{"help", no_argument, NULL, 'h'},
@@ -334,6 +338,9 @@ one_option(int opt, const char *name, const char *arg, struct probe_opts *o, cha
 		return 0;
 	case OPT_CALIBRATE:
 		o->calibrate = true;
+		return 0;
+	case OPT_HOLD:
+		o->hold = true;
 		return 0;
 	case 'j':
 		o->json = true;

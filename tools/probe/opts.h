@@ -29,6 +29,7 @@ struct probe_opts {
 	uint64_t seed;
 	double link_timeout; /* seconds to wait for the ports' links */
 	bool json, search, calibrate;
+	bool hold; /* after the report, keep the ports until stdin ends */
 	const char *csv, *plot, *label;
 };
 

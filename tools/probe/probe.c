@@ -677,6 +677,23 @@ find_port(const char *name, uint16_t *pid, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --hold: the report is out (stdout closed: a reader sees its end); the ports stay
+ * open until standard input ends. A DUT whose memif server is stopped first never
+ * sees this client leave while its worker polls the rings (DPDK 22.11's memif
+ * server unmaps them on a disconnect without waiting for its poller).
+ */
+static void
+hold(void)
+{
+	char buf[256];
+
+	fflush(stdout);
+	fclose(stdout);
+	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -851,6 +868,8 @@ main(int argc, char **argv)
 	}
 	if (report(&o, &out) < 0)
 		status = EXIT_FAILURE;
+	if (o.hold)
+		hold();
 
 cleanup:
 	if (rx_started) {
