@@ -234,6 +234,178 @@ test_link_local(void)
 	CU_ASSERT_TRUE(contains("fe80::/64", buf));
 }
 
+static void
+test_parse_mac(void)
+{
+	static const char *const bad[] = {"",
+					  "02:00:00:00:00",
+					  "02:00:00:00:00:01:02",
+					  "02-00-00-00-00-01",
+					  "0200.0000.0001",
+					  "02:00:00:00:00:0g",
+					  "2:00:00:00:00:01",
+					  "02:00:00:00:00:1",
+					  "02:00:00:00:00:001",
+					  " 02:00:00:00:00:01",
+					  "02:00:00:00:00:01 ",
+					  "02::00:00:00:00:0",
+					  "+2:00:00:00:00:01"};
+	uint8_t mac[6] = {9, 9, 9, 9, 9, 9};
+
+	CU_ASSERT_EQUAL(hp_parse_mac("02:00:0a:Bc:fF:01", mac), 0);
+	CU_ASSERT_EQUAL(mac[0], 0x02);
+	CU_ASSERT_EQUAL(mac[2], 0x0a);
+	CU_ASSERT_EQUAL(mac[3], 0xbc);
+	CU_ASSERT_EQUAL(mac[4], 0xff);
+	CU_ASSERT_EQUAL(mac[5], 0x01);
+	/* syntax only: multicast is the caller's business */
+	CU_ASSERT_EQUAL(hp_parse_mac("ff:ff:ff:ff:ff:ff", mac), 0);
+	CU_ASSERT_EQUAL(mac[0], 0xff);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(mac, 7, 6);
+		CU_ASSERT_EQUAL(hp_parse_mac(bad[i], mac), -EINVAL);
+		CU_ASSERT_EQUAL(mac[0], 7); /* untouched on error */
+	}
+	CU_ASSERT_EQUAL(hp_parse_mac(NULL, mac), -EINVAL);
+}
+
+static void
+test_parse_prefix(void)
+{
+	static const char *const bad[] = {"",
+					  "/24",
+					  "10.0.0.1",
+					  "10.0.0.1/",
+					  "10.0.0.1/33",
+					  "10.0.0.1/-1",
+					  "10.0.0.1/+1",
+					  "10.0.0.1/024",
+					  "10.0.0.1/2x",
+					  "10.0.0.1/24/1",
+					  "10.0.0/24",
+					  "010.0.0.1/8",
+					  "10.0.0.1 /24",
+					  "2001:db8::1/129",
+					  "::1/1000000000000000000000",
+					  "fe80::1%lo/64",
+					  "1.2.3.4.5/8",
+					  "2001:db8:::1/64"};
+	struct hp_prefix p;
+
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.1.2.3/24", 0, &p), 0);
+	CU_ASSERT_EQUAL(p.family, AF_INET);
+	CU_ASSERT_EQUAL(p.len, 24);
+	CU_ASSERT_EQUAL(p.addr[0], 10);
+	CU_ASSERT_EQUAL(p.addr[3], 3); /* host bits kept */
+	CU_ASSERT_EQUAL(p.addr[4], 0);
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.1.2.3/0", AF_INET, &p), 0);
+	CU_ASSERT_EQUAL(p.len, 0);
+	CU_ASSERT_EQUAL(hp_parse_prefix("255.255.255.255/32", AF_INET, &p), 0);
+	CU_ASSERT_EQUAL(p.len, 32);
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.1.2.3/24", AF_INET6, &p), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_prefix("2001:db8::1/64", 0, &p), 0);
+	CU_ASSERT_EQUAL(p.family, AF_INET6);
+	CU_ASSERT_EQUAL(p.len, 64);
+	CU_ASSERT_EQUAL(p.addr[0], 0x20);
+	CU_ASSERT_EQUAL(p.addr[1], 0x01);
+	CU_ASSERT_EQUAL(p.addr[15], 1);
+	CU_ASSERT_EQUAL(hp_parse_prefix("::/128", AF_INET6, &p), 0);
+	CU_ASSERT_EQUAL(p.len, 128);
+	CU_ASSERT_EQUAL(hp_parse_prefix("2001:db8::1/64", AF_INET, &p), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_prefix("2001:db8::1/64", 99, &p), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.0.0.1/33", AF_INET6, &p), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&p, 0x5a, sizeof(p));
+		if (hp_parse_prefix(bad[i], 0, &p) != -EINVAL)
+			printf("\n  prefix '%s' accepted", bad[i]);
+		CU_ASSERT_EQUAL(hp_parse_prefix(bad[i], 0, &p), -EINVAL);
+		CU_ASSERT_EQUAL(p.len, 0x5a);
+	}
+	CU_ASSERT_EQUAL(hp_parse_prefix(NULL, 0, &p), -EINVAL);
+}
+
+static void
+test_parse_addr(void)
+{
+	static const char *const bad[] = {"",
+					  "10.0.0.1/32",
+					  "010.0.0.1",
+					  "10.0.0",
+					  "1.2.3.4.5",
+					  " 10.0.0.1",
+					  "10.0.0.1 ",
+					  "300.0.0.1",
+					  "0x0a.0.0.1",
+					  "fe80::1%lo",
+					  "2001:db8:::1",
+					  "::g",
+					  "2001:db8::1/128",
+					  "localhost"};
+	struct hp_addr a;
+
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET);
+	CU_ASSERT_EQUAL(a.addr[0], 10);
+	CU_ASSERT_EQUAL(a.addr[3], 3);
+	CU_ASSERT_EQUAL(a.addr[4], 0); /* the rest is zero */
+	CU_ASSERT_EQUAL(a.addr[15], 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", AF_INET, &a), 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.1.2.3", AF_INET6, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(a.addr[0], 0x20);
+	CU_ASSERT_EQUAL(a.addr[15], 1);
+	CU_ASSERT_EQUAL(hp_parse_addr("::ffff:10.0.0.1", 0, &a), 0);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", AF_INET, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("2001:db8::1", 99, &a), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&a, 0x5a, sizeof(a));
+		if (hp_parse_addr(bad[i], 0, &a) != -EINVAL)
+			printf("\n  address '%s' accepted", bad[i]);
+		CU_ASSERT_EQUAL(hp_parse_addr(bad[i], 0, &a), -EINVAL);
+		CU_ASSERT_EQUAL(a.addr[0], 0x5a); /* untouched on error */
+	}
+	CU_ASSERT_EQUAL(hp_parse_addr(NULL, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.0.0.1", 0, NULL), -EINVAL);
+}
+
+static void
+test_prefix_contains(void)
+{
+	struct hp_prefix p;
+	struct hp_addr a;
+
+	CU_ASSERT_TRUE(contains("10.0.0.0/8", "10.255.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.0/8", "11.0.0.0"));
+	CU_ASSERT_TRUE(contains("10.0.0.1/24", "10.0.0.200")); /* an interface address: host bits ignored */
+	CU_ASSERT_FALSE(contains("10.0.0.1/24", "10.0.1.1"));
+	CU_ASSERT_TRUE(contains("172.16.0.0/12", "172.31.255.255"));
+	CU_ASSERT_FALSE(contains("172.16.0.0/12", "172.32.0.0"));
+	CU_ASSERT_FALSE(contains("172.16.0.0/12", "172.15.255.255"));
+	CU_ASSERT_TRUE(contains("0.0.0.0/0", "255.255.255.255"));
+	CU_ASSERT_TRUE(contains("10.0.0.1/32", "10.0.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.1/32", "10.0.0.0"));
+	CU_ASSERT_TRUE(contains("10.0.0.0/31", "10.0.0.1"));
+	CU_ASSERT_FALSE(contains("10.0.0.0/31", "10.0.0.2"));
+	CU_ASSERT_TRUE(contains("2001:db8::1/64", "2001:db8::ffff:1"));
+	CU_ASSERT_FALSE(contains("2001:db8::1/64", "2001:db8:0:1::1"));
+	CU_ASSERT_TRUE(contains("::/0", "ff02::1"));
+	CU_ASSERT_TRUE(contains("fe80::/10", "febf::1"));
+	CU_ASSERT_FALSE(contains("fe80::/10", "fec0::1"));
+	CU_ASSERT_TRUE(contains("2001:db8::1/128", "2001:db8::1"));
+	CU_ASSERT_FALSE(contains("2001:db8::1/128", "2001:db8::2"));
+	CU_ASSERT_FALSE(contains("0.0.0.0/0", "::")); /* other family */
+	CU_ASSERT_FALSE(contains("::/0", "0.0.0.0"));
+	CU_ASSERT_FALSE(contains("::ffff:0:0/96", "10.0.0.1"));
+	CU_ASSERT_EQUAL(hp_parse_prefix("10.0.0.0/8", 0, &p), 0);
+	CU_ASSERT_EQUAL(hp_parse_addr("10.0.0.1", 0, &a), 0);
+	CU_ASSERT_FALSE(hp_prefix_contains(NULL, &a));
+	CU_ASSERT_FALSE(hp_prefix_contains(&p, NULL));
+	p.len = 33; /* not a valid prefix */
+	CU_ASSERT_FALSE(hp_prefix_contains(&p, &a));
+}
+
 int
 main(void)
 {
@@ -247,6 +419,10 @@ main(void)
 		{"host bits", test_host_bits},
 		{"contains", test_contains},
 		{"link-local", test_link_local},
+		{"hp_parse_mac", test_parse_mac},
+		{"hp_parse_prefix", test_parse_prefix},
+		{"hp_parse_addr", test_parse_addr},
+		{"hp_prefix_contains", test_prefix_contains},
 	};
 
 	return hp_cunit_run("addr", tests, sizeof(tests) / sizeof(tests[0]));
