@@ -61,29 +61,44 @@ parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct
 	return 0;
 }
 
-/* The model's check of r; its refusal says which route. 0 or -EINVAL. */
+/* A refusal of the model's (msg) as the socket says it: naming the route, unless the
+ * message names the prefix itself (host bits). Returns -EINVAL. */
 static int
-route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, size_t len)
+refused(const struct hp_route_conf *r, const char *msg, char *why, size_t len)
 {
-	char msg[256], pbuf[HP_PREFIX_STRLEN];
+	char pbuf[HP_PREFIX_STRLEN];
 
-	if (hp_prefix_host_bits(&r->prefix, NULL, why, len))
-		return -EINVAL; /* its message names the prefix */
-	if (hp_model_route_check(rt->cfg, r, msg, sizeof(msg)) == 0)
-		return 0;
-	snprintf(why, len, "route %s: %.190s", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), msg);
+	if (hp_prefix_host_bits(&r->prefix, NULL, NULL, 0))
+		snprintf(why, len, "%s", msg);
+	else
+		snprintf(why, len, "route %s: %.190s", hp_prefix_format(&r->prefix, pbuf, sizeof(pbuf)), msg);
 	return -EINVAL;
 }
 
-/* Put r (checked) in the model, then in the FIB; a FIB that refuses it (full) leaves the model as it was. */
+/* The model's check of r alone (a request's routes are all checked before the first goes in). */
+static int
+route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, size_t len)
+{
+	char msg[256];
+
+	return hp_model_route_check(rt->cfg, r, msg, sizeof(msg)) == 0 ? 0 : refused(r, msg, why, len);
+}
+
+/* Put r in the model (which checks it), then in the FIB; a FIB that refuses it (full) leaves
+ * the model as it was. */
 static int
 route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had,
 	  char *why, size_t len)
 {
+	char msg[256];
 	int rc;
 
-	if ((rc = hp_model_route_set(rt->cfg, r, old, had, why, len)) < 0)
+	if ((rc = hp_model_route_set(rt->cfg, r, old, had, msg, sizeof(msg))) < 0) {
+		if (rc == -EINVAL)
+			return refused(r, msg, why, len);
+		snprintf(why, len, "%s", msg);
 		return rc;
+	}
 	if ((rc = dp_fib_route_add(rt->tables->fib, rt->cfg, r, why, len)) < 0) {
 		if (*had)
 			hp_model_route_set(rt->cfg, old, NULL, NULL, NULL, 0);
@@ -185,8 +200,6 @@ cmd_route_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	}
 	if (parse_route(rt, args, &r, e) < 0)
 		return -1;
-	if (route_check(rt, &r, why, sizeof(why)) < 0)
-		return fail(e, "EINVAL", "%s", why);
 	if ((rc = route_set(rt, &r, &old, &had, why, sizeof(why))) < 0)
 		return fail(e, rc == -ENOSPC ? "ENOSPC" : rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", why);
 	published_route(rt, &r.prefix, false);
