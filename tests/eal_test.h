@@ -20,7 +20,11 @@ hp_test_remove_runtime_dir(void)
 		rmdir(hp_test_runtime_dir);
 }
 
-/* 0, or -1 after printing "SKIP: ..." (the caller then exits 77: skipped, never passed). */
+/*
+ * 0, or -1 after printing "SKIP: ..." (the caller then exits 77: skipped, never passed) when
+ * EAL cannot start for want of privilege: not root. As root EAL must start (--no-huge needs
+ * nothing more): a failure there is the test's failure, never a skip.
+ */
 static inline int
 hp_test_eal_init(const char *name)
 {
@@ -36,10 +40,8 @@ hp_test_eal_init(const char *name)
 	atexit(hp_test_remove_runtime_dir);
 	rc = rte_eal_init((int)(sizeof(args) / sizeof(args[0])) - 1, args);
 	snprintf(hp_test_runtime_dir, sizeof(hp_test_runtime_dir), "%s", rte_eal_get_runtime_dir());
-	if (rc < 0) {
-		printf("SKIP: %s: rte_eal_init failed: %s\n", name, rte_strerror(rte_errno));
-		return -1;
-	}
+	if (rc < 0)
+		return hp_test_eal_failed(name);
 	return 0;
 }
 

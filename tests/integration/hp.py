@@ -3,8 +3,10 @@
 Every run gets its own --file-prefix and --in-memory, is killed with its whole
 process group if anything goes wrong, and is checked for leftovers.
 """
+import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import struct
@@ -13,10 +15,76 @@ import sys
 import tempfile
 import time
 
+# Bare asserts are the tests' checks: under python -O / PYTHONOPTIMIZE they would vanish and
+# every test would pass. Refuse to run instead.
+if sys.flags.optimize:
+    sys.exit("%s: refusing to run with Python optimizations on (-O or PYTHONOPTIMIZE): "
+             "the tests' asserts would be skipped" % sys.argv[0])
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "bench"))
 from benchlib import telemetry  # noqa: E402,F401  (one DPDK telemetry client for tests and benchmarks)
 
 SKIP = 77
+
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent():
+    """preexec_fn for children: SIGKILL when the test process dies, whatever kills it
+    (meson's timeout SIGKILLs only the test's process group; daemons run in their own session)."""
+    if _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() == 1:  # the parent died before the prctl
+        os._exit(1)
+
+
+def popen(cmd, **kw):
+    """subprocess.Popen of a child that dies with this test process."""
+    return subprocess.Popen(cmd, preexec_fn=die_with_parent, **kw)
+
+
+# Cleanups to run when meson (a timeout) or anyone else sends SIGTERM: daemons killed, namespaces
+# removed. Each entry is a callable; Daemon and the e2e topology register themselves while alive.
+_cleanups = []
+
+
+def at_term(fn):
+    _cleanups.append(fn)
+    return fn
+
+
+def no_term(fn):
+    if fn in _cleanups:
+        _cleanups.remove(fn)
+
+
+def _on_term(sig, _frame):
+    for fn in reversed(list(_cleanups)):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - clean up what can be cleaned
+            print("cleanup after signal %d: %r" % (sig, e), file=sys.stderr)
+    del _cleanups[:]
+    # unwinds the with blocks too (temporary directories, topology)
+    raise SystemExit(128 + sig)
+
+
+signal.signal(signal.SIGTERM, _on_term)
+signal.signal(signal.SIGHUP, _on_term)
+
+
+def wait_until(what, fn, timeout=30.0, interval=0.05):
+    """Poll fn() until it returns something true; its value. A generous deadline: a busy machine
+    takes longer, it does not fail. AssertionError naming `what` (and fn's last value) at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not within %.0f s (last: %r)" % (what, timeout, v))
+        time.sleep(interval)
 
 
 def hotpathd_path():
@@ -89,19 +157,21 @@ class Daemon:
         # its own control socket unless the test chose one: never the system's default
         if not any(line.startswith("control:") or line.startswith('  "control"') for line in config_text.splitlines()):
             config_text = "control: { socket: %s }\n" % os.path.join(workdir, name + ".sock") + config_text
+        m = re.search(r'^control:.*?socket:\s*"?([^",}\s]+)', config_text, re.M)
+        self.sock = m.group(1) if m else None
         with open(self.config, "w") as f:
             f.write(config_text)
         self.eal = eal if eal is not None else eal_args(self.prefix)
         self.proc = None
         self.out = ""
 
-    def start(self, timeout=30):
+    def start(self, timeout=60):
         cmd = [self.binary, "-c", self.config, "--report", self.report, "--"] + self.eal
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd  # ip execs it: same pid, same group
         self.log = open(os.path.join(self.workdir, os.path.basename(self.config) + ".log"), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
-                                     start_new_session=True)
+        self.proc = popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True)
+        at_term(self.kill)
         deadline = time.time() + timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()
@@ -113,12 +183,17 @@ class Daemon:
         self.kill()
         raise AssertionError("hotpathd did not become ready:\n%s\n%s" % (self.out, self.stderr()))
 
+    def socket_path(self):
+        assert self.sock, "no control socket in %s" % self.config
+        return self.sock
+
     def stderr(self):
         self.log.seek(0)
         return self.log.read()
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        """Signal it; returns (exit code, seconds to exit, report dict)."""
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        """Signal it; returns (exit code, seconds to exit, report dict). The seconds are for
+        printing: the tests assert that it stops (within a generous timeout), never how fast."""
         t0 = time.monotonic()
         self.proc.send_signal(sig)
         try:
@@ -136,6 +211,7 @@ class Daemon:
         return self.proc.returncode, took, report
 
     def kill(self):
+        no_term(self.kill)
         if self.proc and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -174,8 +250,45 @@ def port(report, name):
     return next(p for p in report["ports"] if p["name"] == name)
 
 
+def wait_stats(dmn, fn, what, timeout=30.0):
+    """Poll the daemon's control socket ("stats") until fn(stats) is true; the stats. For finite
+    pcaps: stop only once every frame went through, never after a fixed sleep."""
+    import socket
+    path = dmn.socket_path()
+
+    def stats():
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(path)
+                s.sendall(b'{"id":1,"cmd":"stats"}\n')
+                buf = b""
+                while not buf.endswith(b"\n"):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return None
+                    buf += chunk
+            r = json.loads(buf)
+            return r["result"] if r.get("ok") else None
+        except OSError:
+            return None
+
+    last = [None]
+
+    def check():
+        last[0] = stats()
+        return last[0] is not None and fn(last[0])
+    try:
+        wait_until(what, check, timeout)
+    except AssertionError:
+        raise AssertionError("%s: not within %.0f s; stats: %s" % (what, timeout, json.dumps(last[0])[:3000]))
+    return last[0]
+
+
 def run(tests):
     """Run the test functions (or the one named by argv[2]); one line each; exit 0 or 1."""
+    if sys.flags.optimize:
+        sys.exit("refusing to run with Python optimizations on: the asserts would be skipped")
     if len(sys.argv) > 2:
         tests = [t for t in tests if t.__name__ == "test_" + sys.argv[2]]
         if not tests:

@@ -716,10 +716,8 @@ eal_init(void)
 	atexit(hp_test_remove_runtime_dir);
 	rc = rte_eal_init((int)(sizeof(args) / sizeof(args[0])) - 1, args);
 	snprintf(hp_test_runtime_dir, sizeof(hp_test_runtime_dir), "%s", rte_eal_get_runtime_dir());
-	if (rc < 0) {
-		printf("SKIP: lpm4: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
+	if (rc < 0)
+		return hp_test_eal_failed("lpm4");
 	return 0;
 }
 
