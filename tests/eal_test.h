@@ -20,6 +20,19 @@ hp_test_remove_runtime_dir(void)
 		rmdir(hp_test_runtime_dir);
 }
 
+/* rte_eal_init failed: a skip (-1) when not root, else the test fails here (exit 1). */
+static inline int
+hp_test_eal_failed(const char *name)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: %s: rte_eal_init failed as uid %u: %s\n", name, (unsigned)geteuid(),
+		       rte_strerror(rte_errno));
+		return -1;
+	}
+	printf("FAIL: %s: rte_eal_init failed as root: %s\n", name, rte_strerror(rte_errno));
+	exit(1);
+}
+
 /*
  * 0, or -1 after printing "SKIP: ..." (the caller then exits 77: skipped, never passed) when
  * EAL cannot start for want of privilege: not root. As root EAL must start (--no-huge needs
