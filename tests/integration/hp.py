@@ -250,9 +250,9 @@ def port(report, name):
     return next(p for p in report["ports"] if p["name"] == name)
 
 
-def wait_stats(dmn, fn, what, timeout=30.0):
-    """Poll the daemon's control socket ("stats") until fn(stats) is true; the stats. For finite
-    pcaps: stop only once every frame went through, never after a fixed sleep."""
+def wait_stats(dmn, fn, what, timeout=30.0, cmd="stats"):
+    """Poll the daemon's control socket (cmd, "stats" by default) until fn(result) is true; the
+    result. For finite pcaps: stop once every frame went through, never after a fixed sleep."""
     import socket
     path = dmn.socket_path()
 
@@ -261,7 +261,7 @@ def wait_stats(dmn, fn, what, timeout=30.0):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(10)
                 s.connect(path)
-                s.sendall(b'{"id":1,"cmd":"stats"}\n')
+                s.sendall(json.dumps({"id": 1, "cmd": cmd}).encode() + b"\n")
                 buf = b""
                 while not buf.endswith(b"\n"):
                     chunk = s.recv(65536)

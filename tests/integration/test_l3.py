@@ -206,14 +206,22 @@ def write_inputs(d, inp0, inp1=()):
     hp.write_pcap(os.path.join(d, "in1.pcap"), list(inp1))
 
 
-def run(d, seconds=1.0):
-    cfg = CONFIG.format(d=d, p0=P0_MAC, p1=P1_MAC, gw2=GW2, gw3=GW3)
-    with hp.Daemon(BIN, d, cfg) as dmn:
-        time.sleep(seconds)
+def run(d, rx, done=None, what="", config=CONFIG, eal=None):
+    """hotpathd on the finite pcaps until it received rx frames and done(stats) holds (polled: a
+    busy machine takes longer, it does not fail); then stopped. (report, out0 frames, out1 frames)."""
+    cfg = config.format(d=d, p0=P0_MAC, p1=P1_MAC, gw2=GW2, gw3=GW3)
+    with hp.Daemon(BIN, d, cfg, eal=eal) as dmn:
+        hp.wait_stats(dmn, lambda st: st["rx_packets"] == rx and (done is None or done(st)),
+                      "%d frames received%s" % (rx, what))
         rc, _, report = dmn.stop()
     assert rc == 0, "exit %d: %s" % (rc, dmn.stderr())
     hp.check_mempools_full(report)
     return report, hp.read_pcap(os.path.join(d, "out0.pcap")), hp.read_pcap(os.path.join(d, "out1.pcap"))
+
+
+def sent(n):
+    """done() for run: n frames transmitted (forwarded and the slow path's answers)."""
+    return lambda st: st["tx_packets"] >= n
 
 
 def same(name, got, want):
@@ -227,7 +235,7 @@ def same(name, got, want):
 def test_routes_acl_local_and_errors(d):
     c = build_main()
     write_inputs(d, c.inp)
-    report, out0, out1 = run(d)
+    report, out0, out1 = run(d, len(c.inp), sent(len(c.out0) + len(c.out1)), " and answered")
     same("p1", out1, c.out1)
     same("p0", out0, c.out0)
     drops = {k: v for k, v in report["drops"].items() if v}
@@ -249,7 +257,7 @@ def test_ecmp_keeps_each_flow_on_one_path(d):
             frames.append(udp4("198.51.100.%d" % (fl % 7 + 1), sport=1000 + fl, dport=53))
             frames.append(udp6("2001:db8:200::%x" % (fl % 5 + 1), sport=2000 + fl, dport=53))
     write_inputs(d, frames)
-    report, out0, out1 = run(d)
+    report, out0, out1 = run(d, len(frames), sent(len(frames)))
     assert out0 == [] and len(out1) == len(frames), (len(out0), len(out1))
     used = {}
     for f_in, f_out in zip(frames, out1):
@@ -263,11 +271,15 @@ def test_ecmp_keeps_each_flow_on_one_path(d):
 
 
 def test_policer_drops_red(d):
-    # srTCM cir 8 kbit/s, cbs 1000 B, ebs 1000 B: 2000 bytes of IP datagrams pass at once
+    # srTCM cir 8 kbit/s, cbs 1000 B, ebs 1000 B: 2000 bytes of IP datagrams pass at once, then
+    # one 100-byte datagram per 100 ms that passed: bounded by the time the daemon ran, measured
     frames = [udp4("198.18.10.1", size=72) for _ in range(50)]  # 100-byte IP datagrams
     write_inputs(d, frames)
-    report, _, out1 = run(d)
-    assert 20 <= len(out1) <= 21, "%d of 50 passed the policer" % len(out1)
+    t0 = time.monotonic()
+    report, _, out1 = run(d, len(frames), lambda st: st["drops"].get("policer_red", 0) + st["tx_packets"] >= 50)
+    refill = int((time.monotonic() - t0) * 1000 / 100) + 1
+    assert 20 <= len(out1) <= min(50, 20 + refill), "%d of 50 passed the policer (at most %d refilled)" % (
+        len(out1), refill)
     assert report["drops"]["policer_red"] == 50 - len(out1)
     assert report["acl"][6]["packets"] == 50
 
@@ -277,10 +289,16 @@ def test_icmp_rate_limit(d):
     frames = [pad60(Ether(dst=P0_MAC, src=HOST_MAC) / IP(src=HOST4, dst="10.0.0.1") / ICMP(type=8, seq=i))
               for i in range(400)]
     write_inputs(d, frames)
-    report, out0, _ = run(d, seconds=0.5)
+    # the bucket is full (256) when the daemon starts and refills at 1000/s: the replies are at
+    # least the burst and at most the burst plus what the time it ran (measured) refilled
+    t0 = time.monotonic()
+    report, out0, _ = run(d, len(frames), lambda st: st["slowpath"]["echo_replies"] + st["slowpath"]["ratelimited"] +
+                          st["drops"].get("punt_ring_full", 0) >= len(frames), " and every ping answered or refused")
+    refill = int((time.monotonic() - t0) * 1000) + 1
     s = report["slowpath"]
-    assert 256 <= len(out0) <= 266, "%d replies to 400 pings" % len(out0)
     assert s["echo_replies"] == len(out0) and s["ratelimited"] == 400 - len(out0), s
+    assert 256 <= len(out0) <= min(400, 256 + refill), "%d replies to 400 pings (at most %d refilled)" % (
+        len(out0), refill)
     assert all(Ether(f)[ICMP].type == 0 for f in out0)
 
 
@@ -300,7 +318,10 @@ def test_neighbour_resolution_and_hold_queue(d):
     inp1 = [on_p1("10.0.1.77"), ans("10.0.1.77", m77), on_p1("192.0.2.1"), ans("10.0.1.9", m9), v6_in, ns_src]
     inp1 += [on_p1("10.0.1.78", n) for n in range(20)]
     write_inputs(d, [], inp1)
-    report, out0, out1 = run(d, seconds=1.6)
+    # 7 frames out before the retry: 3 ARP requests and 1 NS, 3 released packets; then the retry
+    # (CTL_NEIGH_RETRY_MS later) for the host that never answers; polled, never slept for
+    report, out0, out1 = run(d, len(inp1), lambda st: st["slowpath"]["solicits"] >= 5 and st["tx_packets"] >= 8,
+                             " and the retry for 10.0.1.78 sent")
     _, mac88 = None, "02:00:00:00:01:88"
     sn = ipaddress.IPv6Address("2001:db8:1::88").packed
     ns = bytes(Ether(dst="33:33:ff:%02x:%02x:%02x" % tuple(sn[13:]), src=P1_MAC) /
@@ -309,8 +330,9 @@ def test_neighbour_resolution_and_hold_queue(d):
     want = [req("10.0.1.77"), routed(inp1[0], m77, P1_MAC), req("10.0.1.9"), routed(inp1[2], m9, P1_MAC),
             ns, routed(v6_in, mac88, P1_MAC), req("10.0.1.78")]
     same("p1", out1[:len(want)], want)
-    # one more ARP request for .78 a second later (retry), nothing else
-    assert out1[len(want):] == [req("10.0.1.78")], [Ether(f).summary() for f in out1[len(want):]]
+    # then only retries for .78 (at least the one waited for; a slow machine may see more)
+    rest = out1[len(want):]
+    assert rest and rest == [req("10.0.1.78")] * len(rest), [Ether(f).summary() for f in rest]
     s = report["slowpath"]
     assert s["held"] == 3 + 16 and s["released"] == 3 and s["neigh_queue_full"] == 4, s
     assert s["learned"] >= 3, s
