@@ -43,6 +43,7 @@ def hpctl(sock, *args, check=True):
 
 class Topology:
     def __enter__(self):
+        hp.at_term(self.down)  # a SIGTERM (meson's timeout) removes the namespaces too
         self.down()
         sh("ip", "netns", "add", NS_H)
         sh("ip", "netns", "add", NS_C)
@@ -73,6 +74,7 @@ class Topology:
             sh("ip", "netns", "del", ns, check=False)  # its veths (and their programs) go with it
 
     def __exit__(self, *exc):
+        hp.no_term(self.down)
         self.down()
 
     def xdp_progs(self):
@@ -124,7 +126,7 @@ def port_rx(sock):
 
 def serve(script):
     """A Python server in the host namespace; returns once it printed its first line ("ready")."""
-    p = subprocess.Popen(["ip", "netns", "exec", NS_H, PY, "-c", script], stdout=subprocess.PIPE, text=True)
+    p = hp.popen(["ip", "netns", "exec", NS_H, PY, "-c", script], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline().strip()
     if line != "ready":
         p.kill()
@@ -139,7 +141,7 @@ def crash(hd):
     shutil.rmtree(os.path.join("/var/run/dpdk", hd.prefix), ignore_errors=True)
 
 
-def wait_for(what, fn, timeout=5.0):
+def wait_for(what, fn, timeout=30.0):
     deadline = time.time() + timeout
     while True:
         v = fn()
@@ -185,7 +187,7 @@ def test_af_xdp_steer_pass_block(d):
             # a blocked source is dropped in XDP, counted, and never reaches hotpathd
             rx0, drop0 = port_rx(sock), c.get("drop_block4", 0)
             send_udp("10.231.0.77", "10.231.0.100", 100)
-            time.sleep(0.3)
+            wait_for("drops", lambda: counters(sock, VH0).get("drop_block4", 0) - drop0 >= 100)
             c = counters(sock, VH0)
             assert c["drop_block4"] - drop0 == 100, c
             assert port_rx(sock) == rx0, "blocked packets reached hotpathd"

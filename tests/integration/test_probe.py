@@ -72,7 +72,7 @@ def run_probe(d, args, vdevs=None, lcores="0@0", timeout=50, name="probe", befor
     for v in vdevs or []:
         eal += ["--vdev", v]
     cmd = [PROBE] + eal + ["--"] + args + (["--hold"] if before_exit else [])
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if before_exit else subprocess.DEVNULL, stdout=subprocess.PIPE,
+    p = hp.popen(cmd, stdin=subprocess.PIPE if before_exit else subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
     killed = False
     try:
