@@ -215,12 +215,17 @@ def test_af_xdp_steer_pass_block(d):
             if promtool:
                 r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
                 assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
+            else:
+                print("promtool not installed: /metrics not linted")
             tel = hp.telemetry(hd.prefix, "/hotpath/xdp")
             assert tel[VH0]["drop_block4_packets"] == c["drop_block4"], tel
             assert tel[VH0]["steer_packets"] >= c["steer"], tel
             code, took, _ = hd.stop()
             assert code == 0, hd.stderr()
         assert topo.xdp_progs() == {}, "XDP programs left attached after hotpathd stopped: %s" % topo.xdp_progs()
+    if not promtool:
+        print("SKIP: promtool not installed (scripts/setup.sh installs prometheus): everything but the lint checked")
+        sys.exit(hp.SKIP)
 
 
 def test_shield_interface(d):
