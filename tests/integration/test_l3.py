@@ -3,8 +3,11 @@
 scapy from the rules (RFC 1624 TTL, MACs, ARP/ND/ICMP answers), never by hotpath code,
 and compared byte-exact and in order per egress port; every drop is counted by reason."""
 import ipaddress
+import json
 import os
+import struct
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -216,7 +219,8 @@ def run(d, rx, done=None, what="", config=CONFIG, eal=None):
         rc, _, report = dmn.stop()
     assert rc == 0, "exit %d: %s" % (rc, dmn.stderr())
     hp.check_mempools_full(report)
-    return report, hp.read_pcap(os.path.join(d, "out0.pcap")), hp.read_pcap(os.path.join(d, "out1.pcap"))
+    outs = [os.path.join(d, "out%d.pcap" % i) for i in (0, 1)]
+    return (report,) + tuple(hp.read_pcap(o) if os.path.exists(o) else None for o in outs)
 
 
 def sent(n):
@@ -339,6 +343,234 @@ def test_neighbour_resolution_and_hold_queue(d):
     assert out0 == []
 
 
+# ---- two workers, each owning one port (mode l3 on 2 cores) ----
+
+TWO_WORKERS = """\
+ports:
+  - {{ name: p0, device: "net_pcap0,rx_pcap={d}/in0.pcap{tx0}", mac: "{p0}",
+      ipv4: [10.0.0.1/24], ipv6: ["2001:db8::1/64"] }}
+  - {{ name: p1, device: "net_pcap1,rx_pcap={d}/in1.pcap{tx1}", mac: "{p1}",
+      ipv4: [10.0.1.1/24], ipv6: ["2001:db8:1::1/64"] }}
+workers:
+  - {{ lcore: 1, queues: [p0/0] }}
+  - {{ lcore: 2, queues: [p1/0] }}
+neighbors:
+  - {{ ip: 10.0.1.2, mac: "{gw2}", port: p1 }}
+  - {{ ip: 10.0.0.2, mac: "{host}", port: p0 }}
+  - {{ ip: "2001:db8:1::2", mac: "{gw2}", port: p1 }}
+  - {{ ip: "2001:db8::2", mac: "{host}", port: p0 }}
+routes:
+  - {{ prefix: 198.18.0.0/15, via: 10.0.1.2 }}
+  - {{ prefix: "2001:db8:100::/48", via: "2001:db8:1::2" }}
+  - {{ prefix: 100.64.0.0/16, via: 10.0.0.2 }}
+  - {{ prefix: "2001:db8:64::/48", via: "2001:db8::2" }}
+acl:
+  - {{ priority: 1, dst: 198.18.9.0/24, action: count }}
+  - {{ priority: 2, dst: 100.64.9.0/24, action: count }}
+  - {{ priority: 3, proto: udp, dport: 666, action: deny }}
+"""
+# three lcores on two CPUs: the main lcore (asleep in the control thread) shares CPU 0 with worker 1
+TWO_WORKER_LCORES = "0@0,1@0,2@1"
+
+
+def two_worker_config(d, finite=True):
+    """Both ports with two TX queues (every worker sends on every l3 port), one RX queue each."""
+    if finite:
+        tx = {p: ",tx_pcap={d}/o{n}a.pcap,tx_pcap={d}/o{n}b.pcap".format(d=d, n=p) for p in (0, 1)}
+    else:  # a replay forever: nothing kept
+        tx = {p: ",tx_pcap=/dev/null,tx_pcap=/dev/null" for p in (0, 1)}
+    cfg = TWO_WORKERS.format(d=d, p0=P0_MAC, p1=P1_MAC, gw2=GW2, host=HOST_MAC, tx0=tx[0], tx1=tx[1])
+    if not finite:
+        cfg = cfg.replace("in0.pcap", "in0.pcap,infinite_rx=1").replace("in1.pcap", "in1.pcap,infinite_rx=1")
+    return cfg
+
+
+def from_p1(dst, sport=1234, dport=80, v6=False):
+    """A frame arriving on p1 from the gateway, for the host side (routed out of p0)."""
+    if v6:
+        return bytes(Ether(dst=P1_MAC, src=GW2) / IPv6(src="2001:db8:1::2", dst=dst, hlim=64) / UDP(sport=sport, dport=dport))
+    return pad60(Ether(dst=P1_MAC, src=GW2) / IP(src="10.0.1.2", dst=dst, ttl=64) / UDP(sport=sport, dport=dport))
+
+
+def port_out(d, n):
+    """What port n sent on its two TX queues: (queue a frames, queue b frames)."""
+    return hp.read_pcap(os.path.join(d, "o%da.pcap" % n)), hp.read_pcap(os.path.join(d, "o%db.pcap" % n))
+
+
+def one_queue(name, queues, want):
+    """Frames forwarded by one worker leave on its TX queue, in order: one of the two files is want."""
+    a, b = queues
+    got = a if len(a) >= len(b) else b
+    other = b if got is a else a
+    same(name, got, want)
+    return other
+
+
+def worker(report, lcore):
+    return next(w for w in report["workers"] if w["lcore"] == lcore)
+
+
+def test_two_workers_route_both_ways(d):
+    """Worker 1 polls p0 and routes to p1, worker 2 polls p1 and routes to p0, at once: every frame
+    routed byte-exact and in order, each worker's counters its own port's, summing to the totals."""
+    in0 = [udp4("198.18.%d.%d" % (i % 8, i % 250 + 1), sport=1000 + i, size=i % 7 * 100) for i in range(600)]
+    in0 += [udp6("2001:db8:100::%x" % (i + 1), sport=3000 + i) for i in range(100)]
+    in0 += [udp4("198.18.9.%d" % (i + 1), sport=5000 + i) for i in range(10)]      # counted
+    in0 += [udp4("198.18.1.1", sport=6000 + i, dport=666) for i in range(7)]       # denied
+    in1 = [from_p1("100.64.%d.%d" % (i % 8, i % 250 + 1), sport=2000 + i) for i in range(500)]
+    in1 += [from_p1("2001:db8:64::%x" % (i + 1), sport=4000 + i, v6=True) for i in range(100)]
+    in1 += [from_p1("100.64.9.%d" % (i + 1), sport=5000 + i) for i in range(20)]   # counted
+    in1 += [from_p1("100.64.1.1", sport=7000 + i, dport=666) for i in range(3)]    # denied
+    write_inputs(d, in0, in1)
+    fwd0 = [routed(f, GW2, P1_MAC) for f in in0 if b"\x02\x9a" not in f[34:38]]        # p0 -> p1
+    fwd1 = [routed(f, HOST_MAC, P0_MAC) for f in in1 if b"\x02\x9a" not in f[34:38]]   # p1 -> p0
+    assert len(fwd0) == 710 and len(fwd1) == 620, (len(fwd0), len(fwd1))   # the v6 dport sits elsewhere
+    eal = hp.eal_args("hp-it-%d-2w" % os.getpid(), lcores=TWO_WORKER_LCORES)
+    report, _, _ = run(d, len(in0) + len(in1), sent(len(fwd0) + len(fwd1)), " and routed",
+                       config=two_worker_config(d).replace("{", "{{").replace("}", "}}"), eal=eal)
+    # each direction is one worker's: its frames leave on that worker's TX queue of the far port, in order
+    assert one_queue("p1 (from worker 1)", port_out(d, 1), fwd0) == []
+    assert one_queue("p0 (from worker 2)", port_out(d, 0), fwd1) == []
+    owners = {p: [q["lcore"] for q in hp.port(report, p)["rxq"]] for p in ("p0", "p1")}
+    assert owners == {"p0": [1], "p1": [2]}, owners
+    w1, w2 = worker(report, 1), worker(report, 2)
+    assert (w1["rx_packets"], w2["rx_packets"]) == (len(in0), len(in1)), (w1, w2)
+    assert (w1["tx_packets"], w2["tx_packets"]) == (len(fwd0), len(fwd1)), (w1, w2)
+    assert w1["drops"]["acl_deny"] == 7 and w2["drops"]["acl_deny"] == 3, (w1["drops"], w2["drops"])
+    for key in ("rx_packets", "tx_packets"):
+        assert report[key] == w1[key] + w2[key], (key, report[key], w1[key], w2[key])
+    for reason, n in report["drops"].items():
+        assert n == w1["drops"][reason] + w2["drops"][reason], (reason, n)
+    assert {k: v for k, v in report["drops"].items() if v} == {"acl_deny": 10}, report["drops"]
+    # the ACL's hit counts are the sum over both workers
+    assert [r["packets"] for r in report["acl"]] == [10, 20, 10], report["acl"]
+    p0, p1 = hp.port(report, "p0"), hp.port(report, "p1")
+    assert (p0["rx_packets"], p1["tx_packets"], p1["rx_packets"], p0["tx_packets"]) == \
+        (len(in0), len(fwd0), len(in1), len(fwd1)), (p0, p1)
+
+
+def test_two_workers_neighbour_resolution(d):
+    """Packets that worker 1 receives on p0 for an unresolved host on p1 are held; the answer
+    arrives on p1, worker 2's port; the held packets then leave with the learned MAC, and the
+    traffic to the resolved gateway never stopped. p1's input is a FIFO written only once the
+    packets are held: the order is the test's, not the scheduler's."""
+    m77 = "02:00:00:00:01:77"
+    held = [udp4("10.0.1.77", sport=100 + i) for i in range(5)]
+    flowing = [udp4("198.18.0.%d" % (i + 1), sport=200 + i) for i in range(50)]
+    in0 = held[:2] + flowing[:25] + held[2:] + flowing[25:]
+    hp.write_pcap(os.path.join(d, "in0.pcap"), in0)
+    fifo = os.path.join(d, "in1.pcap")
+    os.mkfifo(fifo)
+    answer = pad60(Ether(dst=P1_MAC, src=m77) / ARP(op=2, hwsrc=m77, psrc="10.0.1.77", hwdst=P1_MAC, pdst="10.0.1.1"))
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    # the daemon opens the FIFO at start and reads its header: a writer must be there
+    writer = {}
+    opener = threading.Thread(target=lambda: writer.setdefault("f", open(fifo, "wb", buffering=0)))
+    opener.start()
+    eal = hp.eal_args("hp-it-%d-2wn" % os.getpid(), lcores=TWO_WORKER_LCORES)
+    dmn = hp.Daemon(BIN, d, two_worker_config(d), eal=eal)
+    try:
+        # the header first (its open blocks until the daemon opens the FIFO, in start())
+        feeder = threading.Thread(target=lambda: (opener.join(), writer["f"].write(header)))
+        feeder.start()
+        with dmn:
+            feeder.join()
+            hp.wait_stats(dmn, lambda st: st["rx_packets"] == len(in0) and st["slowpath"]["held"] >= 5 and
+                          st["slowpath"]["solicits"] >= 1, "5 packets held and 10.0.1.77 asked for")
+            f = writer.pop("f")
+            f.write(struct.pack("<IIII", 0, 0, len(answer), len(answer)) + answer)
+            f.close()   # EOF: p1's input ends
+            hp.wait_stats(dmn, lambda st: st["slowpath"]["released"] >= 5 and st["tx_packets"] >= 56,
+                          "the held packets released")
+            rc, _, report = dmn.stop()
+    finally:
+        opener.join(5)
+        if "f" in writer:
+            writer["f"].close()
+    assert rc == 0, dmn.stderr()
+    hp.check_mempools_full(report)
+    req = pad60(Ether(dst="ff:ff:ff:ff:ff:ff", src=P1_MAC) /
+                ARP(op=1, hwsrc=P1_MAC, psrc="10.0.1.1", hwdst="00:00:00:00:00:00", pdst="10.0.1.77"))
+    a, b = port_out(d, 1)
+    out = a + b
+    # the flowing traffic: worker 1's, in order, on its own queue, none held
+    mine = a if routed(flowing[0], GW2, P1_MAC) in a else b
+    assert [f for f in mine if Ether(f).dst == GW2] == [routed(f, GW2, P1_MAC) for f in flowing]
+    # the held packets: each exactly once, with the answered MAC
+    got77 = sorted(f for f in out if Ether(f).dst == m77)
+    assert got77 == sorted(routed(f, m77, P1_MAC) for f in held), [Ether(f).summary() for f in got77]
+    reqs = [f for f in out if f == req]
+    assert reqs and len(out) == len(flowing) + len(held) + len(reqs), [Ether(f).summary() for f in out]
+    s = report["slowpath"]
+    assert s["held"] == 5 and s["released"] == 5 and s["neigh_failed"] == 0, s
+    assert sum(worker(report, 1)["drops"].values()) == 0, worker(report, 1)["drops"]
+
+
+def test_two_workers_acl_and_neighbours_live(d):
+    """Both ports replay forever, one worker each. An ACL rule added over the control socket stops
+    both workers' traffic (each counts its own denies), its deletion lets both flow again; a
+    neighbour deleted and re-added live stops and restarts the worker that sends to it."""
+    import socket as so
+    write_inputs(d, [udp4("198.18.0.5", sport=9, dport=5005)], [from_p1("100.64.0.5", sport=9, dport=5005)])
+    eal = hp.eal_args("hp-it-%d-2wl" % os.getpid(), lcores=TWO_WORKER_LCORES)
+    with hp.Daemon(BIN, d, two_worker_config(d, finite=False), eal=eal) as dmn:
+        s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(dmn.socket_path())
+        buf = [b""]
+
+        def req(cmd, args=None):
+            s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
+            while b"\n" not in buf[0]:
+                buf[0] += s.recv(65536)
+            line, buf[0] = buf[0].split(b"\n", 1)
+            r = json.loads(line)
+            assert r["ok"], (cmd, args, r)
+            return r["result"]
+
+        def per_worker(key):
+            return {w["lcore"]: (w[key] if key != "acl_deny" else w["drops"]["acl_deny"]) for w in req("worker.show")}
+
+        def both_grow(key, by=100):
+            a = per_worker(key)
+            return hp.wait_until("%s grows on both workers" % key,
+                                 lambda: all(v - a[k] > by for k, v in per_worker(key).items()))
+
+        def neither_grows(key, seconds=0.5, by=100):
+            a = per_worker(key)
+            time.sleep(seconds)
+            b = per_worker(key)
+            return all(b[k] - a[k] <= by for k in a), (a, b)
+
+        assert sorted(per_worker("rx_packets")) == [1, 2]
+        both_grow("tx_packets")
+        # one rule for both directions' flows: both workers see it at once
+        idx = req("acl.add", {"priority": 1, "proto": "udp", "dport": "5005", "action": "deny"})["index"]
+        ok, seen = neither_grows("tx_packets")
+        assert ok, "a worker kept forwarding past a deny rule: %s" % (seen,)
+        both_grow("acl_deny")
+        req("acl.del", {"index": idx})
+        both_grow("tx_packets")
+        # the neighbour worker 1 sends to: forgotten (its traffic waits for ARP on p1), then re-added
+        req("neigh.del", {"ip": "10.0.1.2", "port": "p1"})
+        a = per_worker("tx_packets")
+        time.sleep(0.5)
+        b = per_worker("tx_packets")
+        assert b[1] - a[1] <= 100, "worker 1 kept sending to a forgotten neighbour: %s -> %s" % (a, b)
+        hp.wait_until("worker 2 keeps forwarding", lambda: per_worker("tx_packets")[2] - b[2] > 100)
+        req("neigh.add", {"ip": "10.0.1.2", "mac": GW3, "port": "p1"})
+        both_grow("tx_packets")
+        s.close()
+        rc, _, report = dmn.stop()
+    assert rc == 0, dmn.stderr()
+    hp.check_mempools_full(report)
+    w1, w2 = worker(report, 1), worker(report, 2)
+    assert w1["drops"]["acl_deny"] > 100 and w2["drops"]["acl_deny"] > 100, (w1["drops"], w2["drops"])
+    for key in ("rx_packets", "tx_packets"):
+        assert report[key] == w1[key] + w2[key], key
+
+
 if __name__ == "__main__":
     hp.run([test_routes_acl_local_and_errors, test_ecmp_keeps_each_flow_on_one_path, test_policer_drops_red,
-            test_icmp_rate_limit, test_neighbour_resolution_and_hold_queue])
+            test_icmp_rate_limit, test_neighbour_resolution_and_hold_queue, test_two_workers_route_both_ways,
+            test_two_workers_neighbour_resolution, test_two_workers_acl_and_neighbours_live])
