@@ -98,7 +98,7 @@ def daemon(d):
     return hp.Daemon(BIN, d, CONFIG.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="ctl")
 
 
-def wait_forwarded(c, n, timeout=10):
+def wait_forwarded(c, n, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if c.ok("stats")["tx_packets"] >= n:
