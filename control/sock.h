@@ -5,9 +5,10 @@
 #include "runtime.h"
 
 #define CTL_SOCK_DEFAULT "/run/hotpath/hotpath.sock"
-#define CTL_LINE_MAX (64 * 1024)       /* longest request line */
-#define CTL_CLIENTS_MAX 64             /* connections served at once */
-#define CTL_OUT_MAX (16 * 1024 * 1024) /* unread replies before a client is dropped */
+#define CTL_LINE_MAX (64 * 1024)   /* longest request line */
+#define CTL_CLIENTS_MAX 64         /* connections served at once */
+#define CTL_OUT_HIGH (1024 * 1024) /* unread replies above which a client's requests wait */
+#define CTL_TURN_REQS 64           /* requests of one client handled per loop turn */
 
 /*
  * Listen on cfg->control_socket (CTL_SOCK_DEFAULT when unset; its directory

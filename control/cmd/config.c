@@ -65,7 +65,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	    arg_str(args, "file", true, &file, e) < 0)
 		return -1;
 	memset(&nc, 0, sizeof(nc));
-	if (hp_config_load(file, &nc, err, sizeof(err)) != 0) {
+	if (hp_config_load_regular(file, &nc, err, sizeof(err)) != 0) {
 		hp_config_free(&nc);
 		return fail(e, "EINVAL", "%s", err);
 	}
