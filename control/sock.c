@@ -33,9 +33,11 @@ struct client {
 	struct client *next;
 	char *in; /* CTL_LINE_MAX bytes */
 	size_t in_len;
-	size_t scanned;  /* in[0..scanned) holds no newline */
-	bool discarding; /* skipping the rest of an oversized line */
-	bool eof;        /* the peer sent all it will: answer what came, then close */
+	size_t scanned;            /* in[0..scanned) holds no newline */
+	bool discarding;           /* skipping the rest of an oversized line */
+	bool eof;                  /* the peer sent all it will: answer what came, then close */
+	struct ctl_stream *stream; /* a reply being written a slice per turn (its requests wait) */
+	bool stream_first;
 	char *out;
 	size_t out_len, out_off, out_cap;
 	uint32_t events;
@@ -108,18 +110,15 @@ client_flush(struct client *c)
 	return 0;
 }
 
-/* Queue one reply line (reply is consumed). */
+/* Queue len bytes of a reply, and a newline when it ends there. */
 static int
-client_reply(struct client *c, char *reply)
+client_put(struct client *c, const char *data, size_t len, bool newline)
 {
-	size_t len = strlen(reply);
-
 	if (c->out_len + len + 1 > c->out_cap) {
 		size_t cap = RTE_MAX(c->out_cap * 2, c->out_len + len + 1 + 4096);
 		char *p = realloc(c->out, cap);
 
 		if (p == NULL) {
-			free(reply);
 			DP_LOG(WARNING, "control socket: no memory for a %zu-byte reply: client dropped",
 			       len);
 			return -1;
@@ -127,11 +126,53 @@ client_reply(struct client *c, char *reply)
 		c->out = p;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, reply, len);
-	c->out[c->out_len + len] = '\n';
-	c->out_len += len + 1;
-	free(reply);
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	if (newline)
+		c->out[c->out_len++] = '\n';
 	return 0;
+}
+
+/* Queue one reply line (reply is consumed). */
+static int
+client_reply(struct client *c, char *reply)
+{
+	int rc = client_put(c, reply, strlen(reply), true);
+
+	free(reply);
+	return rc;
+}
+
+/* The next slice of the reply being streamed; its tail and newline after the last. */
+static int
+client_stream(struct client *c)
+{
+	bool done;
+	char *part = ctl_cmd_stream_next(c->stream, CTL_STREAM_SLICE, c->stream_first, &done);
+	int rc;
+
+	if (part == NULL) {
+		/* half a reply is out: the connection cannot carry another */
+		c->stream = NULL;
+		DP_LOG(WARNING, "control socket: no memory for a streamed reply: client dropped");
+		return -1;
+	}
+	c->stream_first = false;
+	rc = client_put(c, part, strlen(part), false);
+	free(part);
+	if (done) {
+		c->stream = NULL;
+		if (rc == 0)
+			rc = client_put(c, CTL_STREAM_TAIL, strlen(CTL_STREAM_TAIL), true);
+	}
+	return rc;
+}
+
+/* A request to handle, or a reply to go on with, waits. */
+static bool
+has_work(struct client *c)
+{
+	return c->stream != NULL || has_line(c);
 }
 
 /*
@@ -149,16 +190,29 @@ client_lines(struct client *c)
 
 	ctl_cmd_batch(srv.rt, true);
 	while (rc == 0 && handled < CTL_TURN_REQS && out_waiting(c) <= CTL_OUT_HIGH) {
-		char *nl = memchr(c->in + start, '\n', c->in_len - start);
+		char *nl;
 		size_t i;
 
-		if (nl == NULL)
+		if (c->stream != NULL) {
+			rc = client_stream(c); /* a slice counts as a request */
+			handled++;
+			continue;
+		}
+		if ((nl = memchr(c->in + start, '\n', c->in_len - start)) == NULL)
 			break;
 		i = (size_t)(nl - c->in);
-		if (c->discarding)
+		if (c->discarding) {
 			c->discarding = false;
-		else if (i > start) {
-			rc = client_reply(c, ctl_cmd_line(srv.rt, c->in + start, i - start));
+		} else if (i > start) {
+			char *reply = ctl_cmd_line_stream(srv.rt, c->in + start, i - start, &c->stream);
+
+			c->stream_first = true;
+			if (c->stream != NULL) {
+				rc = client_put(c, reply, strlen(reply), false); /* the head: items follow */
+				free(reply);
+			} else {
+				rc = client_reply(c, reply);
+			}
 			handled++;
 		}
 		start = i + 1;
@@ -212,7 +266,7 @@ client_ready(struct ctl_watch *w, uint32_t events)
 		return client_close(c);
 	if (client_lines(c) < 0 || client_flush(c) < 0)
 		return client_close(c);
-	if (has_line(c)) {
+	if (has_work(c)) {
 		/* more requests wait: after the others' turn, or once the replies drain */
 		if (out_waiting(c) <= CTL_OUT_HIGH)
 			ctl_watch_again(&c->w);
@@ -235,6 +289,8 @@ client_close(struct client *c)
 	srv.n_clients--;
 	ctl_unwatch(&c->w);
 	close(c->w.fd);
+	if (c->stream != NULL)
+		c->stream->free(c->stream);
 	free(c->in);
 	free(c->out);
 	free(c);

@@ -9,6 +9,7 @@
 #define CTL_CLIENTS_MAX 64         /* connections served at once */
 #define CTL_OUT_HIGH (1024 * 1024) /* unread replies above which a client's requests wait */
 #define CTL_TURN_REQS 64           /* requests of one client handled per loop turn */
+#define CTL_STREAM_SLICE 256       /* items of a long reply (route.show) per request's share of a turn */
 
 /*
  * Listen on cfg->control_socket (CTL_SOCK_DEFAULT when unset; its directory
