@@ -271,6 +271,13 @@ config_load(const char *path, bool regular, struct hp_config *cfg, char *err, si
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK | O_NOCTTY : 0));
+	if (fd < 0 && regular && errno == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		/* a socket cannot be opened at all: say what it is */
+		memset(cfg, 0, sizeof(*cfg));
+		if (err && errlen)
+			snprintf(err, errlen, "%s: not a regular file (a socket): refused", path);
+		return -EINVAL;
+	}
 	if (fd < 0)
 		goto out_errno;
 	if (fstat(fd, &st) < 0)
