@@ -51,6 +51,8 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	gid_t gid;
 	bool has_gid;
+	dev_t dev; /* the socket file bind made: the one unlinked at stop */
+	ino_t ino;
 	uint64_t refused; /* peers that were not allowed */
 } srv = {.listen = {.fd = -1}};
 
@@ -490,6 +492,7 @@ ctl_sock_start(struct dp_runtime *rt)
 	const char *path = rt->cfg->control_socket[0] ? rt->cfg->control_socket : CTL_SOCK_DEFAULT;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct group *gr;
+	struct stat st;
 	int fd, rc;
 
 	srv.rt = rt;
@@ -525,6 +528,10 @@ ctl_sock_start(struct dp_runtime *rt)
 			unlink(path); /* ours: bind made it */
 		return rc;
 	}
+	if (lstat(path, &st) == 0) {
+		srv.dev = st.st_dev;
+		srv.ino = st.st_ino;
+	}
 	if (srv.has_gid && chown(path, (uid_t)-1, srv.gid) < 0)
 		DP_LOG(WARNING, "control socket %s: chown to group hotpath: %s", path, strerror(errno));
 	srv.listen.fd = fd;
@@ -546,9 +553,14 @@ ctl_sock_stop(struct dp_runtime *rt)
 	while (srv.clients != NULL)
 		client_close(srv.clients);
 	if (srv.listen.fd >= 0) {
+		struct stat st;
+
 		ctl_unwatch(&srv.listen);
 		close(srv.listen.fd);
-		unlink(srv.path);
+		/* ours only: a file put in its place meanwhile is not */
+		if (lstat(srv.path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == srv.dev &&
+		    st.st_ino == srv.ino)
+			unlink(srv.path);
 		srv.listen.fd = -1;
 	}
 }
