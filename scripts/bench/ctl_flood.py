@@ -42,6 +42,7 @@ def main():
                                     s["sent"], s["replies"], s["closed"]), flush=True))
             tx1 = tx()
             assert st["replies"] + st["closed"] + st["empty"] == st["sent"] == count, st
+            st["equal_before_restore"] = ctlflood.state(path) == before
             if st["changed"]:
                 ctlflood.restore(path, before, d)
             after = ctlflood.state(path)

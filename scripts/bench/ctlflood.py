@@ -215,10 +215,12 @@ def flood(path, count, seed=1, timeout=60, progress=None):
                 if rep["ok"]:
                     st["ok"] += 1
                     try:
-                        cmd = json.loads(line).get("cmd")
-                    except ValueError:
-                        cmd = None
-                    if cmd not in READ_ONLY:
+                        req = json.loads(line)
+                        cmd = req.get("cmd")
+                        query = cmd == "log.level" and not (req.get("args") or {}).get("level")
+                    except (ValueError, AttributeError):
+                        cmd, query = None, False
+                    if cmd not in READ_ONLY and not query:
                         st["changed"] += 1
                 else:
                     st["refused"] += 1

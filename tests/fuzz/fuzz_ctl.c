@@ -62,6 +62,16 @@ static const char config[] =
 static struct hp_config cfg;
 static struct dp_runtime rt;
 
+/* LeakSanitizer cannot see into rte_malloc'd memory (the tables hold malloc'd parts): free at exit. */
+static void
+free_all(void)
+{
+	ctl_neigh_free();
+	dp_tables_free(rt.tables);
+	rt.tables = NULL;
+	hp_config_free(&cfg);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -125,6 +135,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	dp_tables_publish(&rt, t, &cfg);
 	ctl_iface_setup(&rt);
 	CHECK(ctl_neigh_setup(&rt) == 0);
+	atexit(free_all); /* before LeakSanitizer's check, which was registered first */
 	return 0;
 }
 
