@@ -156,15 +156,20 @@ def test_streaming_client_does_not_starve_others(d):
             except (OSError, EOFError, AssertionError) as e:
                 errors.append("reader: %r" % e)
 
-        tw, tr = threading.Thread(target=writer), threading.Thread(target=reader)
+        tw = threading.Thread(target=writer, daemon=True)
+        tr = threading.Thread(target=reader, daemon=True)
         tw.start()
         tr.start()
-        wait_for(lambda: got[0] > 10000, "the streaming client's first replies")
-        other = Ctl(path, timeout=30)
-        for _ in range(50):
-            assert other.ok("status")["ports"] == 2
-        streaming = tw.is_alive() and not errors
-        stop.set()
+        try:
+            wait_for(lambda: got[0] > 10000, "the streaming client's first replies")
+            other = Ctl(path, timeout=30)
+            for _ in range(50):
+                assert other.ok("status")["ports"] == 2
+        except socket.timeout:
+            raise AssertionError("another client got no reply within 30 s while one streamed requests")
+        finally:
+            streaming = tw.is_alive() and not errors
+            stop.set()
         tw.join(60)
         tr.join(120)
         assert not errors, errors
