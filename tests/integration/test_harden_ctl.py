@@ -498,20 +498,40 @@ def _arp_request(smac, sip, tip):
             socket.inet_aton(sip) + b"\x00" * 6 + socket.inet_aton(tip)).ljust(60, b"\x00")
 
 
+def _ns_frame(smac, target):
+    from scapy.all import Ether, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6, in6_getnsma, in6_getnsmac, inet_pton
+    mac = ":".join("%02x" % x for x in smac)
+    nsma = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, target)))
+    return bytes(Ether(src=mac, dst=in6_getnsmac(inet_pton(socket.AF_INET6, nsma))) /
+                 IPv6(src="2001:db8:9::2", dst=nsma, hlim=255) / ICMPv6ND_NS(tgt=target) /
+                 ICMPv6NDOptSrcLLAddr(lladdr=mac))
+
+
+def _is_na_for(f, smac, target):
+    """An ICMPv6 neighbour advertisement (type 136) to us for target."""
+    return (len(f) >= 78 and f[0:6] == smac and f[12:14] == b"\x86\xdd" and f[20] == 58 and f[54] == 136 and
+            f[62:78] == socket.inet_pton(socket.AF_INET6, target))
+
+
 def test_arp_answered_while_metrics_hammered(d):
     """32 clients (each from its own loopback address) scrape /metrics in a loop while ARP
-    requests arrive on a live port (net_af_packet on a veth): every request gets its reply."""
+    requests and neighbour solicitations arrive on a live port (net_af_packet on a veth):
+    every one gets its reply."""
     a, b = "hpm%da" % (os.getpid() % 10000), "hpm%db" % (os.getpid() % 10000)
     port = free_tcp_port()
     try:
         _veth(a, b)
         cfg = ('control: { socket: %s/hc.sock, metrics: "127.0.0.1:%d" }\n'
                "ports:\n"
-               '  - { name: p0, device: "net_af_packet0,iface=%s", ipv4: [10.9.0.1/24] }\n' % (d, port, a))
+               '  - { name: p0, device: "net_af_packet0,iface=%s", ipv4: [10.9.0.1/24], ipv6: ["2001:db8:9::1/64"] }\n'
+               % (d, port, a))
         with hp.Daemon(BIN, d, cfg, name="hm") as dm:
             raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
             raw.bind((b, 0))
             raw.settimeout(0.5)
+            raw6 = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+            raw6.bind((b, 0))
+            raw6.settimeout(0.5)
             smac = raw.getsockname()[4]
             stop = threading.Event()
             counts = [0] * 32
@@ -531,29 +551,35 @@ def test_arp_answered_while_metrics_hammered(d):
             try:
                 wait_for(lambda: all(counts), "every hammering client served once")
                 unanswered = []
+                ns = _ns_frame(smac, "2001:db8:9::1")
                 for i in range(100):
                     sip = "10.9.0.%d" % (2 + i % 200)
-                    raw.send(_arp_request(smac, sip, "10.9.0.1"))
+                    v6 = i % 2 == 1
+                    sock = raw6 if v6 else raw
+                    sock.send(ns if v6 else _arp_request(smac, sip, "10.9.0.1"))
                     deadline = time.time() + 10
                     answered = False
                     while time.time() < deadline and not answered:
                         try:
-                            f = raw.recv(2048)
+                            f = sock.recv(2048)
                         except socket.timeout:
                             continue
-                        # an ARP reply (op 2) to us, for our sender address
-                        answered = (len(f) >= 42 and f[20:22] == b"\x00\x02" and f[0:6] == smac and
-                                    f[38:42] == socket.inet_aton(sip))
+                        if v6:
+                            answered = _is_na_for(f, smac, "2001:db8:9::1")
+                        else:   # an ARP reply (op 2) to us, for our sender address
+                            answered = (len(f) >= 42 and f[20:22] == b"\x00\x02" and f[0:6] == smac and
+                                        f[38:42] == socket.inet_aton(sip))
                     if not answered:
-                        unanswered.append(sip)
+                        unanswered.append("NS" if v6 else sip)
                 busy = sum(counts)
             finally:
                 stop.set()
                 for t in threads:
                     t.join(30)
-            assert not unanswered, "ARP requests without a reply: %s" % unanswered
+            assert not unanswered, "ARP requests / solicitations without a reply: %s" % unanswered
             assert busy > 32, busy
             raw.close()
+            raw6.close()
             stop_ok(dm)
     finally:
         subprocess.run(["ip", "link", "del", a], capture_output=True)
