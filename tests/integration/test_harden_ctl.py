@@ -180,6 +180,21 @@ def test_streaming_client_does_not_starve_others(d):
         stop_ok(dm)
 
 
+def test_half_closed_client_gets_every_reply(d):
+    """5,000 pipelined requests then shutdown(SHUT_WR) (as `nc -N` does): the daemon answers
+    them all over its turns, in order, then closes."""
+    with daemon(d) as dm:
+        c = Ctl(os.path.join(d, "hc.sock"))
+        c.s.sendall(b"".join(b'{"id":%d,"cmd":"status"}\n' % i for i in range(5000)))
+        c.s.shutdown(socket.SHUT_WR)
+        for i in range(5000):
+            r = c.line()
+            assert r["id"] == i and r["ok"] is True, r
+        assert c.s.recv(1) == b"", "the connection stayed open after the last reply"
+        c.close()
+        stop_ok(dm)
+
+
 def test_route_show_of_a_big_table(d):
     """300,000 routes: route.show's 20 MB reply (over the old 16 MB cut-off) arrives whole, in
     order, while another client is served before the big reply was read at all."""
@@ -682,7 +697,8 @@ def test_seeds_cover_the_registry(d):
 
 
 if __name__ == "__main__":
-    hp.run([test_streaming_client_does_not_starve_others, test_route_show_of_a_big_table,
+    hp.run([test_streaming_client_does_not_starve_others, test_half_closed_client_gets_every_reply,
+            test_route_show_of_a_big_table,
             test_config_apply_regular_files_only, test_config_apply_refuses_the_fixed_sections,
             test_stale_socket_replaced, test_non_socket_at_the_path_is_left_alone,
             test_second_daemon_refuses_a_served_socket, test_hotpath_group_runs_hpctl,
