@@ -39,7 +39,7 @@ SEEDS = [
                                              {"prefix": "203.0.114.0/24", "action": "bogus"}]}},
     {"cmd": "route.del", "args": {"prefix": "192.0.2.0/24"}},
     {"cmd": "route.show", "args": {"family": 4}},
-    {"cmd": "neigh.add", "args": {"ip": "10.9.9.9", "mac": "02:00:00:00:09:09", "port": "p1"}},
+    {"cmd": "neigh.add", "args": {"ip": "10.9.9.9", "mac": "02:00:00:00:09:09", "port": "p9"}},
     {"cmd": "neigh.del", "args": {"ip": "10.0.1.77", "port": "p1"}},
     {"cmd": "neigh.show"},
     {"cmd": "acl.add", "args": {"priority": 5, "src": "10.0.0.0/8", "action": "police nosuch"}},
