@@ -8,6 +8,8 @@
 
 static int loop_epoll = -1;
 static uint64_t loop_now_ms;
+/* ctl_watch_again(): asked during this turn (next), being run (run) */
+static struct ctl_watch *again_next, *again_run;
 
 static uint64_t
 clock_ms(void)
@@ -34,10 +36,35 @@ ctl_watch_mod(struct ctl_watch *w, uint32_t events)
 	return epoll_ctl(loop_epoll, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
+static void
+again_remove(struct ctl_watch **head, struct ctl_watch *w)
+{
+	for (struct ctl_watch **pp = head; *pp != NULL; pp = &(*pp)->again_next)
+		if (*pp == w) {
+			*pp = w->again_next;
+			return;
+		}
+}
+
 void
 ctl_unwatch(struct ctl_watch *w)
 {
 	epoll_ctl(loop_epoll, EPOLL_CTL_DEL, w->fd, NULL);
+	if (w->again) {
+		again_remove(&again_next, w);
+		again_remove(&again_run, w);
+		w->again = false;
+	}
+}
+
+void
+ctl_watch_again(struct ctl_watch *w)
+{
+	if (w->again)
+		return;
+	w->again = true;
+	w->again_next = again_next;
+	again_next = w;
 }
 
 uint64_t
@@ -58,15 +85,25 @@ int
 ctl_loop_wait(void)
 {
 	struct epoll_event evs[16];
-	int n = epoll_wait(loop_epoll, evs, 16, -1);
+	int n = epoll_wait(loop_epoll, evs, 16, again_next != NULL ? 0 : -1);
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	loop_now_ms = clock_ms();
+	/* those that asked before this turn run after its events (a ready() may remove one) */
+	again_run = again_next;
+	again_next = NULL;
 	for (int i = 0; i < n; i++) {
 		struct ctl_watch *w = evs[i].data.ptr;
 
 		w->ready(w, evs[i].events);
+	}
+	while (again_run != NULL) {
+		struct ctl_watch *w = again_run;
+
+		again_run = w->again_next;
+		w->again = false;
+		w->ready(w, 0);
 	}
 	return 0;
 }

@@ -415,6 +415,8 @@ write_latency(FILE *f, const struct dp_runtime *rt)
 	return 0;
 }
 
+static uint64_t metrics_renders; /* pages written, this one included */
+
 int
 ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 {
@@ -443,6 +445,9 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_mempools(f, json_object_get(report, "mempools"));
 	write_xdp(f);
 	rc = write_latency(f, rt);
+	family(f, "hotpath_metrics_renders_total", "counter",
+	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
+	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);
 	json_decref(report);
 	if (rc == 0 && ferror(f))
 		rc = -ENOMEM;
@@ -454,8 +459,11 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 static struct {
 	const struct dp_runtime *rt;
 	struct MHD_Daemon *mhd;
-	struct ctl_watch events; /* MHD's own epoll fd, readable when any of its sockets is */
-	struct ctl_watch timer;  /* armed with MHD_get_timeout(): idle connections to close */
+	struct ctl_watch events;   /* MHD's own epoll fd, readable when any of its sockets is */
+	struct ctl_watch timer;    /* armed with MHD_get_timeout(): idle connections to close */
+	struct MHD_Response *page; /* the last page rendered (MHD frees it with its last user) */
+	uint64_t page_ms;          /* when (ctl_now_ms) */
+	uint64_t renders;          /* pages rendered */
 } srv = {.events = {.fd = -1}, .timer = {.fd = -1}};
 
 static void
@@ -493,6 +501,44 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type, char *body
 	return ret;
 }
 
+/*
+ * The page, rendered at most once per CTL_METRICS_CACHE_MS whatever the number
+ * of scrapes: the others get the same response (MHD counts its users), so a
+ * flood of requests costs the control thread their HTTP work, not a render
+ * each. NULL on ENOMEM.
+ */
+static struct MHD_Response *
+current_page(void)
+{
+	struct MHD_Response *resp;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (srv.page != NULL && ctl_now_ms() - srv.page_ms < CTL_METRICS_CACHE_MS)
+		return srv.page;
+	f = open_memstream(&body, &len);
+	if (f == NULL)
+		return NULL;
+	rc = ctl_metrics_write(f, srv.rt);
+	if (fclose(f) != 0 || rc < 0) {
+		free(body);
+		return NULL;
+	}
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	if (srv.page != NULL)
+		MHD_destroy_response(srv.page); /* connections still sending it keep it */
+	srv.page = resp;
+	srv.page_ms = ctl_now_ms();
+	return resp;
+}
+
 static enum MHD_Result
 request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
 	const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -500,10 +546,7 @@ request(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	static char not_found[] = "not found: metrics are at /metrics\n";
 	static char not_allowed[] = "method not allowed: use GET\n";
 	static char failed[] = "out of memory\n";
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
+	struct MHD_Response *page;
 
 	(void)cls, (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -511,17 +554,10 @@ request(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 			     strlen(not_allowed), false);
 	if (strcmp(url, "/metrics") != 0)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found), false);
-	f = open_memstream(&body, &len);
-	if (f == NULL)
+	if ((page = current_page()) == NULL)
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed),
 			     false);
-	rc = ctl_metrics_write(f, srv.rt);
-	if (fclose(f) != 0 || rc < 0) {
-		free(body);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed, strlen(failed),
-			     false);
-	}
-	return reply(conn, MHD_HTTP_OK, CONTENT_TYPE, body, len, true);
+	return MHD_queue_response(conn, MHD_HTTP_OK, page);
 }
 
 /* Let MHD do its work, then arm the timer for when it must run again (0 ms: right away). */
@@ -621,6 +657,7 @@ ctl_metrics_start(struct dp_runtime *rt)
 				   mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CTL_METRICS_CONN_TIMEOUT_S,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)CTL_METRICS_CONN_MAX,
+				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CTL_METRICS_PER_IP_MAX,
 				   MHD_OPTION_END);
 	if (srv.mhd == NULL)
 		goto disabled;
@@ -664,5 +701,9 @@ ctl_metrics_stop(struct dp_runtime *rt)
 	if (srv.mhd != NULL) {
 		MHD_stop_daemon(srv.mhd);
 		srv.mhd = NULL;
+	}
+	if (srv.page != NULL) {
+		MHD_destroy_response(srv.page);
+		srv.page = NULL;
 	}
 }

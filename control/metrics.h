@@ -8,11 +8,15 @@
 
 #define CTL_METRICS_CONN_TIMEOUT_S 10 /* an idle HTTP connection is closed after this */
 #define CTL_METRICS_CONN_MAX 32       /* HTTP connections served at once */
+#define CTL_METRICS_PER_IP_MAX 8      /* of them from one client address */
+#define CTL_METRICS_CACHE_MS 100      /* a page is rendered at most this often; scrapes between share it */
 
 /*
  * Listen on rt->cfg->metrics ("host:port"; empty: disabled) and serve
  * /metrics from the control thread's epoll loop (libmicrohttpd in external
- * epoll mode). Metrics are not worth stopping the data plane for: a
+ * epoll mode), at most CTL_METRICS_PER_IP_MAX connections from one address
+ * and CTL_METRICS_CONN_MAX in all, each closed after CTL_METRICS_CONN_TIMEOUT_S
+ * idle; the page is rendered at most once per CTL_METRICS_CACHE_MS. Metrics are not worth stopping the data plane for: a
  * listener that cannot be set up is logged and left out, and 0 is
  * returned; -errno only when the loop itself refuses the fds. Control thread.
  */

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,17 +20,24 @@
 
 /*
  * A client never stalls the others or the data path: sockets are
- * non-blocking, requests are handled one line at a time as they arrive,
- * replies queue in the client's own buffer (written when the socket takes
- * them), and a client that stops reading is dropped once CTL_OUT_MAX of
- * replies wait for it.
+ * non-blocking; each loop turn a client gets one read and at most
+ * CTL_TURN_REQS of its requests handled, and one with more waiting asks the
+ * loop for another turn (ctl_watch_again) behind everyone else's events.
+ * Replies queue in the client's own buffer and go out as the socket takes
+ * them (EPOLLOUT); a reply of any size is kept whole. While more than
+ * CTL_OUT_HIGH of replies wait, the client's requests wait too (no read, no
+ * handling): a client that does not read its replies only stalls itself.
  */
 struct client {
 	struct ctl_watch w;
 	struct client *next;
 	char *in; /* CTL_LINE_MAX bytes */
 	size_t in_len;
-	bool discarding; /* skipping the rest of an oversized line */
+	size_t scanned;            /* in[0..scanned) holds no newline */
+	bool discarding;           /* skipping the rest of an oversized line */
+	bool eof;                  /* the peer sent all it will: answer what came, then close */
+	struct ctl_stream *stream; /* a reply being written a slice per turn (its requests wait) */
+	bool stream_first;
 	char *out;
 	size_t out_len, out_off, out_cap;
 	uint32_t events;
@@ -45,19 +51,42 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	gid_t gid;
 	bool has_gid;
+	dev_t dev; /* the socket file bind made: the one unlinked at stop */
+	ino_t ino;
 	uint64_t refused; /* peers that were not allowed */
 } srv = {.listen = {.fd = -1}};
 
 static void client_close(struct client *c);
 
-static void
-client_want(struct client *c, uint32_t events)
+static size_t
+out_waiting(const struct client *c)
 {
+	return c->out_len - c->out_off;
+}
+
+/* A complete line waits in the input buffer. */
+static bool
+has_line(struct client *c)
+{
+	if (c->scanned < c->in_len && memchr(c->in + c->scanned, '\n', c->in_len - c->scanned) != NULL)
+		return true;
+	c->scanned = c->in_len;
+	return false;
+}
+
+/* What to wait for: replies to write; requests while the replies are few. */
+static void
+client_want(struct client *c)
+{
+	uint32_t events = out_waiting(c) ? EPOLLOUT : 0;
+
+	if (!c->eof && out_waiting(c) <= CTL_OUT_HIGH && c->in_len < CTL_LINE_MAX)
+		events |= EPOLLIN | EPOLLRDHUP;
 	if (events != c->events && ctl_watch_mod(&c->w, events) == 0)
 		c->events = events;
 }
 
-/* Write what the socket takes now; EPOLLOUT while something is left. */
+/* Write what the socket takes now (-1: the peer is gone). */
 static int
 client_flush(struct client *c)
 {
@@ -74,7 +103,35 @@ client_flush(struct client *c)
 	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-	client_want(c, EPOLLIN | EPOLLRDHUP | (c->out_len ? EPOLLOUT : 0));
+	else if (c->out_off > c->out_cap / 2) {
+		/* keep the unsent part at the front: the buffer does not grow with what was sent */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	return 0;
+}
+
+/* Queue len bytes of a reply, and a newline when it ends there. */
+static int
+client_put(struct client *c, const char *data, size_t len, bool newline)
+{
+	if (c->out_len + len + 1 > c->out_cap) {
+		size_t cap = RTE_MAX(c->out_cap * 2, c->out_len + len + 1 + 4096);
+		char *p = realloc(c->out, cap);
+
+		if (p == NULL) {
+			DP_LOG(WARNING, "control socket: no memory for a %zu-byte reply: client dropped",
+			       len);
+			return -1;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	if (newline)
+		c->out[c->out_len++] = '\n';
 	return 0;
 }
 
@@ -82,67 +139,118 @@ client_flush(struct client *c)
 static int
 client_reply(struct client *c, char *reply)
 {
-	size_t len = strlen(reply);
+	int rc = client_put(c, reply, strlen(reply), true);
 
-	if (c->out_len - c->out_off + len + 1 > CTL_OUT_MAX) {
-		free(reply);
-		DP_LOG(WARNING, "control socket: a client does not read its replies: dropped");
+	free(reply);
+	return rc;
+}
+
+/* The next slice of the reply being streamed; its tail and newline after the last. */
+static int
+client_stream(struct client *c)
+{
+	bool done;
+	char *part = ctl_cmd_stream_next(c->stream, CTL_STREAM_SLICE, c->stream_first, &done);
+	int rc;
+
+	if (part == NULL) {
+		/* half a reply is out: the connection cannot carry another */
+		c->stream = NULL;
+		DP_LOG(WARNING, "control socket: no memory for a streamed reply: client dropped");
 		return -1;
 	}
-	if (c->out_len + len + 1 > c->out_cap) {
-		size_t cap = RTE_MAX(c->out_cap * 2, c->out_len + len + 1 + 4096);
-		char *p = realloc(c->out, cap);
-
-		if (p == NULL) {
-			free(reply);
-			return -1;
-		}
-		c->out = p;
-		c->out_cap = cap;
+	c->stream_first = false;
+	rc = client_put(c, part, strlen(part), false);
+	free(part);
+	if (done) {
+		c->stream = NULL;
+		if (rc == 0)
+			rc = client_put(c, CTL_STREAM_TAIL, strlen(CTL_STREAM_TAIL), true);
 	}
-	memcpy(c->out + c->out_len, reply, len);
-	c->out[c->out_len + len] = '\n';
-	c->out_len += len + 1;
-	free(reply);
-	return 0;
+	return rc;
+}
+
+/* A request to handle, or a reply to go on with, waits. */
+static bool
+has_work(struct client *c)
+{
+	return c->stream != NULL || has_line(c);
 }
 
 /*
- * Complete lines in the input buffer: each is one request. Those read together are
- * one batch (their route changes share a grace period, see ctl_cmd_batch); their
- * replies are sent after it, in order.
+ * This turn's share of the complete lines in the input buffer: at most
+ * CTL_TURN_REQS, and none while too many replies wait. Those handled together
+ * are one batch (their route changes share a grace period, see ctl_cmd_batch);
+ * their replies are queued after it, in order.
  */
 static int
 client_lines(struct client *c)
 {
 	size_t start = 0;
+	unsigned handled = 0;
 	int rc = 0;
 
 	ctl_cmd_batch(srv.rt, true);
-	for (size_t i = 0; i < c->in_len && rc == 0; i++) {
-		if (c->in[i] != '\n')
+	while (rc == 0 && handled < CTL_TURN_REQS && out_waiting(c) <= CTL_OUT_HIGH) {
+		char *nl;
+		size_t i;
+
+		if (c->stream != NULL) {
+			rc = client_stream(c); /* a slice counts as a request */
+			handled++;
 			continue;
-		if (c->discarding)
+		}
+		if ((nl = memchr(c->in + start, '\n', c->in_len - start)) == NULL)
+			break;
+		i = (size_t)(nl - c->in);
+		if (c->discarding) {
 			c->discarding = false;
-		else if (i > start)
-			rc = client_reply(c, ctl_cmd_line(srv.rt, c->in + start, i - start));
+		} else if (i > start) {
+			char *reply = ctl_cmd_line_stream(srv.rt, c->in + start, i - start, &c->stream);
+
+			c->stream_first = true;
+			if (c->stream != NULL) {
+				rc = client_put(c, reply, strlen(reply), false); /* the head: items follow */
+				free(reply);
+			} else {
+				rc = client_reply(c, reply);
+			}
+			handled++;
+		}
 		start = i + 1;
 	}
 	ctl_cmd_batch(srv.rt, false);
-	if (rc < 0 || client_flush(c) < 0)
+	if (rc < 0)
 		return -1;
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len == CTL_LINE_MAX) {
+	c->scanned = 0;
+	if (c->in_len == CTL_LINE_MAX && !has_line(c)) {
 		/* no newline in CTL_LINE_MAX bytes: refuse the line, skip to its end */
-		c->in_len = 0;
+		c->in_len = c->scanned = 0;
 		if (!c->discarding &&
-		    (client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
-							CTL_LINE_MAX)) < 0 ||
-		     client_flush(c) < 0))
+		    client_reply(c, ctl_cmd_error_line("E2BIG", "request line longer than %d bytes",
+						       CTL_LINE_MAX)) < 0)
 			return -1;
 		c->discarding = true;
 	}
+	return 0;
+}
+
+/* One read at most: what fits the input buffer. 0, or -1 when the peer is gone. */
+static int
+client_read(struct client *c)
+{
+	ssize_t n;
+
+	do
+		n = recv(c->w.fd, c->in + c->in_len, CTL_LINE_MAX - c->in_len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	if (n == 0)
+		c->eof = true; /* a half-written last line is dropped with the connection */
+	c->in_len += (size_t)n;
 	return 0;
 }
 
@@ -151,23 +259,25 @@ client_ready(struct ctl_watch *w, uint32_t events)
 {
 	struct client *c = (struct client *)w;
 
-	if (events & EPOLLOUT && client_flush(c) < 0)
+	if (events & EPOLLERR)
 		return client_close(c);
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
-		for (;;) {
-			ssize_t n = recv(c->w.fd, c->in + c->in_len, CTL_LINE_MAX - c->in_len, 0);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				break;
-			if (n <= 0)
-				return client_close(c); /* peer gone: a half-written line is dropped */
-			c->in_len += (size_t)n;
-			if (client_lines(c) < 0)
-				return client_close(c);
-		}
+	if (out_waiting(c) && client_flush(c) < 0)
+		return client_close(c);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP) && !c->eof && c->in_len < CTL_LINE_MAX &&
+	    out_waiting(c) <= CTL_OUT_HIGH && client_read(c) < 0)
+		return client_close(c);
+	if (client_lines(c) < 0 || client_flush(c) < 0)
+		return client_close(c);
+	if (has_work(c)) {
+		/* more requests wait: after the others' turn, or once the replies drain */
+		if (out_waiting(c) <= CTL_OUT_HIGH)
+			ctl_watch_again(&c->w);
+	} else if (c->eof && !out_waiting(c)) {
+		return client_close(c);
+	} else if (c->eof && events & EPOLLHUP) {
+		return client_close(c); /* nobody left to read the replies */
 	}
+	client_want(c);
 }
 
 static void
@@ -181,17 +291,30 @@ client_close(struct client *c)
 	srv.n_clients--;
 	ctl_unwatch(&c->w);
 	close(c->w.fd);
+	if (c->stream != NULL)
+		c->stream->free(c->stream);
 	free(c->in);
 	free(c->out);
 	free(c);
 }
 
-/* Root, or the hotpath group as primary or supplementary group of the peer's user. */
+/*
+ * Root, or the hotpath group as the peer's group or one of its supplementary
+ * groups. Both come from the socket (SO_PEERCRED, SO_PEERGROUPS: the
+ * credentials the peer connected with), so no NSS look-up (getpwuid,
+ * getgrouplist: files, LDAP, sssd...) ever runs on the control thread per
+ * connection: the group's id is resolved once, at start. A process's groups
+ * are what counts, as for a file: a user just added to the group needs a new
+ * login (or `sg hotpath`), as for any group permission.
+ */
 static bool
 peer_allowed(int fd, char *who, size_t wholen)
 {
+	gid_t some[64], *groups = some;
+	socklen_t glen = sizeof(some);
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
+	bool ok = false;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
 		snprintf(who, wholen, "unknown peer (%s)", strerror(errno));
@@ -204,17 +327,21 @@ peer_allowed(int fd, char *who, size_t wholen)
 		return false;
 	if (cr.gid == srv.gid)
 		return true;
-	struct passwd *pw = getpwuid(cr.uid);
-	if (pw != NULL) {
-		gid_t groups[256];
-		int n = 256;
-
-		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) >= 0)
-			for (int i = 0; i < n; i++)
-				if (groups[i] == srv.gid)
-					return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0) {
+		/* more than 64 groups: glen says how many bytes they take */
+		if (errno != ERANGE || (groups = malloc(glen)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0) {
+			DP_LOG(WARNING, "control socket: SO_PEERGROUPS of %s: %s", who, strerror(errno));
+			if (groups != some)
+				free(groups);
+			return false;
+		}
 	}
-	return false;
+	for (size_t i = 0; i < glen / sizeof(gid_t) && !ok; i++)
+		ok = groups[i] == srv.gid;
+	if (groups != some)
+		free(groups);
+	return ok;
 }
 
 static void
@@ -266,6 +393,7 @@ listen_ready(struct ctl_watch *w, uint32_t events)
 		}
 		c->w.fd = fd;
 		c->w.ready = client_ready;
+		c->w.again = false;
 		c->events = EPOLLIN | EPOLLRDHUP;
 		if (ctl_watch(&c->w, c->events) < 0) {
 			free(c->in);
@@ -279,12 +407,20 @@ listen_ready(struct ctl_watch *w, uint32_t events)
 	}
 }
 
-/* mkdir -p of path's directory (0755 for the parents, 0750 for its own). */
+/*
+ * mkdir -p of path's directory (0755 for the parents, 0750 for its own).
+ * The socket's own directory is given to group hotpath (gid >= 0) when
+ * hotpathd made it, or when it is the default's (/run/hotpath, which
+ * systemd's RuntimeDirectory= makes root:root 0750): without that, the
+ * group could not reach the socket. A directory the operator made is left
+ * as it is.
+ */
 static int
-make_dir(const char *path)
+make_dir(const char *path, long gid)
 {
 	char d[sizeof(srv.path)];
 	char *slash;
+	bool made = false;
 
 	snprintf(d, sizeof(d), "%s", path);
 	slash = strrchr(d, '/');
@@ -299,8 +435,54 @@ make_dir(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(d, 0750) < 0 && errno != EEXIST)
+	if (mkdir(d, 0750) == 0)
+		made = true;
+	else if (errno != EEXIST)
 		return -errno;
+	if (gid >= 0 && (made || strcmp(path, CTL_SOCK_DEFAULT) == 0)) {
+		struct stat st;
+
+		/* group hotpath may enter (x) and list (r), not write: 0750 */
+		if (lstat(d, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		    (chown(d, (uid_t)-1, (gid_t)gid) < 0 || chmod(d, 0750) < 0))
+			DP_LOG(WARNING, "control socket directory %s: group hotpath: %s", d, strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * The socket file left at path by an earlier run: a daemon that answers on
+ * it keeps it (-EADDRINUSE); a socket nobody listens on is removed; anything
+ * else (a file, a FIFO, a directory, a link) is not ours to remove (-EEXIST).
+ */
+static int
+clear_stale(const struct sockaddr_un *sa, const char *path)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		DP_LOG(ERR,
+		       "control socket %s: the path exists and is not a socket: left alone (remove it, or "
+		       "choose another control.socket)",
+		       path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* EAGAIN: a listener whose backlog is full is alive all the same */
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 || errno == EAGAIN ? -EADDRINUSE : 0;
+	close(fd);
+	if (rc < 0) {
+		DP_LOG(ERR, "control socket %s: another hotpathd serves it: not starting a second", path);
+		return rc;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	DP_LOG(NOTICE, "control socket %s: removed a stale socket (nobody listened on it)", path);
 	return 0;
 }
 
@@ -310,6 +492,7 @@ ctl_sock_start(struct dp_runtime *rt)
 	const char *path = rt->cfg->control_socket[0] ? rt->cfg->control_socket : CTL_SOCK_DEFAULT;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct group *gr;
+	struct stat st;
 	int fd, rc;
 
 	srv.rt = rt;
@@ -320,21 +503,20 @@ ctl_sock_start(struct dp_runtime *rt)
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	snprintf(srv.path, sizeof(srv.path), "%s", path);
-	if ((rc = make_dir(path)) < 0) {
+	/* the one NSS look-up: peers are checked against this gid (peer_allowed) */
+	gr = getgrnam("hotpath");
+	srv.has_gid = gr != NULL;
+	if (gr != NULL)
+		srv.gid = gr->gr_gid;
+	if ((rc = make_dir(path, srv.has_gid ? (long)srv.gid : -1)) < 0) {
 		DP_LOG(ERR, "control socket %s: directory: %s", path, strerror(-rc));
 		return rc;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a socket file with a live daemon behind it is not ours to take */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		DP_LOG(ERR, "control socket %s: another hotpathd serves it", path);
-		close(fd);
-		return -EADDRINUSE;
+	if ((rc = clear_stale(&sa, path)) < 0) {
+		if (rc != -EADDRINUSE && rc != -EEXIST)
+			DP_LOG(ERR, "control socket %s: %s", path, strerror(-rc));
+		return rc;
 	}
-	close(fd);
-	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -342,17 +524,16 @@ ctl_sock_start(struct dp_runtime *rt)
 		rc = -errno;
 		DP_LOG(ERR, "control socket %s: %s", path, strerror(-rc));
 		close(fd);
-		unlink(path);
+		if (rc != -EADDRINUSE)
+			unlink(path); /* ours: bind made it */
 		return rc;
 	}
-	gr = getgrnam("hotpath");
-	if (gr != NULL) {
-		srv.gid = gr->gr_gid;
-		srv.has_gid = true;
-		if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
-			DP_LOG(WARNING, "control socket %s: chown to group hotpath: %s", path,
-			       strerror(errno));
+	if (lstat(path, &st) == 0) {
+		srv.dev = st.st_dev;
+		srv.ino = st.st_ino;
 	}
+	if (srv.has_gid && chown(path, (uid_t)-1, srv.gid) < 0)
+		DP_LOG(WARNING, "control socket %s: chown to group hotpath: %s", path, strerror(errno));
 	srv.listen.fd = fd;
 	srv.listen.ready = listen_ready;
 	if ((rc = ctl_watch(&srv.listen, EPOLLIN)) < 0) {
@@ -372,9 +553,14 @@ ctl_sock_stop(struct dp_runtime *rt)
 	while (srv.clients != NULL)
 		client_close(srv.clients);
 	if (srv.listen.fd >= 0) {
+		struct stat st;
+
 		ctl_unwatch(&srv.listen);
 		close(srv.listen.fd);
-		unlink(srv.path);
+		/* ours only: a file put in its place meanwhile is not */
+		if (lstat(srv.path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == srv.dev &&
+		    st.st_ino == srv.ino)
+			unlink(srv.path);
 		srv.listen.fd = -1;
 	}
 }

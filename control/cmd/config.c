@@ -27,7 +27,7 @@ cmd_config_dump(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd
 
 /* ---- config.apply: a whole file as one transaction ---- */
 
-/* What a running hotpathd cannot change: the ports, workers, EAL and control settings. */
+/* What a running hotpathd cannot change: the ports, workers, mbufs, control settings and EAL arguments. */
 static const char *
 fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 {
@@ -44,9 +44,15 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 	if (a->has_workers != b->has_workers || a->n_workers != b->n_workers ||
 	    memcmp(a->workers, b->workers, sizeof(a->workers[0]) * a->n_workers) != 0)
 		return "the workers";
-	if (a->mbufs != b->mbufs || strcmp(a->control_socket, b->control_socket) != 0 ||
-	    strcmp(a->metrics, b->metrics) != 0)
-		return "mbufs or the control settings";
+	if (a->mbufs != b->mbufs)
+		return "mbufs";
+	if (strcmp(a->control_socket, b->control_socket) != 0 || strcmp(a->metrics, b->metrics) != 0)
+		return "the control settings (socket, metrics)";
+	if (a->n_eal_args != b->n_eal_args)
+		return "the EAL arguments";
+	for (unsigned i = 0; i < a->n_eal_args; i++)
+		if (strcmp(a->eal_args[i], b->eal_args[i]) != 0)
+			return "the EAL arguments";
 	return NULL;
 }
 
@@ -65,7 +71,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	    arg_str(args, "file", true, &file, e) < 0)
 		return -1;
 	memset(&nc, 0, sizeof(nc));
-	if (hp_config_load(file, &nc, err, sizeof(err)) != 0) {
+	if (hp_config_load_regular(file, &nc, err, sizeof(err)) != 0) {
 		hp_config_free(&nc);
 		return fail(e, "EINVAL", "%s", err);
 	}

@@ -64,8 +64,87 @@ ctl_cmd_error_line(const char *code, const char *fmt, ...)
 	return error_reply(NULL, code, msg);
 }
 
+/* The stream the current request's handler started (one control thread, one request at a time). */
+static struct ctl_stream *started;
+
+int
+cmd_reply_stream(json_t **result, struct ctl_stream *s)
+{
+	started = s;
+	*result = json_array();
+	return 0;
+}
+
+char *
+ctl_cmd_stream_next(struct ctl_stream *s, unsigned max, bool first, bool *done)
+{
+	json_t *a = json_array();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	*done = true;
+	rc = a != NULL ? s->next(s, a, max) : -1;
+	f = rc >= 0 ? open_memstream(&text, &len) : NULL;
+	if (f != NULL) {
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			if (!first || i > 0)
+				fputc(',', f);
+			if (json_dumpf(json_array_get(a, i), f, JSON_COMPACT) < 0)
+				rc = -1;
+		}
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	json_decref(a);
+	if (rc < 0 || f == NULL) {
+		free(text);
+		s->free(s);
+		return NULL;
+	}
+	if (rc == 0)
+		s->free(s);
+	else
+		*done = false;
+	return text;
+}
+
 char *
 ctl_cmd_line(struct dp_runtime *rt, const char *line, size_t len)
+{
+	struct ctl_stream *s;
+	char *head = ctl_cmd_line_stream(rt, line, len, &s);
+	bool done = s == NULL, first = true;
+	size_t n = strlen(head);
+
+	/* the whole result at once: for callers other than the socket (tests, fuzzing) */
+	while (!done) {
+		char *part = ctl_cmd_stream_next(s, 4096, first, &done);
+		size_t k = part ? strlen(part) : 0;
+		char *p = part ? realloc(head, n + k + sizeof(CTL_STREAM_TAIL)) : NULL;
+
+		if (p == NULL) {
+			if (part != NULL && !done)
+				s->free(s);
+			free(part);
+			free(head);
+			return ctl_cmd_error_line("ENOMEM", "out of memory");
+		}
+		head = p;
+		memcpy(head + n, part, k);
+		n += k;
+		head[n] = '\0';
+		free(part);
+		first = false;
+	}
+	if (s != NULL)
+		memcpy(head + n, CTL_STREAM_TAIL, sizeof(CTL_STREAM_TAIL));
+	return head;
+}
+
+char *
+ctl_cmd_line_stream(struct dp_runtime *rt, const char *line, size_t len, struct ctl_stream **stream)
 {
 	json_error_t jerr;
 	json_t *req, *id, *args, *result = NULL;
@@ -73,6 +152,8 @@ ctl_cmd_line(struct dp_runtime *rt, const char *line, size_t len)
 	struct cmd_err e = {0};
 	char *reply;
 
+	*stream = NULL;
+	started = NULL;
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (req == NULL)
 		return ctl_cmd_error_line("EINVAL", "bad JSON at column %d: %s", jerr.column, jerr.text);
@@ -108,6 +189,18 @@ ctl_cmd_line(struct dp_runtime *rt, const char *line, size_t len)
 		} else {
 			reply = dump(json_pack("{s:O, s:b, s:o}", "id", id, "ok", 1, "result",
 					       result ? result : json_object()));
+			if (started != NULL) {
+				/* {"id":N,"ok":true,"result":[]} less its "]}": the items follow */
+				size_t n = strlen(reply);
+
+				if (n >= 2 && strcmp(reply + n - 2, CTL_STREAM_TAIL) == 0) {
+					reply[n - 2] = '\0';
+					*stream = started;
+				} else {
+					started->free(started); /* ENOMEM's reply */
+				}
+				started = NULL;
+			}
 		}
 		json_decref(empty);
 	}

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "cmd.h"
 #include "commands.h"
 #include "neigh.h"
 #include "dump.h"
@@ -55,6 +56,15 @@ void published_route(struct dp_runtime *rt, const struct hp_prefix *p, bool del)
 struct hp_config *acl_draft(const struct dp_runtime *rt);
 void acl_draft_drop(struct hp_config *d);
 int acl_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e);
+
+/* ---- dispatch.c: a result that comes a slice at a time ---- */
+
+/*
+ * The result is the items s gives (an array), a slice per loop turn, not
+ * *result: the handler returns cmd_reply_stream(result, s) once it has
+ * checked everything (a stream is never refused after it started).
+ */
+int cmd_reply_stream(json_t **result, struct ctl_stream *s);
 
 /* ---- shared by the objects' files ---- */
 

@@ -29,6 +29,11 @@ int hp_config_parse(const char *name, const char *text, size_t len, struct hp_co
  * file gives "PATH: strerror". */
 int hp_config_load(const char *path, struct hp_config *cfg, char *err, size_t errlen);
 
+/* As hp_config_load(), for a file named over the control socket (config.apply):
+ * opened without blocking, and refused unless it is a regular file (a FIFO, a
+ * device, a directory: "PATH: not a regular file (a FIFO): refused", -EINVAL). */
+int hp_config_load_regular(const char *path, struct hp_config *cfg, char *err, size_t errlen);
+
 /* Release what hp_config_parse() allocated; cfg may be zeroed or half-filled. */
 void hp_config_free(struct hp_config *cfg);
 

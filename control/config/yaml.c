@@ -254,8 +254,9 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	return rc;
 }
 
-int
-hp_config_load(const char *path, struct hp_config *cfg, char *err, size_t errlen)
+/* regular: only a regular file, opened without blocking (a FIFO or a device could block or never end). */
+static int
+config_load(const char *path, bool regular, struct hp_config *cfg, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -269,11 +270,32 @@ hp_config_load(const char *path, struct hp_config *cfg, char *err, size_t errlen
 			snprintf(err, errlen, "%s: no file or config", path ? path : "(null)");
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK | O_NOCTTY : 0));
+	if (fd < 0 && regular && errno == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		/* a socket cannot be opened at all: say what it is */
+		memset(cfg, 0, sizeof(*cfg));
+		if (err && errlen)
+			snprintf(err, errlen, "%s: not a regular file (a socket): refused", path);
+		return -EINVAL;
+	}
 	if (fd < 0)
 		goto out_errno;
 	if (fstat(fd, &st) < 0)
 		goto out_errno_fd;
+	if (regular && !S_ISREG(st.st_mode)) {
+		close(fd);
+		free(buf);
+		memset(cfg, 0, sizeof(*cfg));
+		if (err && errlen)
+			snprintf(err, errlen, "%s: not a regular file (%s): refused", path,
+				 S_ISDIR(st.st_mode)    ? "a directory"
+				 : S_ISFIFO(st.st_mode) ? "a FIFO"
+				 : S_ISCHR(st.st_mode)  ? "a character device"
+				 : S_ISBLK(st.st_mode)  ? "a block device"
+				 : S_ISSOCK(st.st_mode) ? "a socket"
+							: "not a file");
+		return -EINVAL;
+	}
 	if (S_ISREG(st.st_mode) && st.st_size > (off_t)CFG_FILE_MAX) {
 		errno = EFBIG;
 		goto out_errno_fd;
@@ -331,6 +353,18 @@ out:
 			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 	}
 	return rc;
+}
+
+int
+hp_config_load(const char *path, struct hp_config *cfg, char *err, size_t errlen)
+{
+	return config_load(path, false, cfg, err, errlen);
+}
+
+int
+hp_config_load_regular(const char *path, struct hp_config *cfg, char *err, size_t errlen)
+{
+	return config_load(path, true, cfg, err, errlen);
 }
 
 void

@@ -17,8 +17,8 @@
 #include "hpctl_args.h"
 
 #define HPCTL_SOCK_DEFAULT "/run/hotpath/hotpath.sock"
-#define HPCTL_TIMEOUT_MS 10000      /* for a reply; $HPCTL_TIMEOUT_MS overrides (tests) */
-#define HPCTL_REPLY_MAX (64u << 20) /* a reply larger than this is a broken server */
+#define HPCTL_TIMEOUT_MS 10000     /* for a reply; $HPCTL_TIMEOUT_MS overrides (tests) */
+#define HPCTL_REPLY_MAX (1u << 30) /* a reply larger than this is a broken server (2 M routes take ~200 MB) */
 #define HPCTL_CLEAR "\033[H\033[2J"
 
 enum {

@@ -47,6 +47,7 @@ FORWARDED, DENIED, BLACKHOLED, BAD_CHECKSUM, NOT_OUR_MAC, TTL_EXPIRED = 300, 20,
 # Every family /metrics exposes for an l3 config with ACL rules (the contract dashboards rely on).
 FAMILIES = {
     "hotpath_start_time_seconds": "gauge",
+    "hotpath_metrics_renders_total": "counter",
     "hotpath_port_info": "gauge",
     "hotpath_port_rx_packets_total": "counter", "hotpath_port_rx_bytes_total": "counter",
     "hotpath_port_tx_packets_total": "counter", "hotpath_port_tx_bytes_total": "counter",

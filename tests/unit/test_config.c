@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -1188,6 +1189,35 @@ test_load(void)
 		err, "/dev/null:1: expected a mapping with a ports: section (the document is empty)");
 }
 
+/* config.apply's loader: a regular file only, opened without blocking (a FIFO with no writer would block). */
+static void
+test_load_regular(void)
+{
+	char dir[] = "/tmp/test_config_XXXXXX", fifo[64], file[64];
+	int fd;
+
+	CU_ASSERT_TRUE_FATAL(mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/ok.yaml", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	CU_ASSERT_EQUAL(hp_config_load_regular(fifo, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file (a FIFO): refused"));
+	CU_ASSERT_EQUAL(hp_config_load_regular(dir, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file (a directory): refused"));
+	CU_ASSERT_EQUAL(hp_config_load_regular("/dev/null", &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "/dev/null: not a regular file (a character device): refused");
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, good_yaml, strlen(good_yaml)), (ssize_t)strlen(good_yaml));
+	close(fd);
+	CU_ASSERT_EQUAL(hp_config_load_regular(file, &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.n_ports, 2);
+	hp_config_free(&cfg);
+	unlink(file);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 static void
 test_parse_queue_ref(void)
 {
@@ -2149,6 +2179,7 @@ main(void)
 		{"100k routes, 5k ACL rules", test_big},
 		{"error buffer", test_err_buffer},
 		{"load from file", test_load},
+		{"load a regular file only", test_load_regular},
 		{"hp_parse_queue_ref", test_parse_queue_ref},
 		{"hp_parse_xdp_class", test_parse_xdp_class},
 		{"misc", test_misc},
