@@ -60,6 +60,8 @@ def test_direction(d):
     with tx.Topology() as topo:
         sock, text = tx.config(topo, d)
         with tx.daemon(d, text) as hd:
+            # a net_af_xdp port on a veth: hotpathd says at start what the peer must do
+            assert "port p0: %s is a veth" % VH0 in hd.stderr() and "ethtool -K" in hd.stderr(), hd.stderr()
             lst = tx.serve(LISTEN % ("10.231.0.1", 5555))
             lst22 = tx.serve(LISTEN % ("10.231.0.1", 22))
             try:
