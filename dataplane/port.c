@@ -115,7 +115,22 @@ warn_veth(const struct dp_port *p)
 {
 	char ifname[IFNAMSIZ];
 
-	if (!kernel_iface(p->conf->device, ifname, sizeof(ifname)) || !iface_is_veth(ifname))
+	if (!kernel_iface(p->conf->device, ifname, sizeof(ifname)))
+		return;
+	/*
+	 * DPDK's af_packet PMD (every version) joins its sockets to a PACKET_FANOUT group
+	 * with PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the
+	 * ring, and a datagram longer than a ring frame (framesz, 2048 by default) is cut
+	 * there and dropped here as ipv4_length; one that fits is bigger than the link.
+	 */
+	if (strstr(p->conf->device, "af_packet") != NULL)
+		DP_LOG(WARNING,
+		       "port %s: net_af_packet on %s: the kernel reassembles IPv4 fragments for DPDK's "
+		       "af_packet PMD (PACKET_FANOUT_FLAG_DEFRAG), so fragmented IPv4 does not get "
+		       "through (dropped as ipv4_length); use net_af_xdp where it matters (docs/config.md, "
+		       "ports on veth)",
+		       p->conf->name, ifname);
+	if (!iface_is_veth(ifname))
 		return;
 	DP_LOG(WARNING,
 	       "port %s: %s is a veth: the frames its peer sends carry unfilled TCP/UDP checksums "
