@@ -92,7 +92,10 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 			DP_LOG(ERR, "config %s: cannot put the XDP maps back: %s", file, undo);
 		dp_tables_free(t);
 		hp_config_free(&nc);
-		return fail(e, rc == -ENOMEM ? "ENOMEM" : rc == -ENOSPC ? "ENOSPC" : "EINVAL",
+		return fail(e,
+			    rc == -ENOMEM   ? "ENOMEM"
+			    : rc == -ENOSPC ? "ENOSPC"
+					    : "EINVAL",
 			    "%s: %s (nothing applied)", file, err);
 	}
 	old = dp_tables_publish(rt, t, &nc);
