@@ -72,7 +72,7 @@ struct {
 #define ICMP_HLEN 8            /* ICMP and ICMPv6: type, code, checksum + 4 bytes of the message */
 
 /* The drop reasons are the last ones: hp_xdp() maps a reason to its action by that. */
-_Static_assert(HP_XDP_DROP_BLOCK4 + 3 == HP_XDP_NREASONS, "drop reasons are not last");
+_Static_assert(HP_XDP_DROP_BLOCK4 + 4 == HP_XDP_NREASONS, "drop reasons are not last");
 
 /* Where parsing stands: the next header's first byte, and the end of the frame. */
 struct cursor {
@@ -154,9 +154,11 @@ parse_eth(struct cursor *c, __be16 *proto)
 }
 
 /*
- * TCP or UDP at the cursor: the kernel's when the destination, then the source port has
- * the protocol's bit in hp_ports (indexed by the port in host order). An ARRAY lookup is
- * inlined by the verifier: a bounds check and a load.
+ * TCP or UDP at the cursor: the kernel's when the destination port has the protocol's
+ * destination bit in hp_ports (indexed by the port in host order), or the source port its
+ * source bit. Each direction has its own bit, so a class on a destination port is never
+ * met by a sender that picks that port as its source. An ARRAY lookup is inlined by the
+ * verifier: a bounds check and a load.
  */
 static __always_inline __u32
 port_class(__be16 sport, __be16 dport, __u32 bit, __u32 reason)
@@ -168,7 +170,7 @@ port_class(__be16 sport, __be16 dport, __u32 bit, __u32 reason)
 		return reason;
 	key = bpf_ntohs(sport);
 	v = bpf_map_lookup_elem(&hp_ports, &key);
-	if (v && (*v & bit))
+	if (v && (*v & (bit << HP_XDP_PORT_SRC_SHIFT)))
 		return reason;
 	return HP_XDP_STEER;
 }
@@ -366,10 +368,13 @@ hp_xdp(struct xdp_md *ctx)
 	int action;
 
 	if (reason == HP_XDP_STEER) {
-		/* XDP_PASS when no AF_XDP socket is bound on this queue (shield-only mode) */
-		action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+		/* no AF_XDP socket bound on this queue: the fallback action, XDP_PASS
+		 * (shield-only mode, on_no_socket: pass) or XDP_DROP (fail-closed) */
+		bool pass = cfg_flags() & HP_XDP_FLAG_NOSOCK_PASS;
+
+		action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, pass ? XDP_PASS : XDP_DROP);
 		if (action != XDP_REDIRECT)
-			reason = HP_XDP_PASS_NOSOCK;
+			reason = pass ? HP_XDP_PASS_NOSOCK : HP_XDP_DROP_NOSOCK;
 	} else {
 		action = reason >= HP_XDP_DROP_BLOCK4 ? XDP_DROP : XDP_PASS;
 	}

@@ -55,8 +55,9 @@ struct xdp_if {
 	char port_name[HP_NAME_MAX];
 	enum hp_xdp_mode mode;
 	bool has_mode;
-	struct hp_xdp *skel; /* shield-only: our program */
-	int link_fd;         /* shield-only: its bpf_link */
+	enum hp_xdp_nosock on_no_socket; /* as configured (DEFAULT: by role, nosock_pass()) */
+	struct hp_xdp *skel;             /* shield-only: our program */
+	int link_fd;                     /* shield-only: its bpf_link */
 	uint32_t prog_id;
 	int fd[N_MAPS]; /* ours for net_af_xdp programs (port >= 0), the skeleton's otherwise */
 	uint32_t flags; /* HP_XDP_PASS_* */
@@ -229,6 +230,20 @@ clear_iface(const char *ifname, int ifindex, char *err, size_t errlen)
 
 /* ---- map contents ---- */
 
+/*
+ * Whether a frame to steer with no socket on its queue goes to the kernel. Unset, that
+ * is pass on a shield-only interface (no socket is ever bound there: the kernel is the
+ * consumer) and drop on a net_af_xdp port's (fail-closed: a frame hotpathd would have
+ * taken never reaches the host's stack, e.g. after a crash left the PMD's program on).
+ */
+static bool
+nosock_pass(const struct xdp_if *xi)
+{
+	if (xi->on_no_socket == HP_XDP_NOSOCK_DEFAULT)
+		return xi->port < 0;
+	return xi->on_no_socket == HP_XDP_NOSOCK_PASS;
+}
+
 static uint32_t
 port_bits(const struct xdp_if *xi, unsigned port)
 {
@@ -236,13 +251,15 @@ port_bits(const struct xdp_if *xi, unsigned port)
 
 	for (unsigned i = 0; i < xi->n_pass; i++) {
 		const struct hp_xdp_class *c = &xi->pass[i];
+		uint32_t bit = 0;
 
 		if (port < c->port_lo || port > c->port_hi)
 			continue;
 		if (c->kind == HP_XDP_CLASS_TCP)
-			v |= HP_XDP_PORT_TCP;
+			bit = HP_XDP_PORT_TCP;
 		else if (c->kind == HP_XDP_CLASS_UDP)
-			v |= HP_XDP_PORT_UDP;
+			bit = HP_XDP_PORT_UDP;
+		v |= c->sport ? bit << HP_XDP_PORT_SRC_SHIFT : bit;
 	}
 	return v;
 }
@@ -274,6 +291,8 @@ write_pass(struct xdp_if *xi, unsigned lo, unsigned hi)
 	xi->flags = 0;
 	for (unsigned i = 0; i < xi->n_pass; i++)
 		xi->flags |= class_flag(xi->pass[i].kind);
+	if (nosock_pass(xi))
+		xi->flags |= HP_XDP_FLAG_NOSOCK_PASS;
 	cfg.flags = xi->flags;
 	if (bpf_map_update_elem(xi->fd[MAP_CFG], &key, &cfg, BPF_ANY) < 0)
 		return -errno;
@@ -300,20 +319,19 @@ block_one(struct xdp_if *xi, bool add, const struct hp_prefix *p)
 	int f = fam_idx(p->family), rc;
 	uint8_t one = 1;
 
+	if (add && xi->n_block[f] >= HP_XDP_MAX_BLOCK)
+		return -ENOSPC;
+
 	if (p->family == AF_INET) {
 		struct hp_xdp_lpm4 k = {.prefixlen = p->len};
 
 		memcpy(k.addr, p->addr, 4);
-		if (add && xi->n_block[f] >= HP_XDP_MAX_BLOCK)
-			return -ENOSPC;
 		rc = add ? bpf_map_update_elem(xi->fd[MAP_BLOCK4], &k, &one, BPF_NOEXIST)
 			 : bpf_map_delete_elem(xi->fd[MAP_BLOCK4], &k);
 	} else {
 		struct hp_xdp_lpm6 k = {.prefixlen = p->len};
 
 		memcpy(k.addr, p->addr, 16);
-		if (add && xi->n_block[f] >= HP_XDP_MAX_BLOCK)
-			return -ENOSPC;
 		rc = add ? bpf_map_update_elem(xi->fd[MAP_BLOCK6], &k, &one, BPF_NOEXIST)
 			 : bpf_map_delete_elem(xi->fd[MAP_BLOCK6], &k);
 	}
@@ -396,19 +414,25 @@ class_ports(const struct hp_xdp_class *c, unsigned *lo, unsigned *hi)
 }
 
 /*
- * Make xi's maps say conf (NULL: nothing passed, nothing blocked). The new
- * blocks go in before the old ones leave, so a prefix in both is never open.
+ * Make xi's maps say conf (NULL: nothing passed, nothing blocked). When the old and
+ * the new lists fit a map together, the new blocks go in before the stale ones
+ * leave, so no source of either list is open in between. When they do not, the
+ * stale ones leave first: the maps then never hold more than the larger list (each
+ * fits: the parser refuses a list longer than a map). Either way a prefix in both
+ * lists stays in throughout.
  */
 static int
 fill(struct xdp_if *xi, const struct hp_xdp_conf *conf)
 {
 	struct hp_xdp_class old[HP_MAX_XDP_PASS];
-	unsigned n_old = xi->n_pass, lo, hi;
+	unsigned n_old = xi->n_pass, lo, hi, n_new[2] = {0, 0};
 	struct stale_blocks sb = {0};
+	bool add_first;
 	struct hp_prefix *keep = NULL;
 	int rc = 0;
 
 	memcpy(old, xi->pass, sizeof(old[0]) * n_old);
+	xi->on_no_socket = conf ? conf->on_no_socket : HP_XDP_NOSOCK_DEFAULT;
 	xi->n_pass = conf ? conf->n_pass : 0;
 	if (conf)
 		memcpy(xi->pass, conf->pass, sizeof(conf->pass[0]) * conf->n_pass);
@@ -426,16 +450,23 @@ fill(struct xdp_if *xi, const struct hp_xdp_conf *conf)
 			return -ENOMEM;
 		memcpy(keep, conf->block, conf->n_block * sizeof(*keep));
 		qsort(keep, conf->n_block, sizeof(*keep), cmp_prefix);
-		for (unsigned i = 0; i < conf->n_block && rc == 0; i++)
-			if ((rc = block_one(xi, true, &keep[i])) == -EEXIST)
-				rc = 0;
 	}
 	sb.keep = keep;
 	sb.n_keep = conf ? conf->n_block : 0;
+	for (unsigned i = 0; i < sb.n_keep; i++)
+		n_new[fam_idx(keep[i].family)]++;
+	add_first = xi->n_block[0] + n_new[0] <= HP_XDP_MAX_BLOCK &&
+		    xi->n_block[1] + n_new[1] <= HP_XDP_MAX_BLOCK;
+	for (unsigned i = 0; add_first && i < sb.n_keep && rc == 0; i++)
+		if ((rc = block_one(xi, true, &keep[i])) == -EEXIST)
+			rc = 0;
 	if (rc == 0 && (rc = foreach_block(xi, AF_INET, note_stale, &sb)) == 0)
 		rc = foreach_block(xi, AF_INET6, note_stale, &sb);
 	for (unsigned i = 0; i < sb.n_del && rc == 0; i++)
 		rc = block_one(xi, false, &sb.del[i]);
+	for (unsigned i = 0; !add_first && i < sb.n_keep && rc == 0; i++)
+		if ((rc = block_one(xi, true, &keep[i])) == -EEXIST)
+			rc = 0;
 	free(sb.del);
 	free(keep);
 	return rc;
@@ -506,16 +537,37 @@ ctl_xdp_prepare(const struct hp_config *cfg, const char *devargs[HP_MAX_PORTS], 
 	return 0;
 }
 
+static uint32_t
+prog_id_of(const struct xdp_if *xi)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	return bpf_xdp_query(xi->ifindex, 0, &q) == 0 ? q.prog_id : 0;
+}
+
+/* Shield-only: our own copy of the program, its maps ready to fill before it is attached. */
+static int
+load_shield(struct xdp_if *xi, char *err, size_t errlen)
+{
+	xi->skel = hp_xdp__open_and_load();
+	if (xi->skel == NULL)
+		return dp_errf(err, errlen, -errno, "xdp: %s: cannot load the XDP program: %s", xi->name,
+			       strerror(errno));
+	xi->fd[MAP_CFG] = bpf_map__fd(xi->skel->maps.hp_cfg);
+	xi->fd[MAP_PORTS] = bpf_map__fd(xi->skel->maps.hp_ports);
+	xi->fd[MAP_BLOCK4] = bpf_map__fd(xi->skel->maps.hp_block4);
+	xi->fd[MAP_BLOCK6] = bpf_map__fd(xi->skel->maps.hp_block6);
+	xi->fd[MAP_STATS] = bpf_map__fd(xi->skel->maps.hp_stats);
+	return 0;
+}
+
+/* After load_shield and fill: the program sees its first frame with its maps filled. */
 static int
 attach_shield(struct xdp_if *xi, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	int rc;
 
-	xi->skel = hp_xdp__open_and_load();
-	if (xi->skel == NULL)
-		return dp_errf(err, errlen, -errno, "xdp: %s: cannot load the XDP program: %s", xi->name,
-			       strerror(errno));
 	lo.flags = xi->mode == HP_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	xi->link_fd = bpf_link_create(bpf_program__fd(xi->skel->progs.hp_xdp), xi->ifindex, BPF_XDP, &lo);
 	if (xi->link_fd < 0) {
@@ -527,20 +579,8 @@ attach_shield(struct xdp_if *xi, char *err, size_t errlen)
 					 "use mode: generic)"
 				       : "");
 	}
-	xi->fd[MAP_CFG] = bpf_map__fd(xi->skel->maps.hp_cfg);
-	xi->fd[MAP_PORTS] = bpf_map__fd(xi->skel->maps.hp_ports);
-	xi->fd[MAP_BLOCK4] = bpf_map__fd(xi->skel->maps.hp_block4);
-	xi->fd[MAP_BLOCK6] = bpf_map__fd(xi->skel->maps.hp_block6);
-	xi->fd[MAP_STATS] = bpf_map__fd(xi->skel->maps.hp_stats);
+	xi->prog_id = prog_id_of(xi);
 	return 0;
-}
-
-static uint32_t
-prog_id_of(const struct xdp_if *xi)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	return bpf_xdp_query(xi->ifindex, 0, &q) == 0 ? q.prog_id : 0;
 }
 
 int
@@ -552,7 +592,7 @@ ctl_xdp_start(const struct hp_config *cfg, char *err, size_t errlen)
 		struct xdp_if *xi = &xs.ifs[i];
 
 		if (xi->port < 0) {
-			if ((rc = attach_shield(xi, err, errlen)) < 0)
+			if ((rc = load_shield(xi, err, errlen)) < 0)
 				return rc;
 		} else {
 			char name[BPF_OBJ_NAME_LEN] = "";
@@ -566,11 +606,11 @@ ctl_xdp_start(const struct hp_config *cfg, char *err, size_t errlen)
 					"%u '%s')",
 					xi->name, xi->port_name, xi->prog_id, name);
 		}
-		if (xi->port < 0)
-			xi->prog_id = prog_id_of(xi); /* the link just attached it */
 		if ((rc = fill(xi, conf_of(cfg, xi->name))) < 0)
 			return dp_errf(err, errlen, rc, "xdp: %s: cannot fill the program's maps: %s",
 				       xi->name, strerror(-rc));
+		if (xi->port < 0 && (rc = attach_shield(xi, err, errlen)) < 0)
+			return rc;
 		DP_LOG(NOTICE, "xdp: %s: program %u (%s), %u pass classes, %u+%u block prefixes", xi->name,
 		       xi->prog_id, xi->port >= 0 ? "net_af_xdp" : "shield", xi->n_pass, xi->n_block[0],
 		       xi->n_block[1]);
@@ -670,14 +710,14 @@ ctl_xdp_show(void)
 			json_object_set(bytes, reason, json_object_get(v, "bytes"));
 		}
 		json_decref(c);
-		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:s?, s:s, s:I, s:o, s:I, s:I, s:o, s:o}",
-						   "iface", xi->name, "ifindex", xi->ifindex, "role",
-						   xi->port >= 0 ? "af_xdp" : "shield", "port",
-						   xi->port >= 0 ? xi->port_name : NULL, "mode", mode,
-						   "prog_id", (json_int_t)(q.prog_id), "pass", pass_json(xi),
-						   "block4", (json_int_t)xi->n_block[0], "block6",
-						   (json_int_t)xi->n_block[1], "packets", packets, "bytes",
-						   bytes));
+		json_array_append_new(
+			a, json_pack("{s:s, s:i, s:s, s:s?, s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:o}", "iface",
+				     xi->name, "ifindex", xi->ifindex, "role",
+				     xi->port >= 0 ? "af_xdp" : "shield", "port",
+				     xi->port >= 0 ? xi->port_name : NULL, "mode", mode, "on_no_socket",
+				     nosock_pass(xi) ? "pass" : "drop", "prog_id", (json_int_t)(q.prog_id),
+				     "pass", pass_json(xi), "block4", (json_int_t)xi->n_block[0], "block6",
+				     (json_int_t)xi->n_block[1], "packets", packets, "bytes", bytes));
 	}
 	return a;
 }
@@ -760,6 +800,11 @@ ctl_xdp_block(bool add, const struct hp_prefix *p, const char *iface, char *err,
 		return rc;
 	hp_prefix_format(p, a, sizeof(a));
 	for (unsigned i = 0; i < n; i++) {
+		/* the whole list of one interface, as the model and a config file hold it */
+		if (add && xi[i].n_block[0] + xi[i].n_block[1] >= HP_MAX_XDP_BLOCK)
+			return dp_errf(err, errlen, -ENOSPC,
+				       "xdp: %s: cannot block %s: %u prefixes already (the most)", xi[i].name,
+				       a, HP_MAX_XDP_BLOCK);
 		rc = block_one(&xi[i], add, p);
 		if (rc == 0)
 			changed++;

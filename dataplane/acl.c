@@ -121,6 +121,7 @@ struct dp_acl_meter {
 		struct rte_meter_srtcm sr;
 	} m;
 	enum hp_policer_type type;
+	uint64_t colour[DP_ACL_NCOLOURS]; /* packets marked green, yellow, red (RTE_COLOR_*) */
 };
 
 /*
@@ -638,6 +639,19 @@ dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i)
 	return &w->stats[i];
 }
 
+_Static_assert(RTE_COLOR_GREEN == 0 && RTE_COLOR_YELLOW == 1 && RTE_COLOR_RED == 2 &&
+		       DP_ACL_NCOLOURS == RTE_COLORS,
+	       "colour counters are indexed by enum rte_color");
+
+void
+dp_acl_worker_colours(const struct dp_acl_worker *w, unsigned policer, uint64_t colour[DP_ACL_NCOLOURS])
+{
+	if (w == NULL || policer >= w->n_policers)
+		return;
+	for (unsigned c = 0; c < DP_ACL_NCOLOURS; c++)
+		colour[c] += w->meters[policer].colour[c];
+}
+
 static inline void
 rule_hit(struct dp_acl_worker *w, uint32_t rule, const struct rte_mbuf *m)
 {
@@ -660,6 +674,7 @@ police(struct dp_acl_worker *w, uint16_t policer, const struct dp_meta *meta, ui
 		c = rte_meter_trtcm_color_blind_check(&m->m.tr, &m->prof.tr, now, meta->l3_len);
 	else
 		c = rte_meter_srtcm_color_blind_check(&m->m.sr, &m->prof.sr, now, meta->l3_len);
+	m->colour[c]++;
 	return c == RTE_COLOR_RED ? DP_DROP_POLICER_RED : 0;
 }
 

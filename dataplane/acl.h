@@ -68,6 +68,12 @@ uint16_t dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, c
 /* Hits of rule i seen by this worker (control reads, tolerates staleness). */
 const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i);
 
+/* Packets policer (index in cfg->policers) marked green, yellow and red on w since its
+ * ACL was built, added to colour[] (RTE_COLOR_GREEN, _YELLOW, _RED; red ones are dropped
+ * as policer_red). Control thread; stale is fine. */
+#define DP_ACL_NCOLOURS 3
+void dp_acl_worker_colours(const struct dp_acl_worker *w, unsigned policer, uint64_t colour[DP_ACL_NCOLOURS]);
+
 /*
  * Classify n packets, all of family l3 (DP_L3_IPV4 or DP_L3_IPV6), whose
  * metadata keys are filled: verdict[i] = 0 to go on, or DP_DROP_ACL_DENY /

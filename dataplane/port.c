@@ -1,8 +1,14 @@
 /* Port bring-up: any devargs (PCI or vdev) -> ethdev with mbuf pool, queues, RSS. */
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -51,6 +57,86 @@ probe(struct dp_port *p, char *err, size_t errlen)
 	}
 	p->probed = true;
 	return 0;
+}
+
+/*
+ * The kernel interface of a net_af_xdp or net_af_packet device ("iface=" devarg) into
+ * ifname; false for any other device.
+ */
+static bool
+kernel_iface(const char *device, char *ifname, size_t len)
+{
+	const char *p;
+	size_t n;
+
+	if (strncmp(device, "net_af_xdp", 10) != 0 && strncmp(device, "net_af_packet", 13) != 0 &&
+	    strncmp(device, "eth_af_packet", 13) != 0)
+		return false;
+	for (p = strchr(device, ','); p; p = strchr(p + 1, ','))
+		if (!strncmp(p + 1, "iface=", 6))
+			break;
+	if (p == NULL)
+		return false;
+	p += 7;
+	n = strcspn(p, ",");
+	if (n == 0 || n >= len || n >= IFNAMSIZ)
+		return false;
+	memcpy(ifname, p, n);
+	ifname[n] = '\0';
+	return true;
+}
+
+/* Whether ifname's driver is veth (ETHTOOL_GDRVINFO); false when it cannot be told. */
+static bool
+iface_is_veth(const char *ifname)
+{
+	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool veth;
+
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	veth = ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(info.driver, "veth") == 0;
+	close(fd);
+	return veth;
+}
+
+/*
+ * A net_af_xdp or net_af_packet port on a veth: Linux hands the frames a veth peer sends
+ * with their TCP/UDP checksum left to a NIC that is not there (CHECKSUM_PARTIAL); hotpathd
+ * forwards them as they are and the far host drops them (ping works, TCP does not).
+ */
+static void
+warn_veth(const struct dp_port *p)
+{
+	char ifname[IFNAMSIZ];
+
+	if (!kernel_iface(p->conf->device, ifname, sizeof(ifname)))
+		return;
+	/*
+	 * DPDK's af_packet PMD (every version) joins its sockets to a PACKET_FANOUT group
+	 * with PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the
+	 * ring, and a datagram longer than a ring frame (framesz, 2048 by default) is cut
+	 * there and dropped here as ipv4_length; one that fits is bigger than the link.
+	 */
+	if (strstr(p->conf->device, "af_packet") != NULL)
+		DP_LOG(WARNING,
+		       "port %s: net_af_packet on %s: the kernel reassembles IPv4 fragments for DPDK's "
+		       "af_packet PMD (PACKET_FANOUT_FLAG_DEFRAG), so fragmented IPv4 does not get "
+		       "through (dropped as ipv4_length); use net_af_xdp where it matters (docs/config.md, "
+		       "ports on veth)",
+		       p->conf->name, ifname);
+	if (!iface_is_veth(ifname))
+		return;
+	DP_LOG(WARNING,
+	       "port %s: %s is a veth: the frames its peer sends carry unfilled TCP/UDP checksums "
+	       "(CHECKSUM_PARTIAL) and are forwarded that way, so the far host drops them; run "
+	       "'ethtool -K IFACE tx off' on the peer's side (docs/config.md, ports on veth)",
+	       p->conf->name, ifname);
 }
 
 static uint32_t
@@ -194,6 +280,7 @@ dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_
 		p->n_txq = map->n_txq[i];
 		if ((rc = probe(p, err, errlen)) < 0)
 			return rc;
+		warn_veth(p);
 		for (unsigned j = 0; j < i; j++)
 			if (dp->ports[j].port_id == p->port_id)
 				return dp_errf(err, errlen, -EINVAL, "ports %s and %s are the same device",

@@ -126,6 +126,27 @@ acl_json(const struct dp_runtime *rt)
 	return a;
 }
 
+/* Each policer's marks by colour, summed over workers, since the running ACL was built. */
+static json_t *
+policers_json(const struct dp_runtime *rt)
+{
+	const struct dp_tables *t = rt->tables;
+	json_t *a = json_array();
+
+	if (t == NULL || t->acl.compiled == NULL)
+		return a;
+	for (unsigned i = 0; i < rt->cfg->n_policers; i++) {
+		uint64_t c[DP_ACL_NCOLOURS] = {0, 0, 0};
+
+		for (unsigned w = 0; w < rt->n_workers; w++)
+			dp_acl_worker_colours(t->acl.worker[w], i, c);
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I}", "name", rt->cfg->policers[i].name,
+						   "green", (json_int_t)c[0], "yellow", (json_int_t)c[1],
+						   "red", (json_int_t)c[2]));
+	}
+	return a;
+}
+
 /* The ACL result cache per family, summed over workers (see acl.c). */
 static json_t *
 acl_cache_json(const struct dp_runtime *rt)
@@ -211,13 +232,13 @@ dp_report_json(const struct dp_runtime *rt)
 						       (int)rte_mempool_avail_count(mp), "in_use",
 						       (int)rte_mempool_in_use_count(mp)));
 	}
-	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "elapsed_s",
-			   elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx, "rx_mpps",
-			   elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0, "tx_mpps",
+	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			   "elapsed_s", elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
+			   "rx_mpps", elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0, "tx_mpps",
 			   elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0, "ports", ports, "workers", workers,
 			   "drops", drops_json(drops), "latency_ns", latency_json(all), "mempools", pools,
 			   "slowpath", slow_json(&rt->slow), "acl", acl_json(rt), "acl_cache",
-			   acl_cache_json(rt));
+			   acl_cache_json(rt), "policers", policers_json(rt));
 	free(all);
 	return report;
 }

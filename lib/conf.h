@@ -134,7 +134,8 @@ enum hp_xdp_mode {
 	HP_XDP_GENERIC, /* after the driver, on the skb (XDP_FLAGS_SKB_MODE): any interface */
 };
 
-/* What an xdp pass: entry names: arp, nd, icmp, icmpv6, tcp/PORT[-PORT], udp/PORT[-PORT]. */
+/* What an xdp pass: entry names: arp, nd, icmp, icmpv6, tcp/PORT[-PORT], udp/PORT[-PORT]
+ * (a destination port), tcp/sport/PORT[-PORT], udp/sport/PORT[-PORT] (a source port). */
 enum hp_xdp_class_kind {
 	HP_XDP_CLASS_ARP,
 	HP_XDP_CLASS_ND,
@@ -147,6 +148,14 @@ enum hp_xdp_class_kind {
 struct hp_xdp_class {
 	enum hp_xdp_class_kind kind;
 	uint16_t port_lo, port_hi; /* tcp and udp only: 1..65535, lo <= hi */
+	bool sport;                /* tcp and udp only: the range is the source port's */
+};
+
+/* on_no_socket: a frame to steer to a queue with no AF_XDP socket bound. */
+enum hp_xdp_nosock {
+	HP_XDP_NOSOCK_DEFAULT, /* not given: drop on a net_af_xdp port's interface, pass on a shield */
+	HP_XDP_NOSOCK_DROP,
+	HP_XDP_NOSOCK_PASS,
 };
 
 /* xdp: - { iface: eth1, mode: native, pass: [arp, "tcp/22"], block: ["192.0.2.0/24"] } */
@@ -154,6 +163,7 @@ struct hp_xdp_conf {
 	char iface[HP_IFNAME_MAX];
 	enum hp_xdp_mode mode; /* default native */
 	bool has_mode;
+	enum hp_xdp_nosock on_no_socket;
 	unsigned n_pass;
 	struct hp_xdp_class pass[HP_MAX_XDP_PASS];
 	unsigned n_block;

@@ -89,10 +89,22 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		hp_config_free(&nc);
 		return fail(e, rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
+	/* the XDP maps take the file's pass and block sets before anything is published: a
+	 * refusal there puts the running sets back and leaves the tables alone */
+	if ((rc = ctl_xdp_replace(&nc, err, sizeof(err))) < 0) {
+		char undo[HP_ERR_MAX];
+
+		if (ctl_xdp_replace(rt->cfg, undo, sizeof(undo)) < 0)
+			DP_LOG(ERR, "config %s: cannot put the XDP maps back: %s", file, undo);
+		dp_tables_free(t);
+		hp_config_free(&nc);
+		return fail(e,
+			    rc == -ENOMEM   ? "ENOMEM"
+			    : rc == -ENOSPC ? "ENOSPC"
+					    : "EINVAL",
+			    "%s: %s (nothing applied)", file, err);
+	}
 	old = dp_tables_publish(rt, t, &nc);
-	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
-	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
-		DP_LOG(ERR, "config %s: %s", file, err);
 	/* the model takes the new tables' parts (ports and the rest are equal) */
 	hp_model_take_tables(rt->cfg, &nc);
 	hp_config_free(&nc);

@@ -54,8 +54,8 @@ cmd_worker_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd
 int
 cmd_stats(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
-	static const char *const keep[] = {"elapsed_s", "rx_packets", "tx_packets", "rx_mpps", "tx_mpps",
-					   "drops",     "slowpath",   "acl_cache",  NULL};
+	static const char *const keep[] = {"elapsed_s", "rx_packets", "tx_packets", "rx_mpps",  "tx_mpps",
+					   "drops",     "slowpath",   "acl_cache",  "policers", NULL};
 	json_t *r, *out;
 
 	if (no_args(args, e) < 0)

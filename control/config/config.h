@@ -58,8 +58,8 @@ int hp_config_parse_entry(const struct hp_config *cfg, const char *section, cons
  * -ERANGE if the queue is not below the port's queue count. */
 int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *q);
 
-/* An xdp pass class from its text ("tcp/22", "udp/5000-5010", "arp", "nd", "icmp",
- * "icmpv6"): 0 or -EINVAL. hp_xdp_class_text() writes the canonical text back. */
+/* An xdp pass class from its text ("tcp/22" a destination port, "tcp/sport/179" a source
+ * port, "udp/5000-5010", "arp", "nd", "icmp", "icmpv6"): 0 or -EINVAL. hp_xdp_class_text() writes the canonical text back. */
 int hp_parse_xdp_class(const char *s, struct hp_xdp_class *c);
 void hp_xdp_class_text(const struct hp_xdp_class *c, char *buf, size_t len);
 bool hp_xdp_class_equal(const struct hp_xdp_class *a, const struct hp_xdp_class *b);

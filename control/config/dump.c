@@ -242,6 +242,10 @@ hp_dump_config(const struct hp_config *cfg)
 				json_object_set_new(
 					xo, "mode",
 					json_string(x->mode == HP_XDP_GENERIC ? "generic" : "native"));
+			if (x->on_no_socket != HP_XDP_NOSOCK_DEFAULT)
+				json_object_set_new(
+					xo, "on_no_socket",
+					json_string(x->on_no_socket == HP_XDP_NOSOCK_PASS ? "pass" : "drop"));
 			json_object_set_new(xo, "pass", hp_dump_xdp_pass(x));
 			json_object_set_new(xo, "block", hp_json_prefixes(x->block, x->n_block));
 			json_array_append_new(a, xo);

@@ -530,12 +530,14 @@ hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc)
 		free(x->block);
 		x->block = NULL;
 		x->n_block = x->block_cap = x->n_pass = 0;
+		x->on_no_socket = HP_XDP_NOSOCK_DEFAULT;
 		if (y == NULL)
 			continue;
 		x->block = y->block, x->n_block = y->n_block, x->block_cap = y->block_cap;
 		y->block = NULL, y->n_block = y->block_cap = 0;
 		x->n_pass = y->n_pass;
 		memcpy(x->pass, y->pass, sizeof(x->pass));
+		x->on_no_socket = y->on_no_socket;
 	}
 }
 

@@ -65,6 +65,11 @@ port_num(const char *s, size_t n, uint16_t *out)
 	return true;
 }
 
+/*
+ * "tcp/PORT[-PORT]" is a destination port (also spelt "tcp/dport/..."), "tcp/sport/PORT[-PORT]"
+ * a source port: the other end of a session the host opened (BGP's tcp/179 both ways is
+ * [tcp/179, tcp/sport/179]). Likewise udp.
+ */
 int
 hp_parse_xdp_class(const char *s, struct hp_xdp_class *c)
 {
@@ -80,8 +85,15 @@ hp_parse_xdp_class(const char *s, struct hp_xdp_class *c)
 			return slash ? -EINVAL : 0;
 		if (!slash)
 			return -EINVAL; /* a port is required: all of TCP is not a host class */
-		const char *lo = slash + 1, *dash = strchr(lo, '-');
+		const char *lo = slash + 1, *dash;
 
+		if (!strncmp(lo, "sport/", 6)) {
+			c->sport = true;
+			lo += 6;
+		} else if (!strncmp(lo, "dport/", 6)) {
+			lo += 6;
+		}
+		dash = strchr(lo, '-');
 		if (!port_num(lo, dash ? (size_t)(dash - lo) : strlen(lo), &c->port_lo))
 			return -EINVAL;
 		c->port_hi = c->port_lo;
@@ -95,23 +107,25 @@ hp_parse_xdp_class(const char *s, struct hp_xdp_class *c)
 void
 hp_xdp_class_text(const struct hp_xdp_class *c, char *buf, size_t len)
 {
-	const char *name = "?";
+	const char *name = "?", *dir;
 
 	for (size_t i = 0; i < CFG_N(xdp_class_names); i++)
 		if (xdp_class_names[i].kind == c->kind)
 			name = xdp_class_names[i].name;
+	dir = c->sport ? "sport/" : "";
 	if (c->kind != HP_XDP_CLASS_TCP && c->kind != HP_XDP_CLASS_UDP)
 		snprintf(buf, len, "%s", name);
 	else if (c->port_lo == c->port_hi)
-		snprintf(buf, len, "%s/%u", name, c->port_lo);
+		snprintf(buf, len, "%s/%s%u", name, dir, c->port_lo);
 	else
-		snprintf(buf, len, "%s/%u-%u", name, c->port_lo, c->port_hi);
+		snprintf(buf, len, "%s/%s%u-%u", name, dir, c->port_lo, c->port_hi);
 }
 
 bool
 hp_xdp_class_equal(const struct hp_xdp_class *a, const struct hp_xdp_class *b)
 {
-	return a->kind == b->kind && a->port_lo == b->port_lo && a->port_hi == b->port_hi;
+	return a->kind == b->kind && a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
+	       a->sport == b->sport;
 }
 
 static int
@@ -176,7 +190,9 @@ xdp_pass(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 		if (hp_parse_xdp_class(s, cl))
 			return cfg_fail(c, v,
 					"key 'pass': bad class '%s': expected arp, nd, icmp, icmpv6, "
-					"tcp/PORT, udp/PORT or a port range such as udp/5000-5010",
+					"tcp/PORT, udp/PORT (a destination port), tcp/sport/PORT, "
+					"udp/sport/PORT (a source port) or a port range such as "
+					"udp/5000-5010",
 					cfg_quote(c, s));
 		for (unsigned i = 0; i < x->n_pass; i++)
 			if (hp_xdp_class_equal(&x->pass[i], cl))
@@ -184,6 +200,25 @@ xdp_pass(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 						cfg_quote(c, s));
 		x->n_pass++;
 	}
+	return 0;
+}
+
+static int
+xdp_on_no_socket(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_xdp_conf *x = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = cfg_want_scalar(c, key, val, "drop or pass", &s)))
+		return rc;
+	if (!strcmp(s, "drop"))
+		x->on_no_socket = HP_XDP_NOSOCK_DROP;
+	else if (!strcmp(s, "pass"))
+		x->on_no_socket = HP_XDP_NOSOCK_PASS;
+	else
+		return cfg_fail(c, val, "key 'on_no_socket': expected drop or pass, got '%s'",
+				cfg_quote(c, s));
 	return 0;
 }
 
@@ -232,6 +267,7 @@ static const struct key_def xdp_keys[] = {
 	{"mode", xdp_mode, false},
 	{"pass", xdp_pass, false},
 	{"block", xdp_block, false},
+	{"on_no_socket", xdp_on_no_socket, false},
 };
 
 /* Entry v into the next slot of cfg->xdp. */

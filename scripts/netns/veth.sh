@@ -9,6 +9,8 @@
 # out of d1, the generator receives on s0. The DUT is the kernel (dut_mode kernel:
 # ip_forward) or hotpathd on two net_af_xdp ports (dut_mode none: nothing forwards
 # until hotpathd runs in ${NS}dut). Used by scripts/bench/afxdp.sh and latency.sh.
+# The generator's veths compute their own TCP/UDP checksums (ethtool -K tx off): see
+# docs/config.md, "Ports on veth".
 #
 #   veth.sh up [kernel|none]   make it (removing an older one first); prints KEY=VALUE lines
 #   veth.sh down               remove it (the namespaces take their veths with them)
@@ -39,6 +41,11 @@ up() {
 		ip netns exec "$NS$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
 		ip -n "$NS$ns" link set "$dev" up
 	done
+	# the generator's side is a real Linux host: its TCP/UDP checksums are left to a NIC
+	# (CHECKSUM_PARTIAL) that a veth does not have, and a router in user space (AF_XDP,
+	# AF_PACKET) forwards them unfilled; compute them in software instead
+	ip netns exec "${NS}gen" ethtool -K g0 tx off >/dev/null
+	ip netns exec "${NS}gen" ethtool -K s0 tx off >/dev/null
 	ip -n "${NS}gen" link set lo up
 	ip -n "${NS}dut" link set lo up
 	# the DUT knows the receiver statically: s0's own address, and SINK (10.240.2.99), the

@@ -32,6 +32,8 @@
 #define PORT_TCP 22 /* "pass tcp 22" in the configured state */
 #define PORT_UDP 53 /* "pass udp 53" */
 #define PORT_NONE 5000
+#define PORT_TCP_SRC 179 /* "pass tcp/sport/179": the other end of a BGP session */
+#define PORT_UDP_SRC 123 /* "pass udp/sport/123" */
 
 #define ALL_FLAGS (HP_XDP_PASS_ARP | HP_XDP_PASS_ND | HP_XDP_PASS_ICMP | HP_XDP_PASS_ICMP6)
 
@@ -47,13 +49,21 @@ static int ncpus;
 static uint16_t ports_set[64];
 static unsigned int nports_set;
 
+/* hp_cfg.flags exactly as given: without HP_XDP_FLAG_NOSOCK_PASS a frame to steer is dropped. */
 static void
-set_flags(uint32_t flags)
+set_flags_raw(uint32_t flags)
 {
 	uint32_t zero = 0;
 	struct hp_xdp_cfg cfg = {.flags = flags, .owner_pid = (uint32_t)getpid()};
 
 	CU_ASSERT_FATAL(bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY) == 0);
+}
+
+/* The class flags, in on_no_socket: pass (no socket under the test run: a steer is pass_nosock). */
+static void
+set_flags(uint32_t flags)
+{
+	set_flags_raw(flags | HP_XDP_FLAG_NOSOCK_PASS);
 }
 
 /* hp_ports is indexed by the port in host order. */
@@ -132,6 +142,8 @@ maps_configured(void)
 	set_flags(ALL_FLAGS);
 	set_port(PORT_TCP, HP_XDP_PORT_TCP);
 	set_port(PORT_UDP, HP_XDP_PORT_UDP);
+	set_port(PORT_TCP_SRC, HP_XDP_PORT_TCP_SRC);
+	set_port(PORT_UDP_SRC, HP_XDP_PORT_UDP_SRC);
 	block("203.0.113.0/24", true);
 	block("2001:db8:bad::/48", true);
 }
@@ -333,11 +345,25 @@ test_verdicts(void)
 		{"LLDP: other EtherType", ETH_LLDP, 0, false, 0, 0, HP_XDP_PASS_NOSOCK},
 		{"MPLS: other EtherType", 0x8847, 0, false, 0, 0, HP_XDP_PASS_NOSOCK},
 		{"v4 tcp dport 22", ETH_IP, IPPROTO_TCP, false, 40000, PORT_TCP, HP_XDP_PASS_CLASS_TCP},
-		{"v4 tcp sport 22", ETH_IP, IPPROTO_TCP, false, PORT_TCP, 40000, HP_XDP_PASS_CLASS_TCP},
+		{"v4 tcp sport 22: tcp/22 is a destination", ETH_IP, IPPROTO_TCP, false, PORT_TCP, 40000,
+		 HP_XDP_PASS_NOSOCK},
+		{"v4 tcp sport 22 to dport 22", ETH_IP, IPPROTO_TCP, false, PORT_TCP, PORT_TCP,
+		 HP_XDP_PASS_CLASS_TCP},
+		{"v4 tcp sport 179", ETH_IP, IPPROTO_TCP, false, PORT_TCP_SRC, 40000, HP_XDP_PASS_CLASS_TCP},
+		{"v4 tcp dport 179: tcp/sport/179 is a source", ETH_IP, IPPROTO_TCP, false, 40000,
+		 PORT_TCP_SRC, HP_XDP_PASS_NOSOCK},
+		{"v4 tcp sport 123: udp source bit only", ETH_IP, IPPROTO_TCP, false, PORT_UDP_SRC, 40000,
+		 HP_XDP_PASS_NOSOCK},
 		{"v4 tcp 80", ETH_IP, IPPROTO_TCP, false, 40000, 80, HP_XDP_PASS_NOSOCK},
 		{"v4 tcp 53: udp bit only", ETH_IP, IPPROTO_TCP, false, 40000, PORT_UDP, HP_XDP_PASS_NOSOCK},
 		{"v4 udp dport 53", ETH_IP, IPPROTO_UDP, false, 40000, PORT_UDP, HP_XDP_PASS_CLASS_UDP},
-		{"v4 udp sport 53", ETH_IP, IPPROTO_UDP, false, PORT_UDP, 40000, HP_XDP_PASS_CLASS_UDP},
+		{"v4 udp sport 53: udp/53 is a destination", ETH_IP, IPPROTO_UDP, false, PORT_UDP, 40000,
+		 HP_XDP_PASS_NOSOCK},
+		{"v4 udp sport 123", ETH_IP, IPPROTO_UDP, false, PORT_UDP_SRC, 40000, HP_XDP_PASS_CLASS_UDP},
+		{"v4 udp dport 123: a source class", ETH_IP, IPPROTO_UDP, false, 40000, PORT_UDP_SRC,
+		 HP_XDP_PASS_NOSOCK},
+		{"v4 udp sport 179: tcp source bit only", ETH_IP, IPPROTO_UDP, false, PORT_TCP_SRC, 40000,
+		 HP_XDP_PASS_NOSOCK},
 		{"v4 udp 22: tcp bit only", ETH_IP, IPPROTO_UDP, false, 40000, PORT_TCP, HP_XDP_PASS_NOSOCK},
 		{"v4 udp 5000", ETH_IP, IPPROTO_UDP, false, 40000, PORT_NONE, HP_XDP_PASS_NOSOCK},
 		{"v4 icmp echo", ETH_IP, IPPROTO_ICMP, false, 0, 8, HP_XDP_PASS_CLASS_ICMP},
@@ -346,7 +372,12 @@ test_verdicts(void)
 		{"v4 blocked udp 53", ETH_IP, IPPROTO_UDP, true, 40000, PORT_UDP, HP_XDP_DROP_BLOCK4},
 		{"v4 blocked icmp", ETH_IP, IPPROTO_ICMP, true, 0, 8, HP_XDP_DROP_BLOCK4},
 		{"v6 tcp dport 22", ETH_IP6, IPPROTO_TCP, false, 40000, PORT_TCP, HP_XDP_PASS_CLASS_TCP},
-		{"v6 tcp sport 22", ETH_IP6, IPPROTO_TCP, false, PORT_TCP, 40000, HP_XDP_PASS_CLASS_TCP},
+		{"v6 tcp sport 22: a destination class", ETH_IP6, IPPROTO_TCP, false, PORT_TCP, 40000,
+		 HP_XDP_PASS_NOSOCK},
+		{"v6 tcp sport 179", ETH_IP6, IPPROTO_TCP, false, PORT_TCP_SRC, 40000, HP_XDP_PASS_CLASS_TCP},
+		{"v6 udp sport 123", ETH_IP6, IPPROTO_UDP, false, PORT_UDP_SRC, 40000, HP_XDP_PASS_CLASS_UDP},
+		{"v6 udp dport 123: a source class", ETH_IP6, IPPROTO_UDP, false, 40000, PORT_UDP_SRC,
+		 HP_XDP_PASS_NOSOCK},
 		{"v6 udp dport 53", ETH_IP6, IPPROTO_UDP, false, 40000, PORT_UDP, HP_XDP_PASS_CLASS_UDP},
 		{"v6 udp 5000", ETH_IP6, IPPROTO_UDP, false, 40000, PORT_NONE, HP_XDP_PASS_NOSOCK},
 		{"v6 RS (133)", ETH_IP6, IPPROTO_ICMPV6, false, 0, 133, HP_XDP_PASS_CLASS_ND},
@@ -928,6 +959,16 @@ test_map_updates(void)
 	block("198.18.0.0/15", true);
 	expect("v4, pass port but blocked", &f4, HP_XDP_DROP_BLOCK4);
 	block("198.18.0.0/15", false);
+	set_port(PORT_NONE, HP_XDP_PORT_UDP_SRC);
+	expect("v4, udp source bit, port is the destination", &f4, HP_XDP_PASS_NOSOCK);
+	set_port(40000, HP_XDP_PORT_UDP_SRC); /* udp4/udp6 send from 40000 */
+	expect("v4, udp source bit on the source port", &f4, HP_XDP_PASS_CLASS_UDP);
+	expect("v6, udp source bit on the source port", &f6, HP_XDP_PASS_CLASS_UDP);
+	set_port(40000, HP_XDP_PORT_TCP_SRC);
+	expect("v4, tcp source bit only", &f4, HP_XDP_PASS_NOSOCK);
+	set_port(40000, HP_XDP_PORT_UDP);
+	expect("v4, udp destination bit on the source port", &f4, HP_XDP_PASS_NOSOCK);
+	set_port(40000, 0);
 	set_port(PORT_NONE, 0);
 	expect("v4, bits cleared", &f4, HP_XDP_PASS_NOSOCK);
 	expect("v6, bits cleared", &f6, HP_XDP_PASS_NOSOCK);
@@ -1113,6 +1154,39 @@ test_no_socket_no_steer(void)
 		       nrefused);
 }
 
+/*
+ * on_no_socket: drop. With HP_XDP_FLAG_NOSOCK_PASS clear (also the state of a program whose
+ * hp_cfg nobody filled yet) a frame to steer with no socket on its queue is XDP_DROP,
+ * counted drop_nosock; pass classes and blocks decide as before.
+ */
+static void
+test_no_socket_drop(void)
+{
+	struct frame f4, f6, arp, other;
+
+	maps_configured();
+	udp4(&f4, IP4(198, 18, 0, 9), PORT_NONE);
+	udp6(&f6, frame_src6, PORT_NONE);
+	frame_eth_plain(&arp, ETH_ARP);
+	frame_arp(&arp);
+	frame_eth_plain(&other, ETH_LLDP);
+	set_flags_raw(ALL_FLAGS);
+	expect("v4 to steer, no socket, drop", &f4, HP_XDP_DROP_NOSOCK);
+	expect("v6 to steer, no socket, drop", &f6, HP_XDP_DROP_NOSOCK);
+	expect("other EtherType, no socket, drop", &other, HP_XDP_DROP_NOSOCK);
+	expect("ARP still a pass class", &arp, HP_XDP_PASS_CLASS_ARP);
+	udp4(&f4, IP4(198, 18, 0, 9), PORT_UDP);
+	expect("udp/53 still a pass class", &f4, HP_XDP_PASS_CLASS_UDP);
+	udp4(&f4, SRC4_BLOCKED, PORT_NONE);
+	expect("a block still wins", &f4, HP_XDP_DROP_BLOCK4);
+	set_flags_raw(0);
+	expect("hp_cfg unfilled: ARP steered, dropped", &arp, HP_XDP_DROP_NOSOCK);
+	udp4(&f4, IP4(198, 18, 0, 9), PORT_NONE);
+	set_flags_raw(HP_XDP_FLAG_NOSOCK_PASS);
+	expect("on_no_socket: pass again", &f4, HP_XDP_PASS_NOSOCK);
+	maps_reset();
+}
+
 /* Exit 77 (skipped) when BPF cannot be used here at all; a program the verifier refuses is a failure. */
 static int
 setup(void)
@@ -1162,6 +1236,7 @@ main(void)
 		{"map updates between runs", test_map_updates},
 		{"LPM blocks", test_lpm},
 		{"per-CPU counters", test_counters},
+		{"no socket: on_no_socket drop", test_no_socket_drop},
 		{"no socket: steer is pass_nosock", test_no_socket_no_steer},
 	};
 	int rc = setup();

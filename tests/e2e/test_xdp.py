@@ -464,7 +464,7 @@ def random_change(rng):
                                      "2001:db8:66:%x::/64" % rng.randrange(4)])
         return "xdp.block." + verb, args
     args["class"] = rng.choice(["arp", "nd", "icmp", "icmpv6", "tcp/22", "udp/%d" % rng.randrange(5000, 5004),
-                                "tcp/179"])
+                                "tcp/179", "tcp/sport/179", "udp/sport/%d" % rng.randrange(120, 124)])
     return "xdp.pass." + verb, args
 
 

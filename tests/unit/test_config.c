@@ -933,6 +933,12 @@ static const struct bad_case bad_cases[] = {
 	{XD("{ iface: eth1, pass: [sctp/1] }"), 4, "key 'pass': bad class 'sctp/1'"},
 	{XD("{ iface: eth1, pass: [arp, nd, arp] }"), 4, "key 'pass': class arp is listed twice"},
 	{XD("{ iface: eth1, pass: [[arp]] }"), 4, "key 'pass': expected a class (found a sequence)"},
+	{XD("{ iface: eth1, pass: [tcp/sport/179, \"tcp/179\", tcp/sport/179] }"), 4,
+	 "key 'pass': class tcp/sport/179 is listed twice"},
+	{XD("{ iface: eth1, pass: [tcp/src/179] }"), 4, "key 'pass': bad class 'tcp/src/179'"},
+	{XD("{ iface: eth1, on_no_socket: maybe }"), 4,
+	 "key 'on_no_socket': expected drop or pass, got 'maybe'"},
+	{XD("{ iface: eth1, on_no_socket: [drop] }"), 4, "key 'on_no_socket': expected drop or pass"},
 	{XD("{ iface: eth1, block: [10.0.0.1/8] }"), 4,
 	 "prefix 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?"},
 	{XD("{ iface: eth1, block: [10.0.0.0/8, \"2001:db8::/32\", 10.0.0.0/8] }"), 4,
@@ -1936,21 +1942,57 @@ test_parse_xdp_class(void)
 		const char *in, *out;
 		enum hp_xdp_class_kind kind;
 		uint16_t lo, hi;
+		bool sport;
 	} good[] = {
-		{"arp", "arp", HP_XDP_CLASS_ARP, 0, 0},
-		{"nd", "nd", HP_XDP_CLASS_ND, 0, 0},
-		{"icmp", "icmp", HP_XDP_CLASS_ICMP, 0, 0},
-		{"icmpv6", "icmpv6", HP_XDP_CLASS_ICMP6, 0, 0},
-		{"tcp/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22},
-		{"udp/1", "udp/1", HP_XDP_CLASS_UDP, 1, 1},
-		{"udp/65535", "udp/65535", HP_XDP_CLASS_UDP, 65535, 65535},
-		{"tcp/179-179", "tcp/179", HP_XDP_CLASS_TCP, 179, 179},
-		{"udp/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010},
+		{"arp", "arp", HP_XDP_CLASS_ARP, 0, 0, false},
+		{"nd", "nd", HP_XDP_CLASS_ND, 0, 0, false},
+		{"icmp", "icmp", HP_XDP_CLASS_ICMP, 0, 0, false},
+		{"icmpv6", "icmpv6", HP_XDP_CLASS_ICMP6, 0, 0, false},
+		{"tcp/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22, false},
+		{"udp/1", "udp/1", HP_XDP_CLASS_UDP, 1, 1, false},
+		{"udp/65535", "udp/65535", HP_XDP_CLASS_UDP, 65535, 65535, false},
+		{"tcp/179-179", "tcp/179", HP_XDP_CLASS_TCP, 179, 179, false},
+		{"udp/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010, false},
+		{"tcp/dport/22", "tcp/22", HP_XDP_CLASS_TCP, 22, 22, false},
+		{"tcp/sport/179", "tcp/sport/179", HP_XDP_CLASS_TCP, 179, 179, true},
+		{"udp/sport/123", "udp/sport/123", HP_XDP_CLASS_UDP, 123, 123, true},
+		{"udp/sport/1024-65535", "udp/sport/1024-65535", HP_XDP_CLASS_UDP, 1024, 65535, true},
+		{"udp/dport/5000-5010", "udp/5000-5010", HP_XDP_CLASS_UDP, 5000, 5010, false},
 	};
-	static const char *const bad[] = {
-		"",       "tcp",    "udp",     "tcp/",      "tcp/0",    "tcp/65536",   "tcp/-1", "tcp/+1",
-		"tcp/1-", "tcp/-5", "tcp/5-4", "tcp/1-2-3", "tcp/22 ",  " tcp/22",     "TCP/22", "arp/1",
-		"nd/",    "icmp/0", "sctp/1",  "ip",        "tcp/0x16", "tcp/1234567", "ar",     "arpx"};
+	static const char *const bad[] = {"",
+					  "tcp",
+					  "udp",
+					  "tcp/",
+					  "tcp/0",
+					  "tcp/65536",
+					  "tcp/-1",
+					  "tcp/+1",
+					  "tcp/1-",
+					  "tcp/-5",
+					  "tcp/5-4",
+					  "tcp/1-2-3",
+					  "tcp/22 ",
+					  " tcp/22",
+					  "TCP/22",
+					  "arp/1",
+					  "nd/",
+					  "icmp/0",
+					  "sctp/1",
+					  "ip",
+					  "tcp/0x16",
+					  "tcp/1234567",
+					  "ar",
+					  "arpx",
+					  "tcp/sport/",
+					  "tcp/sport",
+					  "tcp/sport/0",
+					  "tcp/src/22",
+					  "tcp/sport/dport/1",
+					  "tcp//22",
+					  "tcp/SPORT/22",
+					  "arp/sport/1",
+					  "tcp/sport/5-4",
+					  "tcp/sport/-1"};
 	struct hp_xdp_class c;
 	char text[32];
 
@@ -1959,6 +2001,7 @@ test_parse_xdp_class(void)
 		CU_ASSERT_EQUAL(c.kind, good[i].kind);
 		CU_ASSERT_EQUAL(c.port_lo, good[i].lo);
 		CU_ASSERT_EQUAL(c.port_hi, good[i].hi);
+		CU_ASSERT_EQUAL(c.sport, good[i].sport);
 		hp_xdp_class_text(&c, text, sizeof(text));
 		CU_ASSERT_STRING_EQUAL(text, good[i].out);
 	}
@@ -1966,6 +2009,14 @@ test_parse_xdp_class(void)
 		CU_ASSERT_EQUAL(hp_parse_xdp_class(bad[i], &c), -EINVAL);
 		if (hp_parse_xdp_class(bad[i], &c) != -EINVAL)
 			printf("\n  accepted '%s'", bad[i]);
+	}
+	{
+		struct hp_xdp_class d, s;
+
+		/* a destination and a source class on one port are two classes */
+		CU_ASSERT_EQUAL(hp_parse_xdp_class("tcp/179", &d), 0);
+		CU_ASSERT_EQUAL(hp_parse_xdp_class("tcp/sport/179", &s), 0);
+		CU_ASSERT_FALSE(hp_xdp_class_equal(&d, &s));
 	}
 	CU_ASSERT_TRUE(hp_ifname_ok("eth1"));
 	CU_ASSERT_TRUE(hp_ifname_ok("veth-hp.0"));
@@ -2133,6 +2184,18 @@ test_parse_entry(void)
 	CU_ASSERT_EQUAL(x.mode, HP_XDP_GENERIC);
 	CU_ASSERT_EQUAL(x.n_pass, 2);
 	CU_ASSERT_EQUAL(x.n_block, 2);
+	CU_ASSERT_EQUAL(x.on_no_socket, HP_XDP_NOSOCK_DEFAULT);
+	free(x.block);
+	CU_ASSERT_EQUAL(entry("xdp",
+			      "{\"iface\": \"eth1\", \"on_no_socket\": \"pass\", \"pass\": [\"tcp/179\", "
+			      "\"tcp/sport/179\"]}",
+			      &x),
+			0);
+	CU_ASSERT_EQUAL(x.on_no_socket, HP_XDP_NOSOCK_PASS);
+	CU_ASSERT_EQUAL(x.n_pass, 2);
+	free(x.block);
+	CU_ASSERT_EQUAL(entry("xdp", "{\"iface\": \"eth1\", \"on_no_socket\": \"drop\"}", &x), 0);
+	CU_ASSERT_EQUAL(x.on_no_socket, HP_XDP_NOSOCK_DROP);
 	free(x.block);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -298,6 +298,8 @@ test_xdp(void)
 		{"xdp block del 192.0.2.0/24",
 		 "{\"cmd\":\"xdp.block.del\",\"args\":{\"prefix\":\"192.0.2.0/24\"}}"},
 		{"xdp pass add tcp/22", "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"tcp/22\"}}"},
+		{"xdp pass add tcp/sport/179 dev eth1",
+		 "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"tcp/sport/179\",\"iface\":\"eth1\"}}"},
 		{"xdp pass add arp dev eth1",
 		 "{\"cmd\":\"xdp.pass.add\",\"args\":{\"class\":\"arp\",\"iface\":\"eth1\"}}"},
 		{"xdp pass del udp/5000-5010",
