@@ -43,7 +43,11 @@ dp_fib_free(struct dp_fib *fib)
 	rte_hash_free(fib->neigh);
 	rte_free(fib->groups);
 	rte_free(fib->nh);
+	rte_free(fib->nh_used);
 	free(fib->nh_addr);
+	free(fib->nh_pin);
+	free(fib->nh_free);
+	free(fib->nh_pend);
 	free(fib->gi);
 	rte_free(fib);
 }
@@ -69,27 +73,103 @@ dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr
 	return (uint32_t)(uintptr_t)data;
 }
 
-uint32_t
-dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+/* A freed next hop waits for the workers to pass a quiescent state. */
+struct dp_nh_pending {
+	uint32_t nh;
+	uint64_t token;
+};
+
+static uint32_t
+neigh_find_or_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr, bool pin)
 {
+	static const uint8_t zero[6];
 	struct dp_neigh_key k;
 	void *data;
 	uint32_t nh;
+	bool reused = false;
 
 	neigh_key(&k, port, addr->addr, addr->family);
-	if (rte_hash_lookup_data(fib->neigh, &k, &data) >= 0)
-		return (uint32_t)(uintptr_t)data;
-	if (fib->n_nh >= DP_MAX_NH)
+	if (rte_hash_lookup_data(fib->neigh, &k, &data) >= 0) {
+		nh = (uint32_t)(uintptr_t)data;
+		fib->nh_pin[nh] |= pin;
+		return nh;
+	}
+	if (fib->n_free > 0) {
+		nh = fib->nh_free[--fib->n_free];
+		reused = true;
+	} else if (fib->n_nh < DP_MAX_NH) {
+		nh = fib->n_nh++;
+	} else {
 		return DP_NO_NH;
-	static const uint8_t zero[6];
-	nh = fib->n_nh++;
+	}
 	fib->nh_addr[nh] = *addr;
+	fib->nh_pin[nh] = pin;
+	fib->nh_used[nh] = 0;
 	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, port, false), __ATOMIC_RELEASE);
 	if (rte_hash_add_key_data(fib->neigh, &k, (void *)(uintptr_t)nh) < 0) {
-		fib->n_nh--;
+		fib->nh_addr[nh].family = 0;
+		if (reused)
+			fib->nh_free[fib->n_free++] = nh;
+		else
+			fib->n_nh--;
 		return DP_NO_NH;
 	}
 	return nh;
+}
+
+uint32_t
+dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+{
+	return neigh_find_or_add(fib, port, addr, true);
+}
+
+uint32_t
+dp_fib_neigh_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+{
+	return neigh_find_or_add(fib, port, addr, false);
+}
+
+int
+dp_fib_neigh_free(struct dp_fib *fib, uint32_t nh)
+{
+	struct dp_neigh_key k;
+	int32_t pos;
+
+	if (nh >= fib->n_nh || fib->nh_addr[nh].family == 0)
+		return -ENOENT;
+	if (fib->nh_pin[nh])
+		return -EBUSY;
+	neigh_key(&k, dp_nh_port(fib->nh[nh]), fib->nh_addr[nh].addr, fib->nh_addr[nh].family);
+	/* with RCU the hash frees the key's slot after a grace period itself */
+	if ((pos = rte_hash_del_key(fib->neigh, &k)) >= 0 && fib->qsv == NULL)
+		rte_hash_free_key_with_position(fib->neigh, pos);
+	static const uint8_t zero[6];
+	/* a worker that looked it up before the delete sees it unresolved: it punts by address */
+	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, dp_nh_port(fib->nh[nh]), false), __ATOMIC_RELEASE);
+	fib->nh_addr[nh].family = 0;
+	if (fib->qsv == NULL) {
+		fib->nh_free[fib->n_free++] = nh;
+		return 0;
+	}
+	struct dp_nh_pending *p = &fib->nh_pend[(fib->pend_head + fib->pend_n++) % DP_MAX_NH];
+	p->nh = nh;
+	p->token = rte_rcu_qsbr_start(fib->qsv);
+	return 0;
+}
+
+void
+dp_fib_nh_reclaim(struct dp_fib *fib)
+{
+	while (fib->pend_n > 0) {
+		const struct dp_nh_pending *p = &fib->nh_pend[fib->pend_head];
+
+		/* tokens grow: the first one not yet safe ends the walk */
+		if (rte_rcu_qsbr_check(fib->qsv, p->token, false) != 1)
+			break;
+		fib->nh_free[fib->n_free++] = p->nh;
+		fib->pend_head = (fib->pend_head + 1) % DP_MAX_NH;
+		fib->pend_n--;
+	}
 }
 
 void
@@ -280,9 +360,15 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	}
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+	fib->nh_used = rte_zmalloc_socket("hp_nh_used", DP_MAX_NH, RTE_CACHE_LINE_SIZE, socket);
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
+	fib->nh_pin = calloc(DP_MAX_NH, 1);
+	fib->nh_free = calloc(DP_MAX_NH, sizeof(*fib->nh_free));
+	fib->nh_pend = calloc(DP_MAX_NH, sizeof(*fib->nh_pend));
+	fib->qsv = qsv;
 	gi = fib->gi = calloc(1, sizeof(*gi));
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL)
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->nh_addr == NULL ||
+	    fib->nh_pin == NULL || fib->nh_free == NULL || fib->nh_pend == NULL || gi == NULL)
 		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
 
 	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});

@@ -47,6 +47,8 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 	if (a->mbufs != b->mbufs || strcmp(a->control_socket, b->control_socket) != 0 ||
 	    strcmp(a->metrics, b->metrics) != 0)
 		return "mbufs or the control settings";
+	if (a->neigh.hold_total_pct != b->neigh.hold_total_pct)
+		return "neighbor_config.hold_total_pct (the mbuf pool is sized for it)";
 	return NULL;
 }
 
@@ -83,6 +85,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		hp_config_free(&nc);
 		return fail(e, rc == -ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
+	/* neighbours keep their MACs, states and held packets across the new FIB */
+	ctl_fib_carry(t->fib, &nc);
 	old = dp_tables_publish(rt, t, &nc);
 	/* the XDP maps take the file's pass and block sets (sized by the parser to fit) */
 	if (ctl_xdp_replace(&nc, err, sizeof(err)) < 0)
