@@ -109,9 +109,30 @@ solicit(uint32_t nh, const uint8_t *mac)
 	return true;
 }
 
+/* Workers drop (on) or punt (off) the packets of an unresolved nh. */
 static void
-drop_held(struct ctl_neigh *n)
+nopunt_in(struct dp_fib *fib, uint32_t nh, bool on)
 {
+	uint64_t w = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
+
+	if (w & DP_NH_RESOLVED)
+		return;
+	__atomic_store_n(&fib->nh[nh], on ? w | DP_NH_NOPUNT : w & ~DP_NH_NOPUNT, __ATOMIC_RELEASE);
+}
+
+static void
+nopunt(uint32_t nh, bool on)
+{
+	nopunt_in(nt.fib, nh, on);
+}
+
+/* Drop what nh of fib holds; workers punt its packets again. */
+static void
+drop_held_in(struct dp_fib *fib, uint32_t nh)
+{
+	struct ctl_neigh *n = &nt.neigh[nh];
+
+	nopunt_in(fib, nh, false);
 	for (unsigned i = 0; i < n->n_held; i++)
 		rte_pktmbuf_free(n->held[i]);
 	nt.rt->slow.neigh_failed += n->n_held;
@@ -120,6 +141,12 @@ drop_held(struct ctl_neigh *n)
 	free(n->held);
 	n->held = NULL;
 	n->cap_held = 0;
+}
+
+static void
+drop_held(uint32_t nh)
+{
+	drop_held_in(nt.fib, nh);
 }
 
 /* Held packets of nh leave now that its MAC is known. */
@@ -152,9 +179,11 @@ reclaim(uint32_t nh)
 	struct ctl_neigh *n = &nt.neigh[nh];
 	unsigned port = dp_nh_port(nt.fib->nh[nh]);
 
-	if (!n->dyn || dp_fib_neigh_free(nt.fib, nh) < 0)
+	if (!n->dyn)
 		return;
-	drop_held(n);
+	drop_held(nh);
+	if (dp_fib_neigh_free(nt.fib, nh) < 0)
+		return;
 	nt.n_dyn[port]--;
 	nt.n_dyn_all--;
 	memset(n, 0, sizeof(*n));
@@ -170,9 +199,13 @@ neigh_make(unsigned port, const struct hp_addr *a)
 
 	if (nh != DP_NO_NH)
 		return nh;
-	if (port >= HP_MAX_PORTS || nt.n_dyn[port] >= CONF(max_per_port, 4096) ||
-	    nt.n_dyn_all >= CTL_NEIGH_DYN_MAX)
+	if (port >= HP_MAX_PORTS)
 		return DP_NO_NH;
+	if (nt.n_dyn[port] >= CONF(max_per_port, 4096) || nt.n_dyn_all >= CTL_NEIGH_DYN_MAX) {
+		/* workers drop such packets themselves until there is room (the tick says) */
+		__atomic_store_n(&nt.fib->glean_full[port], 1, __ATOMIC_RELAXED);
+		return DP_NO_NH;
+	}
 	if ((nh = dp_fib_neigh_add(nt.fib, port, a)) == DP_NO_NH)
 		return DP_NO_NH;
 	memset(&nt.neigh[nh], 0, sizeof(nt.neigh[nh]));
@@ -257,9 +290,11 @@ ctl_neigh_resolve(struct rte_mbuf *m)
 	if (n->n_held >= per) {
 		nt.rt->slow.neigh_queue_full++;
 		rte_pktmbuf_free(m);
+		nopunt(nh, true);
 	} else if (nt.held_all >= held_cap()) {
 		nt.rt->slow.neigh_hold_full++;
 		rte_pktmbuf_free(m);
+		nopunt(nh, true); /* until it gives up (its queue empties then) */
 	} else {
 		if (n->held == NULL || n->cap_held < per) {
 			struct rte_mbuf **h = realloc(n->held, per * sizeof(*h));
@@ -274,6 +309,8 @@ ctl_neigh_resolve(struct rte_mbuf *m)
 		n->held[n->n_held++] = m;
 		nt.held_all++;
 		nt.rt->slow.held++;
+		if (n->n_held >= per)
+			nopunt(nh, true);
 	}
 out:
 	if (due)
@@ -312,8 +349,8 @@ ctl_neigh_tick(void)
 			break;
 		case NUD_DO_FAIL:
 			/* the next packet for it is held and asks again (not sooner than the interval) */
+			drop_held(nh);
 			dp_fib_nh_set(nt.fib, nh, NULL, false);
-			drop_held(n);
 			break;
 		case NUD_DO_RECLAIM:
 			reclaim(nh);
@@ -323,6 +360,13 @@ ctl_neigh_tick(void)
 		}
 		if (n->nud.state == NUD_STALE && before != NUD_STALE)
 			nt.fib->nh_used[nh] = 0;
+	}
+	for (unsigned port = 0; port < HP_MAX_PORTS; port++) {
+		uint8_t full = nt.n_dyn[port] >= CONF(max_per_port, 4096) ||
+			       nt.n_dyn_all >= CTL_NEIGH_DYN_MAX;
+
+		if (nt.fib->glean_full[port] != full)
+			__atomic_store_n(&nt.fib->glean_full[port], full, __ATOMIC_RELAXED);
 	}
 	gauges();
 }
@@ -423,7 +467,7 @@ ctl_neigh_del(unsigned port, const struct hp_addr *ip)
 	if (n->nud.state == NUD_NONE && n->n_held == 0)
 		return -ENOENT;
 	/* what waited for it goes (an incomplete entry's packets included) */
-	drop_held(n);
+	drop_held(nh);
 	if (n->dyn) {
 		reclaim(nh);
 	} else {
@@ -499,7 +543,7 @@ ctl_fib_carry(struct dp_fib *next, const struct hp_config *nc)
 		}
 		/* none to go to, or a static neighbour of the new file (its MAC wins) */
 		if (to == DP_NO_NH || (next->nh[to] & DP_NH_RESOLVED)) {
-			drop_held(n);
+			drop_held_in(old, nh);
 			continue;
 		}
 		neigh[to].nud = n->nud;

@@ -46,6 +46,9 @@ struct dp_group {
  */
 #define DP_NH_PORT_SHIFT 48
 #define DP_NH_RESOLVED (1ull << 56)
+/* Unresolved, and the control thread takes no more packets for it (its hold queue is full,
+ * or all of them are): workers drop them (neigh_queue_full) rather than punt. */
+#define DP_NH_NOPUNT (1ull << 57)
 
 static inline uint64_t
 dp_nh_word(const uint8_t mac[6], unsigned port, bool resolved)
@@ -98,6 +101,9 @@ struct dp_fib {
 	int drop_group;                               /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
 	bool l3_port[HP_MAX_PORTS];
+	/* control writes, workers read: the port has no room for another neighbour, so a
+	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
+	uint8_t glean_full[HP_MAX_PORTS];
 };
 
 /*

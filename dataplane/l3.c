@@ -103,6 +103,9 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 							    : meta->key.k6.dst;
 		nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
 		if (nh == DP_NO_NH) {
+			/* a scan of the subnet: the control thread would refuse it */
+			if (unlikely(__atomic_load_n(&fib->glean_full[g->port], __ATOMIC_RELAXED)))
+				return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_TABLE_FULL);
 			meta->nh = DP_NO_NH;
 			meta->out_port = (uint8_t)g->port;
 			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
@@ -111,6 +114,8 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	word = __atomic_load_n(&fib->nh[nh], __ATOMIC_ACQUIRE);
 	meta->out_port = (uint8_t)dp_nh_port(word);
 	if (unlikely(!(word & DP_NH_RESOLVED))) {
+		if (word & DP_NH_NOPUNT)
+			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_QUEUE_FULL);
 		meta->nh = nh;
 		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
 	}
