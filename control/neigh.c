@@ -113,11 +113,7 @@ solicit(uint32_t nh, const uint8_t *mac)
 static void
 nopunt_in(struct dp_fib *fib, uint32_t nh, bool on)
 {
-	uint64_t w = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
-
-	if (w & DP_NH_RESOLVED)
-		return;
-	__atomic_store_n(&fib->nh[nh], on ? w | DP_NH_NOPUNT : w & ~DP_NH_NOPUNT, __ATOMIC_RELEASE);
+	dp_fib_nh_nopunt(fib, nh, on);
 }
 
 static void

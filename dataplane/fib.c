@@ -44,6 +44,8 @@ dp_fib_free(struct dp_fib *fib)
 	rte_free(fib->groups);
 	rte_free(fib->nh);
 	rte_free(fib->nh_used);
+	rte_free(fib->glean_filter);
+	free(fib->glean_count);
 	free(fib->nh_addr);
 	free(fib->nh_pin);
 	free(fib->nh_free);
@@ -71,6 +73,19 @@ dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr
 	if (rte_hash_lookup_data(fib->neigh, &k, &data) < 0)
 		return DP_NO_NH;
 	return (uint32_t)(uintptr_t)data;
+}
+
+/* nh (in the hash) counts in its filter slot (worth a lookup) or stops counting. */
+static void
+glean_count(struct dp_fib *fib, uint32_t nh, int delta)
+{
+	const struct hp_addr *a = &fib->nh_addr[nh];
+	uint32_t slot = dp_glean_slot(dp_nh_port(fib->nh[nh]), a->addr,
+				      a->family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
+	uint16_t c = (uint16_t)(fib->glean_count[slot] + delta);
+
+	fib->glean_count[slot] = c;
+	__atomic_store_n(&fib->glean_filter[slot], (uint8_t)(c != 0), __ATOMIC_RELEASE);
 }
 
 /* A freed next hop waits for the workers to pass a quiescent state. */
@@ -114,6 +129,7 @@ neigh_find_or_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr,
 			fib->n_nh--;
 		return DP_NO_NH;
 	}
+	glean_count(fib, nh, 1);
 	return nh;
 }
 
@@ -139,6 +155,8 @@ dp_fib_neigh_free(struct dp_fib *fib, uint32_t nh)
 		return -ENOENT;
 	if (fib->nh_pin[nh])
 		return -EBUSY;
+	if (!(fib->nh[nh] & DP_NH_NOPUNT))
+		glean_count(fib, nh, -1);
 	neigh_key(&k, dp_nh_port(fib->nh[nh]), fib->nh_addr[nh].addr, fib->nh_addr[nh].family);
 	/* with RCU the hash frees the key's slot after a grace period itself */
 	if ((pos = rte_hash_del_key(fib->neigh, &k)) >= 0 && fib->qsv == NULL)
@@ -173,10 +191,24 @@ dp_fib_nh_reclaim(struct dp_fib *fib)
 }
 
 void
+dp_fib_nh_nopunt(struct dp_fib *fib, uint32_t nh, bool on)
+{
+	uint64_t w = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
+
+	if ((w & DP_NH_RESOLVED) || on == ((w & DP_NH_NOPUNT) != 0))
+		return;
+	__atomic_store_n(&fib->nh[nh], on ? w | DP_NH_NOPUNT : w & ~DP_NH_NOPUNT, __ATOMIC_RELEASE);
+	glean_count(fib, nh, on ? -1 : 1);
+}
+
+void
 dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved)
 {
 	uint64_t old = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
 	static const uint8_t zero[6];
+
+	if (old & DP_NH_NOPUNT) /* the new word has no NOPUNT: worth a lookup again */
+		glean_count(fib, nh, 1);
 
 	__atomic_store_n(&fib->nh[nh], dp_nh_word(mac ? mac : zero, dp_nh_port(old), resolved),
 			 __ATOMIC_RELEASE);
@@ -361,14 +393,17 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	fib->nh_used = rte_zmalloc_socket("hp_nh_used", DP_MAX_NH, RTE_CACHE_LINE_SIZE, socket);
+	fib->glean_filter = rte_zmalloc_socket("hp_glean", DP_GLEAN_SLOTS, RTE_CACHE_LINE_SIZE, socket);
+	fib->glean_count = calloc(DP_GLEAN_SLOTS, sizeof(*fib->glean_count));
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
 	fib->nh_pin = calloc(DP_MAX_NH, 1);
 	fib->nh_free = calloc(DP_MAX_NH, sizeof(*fib->nh_free));
 	fib->nh_pend = calloc(DP_MAX_NH, sizeof(*fib->nh_pend));
 	fib->qsv = qsv;
 	gi = fib->gi = calloc(1, sizeof(*gi));
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->nh_addr == NULL ||
-	    fib->nh_pin == NULL || fib->nh_free == NULL || fib->nh_pend == NULL || gi == NULL)
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->glean_filter == NULL ||
+	    fib->glean_count == NULL || fib->nh_addr == NULL || fib->nh_pin == NULL || fib->nh_free == NULL ||
+	    fib->nh_pend == NULL || gi == NULL)
 		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
 
 	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});

@@ -104,6 +104,8 @@ struct dp_fib {
 	/* control writes, workers read: the port has no room for another neighbour, so a
 	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
 	uint8_t glean_full[HP_MAX_PORTS];
+	uint8_t *glean_filter; /* DP_GLEAN_SLOTS: workers read, control writes */
+	uint16_t *glean_count; /* control only: entries worth a lookup, per slot */
 };
 
 /*
@@ -136,6 +138,30 @@ uint32_t dp_fib_neigh_add(struct dp_fib *fib, unsigned port, const struct hp_add
 int dp_fib_neigh_free(struct dp_fib *fib, uint32_t nh);
 void dp_fib_nh_reclaim(struct dp_fib *fib);
 void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved);
+/* An unresolved nh's DP_NH_NOPUNT bit (workers drop its packets), its slot of the filter kept. */
+void dp_fib_nh_nopunt(struct dp_fib *fib, uint32_t nh, bool on);
+
+/*
+ * Which neighbours are worth a hash lookup: a byte per slot of (port, address),
+ * set while the slot holds an entry the control thread still takes packets for
+ * (in the hash and not DP_NH_NOPUNT). A packet to a connected host whose slot
+ * is clear has no such entry: punted (or dropped when the port is full)
+ * without touching the hash, so a scan costs the workers a multiply and a
+ * byte. Collisions only cost a lookup.
+ */
+#define DP_GLEAN_SLOTS (1u << 16)
+
+static inline uint32_t
+dp_glean_slot(unsigned port, const uint8_t *addr, int l3)
+{
+	uint32_t h = 0x9e3779b9u * (port + 1), w;
+
+	for (unsigned i = 0; i < (l3 == DP_L3_IPV4 ? 4u : 16u); i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b1u;
+	}
+	return h >> 16;
+}
 
 /* A worker sends through nh: tell the control thread (NUD: a STALE neighbour in use
  * is probed). One byte per next hop, written only when it was clear. */

@@ -101,7 +101,12 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	} else { /* GLEAN: the destination is on a connected subnet */
 		const uint8_t *dst = meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst
 							    : meta->key.k6.dst;
-		nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
+		/* most of a scan stops at the filter: no entry the control thread takes packets for */
+		if (__atomic_load_n(&fib->glean_filter[dp_glean_slot(g->port, dst, meta->l3)],
+				    __ATOMIC_ACQUIRE))
+			nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
+		else
+			nh = DP_NO_NH;
 		if (nh == DP_NO_NH) {
 			/* a scan of the subnet: the control thread would refuse it */
 			if (unlikely(__atomic_load_n(&fib->glean_full[g->port], __ATOMIC_RELAXED)))
