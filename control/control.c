@@ -53,10 +53,10 @@ op_allow(void *ctx)
 }
 
 static void
-op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6], unsigned flags)
 {
 	(void)ctx;
-	ctl_neigh_learn(port, ip, mac);
+	ctl_neigh_learn(port, ip, mac, flags);
 }
 
 static void

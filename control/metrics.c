@@ -223,6 +223,14 @@ static const struct {
 #undef SLOW_ENTRY
 };
 
+static const struct {
+	const char *key, *help;
+} neigh_gauges[] = {
+#define SLOW_ENTRY(name, help) {#name, help},
+	DP_NEIGH_GAUGES(SLOW_ENTRY)
+#undef SLOW_ENTRY
+};
+
 static void
 write_drops_and_punts(FILE *f, const json_t *report)
 {
@@ -266,6 +274,14 @@ write_drops_and_punts(FILE *f, const json_t *report)
 		snprintf(help, sizeof(help), "Slow path: %s.", slow_counters[c].help);
 		family(f, name, "counter", help);
 		put_u64(f, name, NULL, 0, ju(slow, key));
+	}
+	for (size_t c = 0; c < RTE_DIM(neigh_gauges); c++) {
+		char name[64], help[128];
+
+		snprintf(name, sizeof(name), "hotpath_%s", neigh_gauges[c].key);
+		snprintf(help, sizeof(help), "Neighbour table: %s.", neigh_gauges[c].help);
+		family(f, name, "gauge", help);
+		put_u64(f, name, NULL, 0, ju(slow, neigh_gauges[c].key));
 	}
 }
 

@@ -9,11 +9,10 @@
 #include "tables.h"
 #include "worker_state.h"
 
-#define CTL_NEIGH_HOLD 16             /* packets held per unresolved neighbour */
-#define CTL_NEIGH_RETRY_MS 1000       /* between ARP/NS retries */
-#define CTL_NEIGH_PROBES 3            /* unanswered solicitations before held packets are dropped */
-#define CTL_NEIGH_REACHABLE_MS 300000 /* a learned MAC is re-resolved after this */
-#define CTL_NEIGH_TICK_MS 100         /* ctl_neigh_tick() this often */
+#define CTL_NEIGH_TICK_MS 100 /* ctl_neigh_tick() this often */
+#define CTL_NEIGH_DYN_MAX \
+	(DP_MAX_NH /      \
+	 2) /* entries the slow path creates, all ports: the rest is for gateways and static ones */
 
 struct rte_mbuf;
 struct dp_fib;
@@ -30,7 +29,7 @@ struct ctl_neigh_info {
 	unsigned port;
 	uint8_t mac[6];
 	bool resolved;
-	const char *state; /* none, incomplete, reachable, static */
+	const char *state; /* none, incomplete, reachable, stale, delay, probe, failed, static (nud.h) */
 	unsigned held;     /* packets waiting for it */
 };
 
@@ -39,10 +38,14 @@ int ctl_neigh_del(unsigned port, const struct hp_addr *ip);
 void ctl_neigh_foreach(void (*fn)(void *arg, const struct ctl_neigh_info *ni), void *arg);
 
 /*
- * The tables now use fib (published, grace period over; cfg updated):
- * packets held or punted for the old one are dropped and the neighbour
- * states start afresh from cfg's static neighbours. Control thread.
+ * config.apply. ctl_fib_carry, before next is published: every neighbour
+ * moves to next (its MAC, NUD state and held packets; one next lacks is
+ * created unpinned there), the static ones being those of nc; from now on the
+ * table works on next. ctl_fib_replaced, after the grace period: packets
+ * punted for the old FIB (their next-hop indices name it) are dropped.
+ * Control thread.
  */
+void ctl_fib_carry(struct dp_fib *next, const struct hp_config *nc);
 void ctl_fib_replaced(struct dp_fib *fib);
 
 /*
@@ -51,14 +54,14 @@ void ctl_fib_replaced(struct dp_fib *fib);
  * neighbours static; 0 or -ENOMEM. ctl_neigh_resolve takes a packet punted
  * for resolution: it leaves now if its next hop has a MAC, else it is held
  * (or dropped when the hold queue is full) and the neighbour solicited.
- * ctl_neigh_learn: a neighbour showed its MAC (the slow path's learn).
- * ctl_neigh_tick: retry solicitations, give up on silent neighbours,
- * re-resolve old MACs. ctl_neigh_free: after the workers stopped, free the
+ * ctl_neigh_learn: a neighbour showed its MAC (the slow path's learn, flags
+ * CTL_LEARN_*): an entry that exists is updated (nud_learn), none is made.
+ * ctl_neigh_tick: the NUD timers (nud_tick): solicit, probe, fail, free. ctl_neigh_free: after the workers stopped, free the
  * held packets and the table.
  */
 int ctl_neigh_setup(struct dp_runtime *rt);
 void ctl_neigh_resolve(struct rte_mbuf *m);
-void ctl_neigh_learn(unsigned port, const struct hp_addr *ip, const uint8_t mac[6]);
+void ctl_neigh_learn(unsigned port, const struct hp_addr *ip, const uint8_t mac[6], unsigned flags);
 void ctl_neigh_tick(void);
 void ctl_neigh_free(void);
 

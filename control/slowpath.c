@@ -277,12 +277,12 @@ v6_solicited_node(const uint8_t target[16], uint8_t out[16])
 }
 
 static void
-learn(const struct pkt *p, int family, const uint8_t *ip, const uint8_t mac[6])
+learn(const struct pkt *p, int family, const uint8_t *ip, const uint8_t mac[6], unsigned flags)
 {
 	struct hp_addr a = {.family = family};
 
 	memcpy(a.addr, ip, family == AF_INET ? 4 : 16);
-	p->ops->learn(p->ops->ctx, p->port, &a, mac);
+	p->ops->learn(p->ops->ctx, p->port, &a, mac, flags);
 }
 
 /* ---- frame building ---- */
@@ -365,8 +365,11 @@ arp_input(const struct pkt *p)
 	tip = v4(req.tpa);
 	/* Someone claims one of our addresses (or our own frame came back): neither learn nor answer. */
 	conflict = v4_is_ours(p->ifc, sip);
+	/* RFC 826 merges (override); a reply to our address confirms reachability (as Linux) */
 	if (!conflict && v4_is_learnable(p->ifc, sip))
-		learn(p, AF_INET, req.spa, req.sha);
+		learn(p, AF_INET, req.spa, req.sha,
+		      CTL_LEARN_OVERRIDE |
+			      (op == RTE_ARP_OP_REPLY && v4_is_ours(p->ifc, tip) ? CTL_LEARN_CONFIRM : 0));
 	if (conflict || !v4_is_ours(p->ifc, tip))
 		return CTL_NOT_FOR_US;
 	if (op == RTE_ARP_OP_REPLY)
@@ -536,7 +539,7 @@ nd_solicit(struct pkt *p)
 	if (v6_is_ours(p->ifc, ip->src_addr))
 		return CTL_NOT_FOR_US; /* our own solicitation came back, or a duplicate */
 	if (slla != NULL && mac_is_unicast(slla) && v6_is_learnable(p->ifc, ip->src_addr))
-		learn(p, AF_INET6, ip->src_addr, slla);
+		learn(p, AF_INET6, ip->src_addr, slla, CTL_LEARN_OVERRIDE); /* RFC 4861 7.2.3 */
 
 	/* RFC 4861 7.2.4: an answer to DAD is multicast to all nodes, S clear. */
 	icmp = put_eth(out, dad ? all_nodes_mac : p->frame + 6, p->ifc->mac, RTE_ETHER_TYPE_IPV6);
@@ -570,7 +573,9 @@ nd_advert(struct pkt *p)
 		return CTL_MALFORMED;
 	/* A target that is ours is a duplicate address: never learned. */
 	if (tlla != NULL && mac_is_unicast(tlla) && v6_is_learnable(p->ifc, na->target))
-		learn(p, AF_INET6, na->target, tlla);
+		learn(p, AF_INET6, na->target, tlla,
+		      ((na->flags & NA_SOLICITED) ? CTL_LEARN_CONFIRM : 0) |
+			      ((na->flags & NA_OVERRIDE) ? CTL_LEARN_OVERRIDE : 0));
 	return CTL_HANDLED;
 }
 
@@ -833,7 +838,8 @@ solicit_arp(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct 
 }
 
 static int
-solicit_nd(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct hp_addr *target)
+solicit_nd(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct hp_addr *target,
+	   const uint8_t *unicast)
 {
 	const size_t n = sizeof(struct nd_msg) + sizeof(struct nd_opt_ll);
 	const uint8_t *src = ifc->ll6;
@@ -853,6 +859,10 @@ solicit_nd(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct h
 		}
 	v6_solicited_node(target->addr, dst);
 	memcpy(mac + 3, target->addr + 13, 3);
+	if (unicast != NULL) { /* RFC 4861 7.2.2: a probe goes to the cached address */
+		memcpy(dst, target->addr, 16);
+		memcpy(mac, unicast, 6);
+	}
 	icmp = put_eth(buf, mac, ifc->mac, RTE_ETHER_TYPE_IPV6);
 	icmp = put_ip6(icmp, 0, n, ND_HOP_LIMIT, src, dst);
 	ns = (struct nd_msg *)icmp;
@@ -873,8 +883,21 @@ ctl_build_solicit(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const s
 	if (target->family == AF_INET && ifc->n_ipv4 > 0)
 		return solicit_arp(buf, cap, ifc, target);
 	if (target->family == AF_INET6)
-		return solicit_nd(buf, cap, ifc, target);
+		return solicit_nd(buf, cap, ifc, target, NULL);
 	return -EINVAL;
+}
+
+int
+ctl_build_probe(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct hp_addr *target,
+		const uint8_t mac[6])
+{
+	int len;
+
+	if (target->family == AF_INET6)
+		return solicit_nd(buf, cap, ifc, target, mac);
+	if ((len = ctl_build_solicit(buf, cap, ifc, target)) > 0)
+		memcpy(buf, mac, 6); /* the ARP request itself is as broadcast (target MAC zero) */
+	return len;
 }
 
 void

@@ -27,13 +27,20 @@ struct ctl_slowpath_ops {
 	 * the port's subnets (or IPv6 link-local) are reported, and never: 0/8,
 	 * ::, loopback, multicast, broadcast (255.255.255.255 or the all-zeros/ones
 	 * host of a /30-or-wider subnet of the port), one of the port's own
-	 * addresses, or a multicast or all-zeros MAC. */
-	void (*learn)(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6]);
+	 * addresses, or a multicast or all-zeros MAC. flags: CTL_LEARN_CONFIRM for
+	 * an answer to us (ARP reply to our address, NA with S), CTL_LEARN_OVERRIDE
+	 * when a different MAC may replace the known one (ARP, NS, NA with O). The
+	 * receiver only updates a neighbour it already has (RFC 4861 7.2.5). */
+	void (*learn)(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6],
+		      unsigned flags);
 	/* Transmit frame on port; the buffer is the caller's again after return. */
 	void (*send)(void *ctx, unsigned port, const uint8_t *frame, size_t len);
 	/* Token bucket for generated ICMP (echo replies and errors): true = may send. */
 	bool (*allow)(void *ctx);
 };
+
+#define CTL_LEARN_CONFIRM 1u  /* = NUD_F_CONFIRM (nud.h) */
+#define CTL_LEARN_OVERRIDE 2u /* = NUD_F_OVERRIDE */
 
 enum ctl_verdict {
 	CTL_HANDLED = 0, /* answered and/or learned */
@@ -135,6 +142,11 @@ enum ctl_verdict ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, con
  * multicast) or of another family is -EINVAL too. Nothing is written past cap.
  */
 int ctl_build_solicit(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct hp_addr *target);
+
+/* The same as a unicast reachability probe (RFC 4861 7.3.3) to mac: ARP with
+ * that Ethernet destination, NS to the target address itself. */
+int ctl_build_probe(uint8_t *buf, size_t cap, const struct ctl_iface *ifc, const struct hp_addr *target,
+		    const uint8_t mac[6]);
 
 /* fe80::/64 with the modified EUI-64 of mac. */
 void ctl_link_local(const uint8_t mac[6], uint8_t ll6[16]);

@@ -43,7 +43,13 @@ dp_fib_free(struct dp_fib *fib)
 	rte_hash_free(fib->neigh);
 	rte_free(fib->groups);
 	rte_free(fib->nh);
+	rte_free(fib->nh_used);
+	rte_free(fib->glean_filter);
+	free(fib->glean_count);
 	free(fib->nh_addr);
+	free(fib->nh_pin);
+	free(fib->nh_free);
+	free(fib->nh_pend);
 	free(fib->gi);
 	rte_free(fib);
 }
@@ -69,27 +75,130 @@ dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr
 	return (uint32_t)(uintptr_t)data;
 }
 
-uint32_t
-dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+/* nh (in the hash) counts in its filter slot (worth a lookup) or stops counting. */
+static void
+glean_count(struct dp_fib *fib, uint32_t nh, int delta)
 {
+	const struct hp_addr *a = &fib->nh_addr[nh];
+	uint32_t slot = dp_glean_slot(dp_nh_port(fib->nh[nh]), a->addr,
+				      a->family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
+	uint16_t c = (uint16_t)(fib->glean_count[slot] + delta);
+
+	fib->glean_count[slot] = c;
+	__atomic_store_n(&fib->glean_filter[slot], (uint8_t)(c != 0), __ATOMIC_RELEASE);
+}
+
+/* A freed next hop waits for the workers to pass a quiescent state. */
+struct dp_nh_pending {
+	uint32_t nh;
+	uint64_t token;
+};
+
+static uint32_t
+neigh_find_or_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr, bool pin)
+{
+	static const uint8_t zero[6];
 	struct dp_neigh_key k;
 	void *data;
 	uint32_t nh;
+	bool reused = false;
 
 	neigh_key(&k, port, addr->addr, addr->family);
-	if (rte_hash_lookup_data(fib->neigh, &k, &data) >= 0)
-		return (uint32_t)(uintptr_t)data;
-	if (fib->n_nh >= DP_MAX_NH)
-		return DP_NO_NH;
-	static const uint8_t zero[6];
-	nh = fib->n_nh++;
-	fib->nh_addr[nh] = *addr;
-	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, port, false), __ATOMIC_RELEASE);
-	if (rte_hash_add_key_data(fib->neigh, &k, (void *)(uintptr_t)nh) < 0) {
-		fib->n_nh--;
+	if (rte_hash_lookup_data(fib->neigh, &k, &data) >= 0) {
+		nh = (uint32_t)(uintptr_t)data;
+		fib->nh_pin[nh] |= pin;
+		return nh;
+	}
+	if (fib->n_free > 0) {
+		nh = fib->nh_free[--fib->n_free];
+		reused = true;
+	} else if (fib->n_nh < DP_MAX_NH) {
+		nh = fib->n_nh++;
+	} else {
 		return DP_NO_NH;
 	}
+	fib->nh_addr[nh] = *addr;
+	fib->nh_pin[nh] = pin;
+	fib->nh_used[nh] = 0;
+	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, port, false), __ATOMIC_RELEASE);
+	if (rte_hash_add_key_data(fib->neigh, &k, (void *)(uintptr_t)nh) < 0) {
+		fib->nh_addr[nh].family = 0;
+		if (reused)
+			fib->nh_free[fib->n_free++] = nh;
+		else
+			fib->n_nh--;
+		return DP_NO_NH;
+	}
+	glean_count(fib, nh, 1);
 	return nh;
+}
+
+uint32_t
+dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+{
+	return neigh_find_or_add(fib, port, addr, true);
+}
+
+uint32_t
+dp_fib_neigh_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr)
+{
+	return neigh_find_or_add(fib, port, addr, false);
+}
+
+int
+dp_fib_neigh_free(struct dp_fib *fib, uint32_t nh)
+{
+	struct dp_neigh_key k;
+	int32_t pos;
+
+	if (nh >= fib->n_nh || fib->nh_addr[nh].family == 0)
+		return -ENOENT;
+	if (fib->nh_pin[nh])
+		return -EBUSY;
+	if (!(fib->nh[nh] & DP_NH_NOPUNT))
+		glean_count(fib, nh, -1);
+	neigh_key(&k, dp_nh_port(fib->nh[nh]), fib->nh_addr[nh].addr, fib->nh_addr[nh].family);
+	/* with RCU the hash frees the key's slot after a grace period itself */
+	if ((pos = rte_hash_del_key(fib->neigh, &k)) >= 0 && fib->qsv == NULL)
+		rte_hash_free_key_with_position(fib->neigh, pos);
+	static const uint8_t zero[6];
+	/* a worker that looked it up before the delete sees it unresolved: it punts by address */
+	__atomic_store_n(&fib->nh[nh], dp_nh_word(zero, dp_nh_port(fib->nh[nh]), false), __ATOMIC_RELEASE);
+	fib->nh_addr[nh].family = 0;
+	if (fib->qsv == NULL) {
+		fib->nh_free[fib->n_free++] = nh;
+		return 0;
+	}
+	struct dp_nh_pending *p = &fib->nh_pend[(fib->pend_head + fib->pend_n++) % DP_MAX_NH];
+	p->nh = nh;
+	p->token = rte_rcu_qsbr_start(fib->qsv);
+	return 0;
+}
+
+void
+dp_fib_nh_reclaim(struct dp_fib *fib)
+{
+	while (fib->pend_n > 0) {
+		const struct dp_nh_pending *p = &fib->nh_pend[fib->pend_head];
+
+		/* tokens grow: the first one not yet safe ends the walk */
+		if (rte_rcu_qsbr_check(fib->qsv, p->token, false) != 1)
+			break;
+		fib->nh_free[fib->n_free++] = p->nh;
+		fib->pend_head = (fib->pend_head + 1) % DP_MAX_NH;
+		fib->pend_n--;
+	}
+}
+
+void
+dp_fib_nh_nopunt(struct dp_fib *fib, uint32_t nh, bool on)
+{
+	uint64_t w = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
+
+	if ((w & DP_NH_RESOLVED) || on == ((w & DP_NH_NOPUNT) != 0))
+		return;
+	__atomic_store_n(&fib->nh[nh], on ? w | DP_NH_NOPUNT : w & ~DP_NH_NOPUNT, __ATOMIC_RELEASE);
+	glean_count(fib, nh, on ? -1 : 1);
 }
 
 void
@@ -97,6 +206,9 @@ dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved
 {
 	uint64_t old = __atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED);
 	static const uint8_t zero[6];
+
+	if (old & DP_NH_NOPUNT) /* the new word has no NOPUNT: worth a lookup again */
+		glean_count(fib, nh, 1);
 
 	__atomic_store_n(&fib->nh[nh], dp_nh_word(mac ? mac : zero, dp_nh_port(old), resolved),
 			 __ATOMIC_RELEASE);
@@ -280,9 +392,18 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	}
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
+	fib->nh_used = rte_zmalloc_socket("hp_nh_used", DP_MAX_NH, RTE_CACHE_LINE_SIZE, socket);
+	fib->glean_filter = rte_zmalloc_socket("hp_glean", DP_GLEAN_SLOTS, RTE_CACHE_LINE_SIZE, socket);
+	fib->glean_count = calloc(DP_GLEAN_SLOTS, sizeof(*fib->glean_count));
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
+	fib->nh_pin = calloc(DP_MAX_NH, 1);
+	fib->nh_free = calloc(DP_MAX_NH, sizeof(*fib->nh_free));
+	fib->nh_pend = calloc(DP_MAX_NH, sizeof(*fib->nh_pend));
+	fib->qsv = qsv;
 	gi = fib->gi = calloc(1, sizeof(*gi));
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_addr == NULL || gi == NULL)
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->glean_filter == NULL ||
+	    fib->glean_count == NULL || fib->nh_addr == NULL || fib->nh_pin == NULL || fib->nh_free == NULL ||
+	    fib->nh_pend == NULL || gi == NULL)
 		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
 
 	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});

@@ -17,6 +17,7 @@ struct rte_lpm6;
 struct rte_hash;
 struct rte_rcu_qsbr;
 struct group_index;
+struct dp_nh_pending;
 
 #define DP_MAX_NH (1u << 16)     /* next hops: gateways and neighbours */
 #define DP_MAX_GROUPS (1u << 16) /* distinct route results (routes share them) */
@@ -45,6 +46,9 @@ struct dp_group {
  */
 #define DP_NH_PORT_SHIFT 48
 #define DP_NH_RESOLVED (1ull << 56)
+/* Unresolved, and the control thread takes no more packets for it (its hold queue is full,
+ * or all of them are): workers drop them (neigh_queue_full) rather than punt. */
+#define DP_NH_NOPUNT (1ull << 57)
 
 static inline uint64_t
 dp_nh_word(const uint8_t mac[6], unsigned port, bool resolved)
@@ -83,13 +87,25 @@ struct dp_fib {
 	struct rte_hash *neigh;  /* dp_neigh_key -> nh index (connected hosts, gateways) */
 	struct dp_group *groups; /* DP_MAX_GROUPS */
 	uint64_t *nh;            /* DP_MAX_NH words */
+	uint8_t *nh_used;        /* DP_MAX_NH: workers set 1 when they send through it, control clears */
 	uint32_t n_groups;       /* control only */
-	uint32_t n_nh;           /* control only */
-	struct hp_addr *nh_addr; /* control only: each next hop's address (DP_MAX_NH) */
-	struct group_index *gi;  /* control only: next-hop sets -> FORWARD groups */
-	int drop_group;          /* control only */
+	uint32_t n_nh;           /* control only: indices handed out so far (some may be free) */
+	struct hp_addr *nh_addr; /* control only: each next hop's address (DP_MAX_NH); family 0 = free */
+	uint8_t *nh_pin;         /* control only: 1 = a gateway or static neighbour: never freed */
+	uint32_t *nh_free;       /* control only: freed indices past their grace period (a stack) */
+	uint32_t n_free;
+	struct dp_nh_pending *nh_pend; /* control only: freed indices waiting for a grace period (FIFO) */
+	uint32_t pend_head, pend_n;
+	struct rte_rcu_qsbr *qsv;
+	struct group_index *gi;                       /* control only: next-hop sets -> FORWARD groups */
+	int drop_group;                               /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
 	bool l3_port[HP_MAX_PORTS];
+	/* control writes, workers read: the port has no room for another neighbour, so a
+	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
+	uint8_t glean_full[HP_MAX_PORTS];
+	uint8_t *glean_filter; /* DP_GLEAN_SLOTS: workers read, control writes */
+	uint16_t *glean_count; /* control only: entries worth a lookup, per slot */
 };
 
 /*
@@ -109,10 +125,52 @@ uint32_t dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint
 
 /*
  * Control side: create (unresolved) or find the next hop of (port, addr);
- * DP_NO_NH when full. Make it resolved with mac, or unresolved.
+ * DP_NO_NH when full. dp_fib_neigh_get pins it (a gateway or a static
+ * neighbour: never freed); dp_fib_neigh_add leaves a new one unpinned (a
+ * host the slow path resolves), which dp_fib_neigh_free may free: its key
+ * leaves the hash, its word becomes unresolved, and its index is reused only
+ * after a grace period (a worker may still hold it). 0, -EBUSY (pinned),
+ * -ENOENT. dp_fib_nh_reclaim makes indices whose grace period is over
+ * reusable (no wait). Make a next hop resolved with mac, or unresolved.
  */
 uint32_t dp_fib_neigh_get(struct dp_fib *fib, unsigned port, const struct hp_addr *addr);
+uint32_t dp_fib_neigh_add(struct dp_fib *fib, unsigned port, const struct hp_addr *addr);
+int dp_fib_neigh_free(struct dp_fib *fib, uint32_t nh);
+void dp_fib_nh_reclaim(struct dp_fib *fib);
 void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool resolved);
+/* An unresolved nh's DP_NH_NOPUNT bit (workers drop its packets), its slot of the filter kept. */
+void dp_fib_nh_nopunt(struct dp_fib *fib, uint32_t nh, bool on);
+
+/*
+ * Which neighbours are worth a hash lookup: a byte per slot of (port, address),
+ * set while the slot holds an entry the control thread still takes packets for
+ * (in the hash and not DP_NH_NOPUNT). A packet to a connected host whose slot
+ * is clear has no such entry: punted (or dropped when the port is full)
+ * without touching the hash, so a scan costs the workers a multiply and a
+ * byte. Collisions only cost a lookup.
+ */
+#define DP_GLEAN_SLOTS (1u << 16)
+
+static inline uint32_t
+dp_glean_slot(unsigned port, const uint8_t *addr, int l3)
+{
+	uint32_t h = 0x9e3779b9u * (port + 1), w;
+
+	for (unsigned i = 0; i < (l3 == DP_L3_IPV4 ? 4u : 16u); i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b1u;
+	}
+	return h >> 16;
+}
+
+/* A worker sends through nh: tell the control thread (NUD: a STALE neighbour in use
+ * is probed). One byte per next hop, written only when it was clear. */
+static inline void
+dp_nh_touch(uint8_t *used, uint32_t nh)
+{
+	if (__builtin_expect(__atomic_load_n(&used[nh], __ATOMIC_RELAXED) == 0, 0))
+		__atomic_store_n(&used[nh], 1, __ATOMIC_RELAXED);
+}
 
 /*
  * Live route changes, control thread (workers keep looking up: dp_lpm4 and

@@ -101,8 +101,16 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	} else { /* GLEAN: the destination is on a connected subnet */
 		const uint8_t *dst = meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst
 							    : meta->key.k6.dst;
-		nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
+		/* most of a scan stops at the filter: no entry the control thread takes packets for */
+		if (__atomic_load_n(&fib->glean_filter[dp_glean_slot(g->port, dst, meta->l3)],
+				    __ATOMIC_ACQUIRE))
+			nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
+		else
+			nh = DP_NO_NH;
 		if (nh == DP_NO_NH) {
+			/* a scan of the subnet: the control thread would refuse it */
+			if (unlikely(__atomic_load_n(&fib->glean_full[g->port], __ATOMIC_RELAXED)))
+				return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_TABLE_FULL);
 			meta->nh = DP_NO_NH;
 			meta->out_port = (uint8_t)g->port;
 			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
@@ -111,9 +119,12 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	word = __atomic_load_n(&fib->nh[nh], __ATOMIC_ACQUIRE);
 	meta->out_port = (uint8_t)dp_nh_port(word);
 	if (unlikely(!(word & DP_NH_RESOLVED))) {
+		if (word & DP_NH_NOPUNT)
+			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_QUEUE_FULL);
 		meta->nh = nh;
 		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
 	}
+	dp_nh_touch(fib->nh_used, nh);
 	b->word[i] = word;
 	dp_burst_set(b, i, DP_ACT_TX, 0);
 }
@@ -125,6 +136,7 @@ struct fast_fib {
 	struct rte_lpm6 *lpm6;
 	const struct dp_group *groups;
 	const uint64_t *nh;
+	uint8_t *used;
 };
 
 /* The next-hop word of LPM result (group) hop when it is one resolved next hop. */
@@ -136,7 +148,10 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
 	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
 		return false;
 	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-	return likely(*word & DP_NH_RESOLVED);
+	if (unlikely(!(*word & DP_NH_RESOLVED)))
+		return false;
+	dp_nh_touch(ff->used, g->nh[0]);
+	return true;
 }
 
 /*
@@ -146,7 +161,7 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
 static void
 route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8_t in_port)
 {
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
 
 	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
@@ -313,7 +328,7 @@ static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
 	   uint64_t arrival, uint64_t *bytes)
 {
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
 	const struct rte_ether_addr *port_mac = fib->port_mac;
 	uint8_t out[DP_BURST];
 	uint64_t sum = 0;
@@ -360,7 +375,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	       uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
 	const struct dp_fib *fib = t->fib;
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh};
+	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
 	struct dp_acl_key4 keys[DP_BURST];
 	uint64_t words[DP_BURST];
 	uint8_t out[DP_BURST];

@@ -168,6 +168,9 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 		/* TX buffers of every worker, a burst in hand, per-lcore caches */
 		n = need[s] + map->n_workers * (dp->n * DP_TXBUF + DP_BURST) +
 		    (map->n_workers + 1) * DP_MEMPOOL_CACHE * 3 / 2 + DP_MBUF_MARGIN;
+		/* the neighbour hold queues may take hold_total_pct of the pool: on top of the rest */
+		if (cfg->neigh.hold_total_pct > 0 && cfg->neigh.hold_total_pct < 100)
+			n = (uint32_t)((uint64_t)n * 100 / (100 - cfg->neigh.hold_total_pct));
 		if (cfg->mbufs)
 			n = cfg->mbufs;
 		snprintf(name, sizeof(name), "hp_mbuf_s%u", s);

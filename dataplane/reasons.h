@@ -3,35 +3,36 @@
 #define DP_REASONS_H
 
 /* Why a worker dropped a packet: symbol, metric label, help text. */
-#define DP_DROP_REASONS(_)                                                                               \
-	_(TX_REFUSED, "tx_refused", "the TX queue was full: rte_eth_tx_burst refused it")                \
-	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                       \
-	_(VLAN_TRUNCATED, "vlan_truncated", "802.1Q tag cut short")                                      \
-	_(VLAN_UNKNOWN, "vlan_unknown", "802.1Q-tagged frame on an l3 port (no VLAN interfaces)")        \
-	_(NOT_OUR_MAC, "not_our_mac", "destination MAC neither ours, broadcast nor multicast we serve")  \
-	_(ETHERTYPE, "unknown_ethertype", "EtherType that an l3 port does not handle")                   \
-	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")                   \
-	_(IPV4_TRUNCATED, "ipv4_truncated", "frame too short for an IPv4 header")                        \
-	_(IPV4_VERSION, "ipv4_version", "IPv4 EtherType with an IP version other than 4")                \
-	_(IPV4_IHL, "ipv4_ihl", "IPv4 header length below 5 words or beyond the frame")                  \
-	_(IPV4_LENGTH, "ipv4_length", "IPv4 total length below the header or beyond the frame")          \
-	_(IPV4_CHECKSUM, "ipv4_checksum", "IPv4 header checksum wrong")                                  \
-	_(IPV4_MARTIAN, "ipv4_martian", "IPv4 source multicast, broadcast or loopback")                  \
-	_(IPV6_TRUNCATED, "ipv6_truncated", "frame too short for an IPv6 header")                        \
-	_(IPV6_VERSION, "ipv6_version", "IPv6 EtherType with an IP version other than 6")                \
-	_(IPV6_LENGTH, "ipv6_length", "IPv6 payload length beyond the frame")                            \
-	_(IPV6_EXT_HDR, "ipv6_ext_hdr", "IPv6 extension header cut short or chain too long")             \
-	_(IPV6_MARTIAN, "ipv6_martian", "IPv6 source multicast or loopback")                             \
-	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                                 \
-	_(TTL_EXPIRED, "ttl_expired", "TTL or hop limit would reach 0 (ICMP time exceeded sent)")        \
-	_(NO_ROUTE, "no_route", "no route to the destination (ICMP unreachable sent)")                   \
-	_(BLACKHOLE, "blackhole", "route with action drop")                                              \
-	_(ACL_DENY, "acl_deny", "denied by an ACL rule or acl_default: deny")                            \
-	_(POLICER_RED, "policer_red", "red by a policer")                                                \
-	_(PUNT_FULL, "punt_ring_full", "slow-path ring full: packet for the control thread dropped")     \
-	_(LOCAL_UNHANDLED, "local_unhandled", "to our address but nothing serves it (not ARP/ND/echo)")  \
-	_(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for one unresolved neighbour") \
-	_(NEIGH_FAILED, "neigh_failed", "neighbour did not answer ARP/ND: packets held for it dropped")  \
+#define DP_DROP_REASONS(_)                                                                                   \
+	_(TX_REFUSED, "tx_refused", "the TX queue was full: rte_eth_tx_burst refused it")                    \
+	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                           \
+	_(VLAN_TRUNCATED, "vlan_truncated", "802.1Q tag cut short")                                          \
+	_(VLAN_UNKNOWN, "vlan_unknown", "802.1Q-tagged frame on an l3 port (no VLAN interfaces)")            \
+	_(NOT_OUR_MAC, "not_our_mac", "destination MAC neither ours, broadcast nor multicast we serve")      \
+	_(ETHERTYPE, "unknown_ethertype", "EtherType that an l3 port does not handle")                       \
+	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")                       \
+	_(IPV4_TRUNCATED, "ipv4_truncated", "frame too short for an IPv4 header")                            \
+	_(IPV4_VERSION, "ipv4_version", "IPv4 EtherType with an IP version other than 4")                    \
+	_(IPV4_IHL, "ipv4_ihl", "IPv4 header length below 5 words or beyond the frame")                      \
+	_(IPV4_LENGTH, "ipv4_length", "IPv4 total length below the header or beyond the frame")              \
+	_(IPV4_CHECKSUM, "ipv4_checksum", "IPv4 header checksum wrong")                                      \
+	_(IPV4_MARTIAN, "ipv4_martian", "IPv4 source multicast, broadcast or loopback")                      \
+	_(IPV6_TRUNCATED, "ipv6_truncated", "frame too short for an IPv6 header")                            \
+	_(IPV6_VERSION, "ipv6_version", "IPv6 EtherType with an IP version other than 6")                    \
+	_(IPV6_LENGTH, "ipv6_length", "IPv6 payload length beyond the frame")                                \
+	_(IPV6_EXT_HDR, "ipv6_ext_hdr", "IPv6 extension header cut short or chain too long")                 \
+	_(IPV6_MARTIAN, "ipv6_martian", "IPv6 source multicast or loopback")                                 \
+	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                                     \
+	_(TTL_EXPIRED, "ttl_expired", "TTL or hop limit would reach 0 (ICMP time exceeded sent)")            \
+	_(NO_ROUTE, "no_route", "no route to the destination (ICMP unreachable sent)")                       \
+	_(BLACKHOLE, "blackhole", "route with action drop")                                                  \
+	_(ACL_DENY, "acl_deny", "denied by an ACL rule or acl_default: deny")                                \
+	_(POLICER_RED, "policer_red", "red by a policer")                                                    \
+	_(PUNT_FULL, "punt_ring_full", "slow-path ring full: packet for the control thread dropped")         \
+	_(LOCAL_UNHANDLED, "local_unhandled", "to our address but nothing serves it (not ARP/ND/echo)")      \
+	_(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for one unresolved neighbour")     \
+	_(NEIGH_FAILED, "neigh_failed", "neighbour did not answer ARP/ND: packets held for it dropped")      \
+	_(NEIGH_TABLE_FULL, "neigh_table_full", "connected host without an entry, its port at max_per_port") \
 	_(SLOWPATH_RATELIMIT, "slowpath_ratelimit", "ICMP error or reply suppressed by the rate limit")
 
 enum dp_drop {

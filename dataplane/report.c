@@ -101,6 +101,7 @@ slow_json(const struct dp_slow_stats *s)
 
 #define DP_SLOW_JSON(name, help) json_object_set_new(o, #name, json_integer((json_int_t)s->name));
 	DP_SLOW_COUNTERS(DP_SLOW_JSON)
+	DP_NEIGH_GAUGES(DP_SLOW_JSON)
 #undef DP_SLOW_JSON
 	json_object_set_new(o, "punted", punts_json(s->punted));
 	return o;

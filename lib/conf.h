@@ -74,6 +74,22 @@ struct hp_neighbor_conf {
 	unsigned line;
 };
 
+/*
+ * neighbor_config: how the neighbour table defends itself (RFC 4861, RFC 6583).
+ * Every field is set (the parser fills in the defaults of config.h).
+ */
+struct hp_neigh_conf {
+	uint32_t max_per_port;      /* learned/resolving entries per port (gateways and static ones apart) */
+	uint32_t hold_per_neighbor; /* packets held for one unresolved neighbour */
+	uint32_t hold_total_pct;    /* all held packets: at most this % of the mbuf pool */
+	uint32_t solicit_pps;       /* ARP requests + NS sent, all targets, per second */
+	uint32_t solicit_per_target_ms; /* between two solicitations of one target (RetransTimer) */
+	uint32_t reachable_ms;          /* REACHABLE -> STALE after this without confirmation */
+	uint32_t delay_ms;              /* DELAY -> PROBE (DELAY_FIRST_PROBE_TIME) */
+	uint32_t probes;                /* unanswered solicitations before INCOMPLETE/PROBE fails */
+	unsigned line;                  /* of the section, 0 if absent */
+};
+
 enum hp_route_action {
 	HP_ROUTE_FORWARD, /* via one or more next hops (ECMP) */
 	HP_ROUTE_DROP,    /* blackhole: action: drop */
@@ -180,6 +196,7 @@ struct hp_config {
 	char control_socket[HP_PATH_MAX];
 	char metrics[64]; /* "host:port" */
 	uint32_t mbufs;   /* mbufs per pool; 0 = sized from the ports */
+	struct hp_neigh_conf neigh;
 	unsigned n_ports;
 	struct hp_port_conf ports[HP_MAX_PORTS];
 	bool has_workers; /* a workers: section was given */

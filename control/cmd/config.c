@@ -53,6 +53,8 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 	for (unsigned i = 0; i < a->n_eal_args; i++)
 		if (strcmp(a->eal_args[i], b->eal_args[i]) != 0)
 			return "the EAL arguments";
+	if (a->neigh.hold_total_pct != b->neigh.hold_total_pct)
+		return "neighbor_config.hold_total_pct (the mbuf pool is sized for it)";
 	return NULL;
 }
 
@@ -104,6 +106,8 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 					    : "EINVAL",
 			    "%s: %s (nothing applied)", file, err);
 	}
+	/* neighbours keep their MACs, states and held packets across the new FIB */
+	ctl_fib_carry(t->fib, &nc);
 	old = dp_tables_publish(rt, t, &nc);
 	/* the model takes the new tables' parts (ports and the rest are equal) */
 	hp_model_take_tables(rt->cfg, &nc);

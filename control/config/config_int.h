@@ -222,6 +222,8 @@ int cfg_parse_workers(struct ctx *c, void *obj, const char *key, struct cfg_node
 int cfg_resolve_workers(struct ctx *c);
 int cfg_parse_neighbors(struct ctx *c, void *obj, const char *key, struct cfg_node val);
 int cfg_entry_neighbor(struct ctx *c, struct cfg_node v, void *out);
+int cfg_parse_neighbor_config(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+void cfg_neigh_defaults(struct hp_neigh_conf *n);
 int cfg_resolve_neighbors(struct ctx *c);
 int cfg_parse_routes(struct ctx *c, void *obj, const char *key, struct cfg_node val);
 int cfg_entry_route(struct ctx *c, struct cfg_node v, void *out);

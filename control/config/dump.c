@@ -218,6 +218,16 @@ hp_dump_config(const struct hp_config *cfg)
 							   cfg->ports[nb->port].name));
 		}
 		json_object_set_new(o, "neighbors", a);
+		json_object_set_new(o, "neighbor_config",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "max_per_port",
+					      (json_int_t)cfg->neigh.max_per_port, "hold_per_neighbor",
+					      (json_int_t)cfg->neigh.hold_per_neighbor, "hold_total_pct",
+					      (json_int_t)cfg->neigh.hold_total_pct, "solicit_pps",
+					      (json_int_t)cfg->neigh.solicit_pps, "solicit_per_target_ms",
+					      (json_int_t)cfg->neigh.solicit_per_target_ms, "reachable_ms",
+					      (json_int_t)cfg->neigh.reachable_ms, "delay_ms",
+					      (json_int_t)cfg->neigh.delay_ms, "probes",
+					      (json_int_t)cfg->neigh.probes));
 		a = json_array();
 		for (unsigned i = 0; i < cfg->n_routes; i++)
 			json_array_append_new(a, hp_dump_route(cfg, &cfg->routes[i], true));

@@ -160,3 +160,60 @@ cfg_entry_neighbor(struct ctx *c, struct cfg_node v, void *out)
 	cfg->neighbors[0].port = (uint16_t)rc;
 	return 0;
 }
+
+/* ---- neighbor_config: the neighbour table's limits and timers ---- */
+
+#define NEIGH_KEY(field, min, max)                                                            \
+	static int nc_##field(struct ctx *c, void *obj, const char *key, struct cfg_node val) \
+	{                                                                                     \
+		unsigned long long v;                                                         \
+		int rc = cfg_want_uint(c, key, val, min, max, &v);                            \
+		if (rc == 0)                                                                  \
+			((struct hp_neigh_conf *)obj)->field = (uint32_t)v;                   \
+		return rc;                                                                    \
+	}
+NEIGH_KEY(max_per_port, 16, 32768)
+NEIGH_KEY(hold_per_neighbor, 1, 256)
+NEIGH_KEY(hold_total_pct, 1, 50)
+NEIGH_KEY(solicit_pps, 1, 1000000)
+NEIGH_KEY(solicit_per_target_ms, 100, 60000)
+NEIGH_KEY(reachable_ms, 1000, 3600000)
+NEIGH_KEY(delay_ms, 100, 60000)
+NEIGH_KEY(probes, 1, 16)
+#undef NEIGH_KEY
+
+static const struct key_def neigh_config_keys[] = {
+	{"max_per_port", nc_max_per_port, false},
+	{"hold_per_neighbor", nc_hold_per_neighbor, false},
+	{"hold_total_pct", nc_hold_total_pct, false},
+	{"solicit_pps", nc_solicit_pps, false},
+	{"solicit_per_target_ms", nc_solicit_per_target_ms, false},
+	{"reachable_ms", nc_reachable_ms, false},
+	{"delay_ms", nc_delay_ms, false},
+	{"probes", nc_probes, false},
+};
+
+void
+cfg_neigh_defaults(struct hp_neigh_conf *n)
+{
+	*n = (struct hp_neigh_conf){
+		.max_per_port = HP_DEFAULT_NEIGH_MAX_PER_PORT,
+		.hold_per_neighbor = HP_DEFAULT_NEIGH_HOLD,
+		.hold_total_pct = HP_DEFAULT_NEIGH_HOLD_PCT,
+		.solicit_pps = HP_DEFAULT_NEIGH_SOLICIT_PPS,
+		.solicit_per_target_ms = HP_DEFAULT_NEIGH_SOLICIT_MS,
+		.reachable_ms = HP_DEFAULT_NEIGH_REACHABLE_MS,
+		.delay_ms = HP_DEFAULT_NEIGH_DELAY_MS,
+		.probes = HP_DEFAULT_NEIGH_PROBES,
+	};
+}
+
+int
+cfg_parse_neighbor_config(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_config *cfg = obj;
+
+	cfg->neigh.line = cfg_line(val);
+	return cfg_walk_mapping(c, val, key, "in neighbor_config", neigh_config_keys,
+				CFG_N(neigh_config_keys), &cfg->neigh);
+}

@@ -77,6 +77,7 @@ static const struct key_def top_keys[] = {
 	{"ports", cfg_parse_ports, false, NULL}, /* required: checked with its own message */
 	{"workers", cfg_parse_workers, false, NULL},
 	{"neighbors", cfg_parse_neighbors, false, cfg_entry_neighbor},
+	{"neighbor_config", cfg_parse_neighbor_config, false, NULL},
 	{"routes", cfg_parse_routes, false, cfg_entry_route},
 	{"acl_default", cfg_parse_acl_default, false, NULL},
 	{"acl", cfg_parse_acl, false, cfg_entry_acl},
@@ -237,6 +238,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", HP_DEFAULT_SOCKET);
 	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", HP_DEFAULT_METRICS);
+	cfg_neigh_defaults(&cfg->neigh);
 
 	if (len > CFG_FILE_MAX)
 		rc = cfg_fail_at(c, 1, "file too large (over %u MiB)", CFG_FILE_MAX >> 20);

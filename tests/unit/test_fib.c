@@ -124,6 +124,51 @@ test_neighbours(void)
 	CU_ASSERT_EQUAL(dp_fib_neigh_get(fib, 1, &ca), nh);
 }
 
+/* Slow-path entries are freed and their index reused (no RCU here: at once); pinned ones
+ * (gateways, static) never; the glean filter follows what is worth a lookup. */
+static void
+test_neigh_free_and_filter(void)
+{
+	uint8_t d[4] = {10, 0, 1, 200}, gw[4] = {10, 0, 1, 2};
+	struct hp_addr da = {.family = AF_INET};
+	uint32_t slot = dp_glean_slot(1, d, DP_L3_IPV4), nh, again;
+
+	memcpy(da.addr, d, 4);
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, d, DP_L3_IPV4), DP_NO_NH);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	nh = dp_fib_neigh_add(fib, 1, &da);
+	CU_ASSERT_NOT_EQUAL_FATAL(nh, DP_NO_NH);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	CU_ASSERT_EQUAL(fib->nh_pin[nh], 0);
+	/* a full queue: workers drop, the filter says "no lookup" */
+	dp_fib_nh_nopunt(fib, nh, true);
+	CU_ASSERT_TRUE((fib->nh[nh] & DP_NH_NOPUNT) != 0);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	dp_fib_nh_nopunt(fib, nh, true); /* twice: counted once */
+	dp_fib_nh_nopunt(fib, nh, false);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	dp_fib_nh_nopunt(fib, nh, true);
+	/* resolved: NOPUNT gone, worth a lookup again */
+	static const uint8_t mac[6] = {2, 0, 0, 0, 1, 0xc8};
+	dp_fib_nh_set(fib, nh, mac, true);
+	CU_ASSERT_EQUAL(fib->nh[nh] & DP_NH_NOPUNT, 0);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	/* freed: gone from the hash and the filter, unresolved, its index reused */
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), 0);
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, d, DP_L3_IPV4), DP_NO_NH);
+	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	CU_ASSERT_FALSE((fib->nh[nh] & DP_NH_RESOLVED) != 0);
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), -ENOENT);
+	again = dp_fib_neigh_add(fib, 1, &da);
+	CU_ASSERT_EQUAL(again, nh);
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, again), 0);
+	/* a gateway is pinned; so is a slow-path entry a route or neigh.add takes */
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, dp_fib_neigh_lookup(fib, 1, gw, DP_L3_IPV4)), -EBUSY);
+	nh = dp_fib_neigh_add(fib, 1, &da);
+	CU_ASSERT_EQUAL(dp_fib_neigh_get(fib, 1, &da), nh);
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), -EBUSY);
+}
+
 static uint32_t rng = 12345;
 static uint32_t
 rnd(void)
@@ -210,6 +255,7 @@ main(void)
 	static const struct hp_cunit_test tests[] = {
 		{"route groups, local, connected, blackhole", test_groups},
 		{"neighbours and next-hop words", test_neighbours},
+		{"neighbours freed, pinned, filtered", test_neigh_free_and_filter},
 		{"ECMP 5-tuple hash", test_ecmp_hash},
 		{"route with explicit port", test_bad_route},
 	};

@@ -84,6 +84,7 @@ struct mock {
 	unsigned learn_port;
 	struct hp_addr learned;
 	uint8_t learned_mac[6];
+	unsigned learn_flags; /* of the last learn */
 };
 
 static struct mock mock;
@@ -114,9 +115,11 @@ mock_send(void *ctx, unsigned port, const uint8_t *frame, size_t len)
 }
 
 static void
-mock_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+mock_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6], unsigned flags)
 {
 	struct mock *m = ctx;
+
+	m->learn_flags = flags;
 
 	if (m->n_learn++ == 0) {
 		m->learn_port = port;
