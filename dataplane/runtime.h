@@ -17,22 +17,25 @@ struct rte_rcu_qsbr;
 struct rte_ring;
 
 /* Slow-path counters, written by the control thread only. */
-#define DP_SLOW_COUNTERS(_)                                               \
-	_(arp_replies, "ARP replies sent")                                \
-	_(nd_adverts, "neighbour advertisements sent")                    \
-	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                  \
-	_(icmp_errors, "ICMP time exceeded / unreachable sent")           \
-	_(solicits, "ARP requests / neighbour solicitations sent")        \
-	_(learned, "neighbour MACs learned or refreshed")                 \
-	_(held, "packets held for an unresolved neighbour")               \
-	_(released, "held packets sent after resolution")                 \
-	_(neigh_queue_full, "packets dropped: neighbour hold queue full") \
-	_(neigh_failed, "held packets dropped: neighbour never answered") \
-	_(ratelimited, "ICMP answers suppressed by the token bucket")     \
-	_(unhandled, "packets to us that nothing serves")                 \
-	_(malformed, "malformed ARP/ND/ICMP")                             \
-	_(not_for_us, "ARP/ND for other hosts (learned from only)")       \
-	_(inject_full, "control packets dropped: inject ring or mbufs exhausted")
+#define DP_SLOW_COUNTERS(_)                                                                               \
+	_(arp_replies, "ARP replies sent")                                                                \
+	_(nd_adverts, "neighbour advertisements sent")                                                    \
+	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                                                  \
+	_(icmp_errors, "ICMP time exceeded / unreachable sent")                                           \
+	_(solicits, "ARP requests / neighbour solicitations sent")                                        \
+	_(learned, "neighbour MACs learned or refreshed")                                                 \
+	_(held, "packets held for an unresolved neighbour")                                               \
+	_(released, "held packets sent after resolution")                                                 \
+	_(neigh_queue_full, "packets dropped: neighbour hold queue full")                                 \
+	_(neigh_failed, "held packets dropped: neighbour never answered")                                 \
+	_(ratelimited, "ICMP answers suppressed by the token bucket")                                     \
+	_(unhandled, "packets to us that nothing serves")                                                 \
+	_(malformed, "malformed ARP/ND/ICMP")                                                             \
+	_(not_for_us, "ARP/ND for other hosts (learned from only)")                                       \
+	_(inject_full, "control packets dropped: inject ring or mbufs exhausted")                         \
+	_(too_big, "ICMP fragmentation needed / ICMPv6 packet too big sent (larger than the egress MTU)") \
+	_(fragmented, "IPv4 datagrams larger than the egress MTU cut into fragments")                     \
+	_(fragments, "IPv4 fragments made of them")
 
 struct dp_slow_stats {
 #define DP_SLOW_FIELD(name, help) uint64_t name;
