@@ -91,6 +91,7 @@ struct dp_fib {
 	int drop_group;          /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
 	uint32_t frame_max[HP_MAX_PORTS]; /* largest frame a port sends: its MTU + 14 (untagged Ethernet) */
+	uint32_t frame_min;               /* the smallest frame_max of the ports */
 	bool l3_port[HP_MAX_PORTS];
 };
 

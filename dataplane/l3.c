@@ -162,11 +162,12 @@ struct fast_fib {
 	const struct dp_group *groups;
 	const uint64_t *nh;
 	const uint32_t *frame_max;
+	uint32_t frame_min;
 };
 
-#define FAST_FIB(fib)                                                                \
-	{                                                                            \
-		(fib)->lpm4, (fib)->lpm6, (fib)->groups, (fib)->nh, (fib)->frame_max \
+#define FAST_FIB(fib)                                                                                  \
+	{                                                                                              \
+		(fib)->lpm4, (fib)->lpm6, (fib)->groups, (fib)->nh, (fib)->frame_max, (fib)->frame_min \
 	}
 
 /* The next-hop word of LPM result (group) hop when it is one resolved next
@@ -179,7 +180,9 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint32_t len, uint64_t *word
 	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
 		return false;
 	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-	return likely(*word & DP_NH_RESOLVED) && likely(len <= ff->frame_max[dp_nh_port(*word)]);
+	/* every port takes a frame of frame_min bytes: one compare for the common size */
+	return likely(*word & DP_NH_RESOLVED) &&
+	       (likely(len <= ff->frame_min) || len <= ff->frame_max[dp_nh_port(*word)]);
 }
 
 /*
