@@ -14,6 +14,7 @@
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
+#include "mtu.h"
 #include "neigh.h"
 #include "services.h"
 #include "slowpath.h"
@@ -117,6 +118,9 @@ serve_punts(struct ctl *c)
 			case DP_PUNT_RESOLVE:
 				ctl_neigh_resolve(m);
 				continue; /* held or sent: not freed here */
+			case DP_PUNT_MTU:
+				ctl_mtu_punt(c->rt, &c->ops, m);
+				continue; /* fragmented, forwarded or answered: consumed */
 			}
 			rte_pktmbuf_free(m);
 		}

@@ -8,6 +8,7 @@
 
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 
 #include <rte_arp.h>
@@ -78,9 +79,10 @@ struct pkt {
 	const uint8_t *frame;
 	size_t len;
 	const struct dp_meta *meta;
-	size_t l3;  /* IP header */
-	size_t l4;  /* upper-layer header */
-	size_t end; /* end of the IP datagram (Ethernet padding excluded) */
+	size_t l3;    /* IP header */
+	size_t l4;    /* upper-layer header */
+	size_t end;   /* end of the IP datagram (Ethernet padding excluded) */
+	unsigned mtu; /* CTL_ERR_TOO_BIG: the next hop's MTU */
 };
 
 static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
@@ -720,7 +722,11 @@ icmp4_error(struct pkt *p, enum ctl_icmp_error kind)
 		       rte_be_to_cpu_32(ip->src_addr));
 	memset(icmp, 0, ICMP_LEN);
 	icmp[0] = kind == CTL_ERR_TTL ? ICMP_TIME_EXCEEDED : ICMP_DEST_UNREACH;
-	icmp[1] = kind == CTL_ERR_TTL ? ICMP_EXC_TTL : ICMP_NET_UNREACH;
+	icmp[1] = kind == CTL_ERR_TTL       ? ICMP_EXC_TTL
+		  : kind == CTL_ERR_TOO_BIG ? ICMP_FRAG_NEEDED
+					    : ICMP_NET_UNREACH;
+	if (kind == CTL_ERR_TOO_BIG)
+		put16(icmp + 6, (uint16_t)p->mtu); /* RFC 1191 4: next-hop MTU */
 	memcpy(icmp + ICMP_LEN, p->frame + p->l3, quote);
 	put16(icmp + 2, fold(sum16(0, icmp, ICMP_LEN + quote)));
 	emit(p, out, ETH_LEN + IP4_LEN + ICMP_LEN + quote);
@@ -769,18 +775,26 @@ icmp6_error(struct pkt *p, enum ctl_icmp_error kind)
 	icmp = put_eth(out, p->frame + 6, p->ifc->mac, RTE_ETHER_TYPE_IPV6);
 	icmp = put_ip6(icmp, 0, ICMP_LEN + quote, TTL_OUT, src, ip->src_addr);
 	memset(icmp, 0, ICMP_LEN);
-	icmp[0] = kind == CTL_ERR_TTL ? ICMP6_TIME_EXCEEDED : ICMP6_DST_UNREACH;
-	icmp[1] = kind == CTL_ERR_TTL ? ICMP6_TIME_EXCEED_TRANSIT : ICMP6_DST_UNREACH_NOROUTE;
+	icmp[0] = kind == CTL_ERR_TTL       ? ICMP6_TIME_EXCEEDED
+		  : kind == CTL_ERR_TOO_BIG ? ICMP6_PACKET_TOO_BIG
+					    : ICMP6_DST_UNREACH;
+	icmp[1] = kind == CTL_ERR_TTL       ? ICMP6_TIME_EXCEED_TRANSIT
+		  : kind == CTL_ERR_TOO_BIG ? 0
+					    : ICMP6_DST_UNREACH_NOROUTE;
+	if (kind == CTL_ERR_TOO_BIG) {
+		put16(icmp + 4, (uint16_t)(p->mtu >> 16)); /* RFC 4443 3.2: the MTU, 32 bits */
+		put16(icmp + 6, (uint16_t)p->mtu);
+	}
 	memcpy(icmp + ICMP_LEN, p->frame + p->l3, quote);
 	put16(icmp + 2, icmp6_cksum(src, ip->src_addr, icmp, ICMP_LEN + quote));
 	emit(p, out, ETH_LEN + IP6_LEN + ICMP_LEN + quote);
 	return CTL_HANDLED;
 }
 
-enum ctl_verdict
-ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc, unsigned port,
-			const uint8_t *frame, size_t len, const struct dp_meta *meta,
-			enum ctl_icmp_error kind)
+static enum ctl_verdict
+icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc, unsigned port,
+	   const uint8_t *frame, size_t len, const struct dp_meta *meta, enum ctl_icmp_error kind,
+	   unsigned mtu)
 {
 	struct pkt p = {
 		.ops = ops,
@@ -790,6 +804,7 @@ ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_ifa
 		.len = len,
 		.meta = meta,
 		.l3 = meta->l3_off,
+		.mtu = mtu,
 	};
 
 	if (len < ETH_LEN || p.l3 < ETH_LEN)
@@ -804,6 +819,22 @@ ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_ifa
 	default:
 		return CTL_MALFORMED;
 	}
+}
+
+enum ctl_verdict
+ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc, unsigned port,
+			const uint8_t *frame, size_t len, const struct dp_meta *meta,
+			enum ctl_icmp_error kind)
+{
+	return icmp_error(ops, ifc, port, frame, len, meta, kind == CTL_ERR_TOO_BIG ? CTL_ERR_NOROUTE : kind,
+			  0);
+}
+
+enum ctl_verdict
+ctl_slowpath_too_big(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc, unsigned port,
+		     const uint8_t *frame, size_t len, const struct dp_meta *meta, unsigned mtu)
+{
+	return icmp_error(ops, ifc, port, frame, len, meta, CTL_ERR_TOO_BIG, mtu);
 }
 
 /* ---- solicitations ---- */
@@ -904,4 +935,81 @@ void
 ctl_link_local(const uint8_t mac[6], uint8_t ll6[16])
 {
 	hp_link_local(mac, ll6);
+}
+
+/* ---- IPv4 fragmentation (RFC 791 3.2, RFC 1812 4.2.2.7) ---- */
+
+/* Options of a non-first fragment: those whose copied flag is set, EOL-padded to 4 bytes. */
+static int
+copied_options(const uint8_t *opt, size_t olen, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < olen;) {
+		uint8_t type = opt[i], l;
+
+		if (type == IPOPT_EOL)
+			break;
+		if (type == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (olen - i < 2 || (l = opt[i + 1]) < 2 || l > olen - i)
+			return -EINVAL;
+		if (type & IPOPT_COPY) {
+			memcpy(out + n, opt + i, l);
+			n += l;
+		}
+		i += l;
+	}
+	while (n % 4)
+		out[n++] = IPOPT_EOL;
+	return (int)n;
+}
+
+int
+ctl_ipv4_fragment(const uint8_t *ip, size_t tot, unsigned mtu,
+		  int (*emit)(void *ctx, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t n),
+		  void *ctx)
+{
+	uint8_t first[60], later[60];
+	size_t hlen, later_hlen, off = 0;
+	uint16_t frag, base;
+	int k = 0, rc;
+
+	if (tot < IP4_LEN || ip[0] >> 4 != 4 || (hlen = (ip[0] & 0xfu) * 4u) < IP4_LEN || hlen > tot ||
+	    (size_t)(ip[2] << 8 | ip[3]) != tot)
+		return -EINVAL;
+	memcpy(first, ip, hlen);
+	memcpy(later, ip, IP4_LEN);
+	if ((rc = copied_options(ip + IP4_LEN, hlen - IP4_LEN, later + IP4_LEN)) < 0)
+		return rc;
+	later_hlen = IP4_LEN + (size_t)rc;
+	later[0] = (uint8_t)(0x40 | later_hlen / 4);
+	if (mtu < hlen + 8)
+		return -EINVAL;
+	frag = (uint16_t)(ip[6] << 8 | ip[7]);
+	base = frag & RTE_IPV4_HDR_OFFSET_MASK;
+	while (off < tot - hlen) {
+		uint8_t *h = k == 0 ? first : later;
+		size_t hl = k == 0 ? hlen : later_hlen;
+		size_t n = tot - hlen - off;
+		uint16_t field;
+
+		if (hl + n > mtu)
+			n = (mtu - hl) & ~(size_t)7;
+		/* MF on all but the last, and on the last if the datagram was a non-last fragment */
+		field = (uint16_t)((frag & RTE_IPV4_HDR_DF_FLAG) | (base + off / 8));
+		if (off + n < tot - hlen || (frag & RTE_IPV4_HDR_MF_FLAG))
+			field |= RTE_IPV4_HDR_MF_FLAG;
+		put16(h + 2, (uint16_t)(hl + n));
+		put16(h + 6, field);
+		put16(h + 10, 0);
+		put16(h + 10, fold(sum16(0, h, hl)));
+		if ((rc = emit(ctx, h, hl, ip + hlen + off, n)) < 0)
+			return rc;
+		off += n;
+		k++;
+	}
+	return k;
 }

@@ -100,6 +100,7 @@ enum ctl_verdict ctl_slowpath_local(const struct ctl_slowpath_ops *ops, const st
 enum ctl_icmp_error {
 	CTL_ERR_TTL,     /* ICMP time exceeded in transit (11/0); ICMPv6 (3/0) */
 	CTL_ERR_NOROUTE, /* ICMP destination net unreachable (3/0); ICMPv6 no route (1/0) */
+	CTL_ERR_TOO_BIG, /* ICMP fragmentation needed (3/4); ICMPv6 packet too big (2/0): ctl_slowpath_too_big */
 };
 
 /*
@@ -128,6 +129,32 @@ enum ctl_icmp_error {
 enum ctl_verdict ctl_slowpath_icmp_error(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc,
 					 unsigned port, const uint8_t *frame, size_t len,
 					 const struct dp_meta *meta, enum ctl_icmp_error kind);
+
+/*
+ * The same for a datagram too big for its next hop, whose link takes mtu
+ * bytes of IP: ICMP destination unreachable, fragmentation needed and DF set
+ * (3/4) with the next-hop MTU in the low 16 bits of the header's second word
+ * (RFC 1191 4), or ICMPv6 Packet Too Big (2/0) with the MTU as the second
+ * word (RFC 4443 3.2, RFC 8201). Same rules and verdicts as
+ * ctl_slowpath_icmp_error (the quote within 576 / 1280 bytes, rate limit,
+ * source the receiving port's first address of the family).
+ */
+enum ctl_verdict ctl_slowpath_too_big(const struct ctl_slowpath_ops *ops, const struct ctl_iface *ifc,
+				      unsigned port, const uint8_t *frame, size_t len,
+				      const struct dp_meta *meta, unsigned mtu);
+
+/*
+ * The IPv4 fragmentation itself, on plain bytes (control/mtu.c does the mbufs): datagram ip
+ * (tot bytes, header included) cut for an MTU of mtu bytes. For fragment k,
+ * emit(ctx, hdr, hlen, data, n) gets its IP header (hlen bytes: total
+ * length, fragment field and checksum set) and its n data bytes; a
+ * negative return stops the walk and is returned. Returns the number of
+ * fragments, or -EINVAL (header malformed, or an MTU that leaves no 8 data
+ * bytes after the header).
+ */
+int ctl_ipv4_fragment(const uint8_t *ip, size_t tot, unsigned mtu,
+		      int (*emit)(void *ctx, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t n),
+		      void *ctx);
 
 /*
  * Build into buf (cap bytes) a solicitation for target from ifc: an ARP

@@ -13,6 +13,19 @@
 #include <rte_rcu_qsbr.h>
 
 #include "fib.h"
+#include "reasons.h"
+
+/* The drop reason of each built-in martian destination (enum hp_martian). */
+static const uint8_t martian_why[HP_N_MARTIAN] = {
+	[HP_MARTIAN_V4_THIS_NET] = DP_DROP_IPV4_DST_THIS_NET,
+	[HP_MARTIAN_V4_LOOPBACK] = DP_DROP_IPV4_DST_LOOPBACK,
+	[HP_MARTIAN_V4_MULTICAST] = DP_DROP_IPV4_DST_MULTICAST,
+	[HP_MARTIAN_V4_RESERVED] = DP_DROP_IPV4_DST_RESERVED,
+	[HP_MARTIAN_V4_BROADCAST] = DP_DROP_IPV4_DST_BROADCAST,
+	[HP_MARTIAN_V6_UNSPEC] = DP_DROP_IPV6_DST_UNSPEC,
+	[HP_MARTIAN_V6_LOOPBACK] = DP_DROP_IPV6_DST_LOOPBACK,
+	[HP_MARTIAN_V6_LINK_LOCAL] = DP_DROP_IPV6_DST_LINK_LOCAL,
+};
 
 #define FIB_TBL8_MIN 4096u
 #define FIB_ROUTES_HEADROOM 65536       /* IPv6 rules added live */
@@ -335,10 +348,10 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 {
 	struct dp_fib *fib = rte_zmalloc_socket("hp_fib", sizeof(*fib), RTE_CACHE_LINE_SIZE, socket);
 	unsigned seq = __atomic_fetch_add(&fib_seq, 1, __ATOMIC_RELAXED);
-	unsigned n4 = 0, n6 = 0, deep4 = 0;
+	unsigned n4 = HP_N_MARTIAN, n6 = HP_N_MARTIAN, deep4 = 1; /* the martians */
 	struct group_index *gi = NULL;
 	char name[RTE_MEMZONE_NAMESIZE], pbuf[HP_PREFIX_STRLEN];
-	int local, drop, rc;
+	int local, bcast, rc;
 
 	if (fib == NULL)
 		return fail(NULL, err, errlen, ENOMEM, "fib: out of memory");
@@ -352,10 +365,12 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 		}
 	}
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		n4 += 2 * cfg->ports[i].n_ipv4;
-		deep4 += 2 * cfg->ports[i].n_ipv4;
+		n4 += 3 * cfg->ports[i].n_ipv4; /* subnet, address, broadcast */
+		deep4 += 3 * cfg->ports[i].n_ipv4;
 		n6 += 2 * cfg->ports[i].n_ipv6 + 2;
 		fib->port_mac[i] = port_macs[i];
+		fib->frame_max[i] = (uint32_t)(cfg->ports[i].mtu ? cfg->ports[i].mtu : 1500) + 14;
+		fib->frame_min = i == 0 ? fib->frame_max[0] : RTE_MIN(fib->frame_min, fib->frame_max[i]);
 		fib->l3_port[i] = cfg->ports[i].mode == HP_MODE_L3;
 	}
 
@@ -406,8 +421,16 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	    fib->nh_pend == NULL || gi == NULL)
 		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
 
-	drop = fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP});
+	fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP, .why = DP_DROP_BLACKHOLE});
 	local = new_group(fib, &(struct dp_group){.type = DP_GROUP_LOCAL});
+	bcast = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP, .why = DP_DROP_IPV4_DIRECTED_BCAST});
+	/* the martians: routes cannot go inside them (hp_martian_of), so these stay */
+	for (unsigned i = 0; i < HP_N_MARTIAN; i++) {
+		int g = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP, .why = martian_why[i]});
+
+		if (g < 0 || lpm_add(fib, &hp_martian_prefix[i], (uint32_t)g) < 0)
+			return fail(fib, err, errlen, ENOSPC, "fib: LPM full");
+	}
 
 	/* static neighbours first: gateways resolve to them */
 	for (unsigned i = 0; i < cfg->n_neighbors; i++) {
@@ -434,12 +457,12 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct hp_port_conf *pc = &cfg->ports[i];
-		struct hp_prefix ll, fe80 = {.family = AF_INET6, .len = 10, .addr = {0xfe, 0x80}};
+		struct hp_prefix ll;
 		int glean;
 
 		if (pc->mode != HP_MODE_L3)
 			continue;
-		glean = new_group(fib, &(struct dp_group){.type = DP_GROUP_GLEAN, .port = (uint16_t)i});
+		glean = new_group(fib, &(struct dp_group){.type = DP_GROUP_GLEAN, .port = (uint8_t)i});
 		if (glean < 0)
 			return fail(fib, err, errlen, ENOSPC, "fib: too many groups");
 		for (unsigned k = 0; k < pc->n_ipv4 + pc->n_ipv6; k++) {
@@ -447,6 +470,17 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 			unsigned host = p.family == AF_INET ? 32 : 128;
 
 			rc = p.len < host ? lpm_add(fib, &p, (uint32_t)glean) : 0;
+			if (rc == 0 && p.family == AF_INET && p.len <= 30) {
+				/* the subnet's broadcast: a directed broadcast is not forwarded */
+				struct hp_prefix b = p;
+				uint32_t a;
+
+				memcpy(&a, b.addr, 4);
+				a |= htonl(~0u >> p.len);
+				memcpy(b.addr, &a, 4);
+				b.len = 32;
+				rc = lpm_add(fib, &b, (uint32_t)bcast);
+			}
 			p.len = (uint8_t)host;
 			if (rc == 0)
 				rc = lpm_add(fib, &p, (uint32_t)local);
@@ -455,10 +489,10 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 					    "%s:%u: port %s: address %s: LPM table full", cfg->file, pc->line,
 					    pc->name, hp_prefix_format(&p, pbuf, sizeof(pbuf)));
 		}
-		/* link-local: ours is local; others' are never routed */
+		/* link-local: ours is local; others' are never routed (the martian entry) */
 		ll = (struct hp_prefix){.family = AF_INET6, .len = 128};
 		hp_link_local(port_macs[i].addr_bytes, ll.addr);
-		if (lpm_add(fib, &fe80, (uint32_t)drop) < 0 || lpm_add(fib, &ll, (uint32_t)local) < 0)
+		if (lpm_add(fib, &ll, (uint32_t)local) < 0)
 			return fail(fib, err, errlen, ENOSPC, "fib: IPv6 LPM full");
 	}
 	return fib;

@@ -26,15 +26,16 @@ struct dp_nh_pending;
 /* What an LPM hit means. */
 enum dp_group_type {
 	DP_GROUP_FORWARD, /* ECMP over nh[0..n-1] */
-	DP_GROUP_DROP,    /* blackhole */
+	DP_GROUP_DROP,    /* blackhole (a route's action: drop) or a built-in martian: why says which */
 	DP_GROUP_LOCAL,   /* one of our addresses: punt */
 	DP_GROUP_GLEAN,   /* connected subnet of port: next hop is the destination itself */
 };
 
 struct dp_group {
-	uint8_t type;  /* enum dp_group_type */
-	uint8_t n;     /* FORWARD: paths */
-	uint16_t port; /* GLEAN: the connected port */
+	uint8_t type; /* enum dp_group_type */
+	uint8_t n;    /* FORWARD: paths */
+	uint8_t port; /* GLEAN: the connected port */
+	uint8_t why;  /* DROP: the drop reason (enum dp_drop) */
 	uint32_t nh[HP_MAX_ECMP];
 };
 
@@ -100,6 +101,8 @@ struct dp_fib {
 	struct group_index *gi;                       /* control only: next-hop sets -> FORWARD groups */
 	int drop_group;                               /* control only */
 	struct rte_ether_addr port_mac[HP_MAX_PORTS]; /* source MAC per egress port */
+	uint32_t frame_max[HP_MAX_PORTS]; /* largest frame a port sends: its MTU + 14 (untagged Ethernet) */
+	uint32_t frame_min;               /* the smallest frame_max of the ports */
 	bool l3_port[HP_MAX_PORTS];
 	/* control writes, workers read: the port has no room for another neighbour, so a
 	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
@@ -112,7 +115,9 @@ struct dp_fib {
  * Build the tables from cfg on socket, with RCU hooks on qsv: local
  * addresses (/32, /128, and each port's IPv6 link-local) -> LOCAL; connected
  * subnets -> GLEAN; routes -> FORWARD groups (next hops shared) or DROP;
- * static neighbours resolved. port_macs are the ports' own MACs. Returns
+ * static neighbours resolved; the martian destinations (hp_martian_prefix)
+ * and each connected IPv4 subnet's broadcast address (/30 and wider) -> DROP
+ * with their own reasons. port_macs are the ports' own MACs. Returns
  * NULL with a "FILE:LINE: message" in err (e.g. a via outside every
  * connected subnet). Control thread.
  */

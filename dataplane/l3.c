@@ -70,26 +70,59 @@ fill_fast(struct dp_burst *b, uint8_t in_port)
 	}
 }
 
+/*
+ * A source that may reach us but is never forwarded (RFC 1812 5.3.7, RFC
+ * 4291 2.5.2, 2.5.6): IPv4 0/8 (a DHCP client's 0.0.0.0 is local business),
+ * IPv6 :: and link-local. Multicast and loopback sources dp_parse() dropped.
+ * The drop reason, or 0.
+ */
+static inline unsigned
+src_not_forwarded(const struct dp_meta *meta)
+{
+	static const uint8_t zero[16];
+	const uint8_t *s;
+
+	if (meta->l3 == DP_L3_IPV4)
+		return ((const uint8_t *)&meta->key.k4.src)[0] == 0 ? DP_DROP_IPV4_SRC_THIS_NET : 0;
+	s = meta->key.k6.src;
+	if (s[0] == 0xfe && (s[1] & 0xc0) == 0x80)
+		return DP_DROP_IPV6_SRC_LINK_LOCAL;
+	return s[0] == 0 && memcmp(s, zero, 16) == 0 ? DP_DROP_IPV6_SRC_UNSPEC : 0;
+}
+
+/* Is packet i's frame longer than its egress port (meta's out_port) sends? */
+static inline bool
+too_big(const struct dp_fib *fib, const struct dp_burst *b, uint16_t i)
+{
+	return b->pkts[i]->pkt_len > fib->frame_max[b->meta[i].out_port];
+}
+
 /* Verdict of one routed packet, given its LPM result (group index, or -1 for a miss). */
 static inline void
 route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t group)
 {
 	struct dp_meta *meta = &b->meta[i];
-	const struct dp_group *g;
+	const struct dp_group *g = NULL;
+	unsigned why;
 	uint32_t nh;
 	uint64_t word;
 
-	if (group < 0)
-		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_NOROUTE);
-	g = &fib->groups[group];
-	switch (g->type) {
-	case DP_GROUP_LOCAL:
-		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
-	case DP_GROUP_DROP:
-		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_BLACKHOLE);
-	default:
-		break;
+	if (group >= 0) {
+		g = &fib->groups[group];
+		switch (g->type) {
+		case DP_GROUP_LOCAL:
+			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
+		case DP_GROUP_DROP: /* a blackhole route or a martian destination */
+			return dp_burst_set(b, i, DP_ACT_DROP, g->why);
+		default:
+			break;
+		}
 	}
+	/* to be forwarded (or answered with an error) from here on */
+	if (unlikely((why = src_not_forwarded(meta)) != 0))
+		return dp_burst_set(b, i, DP_ACT_DROP, why);
+	if (g == NULL)
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_NOROUTE);
 	if (meta->ttl <= 1)
 		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_TTL);
 	if (g->type == DP_GROUP_FORWARD) {
@@ -112,16 +145,20 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 			if (unlikely(__atomic_load_n(&fib->glean_full[g->port], __ATOMIC_RELAXED)))
 				return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_TABLE_FULL);
 			meta->nh = DP_NO_NH;
-			meta->out_port = (uint8_t)g->port;
-			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
+			meta->out_port = g->port;
+			return dp_burst_set(b, i, DP_ACT_PUNT,
+					    too_big(fib, b, i) ? DP_PUNT_MTU : DP_PUNT_RESOLVE);
 		}
 	}
 	word = __atomic_load_n(&fib->nh[nh], __ATOMIC_ACQUIRE);
 	meta->out_port = (uint8_t)dp_nh_port(word);
+	meta->nh = nh;
+	/* larger than the egress MTU: the slow path fragments it or says so (ICMP), resolved or not */
+	if (unlikely(too_big(fib, b, i)))
+		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_MTU);
 	if (unlikely(!(word & DP_NH_RESOLVED))) {
 		if (word & DP_NH_NOPUNT)
 			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NEIGH_QUEUE_FULL);
-		meta->nh = nh;
 		return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_RESOLVE);
 	}
 	dp_nh_touch(fib->nh_used, nh);
@@ -137,11 +174,20 @@ struct fast_fib {
 	const struct dp_group *groups;
 	const uint64_t *nh;
 	uint8_t *used;
+	const uint32_t *frame_max;
+	uint32_t frame_min;
 };
 
-/* The next-hop word of LPM result (group) hop when it is one resolved next hop. */
+#define FAST_FIB(fib)                                                                                 \
+	{                                                                                             \
+		(fib)->lpm4, (fib)->lpm6, (fib)->groups, (fib)->nh, (fib)->nh_used, (fib)->frame_max, \
+			(fib)->frame_min                                                              \
+	}
+
+/* The next-hop word of LPM result (group) hop when it is one resolved next
+ * hop whose port takes a frame of len bytes. */
 static inline bool
-fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
+fast_group(const struct fast_fib *ff, uint32_t hop, uint32_t len, uint64_t *word)
 {
 	const struct dp_group *g = &ff->groups[hop];
 
@@ -149,6 +195,9 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
 		return false;
 	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
 	if (unlikely(!(*word & DP_NH_RESOLVED)))
+		return false;
+	/* every port takes a frame of frame_min bytes: one compare for the common size */
+	if (unlikely(len > ff->frame_min) && len > ff->frame_max[dp_nh_port(*word)])
 		return false;
 	dp_nh_touch(ff->used, g->nh[0]);
 	return true;
@@ -161,7 +210,7 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint64_t *word)
 static void
 route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8_t in_port)
 {
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
+	const struct fast_fib ff = FAST_FIB(fib);
 
 	for (uint16_t j = 0; j < b->n4; j++) {
 		uint16_t i = b->v4[j];
@@ -171,7 +220,10 @@ route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8
 
 		if (likely(hops[j] & DP_LPM4_LOOKUP_SUCCESS)) {
 			group = (int32_t)(hops[j] & DP_LPM4_NH_MASK);
-			if (likely((fast || b->meta[i].ttl > 1) && fast_group(&ff, (uint32_t)group, &word))) {
+			/* a packet dp_fast4_ok() did not take: TTL and source (0/8) are checked here */
+			if (likely((fast || (b->meta[i].ttl > 1 &&
+					     ((const uint8_t *)&b->meta[i].key.k4.src)[0] != 0)) &&
+				   fast_group(&ff, (uint32_t)group, b->pkts[i]->pkt_len, &word))) {
 				b->word[i] = word;
 				b->act[i] = fast ? DP_ACT_TX_FAST : DP_ACT_TX;
 				continue;
@@ -283,25 +335,25 @@ prefetch_ahead(struct rte_mbuf **pkts, uint16_t i, uint16_t n)
 
 /* The same as fast_route() for a plain IPv6 frame (dp_fast6_ok). */
 static inline bool
-fast_route6(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
+fast_route6(const struct fast_fib *ff, const uint8_t *f, uint32_t len, uint64_t *word)
 {
 	uint32_t hop;
 
-	return rte_lpm6_lookup(ff->lpm6, f + 38, &hop) == 0 && fast_group(ff, hop, word);
+	return rte_lpm6_lookup(ff->lpm6, f + 38, &hop) == 0 && fast_group(ff, hop, len, word);
 }
 
 /* The next-hop word of a plain IPv4 frame f whose route is one resolved
  * next hop; false for anything else (no route, ECMP, local, blackhole,
  * unresolved), which the general stages decide. No side effect. */
 static inline bool
-fast_route(const struct fast_fib *ff, const uint8_t *f, uint64_t *word)
+fast_route(const struct fast_fib *ff, const uint8_t *f, uint32_t len, uint64_t *word)
 {
 	uint32_t dst, hop;
 
 	memcpy(&dst, f + 30, sizeof(dst));
 	if (unlikely(dp_lpm4_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
 		return false;
-	return fast_group(ff, hop, word);
+	return fast_group(ff, hop, len, word);
 }
 
 /* Queue the first n packets for TX on out[i], in one go when one port takes them all. */
@@ -328,7 +380,7 @@ static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
 	   uint64_t arrival, uint64_t *bytes)
 {
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
+	const struct fast_fib ff = FAST_FIB(fib);
 	const struct rte_ether_addr *port_mac = fib->port_mac;
 	uint8_t out[DP_BURST];
 	uint64_t sum = 0;
@@ -342,12 +394,12 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 
 		prefetch_ahead(pkts, i, n);
 		if (likely(dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
-			if (unlikely(!fast_route(&ff, f, &word)))
+			if (unlikely(!fast_route(&ff, f, m->pkt_len, &word)))
 				break;
 			out[i] = (uint8_t)dp_nh_port(word);
 			dp_l3_rewrite4(f, word, &port_mac[out[i]]);
 		} else if (dp_fast6_ok(f, rte_pktmbuf_data_len(m), mac48)) {
-			if (unlikely(!fast_route6(&ff, f, &word)))
+			if (unlikely(!fast_route6(&ff, f, m->pkt_len, &word)))
 				break;
 			out[i] = (uint8_t)dp_nh_port(word);
 			dp_l3_rewrite6(f, word, &port_mac[out[i]]);
@@ -375,7 +427,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	       uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
 	const struct dp_fib *fib = t->fib;
-	const struct fast_fib ff = {fib->lpm4, fib->lpm6, fib->groups, fib->nh, fib->nh_used};
+	const struct fast_fib ff = FAST_FIB(fib);
 	struct dp_acl_key4 keys[DP_BURST];
 	uint64_t words[DP_BURST];
 	uint8_t out[DP_BURST];
@@ -389,7 +441,7 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 
 		prefetch_ahead(pkts, i, n);
 		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
-		    unlikely(!fast_route(&ff, f, &words[i])))
+		    unlikely(!fast_route(&ff, f, m->pkt_len, &words[i])))
 			break;
 		dp_fast4_key(f, &keys[i]);
 	}

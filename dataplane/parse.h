@@ -108,7 +108,7 @@ dp_l2_cmp(const uint8_t *f, uint64_t mac48, uint64_t hi, uint64_t mask_hi)
  * untagged frame to our MAC (mac48: the port's MAC in the low 48 bits, in
  * memory order) carrying an IPv4 datagram without options, not a fragment,
  * UDP or TCP with its whole header inside the datagram, a source that is
- * not multicast/class E/broadcast/loopback, a good checksum (or one the NIC
+ * not multicast/class E/broadcast/loopback/0/8, a good checksum (or one the NIC
  * verified) and TTL > 1. True only where dp_parse() returns 0 and the L2
  * check passes the packet on to the ACL and LPM as IPv4; false for anything
  * else or anything it is unsure of, and then dp_parse() decides
@@ -153,8 +153,8 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 	/* TTL > 1, and room for the L4 header */
 	if (f[22] <= 1 || tot > len - 14 || tot < 20 + (proto == 17 ? 8 : proto == 6 ? 20 : 0x10000))
 		return false;
-	/* 224/4 multicast, 240/4 (incl. broadcast) and 127/8: dp_parse decides */
-	if (f[26] >= 0xe0 || f[26] == 127)
+	/* 224/4 multicast, 240/4 (incl. broadcast) and 127/8: dp_parse decides; 0/8 the routing */
+	if (f[26] >= 0xe0 || f[26] == 127 || f[26] == 0)
 		return false;
 	ck = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN) {
@@ -182,15 +182,14 @@ dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 /*
  * The same for IPv6: an untagged frame to our MAC carrying IPv6 whose next
  * header is UDP or TCP (no extension header) with its whole header inside
- * the payload length, a source that is not multicast or ::1, a destination
- * that is not multicast, and hop limit > 1. True only where dp_parse()
+ * the payload length, a source that is not multicast, link-local or in ::/8
+ * (::1, ::), a destination that is not multicast, and hop limit > 1. True only where dp_parse()
  * returns 0 and the L2/local check passes the packet on as IPv6 to route
  * (tests/unit/test_parse.c checks both ways).
  */
 static inline bool
 dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 {
-	static const uint8_t loopback[16] = {[15] = 1};
 	uint16_t plen;
 
 	if (unlikely(len < DP_FAST6_MIN_LEN))
@@ -215,8 +214,9 @@ dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 	/* hop limit > 1, UDP or TCP with room for its header, within the frame */
 	if (f[21] <= 1 || plen > len - 14 - 40 || plen < (f[20] == 17 ? 8 : f[20] == 6 ? 20 : 0x10000))
 		return false;
-	/* source multicast or ::1, destination multicast: dp_parse and the local check decide */
-	return f[22] != 0xff && f[38] != 0xff && memcmp(f + 22, loopback, 16) != 0;
+	/* source multicast or in ::/8 (::1, ::), destination multicast: dp_parse and the local
+	 * check decide; source link-local (fe80::/10): the routing */
+	return f[22] != 0xff && f[22] != 0 && !(f[22] == 0xfe && (f[23] & 0xc0) == 0x80) && f[38] != 0xff;
 }
 
 /* The ACL key of a frame dp_fast4_ok() took. */

@@ -150,14 +150,23 @@ mbufs_for_port(const struct dp_port *p)
 	return n;
 }
 
+/* Bytes past the MTU a received frame may hold: Ethernet header, two VLAN tags, CRC. */
+#define DP_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN)
+
 static int
 create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_lcore_map *map, char *err,
 	     size_t errlen)
 {
 	uint32_t need[RTE_MAX_NUMA_NODES] = {0};
+	uint32_t room[RTE_MAX_NUMA_NODES] = {0};
 
-	for (unsigned i = 0; i < dp->n; i++)
-		need[dp->ports[i].socket] += mbufs_for_port(&dp->ports[i]);
+	/* one segment holds any frame of the port's MTU: no scattered RX */
+	for (unsigned i = 0; i < dp->n; i++) {
+		const struct dp_port *p = &dp->ports[i];
+
+		need[p->socket] += mbufs_for_port(p);
+		room[p->socket] = RTE_MAX(room[p->socket], (uint32_t)p->conf->mtu + DP_FRAME_OVERHEAD);
+	}
 
 	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		char name[RTE_MEMPOOL_NAMESIZE];
@@ -175,9 +184,11 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 			n = cfg->mbufs;
 		snprintf(name, sizeof(name), "hp_mbuf_s%u", s);
 		/* the private area holds each packet's struct dp_meta */
-		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MEMPOOL_CACHE,
-						       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
-						       RTE_MBUF_DEFAULT_BUF_SIZE, (int)s);
+		dp->pools[s] = rte_pktmbuf_pool_create(
+			name, n, DP_MEMPOOL_CACHE, RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
+			(uint16_t)(RTE_PKTMBUF_HEADROOM +
+				   RTE_MAX(room[s], (uint32_t)RTE_MBUF_DEFAULT_DATAROOM)),
+			(int)s);
 		if (dp->pools[s] == NULL)
 			return dp_errf(err, errlen, -rte_errno,
 				       "cannot create mbuf pool of %u mbufs on socket %u: %s "
@@ -226,11 +237,24 @@ configure(struct dp_port *p, struct rte_mempool *pool, char *err, size_t errlen)
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	if (pc->mtu < info.min_mtu || pc->mtu > info.max_mtu ||
+	    (uint32_t)pc->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN > info.max_rx_pktlen)
+		return dp_errf(
+			err, errlen, -EINVAL,
+			"port %s: mtu %u: device %s takes an MTU of %u..%u (frames up to %u bytes)", pc->name,
+			pc->mtu, info.driver_name, info.min_mtu,
+			RTE_MIN(info.max_mtu, info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN),
+			info.max_rx_pktlen);
+	conf.rxmode.mtu = pc->mtu;
 
 	if ((rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf)) < 0)
 		return dp_errf(err, errlen, rc, "port %s: configure %u RX / %u TX queues: %s", pc->name,
 			       p->n_rxq, p->n_txq, rte_strerror(-rc));
 	p->configured = true;
+	/* configure recorded the MTU; devices with a setting of their own (a kernel interface) take it here */
+	rc = rte_eth_dev_set_mtu(p->port_id, pc->mtu);
+	if (rc < 0 && rc != -ENOTSUP)
+		return dp_errf(err, errlen, rc, "port %s: mtu %u: %s", pc->name, pc->mtu, rte_strerror(-rc));
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx)) < 0)
 		return dp_errf(err, errlen, rc, "port %s: descriptor counts: %s", pc->name,
 			       rte_strerror(-rc));

@@ -33,7 +33,21 @@
 	_(NEIGH_QUEUE_FULL, "neigh_queue_full", "too many packets waiting for one unresolved neighbour")     \
 	_(NEIGH_FAILED, "neigh_failed", "neighbour did not answer ARP/ND: packets held for it dropped")      \
 	_(NEIGH_TABLE_FULL, "neigh_table_full", "connected host without an entry, its port at max_per_port") \
-	_(SLOWPATH_RATELIMIT, "slowpath_ratelimit", "ICMP error or reply suppressed by the rate limit")
+	_(SLOWPATH_RATELIMIT, "slowpath_ratelimit", "ICMP error or reply suppressed by the rate limit")      \
+	_(IPV4_DST_THIS_NET, "ipv4_dst_this_net", "IPv4 destination in 0.0.0.0/8: never forwarded")          \
+	_(IPV4_DST_LOOPBACK, "ipv4_dst_loopback", "IPv4 destination in 127.0.0.0/8: never forwarded")        \
+	_(IPV4_DST_MULTICAST, "ipv4_dst_multicast",                                                          \
+	  "IPv4 destination in 224.0.0.0/4 (no multicast routing)")                                          \
+	_(IPV4_DST_RESERVED, "ipv4_dst_reserved", "IPv4 destination in 240.0.0.0/4: never forwarded")        \
+	_(IPV4_DST_BROADCAST, "ipv4_dst_broadcast", "IPv4 destination 255.255.255.255: never forwarded")     \
+	_(IPV4_DIRECTED_BCAST, "ipv4_directed_broadcast", "IPv4 broadcast address of a connected subnet")    \
+	_(IPV4_SRC_THIS_NET, "ipv4_src_this_net", "IPv4 source in 0.0.0.0/8 to be forwarded")                \
+	_(IPV6_DST_UNSPEC, "ipv6_dst_unspecified", "IPv6 destination :: (unspecified): never forwarded")     \
+	_(IPV6_DST_LOOPBACK, "ipv6_dst_loopback", "IPv6 destination ::1: never forwarded")                   \
+	_(IPV6_DST_LINK_LOCAL, "ipv6_dst_link_local",                                                        \
+	  "IPv6 link-local destination not ours: never forwarded")                                           \
+	_(IPV6_SRC_UNSPEC, "ipv6_src_unspecified", "IPv6 source :: to be forwarded")                         \
+	_(IPV6_SRC_LINK_LOCAL, "ipv6_src_link_local", "IPv6 link-local source to be forwarded off-link")
 
 enum dp_drop {
 	DP_DROP_NONE = 0, /* stages return 0 for "goes on" */
@@ -47,11 +61,12 @@ extern const char *const dp_drop_names[DP_DROP_MAX];
 extern const char *const dp_drop_help[DP_DROP_MAX];
 
 /* Why a worker handed a packet to the control thread: symbol, report/metric label, help text. */
-#define DP_PUNT_REASONS(_)                                               \
-	_(LOCAL, "local", "ARP, ND, or addressed to us")                 \
-	_(TTL, "ttl", "TTL / hop limit expired: ICMP time exceeded")     \
-	_(NOROUTE, "no_route", "no route: ICMP destination unreachable") \
-	_(RESOLVE, "resolve", "next hop unresolved: held while ARP/NS asks")
+#define DP_PUNT_REASONS(_)                                                   \
+	_(LOCAL, "local", "ARP, ND, or addressed to us")                     \
+	_(TTL, "ttl", "TTL / hop limit expired: ICMP time exceeded")         \
+	_(NOROUTE, "no_route", "no route: ICMP destination unreachable")     \
+	_(RESOLVE, "resolve", "next hop unresolved: held while ARP/NS asks") \
+	_(MTU, "mtu", "larger than the egress port's MTU: fragmented, or ICMP too big sent")
 
 enum dp_punt {
 	DP_PUNT_NONE = 0, /* not punted */

@@ -17,28 +17,31 @@ struct rte_rcu_qsbr;
 struct rte_ring;
 
 /* Slow-path counters, written by the control thread only. */
-#define DP_SLOW_COUNTERS(_)                                                                      \
-	_(arp_replies, "ARP replies sent")                                                       \
-	_(nd_adverts, "neighbour advertisements sent")                                           \
-	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                                         \
-	_(icmp_errors, "ICMP time exceeded / unreachable sent")                                  \
-	_(solicits, "ARP requests / neighbour solicitations sent")                               \
-	_(learned, "neighbour MACs learned or refreshed")                                        \
-	_(held, "packets held for an unresolved neighbour")                                      \
-	_(released, "held packets sent after resolution")                                        \
-	_(neigh_queue_full, "packets dropped: neighbour hold queue full")                        \
-	_(neigh_failed, "held packets dropped: neighbour never answered or deleted")             \
-	_(neigh_hold_full, "packets dropped: all hold queues at neighbor_config.hold_total_pct") \
-	_(neigh_table_full, "packets dropped: port at neighbor_config.max_per_port entries")     \
-	_(solicit_ratelimited, "solicitations held back by neighbor_config.solicit_pps")         \
-	_(probes, "unicast reachability probes sent (ARP/NS, RFC 4861 7.3.3)")                   \
-	_(neigh_reclaimed, "neighbour entries freed (failed or long unused)")                    \
-	_(learn_ignored, "ARP/ND from a host with no entry: not learned (RFC 4861 7.2.5)")       \
-	_(ratelimited, "ICMP answers suppressed by the token bucket")                            \
-	_(unhandled, "packets to us that nothing serves")                                        \
-	_(malformed, "malformed ARP/ND/ICMP")                                                    \
-	_(not_for_us, "ARP/ND for other hosts (learned from only)")                              \
-	_(inject_full, "control packets dropped: inject ring or mbufs exhausted")
+#define DP_SLOW_COUNTERS(_)                                                                               \
+	_(arp_replies, "ARP replies sent")                                                                \
+	_(nd_adverts, "neighbour advertisements sent")                                                    \
+	_(echo_replies, "ICMP/ICMPv6 echo replies sent")                                                  \
+	_(icmp_errors, "ICMP time exceeded / unreachable sent")                                           \
+	_(solicits, "ARP requests / neighbour solicitations sent")                                        \
+	_(learned, "neighbour MACs learned or refreshed")                                                 \
+	_(held, "packets held for an unresolved neighbour")                                               \
+	_(released, "held packets sent after resolution")                                                 \
+	_(neigh_queue_full, "packets dropped: neighbour hold queue full")                                 \
+	_(neigh_failed, "held packets dropped: neighbour never answered or deleted")                      \
+	_(neigh_hold_full, "packets dropped: all hold queues at neighbor_config.hold_total_pct")          \
+	_(neigh_table_full, "packets dropped: port at neighbor_config.max_per_port entries")              \
+	_(solicit_ratelimited, "solicitations held back by neighbor_config.solicit_pps")                  \
+	_(probes, "unicast reachability probes sent (ARP/NS, RFC 4861 7.3.3)")                            \
+	_(neigh_reclaimed, "neighbour entries freed (failed or long unused)")                             \
+	_(learn_ignored, "ARP/ND from a host with no entry: not learned (RFC 4861 7.2.5)")                \
+	_(ratelimited, "ICMP answers suppressed by the token bucket")                                     \
+	_(unhandled, "packets to us that nothing serves")                                                 \
+	_(malformed, "malformed ARP/ND/ICMP")                                                             \
+	_(not_for_us, "ARP/ND for other hosts (learned from only)")                                       \
+	_(inject_full, "control packets dropped: inject ring or mbufs exhausted")                         \
+	_(too_big, "ICMP fragmentation needed / ICMPv6 packet too big sent (larger than the egress MTU)") \
+	_(fragmented, "IPv4 datagrams larger than the egress MTU cut into fragments")                     \
+	_(fragments, "IPv4 fragments made of them")
 
 /* The neighbour table's size now and at most (gauges), control thread. */
 #define DP_NEIGH_GAUGES(_)                                                                   \

@@ -1,5 +1,6 @@
 /* Lookups over the configuration's plain data (lib/conf.h): port by name, a next hop's port, names. */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conf.h"
 
@@ -29,6 +30,34 @@ hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
 				return (int)i;
 	}
 	return -1;
+}
+
+const struct hp_prefix hp_martian_prefix[HP_N_MARTIAN] = {
+	[HP_MARTIAN_V4_THIS_NET] = {.family = AF_INET, .len = 8, .addr = {0}},
+	[HP_MARTIAN_V4_LOOPBACK] = {.family = AF_INET, .len = 8, .addr = {127}},
+	[HP_MARTIAN_V4_MULTICAST] = {.family = AF_INET, .len = 4, .addr = {224}},
+	[HP_MARTIAN_V4_RESERVED] = {.family = AF_INET, .len = 4, .addr = {240}},
+	[HP_MARTIAN_V4_BROADCAST] = {.family = AF_INET, .len = 32, .addr = {255, 255, 255, 255}},
+	[HP_MARTIAN_V6_UNSPEC] = {.family = AF_INET6, .len = 128, .addr = {0}},
+	[HP_MARTIAN_V6_LOOPBACK] = {.family = AF_INET6, .len = 128, .addr = {[15] = 1}},
+	[HP_MARTIAN_V6_LINK_LOCAL] = {.family = AF_INET6, .len = 10, .addr = {0xfe, 0x80}},
+};
+
+int
+hp_martian_of(const struct hp_prefix *p)
+{
+	int best = -1;
+
+	for (int i = 0; i < HP_N_MARTIAN; i++) {
+		const struct hp_prefix *m = &hp_martian_prefix[i];
+		struct hp_addr a = {.family = p->family};
+
+		memcpy(a.addr, p->addr, sizeof(a.addr));
+		if (m->family == p->family && p->len >= m->len && hp_prefix_contains(m, &a) &&
+		    (best < 0 || m->len > hp_martian_prefix[best].len))
+			best = i;
+	}
+	return best;
 }
 
 const char *

@@ -42,6 +42,7 @@ struct hp_port_conf {
 	uint16_t queues;             /* RX queues = TX queues (at least); default 1 */
 	uint16_t rx_desc;            /* descriptors per RX queue */
 	uint16_t tx_desc;            /* descriptors per TX queue */
+	uint16_t mtu;                /* largest IP datagram the port sends and receives; default 1500 */
 	bool has_mac;
 	uint8_t mac[6];
 	enum hp_port_mode mode;
@@ -228,6 +229,28 @@ int hp_config_port_index(const struct hp_config *cfg, const char *name);
 /* The first l3 port with a subnet holding addr (a route's egress when it
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
+
+/*
+ * Destinations never forwarded (RFC 1812 5.3.7, 4.2.2.11; RFC 4291 2.5.2,
+ * 2.5.3, 2.5.6): every FIB holds them as drops, each with its own reason, and
+ * no route may sit inside one (or on it). Order: enum hp_martian.
+ */
+enum hp_martian {
+	HP_MARTIAN_V4_THIS_NET,   /* 0.0.0.0/8 */
+	HP_MARTIAN_V4_LOOPBACK,   /* 127.0.0.0/8 */
+	HP_MARTIAN_V4_MULTICAST,  /* 224.0.0.0/4: no multicast routing */
+	HP_MARTIAN_V4_RESERVED,   /* 240.0.0.0/4 */
+	HP_MARTIAN_V4_BROADCAST,  /* 255.255.255.255/32 */
+	HP_MARTIAN_V6_UNSPEC,     /* ::/128 */
+	HP_MARTIAN_V6_LOOPBACK,   /* ::1/128 */
+	HP_MARTIAN_V6_LINK_LOCAL, /* fe80::/10 (our own link-local addresses are local) */
+	HP_N_MARTIAN
+};
+
+extern const struct hp_prefix hp_martian_prefix[HP_N_MARTIAN];
+
+/* The most specific built-in martian prefix that holds p (or is p), or -1. */
+int hp_martian_of(const struct hp_prefix *p);
 
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);

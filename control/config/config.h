@@ -13,6 +13,9 @@
 
 #define HP_DEFAULT_SOCKET "/run/hotpath/hotpath.sock"
 #define HP_DEFAULT_METRICS "127.0.0.1:9469"
+#define HP_DEFAULT_MTU 1500 /* ports[].mtu */
+#define HP_MIN_MTU 1280
+#define HP_MAX_MTU 9000
 #define HP_DEFAULT_RX_DESC 1024
 #define HP_DEFAULT_TX_DESC 1024
 /* neighbor_config: (RFC 4861 10: RetransTimer 1 s, REACHABLE_TIME 30 s, DELAY_FIRST_PROBE_TIME 5 s) */

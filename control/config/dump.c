@@ -139,9 +139,9 @@ ports_json(const struct hp_config *cfg)
 
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
 		const struct hp_port_conf *pc = &cfg->ports[p];
-		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", pc->name, "device",
+		json_t *po = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s}", "name", pc->name, "device",
 				       pc->device, "queues", (int)pc->queues, "rx_desc", (int)pc->rx_desc,
-				       "tx_desc", (int)pc->tx_desc, "mode",
+				       "tx_desc", (int)pc->tx_desc, "mtu", (int)pc->mtu, "mode",
 				       pc->mode == HP_MODE_L3 ? "l3" : "xconnect");
 
 		if (pc->has_mac)

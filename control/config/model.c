@@ -1,4 +1,5 @@
 /* The running configuration's operations: routes, static neighbours, ACL rules, policers, xdp sets. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,10 +168,34 @@ connected_prefix(const struct hp_config *cfg, const struct hp_prefix *p)
 	return false;
 }
 
+/* Is p the /32 broadcast address of an l3 port's IPv4 subnet (/30 and wider), which the FIB drops? */
+static bool
+subnet_broadcast(const struct hp_config *cfg, const struct hp_prefix *p)
+{
+	if (p->family != AF_INET || p->len != 32)
+		return false;
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct hp_port_conf *pc = &cfg->ports[i];
+
+		for (unsigned k = 0; pc->mode == HP_MODE_L3 && k < pc->n_ipv4; k++) {
+			uint32_t a, b;
+
+			if (pc->ipv4[k].len > 30)
+				continue;
+			memcpy(&a, pc->ipv4[k].addr, 4);
+			memcpy(&b, p->addr, 4);
+			if ((ntohl(a) | ~0u >> pc->ipv4[k].len) == ntohl(b))
+				return true;
+		}
+	}
+	return false;
+}
+
 int
 hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r, char *err, size_t errlen)
 {
-	char abuf[HP_ADDR_STRLEN], msg[HP_HOST_BITS_MSG_MAX];
+	char abuf[HP_ADDR_STRLEN], msg[HP_HOST_BITS_MSG_MAX], pbuf[HP_PREFIX_STRLEN];
+	int m;
 
 	if (r->prefix.family != AF_INET && r->prefix.family != AF_INET6)
 		return refuse(err, errlen, -EINVAL, "no prefix");
@@ -205,6 +230,14 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 	}
 	if (connected_prefix(cfg, &r->prefix))
 		return refuse(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
+	if ((m = hp_martian_of(&r->prefix)) >= 0)
+		return refuse(err, errlen, -EINVAL,
+			      "inside the built-in %s, which is never forwarded (RFC 1812 5.3.7, RFC 4291)",
+			      hp_prefix_format(&hp_martian_prefix[m], pbuf, sizeof(pbuf)));
+	if (subnet_broadcast(cfg, &r->prefix))
+		return refuse(
+			err, errlen, -EINVAL,
+			"the broadcast address of a port's subnet: a directed broadcast is never forwarded");
 	return 0;
 }
 

@@ -209,6 +209,19 @@ port_tx_desc(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static int
+port_mtu(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	unsigned long long v;
+	int rc;
+
+	/* 1280: IPv6's minimum (RFC 8200 5), which every ICMP error we build fits */
+	if ((rc = cfg_want_uint(c, key, val, HP_MIN_MTU, HP_MAX_MTU, &v)))
+		return rc;
+	((struct hp_port_conf *)obj)->mtu = (uint16_t)v;
+	return 0;
+}
+
+static int
 port_mac(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 {
 	struct hp_port_conf *p = obj;
@@ -300,7 +313,7 @@ static const struct key_def port_keys[] = {
 	{"name", port_name, true},        {"device", port_device, true},    {"queues", port_queues, false},
 	{"rx_desc", port_rx_desc, false}, {"tx_desc", port_tx_desc, false}, {"mac", port_mac, false},
 	{"ipv4", port_ipv4, false},       {"ipv6", port_ipv6, false},       {"mode", port_mode, false},
-	{"peer", port_peer, false},
+	{"peer", port_peer, false},       {"mtu", port_mtu, false},
 };
 
 int
@@ -327,6 +340,7 @@ cfg_parse_ports(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 		p->queues = 1;
 		p->rx_desc = HP_DEFAULT_RX_DESC;
 		p->tx_desc = HP_DEFAULT_TX_DESC;
+		p->mtu = HP_DEFAULT_MTU;
 		p->mode = HP_MODE_L3;
 		p->peer = -1;
 		p->line = cfg_line(v);

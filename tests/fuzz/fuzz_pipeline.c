@@ -43,7 +43,8 @@
 static const char config[] =
 	"ports:\n"
 	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
-	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24], ipv6: [\"2001:db8:1::1/64\"] }\n"
+	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24], ipv6: [\"2001:db8:1::1/64\"],\n"
+	"      mtu: 1280 }\n"
 	"neighbors:\n"
 	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"
 	"  - { ip: \"2001:db8:1::2\", mac: \"02:00:00:00:01:02\", port: p1 }\n"
@@ -218,6 +219,58 @@ check_sent(const struct record *r)
 	CHECK(meta.ttl >= 1 && !(meta.flags & DP_META_VLAN));
 }
 
+/* A fragment ctl_ipv4_fragment made: within the MTU, data in 8-byte steps, a valid header. */
+struct frag_check {
+	unsigned mtu, n;
+	size_t data;
+};
+
+static int
+check_fragment(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t n)
+{
+	struct frag_check *c = arg;
+	uint16_t field = (uint16_t)(hdr[6] << 8 | hdr[7]);
+	uint32_t sum = 0;
+
+	(void)data;
+	CHECK(hlen >= 20 && hlen <= 60 && hlen % 4 == 0 && (size_t)(hdr[0] & 0xf) * 4 == hlen);
+	CHECK(hlen + n <= c->mtu && (size_t)(hdr[2] << 8 | hdr[3]) == hlen + n);
+	CHECK(!(field & 0x4000));
+	if (field & 0x2000)
+		CHECK(n % 8 == 0);
+	for (size_t i = 0; i < hlen; i += 2)
+		sum += (uint32_t)hdr[i] << 8 | hdr[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	CHECK(sum == 0xffff);
+	c->n++;
+	c->data += n;
+	return 0;
+}
+
+/* A punt for the egress MTU: what the control thread does, without its mbufs. */
+static void
+too_big(const struct record *r)
+{
+	const struct dp_meta *meta = &r->meta;
+	unsigned mtu = tables->fib->frame_max[meta->out_port] - 14;
+
+	CHECK(meta->out_port < 2 && r->len > mtu + 14u);
+	CHECK(meta->l3_off + (size_t)meta->l3_len <= r->len);
+	if (meta->l3_len <= mtu)
+		return; /* trailing bytes only: cut and forwarded */
+	if (meta->l3 == DP_L3_IPV4 && !(r->data[meta->l3_off + 6] & 0x40)) {
+		struct frag_check c = {.mtu = mtu};
+		size_t hlen = (r->data[meta->l3_off] & 0xfu) * 4u;
+
+		CHECK(ctl_ipv4_fragment(r->data + meta->l3_off, meta->l3_len, mtu, check_fragment, &c) ==
+		      (int)c.n);
+		CHECK(c.n >= 2 && c.data == meta->l3_len - hlen);
+		return;
+	}
+	ctl_slowpath_too_big(&ops, &ifaces[meta->in_port], meta->in_port, r->data, r->len, meta, mtu);
+}
+
 /* Play the control thread on a punted frame. */
 static void
 slow_path(const struct record *r)
@@ -236,6 +289,9 @@ slow_path(const struct record *r)
 		break;
 	case DP_PUNT_RESOLVE:
 		CHECK(meta->out_port < 2);
+		break;
+	case DP_PUNT_MTU:
+		too_big(r);
 		break;
 	default:
 		CHECK(!"unknown punt reason");
@@ -276,7 +332,7 @@ compare(const struct outcome *a, const struct outcome *b)
 			      0);
 			CHECK(x->meta.punt == y->meta.punt);
 			/* the egress port and next hop are set for resolution only */
-			if (x->meta.punt == DP_PUNT_RESOLVE)
+			if (x->meta.punt == DP_PUNT_RESOLVE || x->meta.punt == DP_PUNT_MTU)
 				CHECK(x->meta.out_port == y->meta.out_port && x->meta.nh == y->meta.nh);
 		}
 	}

@@ -48,6 +48,19 @@ seeds = {
                          e / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(),
                          e / IPv6(src="2001:db8::2", dst="2001:db8:100::5") / UDP(),
                          e / IPv6(src="2001:db8::2", dst="2001:db8:200::7", hlim=1) / UDP()])),
+    # larger than p1's mtu (1280): DF (frag needed), no DF (fragments, options), IPv6 (too big), a
+    # datagram that fits in a frame with bytes past its end; and martians around them
+    "mtu": burst(2, e / IP(src="10.0.0.2", dst="198.18.0.5", flags="DF") / UDP() / Raw(bytes(1300)),
+                 e / IP(src="10.0.0.2", dst="198.18.0.6", options=b"\x88\x04\x00\x01") / UDP() / Raw(bytes(1400)),
+                 e / IPv6(src="2001:db8::2", dst="2001:db8:200::5") / UDP() / Raw(bytes(1300)),
+                 bytes(e / IP(src="10.0.0.2", dst="198.18.0.7") / UDP() / Raw(bytes(100))) + bytes(1300),
+                 e / IP(src="10.0.0.2", dst="198.18.0.8") / UDP() / Raw(bytes(1252))),
+    "martians": burst(0, e / IP(src="0.0.0.0", dst="198.18.0.5") / UDP(),
+                      e / IP(src="10.0.0.2", dst="127.0.0.1") / UDP(),
+                      e / IP(src="10.0.0.2", dst="10.0.1.255") / UDP(),
+                      e / IPv6(src="fe80::1", dst="2001:db8:100::5") / UDP(),
+                      e / IPv6(src="::", dst="2001:db8:100::5") / UDP(),
+                      e / IPv6(src="2001:db8::2", dst="fe80::9") / UDP()),
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():

@@ -76,6 +76,7 @@ test_good_example(void)
 	CU_ASSERT_EQUAL(p0->queues, 1);
 	CU_ASSERT_EQUAL(p0->rx_desc, HP_DEFAULT_RX_DESC);
 	CU_ASSERT_EQUAL(p0->tx_desc, HP_DEFAULT_TX_DESC);
+	CU_ASSERT_EQUAL(p0->mtu, HP_DEFAULT_MTU);
 	CU_ASSERT_TRUE(p0->has_mac);
 	CU_ASSERT_EQUAL(memcmp(p0->mac, mac0, 6), 0);
 	CU_ASSERT_EQUAL(p0->mode, HP_MODE_L3);
@@ -585,6 +586,9 @@ static const struct bad_case bad_cases[] = {
 	/* numbers */
 	{PORT("queues: 0"), 4, "key 'queues': expected an integer between 1 and 64"},
 	{PORT("queues: 65"), 4, "key 'queues': expected an integer between 1 and 64"},
+	{PORT("mtu: 1279"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
+	{PORT("mtu: 9001"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
+	{PORT("mtu: jumbo"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
 	{PORT("queues: two"), 4, "key 'queues': expected an integer between 1 and 64"},
 	{PORT("queues: -1"), 4, "expected an integer between 1 and 64"},
 	{PORT("queues: +2"), 4, "expected an integer between 1 and 64"},
@@ -713,6 +717,9 @@ static const struct bad_case bad_cases[] = {
 	{L3 "routes:\n  - [10.0.0.0/8, 10.0.0.1]\n", 5,
 	 "key 'routes': expected each route to be a mapping (found a sequence)"},
 	{RT("{ via: 10.0.0.1 }"), 5, "missing required key 'prefix' in route"},
+	{RT("{ prefix: 127.0.0.0/16, action: drop }"), 5,
+	 "route: inside the built-in 127.0.0.0/8, which is never forwarded"},
+	{RT("{ prefix: \"fe80::/64\", action: drop }"), 5, "inside the built-in fe80::/10"},
 	{RT("{ prefix: 10.0.0.0/8, via: 192.0.2.1 }"), 5,
 	 "route: via 192.0.2.1 is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or give port:)"},
 	{RT("{ prefix: \"2001:db8:1::/48\", via: \"fe80::1\" }"), 5, "via fe80::1 is in no l3 port's subnet"},

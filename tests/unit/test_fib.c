@@ -12,6 +12,7 @@
 #include "../eal_test.h"
 #include "config.h" /* the parser: some cases start from a YAML text */
 #include "fib.h"
+#include "reasons.h"
 
 static struct hp_config cfg;
 static struct dp_fib *fib;
@@ -88,6 +89,74 @@ test_groups(void)
 	CU_ASSERT_EQUAL(group6("2001:db8::5", &g), DP_GROUP_GLEAN);
 	CU_ASSERT_EQUAL(group6("2001:db8:100::5", &g), DP_GROUP_FORWARD);
 	CU_ASSERT_EQUAL(group6("2001:db8:200::5", &g), -1);
+}
+
+/* The built-in martians and the subnet broadcasts: drops, each with its reason; ours stay local. */
+static void
+test_martians(void)
+{
+	static const struct {
+		const char *addr;
+		unsigned why;
+	} v4[] =
+		{
+			{"0.0.0.0", DP_DROP_IPV4_DST_THIS_NET},
+			{"0.255.1.2", DP_DROP_IPV4_DST_THIS_NET},
+			{"127.0.0.1", DP_DROP_IPV4_DST_LOOPBACK},
+			{"127.255.255.254", DP_DROP_IPV4_DST_LOOPBACK},
+			{"224.0.0.1", DP_DROP_IPV4_DST_MULTICAST},
+			{"239.255.255.255", DP_DROP_IPV4_DST_MULTICAST},
+			{"240.0.0.0", DP_DROP_IPV4_DST_RESERVED},
+			{"255.255.255.254", DP_DROP_IPV4_DST_RESERVED},
+			{"255.255.255.255", DP_DROP_IPV4_DST_BROADCAST},
+			{"10.0.0.255", DP_DROP_IPV4_DIRECTED_BCAST},
+			{"10.0.1.255", DP_DROP_IPV4_DIRECTED_BCAST},
+			{"203.0.113.1", DP_DROP_BLACKHOLE},
+		},
+	  v6[] = {
+		  {"::", DP_DROP_IPV6_DST_UNSPEC},
+		  {"::1", DP_DROP_IPV6_DST_LOOPBACK},
+		  {"fe80::1", DP_DROP_IPV6_DST_LINK_LOCAL},
+		  {"febf:ffff::1", DP_DROP_IPV6_DST_LINK_LOCAL},
+	  };
+	const struct dp_group *g;
+
+	for (unsigned i = 0; i < RTE_DIM(v4); i++) {
+		CU_ASSERT_EQUAL(group4(v4[i].addr, &g), DP_GROUP_DROP);
+		CU_ASSERT_EQUAL(g->why, v4[i].why);
+	}
+	for (unsigned i = 0; i < RTE_DIM(v6); i++) {
+		CU_ASSERT_EQUAL(group6(v6[i].addr, &g), DP_GROUP_DROP);
+		CU_ASSERT_EQUAL(g->why, v6[i].why);
+	}
+	/* around them: the neighbours of each range route as usual */
+	CU_ASSERT_EQUAL(group4("1.0.0.0", &g), -1);
+	CU_ASSERT_EQUAL(group4("128.0.0.0", &g), -1);
+	CU_ASSERT_EQUAL(group4("223.255.255.255", &g), -1);
+	CU_ASSERT_EQUAL(group4("10.0.0.254", &g), DP_GROUP_GLEAN);
+	CU_ASSERT_EQUAL(group4("10.0.0.0", &g), DP_GROUP_GLEAN); /* the network address is not a broadcast */
+	CU_ASSERT_EQUAL(group6("::2", &g), -1);
+	CU_ASSERT_EQUAL(group6("fec0::1", &g), -1);
+	CU_ASSERT_EQUAL(group6("fe80::ff:fe00:1", &g), DP_GROUP_LOCAL);
+	/* the model refuses what would sit inside one of them */
+	static const char *const inside[] = {"127.0.0.0/8",  "127.1.0.0/16", "224.0.0.0/4",
+					     "239.1.1.1/32", "240.0.0.0/4",  "255.255.255.255/32",
+					     "0.0.0.0/8",    "::/128",       "::1/128",
+					     "fe80::/10",    "fe80::/64",    "febf::/16"};
+	static const char *const outside[] = {"0.0.0.0/0", "0.0.0.0/4", "126.0.0.0/8", "192.0.0.0/3",
+					      "::/0",      "::/127",    "fe00::/9",    "2001:db8::/32"};
+	for (unsigned i = 0; i < RTE_DIM(inside); i++) {
+		struct hp_prefix p;
+
+		CU_ASSERT_FATAL(hp_parse_prefix(inside[i], 0, &p) == 0);
+		CU_ASSERT(hp_martian_of(&p) >= 0);
+	}
+	for (unsigned i = 0; i < RTE_DIM(outside); i++) {
+		struct hp_prefix p;
+
+		CU_ASSERT_FATAL(hp_parse_prefix(outside[i], 0, &p) == 0);
+		CU_ASSERT_EQUAL(hp_martian_of(&p), -1);
+	}
 }
 
 static void
@@ -228,6 +297,37 @@ test_ecmp_hash(void)
 	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
 	b = a, b.proto = 6;
 	CU_ASSERT_NOT_EQUAL(dp_flow_hash4(&b), h);
+	/* IPv6: flows that differ in one field only spread over 2 paths; each stays */
+	for (unsigned field = 0; field < 5; field++) {
+		unsigned per[2] = {0};
+
+		for (unsigned f = 0; f < 4000; f++) {
+			struct dp_acl_key6 k = {.proto = 17, .sport = 1000, .dport = 53};
+
+			k.src[0] = 0x20, k.dst[0] = 0x20;
+			switch (field) {
+			case 0:
+				memcpy(k.src + 12, &f, 4);
+				break;
+			case 1:
+				memcpy(k.dst + 12, &f, 4);
+				break;
+			case 2:
+				k.sport = (uint16_t)f;
+				break;
+			case 3:
+				k.dport = (uint16_t)f;
+				break;
+			default:
+				k.proto = (uint8_t)f;
+				break;
+			}
+			unsigned p = dp_ecmp_pick(dp_flow_hash6(&k), 2);
+			CU_ASSERT_EQUAL(dp_ecmp_pick(dp_flow_hash6(&k), 2), p);
+			per[p]++;
+		}
+		CU_ASSERT(per[0] > 1500 && per[1] > 1500);
+	}
 }
 
 static void
@@ -254,6 +354,7 @@ main(void)
 {
 	static const struct hp_cunit_test tests[] = {
 		{"route groups, local, connected, blackhole", test_groups},
+		{"martian destinations and subnet broadcasts", test_martians},
 		{"neighbours and next-hop words", test_neighbours},
 		{"neighbours freed, pinned, filtered", test_neigh_free_and_filter},
 		{"ECMP 5-tuple hash", test_ecmp_hash},

@@ -419,6 +419,193 @@ test_error_without_address(void)
 	CU_ASSERT_EQUAL(mock.n_learn, 1);
 }
 
+/* One's-complement sum of 16-bit big-endian words. */
+static uint32_t
+sum_be16(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold16(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * Too big for the next hop (RFC 1191, RFC 8201): the same frame as the
+ * no-route error about the same datagram (scapy-built vectors), but type 3
+ * code 4 with the next-hop MTU in bytes 6-7 (IPv4), or type 2 code 0 with
+ * the MTU as bytes 4-7 (IPv6), and its checksum; through allow() like every
+ * ICMP error: refused, nothing is sent.
+ */
+static void
+test_too_big(void)
+{
+	static const char *const names[] = {"noroute4", "noroute6"};
+
+	for (unsigned k = 0; k < 2; k++) {
+		const struct sp_vector *v = find_vector(names[k]);
+		bool six = k == 1;
+		size_t icmp = six ? 14 + 40 : 14 + 20;
+		uint8_t want[MAX_FRAME];
+		struct dp_meta meta;
+		uint32_t sum;
+
+		CU_ASSERT_FATAL(v->rep_len <= sizeof(want));
+		memcpy(want, v->rep, v->rep_len);
+		want[icmp] = six ? 2 : 3;
+		want[icmp + 1] = six ? 0 : 4;
+		memset(want + icmp + 4, 0, 4);
+		want[icmp + 6] = 1400 >> 8;
+		want[icmp + 7] = 1400 & 0xff;
+		want[icmp + 2] = want[icmp + 3] = 0;
+		if (six) {
+			size_t n = v->rep_len - icmp;
+
+			sum = sum_be16(sum_be16(0, want + 22, 32), want + icmp, n) + (uint32_t)n + 58;
+		} else {
+			sum = sum_be16(0, want + icmp, (size_t)(want[16] << 8 | want[17]) - 20);
+		}
+		want[icmp + 2] = (uint8_t)(fold16(sum) >> 8);
+		want[icmp + 3] = (uint8_t)fold16(sum);
+
+		fill_meta(v->req, v->req_len, &meta);
+		mock_reset(true);
+		CU_ASSERT_EQUAL(ctl_slowpath_too_big(&ops, &ifc, TEST_PORT, v->req, v->req_len, &meta, 1400),
+				CTL_HANDLED);
+		CU_ASSERT_EQUAL(mock.n_sent, 1);
+		CU_ASSERT_EQUAL(mock.allow_calls, 1);
+		CU_ASSERT(mock.n_sent == 1 &&
+			  frame_equal(names[k], mock.sent, mock.sent_len, want, v->rep_len));
+
+		mock_reset(false);
+		CU_ASSERT_EQUAL(ctl_slowpath_too_big(&ops, &ifc, TEST_PORT, v->req, v->req_len, &meta, 1400),
+				CTL_RATELIMITED);
+		CU_ASSERT_EQUAL(mock.n_sent, 0);
+		CU_ASSERT_EQUAL(mock.allow_calls, 1);
+	}
+}
+
+/* What ctl_ipv4_fragment handed out: each fragment as one IP datagram. */
+struct frags {
+	unsigned n;
+	size_t len[16];
+	uint8_t d[16][1600];
+	int fail_at; /* emit returns -EIO for this fragment (-1: never) */
+};
+
+static int
+take_fragment(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data, size_t n)
+{
+	struct frags *f = arg;
+
+	if ((int)f->n == f->fail_at)
+		return -EIO;
+	CU_ASSERT_FATAL(f->n < 16 && hlen + n <= sizeof(f->d[0]));
+	memcpy(f->d[f->n], hdr, hlen);
+	memcpy(f->d[f->n] + hlen, data, n);
+	f->len[f->n++] = hlen + n;
+	return 0;
+}
+
+/* A datagram of tot bytes: header with hlen-20 bytes of options opt, payload i & 0xff, checksum set. */
+static size_t
+datagram(uint8_t *ip, size_t tot, const uint8_t *opt, size_t olen, uint16_t frag)
+{
+	size_t hlen = 20 + olen;
+
+	memset(ip, 0, hlen);
+	ip[0] = (uint8_t)(0x40 | hlen / 4);
+	ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
+	ip[4] = 0x12, ip[5] = 0x34;
+	ip[6] = (uint8_t)(frag >> 8), ip[7] = (uint8_t)frag;
+	ip[8] = 64, ip[9] = 17;
+	memcpy(ip + 12, (const uint8_t[]){10, 0, 0, 2, 198, 18, 0, 1}, 8);
+	memcpy(ip + 20, opt, olen);
+	for (size_t i = hlen; i < tot; i++)
+		ip[i] = (uint8_t)i;
+	uint16_t ck = fold16(sum_be16(0, ip, hlen));
+	ip[10] = (uint8_t)(ck >> 8), ip[11] = (uint8_t)ck;
+	return hlen;
+}
+
+/* RFC 791 fragmentation: offsets, MF, lengths, headers, options, checksums; the data reassembles. */
+static void
+test_fragment(void)
+{
+	/* Stream ID (136: copied), NOP, Record Route (7: not copied, 7 bytes), EOL */
+	static const uint8_t opt[12] = {0x88, 4, 0xab, 0xcd, 1, 7, 7, 4, 0, 0, 0, 0};
+	static uint8_t ip[1500], whole[1500];
+	static struct frags f;
+	size_t hlen = datagram(ip, 1500, opt, sizeof(opt), 0), off = 0;
+
+	f.n = 0, f.fail_at = -1;
+	CU_ASSERT_EQUAL_FATAL(ctl_ipv4_fragment(ip, 1500, 620, take_fragment, &f), 3);
+	memset(whole, 0, sizeof(whole));
+	for (unsigned k = 0; k < f.n; k++) {
+		const uint8_t *d = f.d[k];
+		size_t hl = (d[0] & 0xfu) * 4u, n = f.len[k] - hl;
+		uint16_t field = rd16(d + 6);
+
+		CU_ASSERT(f.len[k] <= 620);
+		CU_ASSERT_EQUAL(rd16(d + 2), f.len[k]);
+		CU_ASSERT_EQUAL(fold16(sum_be16(0, d, hl)), 0); /* header checksum good */
+		CU_ASSERT_EQUAL(rd16(d + 4), 0x1234);
+		CU_ASSERT_EQUAL(d[8], 64);
+		CU_ASSERT_EQUAL((field & 0x1fff) * 8u, off);
+		CU_ASSERT_EQUAL(!!(field & 0x2000), k + 1 < f.n);
+		CU_ASSERT_EQUAL(field & 0x4000, 0);
+		if (k + 1 < f.n) {
+			CU_ASSERT_EQUAL(n % 8, 0);
+		}
+		/* all options in the first; only the copied one (padded) after */
+		if (k == 0) {
+			CU_ASSERT(hl == hlen && memcmp(d + 20, opt, sizeof(opt)) == 0);
+		} else {
+			CU_ASSERT(hl == 24 && memcmp(d + 20, (const uint8_t[]){0x88, 4, 0xab, 0xcd}, 4) == 0);
+		}
+		memcpy(whole + hlen + off, d + hl, n);
+		off += n;
+	}
+	CU_ASSERT_EQUAL(off, 1500 - hlen);
+	CU_ASSERT(memcmp(whole + hlen, ip + hlen, 1500 - hlen) == 0);
+	/* first: (620 - 32) & ~7 = 584 bytes; then (620 - 24) & ~7 = 592; the rest 292 */
+	CU_ASSERT(f.len[0] == 32 + 584 && f.len[1] == 24 + 592 && f.len[2] == 24 + 292);
+
+	/* a non-last fragment cut again: offsets from its own, MF on every piece */
+	datagram(ip, 1000, NULL, 0, 0x2000 | 100);
+	f.n = 0;
+	CU_ASSERT_EQUAL_FATAL(ctl_ipv4_fragment(ip, 1000, 500, take_fragment, &f), 3);
+	for (unsigned k = 0; k < f.n; k++)
+		CU_ASSERT_EQUAL(rd16(f.d[k] + 6), 0x2000 | (100 + k * 60));
+
+	/* refused: MTU leaving no 8 data bytes, bad version/IHL/length, options running past the header */
+	datagram(ip, 100, NULL, 0, 0);
+	f.n = 0;
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 100, 27, take_fragment, &f), -EINVAL);
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 99, 60, take_fragment, &f), -EINVAL);
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 19, 60, take_fragment, &f), -EINVAL);
+	ip[0] = 0x64;
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 100, 60, take_fragment, &f), -EINVAL);
+	ip[0] = 0x44;
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 100, 60, take_fragment, &f), -EINVAL);
+	datagram(ip, 100, (const uint8_t[]){0x07, 9, 4, 0}, 4, 0);
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 100, 60, take_fragment, &f), -EINVAL);
+	CU_ASSERT_EQUAL(f.n, 0);
+	/* the emitter's error stops the walk and is returned */
+	datagram(ip, 1000, NULL, 0, 0);
+	f.n = 0, f.fail_at = 1;
+	CU_ASSERT_EQUAL(ctl_ipv4_fragment(ip, 1000, 500, take_fragment, &f), -EIO);
+	CU_ASSERT_EQUAL(f.n, 1);
+}
+
 /* Subnet membership is by bit, not by byte: a /126 holds ::2, a /127 does not. */
 static void
 test_learn_prefix_bits(void)
@@ -636,6 +823,8 @@ main(void)
 		{"ICMP and ICMPv6 echo", test_echo},
 		{"ICMP and ICMPv6 errors", test_icmp_error},
 		{"port without addresses", test_error_without_address},
+		{"ICMP fragmentation needed, ICMPv6 packet too big", test_too_big},
+		{"IPv4 fragmentation", test_fragment},
 		{"subnet membership by bit", test_learn_prefix_bits},
 		{"ARP request and NS built", test_solicit},
 		{"link-local from MAC", test_link_local},
