@@ -172,6 +172,14 @@ fill(struct progs *p, const struct rule *rules, size_t n)
 
 	if (!xv)
 		die("calloc", ENOMEM);
+	{
+		/* on_no_socket: pass (a shield's default): the steer case ends as XDP_PASS, as before */
+		struct hp_xdp_cfg cfg = {.flags = HP_XDP_FLAG_NOSOCK_PASS};
+		uint32_t zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(p->hp->maps.hp_cfg), &zero, &cfg, BPF_ANY))
+			die("hp_cfg update", errno);
+	}
 	for (int c = 0; c < ncpus; c++)
 		xv[c] = XF_MAP_FLAG_SRC;
 	for (size_t i = 0; i < n; i++) {
