@@ -190,7 +190,8 @@ def test_shield_on_no_socket(d):
             udp_then_marker("10.232.0.1", 6000, 25, 7000)
             assert wait_for(lambda: tx.counters(sock, VH1)["pass_udp"] - c0["pass_udp"] >= 1)
             c = tx.counters(sock, VH1)
-            assert c["drop_nosock"] - c0["drop_nosock"] == 25 and c["pass_nosock"] == c0["pass_nosock"], (c0, c)
+            # >= : the peer's own IPv6 chatter (RS, MLD) is steered too, and dropped with them
+            assert c["drop_nosock"] - c0["drop_nosock"] >= 25 and c["pass_nosock"] == c0["pass_nosock"], (c0, c)
             # apply: the same file with on_no_socket: pass
             with open(os.path.join(d, "pass.yaml"), "w") as f:
                 f.write(text.replace("on_no_socket: drop", "on_no_socket: pass"))
