@@ -173,7 +173,7 @@ def test_scan_is_bounded(d):
         report = stop_ok(dm)
     elapsed = time.monotonic() - t0
     s = report["slowpath"]
-    p0r, p1r = hp.port(report, "p0"), hp.port(report, "p1")
+    p0r = hp.port(report, "p0")
     assert p0r["rx_packets"] == len(frames), (p0r, len(frames))
     out = hp.read_pcap(os.path.join(d, "out1.pcap"))
     to_gw = [f for f in out if f[:6] == bytes.fromhex(GW.replace(":", ""))]
@@ -375,7 +375,6 @@ def test_give_up_and_resolve_again(d):
     ip, mac = "10.1.0.77", "02:00:00:00:01:77"
 
     def body(c, v, d):
-        rounds = 0
         n = 0
         # keep sending until it has given up at least once and asked again after that
         def step():
@@ -395,7 +394,6 @@ def test_give_up_and_resolve_again(d):
         for k in range(5):
             v.send(data4(ip, 1000 + k))
         wait_for("packets to it", lambda: v.poll() is not None and len(delivered(v, mac, ip)) >= 5)
-        rounds += 1
 
     report = live(d, "giveup", "probes: 2, solicit_per_target_ms: 300, hold_per_neighbor: 4", body)
     s = report["slowpath"]

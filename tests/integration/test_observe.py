@@ -75,10 +75,13 @@ FAMILIES = {
     "hotpath_latency_max_seconds": "gauge",
 }
 SLOWPATH = ["arp_replies", "nd_adverts", "echo_replies", "icmp_errors", "solicits", "learned", "held",
-            "released", "neigh_queue_full", "neigh_failed", "ratelimited", "unhandled", "malformed",
-            "not_for_us", "inject_full"]
+            "released", "neigh_queue_full", "neigh_failed", "neigh_hold_full", "neigh_table_full",
+            "solicit_ratelimited", "probes", "neigh_reclaimed", "learn_ignored", "ratelimited", "unhandled",
+            "malformed", "not_for_us", "inject_full"]
 FAMILIES.update({"hotpath_slowpath_%s_total" % ("for_other_hosts" if s == "not_for_us" else s): "counter"
                  for s in SLOWPATH})
+NEIGH_GAUGES = ["neigh_entries", "neigh_entries_peak", "neigh_held", "neigh_held_peak", "neigh_held_cap"]
+FAMILIES.update({"hotpath_%s" % g: "gauge" for g in NEIGH_GAUGES})
 
 
 def skip(why):
@@ -246,6 +249,9 @@ def test_metrics_match_exit_report(d):
     for s in SLOWPATH:
         assert val(m, "hotpath_slowpath_%s_total" % ("for_other_hosts" if s == "not_for_us" else s)) == \
             report["slowpath"][s], s
+    for g in NEIGH_GAUGES:
+        val(m, "hotpath_%s" % g)  # present (a gauge may move between the scrape and the exit)
+    assert val(m, "hotpath_neigh_held_cap") == report["slowpath"]["neigh_held_cap"] > 0
     assert val(m, "hotpath_slowpath_icmp_errors_total") >= 1
 
     # ACL rules by index and file line
