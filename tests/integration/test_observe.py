@@ -75,7 +75,7 @@ FAMILIES = {
 }
 SLOWPATH = ["arp_replies", "nd_adverts", "echo_replies", "icmp_errors", "solicits", "learned", "held",
             "released", "neigh_queue_full", "neigh_failed", "ratelimited", "unhandled", "malformed",
-            "not_for_us", "inject_full"]
+            "not_for_us", "inject_full", "too_big", "fragmented", "fragments"]
 FAMILIES.update({"hotpath_slowpath_%s_total" % ("for_other_hosts" if s == "not_for_us" else s): "counter"
                  for s in SLOWPATH})
 
