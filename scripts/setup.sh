@@ -9,7 +9,7 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
 	libbpf-dev libxdp-dev bpftool xdp-tools clang clang-format llvm libclang-rt-14-dev
 	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
-	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping
+	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # for promtool (tests lint /metrics); the server it also brings is not used
 )
 

@@ -77,7 +77,7 @@ FAMILIES = {
 SLOWPATH = ["arp_replies", "nd_adverts", "echo_replies", "icmp_errors", "solicits", "learned", "held",
             "released", "neigh_queue_full", "neigh_failed", "neigh_hold_full", "neigh_table_full",
             "solicit_ratelimited", "probes", "neigh_reclaimed", "learn_ignored", "ratelimited", "unhandled",
-            "malformed", "not_for_us", "inject_full"]
+            "malformed", "not_for_us", "inject_full", "too_big", "fragmented", "fragments"]
 FAMILIES.update({"hotpath_slowpath_%s_total" % ("for_other_hosts" if s == "not_for_us" else s): "counter"
                  for s in SLOWPATH})
 NEIGH_GAUGES = ["neigh_entries", "neigh_entries_peak", "neigh_held", "neigh_held_peak", "neigh_held_cap"]

@@ -528,7 +528,8 @@ datagram(uint8_t *ip, size_t tot, const uint8_t *opt, size_t olen, uint16_t frag
 	ip[6] = (uint8_t)(frag >> 8), ip[7] = (uint8_t)frag;
 	ip[8] = 64, ip[9] = 17;
 	memcpy(ip + 12, (const uint8_t[]){10, 0, 0, 2, 198, 18, 0, 1}, 8);
-	memcpy(ip + 20, opt, olen);
+	if (olen > 0)
+		memcpy(ip + 20, opt, olen);
 	for (size_t i = hlen; i < tot; i++)
 		ip[i] = (uint8_t)i;
 	uint16_t ck = fold16(sum_be16(0, ip, hlen));
