@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -106,6 +107,81 @@ iface_is_veth(const char *ifname)
 }
 
 /*
+ * net_af_packet ring frames. DPDK's af_packet PMD (22.11 and later) joins its sockets to a
+ * PACKET_FANOUT group with PACKET_FANOUT_FLAG_DEFRAG, which no devarg turns off: the kernel
+ * reassembles IPv4 fragments before the ring, and a ring frame cuts what is longer than it
+ * (framesz, 2048 by default). So unless the devargs say otherwise hotpathd asks for frames
+ * of DP_AFP_FRAMESZ: a reassembled datagram arrives whole, is routed, and the egress MTU
+ * slow path fragments it again (punt reason mtu), as a Linux router with netfilter's
+ * defragmentation does. The kernel's rules (packet_set_ring): the block size is a multiple
+ * of the page size and holds whole frames, the frame size a multiple of TPACKET_ALIGNMENT
+ * (16), and the frame count a multiple of the frames per block. One frame per block of
+ * 16 KiB (a power-of-two allocation for the kernel); frames of 10240 in blocks of 20480
+ * were tried and lost the ARP requests in the -O2 build (not understood yet).
+ */
+#define DP_AFP_FRAMESZ 16384
+#define DP_AFP_BLOCKSZ DP_AFP_FRAMESZ
+#define DP_AFP_FRAMECNT 512
+#define DP_AFP_DEFAULT_FRAMESZ 2048 /* the PMD's own (DFLT_FRAME_SIZE) */
+/* TPACKET_V2: the frame's data starts at TPACKET_ALIGN(TPACKET2_HDRLEN + 16) - 14 = 66 */
+#define DP_AFP_MACOFF 66
+/* the PMD's RX queue setup wants framesz - (TPACKET2_HDRLEN - sizeof(sockaddr_ll)) in an mbuf */
+#define DP_AFP_RX_HDR 32
+/* the mbuf's data room (a uint16_t with the headroom) holds a ring frame and a VLAN tag */
+#define DP_AFP_FRAMESZ_MAX (UINT16_MAX - RTE_PKTMBUF_HEADROOM - RTE_VLAN_HLEN)
+
+static bool
+is_af_packet(const char *device)
+{
+	return strncmp(device, "net_af_packet", 13) == 0 || strncmp(device, "eth_af_packet", 13) == 0;
+}
+
+/* The value of devarg key (a positive integer) in device; 0 when absent. */
+static unsigned long
+devarg_uint(const char *device, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = strchr(device, ','); p; p = strchr(p + 1, ','))
+		if (!strncmp(p + 1, key, n) && p[1 + n] == '=')
+			return strtoul(p + 2 + n, NULL, 10);
+	return 0;
+}
+
+/*
+ * A net_af_packet device whose devargs name neither framesz nor blocksz gets frames of
+ * DP_AFP_FRAMESZ (p->device points at the amended string); p->rx_frame_max is the longest
+ * frame its RX ring holds either way.
+ */
+static int
+af_packet_frames(struct dp_port *p, char *err, size_t errlen)
+{
+	unsigned long framesz;
+
+	if (!is_af_packet(p->device))
+		return 0;
+	framesz = devarg_uint(p->device, "framesz");
+	if (framesz == 0 && devarg_uint(p->device, "blocksz") == 0 &&
+	    devarg_uint(p->device, "framecnt") == 0) {
+		int n = snprintf(p->afp_devargs, sizeof(p->afp_devargs),
+				 "%s,framesz=%u,blocksz=%u,framecnt=%u", p->device, DP_AFP_FRAMESZ,
+				 DP_AFP_BLOCKSZ, DP_AFP_FRAMECNT);
+		if (n < 0 || (size_t)n >= sizeof(p->afp_devargs))
+			return dp_errf(err, errlen, -EINVAL, "port %s: device '%s' is too long",
+				       p->conf->name, p->device);
+		p->device = p->afp_devargs;
+		framesz = DP_AFP_FRAMESZ;
+	} else if (framesz == 0) {
+		framesz = DP_AFP_DEFAULT_FRAMESZ;
+	}
+	if (framesz <= DP_AFP_MACOFF + RTE_ETHER_HDR_LEN || framesz > DP_AFP_FRAMESZ_MAX)
+		return dp_errf(err, errlen, -EINVAL, "port %s: framesz=%lu: takes %u..%u", p->conf->name,
+			       framesz, DP_AFP_MACOFF + RTE_ETHER_HDR_LEN + 1, DP_AFP_FRAMESZ_MAX);
+	p->rx_frame_max = (uint32_t)framesz - DP_AFP_MACOFF;
+	return 0;
+}
+
+/*
  * A net_af_xdp or net_af_packet port on a veth: Linux hands the frames a veth peer sends
  * with their TCP/UDP checksum left to a NIC that is not there (CHECKSUM_PARTIAL); hotpathd
  * forwards them as they are and the far host drops them (ping works, TCP does not).
@@ -117,19 +193,14 @@ warn_veth(const struct dp_port *p)
 
 	if (!kernel_iface(p->conf->device, ifname, sizeof(ifname)))
 		return;
-	/*
-	 * DPDK's af_packet PMD (every version) joins its sockets to a PACKET_FANOUT group
-	 * with PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the
-	 * ring, and a datagram longer than a ring frame (framesz, 2048 by default) is cut
-	 * there and dropped here as ipv4_length; one that fits is bigger than the link.
-	 */
-	if (strstr(p->conf->device, "af_packet") != NULL)
+	/* what the ring cannot hold: the kernel's reassembly (FANOUT_FLAG_DEFRAG) cut short */
+	if (p->rx_frame_max)
 		DP_LOG(WARNING,
 		       "port %s: net_af_packet on %s: the kernel reassembles IPv4 fragments for DPDK's "
-		       "af_packet PMD (PACKET_FANOUT_FLAG_DEFRAG), so fragmented IPv4 does not get "
-		       "through (dropped as ipv4_length); use net_af_xdp where it matters (docs/config.md, "
-		       "ports on veth)",
-		       p->conf->name, ifname);
+		       "af_packet PMD (PACKET_FANOUT_FLAG_DEFRAG); datagrams up to %u bytes are routed "
+		       "and fragmented again for the egress MTU, longer ones are cut by the ring "
+		       "(framesz) and dropped as ipv4_length (docs/config.md, ports on kernel interfaces)",
+		       p->conf->name, ifname, p->rx_frame_max - RTE_ETHER_HDR_LEN);
 	if (!iface_is_veth(ifname))
 		return;
 	DP_LOG(WARNING,
@@ -166,6 +237,10 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 
 		need[p->socket] += mbufs_for_port(p);
 		room[p->socket] = RTE_MAX(room[p->socket], (uint32_t)p->conf->mtu + DP_FRAME_OVERHEAD);
+		/* net_af_packet copies a whole ring frame into one mbuf (and refuses a smaller one) */
+		if (p->rx_frame_max)
+			room[p->socket] = RTE_MAX(room[p->socket], p->rx_frame_max + DP_AFP_MACOFF -
+									   DP_AFP_RX_HDR + RTE_VLAN_HLEN);
 	}
 
 	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++) {
@@ -305,7 +380,7 @@ dp_ports_open(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_
 		p->device = devargs && devargs[i] ? devargs[i] : cfg->ports[i].device;
 		p->n_rxq = cfg->ports[i].queues;
 		p->n_txq = map->n_txq[i];
-		if ((rc = probe(p, err, errlen)) < 0)
+		if ((rc = af_packet_frames(p, err, errlen)) < 0 || (rc = probe(p, err, errlen)) < 0)
 			return rc;
 		warn_veth(p);
 		for (unsigned j = 0; j < i; j++)

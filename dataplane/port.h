@@ -14,7 +14,9 @@
 
 struct dp_port {
 	const struct hp_port_conf *conf;
-	const char *device; /* the devargs probed: conf->device or what replaced it */
+	const char *device; /* the devargs probed: conf->device, what replaced it, or afp_devargs */
+	char afp_devargs[HP_DEVARGS_MAX + 64]; /* net_af_packet: device + the ring's frame size */
+	uint32_t rx_frame_max; /* net_af_packet: bytes of a frame its RX ring holds (0: not one) */
 	uint16_t port_id;
 	uint16_t n_rxq, n_txq;
 	int socket;                /* NUMA socket of the device (0 if unknown) */
