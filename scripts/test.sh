@@ -195,7 +195,7 @@ run_fuzz() {
 	if [[ -f $dir/build.ninja ]]; then
 		meson configure "$dir" >/dev/null || { note_fail "$dir: configure"; return; }
 	else
-		CC=clang meson setup "$dir" -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined \
+		CC=clang meson setup "$dir" -Dwerror=true -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined \
 			-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null || { note_fail "$dir: setup"; return; }
 	fi
 	ninja -C "$dir" || { note_fail "$dir: compile"; return; }

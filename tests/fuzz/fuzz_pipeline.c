@@ -73,13 +73,19 @@ static struct dp_worker *workers[2];
 static struct dp_worker *worker; /* the one running now */
 static struct ctl_iface ifaces[2];
 static unsigned pool_size;
-/* LeakSanitizer cannot see into rte_malloc'd memory: the FIB's malloc'd parts, held here */
-static void *fib_nh_addr, *fib_gi;
+
+/* LeakSanitizer cannot see into rte_malloc'd memory (the FIB holds malloc'd parts): free at exit. */
+static void
+free_fib(void)
+{
+	dp_fib_free(tables->fib);
+}
 
 static void
-op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6])
+op_learn(void *ctx, unsigned port, const struct hp_addr *ip, const uint8_t mac[6], unsigned flags)
 {
 	(void)ctx;
+	(void)flags;
 	CHECK(port < 2 && (ip->family == AF_INET || ip->family == AF_INET6));
 	CHECK(!(mac[0] & 1));
 }
@@ -129,8 +135,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(tables != NULL);
 	tables->fib = dp_fib_build(&cfg, macs, NULL, 0, err, sizeof(err));
 	CHECK(tables->fib != NULL);
-	fib_nh_addr = tables->fib->nh_addr;
-	fib_gi = tables->fib->gi;
+	atexit(free_fib); /* before LeakSanitizer's check, which was registered first */
 	tables->acl.compiled = dp_acl_build(&cfg, 0, err, sizeof(err));
 	CHECK(tables->acl.compiled != NULL);
 	for (unsigned w = 0; w < 2; w++) {
