@@ -122,6 +122,17 @@ nopunt(uint32_t nh, bool on)
 	nopunt_in(nt.fib, nh, on);
 }
 
+/* n's held packets were freed or sent: its queue is empty and its memory given back. */
+static void
+forget_held(struct ctl_neigh *n)
+{
+	nt.held_all -= n->n_held;
+	n->n_held = 0;
+	free(n->held);
+	n->held = NULL;
+	n->cap_held = 0;
+}
+
 /* Drop what nh of fib holds; workers punt its packets again. */
 static void
 drop_held_in(struct dp_fib *fib, uint32_t nh)
@@ -132,11 +143,7 @@ drop_held_in(struct dp_fib *fib, uint32_t nh)
 	for (unsigned i = 0; i < n->n_held; i++)
 		rte_pktmbuf_free(n->held[i]);
 	nt.rt->slow.neigh_failed += n->n_held;
-	nt.held_all -= n->n_held;
-	n->n_held = 0;
-	free(n->held);
-	n->held = NULL;
-	n->cap_held = 0;
+	forget_held(n);
 }
 
 static void
@@ -161,11 +168,7 @@ release(uint32_t nh)
 		if (ctl_iface_inject(port, m))
 			nt.rt->slow.released++;
 	}
-	nt.held_all -= n->n_held;
-	n->n_held = 0;
-	free(n->held);
-	n->held = NULL;
-	n->cap_held = 0;
+	forget_held(n);
 }
 
 /* Forget a next hop the slow path created: its packets, its FIB entry, its index (after a grace period). */
