@@ -90,6 +90,9 @@ dp_worker_main(void *arg)
 		}
 		prev = now;
 	}
+	/* what the control thread answered before it stopped (it stops before we are told) leaves too */
+	while (w->inject != NULL && !rte_ring_empty(w->inject))
+		inject(w);
 	dp_tx_flush_all(w);
 	rte_rcu_qsbr_thread_offline(w->qsv, w->lcore);
 	rte_rcu_qsbr_thread_unregister(w->qsv, w->lcore);
