@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: set up the host, build, start hotpathd on a memif topology (mode l3, 10k
 # routes, a 1k-rule ACL) and measure it with hp-probe at three rates for a few seconds
-# each, beside the probe's own floor (a memif loop with no hotpathd); print the latency
-# tables and where the plots are; clean up. Under two minutes on a fresh machine.
+# each, beside DPDK's testpmd (io forward) on the same links as the reference and the
+# probe's own floor (a memif loop with no DUT); print the latency tables, the ratio line
+# hotpathd / testpmd and where the plots are; clean up. About two minutes on a fresh machine.
 #
 #   ./scripts/demo.sh
 #   RATES=100000,500000,1000000 DURATION=3 ./scripts/demo.sh
@@ -33,10 +34,10 @@ ninja -C "$BUILD" hotpathd tools/probe/hp-probe >/dev/null
 mkdir -p "$OUT"
 
 # latency.py starts and stops everything itself (its finally: kills what it started)
-echo "demo: hotpathd (l3, 10k routes, 1k ACL rules) between two memif links; hp-probe at ${RATES//,/, } pps, ${DURATION} s each"
+echo "demo: hotpathd (l3, 10k routes, 1k ACL rules) between two memif links, then testpmd (io) on the same links, then the floor; hp-probe at ${RATES//,/, } pps, ${DURATION} s each"
 /usr/bin/python3 scripts/bench/latency.py --hotpathd "$BUILD/hotpathd" --probe "$BUILD/tools/probe/hp-probe" \
-	--out "$OUT" --configs memif,floor --rates "$RATES" --duration "$DURATION" --warmup 1
+	--out "$OUT" --configs memif,testpmd,floor --rates "$RATES" --duration "$DURATION" --warmup 1
 echo
 echo "demo: latency = time from the packet's scheduled send to its receive (a stalled generator counts)"
-echo "demo: plots: $OUT/latency-memif.png, $OUT/latency-floor.png; every run: $OUT/latency.json"
+echo "demo: plots: $OUT/latency-memif.png, $OUT/latency-testpmd.png, $OUT/latency-floor.png; every run: $OUT/latency.json"
 echo "demo: done in $(($(date +%s) - t0)) s"

@@ -50,8 +50,8 @@ class Procs:
                 f.write("%d\n" % pid)
         os.replace(tmp, self.state_file)
 
-    def start(self, cmd, stdout, stderr, cwd=None, env=None):
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+    def start(self, cmd, stdout, stderr, cwd=None, env=None, stdin=subprocess.DEVNULL):
+        p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=stderr,
                              cwd=cwd, env=env, start_new_session=True)
         self.live[p.pid] = p
         self._save()
