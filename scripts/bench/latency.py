@@ -113,6 +113,7 @@ class Setup:
         self.ns = None
         self.stdin = None  # testpmd: the write end of its stdin (it exits when stdin ends)
         self.prefix = "hp-lat-dut"
+        self.report = None  # hotpathd's exit report (--report)
 
     def __enter__(self):
         w = self.work
@@ -157,10 +158,12 @@ class Setup:
         return self
 
     def start_dut(self, ns):
-        cmd = [self.args.hotpathd, "-c", os.path.join(self.work, "dut.yaml"), "--", "-l", "0-1", "--no-pci",
+        self.report = os.path.join(self.work, "report-%s.json" % self.kind)
+        cmd = [self.args.hotpathd, "-c", os.path.join(self.work, "dut.yaml"), "--report", self.report, "--",
+               "-l", "0-1", "--no-pci",
                "--in-memory", "--file-prefix", "hp-lat-dut", "--log-level", "lib.eal:error"]
         self.dut = bl.start_hotpathd(self.procs, (["ip", "netns", "exec", ns] if ns else []) + cmd,
-                                     os.path.join(self.work, "hotpathd-%s.log" % self.kind))
+                                     os.path.join(self.args.out, "hotpathd-%s.log" % self.kind))
 
     def start_testpmd(self, vdevs):
         """dpdk-testpmd, io forward mode, as hotpathd is started: EAL -l 0-1 (main lcore on
@@ -195,21 +198,44 @@ after: hotpathd does not wait either); telemetry on (EAL's default, as for hotpa
         raise RuntimeError("testpmd did not start forwarding (see %s)" % log_path)
 
     def probe(self, extra, name):
-        """One hp-probe run; its JSON report (CSV and PNG under OUT with name)."""
+        """One hp-probe run; its JSON report (CSV and PNG under OUT with name), with
+        "dut_threads": what each of the DUT's threads used meanwhile."""
         cmd = [self.args.probe] + self.eal + ["--"] + self.traffic + ["--flows", str(FLOWS), "-j"] + extra
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
+        before = thread_stats(self.dut)
+        t0 = time.monotonic()
         with open(os.path.join(self.args.out, name + ".log"), "w") as err:
             r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=600)
+        seconds = time.monotonic() - t0
+        after = thread_stats(self.dut)
         bl.remove_runtime_dir("hp-lat-probe")
         if r.returncode != 0:
             raise RuntimeError("hp-probe %s failed (rc %d): see %s.log" % (name, r.returncode,
                                                                          os.path.join(self.args.out, name)))
-        return json.loads(r.stdout)
+        out = json.loads(r.stdout)
+        out["dut_threads"] = {}
+        for tid, (comm, ns, vcs, rw) in after.items():
+            if tid in before:
+                out["dut_threads"]["%s/%s" % (comm, tid)] = {
+                    "cpu_ms_per_s": (ns - before[tid][1]) / 1e6 / seconds,
+                    "wakeups_per_s": (vcs - before[tid][2]) / seconds,
+                    "rw_syscalls_per_s": (rw - before[tid][3]) / seconds}
+        return out
+
+    def dut_report(self):
+        """hotpathd's exit report (read after __exit__), None for other DUTs."""
+        try:
+            with open(self.report) as f:
+                return json.load(f)
+        except (TypeError, OSError, ValueError):
+            return None
 
     def __exit__(self, *exc):
         if self.dut is not None:
-            self.procs.stop(self.dut)
+            rc = self.procs.stop(self.dut)
+            if rc not in (0, -15, 143):
+                bl.log("latency: the %s DUT exited with %s (see its log in %s)" % (self.kind, rc, self.args.out))
             bl.remove_runtime_dir(self.prefix)
         if self.stdin is not None:
             os.close(self.stdin)
@@ -322,6 +348,33 @@ def print_ratios(results):
                 ", ".join("%s %s" % (k, "%.2fx" % r[k] if r[k] is not None else "-") for k in RATIO_PCTS)))
 
 
+def thread_stats(p):
+    """{tid: (comm, ns on CPU, voluntary context switches, read+write syscalls)} of a running
+    process's threads."""
+    out = {}
+    if p is None or p.poll() is not None:
+        return out
+    base = "/proc/%d/task" % p.pid
+    try:
+        tids = os.listdir(base)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(os.path.join(base, tid, "comm")) as f:
+                comm = f.read().strip()
+            with open(os.path.join(base, tid, "schedstat")) as f:
+                ns = int(f.read().split()[0])
+            with open(os.path.join(base, tid, "status")) as f:
+                vcs = int(next(ln.split()[1] for ln in f if ln.startswith("voluntary_ctxt_switches")))
+            with open(os.path.join(base, tid, "io")) as f:
+                rw = sum(int(ln.split()[1]) for ln in f if ln.startswith(("syscr", "syscw")))
+        except (OSError, ValueError, StopIteration):
+            continue
+        out[tid] = (comm, ns, vcs, rw)
+    return out
+
+
 def loadavg():
     """The 1-minute load average (other work on the 2 vCPUs shows in the tails)."""
     try:
@@ -369,10 +422,27 @@ def measure(kind, args, procs, work, res, rates, rnd):
             r["round"] = rnd
             r["loadavg_after"] = loadavg()
             res["runs"].append(r)
+            busy = {k: v for k, v in r["dut_threads"].items()
+                    if v["wakeups_per_s"] >= 10 or v["rw_syscalls_per_s"] >= 10}
+            if busy:
+                bl.log("latency: DUT threads that woke or read/wrote >= 10/s: %s" % ", ".join(
+                    "%s %.0f wakeups/s %.0f r/w/s %.1f ms/s" % (k, v["wakeups_per_s"], v["rw_syscalls_per_s"],
+                                                             v["cpu_ms_per_s"]) for k, v in busy.items()))
             bl.log("latency: round %d %-8s %9s pps: p50 %.2f us p90 %.2f us p99 %.2f us p99.9 %.2f us lost %d"
                    " (load %s)" % (rnd, kind, bl_rate(rate), r["latency_ns"]["p50"] / 1e3,
                                    r["latency_ns"]["p90"] / 1e3, r["latency_ns"]["p99"] / 1e3,
                                    r["latency_ns"]["p99.9"] / 1e3, r["lost"], r["loadavg_after"]))
+    rep = s.dut_report()
+    if rep is not None:
+        res.setdefault("dut_reports", []).append({"round": rnd, "workers": rep.get("workers"),
+                                                  "latency_ns": rep.get("latency_ns")})
+        for w in rep.get("workers") or []:
+            lat = w.get("latency_ns", {})
+            bl.log("latency: round %d %-8s hotpathd worker %s: residence p50 %s p90 %s p99 %s p99.9 %s ns, "
+                   "%.0f cycles/packet, %d%% of loops busy" % (
+                       rnd, kind, w.get("lcore"), lat.get("p50"), lat.get("p90"), lat.get("p99"),
+                       lat.get("p99.9"), w.get("cycles_per_packet", 0),
+                       100 * w.get("busy_loops", 0) // max(1, w.get("loops", 1))))
     return rates
 
 
