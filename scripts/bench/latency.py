@@ -318,8 +318,28 @@ def table(kind, res):
         print("| %s pps | %d | %s | %s |" % (
             bl_rate(m["rate_pps"]), m["sent"], ", ".join(str(x) for x in m["lost"]),
             " | ".join("%.2f us" % (l[k] / 1e3) for k in PCTS)))
+    w = worker_medians(res)
+    if w:
+        print("hotpathd's worker (its own residence, RX burst to TX done; median of %d rounds): min %.0f ns, "
+              "p50 %.0f ns, p90 %.0f ns, p99 %.0f ns; %.0f cycles a loop that received, %.0f an idle loop" % (
+                  w["rounds"], w["min"], w["p50"], w["p90"], w["p99"], w["busy_loop_cycles"],
+                  w["idle_loop_cycles"]))
     if res.get("plot"):
         print("plot: %s" % res["plot"])
+
+
+def worker_medians(res):
+    """hotpathd's worker, from its exit reports: the median over rounds of its residence
+    percentiles and of its cycles per busy and per idle loop (None without reports)."""
+    ws = [w for rep in res.get("dut_reports", []) for w in (rep.get("workers") or [])]
+    if not ws:
+        return None
+    out = {"rounds": len(ws)}
+    for k in ("min", "p50", "p90", "p99"):
+        out[k] = statistics.median(w["latency_ns"][k] for w in ws)
+    out["busy_loop_cycles"] = statistics.median(w["busy_cycles"] / max(1, w["busy_loops"]) for w in ws)
+    out["idle_loop_cycles"] = statistics.median(w["idle_cycles"] / max(1, w["loops"] - w["busy_loops"]) for w in ws)
+    return out
 
 
 def ratios(results):
@@ -504,6 +524,7 @@ def main():
             bl.remove_runtime_dir(p)
     for kind, res in results["configs"].items():
         res["median"] = medians(res["runs"])
+        res["worker_median"] = worker_medians(res)
         res["plot"] = plot(kind, res, args.out)
     results["ratios"] = ratios(results)
     with open(os.path.join(args.out, "latency.json"), "w") as f:
