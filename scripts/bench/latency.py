@@ -481,6 +481,9 @@ def main():
     ap.add_argument("--search-duration", type=float, default=2)
     ap.add_argument("--rounds", type=int, default=1, help="alternating rounds of all configurations")
     ap.add_argument("--lock", default="", help="flock this file around each configuration's round")
+    ap.add_argument("--nice", type=int, default=None,
+                    help="run the probe and every DUT at this nice value (-20..19; a shared host's other "
+                         "work then yields to them: negative needs root)")
     args = ap.parse_args()
     args.fractions = [float(x) for x in args.fractions.split(",")]
     fixed = [int(float(x)) for x in args.rates.split(",")] if args.rates else None
@@ -492,11 +495,15 @@ def main():
         ap.error("the testpmd configuration needs %s (Debian: apt-get install dpdk-dev)" % args.testpmd)
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    if args.nice is not None:
+        # inherited by everything started from here on
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
     os.makedirs(args.out, exist_ok=True)
     bl.install_signal_handlers()
     procs = bl.Procs()
     results = {"host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""), "flows": FLOWS,
-               "frame": 64, "rounds": args.rounds, "order": kinds, "configs": {}}
+               "frame": 64, "rounds": args.rounds, "order": kinds, "nice": os.getpriority(os.PRIO_PROCESS, 0),
+               "configs": {}}
     for kind in kinds:
         results["configs"][kind] = {"label": LABELS[kind], "runs": []}
     rates = {}   # kind -> its rates, fixed after round 1

@@ -7,7 +7,7 @@
 # configurations that many times (tables: medians; ratio lines hotpathd / testpmd).
 #
 #   ./scripts/bench/latency.sh
-#   CONFIGS=memif,testpmd,floor ROUNDS=3 RATES=500000 LOCK=/tmp/hp-itest.lock ./scripts/bench/latency.sh
+#   CONFIGS=memif,testpmd,floor ROUNDS=3 RATES=500000 LOCK=/tmp/hp-itest.lock NICE=-10 ./scripts/bench/latency.sh
 #   CONFIGS=memif,floor DURATION=5 FRACTIONS=0.1,0.5,0.9 MAX_RATE=4000000 OUT=build/bench/latency ./scripts/bench/latency.sh
 #   (diagnosis configurations: memif-1r = l3, one route, no ACL; memif-xc = xconnect)
 #
@@ -25,4 +25,4 @@ trap './scripts/netns/veth.sh down' EXIT
 /usr/bin/python3 scripts/bench/latency.py --hotpathd "$HOTPATHD" --probe "$(dirname "$HOTPATHD")/tools/probe/hp-probe" \
 	--out "$OUT" --configs "${CONFIGS:-memif,testpmd,floor,kernel,afxdp}" --fractions "${FRACTIONS:-0.1,0.5,0.9}" \
 	--max-rate "${MAX_RATE:-4000000}" --duration "${DURATION:-5}" --warmup "${WARMUP:-1}" ${RATES:+--rates "$RATES"} \
-	--rounds "${ROUNDS:-1}" ${LOCK:+--lock "$LOCK"} --testpmd "${TESTPMD:-dpdk-testpmd}"
+	--rounds "${ROUNDS:-1}" ${LOCK:+--lock "$LOCK"} ${NICE:+--nice "$NICE"} --testpmd "${TESTPMD:-dpdk-testpmd}"
