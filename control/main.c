@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "doorbell.h"
 #include "xdp.h"
 #include "lcore_map.h"
 #include "log.h"
@@ -55,7 +57,14 @@ setup_sync(struct dp_runtime *rt)
 	if (rt->qsv == NULL || rte_rcu_qsbr_init(rt->qsv, RTE_MAX_LCORE) < 0)
 		return -ENOMEM;
 	rt->punt = rte_ring_create("hp_punt", DP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
-	return rt->punt ? 0 : -rte_errno;
+	if (rt->punt == NULL)
+		return -rte_errno;
+	rt->bell = rte_zmalloc("hp_bell", sizeof(*rt->bell), RTE_CACHE_LINE_SIZE);
+	if (rt->bell == NULL)
+		return -ENOMEM;
+	rt->bell->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	hp_hist_init(&rt->slow_latency);
+	return rt->bell->fd < 0 ? -errno : 0;
 }
 
 /* Route, neighbour and ACL tables of the l3 ports, published for the workers. */
@@ -116,6 +125,7 @@ setup_workers(struct dp_runtime *rt)
 		}
 		w->qsv = rt->qsv;
 		w->punt = rt->punt;
+		w->bell = rt->bell;
 		snprintf(name, sizeof(name), "hp_inject_%u", wm->lcore);
 		w->inject = rte_ring_create(name, DP_INJECT_RING, (int)rte_lcore_to_socket_id(wm->lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -318,6 +328,9 @@ close_ports:
 		rte_free(rt.workers[i]);
 	}
 	rte_ring_free(rt.punt);
+	if (rt.bell != NULL && rt.bell->fd >= 0)
+		close(rt.bell->fd);
+	rte_free(rt.bell);
 	rte_free(rt.qsv);
 	dp_ports_free_pools(&rt.ports);
 	rte_pdump_uninit(); /* ports closed and workers gone: no capture callback can run */
