@@ -80,9 +80,14 @@ node_of_cpu(const struct hc *h, unsigned cpu)
 	return h->numa ? -1 : 0;
 }
 
+/* cpuN/online where the CPU can go offline (cpu0 often cannot: no file), else the online list */
 static bool
 cpu_online(const struct hc *h, unsigned cpu)
 {
+	long v;
+
+	if (ctl_hostfs_long(h->root, &v, "/sys/devices/system/cpu/cpu%u/online", cpu))
+		return v != 0;
 	return ctl_cpuset_has(h->online, cpu);
 }
 
@@ -106,8 +111,8 @@ cpuset_isolated(const struct hc *h, unsigned cpu, char *how, size_t len)
 	if (ctl_hostfs_read(h->root, buf, sizeof(buf), "/sys/fs/cgroup/cpuset.cpus.isolated") > 0) {
 		ctl_cpulist_parse(buf, s);
 		if (ctl_cpuset_has(s, cpu)) {
-			snprintf(how, len, "in an isolated cgroup cpuset partition (cpuset.cpus.isolated %.64s)",
-				 buf);
+			snprintf(how, len,
+				 "in an isolated cgroup cpuset partition (cpuset.cpus.isolated %.64s)", buf);
 			return true;
 		}
 	}
