@@ -34,7 +34,10 @@ struct hc {
 	ctl_cpuset isolcpus, nohz, nocbs;
 	ctl_cpuset node_cpus[HC_MAX_NODES];
 	bool node_present[HC_MAX_NODES];
-	bool numa; /* the node directories exist */
+	bool numa;     /* the node directories exist */
+	bool has_nohz; /* /sys/devices/system/cpu/nohz_full: a CONFIG_NO_HZ_FULL kernel */
+	char hk[256];  /* the housekeeping CPUs: online, not a worker's ("0" here: the fixes name them) */
+	char wk[256];  /* the workers' CPUs */
 };
 
 /* ---- results ---- */
@@ -179,6 +182,7 @@ load_host(struct hc *h)
 		for (unsigned w = 0; w < DP_CPU_WORDS; w++)
 			h->isolcpus[w] |= s[w];
 	}
+	h->has_nohz = ctl_hostfs_exists(h->root, "/sys/devices/system/cpu/nohz_full");
 	if (ctl_hostfs_read(h->root, buf, sizeof(buf), "/sys/devices/system/cpu/nohz_full") > 0)
 		ctl_cpulist_parse(buf, h->nohz);
 	else if (ctl_cmdline_value(h->cmdline, "nohz_full", val, sizeof(val)))
@@ -211,6 +215,11 @@ load_host(struct hc *h)
 		for (unsigned w = 0; w < DP_CPU_WORDS; w++)
 			h->workers[w] |= h->lcores->cpus[h->map->workers[i].lcore][w];
 	memcpy(h->main_cpus, h->lcores->cpus[h->lcores->main_lcore], sizeof(ctl_cpuset));
+	ctl_cpuset hk;
+	for (unsigned w = 0; w < DP_CPU_WORDS; w++)
+		hk[w] = h->online[w] & ~h->workers[w];
+	ctl_cpulist_format(hk, h->hk, sizeof(h->hk));
+	ctl_cpulist_format(h->workers, h->wk, sizeof(h->wk));
 }
 
 /* ---- lcores: each worker (and the main lcore) on CPUs of its own that exist and are online ---- */
@@ -306,7 +315,7 @@ check_lcores(struct hc *h)
 static void
 check_isolated(struct hc *h, unsigned cpu, const char *subject)
 {
-	char how[256], fix[200];
+	char how[256], fix[640];
 
 	if (ctl_cpuset_has(h->isolcpus, cpu)) {
 		add(h, "isolated", subject, CTL_HC_PASS, NULL,
@@ -317,10 +326,11 @@ check_isolated(struct hc *h, unsigned cpu, const char *subject)
 		add(h, "isolated", subject, CTL_HC_PASS, NULL, "%s", how);
 		return;
 	}
-	snprintf(fix, sizeof(fix),
-		 "boot with isolcpus=%u (or keep the slices off it: systemctl set-property system.slice "
-		 "AllowedCPUs=...)",
-		 cpu);
+	snprintf(
+		fix, sizeof(fix),
+		"boot with isolcpus=%s (or a cpuset: systemctl set-property system.slice AllowedCPUs=%s, and "
+		"user.slice, init.scope)",
+		h->wk, h->hk);
 	add(h, "isolated", subject, CTL_HC_WARN, fix,
 	    "not in isolcpus and no cpuset keeps other tasks off it: they preempt the poll loop");
 }
@@ -328,23 +338,26 @@ check_isolated(struct hc *h, unsigned cpu, const char *subject)
 static void
 check_nohz(struct hc *h, unsigned cpu, const char *subject)
 {
-	char fix[128];
+	char fix[400];
 
-	snprintf(fix, sizeof(fix), "boot with nohz_full=%u (a kernel with CONFIG_NO_HZ_FULL)", cpu);
+	snprintf(fix, sizeof(fix), "boot with nohz_full=%s (a kernel with CONFIG_NO_HZ_FULL)", h->wk);
 	if (ctl_cpuset_has(h->nohz, cpu))
 		add(h, "nohz_full", subject, CTL_HC_PASS, NULL,
 		    "in nohz_full: no scheduler tick while one task runs");
 	else
 		add(h, "nohz_full", subject, CTL_HC_WARN, fix,
-		    "not in nohz_full: the scheduler tick interrupts the loop up to CONFIG_HZ times a second");
+		    "not in nohz_full: the scheduler tick interrupts the loop up to CONFIG_HZ times a second%s",
+		    h->has_nohz
+			    ? ""
+			    : " (and this kernel has no /sys/devices/system/cpu/nohz_full: no CONFIG_NO_HZ_FULL)");
 }
 
 static void
 check_nocbs(struct hc *h, unsigned cpu, const char *subject)
 {
-	char fix[128];
+	char fix[640];
 
-	snprintf(fix, sizeof(fix), "boot with rcu_nocbs=%u (nohz_full=%u implies it)", cpu, cpu);
+	snprintf(fix, sizeof(fix), "boot with rcu_nocbs=%s (nohz_full=%s implies it)", h->wk, h->wk);
 	if (ctl_cpuset_has(h->nocbs, cpu))
 		add(h, "rcu_nocbs", subject, CTL_HC_PASS, NULL, "in rcu_nocbs: RCU callbacks run elsewhere");
 	else if (ctl_cpuset_has(h->nohz, cpu))
@@ -388,7 +401,7 @@ irq_name(const struct hc *h, const char *irq, char *buf, size_t len)
 static void
 check_irqs(struct hc *h, unsigned cpu, const char *subject)
 {
-	char names[512], buf[1024], name[64], fix[256], dflt[128] = "";
+	char names[512], buf[1024], name[64], fix[640], dflt[128] = "";
 	unsigned n = 0;
 	size_t off = 0;
 	struct dirent *e;
@@ -423,10 +436,10 @@ check_irqs(struct hc *h, unsigned cpu, const char *subject)
 		add(h, "irqs", subject, CTL_HC_PASS, NULL, "no IRQ's smp_affinity_list holds it");
 		return;
 	}
-	snprintf(
-		fix, sizeof(fix),
-		"boot with irqaffinity=<housekeeping CPUs> (and isolcpus=managed_irq,...), or echo them into "
-		"/proc/irq/N/smp_affinity_list");
+	snprintf(fix, sizeof(fix),
+		 "boot with irqaffinity=%s (and isolcpus=managed_irq,...), or echo %s > "
+		 "/proc/irq/N/smp_affinity_list",
+		 h->hk, h->hk);
 	if (n > HC_MAX_NAMES)
 		snprintf(names + off, sizeof(names) - off, " and %u more", n - HC_MAX_NAMES);
 	add(h, "irqs", subject, CTL_HC_WARN, fix, "%u IRQs may land on it%s%s%s", n, n ? ": " : "", names,
@@ -612,7 +625,7 @@ check_thp(struct hc *h)
 static void
 check_watchdogs(struct hc *h)
 {
-	char buf[1024], list[256], fix[300];
+	char buf[1024], list[256], fix[640];
 	ctl_cpuset s, hk;
 	long v;
 
@@ -635,9 +648,10 @@ check_watchdogs(struct hc *h)
 			    "soft-lockup watchdog on, but watchdog_cpumask %s leaves the workers out", buf);
 		} else {
 			ctl_cpulist_format(s, list, sizeof(list));
-			add(h, "watchdog", "host", CTL_HC_WARN,
-			    "sysctl kernel.watchdog_cpumask=<housekeeping CPUs> (nohz_full does it) or "
-			    "kernel.watchdog=0",
+			snprintf(fix, sizeof(fix),
+				 "sysctl kernel.watchdog_cpumask=%s (nohz_full does it) or kernel.watchdog=0",
+				 h->hk);
+			add(h, "watchdog", "host", CTL_HC_WARN, fix,
 			    "soft-lockup watchdog threads wake on worker cpu %s every few seconds", list);
 		}
 	}
@@ -684,7 +698,7 @@ irqbalance_running(const struct hc *h)
 static void
 check_host(struct hc *h)
 {
-	char val[256], list[256];
+	char val[256], list[256], fix[640];
 	ctl_cpuset s;
 	long v;
 
@@ -717,10 +731,12 @@ check_host(struct hc *h)
 	else if (ctl_cpuset_empty(s))
 		add(h, "irqbalance", "host", CTL_HC_PASS, NULL,
 		    "running; it leaves the isolcpus workers alone");
-	else
-		add(h, "irqbalance", "host", CTL_HC_WARN,
-		    "IRQBALANCE_BANNED_CPULIST=<worker CPUs> in /etc/default/irqbalance, or isolcpus",
-		    "running: it may move IRQs onto worker cpu %s", list);
+	else {
+		snprintf(fix, sizeof(fix),
+			 "IRQBALANCE_BANNED_CPULIST=%s in /etc/default/irqbalance, or isolcpus", h->wk);
+		add(h, "irqbalance", "host", CTL_HC_WARN, fix, "running: it may move IRQs onto worker cpu %s",
+		    list);
+	}
 
 	if (ctl_cmdline_value(h->cmdline, "skew_tick", val, sizeof(val)) && !strcmp(val, "1"))
 		add(h, "skew_tick", "host", CTL_HC_PASS, NULL, "skew_tick=1");

@@ -22,7 +22,7 @@ struct ctl_hc_result {
 	char subject[40]; /* "cpu 1", "port p0", "node 0", "host" */
 	enum ctl_hc_status status;
 	char detail[320];
-	char fix[256]; /* one line; empty on PASS */
+	char fix[320]; /* one line; empty on PASS */
 };
 
 struct ctl_hc_report {
