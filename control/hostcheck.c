@@ -26,6 +26,8 @@ struct hc {
 	const struct hp_config *cfg;
 	const struct dp_lcore_set *lcores;
 	const struct dp_lcore_map *map;
+	unsigned eal_argc;
+	char *const *eal_argv;
 	struct ctl_hc_report *rep;
 	bool nomem;
 	char cmdline[4096];
@@ -152,10 +154,10 @@ isolated(const struct hc *h, unsigned cpu)
 }
 
 static bool
-eal_has(const struct hp_config *cfg, const char *arg)
+eal_has(const struct hc *h, const char *arg)
 {
-	for (unsigned i = 0; i < cfg->n_eal_args; i++)
-		if (!strcmp(cfg->eal_args[i], arg))
+	for (unsigned i = 0; i < h->eal_argc; i++)
+		if (!strcmp(h->eal_argv[i], arg))
 			return true;
 	return false;
 }
@@ -914,9 +916,15 @@ check_port(struct hc *h, unsigned p)
 	}
 	snprintf(fix, sizeof(fix), "poll it from node %ld's CPUs (/sys/devices/system/node/node%ld/cpulist)",
 		 node, node);
-	add(h, "numa", subject, CTL_HC_WARN, fix,
-	    "%s on node %ld, its workers on cpu %s (node %s%d): every packet crosses the interconnect", what,
-	    node, cpus, wn == -2 ? "s " : "", wn == -2 ? node_of_cpu(h, (unsigned)atoi(cpus)) : wn);
+	if (wn == -2)
+		add(h, "numa", subject, CTL_HC_WARN, fix,
+		    "%s on node %ld, its workers on cpu %s, not all on that node: some packets cross the "
+		    "interconnect",
+		    what, node, cpus);
+	else
+		add(h, "numa", subject, CTL_HC_WARN, fix,
+		    "%s on node %ld, its workers on cpu %s (node %d): every packet crosses the interconnect",
+		    what, node, cpus, wn);
 	return (int)node;
 }
 
@@ -962,12 +970,12 @@ check_hugepages(struct hc *h, const bool used[HC_MAX_NODES])
 	unsigned long long tot[HC_MAX_NODES], fr[HC_MAX_NODES], all = 0;
 	char subject[32], fix[200], mounts[8192];
 
-	if (eal_has(h->cfg, "--no-huge")) {
+	if (eal_has(h, "--no-huge")) {
 		add(h, "hugepages", "host", CTL_HC_INFO, NULL,
 		    "EAL runs with --no-huge: no hugepages needed (tests only: slow, no physical addresses)");
 		return;
 	}
-	if (!eal_has(h->cfg, "--in-memory")) {
+	if (!eal_has(h, "--in-memory")) {
 		ctl_hostfs_read(h->root, mounts, sizeof(mounts), "/proc/mounts");
 		if (strstr(mounts, " hugetlbfs ") == NULL)
 			add(h, "hugetlbfs", "host", CTL_HC_FAIL, "mount -t hugetlbfs nodev /dev/hugepages",
@@ -1041,8 +1049,7 @@ check_ports(struct hc *h)
 /* ---- entry points ---- */
 
 int
-ctl_hc_run(const char *root, const struct hp_config *cfg, const struct dp_lcore_set *lcores,
-	   const struct dp_lcore_map *map, struct ctl_hc_report *report)
+ctl_hc_run(const struct ctl_hc_input *in, struct ctl_hc_report *report)
 {
 	struct hc *h = calloc(1, sizeof(*h));
 	int rc;
@@ -1050,10 +1057,12 @@ ctl_hc_run(const char *root, const struct hp_config *cfg, const struct dp_lcore_
 	memset(report, 0, sizeof(*report));
 	if (h == NULL)
 		return -ENOMEM;
-	h->root = root != NULL && strcmp(root, "/") != 0 ? root : "";
-	h->cfg = cfg;
-	h->lcores = lcores;
-	h->map = map;
+	h->root = in->root != NULL && strcmp(in->root, "/") != 0 ? in->root : "";
+	h->cfg = in->cfg;
+	h->lcores = in->lcores;
+	h->map = in->map;
+	h->eal_argc = in->eal_argc;
+	h->eal_argv = in->eal_argv;
 	h->rep = report;
 	load_host(h);
 	check_lcores(h);

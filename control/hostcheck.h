@@ -31,13 +31,21 @@ struct ctl_hc_report {
 	unsigned count[CTL_HC_FAIL + 1]; /* results per status */
 };
 
+/* What to check, and where to read the host. */
+struct ctl_hc_input {
+	const char *root; /* "" or "/": this host; else a tree holding proc/ and sys/ (tests) */
+	const struct hp_config *cfg;
+	unsigned eal_argc; /* the EAL arguments hotpathd would pass (no argv[0]): --no-huge, --in-memory */
+	char *const *eal_argv;
+	const struct dp_lcore_set *lcores; /* from those arguments */
+	const struct dp_lcore_map *map;    /* the workers and their queues */
+};
+
 /*
- * Run every check for cfg's workers (map, their CPUs from lcores) and ports, reading the
- * host's files under root ("" or "/" for the real host). Returns 0, or -ENOMEM; report is
- * the caller's to release with ctl_hc_free().
+ * Run every check for the input's worker CPUs, ports and NUMA nodes, reading the host's files
+ * under in->root. Returns 0, or -ENOMEM; report is the caller's to release with ctl_hc_free().
  */
-int ctl_hc_run(const char *root, const struct hp_config *cfg, const struct dp_lcore_set *lcores,
-	       const struct dp_lcore_map *map, struct ctl_hc_report *report);
+int ctl_hc_run(const struct ctl_hc_input *in, struct ctl_hc_report *report);
 
 void ctl_hc_free(struct ctl_hc_report *report);
 

@@ -150,13 +150,12 @@ remove_runtime_dir(void)
 
 /* --check-host: the config's lcores and ports against the host (root: a fake tree in tests). */
 static int
-check_host(const char *root, bool json, const struct hp_config *cfg, const struct dp_lcore_set *lcores,
-	   const struct dp_lcore_map *map)
+check_host(const struct ctl_hc_input *in, bool json)
 {
 	struct ctl_hc_report rep;
 	int status;
 
-	if (ctl_hc_run(root, cfg, lcores, map, &rep) < 0) {
+	if (ctl_hc_run(in, &rep) < 0) {
 		fprintf(stderr, "hotpathd: --check-host: out of memory\n");
 		return EXIT_FAILURE;
 	}
@@ -290,7 +289,8 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (check_host_opt) {
-		rc = check_host(host_root, json, &cfg, &lcores, &rt.map);
+		struct ctl_hc_input in = {host_root, &cfg, eal_argc - 1, eal_argv + 1, &lcores, &rt.map};
+		rc = check_host(&in, json);
 		hp_config_free(&cfg);
 		return rc;
 	}

@@ -111,6 +111,13 @@ def test_this_host_plain_and_json(d):
     assert sum(1 for c in doc["checks"] if c["status"] == "FAIL") == s["fail"]
     assert_nothing_started(prefix)
 
+    # EAL arguments after -- replace the config's, as for a start: lcores and --no-huge
+    r = hotpathd("--check-host", "-j", "-c", path, "--", "-l", "0-1", "--no-huge", "--file-prefix", prefix)
+    doc = json.loads(r.stdout)
+    huge = [c for c in doc["checks"] if c["check"] == "hugepages"]
+    assert len(huge) == 1 and huge[0]["status"] == "INFO" and "--no-huge" in huge[0]["detail"], huge
+    assert_nothing_started(prefix)
+
 
 def write_tuned(d):
     assert WRITER and os.access(WRITER, os.X_OK), "usage: test_hostcheck.py HOTPATHD NAME TEST_HOSTCHECK"

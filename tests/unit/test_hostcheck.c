@@ -184,7 +184,8 @@ run(const char *yaml, struct ctl_hc_report *rep)
 	if (rc == 0)
 		rc = dp_lcore_map_build(&cfg, &set, &map, err, sizeof(err));
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	rc = ctl_hc_run(root, &cfg, &set, &map, rep);
+	struct ctl_hc_input in = {root, &cfg, cfg.n_eal_args, cfg.eal_args, &set, &map};
+	rc = ctl_hc_run(&in, rep);
 	hp_config_free(&cfg);
 	return rc;
 }
