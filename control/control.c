@@ -1,16 +1,17 @@
-/* Control thread: its run (signals, slow-path tick) and punt serving: ARP/ND/ICMP answers, packets to resolve. */
+/* Control thread: its run (signals, the punt ring's doorbell) and punt serving: ARP/ND/ICMP answers, packets to resolve. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "control.h"
+#include "doorbell.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -78,14 +79,58 @@ count_verdict(struct dp_slow_stats *s, enum ctl_verdict v)
 	}
 }
 
+/* One punted packet: answered, held, forwarded or dropped; m is consumed. */
 static void
+serve_one(struct ctl *c, struct rte_mbuf *m, struct dp_meta *meta)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned port = meta->in_port;
+	size_t len = rte_pktmbuf_data_len(m);
+
+	if (meta->punt < DP_PUNT_MAX)
+		c->rt->slow.punted[meta->punt]++;
+	switch (meta->punt) {
+	case DP_PUNT_LOCAL:
+		count_verdict(&c->rt->slow,
+			      ctl_slowpath_local(&c->ops, ctl_iface_of(port), port, f, len, meta));
+		break;
+	case DP_PUNT_TTL:
+	case DP_PUNT_NOROUTE:
+		count_verdict(
+			&c->rt->slow,
+			ctl_slowpath_icmp_error(&c->ops, ctl_iface_of(port), port, f, len, meta,
+						meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE));
+		break;
+	case DP_PUNT_RESOLVE:
+		ctl_neigh_resolve(m);
+		return; /* held or sent: not freed here */
+	case DP_PUNT_MTU:
+		ctl_mtu_punt(c->rt, &c->ops, m);
+		return; /* fragmented, forwarded or answered: consumed */
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Arrival of the packet's burst on a worker to done here (0: not a worker's punt). */
+static void
+record_latency(struct dp_runtime *rt, uint64_t arrival)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (arrival != 0 && now > arrival && rt->tsc_hz != 0)
+		hp_hist_record(&rt->slow_latency,
+			       (uint64_t)((unsigned __int128)(now - arrival) * 1000000000u / rt->tsc_hz));
+}
+
+/* Serve the punt ring, CTL_PUNT_BUDGET packets at most; true when it had any. */
+static bool
 serve_punts(struct ctl *c)
 {
 	struct rte_mbuf *pkts[64];
 	unsigned n, budget = CTL_PUNT_BUDGET;
 
 	/*
-	 * At most a ring's worth a tick: workers can punt faster than this
+	 * At most a ring's worth a turn: workers can punt faster than this
 	 * thread answers (a flood of unrouted traffic), and the socket, metrics
 	 * and timers must still get their turn. The ring's overflow is dropped
 	 * and counted by the workers (punt_ring_full).
@@ -96,35 +141,13 @@ serve_punts(struct ctl *c)
 		for (unsigned i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
 			struct dp_meta *meta = dp_meta_of(m);
-			const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-			unsigned port = meta->in_port;
-			size_t len = rte_pktmbuf_data_len(m);
+			uint64_t arrival = dp_priv_of(m)->arrival;
 
-			if (meta->punt < DP_PUNT_MAX)
-				c->rt->slow.punted[meta->punt]++;
-			switch (meta->punt) {
-			case DP_PUNT_LOCAL:
-				count_verdict(&c->rt->slow, ctl_slowpath_local(&c->ops, ctl_iface_of(port),
-									       port, f, len, meta));
-				break;
-			case DP_PUNT_TTL:
-			case DP_PUNT_NOROUTE:
-				count_verdict(
-					&c->rt->slow,
-					ctl_slowpath_icmp_error(
-						&c->ops, ctl_iface_of(port), port, f, len, meta,
-						meta->punt == DP_PUNT_TTL ? CTL_ERR_TTL : CTL_ERR_NOROUTE));
-				break;
-			case DP_PUNT_RESOLVE:
-				ctl_neigh_resolve(m);
-				continue; /* held or sent: not freed here */
-			case DP_PUNT_MTU:
-				ctl_mtu_punt(c->rt, &c->ops, m);
-				continue; /* fragmented, forwarded or answered: consumed */
-			}
-			rte_pktmbuf_free(m);
+			serve_one(c, m, meta);
+			record_latency(c->rt, arrival);
 		}
 	}
+	return budget < CTL_PUNT_BUDGET;
 }
 
 static int
@@ -138,13 +161,12 @@ ctl_setup(struct ctl *c, struct dp_runtime *rt)
 	return ctl_neigh_setup(rt);
 }
 
-/* The loop's own fds: the signalfd and the slow-path tick. */
+/* The loop's own fds: the signalfd and the punt ring's doorbell (an eventfd the workers write). */
 static void sig_ready(struct ctl_watch *w, uint32_t events);
-static void tick_ready(struct ctl_watch *w, uint32_t events);
+static void bell_ready(struct ctl_watch *w, uint32_t events);
 static struct ctl_watch sig_watch = {.fd = -1, .ready = sig_ready};
-static struct ctl_watch tick_watch = {.fd = -1, .ready = tick_ready};
+static struct ctl_watch bell_watch = {.fd = -1, .ready = bell_ready};
 static bool ctl_stop;
-static uint64_t last_neigh_ms;
 
 static void
 sig_ready(struct ctl_watch *w, uint32_t events)
@@ -157,19 +179,23 @@ sig_ready(struct ctl_watch *w, uint32_t events)
 	ctl_stop = true;
 }
 
+/*
+ * A worker rang (or the ring still had packets last turn): serve them, then
+ * arm the bell and sleep, unless packets came meanwhile: then another turn,
+ * after the other watches' (a punt flood must not starve the socket). No
+ * timer: idle, the thread sleeps until a packet, a request or a NUD timer.
+ */
 static void
-tick_ready(struct ctl_watch *w, uint32_t events)
+bell_ready(struct ctl_watch *w, uint32_t events)
 {
-	uint64_t expirations;
+	uint64_t rung;
 
 	(void)events;
-	if (read(w->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		DP_LOG(WARNING, "timerfd: %s", strerror(errno));
+	if (read(w->fd, &rung, sizeof(rung)) < 0 && errno != EAGAIN)
+		DP_LOG(WARNING, "punt doorbell: %s", strerror(errno));
 	serve_punts(&ctl);
-	if (ctl_now_ms() - last_neigh_ms >= CTL_NEIGH_TICK_MS) {
-		ctl_neigh_tick();
-		last_neigh_ms = ctl_now_ms();
-	}
+	if (!dp_doorbell_arm(ctl.rt->bell, ctl.rt->punt))
+		ctl_watch_again(w);
 }
 
 int
@@ -177,10 +203,6 @@ ctl_run(struct dp_runtime *rt)
 {
 	struct ctl *c = &ctl;
 	sigset_t set;
-	struct itimerspec tick = {
-		.it_interval = {.tv_nsec = CTL_TICK_MS * 1000000L},
-		.it_value = {.tv_nsec = CTL_TICK_MS * 1000000L},
-	};
 	int rc, loop_rc;
 
 	if ((rc = ctl_setup(c, rt)) < 0)
@@ -192,22 +214,18 @@ ctl_run(struct dp_runtime *rt)
 	sig_watch.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	loop_rc = ctl_loop_open();
 	c->tokens_ms = ctl_now_ms();
-	/* the tick exists only when there is a slow path to serve */
-	if (rt->tables != NULL)
-		tick_watch.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sig_watch.fd < 0 || loop_rc < 0 || (rt->tables != NULL && tick_watch.fd < 0)) {
+	if (sig_watch.fd < 0 || loop_rc < 0) {
 		rc = -errno;
 		goto out;
 	}
 	if ((rc = ctl_watch(&sig_watch, EPOLLIN)) < 0)
 		goto out;
-	if (tick_watch.fd >= 0) {
-		if (timerfd_settime(tick_watch.fd, 0, &tick, NULL) < 0) {
-			rc = -errno;
+	/* the bell exists only when there is a slow path to serve (workers punt) */
+	if (rt->tables != NULL && rt->bell != NULL) {
+		bell_watch.fd = rt->bell->fd;
+		if ((rc = ctl_watch(&bell_watch, EPOLLIN)) < 0)
 			goto out;
-		}
-		if ((rc = ctl_watch(&tick_watch, EPOLLIN)) < 0)
-			goto out;
+		ctl_watch_again(&bell_watch); /* serve (and arm) on the first turn */
 	}
 	if ((rc = ctl_services_start(rt)) < 0)
 		goto out;
@@ -221,12 +239,12 @@ out:
 	if (rc < 0)
 		DP_LOG(ERR, "control thread: %s", strerror(-rc));
 	ctl_services_stop(rt);
-	if (tick_watch.fd >= 0)
-		close(tick_watch.fd);
+	if (bell_watch.fd >= 0)
+		ctl_unwatch(&bell_watch); /* the runtime owns the eventfd */
 	if (sig_watch.fd >= 0)
 		close(sig_watch.fd);
 	ctl_loop_close();
-	tick_watch.fd = sig_watch.fd = -1;
+	bell_watch.fd = sig_watch.fd = -1;
 	return rc;
 }
 

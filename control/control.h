@@ -6,8 +6,7 @@
 #include "tables.h"
 #include "worker_state.h"
 
-#define CTL_TICK_MS 1        /* punt ring drained this often (the thread sleeps between) */
-#define CTL_PUNT_BUDGET 4096 /* punted packets served a tick at most */
+#define CTL_PUNT_BUDGET 4096 /* punted packets served a loop turn at most */
 #define CTL_ICMP_RATE 1000   /* generated ICMP per second ... */
 #define CTL_ICMP_BURST 256   /* ... with this burst (token bucket) */
 

@@ -30,6 +30,37 @@ void ctl_unwatch(struct ctl_watch *w);
  */
 void ctl_watch_again(struct ctl_watch *w);
 
+/*
+ * A deadline on the loop's clock: fire(t) runs on the control thread, after
+ * the events of the turn in which ctl_now_ms() reached due_ms (epoll_wait
+ * sleeps until the earliest armed one: no timerfd, no periodic wakeup). It is
+ * disarmed before fire() runs; fire() may arm it again. The struct must live
+ * until ctl_timer_cancel() or it fired.
+ */
+struct ctl_timer {
+	uint64_t due_ms;
+	void (*fire)(struct ctl_timer *t);
+	struct ctl_timer *next; /* the loop's armed list */
+	uint64_t seq;           /* when it was armed (the loop's count) */
+	bool armed;
+};
+
+/* Arm t for due_ms (re-arming moves it); ctl_timer_sooner only moves it earlier (or arms it). */
+void ctl_timer_arm(struct ctl_timer *t, uint64_t due_ms);
+void ctl_timer_sooner(struct ctl_timer *t, uint64_t due_ms);
+void ctl_timer_cancel(struct ctl_timer *t);
+
+/*
+ * Loop turns and the turns that slept (epoll_wait with a timeout other than
+ * zero), since ctl_loop_open: what "a quiet control thread" is measured by.
+ */
+struct ctl_loop_stats {
+	uint64_t turns;
+	uint64_t sleeps;
+	uint64_t timers_fired;
+};
+const struct ctl_loop_stats *ctl_loop_stats(void);
+
 /* Milliseconds of CLOCK_MONOTONIC at the current loop iteration. */
 uint64_t ctl_now_ms(void);
 
@@ -43,6 +74,6 @@ uint64_t ctl_now_ms(void);
  */
 int ctl_loop_open(void);
 int ctl_loop_wait(void);
-void ctl_loop_close(void);
+void ctl_loop_close(void); /* timers still armed are forgotten */
 
 #endif

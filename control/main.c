@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@
 
 #include "config.h"
 #include "control.h"
+#include "doorbell.h"
+#include "hostcheck.h"
 #include "xdp.h"
 #include "lcore_map.h"
 #include "log.h"
@@ -37,9 +40,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hotpathd -c FILE [--check] [--report FILE] [-- EAL ARGS]\n"
+		"usage: hotpathd -c FILE [--check | --check-host [-j]] [--report FILE] [-- EAL ARGS]\n"
 		"  -c, --config FILE   YAML configuration (see docs/config.md)\n"
 		"      --check         validate the configuration and exit (0 ok, 2 error)\n"
+		"      --check-host    check this host's tuning for the config's workers and ports\n"
+		"                      (reads /proc and /sys only; 0 ok, 1 a FAIL, 2 bad config; docs/TUNING.md)\n"
+		"  -j, --json          --check-host's result as JSON\n"
 		"      --report FILE   write the exit report as JSON to FILE\n"
 		"  -h, --help          this text\n"
 		"EAL ARGS after -- replace the config's eal: list.\n");
@@ -55,7 +61,14 @@ setup_sync(struct dp_runtime *rt)
 	if (rt->qsv == NULL || rte_rcu_qsbr_init(rt->qsv, RTE_MAX_LCORE) < 0)
 		return -ENOMEM;
 	rt->punt = rte_ring_create("hp_punt", DP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
-	return rt->punt ? 0 : -rte_errno;
+	if (rt->punt == NULL)
+		return -rte_errno;
+	rt->bell = rte_zmalloc("hp_bell", sizeof(*rt->bell), RTE_CACHE_LINE_SIZE);
+	if (rt->bell == NULL)
+		return -ENOMEM;
+	rt->bell->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	hp_hist_init(&rt->slow_latency);
+	return rt->bell->fd < 0 ? -errno : 0;
 }
 
 /* Route, neighbour and ACL tables of the l3 ports, published for the workers. */
@@ -116,6 +129,7 @@ setup_workers(struct dp_runtime *rt)
 		}
 		w->qsv = rt->qsv;
 		w->punt = rt->punt;
+		w->bell = rt->bell;
 		snprintf(name, sizeof(name), "hp_inject_%u", wm->lcore);
 		w->inject = rte_ring_create(name, DP_INJECT_RING, (int)rte_lcore_to_socket_id(wm->lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -144,6 +158,35 @@ remove_runtime_dir(void)
 		rmdir(runtime_dir);
 }
 
+/* --check-host: the config's lcores and ports against the host (root: a fake tree in tests). */
+static int
+check_host(const struct ctl_hc_input *in, bool json)
+{
+	struct ctl_hc_report rep;
+	int status;
+
+	if (ctl_hc_run(in, &rep) < 0) {
+		fprintf(stderr, "hotpathd: --check-host: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	if (json) {
+		json_t *j = ctl_hc_json(&rep);
+		if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
+			fprintf(stderr, "hotpathd: --check-host: out of memory\n");
+			json_decref(j);
+			ctl_hc_free(&rep);
+			return EXIT_FAILURE;
+		}
+		putchar('\n');
+		json_decref(j);
+	} else {
+		ctl_hc_print(stdout, &rep);
+	}
+	status = rep.count[CTL_HC_FAIL] > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	ctl_hc_free(&rep);
+	return status;
+}
+
 static int
 write_report(const json_t *report, const char *path)
 {
@@ -162,23 +205,26 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, 'k'},
+		{"check-host", no_argument, NULL, 'H'},
+		{"json", no_argument, NULL, 'j'},
+		{"host-root", required_argument, NULL, 'R'}, /* a fake /proc + /sys tree: tests and docs */
 		{"report", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct hp_config cfg;
 	static struct dp_runtime rt;
-	const char *config_path = NULL, *report_path = NULL;
+	const char *config_path = NULL, *report_path = NULL, *host_root = "";
 	char err[HP_ERR_MAX];
 	char *eal_argv[HP_MAX_EAL_ARGS + 2];
 	const char *devargs[HP_MAX_PORTS] = {0};
 	unsigned eal_argc = 0;
 	struct dp_lcore_set lcores;
-	bool check = false;
+	bool check = false, check_host_opt = false, json = false;
 	sigset_t sigs;
 	int opt, rc, status = EXIT_SUCCESS;
 
-	while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:hj", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -188,6 +234,15 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			report_path = optarg;
+			break;
+		case 'H':
+			check_host_opt = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'R':
+			host_root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -200,6 +255,14 @@ main(int argc, char **argv)
 	if (config_path == NULL) {
 		fprintf(stderr, "hotpathd: -c FILE is required\n");
 		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (json && !check_host_opt) {
+		fprintf(stderr, "hotpathd: -j/--json goes with --check-host\n");
+		return EXIT_CONFIG;
+	}
+	if (check && check_host_opt) {
+		fprintf(stderr, "hotpathd: --check and --check-host: give one\n");
 		return EXIT_CONFIG;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
@@ -234,6 +297,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		hp_config_free(&cfg);
 		return EXIT_CONFIG;
+	}
+	if (check_host_opt) {
+		struct ctl_hc_input in = {host_root, &cfg, eal_argc - 1, eal_argv + 1, &lcores, &rt.map};
+		rc = check_host(&in, json);
+		hp_config_free(&cfg);
+		return rc;
 	}
 	if (check) {
 		printf("%s: ok: %u ports, %u workers\n", cfg.file, cfg.n_ports, rt.map.n_workers);
@@ -318,6 +387,9 @@ close_ports:
 		rte_free(rt.workers[i]);
 	}
 	rte_ring_free(rt.punt);
+	if (rt.bell != NULL && rt.bell->fd >= 0)
+		close(rt.bell->fd);
+	rte_free(rt.bell);
 	rte_free(rt.qsv);
 	dp_ports_free_pools(&rt.ports);
 	rte_pdump_uninit(); /* ports closed and workers gone: no capture callback can run */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
@@ -130,6 +131,8 @@ static const struct {
 	 "Packets the worker dropped because a TX queue was full."},
 	{"hotpath_worker_injected_packets_total", "injected", false,
 	 "Packets of the control thread the worker sent."},
+	{"hotpath_worker_doorbells_total", "doorbells", false,
+	 "Times the worker woke the sleeping control thread for punted packets (one write each)."},
 	{"hotpath_worker_loops_total", "loops", false, "Poll loop iterations."},
 	{"hotpath_worker_busy_loops_total", "busy_loops", false,
 	 "Poll loop iterations that received packets."},
@@ -384,19 +387,16 @@ write_xdp(FILE *f)
 	json_decref(ifs);
 }
 
-static int
-write_latency(FILE *f, const struct dp_runtime *rt)
+/* h as a Prometheus histogram in seconds (1-2-5 bounds from 100 ns to 10 s) and its largest value. */
+static void
+write_hist(FILE *f, const char *name, const char *help, const char *max_name, const char *max_help,
+	   const struct hp_hist *h)
 {
 	static const uint64_t steps[] = {1, 2, 5};
-	struct hp_hist *all = malloc(sizeof(*all));
 	uint64_t bounds[32], cum[32] = {0}, total = 0;
 	unsigned nb = 0, b = 0;
+	char series[96];
 
-	if (all == NULL)
-		return -ENOMEM;
-	hp_hist_init(all);
-	for (unsigned w = 0; w < rt->n_workers; w++)
-		hp_hist_merge(all, &rt->workers[w]->latency);
 	for (uint64_t decade = 100; decade <= CTL_LATENCY_TOP_NS; decade *= 10)
 		for (unsigned m = 0; m < RTE_DIM(steps); m++)
 			if (steps[m] * decade <= CTL_LATENCY_TOP_NS)
@@ -407,11 +407,11 @@ write_latency(FILE *f, const struct dp_runtime *rt)
 		while (b < nb && bounds[b] < last)
 			b++;
 		if (b < nb)
-			cum[b] += all->buckets[i];
-		total += all->buckets[i];
+			cum[b] += h->buckets[i];
+		total += h->buckets[i];
 	}
-	family(f, "hotpath_latency_seconds", "histogram",
-	       "Residence time of forwarded packets, RX burst to TX, all workers.");
+	family(f, name, "histogram", help);
+	snprintf(series, sizeof(series), "%s_bucket", name);
 	for (unsigned i = 0; i < nb; i++) {
 		char le[32];
 
@@ -419,16 +419,59 @@ write_latency(FILE *f, const struct dp_runtime *rt)
 			cum[i] += cum[i - 1];
 		snprintf(le, sizeof(le), "%g", (double)bounds[i] / 1e9);
 		struct lbl l[] = {{"le", le}};
-		put_u64(f, "hotpath_latency_seconds_bucket", l, 1, cum[i]);
+		put_u64(f, series, l, 1, cum[i]);
 	}
 	/* +Inf and _count from the same bucket snapshot, so they agree even while workers write */
-	put_u64(f, "hotpath_latency_seconds_bucket", (struct lbl[]){{"le", "+Inf"}}, 1, total);
-	put_dbl(f, "hotpath_latency_seconds_sum", NULL, 0, (double)all->sum_ns / 1e9);
-	put_u64(f, "hotpath_latency_seconds_count", NULL, 0, total);
-	family(f, "hotpath_latency_max_seconds", "gauge", "Largest residence time seen since start.");
-	put_dbl(f, "hotpath_latency_max_seconds", NULL, 0, (double)all->max_ns / 1e9);
+	put_u64(f, series, (struct lbl[]){{"le", "+Inf"}}, 1, total);
+	snprintf(series, sizeof(series), "%s_sum", name);
+	put_dbl(f, series, NULL, 0, (double)h->sum_ns / 1e9);
+	snprintf(series, sizeof(series), "%s_count", name);
+	put_u64(f, series, NULL, 0, total);
+	family(f, max_name, "gauge", max_help);
+	put_dbl(f, max_name, NULL, 0, (double)h->max_ns / 1e9);
+}
+
+static int
+write_latency(FILE *f, const struct dp_runtime *rt)
+{
+	struct hp_hist *all = malloc(sizeof(*all));
+
+	if (all == NULL)
+		return -ENOMEM;
+	hp_hist_init(all);
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		hp_hist_merge(all, &rt->workers[w]->latency);
+	write_hist(f, "hotpath_latency_seconds",
+		   "Residence time of forwarded packets, RX burst to TX, all workers.",
+		   "hotpath_latency_max_seconds", "Largest residence time seen since start.", all);
 	free(all);
+	write_hist(
+		f, "hotpath_slowpath_latency_seconds",
+		"Punted packets (ARP, ND, ICMP, to resolve): RX burst to the control thread done with them.",
+		"hotpath_slowpath_latency_max_seconds", "Largest slow-path latency seen since start.",
+		&rt->slow_latency);
 	return 0;
+}
+
+/* The control thread itself: how often it woke and what CPU it used (the render runs on it). */
+static void
+write_control(FILE *f)
+{
+	const struct ctl_loop_stats *ls = ctl_loop_stats();
+	struct rusage ru;
+
+	family(f, "hotpath_control_wakeups_total", "counter",
+	       "Turns of the control thread's event loop that slept first (epoll_wait woke it).");
+	put_u64(f, "hotpath_control_wakeups_total", NULL, 0, ls->sleeps);
+	family(f, "hotpath_control_loop_turns_total", "counter", "Turns of the control thread's event loop.");
+	put_u64(f, "hotpath_control_loop_turns_total", NULL, 0, ls->turns);
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		family(f, "hotpath_control_cpu_seconds_total", "counter",
+		       "CPU time of the control thread (user and system).");
+		put_dbl(f, "hotpath_control_cpu_seconds_total", NULL, 0,
+			(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	}
 }
 
 static uint64_t metrics_renders; /* pages written, this one included */
@@ -461,6 +504,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_mempools(f, json_object_get(report, "mempools"));
 	write_xdp(f);
 	rc = write_latency(f, rt);
+	write_control(f);
 	family(f, "hotpath_metrics_renders_total", "counter",
 	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
 	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);

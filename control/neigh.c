@@ -37,7 +37,8 @@ static struct {
 	uint32_t n_dyn[HP_MAX_PORTS], n_dyn_all;
 	uint64_t held_all;
 	struct nud_bucket bucket;
-} nt; /* one control thread */
+	struct ctl_timer tick; /* the NUD timers (tick_fire) */
+} nt;                          /* one control thread */
 
 #define CONF(field, dflt) (nt.rt->cfg->neigh.field ? nt.rt->cfg->neigh.field : (dflt))
 
@@ -314,18 +315,23 @@ ctl_neigh_resolve(struct rte_mbuf *m)
 out:
 	if (due)
 		solicit(nh, NULL);
+	/* its retransmissions and its failure are the fast tick's */
+	ctl_timer_sooner(&nt.tick, ctl_now_ms() + CTL_NEIGH_TICK_MS);
 	gauges();
 }
 
-void
-ctl_neigh_tick(void)
+/* The NUD timers of every entry; true while one of them needs the fast tick. */
+static bool
+neigh_tick(void)
 {
 	struct nud_params p = params();
 	uint64_t now = ctl_now_ms();
+	bool busy = false;
 
 	if (nt.fib == NULL)
-		return;
+		return false;
 	dp_fib_nh_reclaim(nt.fib);
+	busy = nt.fib->pend_n > 0;
 	for (uint32_t nh = 0; nh < nt.fib->n_nh; nh++) {
 		struct ctl_neigh *n = &nt.neigh[nh];
 		uint8_t before = n->nud.state;
@@ -359,6 +365,7 @@ ctl_neigh_tick(void)
 		}
 		if (n->nud.state == NUD_STALE && before != NUD_STALE)
 			nt.fib->nh_used[nh] = 0;
+		busy |= nud_timed(n->nud.state);
 	}
 	for (unsigned port = 0; port < HP_MAX_PORTS; port++) {
 		uint8_t full = nt.n_dyn[port] >= CONF(max_per_port, 4096) ||
@@ -368,6 +375,13 @@ ctl_neigh_tick(void)
 			__atomic_store_n(&nt.fib->glean_full[port], full, __ATOMIC_RELAXED);
 	}
 	gauges();
+	return busy;
+}
+
+static void
+tick_fire(struct ctl_timer *t)
+{
+	ctl_timer_arm(t, ctl_now_ms() + (neigh_tick() ? CTL_NEIGH_TICK_MS : CTL_NEIGH_TICK_IDLE_MS));
 }
 
 /* Free every held packet; how many there were. */
@@ -404,6 +418,7 @@ mark_static(const struct hp_config *cfg)
 int
 ctl_neigh_setup(struct dp_runtime *rt)
 {
+	ctl_timer_cancel(&nt.tick); /* the loop's list must not keep what memset clears */
 	memset(&nt, 0, sizeof(nt));
 	nt.rt = rt;
 	nt.fib = rt->tables ? rt->tables->fib : NULL;
@@ -415,12 +430,15 @@ ctl_neigh_setup(struct dp_runtime *rt)
 	}
 	nud_bucket_init(&nt.bucket, solicit_burst(), ctl_now_ms());
 	gauges();
+	nt.tick.fire = tick_fire;
+	ctl_timer_arm(&nt.tick, ctl_now_ms() + CTL_NEIGH_TICK_MS);
 	return 0;
 }
 
 void
 ctl_neigh_free(void)
 {
+	ctl_timer_cancel(&nt.tick);
 	free_held();
 	free(nt.neigh);
 	nt.neigh = NULL;

@@ -9,7 +9,8 @@
 #include "tables.h"
 #include "worker_state.h"
 
-#define CTL_NEIGH_TICK_MS 100 /* ctl_neigh_tick() this often */
+#define CTL_NEIGH_TICK_MS 100 /* NUD timers run this often while an entry is resolving, probing or failing */
+#define CTL_NEIGH_TICK_IDLE_MS 1000 /* ... and this often otherwise (reachable -> stale, gauges) */
 #define CTL_NEIGH_DYN_MAX \
 	(DP_MAX_NH /      \
 	 2) /* entries the slow path creates, all ports: the rest is for gateways and static ones */
@@ -56,13 +57,17 @@ void ctl_fib_replaced(struct dp_fib *fib);
  * (or dropped when the hold queue is full) and the neighbour solicited.
  * ctl_neigh_learn: a neighbour showed its MAC (the slow path's learn, flags
  * CTL_LEARN_*): an entry that exists is updated (nud_learn), none is made.
- * ctl_neigh_tick: the NUD timers (nud_tick): solicit, probe, fail, free. ctl_neigh_free: after the workers stopped, free the
- * held packets and the table.
+ * The NUD timers (nud_tick: solicit, probe, fail, free) run on a loop timer
+ * (ctl_timer) armed by ctl_neigh_setup: every CTL_NEIGH_TICK_MS while an
+ * entry is incomplete, delayed, probing, failed or waiting for its grace
+ * period, every CTL_NEIGH_TICK_IDLE_MS otherwise (an idle router wakes once a
+ * second for them); a packet held for resolution brings the next one in.
+ * ctl_neigh_free: after the workers stopped, free the held packets and the
+ * table (and stop the timer).
  */
 int ctl_neigh_setup(struct dp_runtime *rt);
 void ctl_neigh_resolve(struct rte_mbuf *m);
 void ctl_neigh_learn(unsigned port, const struct hp_addr *ip, const uint8_t mac[6], unsigned flags);
-void ctl_neigh_tick(void);
 void ctl_neigh_free(void);
 
 #endif

@@ -65,6 +65,13 @@ enum nud_do {
  */
 enum nud_do nud_tick(struct nud *n, const struct nud_params *p, uint64_t now, bool used);
 
+/* States whose next step is due within a retransmit interval (INCOMPLETE, DELAY, PROBE, FAILED). */
+static inline bool
+nud_timed(uint8_t state)
+{
+	return state == NUD_INCOMPLETE || state == NUD_DELAY || state == NUD_PROBE || state == NUD_FAILED;
+}
+
 /* A solicitation or probe asked for by nud_tick/nud_need went out. */
 void nud_sent(struct nud *n, uint64_t now);
 

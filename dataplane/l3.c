@@ -279,6 +279,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint
 		case DP_ACT_PUNT:
 			b->meta[i].punt = b->why[i];
 			*dp_meta_of(m) = b->meta[i];
+			dp_priv_of(m)->arrival = arrival;
 			punt[n_punt++] = m;
 			break;
 		default:
@@ -289,6 +290,8 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint
 	}
 	if (n_punt) {
 		sent = rte_ring_mp_enqueue_burst(w->punt, (void **)punt, n_punt, NULL);
+		if (sent && w->bell != NULL && dp_doorbell_ring(w->bell))
+			w->doorbells++;
 		for (unsigned k = 0; k < sent; k++) {
 			unsigned why = dp_meta_of(punt[k])->punt;
 			w->punted[why]++;

@@ -18,9 +18,9 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* "12" -> 12 within [0, DP_MAX_LCORES); advances *s. */
+/* "12" -> 12 within [0, max); advances *s. */
 static int
-parse_id(const char **s, unsigned *id)
+parse_id_below(const char **s, unsigned *id, unsigned long max)
 {
 	char *end;
 	unsigned long v;
@@ -29,11 +29,17 @@ parse_id(const char **s, unsigned *id)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(*s, &end, 10);
-	if (errno || v >= DP_MAX_LCORES)
+	if (errno || v >= max)
 		return -ERANGE;
 	*s = end;
 	*id = (unsigned)v;
 	return 0;
+}
+
+static int
+parse_id(const char **s, unsigned *id)
+{
+	return parse_id_below(s, id, DP_MAX_LCORES);
 }
 
 /* One "a" or "a-b" element; marks ids in present[]. */
@@ -60,8 +66,9 @@ parse_range(const char **s, bool present[DP_MAX_LCORES])
 
 /* -l "0-3,5" */
 static int
-parse_list(const char *s, bool present[DP_MAX_LCORES])
+parse_list(const char *s, bool present[DP_MAX_LCORES], struct dp_lcore_set *set)
 {
+	(void)set; /* lcore N on CPU N */
 	for (;;) {
 		int rc = parse_range(&s, present);
 		if (rc < 0)
@@ -75,9 +82,11 @@ parse_list(const char *s, bool present[DP_MAX_LCORES])
 
 /* -c 0x3 */
 static int
-parse_mask(const char *s, bool present[DP_MAX_LCORES])
+parse_mask(const char *s, bool present[DP_MAX_LCORES], struct dp_lcore_set *set)
 {
 	size_t n;
+
+	(void)set; /* lcore N on CPU N */
 	unsigned bit = 0;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
@@ -108,35 +117,71 @@ parse_mask(const char *s, bool present[DP_MAX_LCORES])
 	return 0;
 }
 
-/* Skip "@cpu" or "@(cpus)" after an --lcores element. */
+/* One CPU id or range of an --lcores cpuset ("3", "4-5"): bits in cpus. */
 static int
-skip_cpuset(const char **s)
+parse_cpu_range(const char **s, uint64_t cpus[DP_CPU_WORDS])
 {
-	if (**s != '@')
-		return 0;
-	(*s)++;
-	if (**s == '(') {
-		const char *close = strchr(*s, ')');
-		if (close == NULL)
+	unsigned a, b;
+	int rc;
+
+	if ((rc = parse_id_below(s, &a, DP_MAX_CPUS)) < 0)
+		return rc;
+	b = a;
+	if (**s == '-') {
+		(*s)++;
+		if ((rc = parse_id_below(s, &b, DP_MAX_CPUS)) < 0)
+			return rc;
+		if (b < a)
 			return -EINVAL;
-		*s = close + 1;
+	}
+	for (unsigned c = a; c <= b; c++)
+		cpus[c / 64] |= 1ull << (c % 64);
+	return 0;
+}
+
+/* "@cpu" or "@(cpus)" after an --lcores element into cpus; without '@' the
+ * element's own lcores are its CPUs (EAL: "(0,6)" runs lcores 0 and 6 on CPUs 0 and 6). */
+static int
+parse_cpuset(const char **s, const bool group[DP_MAX_LCORES], uint64_t cpus[DP_CPU_WORDS])
+{
+	int rc;
+
+	memset(cpus, 0, DP_CPU_WORDS * sizeof(cpus[0]));
+	if (**s != '@') {
+		for (unsigned c = 0; c < DP_MAX_LCORES; c++)
+			if (group[c])
+				cpus[c / 64] |= 1ull << (c % 64);
 		return 0;
 	}
-	bool dummy[DP_MAX_LCORES];
-	return parse_range(s, dummy);
+	(*s)++;
+	if (**s != '(')
+		return parse_cpu_range(s, cpus);
+	(*s)++;
+	for (;;) {
+		if ((rc = parse_cpu_range(s, cpus)) < 0)
+			return rc;
+		if (**s == ')')
+			break;
+		if (*(*s)++ != ',')
+			return -EINVAL;
+	}
+	(*s)++;
+	return 0;
 }
 
 /* --lcores "0@0,(1-3)@1,4" */
 static int
-parse_lcores(const char *s, bool present[DP_MAX_LCORES])
+parse_lcores(const char *s, bool present[DP_MAX_LCORES], struct dp_lcore_set *set)
 {
 	for (;;) {
+		bool group[DP_MAX_LCORES] = {false};
+		uint64_t cpus[DP_CPU_WORDS];
 		int rc;
 
 		if (*s == '(') {
 			s++;
 			for (;;) {
-				if ((rc = parse_range(&s, present)) < 0)
+				if ((rc = parse_range(&s, group)) < 0)
 					return rc;
 				if (*s == ')')
 					break;
@@ -144,11 +189,17 @@ parse_lcores(const char *s, bool present[DP_MAX_LCORES])
 					return -EINVAL;
 			}
 			s++;
-		} else if ((rc = parse_range(&s, present)) < 0) {
+		} else if ((rc = parse_range(&s, group)) < 0) {
 			return rc;
 		}
-		if ((rc = skip_cpuset(&s)) < 0)
+		if ((rc = parse_cpuset(&s, group, cpus)) < 0)
 			return rc;
+		for (unsigned l = 0; l < DP_MAX_LCORES; l++) {
+			if (!group[l])
+				continue;
+			present[l] = true;
+			memcpy(set->cpus[l], cpus, sizeof(cpus));
+		}
 		if (*s == '\0')
 			return 0;
 		if (*s++ != ',')
@@ -224,8 +275,9 @@ dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, 
 {
 	bool present[DP_MAX_LCORES] = {false};
 	const char *list = NULL, *list_opt = NULL, *main_arg = NULL;
-	int (*parser)(const char *, bool *) = NULL;
+	int (*parser)(const char *, bool *, struct dp_lcore_set *) = NULL;
 
+	memset(set, 0, sizeof(*set));
 	for (unsigned i = 0; i < argc; i++) {
 		const char *v;
 
@@ -242,9 +294,8 @@ dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, 
 		}
 	}
 
-	memset(set, 0, sizeof(*set));
 	if (list != NULL) {
-		int rc = parser(list, present);
+		int rc = parser(list, present, set);
 		if (rc < 0)
 			return fail(err, errlen, "EAL argument %s '%s': %s", list_opt, list,
 				    rc == -ERANGE ? "lcore id above 127" : "malformed lcore list");
@@ -254,9 +305,13 @@ dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, 
 		for (unsigned c = 0; c < online_cpus && c < DP_MAX_LCORES; c++)
 			present[c] = true;
 	}
-	for (unsigned c = 0; c < DP_MAX_LCORES; c++)
-		if (present[c])
-			set->ids[set->n++] = c;
+	for (unsigned c = 0; c < DP_MAX_LCORES; c++) {
+		if (!present[c])
+			continue;
+		set->ids[set->n++] = c;
+		if (dp_lcore_n_cpus(set, c) == 0) /* -l, -c, no list, or a failed parse's leftovers */
+			set->cpus[c][c / 64] |= 1ull << (c % 64);
+	}
 	if (set->n == 0)
 		return fail(err, errlen, "EAL argument %s '%s': no lcore", list_opt, list);
 
@@ -272,6 +327,26 @@ dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, 
 		set->main_lcore = id;
 	}
 	return 0;
+}
+
+bool
+dp_lcore_on_cpu(const struct dp_lcore_set *set, unsigned lcore, unsigned cpu)
+{
+	if (lcore >= DP_MAX_LCORES || cpu >= DP_MAX_CPUS)
+		return false;
+	return (set->cpus[lcore][cpu / 64] >> (cpu % 64)) & 1;
+}
+
+unsigned
+dp_lcore_n_cpus(const struct dp_lcore_set *set, unsigned lcore)
+{
+	unsigned n = 0;
+
+	if (lcore >= DP_MAX_LCORES)
+		return 0;
+	for (unsigned w = 0; w < DP_CPU_WORDS; w++)
+		n += (unsigned)__builtin_popcountll(set->cpus[lcore][w]);
+	return n;
 }
 
 static bool

@@ -8,6 +8,8 @@
 #include "conf.h"
 
 #define DP_MAX_LCORES 128 /* RTE_MAX_LCORE */
+#define DP_MAX_CPUS 1024  /* CPU_SETSIZE: CPU ids an --lcores cpuset may name */
+#define DP_CPU_WORDS (DP_MAX_CPUS / 64)
 #define DP_NO_TXQ UINT16_MAX
 
 /* The lcores EAL will run, read from its arguments without initialising it. */
@@ -15,6 +17,9 @@ struct dp_lcore_set {
 	unsigned n;
 	unsigned ids[DP_MAX_LCORES]; /* ascending */
 	unsigned main_lcore;
+	/* CPUs each lcore's thread may run on (bit c of cpus[lcore]): lcore N on CPU N for -l
+	 * and -c; --lcores "1@3", "(1-2)@(4-5)" or "(0,6)" map them otherwise */
+	uint64_t cpus[DP_MAX_LCORES][DP_CPU_WORDS];
 };
 
 struct dp_worker_map {
@@ -38,6 +43,10 @@ struct dp_lcore_map {
  */
 int dp_lcore_set_from_args(unsigned argc, char *const argv[], unsigned online_cpus, struct dp_lcore_set *set,
 			   char *err, size_t errlen);
+
+/* Whether the thread of lcore may run on cpu, and how many CPUs it may run on. */
+bool dp_lcore_on_cpu(const struct dp_lcore_set *set, unsigned lcore, unsigned cpu);
+unsigned dp_lcore_n_cpus(const struct dp_lcore_set *set, unsigned lcore);
 
 /*
  * Decide which worker serves each RX queue and give every worker its own TX

@@ -258,9 +258,9 @@ create_pools(struct dp_ports *dp, const struct hp_config *cfg, const struct dp_l
 		if (cfg->mbufs)
 			n = cfg->mbufs;
 		snprintf(name, sizeof(name), "hp_mbuf_s%u", s);
-		/* the private area holds each packet's struct dp_meta */
+		/* the private area holds each packet's struct dp_priv (punt metadata) */
 		dp->pools[s] = rte_pktmbuf_pool_create(
-			name, n, DP_MEMPOOL_CACHE, RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
+			name, n, DP_MEMPOOL_CACHE, DP_PRIV_SIZE,
 			(uint16_t)(RTE_PKTMBUF_HEADROOM +
 				   RTE_MAX(room[s], (uint32_t)RTE_MBUF_DEFAULT_DATAROOM)),
 			(int)s);

@@ -186,13 +186,13 @@ worker_json(const struct dp_worker *w)
 		refused += w->tx_stats[p].refused;
 	}
 	cpp = rx ? (double)w->busy_cycles / (double)rx : 0.0;
-	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "lcore",
+	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "lcore",
 			 w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx, "tx_refused",
 			 (json_int_t)refused, "drops", drops_json(w->drops), "punted", punts_json(w->punted),
-			 "injected", (json_int_t)w->injected, "loops", (json_int_t)w->loops, "busy_loops",
-			 (json_int_t)w->busy_loops, "busy_cycles", (json_int_t)w->busy_cycles, "idle_cycles",
-			 (json_int_t)w->idle_cycles, "cycles_per_packet", cpp, "latency_ns",
-			 latency_json(&w->latency));
+			 "injected", (json_int_t)w->injected, "doorbells", (json_int_t)w->doorbells, "loops",
+			 (json_int_t)w->loops, "busy_loops", (json_int_t)w->busy_loops, "busy_cycles",
+			 (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles,
+			 "cycles_per_packet", cpp, "latency_ns", latency_json(&w->latency));
 }
 
 json_t *
@@ -233,12 +233,13 @@ dp_report_json(const struct dp_runtime *rt)
 						       (int)rte_mempool_avail_count(mp), "in_use",
 						       (int)rte_mempool_in_use_count(mp)));
 	}
-	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	report = json_pack("{s:f, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			   "elapsed_s", elapsed, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
 			   "rx_mpps", elapsed > 0 ? (double)rx / elapsed / 1e6 : 0.0, "tx_mpps",
 			   elapsed > 0 ? (double)tx / elapsed / 1e6 : 0.0, "ports", ports, "workers", workers,
 			   "drops", drops_json(drops), "latency_ns", latency_json(all), "mempools", pools,
-			   "slowpath", slow_json(&rt->slow), "acl", acl_json(rt), "acl_cache",
+			   "slowpath", slow_json(&rt->slow), "slowpath_latency_ns",
+			   latency_json(&rt->slow_latency), "acl", acl_json(rt), "acl_cache",
 			   acl_cache_json(rt), "policers", policers_json(rt));
 	free(all);
 	return report;
@@ -319,6 +320,8 @@ dp_report_print(FILE *f, const json_t *r)
 		print_latency(f, who, json_object_get(v, "latency_ns"));
 	}
 	print_latency(f, "all", json_object_get(r, "latency_ns"));
+	print_latency(f, "slow path", json_object_get(r, "slowpath_latency_ns"));
+	fprintf(f, "  (slow path: a punted packet's RX burst -> the control thread done with it)\n");
 
 	fprintf(f, "\n");
 	json_array_foreach(json_object_get(r, "mempools"), i, v)

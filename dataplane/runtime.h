@@ -7,10 +7,12 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "histogram.h"
 #include "lcore_map.h"
 #include "port.h"
 #include "reasons.h"
 
+struct dp_doorbell;
 struct dp_tables;
 struct dp_worker;
 struct rte_rcu_qsbr;
@@ -73,8 +75,12 @@ struct dp_runtime {
 
 	struct rte_rcu_qsbr *qsv;  /* workers report quiescence every loop */
 	struct rte_ring *punt;     /* workers -> control */
+	struct dp_doorbell *bell;  /* ... and how they wake it (dataplane/doorbell.h) */
 	struct dp_tables *tables;  /* what dp_tables_current points to (NULL: no l3 port) */
 	struct dp_slow_stats slow; /* control: rw */
+	/* control: rw; from the arrival of a punted packet's burst to the control
+	 * thread done with it (answered, held, forwarded or dropped) */
+	struct hp_hist slow_latency;
 };
 
 /*

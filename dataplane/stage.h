@@ -68,11 +68,28 @@ dp_burst_set(struct dp_burst *b, uint16_t i, enum dp_act a, unsigned why)
 	b->why[i] = (uint8_t)why;
 }
 
+/*
+ * The mbuf private area (DP_PRIV_SIZE, every pool): what a punted packet
+ * carries to the control thread, its metadata and the TSC of its burst's
+ * arrival (the slow path's latency is measured from it).
+ */
+struct dp_priv {
+	struct dp_meta meta;
+	uint64_t arrival;
+};
+#define DP_PRIV_SIZE RTE_ALIGN(sizeof(struct dp_priv), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct dp_priv *
+dp_priv_of(struct rte_mbuf *m)
+{
+	return (struct dp_priv *)rte_mbuf_to_priv(m);
+}
+
 /* The metadata a punted packet carries to the control thread. */
 static inline struct dp_meta *
 dp_meta_of(struct rte_mbuf *m)
 {
-	return (struct dp_meta *)rte_mbuf_to_priv(m);
+	return &dp_priv_of(m)->meta;
 }
 
 #endif

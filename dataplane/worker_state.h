@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "conf.h"
+#include "doorbell.h"
 #include "histogram.h"
 #include "stage.h"
 
@@ -64,10 +65,11 @@ struct dp_worker {
 	unsigned index;
 	unsigned n_rx;
 	struct dp_rxq rx[HP_MAX_WORKER_QUEUES];
-	uint64_t ns_mult;        /* TSC cycles -> ns in 32.32 fixed point */
-	uint32_t tx_pending;     /* bitmask of tx[] with n > 0 (worker only) */
-	struct rte_ring *punt;   /* to the control thread (MP/SC, shared by workers) */
-	struct rte_ring *inject; /* from the control thread (SP/SC, this worker's) */
+	uint64_t ns_mult;         /* TSC cycles -> ns in 32.32 fixed point */
+	uint32_t tx_pending;      /* bitmask of tx[] with n > 0 (worker only) */
+	struct rte_ring *punt;    /* to the control thread (MP/SC, shared by workers) */
+	struct dp_doorbell *bell; /* wakes it when it sleeps (NULL: nobody to wake) */
+	struct rte_ring *inject;  /* from the control thread (SP/SC, this worker's) */
 	struct rte_rcu_qsbr *qsv;
 
 	/* worker: rw, control: ro */
@@ -76,6 +78,7 @@ struct dp_worker {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t punted[DP_PUNT_MAX]; /* by enum dp_punt */
 	uint64_t injected;            /* control-thread packets sent */
+	uint64_t doorbells;           /* wakeups of the control thread (eventfd writes) */
 	uint64_t loops;
 	uint64_t busy_loops;
 	uint64_t busy_cycles;   /* loop iterations that received something */

@@ -38,6 +38,8 @@ echo "demo: hotpathd (l3, 10k routes, 1k ACL rules) between two memif links, the
 /usr/bin/python3 scripts/bench/latency.py --hotpathd "$BUILD/hotpathd" --probe "$BUILD/tools/probe/hp-probe" \
 	--out "$OUT" --configs memif,testpmd,floor --rates "$RATES" --duration "$DURATION" --warmup 1
 echo
+# the host's readiness for these CPUs (docs/TUNING.md), beside the tables: one line
+echo "demo: $("$BUILD/hotpathd" --check-host -c configs/demo.yaml | tail -n 1 || true) (hotpathd --check-host -c configs/demo.yaml; docs/TUNING.md)"
 echo "demo: latency = time from the packet's scheduled send to its receive (a stalled generator counts)"
 echo "demo: plots: $OUT/latency-memif.png, $OUT/latency-testpmd.png, $OUT/latency-floor.png; every run: $OUT/latency.json"
 echo "demo: done in $(($(date +%s) - t0)) s"

@@ -90,8 +90,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(rt.qsv != NULL && rte_rcu_qsbr_init(rt.qsv, RTE_MAX_LCORE) == 0);
 	rt.punt = rte_ring_create("fuzz_punt", 1024, 0, RING_F_SC_DEQ);
 	CHECK(rt.punt != NULL);
-	rt.ports.pools[0] = rte_pktmbuf_pool_create("fuzz_ctl", 1023, 0,
-						    RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
+	rt.ports.pools[0] = rte_pktmbuf_pool_create("fuzz_ctl", 1023, 0, DP_PRIV_SIZE,
 						    RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(rt.ports.pools[0] != NULL);
 	/* two ports as dp_ports_open leaves them, never started (their device counters read as zero) */

@@ -117,9 +117,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	CHECK(hp_test_eal_init("fuzz") == 0);
 	CHECK(hp_config_parse("fuzz.yaml", config, sizeof(config) - 1, &cfg, err, sizeof(err)) == 0);
-	pool = rte_pktmbuf_pool_create("fuzz", 1023, 0,
-				       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
-				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	pool = rte_pktmbuf_pool_create("fuzz", 1023, 0, DP_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL);
 	pool_size = pool->size;
 	for (unsigned p = 0; p < 2; p++) {

@@ -73,6 +73,12 @@ FAMILIES = {
     "hotpath_mempool_in_use_mbufs": "gauge",
     "hotpath_latency_seconds": "histogram",
     "hotpath_latency_max_seconds": "gauge",
+    "hotpath_slowpath_latency_seconds": "histogram",
+    "hotpath_slowpath_latency_max_seconds": "gauge",
+    "hotpath_worker_doorbells_total": "counter",
+    "hotpath_control_wakeups_total": "counter",
+    "hotpath_control_loop_turns_total": "counter",
+    "hotpath_control_cpu_seconds_total": "counter",
 }
 SLOWPATH = ["arp_replies", "nd_adverts", "echo_replies", "icmp_errors", "solicits", "learned", "held",
             "released", "neigh_queue_full", "neigh_failed", "neigh_hold_full", "neigh_table_full",
@@ -284,6 +290,18 @@ def test_metrics_match_exit_report(d):
     mean = val(m, "hotpath_latency_seconds_sum") / count * 1e9
     assert abs(mean - lat["mean"]) <= 0.01 * lat["mean"] + 1, (mean, lat["mean"])
     assert abs(val(m, "hotpath_latency_max_seconds") * 1e9 - lat["max"]) < 1
+    # the slow path's: one sample per punted packet; the workers rang the control thread's doorbell at
+    # most once per packet (none when the punts were in the ring before it first slept: the pcap
+    # is read at once; tests/e2e/test_quiet.py has a host ping an idle router)
+    punted = sum(sum(w["punted"].values()) for w in report["workers"])
+    bells = sum(w["doorbells"] for w in report["workers"])
+    assert punted == TTL_EXPIRED, report["workers"]
+    assert val(m, "hotpath_slowpath_latency_seconds_count") == report["slowpath_latency_ns"]["count"] == punted, \
+        (val(m, "hotpath_slowpath_latency_seconds_count"), report["slowpath_latency_ns"], punted)
+    rung = val(m, "hotpath_worker_doorbells_total", lcore=report["workers"][0]["lcore"])
+    assert rung <= bells <= punted, (rung, bells, punted)
+    assert val(m, "hotpath_control_wakeups_total") <= val(m, "hotpath_control_loop_turns_total")
+    assert val(m, "hotpath_control_cpu_seconds_total") > 0, val(m, "hotpath_control_cpu_seconds_total")
     hp.check_mempools_full(report)
     if not linted:
         skip("promtool not installed (scripts/setup.sh installs prometheus): everything but the lint checked")

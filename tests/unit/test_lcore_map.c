@@ -72,6 +72,33 @@ test_lcore_lists(void)
 	}
 }
 
+/* The CPUs each lcore's thread runs on: lcore N on CPU N, or --lcores' @cpuset (check-host reads them) */
+static void
+test_lcore_cpus(void)
+{
+	struct dp_lcore_set s;
+
+	CU_ASSERT_EQUAL_FATAL(set_from(&s, 2, "-l", "0-2,5", NULL, NULL), 0);
+	for (unsigned l = 0; l < 6; l++)
+		CU_ASSERT_EQUAL(dp_lcore_on_cpu(&s, l, l), l != 3 && l != 4);
+	CU_ASSERT_EQUAL(dp_lcore_n_cpus(&s, 5), 1);
+	CU_ASSERT_FALSE(dp_lcore_on_cpu(&s, 1, 2));
+
+	CU_ASSERT_EQUAL_FATAL(set_from(&s, 2, "--lcores", "0@0,(1-3)@1,7,8@(900-901),(4,6)", NULL, NULL), 0);
+	expect_ids(&s, (unsigned[]){0, 1, 2, 3, 4, 6, 7, 8}, 8);
+	CU_ASSERT(dp_lcore_on_cpu(&s, 3, 1));
+	CU_ASSERT_FALSE(dp_lcore_on_cpu(&s, 3, 3));
+	CU_ASSERT(dp_lcore_on_cpu(&s, 7, 7));
+	CU_ASSERT(dp_lcore_on_cpu(&s, 8, 901));
+	CU_ASSERT_EQUAL(dp_lcore_n_cpus(&s, 8), 2);
+	/* a group without @ runs each of its lcores on all of the group's CPUs (EAL) */
+	CU_ASSERT(dp_lcore_on_cpu(&s, 4, 6) && dp_lcore_on_cpu(&s, 6, 4));
+	CU_ASSERT_EQUAL(dp_lcore_n_cpus(&s, 6), 2);
+
+	CU_ASSERT_EQUAL(set_from(&s, 2, "--lcores", "1@1024", NULL, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(set_from(&s, 2, "--lcores", "1@(2,x)", NULL, NULL), -EINVAL);
+}
+
 static struct hp_config cfg;
 
 /* n ports named p0.., each `queues` queues, xconnect to peer[i] */
@@ -217,6 +244,7 @@ main(void)
 {
 	static const struct hp_cunit_test tests[] = {
 		{"lcore lists from EAL args", test_lcore_lists},
+		{"each lcore's CPUs", test_lcore_cpus},
 		{"default spread pairs xconnect queues", test_spread_pairs_queues},
 		{"TX queue on a port the worker does not receive from", test_tx_queue_for_foreign_port},
 		{"explicit workers checked", test_explicit_workers},

@@ -289,9 +289,7 @@ main(void)
 
 	if (hp_test_eal_init("tables") < 0)
 		return 77;
-	pool = rte_pktmbuf_pool_create("tables", 255, 0,
-				       RTE_ALIGN(sizeof(struct dp_meta), RTE_MBUF_PRIV_ALIGN),
-				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	pool = rte_pktmbuf_pool_create("tables", 255, 0, DP_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	worker = rte_zmalloc("tables", sizeof(*worker), RTE_CACHE_LINE_SIZE);
 	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	rt.qsv = rte_zmalloc("tables", sz, RTE_CACHE_LINE_SIZE);
