@@ -29,6 +29,7 @@ gets CPU 1 through RPS on d0.
 import argparse
 import fcntl
 import ipaddress
+import itertools
 import json
 import math
 import os
@@ -59,6 +60,7 @@ HOTPATHD_MEMIF = {"memif": (N_ROUTES, N_ACL, False), "memif-1r": (1, 0, False), 
 MEMIF_DUTS = tuple(HOTPATHD_MEMIF) + ("testpmd",)
 PCTS = ("p50", "p90", "p99", "p99.9", "p99.99", "max")
 RATIO_PCTS = ("p50", "p90", "p99", "p99.9")
+SEQ = itertools.count(1)
 
 
 def dut_config(path, sock, ports, neighbor, via, src, dst, seed=7, n_routes=N_ROUTES, n_acl=N_ACL,
@@ -203,17 +205,32 @@ after: hotpathd does not wait either); telemetry on (EAL's default, as for hotpa
         cmd = [self.args.probe] + self.eal + ["--"] + self.traffic + ["--flows", str(FLOWS), "-j"] + extra
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
+        hold = self.dut is not None and self.kind in MEMIF_DUTS
+        if hold:
+            # DPDK 22.11's memif server unmaps the rings when its client leaves, under its
+            # polling lcore (a crash, now and then): the probe keeps its ports after its
+            # report (--hold) until the DUT has stopped
+            cmd.append("--hold")
         before = thread_stats(self.dut)
         t0 = time.monotonic()
         with open(os.path.join(self.args.out, name + ".log"), "w") as err:
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=600)
-        seconds = time.monotonic() - t0
-        after = thread_stats(self.dut)
+            p = self.procs.start(cmd, subprocess.PIPE, err, stdin=subprocess.PIPE if hold else subprocess.DEVNULL)
+            stdout = p.stdout.read().decode(errors="replace")
+            seconds = time.monotonic() - t0
+            after = thread_stats(self.dut)
+            if hold:
+                self.stop_dut()
+                p.stdin.close()
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
+            rc = self.procs.stop(p)
         bl.remove_runtime_dir("hp-lat-probe")
-        if r.returncode != 0:
-            raise RuntimeError("hp-probe %s failed (rc %d): see %s.log" % (name, r.returncode,
+        if rc != 0:
+            raise RuntimeError("hp-probe %s failed (rc %d): see %s.log" % (name, rc,
                                                                          os.path.join(self.args.out, name)))
-        out = json.loads(r.stdout)
+        out = json.loads(stdout)
         out["dut_threads"] = {}
         for tid, (comm, ns, vcs, rw) in after.items():
             if tid in before:
@@ -231,14 +248,19 @@ after: hotpathd does not wait either); telemetry on (EAL's default, as for hotpa
         except (TypeError, OSError, ValueError):
             return None
 
-    def __exit__(self, *exc):
+    def stop_dut(self):
         if self.dut is not None:
             rc = self.procs.stop(self.dut)
             if rc not in (0, -15, 143):
                 bl.log("latency: the %s DUT exited with %s (see its log in %s)" % (self.kind, rc, self.args.out))
+            self.dut = None
             bl.remove_runtime_dir(self.prefix)
         if self.stdin is not None:
             os.close(self.stdin)
+            self.stdin = None
+
+    def __exit__(self, *exc):
+        self.stop_dut()
         if self.kind in ("kernel", "afxdp"):
             bl.veth_down()
 
@@ -318,20 +340,21 @@ def table(kind, res):
         print("| %s pps | %d | %s | %s |" % (
             bl_rate(m["rate_pps"]), m["sent"], ", ".join(str(x) for x in m["lost"]),
             " | ".join("%.2f us" % (l[k] / 1e3) for k in PCTS)))
-    w = worker_medians(res)
-    if w:
-        print("hotpathd's worker (its own residence, RX burst to TX done; median of %d rounds): min %.0f ns, "
-              "p50 %.0f ns, p90 %.0f ns, p99 %.0f ns; %.0f cycles a loop that received, %.0f an idle loop" % (
-                  w["rounds"], w["min"], w["p50"], w["p90"], w["p99"], w["busy_loop_cycles"],
-                  w["idle_loop_cycles"]))
+    for m in res["median"]:
+        w = worker_medians(res, m["rate_pps"])
+        if w:
+            print("hotpathd's worker at %s pps (its own residence, RX burst to TX done; median of %d rounds): "
+                  "min %.0f ns, p50 %.0f ns, p90 %.0f ns, p99 %.0f ns; %.0f cycles a loop that received, "
+                  "%.0f an idle loop" % (bl_rate(m["rate_pps"]), w["rounds"], w["min"], w["p50"], w["p90"], w["p99"],
+                                         w["busy_loop_cycles"], w["idle_loop_cycles"]))
     if res.get("plot"):
         print("plot: %s" % res["plot"])
 
 
-def worker_medians(res):
-    """hotpathd's worker, from its exit reports: the median over rounds of its residence
-    percentiles and of its cycles per busy and per idle loop (None without reports)."""
-    ws = [w for rep in res.get("dut_reports", []) for w in (rep.get("workers") or [])]
+def worker_medians(res, rate):
+    """hotpathd's worker at one rate, from its exit reports: the median over rounds of its
+    residence percentiles and of its cycles per busy and per idle loop (None without reports)."""
+    ws = [w for rep in res.get("dut_reports", []) if rep.get("rate_pps") == rate for w in (rep.get("workers") or [])]
     if not ws:
         return None
     out = {"rounds": len(ws)}
@@ -424,45 +447,49 @@ class Lock:
 
 def measure(kind, args, procs, work, res, rates, rnd):
     """One round of one configuration: a zero-loss search first when rates is None (its
-    rates are returned), then one probe run per rate, appended to res["runs"]."""
-    with Setup(kind, args, procs, work) as s:
-        if rates is None:
+    rates are returned), then one probe run per rate, appended to res["runs"]. Every probe
+    run gets a DUT of its own (started afresh, stopped before the probe lets go of its
+    ports), so hotpathd's exit report is that run's."""
+    if rates is None:
+        with Setup(kind, args, procs, work) as s:
             r = s.probe(["--search", "--rate", str(args.max_rate), "--rate-min", str(args.max_rate // 1000),
                          "--duration", str(args.search_duration), "--warmup", "0.5"], "%s-search" % kind)
-            res["zero_loss_pps"] = r["search"]["throughput_pps"]
-            res["search"] = r["search"]
-            rates = [max(1000, int(res["zero_loss_pps"] * f)) for f in args.fractions]
-        for rate in rates:
-            name = "%s-%d-r%d" % (kind, rate, rnd)
-            csv = os.path.join(args.out, name + ".csv")
+        res["zero_loss_pps"] = r["search"]["throughput_pps"]
+        res["search"] = r["search"]
+        rates = [max(1000, int(res["zero_loss_pps"] * f)) for f in args.fractions]
+    for rate in rates:
+        name = "%s-%d-r%d" % (kind, rate, rnd)
+        csv = os.path.join(args.out, name + ".csv")
+        with Setup(kind, args, procs, work) as s:
             r = s.probe(["--rate", str(rate), "--duration", str(args.duration), "--warmup", str(args.warmup),
                          "--csv", csv, "--label", "%s at %s pps, round %d" % (LABELS[kind], bl_rate(rate), rnd)],
                         name)
-            r["csv"] = csv
-            r["round"] = rnd
-            r["loadavg_after"] = loadavg()
-            res["runs"].append(r)
-            busy = {k: v for k, v in r["dut_threads"].items()
-                    if v["wakeups_per_s"] >= 10 or v["rw_syscalls_per_s"] >= 10}
-            if busy:
-                bl.log("latency: DUT threads that woke or read/wrote >= 10/s: %s" % ", ".join(
-                    "%s %.0f wakeups/s %.0f r/w/s %.1f ms/s" % (k, v["wakeups_per_s"], v["rw_syscalls_per_s"],
-                                                             v["cpu_ms_per_s"]) for k, v in busy.items()))
-            bl.log("latency: round %d %-8s %9s pps: p50 %.2f us p90 %.2f us p99 %.2f us p99.9 %.2f us lost %d"
-                   " (load %s)" % (rnd, kind, bl_rate(rate), r["latency_ns"]["p50"] / 1e3,
-                                   r["latency_ns"]["p90"] / 1e3, r["latency_ns"]["p99"] / 1e3,
-                                   r["latency_ns"]["p99.9"] / 1e3, r["lost"], r["loadavg_after"]))
-    rep = s.dut_report()
-    if rep is not None:
-        res.setdefault("dut_reports", []).append({"round": rnd, "workers": rep.get("workers"),
-                                                  "latency_ns": rep.get("latency_ns")})
-        for w in rep.get("workers") or []:
-            lat = w.get("latency_ns", {})
-            bl.log("latency: round %d %-8s hotpathd worker %s: residence p50 %s p90 %s p99 %s p99.9 %s ns, "
-                   "%.0f cycles/packet, %d%% of loops busy" % (
-                       rnd, kind, w.get("lcore"), lat.get("p50"), lat.get("p90"), lat.get("p99"),
-                       lat.get("p99.9"), w.get("cycles_per_packet", 0),
-                       100 * w.get("busy_loops", 0) // max(1, w.get("loops", 1))))
+        r["csv"] = csv
+        r["round"] = rnd
+        r["seq"] = next(SEQ)  # the order of the runs across configurations
+        r["loadavg_after"] = loadavg()
+        res["runs"].append(r)
+        busy = {k: v for k, v in r["dut_threads"].items()
+                if v["wakeups_per_s"] >= 10 or v["rw_syscalls_per_s"] >= 10}
+        if busy:
+            bl.log("latency: DUT threads that woke or read/wrote >= 10/s: %s" % ", ".join(
+                "%s %.0f wakeups/s %.0f r/w/s %.1f ms/s" % (k, v["wakeups_per_s"], v["rw_syscalls_per_s"],
+                                                         v["cpu_ms_per_s"]) for k, v in busy.items()))
+        bl.log("latency: round %d %-8s %9s pps: p50 %.2f us p90 %.2f us p99 %.2f us p99.9 %.2f us lost %d"
+               " (load %s)" % (rnd, kind, bl_rate(rate), r["latency_ns"]["p50"] / 1e3,
+                               r["latency_ns"]["p90"] / 1e3, r["latency_ns"]["p99"] / 1e3,
+                               r["latency_ns"]["p99.9"] / 1e3, r["lost"], r["loadavg_after"]))
+        rep = s.dut_report()
+        if rep is not None:
+            res.setdefault("dut_reports", []).append({"round": rnd, "rate_pps": rate, "workers": rep.get("workers"),
+                                                      "latency_ns": rep.get("latency_ns")})
+            for w in rep.get("workers") or []:
+                lat = w.get("latency_ns", {})
+                bl.log("latency: round %d %-8s hotpathd worker %s: residence p50 %s p90 %s p99 %s p99.9 %s ns, "
+                       "%.0f cycles/packet, %d%% of loops busy" % (
+                           rnd, kind, w.get("lcore"), lat.get("p50"), lat.get("p90"), lat.get("p99"),
+                           lat.get("p99.9"), w.get("cycles_per_packet", 0),
+                           100 * w.get("busy_loops", 0) // max(1, w.get("loops", 1))))
     return rates
 
 
@@ -531,7 +558,8 @@ def main():
             bl.remove_runtime_dir(p)
     for kind, res in results["configs"].items():
         res["median"] = medians(res["runs"])
-        res["worker_median"] = worker_medians(res)
+        res["worker_median"] = [dict(worker_medians(res, m["rate_pps"]) or {}, rate_pps=m["rate_pps"])
+                                for m in res["median"]]
         res["plot"] = plot(kind, res, args.out)
     results["ratios"] = ratios(results)
     with open(os.path.join(args.out, "latency.json"), "w") as f:
