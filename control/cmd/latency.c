@@ -39,13 +39,14 @@ cmd_latency_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		hp_hist_subtract(h, slow_base);
 	hp_hist_summarize(h, &ss);
 	free(h);
-	*result = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
+	*result = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			    "count", (json_int_t)s.count, "min_ns", (json_int_t)(s.count ? s.min_ns : 0),
 			    "mean_ns", s.mean_ns, "p50_ns", (json_int_t)s.p50, "p90_ns", (json_int_t)s.p90,
 			    "p99_ns", (json_int_t)s.p99, "p99.9_ns", (json_int_t)s.p999, "p99.99_ns",
 			    (json_int_t)s.p9999, "max_ns", (json_int_t)s.max_ns, "slowpath", "count",
-			    (json_int_t)ss.count, "p50_ns", (json_int_t)ss.p50, "p99_ns", (json_int_t)ss.p99,
-			    "p99.9_ns", (json_int_t)ss.p999, "max_ns", (json_int_t)ss.max_ns);
+			    (json_int_t)ss.count, "p50_ns", (json_int_t)ss.p50, "p90_ns", (json_int_t)ss.p90,
+			    "p99_ns", (json_int_t)ss.p99, "p99.9_ns", (json_int_t)ss.p999, "max_ns",
+			    (json_int_t)ss.max_ns);
 	return 0;
 }
 
