@@ -27,7 +27,7 @@ SKIP = 77
 # The stall detector's series (issue 13, point 3), named before they were written so that the rules
 # and the dashboard could be. They count as exported only while control/ exports no
 # hotpath_worker_stall_* name at all; from then on control/ is the only authority, like for the rest.
-STALL_NAMES = {"hotpath_worker_stall_seconds_bucket", "hotpath_worker_stall_seconds_count",
+STALL_NAMES = {"hotpath_worker_stall_seconds", "hotpath_worker_stall_seconds_bucket", "hotpath_worker_stall_seconds_count",
                "hotpath_worker_stall_seconds_sum", "hotpath_worker_stall_max_seconds",
                "hotpath_worker_stall_threshold_seconds"}
 
@@ -124,6 +124,18 @@ def test_rules_check():
     m = re.search(r"SUCCESS: (\d+) rules found", r.stdout)
     alerts = re.findall(r"^\s*- alert: (\w+)", read(RULES), re.M)
     assert m and int(m.group(1)) >= len(alerts) >= 8, r.stdout
+    # every alert: a for:, a severity, a summary and a description linking its section of the guide
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.*)$", read(GUIDE), re.M)}
+    for block in re.split(r"\n\s*- (?=alert:|record:)", read(RULES))[1:]:
+        if not block.startswith("alert:"):
+            continue
+        name = block.split()[1]
+        for key in ("for:", "severity: ", "summary:", "description:"):
+            assert key in block, "%s: no %s" % (name, key)
+        assert re.search(r"severity: (critical|warning)\n", block), "%s: severity critical or warning" % name
+        links = re.findall(r"docs/OBSERVABILITY\.md#([\w-]+)", block)
+        assert links == [name.lower()] and links[0] in anchors, "%s: links %s, guide has %s" % (name, links, anchors)
     print(r.stdout.strip())
 
 
