@@ -211,6 +211,19 @@ def test_prometheus_scrapes_hotpathd(d):
                              and not n.startswith("hotpath_xdp_")
                              and (stalls or not n.startswith("hotpath_worker_stall")))
             assert not missing, "named by the dashboard or rules, not scraped from hotpathd: %s" % missing
+
+            # every dashboard query runs on this server (its variables given values); the worker
+            # and port panels show this hotpathd
+            dash = mon.dashboard_exprs(json.load(open(mon.DASHBOARD)))
+            for title, e in dash:
+                try:
+                    prom.api("query", query=mon.promql(e))
+                except OSError as err:  # a 400 names the parse error in its body
+                    raise AssertionError("%s: %s: %s" % (title, e, getattr(err, "read", lambda: b"")()[:500]))
+            for title in ("Worker loops/s", "Packets/s in and out per port", "Worker busy ratio"):
+                e = mon.promql(next(e for t, e in dash if t == title))
+                got = hp.wait_until("%s shows %s" % (title, target), lambda: prom.query(e), timeout=90, interval=0.5)
+                assert all(s["instance"] == target for s, _ in got), (title, got)
         rc, _, report = dmn.stop()
     assert rc == 0, "hotpathd exit %d: %s" % (rc, dmn.stderr()[-2000:])
     hp.check_mempools_full(report)

@@ -196,7 +196,29 @@ def test_dashboard_lint():
                  "hotpath_mempool_in_use_mbufs", "hotpath_acl_cache_hits_total", "hotpath_acl_cache_misses_total",
                  "hotpath_xdp_packets_total", "hotpath_metrics_renders_total"):
         assert name in exprs, "no panel shows %s" % name
+    # PromQL that parses: each query, its variables given values, as a recording rule for promtool
+    exe = shutil.which("promtool")
+    if exe is None:
+        skip("promtool not installed (scripts/setup.sh installs prometheus): all but the PromQL syntax checked")
+    rules = os.path.join(os.environ.get("TMPDIR", "/tmp"), "hp-dashboard-rules-%d.yml" % os.getpid())
+    with open(rules, "w") as f:
+        f.write("groups:\n  - name: dashboard\n    rules:\n")
+        for i, (_, e) in enumerate(dashboard_exprs(d)):
+            f.write("      - record: dashboard:query%d\n        expr: %s\n" % (i, json.dumps(promql(e))))
+    try:
+        r = subprocess.run([exe, "check", "rules", rules], capture_output=True, text=True)
+    finally:
+        os.unlink(rules)
+    assert r.returncode == 0, "dashboard PromQL (rc %d): %s%s" % (r.returncode, r.stdout, r.stderr)
     print("%d panels, %d queries" % (len(d["panels"]), len(dashboard_exprs(d))))
+
+
+def promql(expr):
+    """A dashboard query as Prometheus would get it: Grafana's variables replaced; label_values()
+    (a Grafana function of the instance variable) becomes the selector it lists."""
+    expr = expr.replace("$__rate_interval", "1m").replace("$instance", ".+")
+    m = re.match(r"^label_values\((\w+), *\w+\)$", expr)
+    return m.group(1) if m else expr
 
 
 def test_names_exist():
