@@ -211,6 +211,12 @@ def test_prometheus_scrapes_hotpathd(d):
                              and not n.startswith("hotpath_xdp_")
                              and (stalls or not n.startswith("hotpath_worker_stall")))
             assert not missing, "named by the dashboard or rules, not scraped from hotpathd: %s" % missing
+            if stalls:
+                # the stall counters the alerts use: one per worker, from the live histogram
+                for rec in ("hotpath:worker_stalls_over_100us:total", "hotpath:worker_stalls_over_1ms:total"):
+                    got = hp.wait_until(rec + " recorded", lambda: prom.query(rec), timeout=90, interval=0.5)
+                    assert [(s["instance"], s["lcore"]) for s, _ in got] == [(target, "1")], (rec, got)
+                    assert all(v >= 0 for _, v in got), (rec, got)
 
             # every dashboard query runs on this server (its variables given values); the worker
             # and port panels show this hotpathd
