@@ -84,8 +84,16 @@ hp_stall_read(const struct hp_stall *s, const struct hp_stall *base, uint64_t th
 		for (unsigned i = 0; i < HP_HIST_BUCKETS; i++)
 			if (s->hist.buckets[i] > base->hist.buckets[i])
 				hi = (int)i;
-		/* the exact longest went with the baseline: the top of the highest bucket since */
+		/* the exact longest went with the baseline: the top of the highest bucket since,
+		 * within what the exact counts say (no more than the total, nor over a bound none passed) */
 		max = hi < 0 ? 0 : at_most(max, hp_hist_bucket_hi((unsigned)hi) - 1);
+		max = at_most(max, sum);
+		if (o1m == 0)
+			max = at_most(max, 1000000);
+		if (o100 == 0)
+			max = at_most(max, 100000);
+		if (o10 == 0)
+			max = at_most(max, 10000);
 	}
 	if (count == 0) {
 		v->count = 0;

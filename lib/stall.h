@@ -74,8 +74,9 @@ hp_stall_check(struct hp_stall *s, const struct hp_stall_conf *c, uint64_t gap_c
 /*
  * A view of s (read while the loop writes it), minus base when base is not
  * NULL (an earlier hp_stall copy: what happened since; max is then the top
- * of the highest non-empty bucket, within 0.8 %). Always count >= over_10us
- * >= over_100us >= over_1ms and count >= busy.
+ * of the highest non-empty bucket, within 0.8 %, and never more than the
+ * total or a bound no stall passed). Always count >= over_10us >=
+ * over_100us >= over_1ms, count >= busy and total_ns >= max_ns.
  */
 void hp_stall_read(const struct hp_stall *s, const struct hp_stall *base, uint64_t thresh_ns,
 		   struct hp_stall_view *v);

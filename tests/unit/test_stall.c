@@ -143,6 +143,14 @@ test_baseline(void)
 	v = view(NULL);
 	CU_ASSERT_EQUAL(v.max_ns, 2000000);
 	CU_ASSERT_EQUAL(v.count, 4);
+	/* a bucket's top past what the exact counts allow is cut to them: 9990 ns sits in [9984, 10112) */
+	base = s;
+	hp_stall_check(&s, &c, 9990, 0);
+	v = view(&base);
+	CU_ASSERT_EQUAL(v.count, 1);
+	CU_ASSERT_EQUAL(v.over_10us, 0);
+	CU_ASSERT_EQUAL(v.max_ns, 9990);
+	CU_ASSERT(v.total_ns >= v.max_ns);
 }
 
 /* A reader may see the over_* counters ahead of count: the view stays ordered. */
