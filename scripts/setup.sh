@@ -11,6 +11,7 @@ PKGS=(
 	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # for promtool (tests lint /metrics); the server it also brings is not used
+	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
 )
 
 if [[ $(id -u) -ne 0 ]]; then
