@@ -60,14 +60,16 @@ def stop_for(dmn, seconds):
         os.kill(dmn.proc.pid, signal.SIGCONT)
 
 
-def wait_stall(c, longer_than_ns, what):
-    """latency.show until worker 1 shows a stall of at least longer_than_ns (it is counted when
-    the worker runs again: polled, with a deadline)."""
+def wait_stall(c, longer_than_ns, what, over_1ms_before=-1):
+    """latency.show until worker 1 shows a stall of at least longer_than_ns and more than
+    over_1ms_before stalls over 1 ms (the stop is counted when the worker runs again, maybe
+    after the control thread answers: polled, with a deadline)."""
     got = {}
 
     def seen():
         got["lat"] = c.ok("latency.show")
-        return got["lat"]["stalls"]["1"]["max_ns"] >= longer_than_ns
+        s = got["lat"]["stalls"]["1"]
+        return s["max_ns"] >= longer_than_ns and s["over_1ms"] > over_1ms_before
     assert hp.wait_until(what, seen, timeout=30), got
     return got["lat"]
 
@@ -99,7 +101,7 @@ def test_sigstop_counted_everywhere(d):
         check_view(before["1"])
 
         stop_for(dmn, 0.05)
-        lat = wait_stall(c, 40000000, "a 50 ms stop counted as a stall")
+        lat = wait_stall(c, 40000000, "a 50 ms stop counted as a stall", before["1"]["over_1ms"])
         s = lat["stalls"]["1"]
         check_view(s)
         assert s["over_1ms"] >= 1 and s["over_1ms"] > before["1"]["over_1ms"], (before, s)
@@ -133,14 +135,16 @@ def test_sigstop_counted_everywhere(d):
             assert t["stall_over_1ms"] >= 1, (cmd, t)
 
         # latency.reset starts the stalls afresh too: the stop before it is gone, a new one counts
+        n = c.ok("latency.show")["stalls"]["1"]["over_1ms"]
         stop_for(dmn, 0.2)
-        wait_stall(c, 150000000, "a 200 ms stop counted")
+        wait_stall(c, 150000000, "a 200 ms stop counted", n)
         assert c.ok("latency.reset") == {}
         since = c.ok("latency.show")["stalls"]["1"]
         check_view(since)
         assert since["max_ns"] < 150000000, since  # the 200 ms gap was before the reset
+        n = since["over_1ms"]
         stop_for(dmn, 0.05)
-        since = wait_stall(c, 40000000, "a stop after the reset counted")["stalls"]["1"]
+        since = wait_stall(c, 40000000, "a stop after the reset counted", n)["stalls"]["1"]
         check_view(since)
         assert since["over_1ms"] >= 1 and since["max_ns"] < 150000000, since
         m, _ = metrics_stalls(port)  # /metrics is since start: all three stops
@@ -159,8 +163,9 @@ def test_threshold_config(d):
     dmn, port = daemon(d, extra=", stall_threshold_us: 1000")
     with dmn:
         c = Ctl(dmn.socket_path())
+        n = c.ok("latency.show")["stalls"]["1"]["over_1ms"]
         stop_for(dmn, 0.05)
-        s = wait_stall(c, 40000000, "a 50 ms stop over a 1 ms threshold")["stalls"]["1"]
+        s = wait_stall(c, 40000000, "a 50 ms stop over a 1 ms threshold", n)["stalls"]["1"]
         check_view(s, threshold_ns=1000000)
         assert s["over_1ms"] >= 1, s
         status, text, _ = http_get(port)
