@@ -195,8 +195,9 @@ struct hp_config {
 	char *eal_args[HP_MAX_EAL_ARGS]; /* owned; NULL-terminated */
 	unsigned eal_line;
 	char control_socket[HP_PATH_MAX];
-	char metrics[64]; /* "host:port" */
-	uint32_t mbufs;   /* mbufs per pool; 0 = sized from the ports */
+	char metrics[64];            /* "host:port" */
+	uint32_t stall_threshold_us; /* control.stall_threshold_us: a poll-loop gap above it is a stall */
+	uint32_t mbufs;              /* mbufs per pool; 0 = sized from the ports */
 	struct hp_neigh_conf neigh;
 	unsigned n_ports;
 	struct hp_port_conf ports[HP_MAX_PORTS];
