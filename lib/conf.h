@@ -253,6 +253,13 @@ extern const struct hp_prefix hp_martian_prefix[HP_N_MARTIAN];
 /* The most specific built-in martian prefix that holds p (or is p), or -1. */
 int hp_martian_of(const struct hp_prefix *p);
 
+/*
+ * The kernel interface of a net_af_xdp or net_af_packet device string (its
+ * "iface=" devarg) into ifname (len bytes): false for any other device, or a
+ * name that is empty, too long for an interface (IFNAMSIZ) or holds a '/'.
+ */
+bool hp_device_iface(const char *device, char *ifname, size_t len);
+
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);
 const char *hp_acl_action_name(enum hp_acl_action a);

@@ -5,7 +5,6 @@ through its query API with the labels the dashboard and the rules select on."""
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -123,12 +122,7 @@ class Prometheus:
 
     def kill(self):
         hp.no_term(self.kill)
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
+        hp.kill_group(self.proc)
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
