@@ -780,27 +780,6 @@ pci_address(const char *device, char *addr, size_t len)
 	return true;
 }
 
-/* iface=IF of a vdev (net_af_xdp, net_af_packet...) */
-static bool
-vdev_iface(const char *device, char *iface, size_t len)
-{
-	const char *p;
-	size_t n;
-
-	for (p = strchr(device, ','); p; p = strchr(p + 1, ','))
-		if (!strncmp(p + 1, "iface=", 6))
-			break;
-	if (p == NULL)
-		return false;
-	p += 7;
-	n = strcspn(p, ",");
-	if (n == 0 || n >= len || memchr(p, '/', n) != NULL)
-		return false;
-	memcpy(iface, p, n);
-	iface[n] = '\0';
-	return true;
-}
-
 /* Worker CPUs polling port p, and the node they are all on (-2 if they differ, -1 unknown) */
 static int
 port_workers(const struct hc *h, unsigned p, ctl_cpuset cpus)
@@ -883,7 +862,7 @@ check_port(struct hc *h, unsigned p)
 		snprintf(what, sizeof(what), "PCI %s", addr);
 		if (!ctl_hostfs_long(h->root, &node, "/sys/bus/pci/devices/%s/numa_node", addr))
 			node = -1;
-	} else if (vdev_iface(pc->device, iface, sizeof(iface))) {
+	} else if (hp_device_iface(pc->device, iface, sizeof(iface))) {
 		if (!ctl_hostfs_exists(h->root, "/sys/class/net/%s", iface)) {
 			add(h, "numa", subject, CTL_HC_WARN,
 			    "create the interface, or run --check-host in hotpathd's network namespace",

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "hostfs.h"
 
 bool
@@ -72,17 +73,11 @@ ctl_cpumask_parse(const char *s, ctl_cpuset out)
 	for (size_t i = n; i-- > 0;) {
 		char c = s[i];
 		unsigned v;
+		int d;
 
-		if (c == ',')
-			continue;
-		if (c >= '0' && c <= '9')
-			v = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = (unsigned)(c - 'A' + 10);
-		else
-			continue;
+		if ((d = hp_hex_digit(c)) < 0)
+			continue; /* the ',' between 32-bit words */
+		v = (unsigned)d;
 		for (unsigned k = 0; k < 4; k++)
 			if (v & (1u << k))
 				ctl_cpuset_add(out, bit + k);

@@ -119,6 +119,11 @@ setup_workers(struct dp_runtime *rt)
 		w->index = i;
 		w->ns_mult = mult;
 		hp_hist_init(&w->latency);
+		hp_stall_init(&w->stall);
+		hp_stall_conf_init(&w->stall_conf, rt->tsc_hz,
+				   (uint64_t)(rt->cfg->stall_threshold_us ? rt->cfg->stall_threshold_us
+									  : HP_DEFAULT_STALL_US) *
+					   1000);
 		for (unsigned k = 0; k < wm->n_rx; k++) {
 			unsigned p = wm->rx[k].port;
 			w->rx[k].port = (uint16_t)p;

@@ -217,6 +217,52 @@ write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
 	}
 }
 
+/*
+ * Each worker's poll-loop stalls (gaps above the threshold, lib/stall.h) as a
+ * histogram with the bounds 10 us, 100 us and 1 ms, from the exact counters
+ * over them (one snapshot: +Inf == _count). Since start; latency.reset does
+ * not touch them. The names are a contract with docs/grafana and the alert rules.
+ */
+static void
+write_stalls(FILE *f, const json_t *workers)
+{
+	static const struct {
+		const char *le, *over;
+	} bounds[] = {{"1e-05", "over_10us"}, {"0.0001", "over_100us"}, {"0.001", "over_1ms"}};
+	const json_t *w, *s;
+	size_t i;
+	char lcore[24];
+
+	family(f, "hotpath_worker_stall_seconds", "histogram",
+	       "Poll-loop gaps above the stall threshold (the loop was not running), per worker.");
+	json_array_foreach(workers, i, w) {
+		s = json_object_get(w, "stall");
+		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+		for (size_t b = 0; b < RTE_DIM(bounds); b++) {
+			struct lbl l[] = {{"lcore", lcore}, {"le", bounds[b].le}};
+			put_u64(f, "hotpath_worker_stall_seconds_bucket", l, 2,
+				ju(s, "count") - ju(s, bounds[b].over));
+		}
+		struct lbl inf[] = {{"lcore", lcore}, {"le", "+Inf"}};
+		put_u64(f, "hotpath_worker_stall_seconds_bucket", inf, 2, ju(s, "count"));
+		struct lbl l[] = {{"lcore", lcore}};
+		put_dbl(f, "hotpath_worker_stall_seconds_sum", l, 1, (double)ju(s, "total_ns") / 1e9);
+		put_u64(f, "hotpath_worker_stall_seconds_count", l, 1, ju(s, "count"));
+	}
+	family(f, "hotpath_worker_stall_max_seconds", "gauge",
+	       "Longest poll-loop stall since start, per worker.");
+	json_array_foreach(workers, i, w) {
+		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+		struct lbl l[] = {{"lcore", lcore}};
+		put_dbl(f, "hotpath_worker_stall_max_seconds", l, 1,
+			(double)ju(json_object_get(w, "stall"), "max_ns") / 1e9);
+	}
+	family(f, "hotpath_worker_stall_threshold_seconds", "gauge",
+	       "A poll-loop gap above this is a stall (control.stall_threshold_us).");
+	put_dbl(f, "hotpath_worker_stall_threshold_seconds", NULL, 0,
+		(double)ju(json_object_get(json_array_get(workers, 0), "stall"), "threshold_ns") / 1e9);
+}
+
 /* The slow path's own counters (runtime.h), one family each. */
 static const struct {
 	const char *key, *help;
@@ -499,6 +545,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	}
 	write_ports(f, rt, json_object_get(report, "ports"));
 	write_workers(f, rt, json_object_get(report, "workers"));
+	write_stalls(f, json_object_get(report, "workers"));
 	write_drops_and_punts(f, report);
 	write_acl(f, report);
 	write_mempools(f, json_object_get(report, "mempools"));

@@ -188,6 +188,7 @@ fill_worker(struct rte_tel_data *c, const json_t *w)
 	rte_tel_data_add_dict_u64(c, "cycles_per_packet",
 				  (uint64_t)(json_real_value(json_object_get(w, "cycles_per_packet")) + 0.5));
 	add_ints(c, json_object_get(w, "punted"), "punted_");
+	add_ints(c, json_object_get(w, "stall"), "stall_");
 }
 
 static int
@@ -229,6 +230,36 @@ fill_latency(struct rte_tel_data *d, const json_t *l)
 				  (uint64_t)(json_real_value(json_object_get(l, "mean")) + 0.5));
 }
 
+/* Every worker's stalls as one: counts and times summed, the longest of all (stall_* as in /hotpath/workers). */
+static void
+add_stall_sum(struct rte_tel_data *d, const json_t *workers)
+{
+	static const char *const sums[] = {"count",    "over_10us", "over_100us",
+					   "over_1ms", "total_ns",  "busy"};
+	char name[RTE_TEL_MAX_STRING_LEN];
+	uint64_t max = 0, thresh = 0;
+	const json_t *w;
+	size_t i;
+
+	for (size_t k = 0; k < RTE_DIM(sums); k++) {
+		uint64_t n = 0;
+
+		json_array_foreach(workers, i, w)
+			n += ju(json_object_get(w, "stall"), sums[k]);
+		snprintf(name, sizeof(name), "stall_%s", sums[k]);
+		rte_tel_data_add_dict_u64(d, name, n);
+	}
+	json_array_foreach(workers, i, w) {
+		const json_t *s = json_object_get(w, "stall");
+
+		if (ju(s, "max_ns") > max)
+			max = ju(s, "max_ns");
+		thresh = ju(s, "threshold_ns");
+	}
+	rte_tel_data_add_dict_u64(d, "stall_max_ns", max);
+	rte_tel_data_add_dict_u64(d, "stall_threshold_ns", thresh);
+}
+
 static int
 fmt_latency(const json_t *r, const char *params, struct rte_tel_data *d)
 {
@@ -238,6 +269,7 @@ fmt_latency(const json_t *r, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	if (params == NULL || params[0] == '\0') {
 		fill_latency(d, json_object_get(r, "latency_ns"));
+		add_stall_sum(d, json_object_get(r, "workers"));
 		return 0;
 	}
 	/* ",LCORE": one worker's histogram */
@@ -247,6 +279,7 @@ fmt_latency(const json_t *r, const char *params, struct rte_tel_data *d)
 		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
 		if (strcmp(params, lcore) == 0) {
 			fill_latency(d, json_object_get(w, "latency_ns"));
+			add_ints(d, json_object_get(w, "stall"), "stall_");
 			return 0;
 		}
 	}

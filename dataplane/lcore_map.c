@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "lcore_map.h"
 
 static int
@@ -95,17 +96,12 @@ parse_mask(const char *s, bool present[DP_MAX_LCORES], struct dp_lcore_set *set)
 	if (n == 0)
 		return -EINVAL;
 	for (size_t i = n; i-- > 0; bit += 4) {
-		char c = s[i];
+		int d = hp_hex_digit(s[i]);
 		unsigned v;
 
-		if (c >= '0' && c <= '9')
-			v = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = (unsigned)(c - 'A' + 10);
-		else
+		if (d < 0)
 			return -EINVAL;
+		v = (unsigned)d;
 		for (unsigned k = 0; k < 4; k++) {
 			if (!(v & (1u << k)))
 				continue;

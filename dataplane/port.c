@@ -60,33 +60,6 @@ probe(struct dp_port *p, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The kernel interface of a net_af_xdp or net_af_packet device ("iface=" devarg) into
- * ifname; false for any other device.
- */
-static bool
-kernel_iface(const char *device, char *ifname, size_t len)
-{
-	const char *p;
-	size_t n;
-
-	if (strncmp(device, "net_af_xdp", 10) != 0 && strncmp(device, "net_af_packet", 13) != 0 &&
-	    strncmp(device, "eth_af_packet", 13) != 0)
-		return false;
-	for (p = strchr(device, ','); p; p = strchr(p + 1, ','))
-		if (!strncmp(p + 1, "iface=", 6))
-			break;
-	if (p == NULL)
-		return false;
-	p += 7;
-	n = strcspn(p, ",");
-	if (n == 0 || n >= len || n >= IFNAMSIZ)
-		return false;
-	memcpy(ifname, p, n);
-	ifname[n] = '\0';
-	return true;
-}
-
 /* Whether ifname's driver is veth (ETHTOOL_GDRVINFO); false when it cannot be told. */
 static bool
 iface_is_veth(const char *ifname)
@@ -191,7 +164,7 @@ warn_veth(const struct dp_port *p)
 {
 	char ifname[IFNAMSIZ];
 
-	if (!kernel_iface(p->conf->device, ifname, sizeof(ifname)))
+	if (!hp_device_iface(p->conf->device, ifname, sizeof(ifname)))
 		return;
 	/* what the ring cannot hold: the kernel's reassembly (FANOUT_FLAG_DEFRAG) cut short */
 	if (p->rx_frame_max)

@@ -22,6 +22,16 @@ latency_json(const struct hp_hist *h)
 			 (json_int_t)s.p9999, "max", (json_int_t)s.max_ns);
 }
 
+json_t *
+dp_stall_json(const struct hp_stall_view *v)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "threshold_ns",
+			 (json_int_t)v->threshold_ns, "count", (json_int_t)v->count, "over_10us",
+			 (json_int_t)v->over_10us, "over_100us", (json_int_t)v->over_100us, "over_1ms",
+			 (json_int_t)v->over_1ms, "max_ns", (json_int_t)v->max_ns, "total_ns",
+			 (json_int_t)v->total_ns, "busy", (json_int_t)v->busy);
+}
+
 static json_t *
 port_json(const struct dp_runtime *rt, unsigned p)
 {
@@ -177,6 +187,7 @@ static json_t *
 worker_json(const struct dp_worker *w)
 {
 	uint64_t rx = 0, tx = 0, refused = 0;
+	struct hp_stall_view sv;
 	double cpp;
 
 	for (unsigned i = 0; i < w->n_rx; i++)
@@ -186,13 +197,15 @@ worker_json(const struct dp_worker *w)
 		refused += w->tx_stats[p].refused;
 	}
 	cpp = rx ? (double)w->busy_cycles / (double)rx : 0.0;
-	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "lcore",
-			 w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx, "tx_refused",
-			 (json_int_t)refused, "drops", drops_json(w->drops), "punted", punts_json(w->punted),
-			 "injected", (json_int_t)w->injected, "doorbells", (json_int_t)w->doorbells, "loops",
-			 (json_int_t)w->loops, "busy_loops", (json_int_t)w->busy_loops, "busy_cycles",
-			 (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles,
-			 "cycles_per_packet", cpp, "latency_ns", latency_json(&w->latency));
+	hp_stall_read(&w->stall, NULL, w->stall_conf.thresh_ns, &sv);
+	return json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+			 "lcore", w->lcore, "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
+			 "tx_refused", (json_int_t)refused, "drops", drops_json(w->drops), "punted",
+			 punts_json(w->punted), "injected", (json_int_t)w->injected, "doorbells",
+			 (json_int_t)w->doorbells, "loops", (json_int_t)w->loops, "busy_loops",
+			 (json_int_t)w->busy_loops, "busy_cycles", (json_int_t)w->busy_cycles, "idle_cycles",
+			 (json_int_t)w->idle_cycles, "cycles_per_packet", cpp, "latency_ns",
+			 latency_json(&w->latency), "stall", dp_stall_json(&sv));
 }
 
 json_t *
@@ -322,6 +335,23 @@ dp_report_print(FILE *f, const json_t *r)
 	print_latency(f, "all", json_object_get(r, "latency_ns"));
 	print_latency(f, "slow path", json_object_get(r, "slowpath_latency_ns"));
 	fprintf(f, "  (slow path: a punted packet's RX burst -> the control thread done with it)\n");
+
+	v = json_array_get(json_object_get(r, "workers"), 0);
+	fprintf(f,
+		"\n  stalls (poll-loop gaps over %.1f us: the loop was not running; times in us)\n"
+		"  %-10s %10s %10s %10s %10s %11s %11s %10s\n",
+		(double)geti(json_object_get(v, "stall"), "threshold_ns") / 1e3, "", "count", "> 10us",
+		"> 100us", "> 1ms", "max", "total", "busy");
+	json_array_foreach(json_object_get(r, "workers"), i, v) {
+		const json_t *s = json_object_get(v, "stall");
+		fprintf(f,
+			"  lcore %-4" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
+			" %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
+			" %11.1f %11.1f %10" JSON_INTEGER_FORMAT "\n",
+			geti(v, "lcore"), geti(s, "count"), geti(s, "over_10us"), geti(s, "over_100us"),
+			geti(s, "over_1ms"), (double)geti(s, "max_ns") / 1e3,
+			(double)geti(s, "total_ns") / 1e3, geti(s, "busy"));
+	}
 
 	fprintf(f, "\n");
 	json_array_foreach(json_object_get(r, "mempools"), i, v)

@@ -11,6 +11,7 @@
 #include "lcore_map.h"
 #include "port.h"
 #include "reasons.h"
+#include "stall.h"
 
 struct dp_doorbell;
 struct dp_tables;
@@ -92,5 +93,12 @@ json_t *dp_report_json(const struct dp_runtime *rt);
 
 /* The same report as aligned text. */
 void dp_report_print(FILE *f, const json_t *report);
+
+/*
+ * A worker's stalls as the report's "stall" object: threshold_ns, count,
+ * over_10us, over_100us, over_1ms, max_ns, total_ns, busy (latency.show
+ * uses it too). A new reference, NULL on ENOMEM.
+ */
+json_t *dp_stall_json(const struct hp_stall_view *v);
 
 #endif

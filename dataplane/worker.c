@@ -82,6 +82,8 @@ dp_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(w->qsv, w->lcore);
 
 		w->loops++;
+		/* the loop was not running: a compare, and a branch taken only by a long iteration */
+		hp_stall_check(&w->stall, &w->stall_conf, now - prev, got);
 		if (got) {
 			w->busy_loops++;
 			w->busy_cycles += now - prev;

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "doorbell.h"
 #include "histogram.h"
+#include "stall.h"
 #include "stage.h"
 
 #define DP_TXBUF (2 * DP_BURST) /* a TX buffer flushes early when full */
@@ -71,6 +72,7 @@ struct dp_worker {
 	struct dp_doorbell *bell; /* wakes it when it sleeps (NULL: nobody to wake) */
 	struct rte_ring *inject;  /* from the control thread (SP/SC, this worker's) */
 	struct rte_rcu_qsbr *qsv;
+	struct hp_stall_conf stall_conf; /* threshold and per-packet allowance, in TSC cycles */
 
 	/* worker: rw, control: ro */
 	struct dp_rx_stats rx_stats[HP_MAX_WORKER_QUEUES] __rte_cache_aligned;
@@ -84,6 +86,7 @@ struct dp_worker {
 	uint64_t busy_cycles;   /* loop iterations that received something */
 	uint64_t idle_cycles;   /* iterations that received nothing */
 	struct hp_hist latency; /* residence time: TX TSC - burst arrival TSC */
+	struct hp_stall stall;  /* poll-loop gaps above stall_conf's threshold (lib/stall.h) */
 
 	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */
 } __rte_cache_aligned;

@@ -1,4 +1,5 @@
 /* Lookups over the configuration's plain data (lib/conf.h): port by name, a next hop's port, names. */
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -58,6 +59,29 @@ hp_martian_of(const struct hp_prefix *p)
 			best = i;
 	}
 	return best;
+}
+
+bool
+hp_device_iface(const char *device, char *ifname, size_t len)
+{
+	const char *p;
+	size_t n;
+
+	if (strncmp(device, "net_af_xdp", 10) != 0 && strncmp(device, "net_af_packet", 13) != 0 &&
+	    strncmp(device, "eth_af_packet", 13) != 0)
+		return false;
+	for (p = strchr(device, ','); p; p = strchr(p + 1, ','))
+		if (!strncmp(p + 1, "iface=", 6))
+			break;
+	if (p == NULL)
+		return false;
+	p += 7;
+	n = strcspn(p, ",");
+	if (n == 0 || n >= len || n >= IF_NAMESIZE || memchr(p, '/', n) != NULL)
+		return false;
+	memcpy(ifname, p, n);
+	ifname[n] = '\0';
+	return true;
 }
 
 const char *

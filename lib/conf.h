@@ -195,8 +195,9 @@ struct hp_config {
 	char *eal_args[HP_MAX_EAL_ARGS]; /* owned; NULL-terminated */
 	unsigned eal_line;
 	char control_socket[HP_PATH_MAX];
-	char metrics[64]; /* "host:port" */
-	uint32_t mbufs;   /* mbufs per pool; 0 = sized from the ports */
+	char metrics[64];            /* "host:port" */
+	uint32_t stall_threshold_us; /* control.stall_threshold_us: a poll-loop gap above it is a stall */
+	uint32_t mbufs;              /* mbufs per pool; 0 = sized from the ports */
 	struct hp_neigh_conf neigh;
 	unsigned n_ports;
 	struct hp_port_conf ports[HP_MAX_PORTS];
@@ -251,6 +252,13 @@ extern const struct hp_prefix hp_martian_prefix[HP_N_MARTIAN];
 
 /* The most specific built-in martian prefix that holds p (or is p), or -1. */
 int hp_martian_of(const struct hp_prefix *p);
+
+/*
+ * The kernel interface of a net_af_xdp or net_af_packet device string (its
+ * "iface=" devarg) into ifname (len bytes): false for any other device, or a
+ * name that is empty, too long for an interface (IFNAMSIZ) or holds a '/'.
+ */
+bool hp_device_iface(const char *device, char *ifname, size_t len);
 
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);

@@ -10,7 +10,8 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool xdp-tools clang clang-format llvm libclang-rt-14-dev
 	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
-	prometheus  # for promtool (tests lint /metrics); the server it also brings is not used
+	prometheus  # promtool (tests lint /metrics and the rules) and the server fleet/prometheus_scrapes_hotpathd runs
+	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -101,7 +101,7 @@ PY
 # veths, XDP programs, DPDK files; and the free hugepages (compared, not listed).
 inventory() {
 	local n
-	for n in hotpathd hp-probe dpdk-dumpcap dpdk-testpmd testpmd; do
+	for n in hotpathd hp-probe dpdk-dumpcap dpdk-testpmd testpmd prometheus; do
 		pgrep -x "$n" | sed "s/^/process $n /"
 	done
 	ip netns list 2>/dev/null | awk '{print "netns " $1}'

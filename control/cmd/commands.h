@@ -27,8 +27,8 @@
 	X(worker_show, "worker.show", HP_CMD_RO, "", "per-worker counters, cycles and latency")              \
 	X(stats, "stats", HP_CMD_RO, "", "totals, drops by reason, slow path, ACL cache")                    \
 	X(latency_show, "latency.show", HP_CMD_RO, "",                                                       \
-	  "residence latency percentiles since the last reset (ns)")                                         \
-	X(latency_reset, "latency.reset", 0, "", "start latency.show afresh")                                \
+	  "residence latency percentiles and each worker's stalls since the last reset (ns)")                \
+	X(latency_reset, "latency.reset", 0, "", "start latency.show afresh (latency and stalls)")           \
 	X(route_add, "route.add", 0, "prefix, via | action: drop, [port] | routes: [{...}, ...]",            \
 	  "add or replace a route (ECMP: several via), or up to 1024 at once")                               \
 	X(route_del, "route.del", 0, "prefix", "delete a route")                                             \
@@ -124,7 +124,7 @@ enum hp_cmd_id {
 	X(worker_show, "/hotpath/workers",                                                               \
 	  "Counters of every worker, or of one. Parameters: lcore (optional)")                           \
 	X(latency_show, "/hotpath/latency",                                                              \
-	  "RX-to-TX residence time percentiles in ns, all workers or one. Parameters: lcore (optional)") \
+	  "Residence time percentiles and stalls, ns, all workers or one. Parameters: lcore (optional)") \
 	X(acl_show, "/hotpath/acl", "ACL rule hits and cache. Parameters: first rule index (optional)")  \
 	X(xdp_show, "/hotpath/xdp",                                                                      \
 	  "XDP program counters by reason, per interface. Parameters: iface (optional)")

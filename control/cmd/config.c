@@ -46,8 +46,9 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 		return "the workers";
 	if (a->mbufs != b->mbufs)
 		return "mbufs";
-	if (strcmp(a->control_socket, b->control_socket) != 0 || strcmp(a->metrics, b->metrics) != 0)
-		return "the control settings (socket, metrics)";
+	if (strcmp(a->control_socket, b->control_socket) != 0 || strcmp(a->metrics, b->metrics) != 0 ||
+	    a->stall_threshold_us != b->stall_threshold_us)
+		return "the control settings (socket, metrics, stall_threshold_us)";
 	if (a->n_eal_args != b->n_eal_args)
 		return "the EAL arguments";
 	for (unsigned i = 0; i < a->n_eal_args; i++)

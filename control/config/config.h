@@ -13,7 +13,8 @@
 
 #define HP_DEFAULT_SOCKET "/run/hotpath/hotpath.sock"
 #define HP_DEFAULT_METRICS "127.0.0.1:9469"
-#define HP_DEFAULT_MTU 1500 /* ports[].mtu */
+#define HP_DEFAULT_STALL_US 5 /* control.stall_threshold_us */
+#define HP_DEFAULT_MTU 1500   /* ports[].mtu */
 #define HP_MIN_MTU 1280
 #define HP_MAX_MTU 9000
 #define HP_DEFAULT_RX_DESC 1024

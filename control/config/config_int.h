@@ -15,6 +15,8 @@
 #define CFG_EAL_ARG_MAX 4096      /* one EAL argument, bytes */
 #define CFG_MBUFS_MIN 1024u
 #define CFG_MBUFS_MAX 16777216u
+#define CFG_STALL_US_MIN 1u       /* control.stall_threshold_us: 1 us .. */
+#define CFG_STALL_US_MAX 1000000u /* .. 1 s */
 #define CFG_DESC_MIN 64u
 #define CFG_DESC_MAX 32768u
 #define CFG_LCORE_MAX 127u           /* RTE_MAX_LCORE - 1 */

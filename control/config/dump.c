@@ -202,6 +202,8 @@ hp_dump_config(const struct hp_config *cfg)
 		json_object_set_new(ctl, "socket", json_string(cfg->control_socket));
 	if (cfg->metrics[0])
 		json_object_set_new(ctl, "metrics", json_string(cfg->metrics));
+	if (cfg->stall_threshold_us != HP_DEFAULT_STALL_US)
+		json_object_set_new(ctl, "stall_threshold_us", json_integer(cfg->stall_threshold_us));
 	json_object_set_new(o, "control", ctl);
 	if (cfg->mbufs)
 		json_object_set_new(o, "mbufs", json_integer(cfg->mbufs));

@@ -1,4 +1,4 @@
-/* Config sections eal:, control: (socket, metrics) and mbufs: of the top level. */
+/* Config sections eal:, control: (socket, metrics, stall_threshold_us) and mbufs: of the top level. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -146,9 +146,24 @@ parse_metrics(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	return 0;
 }
 
+/* How long a worker's poll-loop iteration may take before it counts as a stall (dataplane: lib/stall.h). */
+static int
+parse_stall_threshold(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_config *cfg = obj;
+	unsigned long long v;
+	int rc;
+
+	if ((rc = cfg_want_uint(c, key, val, CFG_STALL_US_MIN, CFG_STALL_US_MAX, &v)))
+		return rc;
+	cfg->stall_threshold_us = (uint32_t)v;
+	return 0;
+}
+
 static const struct key_def control_keys[] = {
 	{"socket", parse_socket, false},
 	{"metrics", parse_metrics, false},
+	{"stall_threshold_us", parse_stall_threshold, false},
 };
 
 int

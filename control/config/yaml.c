@@ -238,6 +238,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", HP_DEFAULT_SOCKET);
 	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", HP_DEFAULT_METRICS);
+	cfg->stall_threshold_us = HP_DEFAULT_STALL_US;
 	cfg_neigh_defaults(&cfg->neigh);
 
 	if (len > CFG_FILE_MAX)

@@ -176,7 +176,8 @@ def test_af_xdp_fragments(d):
     fragments_and_tcp(d, "af_xdp")
 
 
-def main():
+def setup():
+    """hotpathd's path for the tests of this topology; exits SKIP without root, hugepages or tools."""
     global HOTPATHD
     HOTPATHD = hp.hotpathd_path()
     if os.geteuid() != 0:
@@ -189,6 +190,10 @@ def main():
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             print("SKIP: %s is not installed (scripts/setup.sh installs it)" % tool)
             sys.exit(hp.SKIP)
+
+
+def main():
+    setup()
     hp.run([test_af_packet_fragments, test_af_xdp_fragments])
 
 

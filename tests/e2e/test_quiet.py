@@ -9,7 +9,6 @@ answers every echo request and ARP. The bound is on wakeups counted by the kerne
 (voluntary context switches of the main thread), which a busy machine can only lower.
 """
 import os
-import subprocess
 import sys
 import time
 
@@ -58,17 +57,7 @@ def test_idle_sleeps_and_answers(d):
 
 
 def main():
-    pv.HOTPATHD = hp.hotpathd_path()
-    if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces)")
-        sys.exit(hp.SKIP)
-    if hp.hugepages_free() < 64:
-        print("SKIP: needs free hugepages")
-        sys.exit(hp.SKIP)
-    for tool in ("ethtool", "ping"):
-        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
-            print("SKIP: %s is not installed (scripts/setup.sh installs it)" % tool)
-            sys.exit(hp.SKIP)
+    pv.setup()
     hp.run([test_idle_sleeps_and_answers])
 
 

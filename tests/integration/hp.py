@@ -144,6 +144,16 @@ def write_pcap(path, frames):
             f.write(fr)
 
 
+def kill_group(proc):
+    """SIGKILL a process started in its own session, with its whole group, and reap it."""
+    if proc and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
 class Daemon:
     """hotpathd on a config; use as a context manager."""
 
@@ -212,12 +222,7 @@ class Daemon:
 
     def kill(self):
         no_term(self.kill)
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
+        kill_group(self.proc)
 
     def __enter__(self):
         return self.start()

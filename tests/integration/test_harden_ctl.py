@@ -255,7 +255,7 @@ def _dump_dict(c):
 
 
 def test_config_apply_refuses_the_fixed_sections(d):
-    """Changing workers, eal, control (socket, metrics), mbufs or a port is refused with a
+    """Changing workers, eal, control (socket, metrics, stall_threshold_us), mbufs or a port is refused with a
     message naming it, and nothing changes; the same file without the change applies."""
     with daemon(d) as dm:
         c = Ctl(os.path.join(d, "hc.sock"))
@@ -266,6 +266,7 @@ def test_config_apply_refuses_the_fixed_sections(d):
             ("the EAL arguments", lambda x: x.__setitem__("eal", ["-l", "0-1"])),
             ("the control settings", lambda x: x["control"].__setitem__("socket", os.path.join(d, "other.sock"))),
             ("the control settings", lambda x: x["control"].__setitem__("metrics", "127.0.0.1:1")),
+            ("the control settings", lambda x: x["control"].__setitem__("stall_threshold_us", 7)),
             ("mbufs", lambda x: x.__setitem__("mbufs", 4096)),
             ("a port", lambda x: x["ports"][0].__setitem__("mac", "02:00:00:00:00:09")),
             ("the number of ports", lambda x: x["ports"].append({"name": "p2", "device": "net_null5",

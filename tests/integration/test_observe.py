@@ -64,6 +64,8 @@ FAMILIES = {
     "hotpath_worker_loops_total": "counter", "hotpath_worker_busy_loops_total": "counter",
     "hotpath_worker_busy_seconds_total": "counter", "hotpath_worker_idle_seconds_total": "counter",
     "hotpath_worker_dropped_packets_total": "counter",
+    "hotpath_worker_stall_seconds": "histogram", "hotpath_worker_stall_max_seconds": "gauge",
+    "hotpath_worker_stall_threshold_seconds": "gauge",
     "hotpath_dropped_packets_total": "counter",
     "hotpath_punted_packets_total": "counter",
     "hotpath_slowpath_received_packets_total": "counter",
@@ -248,6 +250,14 @@ def test_metrics_match_exit_report(d):
         assert val(m, "hotpath_worker_dropped_packets_total", lcore=w["lcore"]) == sum(w["drops"].values())
         busy = val(m, "hotpath_worker_busy_seconds_total", lcore=w["lcore"])
         assert 0 < busy < report["elapsed_s"], busy
+        # stalls: one snapshot, cumulative; the report (later) counts at least as many
+        count = val(m, "hotpath_worker_stall_seconds_count", lcore=w["lcore"])
+        b = [val(m, "hotpath_worker_stall_seconds_bucket", lcore=w["lcore"], le=le)
+             for le in ("1e-05", "0.0001", "0.001", "+Inf")]
+        assert b == sorted(b) and b[-1] == count <= w["stall"]["count"], (b, count, w["stall"])
+        assert count - b[2] <= w["stall"]["over_1ms"], (b, w["stall"])
+        assert val(m, "hotpath_worker_stall_max_seconds", lcore=w["lcore"]) <= w["stall"]["max_ns"] / 1e9
+    assert val(m, "hotpath_worker_stall_threshold_seconds") == 5e-06
     for reason, n in report["slowpath"]["punted"].items():
         assert val(m, "hotpath_slowpath_received_packets_total", reason=reason) == n
         assert val(m, "hotpath_punted_packets_total", reason=reason) == \
@@ -401,7 +411,12 @@ def test_telemetry_commands(d):
         assert 0 < order[0] and order == sorted(order), lat
         assert [lat[k] for k in ("p50_ns", "p99_ns", "p99_9_ns", "p99_99_ns", "max_ns")] == \
             [rl[k] for k in ("p50", "p99", "p99.9", "p99.99", "max")], (lat, rl)
-        assert answers["/hotpath/latency,1"] == lat  # one worker: its histogram is everything
+        # one worker: its histogram is everything (its stalls may grow between the two questions)
+        nostall = lambda t: {k: v for k, v in t.items() if not k.startswith("stall_")}  # noqa: E731
+        assert nostall(answers["/hotpath/latency,1"]) == nostall(lat)
+        for t in (lat, answers["/hotpath/latency,1"], answers["/hotpath/workers"]["1"]):
+            assert t["stall_threshold_ns"] == 5000 and t["stall_count"] >= t["stall_over_10us"] >= \
+                t["stall_over_100us"] >= t["stall_over_1ms"] and t["stall_max_ns"] <= t["stall_total_ns"], t
         assert answers["/hotpath/latency,99"] is None  # no such lcore
 
         ports = answers["/hotpath/ports"]

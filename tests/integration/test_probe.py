@@ -142,6 +142,23 @@ def check_latency(res):
     # the scheduled time is never after the actual TX time
     assert res["latency_ns"]["min"] >= res["tx_latency_ns"]["min"], res
     assert res["negative"] == 0, res
+    check_stalls(res)
+
+
+def check_stalls(res):
+    """The probe's own loops' stalls: one entry per loop, integers in order (how many is the host's)."""
+    loops = [s["loop"] for s in res["stalls"]]
+    assert loops in (["txrx"], ["tx", "rx"]), res["stalls"]
+    for s in res["stalls"]:
+        for k in ("lcore", "threshold_ns", "count", "over_10us", "over_100us", "over_1ms", "max_ns", "total_ns",
+                  "busy"):
+            assert isinstance(s[k], int) and s[k] >= 0, (k, s)
+        assert s["threshold_ns"] == 5000, s
+        assert s["count"] >= s["over_10us"] >= s["over_100us"] >= s["over_1ms"] and s["busy"] <= s["count"], s
+        assert (s["max_ns"] > s["threshold_ns"]) == (s["count"] > 0), s
+        assert s["total_ns"] >= s["max_ns"] and (s["over_1ms"] == 0) == (s["max_ns"] <= 1000000), s
+    print("   probe stalls: " + ", ".join("%s %d over 10 us, max %.1f us" % (s["loop"], s["over_10us"],
+                                                                         s["max_ns"] / 1e3) for s in res["stalls"]))
 
 
 def test_usage_errors(d):

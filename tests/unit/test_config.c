@@ -253,7 +253,21 @@ test_defaults(void)
 	CU_ASSERT_FALSE(cfg.acl_default_deny);
 	CU_ASSERT_EQUAL(cfg.n_acl, 0);
 	CU_ASSERT_EQUAL(cfg.n_policers, 0);
+	CU_ASSERT_EQUAL(cfg.stall_threshold_us, HP_DEFAULT_STALL_US);
 	hp_config_free(&cfg);
+
+	/* control.stall_threshold_us: 1 us .. 1 s (the out-of-range ones are in the error table) */
+	for (unsigned us = 1; us <= 1000000; us *= 1000) {
+		char text[128];
+
+		snprintf(text, sizeof(text),
+			 "control: { stall_threshold_us: %u }\nports: [{ name: p0, device: net_null0 }]\n",
+			 us);
+		rc = parse("stall.yaml", text, &cfg);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_EQUAL(cfg.stall_threshold_us, us);
+		hp_config_free(&cfg);
+	}
 
 	/* empty table sections are fine */
 	rc = parse("min.yaml",
@@ -654,6 +668,14 @@ static const struct bad_case bad_cases[] = {
 	{"eal: [-l, [0, 1]]\n" P0, 1, "key 'eal': expected a string (found a sequence)"},
 	{"eal: [-l, \"\"]\n" P0, 1, "key 'eal': expected a non-empty argument"},
 	{"control: [a]\n" P0, 1, "key 'control': expected a mapping (found a sequence)"},
+	{"control: { stall_threshold_us: 0 }\n" P0, 1,
+	 "key 'stall_threshold_us': expected an integer between 1 and 1000000"},
+	{"control: { stall_threshold_us: 1000001 }\n" P0, 1,
+	 "key 'stall_threshold_us': expected an integer between 1"},
+	{"control: { stall_threshold_us: 5us }\n" P0, 1,
+	 "key 'stall_threshold_us': expected an integer between 1"},
+	{"control: { stall_threshold_us: [5] }\n" P0, 1,
+	 "key 'stall_threshold_us': expected an integer between 1"},
 	{"control: /run/x.sock\n" P0, 1, "key 'control': expected a mapping (found a scalar)"},
 	{"control: { socket: run/hotpath.sock }\n" P0, 1,
 	 "key 'socket': expected an absolute path (starting with /)"},

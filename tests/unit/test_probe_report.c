@@ -40,6 +40,18 @@ fill(void)
 	R.foreign_by[PROBE_RX_BAD_MAGIC] = 3;
 	hp_hist_summarize(&LAT, &R.lat);
 	hp_hist_summarize(&TXLAT, &R.txlat);
+	R.n_loops = 2;
+	R.stalls[0] = (struct probe_loop_stalls){.loop = "tx",
+						 .lcore = 1,
+						 .v = {.threshold_ns = 5000,
+						       .count = 9,
+						       .over_10us = 4,
+						       .over_100us = 2,
+						       .over_1ms = 1,
+						       .max_ns = 1500000,
+						       .total_ns = 1700000,
+						       .busy = 3}};
+	R.stalls[1] = (struct probe_loop_stalls){.loop = "rx", .lcore = 2, .v = {.threshold_ns = 5000}};
 	R.flows_with_loss = 1;
 	R.n_lossy = 1;
 	R.lossy[0] = (struct probe_flow_loss){
@@ -115,6 +127,23 @@ test_json_fields(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "sport")), 1027);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "lost")), 5000);
 	CU_ASSERT_PTR_NULL(json_object_get(j, "search"));
+	/* the probe's own loops' stalls, one object per loop */
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "stalls")), 2);
+	f = json_array_get(json_object_get(j, "stalls"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(f, "loop")), "tx");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "lcore")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "threshold_ns")), 5000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "count")), 9);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "over_10us")), 4);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "over_100us")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "over_1ms")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "max_ns")), 1500000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "total_ns")), 1700000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(f, "busy")), 3);
+	f = json_array_get(json_object_get(j, "stalls"), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(f, "loop")), "rx");
+	CU_ASSERT(json_is_integer(json_object_get(f, "count")) &&
+		  json_integer_value(json_object_get(f, "count")) == 0);
 	json_decref(j);
 	free(s);
 }
@@ -171,6 +200,11 @@ test_table(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "tx-stamp"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "flow 3"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.5:1027"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(s,
+		       "probe stalls tx   (lcore 1): 9 over 5 us, 4 over 10 us, 2 over 100 us, "
+		       "1 over 1 ms, max 1500.0 us, total 1.700 ms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "probe stalls rx   (lcore 2): 0 over 5 us"));
 	free(s);
 }
 

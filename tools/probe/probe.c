@@ -58,6 +58,7 @@ struct probe_tx {
 	uint64_t pend_sched[PROBE_BURST];
 	uint32_t pend_flow[PROBE_BURST];
 	struct rte_mbuf *stash[PROBE_BURST]; /* allocated, not yet built */
+	struct hp_stall stall;               /* the TX loop's gaps (the TX+RX loop's on one lcore) */
 } __rte_cache_aligned;
 
 /* The receiving side. One writer: the RX lcore; read by main after it joined. */
@@ -67,6 +68,7 @@ struct probe_rx {
 	uint64_t negative;
 	uint64_t other_rx;
 	struct hp_hist lat, txlat;
+	struct hp_stall stall; /* the RX loop's gaps */
 } __rte_cache_aligned;
 
 /* One trial. Everything above tx is set by main before the launch and read-only during it. */
@@ -81,6 +83,8 @@ struct probe_run {
 	uint64_t t_start, t_warm, t_end; /* first packet due, warm-up over, no packet due at or after */
 	uint64_t drain;                  /* cycles RX goes on after TX finished */
 	uint64_t tx_done_tsc; /* 0 while TX runs; TX lcore: release-store, RX lcore: acquire-load */
+	struct hp_stall_conf stall_conf;
+	unsigned tx_lcore, rx_lcore; /* RTE_MAX_LCORE: no RX loop of its own (one lcore does both) */
 	struct probe_tx tx;
 	struct probe_rx rx;
 };
@@ -155,7 +159,7 @@ tx_finish(struct probe_tx *tx)
  * unsent (a generator that cannot keep up would otherwise stretch a trial to
  * packets / its own rate: minutes at 200 Mpps).
  */
-static void
+static unsigned
 tx_step(struct probe_run *r, struct probe_tx *tx)
 {
 	uint64_t now = rte_rdtsc();
@@ -164,7 +168,7 @@ tx_step(struct probe_run *r, struct probe_tx *tx)
 	if (now > r->t_end + r->drain) {
 		tx->unsent += probe_sched_skip(&tx->sched, r->t_end);
 		tx_finish(tx);
-		return;
+		return 0;
 	}
 	while (tx->n_pend < PROBE_BURST && probe_sched_peek(&tx->sched) <= now &&
 	       probe_sched_peek(&tx->sched) < r->t_end) {
@@ -194,7 +198,7 @@ tx_step(struct probe_run *r, struct probe_tx *tx)
 	if (tx->n_pend == 0) {
 		if (probe_sched_peek(&tx->sched) >= r->t_end)
 			tx_finish(tx);
-		return;
+		return 0;
 	}
 	now = rte_rdtsc();
 	for (unsigned i = 0; i < tx->n_pend; i++)
@@ -209,6 +213,7 @@ tx_step(struct probe_run *r, struct probe_tx *tx)
 		memmove(tx->pend_flow, tx->pend_flow + n, left * sizeof(tx->pend_flow[0]));
 	}
 	tx->n_pend -= n;
+	return n;
 }
 
 /* ------------------------------------------------------------------ RX */
@@ -243,11 +248,12 @@ rx_one(struct probe_run *r, struct probe_rx *rx, const struct rte_mbuf *m, uint6
 	hp_hist_record(&rx->txlat, now > tx ? cycles_to_ns(r, now - tx) : 0);
 }
 
-static void
+static unsigned
 rx_step(struct probe_run *r, struct probe_rx *rx)
 {
 	struct rte_mbuf *pkts[PROBE_BURST];
 	uint16_t n = rte_eth_rx_burst(r->rx_port, 0, pkts, PROBE_BURST);
+	unsigned got = n;
 
 	if (n != 0) {
 		uint64_t now = rte_rdtsc(); /* one arrival time per burst */
@@ -260,20 +266,41 @@ rx_step(struct probe_run *r, struct probe_rx *rx)
 		n = rte_eth_rx_burst(r->tx_port, 0, pkts, PROBE_BURST);
 		rx->other_rx += n;
 		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
 	}
+	return got;
 }
 
 /* ------------------------------------------------------------------ lcores */
 
-static inline void
+static inline unsigned
 tx_round(struct probe_run *r)
 {
+	unsigned n = 0;
+
 	if (quitting())
 		tx_finish(&r->tx);
 	else
-		tx_step(r, &r->tx);
+		n = tx_step(r, &r->tx);
 	if (r->tx.done)
 		__atomic_store_n(&r->tx_done_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
+	return n;
+}
+
+/*
+ * The end of a loop iteration that handled pkts packets: its gap since the
+ * last one goes to the loop's stall detector (lib/stall.h), as hotpathd's
+ * workers do, once warm-up is over (what the percentiles cover). One TSC
+ * reading an iteration (~10 ns) is what this costs the loop.
+ */
+static inline void
+loop_mark(const struct probe_run *r, struct hp_stall *s, uint64_t *prev, unsigned pkts)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (now >= r->t_warm)
+		hp_stall_check(s, &r->stall_conf, now - *prev, pkts);
+	*prev = now;
 }
 
 static inline bool
@@ -289,11 +316,15 @@ static int
 lcore_txrx(void *arg)
 {
 	struct probe_run *r = arg;
+	uint64_t prev = rte_rdtsc();
 
 	while (!drained(r)) {
+		unsigned n = 0;
+
 		if (!r->tx.done)
-			tx_round(r);
-		rx_step(r, &r->rx);
+			n = tx_round(r);
+		n += rx_step(r, &r->rx);
+		loop_mark(r, &r->tx.stall, &prev, n);
 	}
 	return 0;
 }
@@ -302,9 +333,10 @@ static int
 lcore_tx(void *arg)
 {
 	struct probe_run *r = arg;
+	uint64_t prev = rte_rdtsc();
 
 	while (!r->tx.done)
-		tx_round(r);
+		loop_mark(r, &r->tx.stall, &prev, tx_round(r));
 	return 0;
 }
 
@@ -312,9 +344,10 @@ static int
 lcore_rx(void *arg)
 {
 	struct probe_run *r = arg;
+	uint64_t prev = rte_rdtsc();
 
 	while (!drained(r))
-		rx_step(r, &r->rx);
+		loop_mark(r, &r->rx.stall, &prev, rx_step(r, &r->rx));
 	return 0;
 }
 
@@ -439,6 +472,8 @@ run_reset(struct probe_run *r, const struct probe_opts *o, double rate, unsigned
 	uint64_t *sent = tx->sent;
 
 	memset(tx, 0, sizeof(*tx));
+	hp_stall_init(&tx->stall);
+	hp_stall_init(&rx->stall);
 	tx->seq = seq;
 	tx->sent = sent;
 	memset(seq, 0, o->flows * sizeof(*seq));
@@ -465,6 +500,8 @@ run_launch(struct probe_run *r)
 	unsigned first = rte_get_next_lcore(-1, 1, 0);
 	unsigned second = first < RTE_MAX_LCORE ? rte_get_next_lcore(first, 1, 0) : RTE_MAX_LCORE;
 
+	r->tx_lcore = first < RTE_MAX_LCORE ? first : rte_lcore_id();
+	r->rx_lcore = second < RTE_MAX_LCORE ? second : RTE_MAX_LCORE;
 	if (first >= RTE_MAX_LCORE) {
 		lcore_txrx(r); /* the main lcore is the only one: it polls */
 	} else if (second >= RTE_MAX_LCORE) {
@@ -513,6 +550,16 @@ run_collect(const struct probe_run *r, const struct probe_opts *o, double rate, 
 	res->interrupted = quitting();
 	hp_hist_summarize(&rx->lat, &res->lat);
 	hp_hist_summarize(&rx->txlat, &res->txlat);
+	res->stalls[0].loop = r->rx_lcore < RTE_MAX_LCORE ? "tx" : "txrx";
+	res->stalls[0].lcore = r->tx_lcore;
+	hp_stall_read(&tx->stall, NULL, r->stall_conf.thresh_ns, &res->stalls[0].v);
+	res->n_loops = 1;
+	if (r->rx_lcore < RTE_MAX_LCORE) {
+		res->stalls[1].loop = "rx";
+		res->stalls[1].lcore = r->rx_lcore;
+		hp_stall_read(&rx->stall, NULL, r->stall_conf.thresh_ns, &res->stalls[1].v);
+		res->n_loops = 2;
+	}
 	res->flows_with_loss = tot.flows_with_loss;
 	for (uint32_t f = 0; f < o->flows && res->n_lossy < PROBE_REPORT_MAX_LOSSY; f++) {
 		uint64_t lost = probe_seq_lost(&rx->seq.flows[f], tx->sent[f]);
@@ -826,6 +873,7 @@ main(int argc, char **argv)
 
 	r->hz = rte_get_tsc_hz();
 	r->ns_mult = (uint64_t)((1000000000ull << 32) / r->hz);
+	hp_stall_conf_init(&r->stall_conf, r->hz, HP_STALL_DEFAULT_NS);
 	if ((rc = port_setup(r->tx_port, rx_pool, err, sizeof(err))) == 0) {
 		tx_started = true;
 		if (r->rx_port != r->tx_port && (rc = port_setup(r->rx_port, rx_pool, err, sizeof(err))) == 0)

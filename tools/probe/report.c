@@ -79,6 +79,19 @@ table_result(FILE *f, const struct probe_result *r)
 	table_latency(f, "tx-stamp", &r->txlat);
 	fprintf(f,
 		"  (scheduled: RX - scheduled TX time, generator stalls included; tx-stamp: RX - actual TX)\n");
+	for (unsigned i = 0; i < r->n_loops; i++) {
+		const struct probe_loop_stalls *s = &r->stalls[i];
+
+		fprintf(f,
+			"  probe stalls %-4s (lcore %u): %" PRIu64 " over %.3g us, %" PRIu64
+			" over 10 us, %" PRIu64 " over 100 us, %" PRIu64
+			" over 1 ms, max %.1f us, total %.3f ms\n",
+			s->loop, s->lcore, s->v.count, (double)s->v.threshold_ns / 1e3, s->v.over_10us,
+			s->v.over_100us, s->v.over_1ms, (double)s->v.max_ns / 1e3,
+			(double)s->v.total_ns / 1e6);
+	}
+	if (r->n_loops)
+		fprintf(f, "  (stalls: gaps in the probe's own poll loops, the host's share of its tail)\n");
 }
 
 void
@@ -166,6 +179,18 @@ json_result(FILE *f, const struct probe_result *r)
 	json_latency(f, "latency_ns", &r->lat);
 	fputc(',', f);
 	json_latency(f, "tx_latency_ns", &r->txlat);
+	fputs(",\"stalls\":[", f);
+	for (unsigned i = 0; i < r->n_loops; i++) {
+		const struct probe_loop_stalls *s = &r->stalls[i];
+
+		fprintf(f,
+			"%s{\"loop\":\"%s\",\"lcore\":%u,\"threshold_ns\":%" PRIu64 ",\"count\":%" PRIu64
+			",\"over_10us\":%" PRIu64 ",\"over_100us\":%" PRIu64 ",\"over_1ms\":%" PRIu64
+			",\"max_ns\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"busy\":%" PRIu64 "}",
+			i ? "," : "", s->loop, s->lcore, s->v.threshold_ns, s->v.count, s->v.over_10us,
+			s->v.over_100us, s->v.over_1ms, s->v.max_ns, s->v.total_ns, s->v.busy);
+	}
+	fputc(']', f);
 	fprintf(f, ",\"flows_with_loss\":%" PRIu32 ",\"lossy_flows\":[", r->flows_with_loss);
 	for (uint32_t i = 0; i < r->n_lossy; i++) {
 		char ip[16];

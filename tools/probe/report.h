@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "histogram.h"
+#include "stall.h"
 #include "payload.h"
 
 #define PROBE_REPORT_MAX_LOSSY 1024 /* flows with loss listed one by one */
@@ -18,6 +19,15 @@ struct probe_flow_loss {
 	uint16_t sport;
 	uint64_t sent, received, lost;
 };
+
+/* The stalls of one of the probe's poll loops over a trial (lib/stall.h), measured from the end of warm-up. */
+struct probe_loop_stalls {
+	const char *loop; /* "tx", "rx", or "txrx" (one lcore does both) */
+	unsigned lcore;
+	struct hp_stall_view v;
+};
+
+#define PROBE_MAX_LOOPS 2
 
 /* One measurement: a plain run, or one --search trial. */
 struct probe_result {
@@ -37,6 +47,8 @@ struct probe_result {
 	bool kept_rate;    /* achieved >= PROBE_RATE_KEPT x offered: the load was really offered */
 	bool pass;         /* --search: loss within tolerance, rate kept, nothing unsent */
 	struct hp_hist_summary lat, txlat;
+	unsigned n_loops; /* entries of stalls */
+	struct probe_loop_stalls stalls[PROBE_MAX_LOOPS];
 	uint32_t flows_with_loss;
 	uint32_t n_lossy; /* entries in lossy (at most PROBE_REPORT_MAX_LOSSY) */
 	struct probe_flow_loss lossy[PROBE_REPORT_MAX_LOSSY];
