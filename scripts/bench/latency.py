@@ -323,8 +323,34 @@ def medians(runs):
         out.append({"rate_pps": rate, "rounds": len(rs),
                     "sent": statistics.median(r["sent"] for r in rs),
                     "lost": [r["lost"] for r in rs],
-                    "latency_ns": {k: statistics.median(r["latency_ns"][k] for r in rs) for k in PCTS}})
+                    "latency_ns": {k: statistics.median(r["latency_ns"][k] for r in rs) for k in PCTS},
+                    "probe_stalls": stall_medians([probe_stalls(r) for r in rs])})
     return out
+
+
+STALL_KEYS = ("count", "over_10us", "over_100us", "over_1ms", "max_ns", "total_ns")
+
+
+def probe_stalls(run):
+    """hp-probe's own poll-loop stalls in one run, its loops summed (max: the longest);
+    None from a probe that does not report them."""
+    loops = run.get("stalls")
+    if not loops:
+        return None
+    return {k: (max if k == "max_ns" else sum)(s.get(k, 0) for s in loops) for k in STALL_KEYS}
+
+
+def stall_medians(views):
+    """The median of each stall figure over the rounds (None if a round has none)."""
+    if not views or any(v is None for v in views):
+        return None
+    return {k: statistics.median(v[k] for v in views) for k in STALL_KEYS}
+
+
+def stall_line(who, st):
+    return "%s stalls: %.0f (> 10 us %.0f, > 100 us %.0f, > 1 ms %.0f), longest %.1f us, %.1f ms in all" % (
+        who, st["count"], st["over_10us"], st["over_100us"], st["over_1ms"], st["max_ns"] / 1e3,
+        st["total_ns"] / 1e6)
 
 
 def table(kind, res):
@@ -341,7 +367,13 @@ def table(kind, res):
             bl_rate(m["rate_pps"]), m["sent"], ", ".join(str(x) for x in m["lost"]),
             " | ".join("%.2f us" % (l[k] / 1e3) for k in PCTS)))
     for m in res["median"]:
+        if m.get("probe_stalls"):
+            print("at %s pps, median of %d rounds: %s" % (bl_rate(m["rate_pps"]), m["rounds"],
+                                                         stall_line("hp-probe's loops'", m["probe_stalls"])))
         w = worker_medians(res, m["rate_pps"])
+        if w and w.get("stalls"):
+            print("at %s pps, median of %d rounds: %s" % (bl_rate(m["rate_pps"]), w["rounds"],
+                                                         stall_line("hotpathd's worker's", w["stalls"])))
         if w:
             print("hotpathd's worker at %s pps (its own residence, RX burst to TX done; median of %d rounds): "
                   "min %.0f ns, p50 %.0f ns, p90 %.0f ns, p99 %.0f ns; %.0f cycles a loop that received, "
@@ -362,6 +394,7 @@ def worker_medians(res, rate):
         out[k] = statistics.median(w["latency_ns"][k] for w in ws)
     out["busy_loop_cycles"] = statistics.median(w["busy_cycles"] / max(1, w["busy_loops"]) for w in ws)
     out["idle_loop_cycles"] = statistics.median(w["idle_cycles"] / max(1, w["loops"] - w["busy_loops"]) for w in ws)
+    out["stalls"] = stall_medians([w.get("stall") for w in ws])
     return out
 
 
