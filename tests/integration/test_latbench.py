@@ -52,11 +52,17 @@ def test_testpmd_beside_hotpathd_alternating(d):
         assert m["rounds"] == ROUNDS and len(m["lost"]) == ROUNDS, (k, m)
         lat = m["latency_ns"]
         assert 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99.9"] <= lat["max"], (k, lat)
+        # the probe's own stall counts, medians over the rounds (their values are the host's)
+        st = m["probe_stalls"]
+        assert st is not None and st["count"] >= st["over_10us"] >= st["over_100us"] >= st["over_1ms"], (k, st)
     # the DUTs were the processes named: testpmd's forwarding lcore and hotpathd's worker ran
     for r in res["configs"]["testpmd"]["runs"]:
         assert any(t.startswith("dpdk-testpmd/") for t in r["dut_threads"]), r["dut_threads"]
     reports = res["configs"]["memif-xc"]["dut_reports"]
     assert len(reports) == ROUNDS, reports
+    [wm] = res["configs"]["memif-xc"]["worker_median"]
+    assert wm["rounds"] == ROUNDS and wm["stalls"] is not None, wm
+    assert "hotpathd's worker's stalls: " in p.stdout and "hp-probe's loops' stalls: " in p.stdout, p.stdout[-2000:]
     for rep in reports:
         [w] = rep["workers"]
         assert w["rx_packets"] > 0 and w["latency_ns"]["count"] > 0, w
