@@ -17,30 +17,18 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "monitoring"))
 import hp  # noqa: E402
 import test_monitoring as mon  # noqa: E402  (the names the dashboard and rules use)
+import test_observe as obs  # noqa: E402
 
 from scapy.all import IP, UDP, Ether  # noqa: E402
 
 BIN = hp.hotpathd_path()
 PROMETHEUS = "/usr/bin/prometheus"
-P0_MAC, P1_MAC, HOST_MAC, GW_MAC = "02:00:00:00:00:01", "02:00:00:00:01:01", "02:00:00:00:00:aa", "02:00:00:00:01:02"
+P0_MAC, P1_MAC, HOST_MAC, GW_MAC = obs.P0_MAC, obs.P1_MAC, obs.HOST_MAC, obs.GW_MAC
 FORWARDED, BLACKHOLED = 40, 6
 
-CONFIG = """\
-control: {{ socket: {d}/ctl.sock, metrics: "127.0.0.1:{port}" }}
-ports:
-  - {{ name: p0, device: "net_pcap0,rx_pcap={d}/in0.pcap,tx_pcap={d}/out0.pcap", mac: "{p0}",
-      ipv4: [10.0.0.1/24] }}
-  - {{ name: p1, device: "net_pcap1,rx_pcap={d}/empty.pcap,tx_pcap={d}/out1.pcap", mac: "{p1}",
-      ipv4: [10.0.1.1/24] }}
-neighbors:
-  - {{ ip: 10.0.0.2, mac: "{host}", port: p0 }}
-  - {{ ip: 10.0.1.2, mac: "{gw}", port: p1 }}
-routes:
-  - {{ prefix: 198.18.0.0/15, via: 10.0.1.2 }}
-  - {{ prefix: 203.0.113.0/24, action: drop }}
-acl:
-  - {{ priority: 10, dst: 198.18.0.0/16, action: count }}
-"""
+# test_observe's l3 config: p0 -> p1 through 198.18.0.0/15, 203.0.113.0/24 blackholed, ACL
+# rules (a deny of 198.18.7.0/24 that this test's frames never hit, and a count)
+CONFIG = obs.L3_CONFIG
 
 PROM_CONFIG = """\
 global: {{ scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }}
