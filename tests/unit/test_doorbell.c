@@ -80,9 +80,9 @@ test_no_lost_wakeup(void)
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(lost, 0);
 	CU_ASSERT_EQUAL(got, ITEMS);
-	/* one ring per arming at most: never one per item */
+	/* one ring per arming at most (never one per item while the consumer is awake; how
+	 * often it sleeps is the scheduler's, so no bound on the count itself) */
 	CU_ASSERT(r.rung <= arms);
-	CU_ASSERT(r.rung < ITEMS / 10);
 	close(r.bell.fd);
 	free(r.ring);
 }
