@@ -5,7 +5,6 @@ through its query API with the labels the dashboard and the rules select on."""
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "monitoring"))
 import hp  # noqa: E402
 import test_monitoring as mon  # noqa: E402  (the names the dashboard and rules use)
 import test_observe as obs  # noqa: E402
+from test_observe import free_tcp_port, skip  # noqa: E402
 
 from scapy.all import IP, UDP, Ether  # noqa: E402
 
@@ -37,17 +37,6 @@ scrape_configs:
   - job_name: hotpath
     static_configs: [ {{ targets: [ "127.0.0.1:{port}" ] }} ]
 """
-
-
-def skip(why):
-    print("SKIP: %s" % why)
-    sys.exit(hp.SKIP)
-
-
-def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def frame(dst, i):
