@@ -19,11 +19,13 @@
 #include "neigh.h"
 #include "services.h"
 #include "slowpath.h"
+#include "worker.h"
 
 struct ctl {
 	struct dp_runtime *rt;
 	double tokens;
 	uint64_t tokens_ms;
+	uint64_t ns_mult; /* TSC cycles -> ns (dp_ns_mult), as the workers convert */
 	struct ctl_slowpath_ops ops;
 };
 
@@ -113,13 +115,12 @@ serve_one(struct ctl *c, struct rte_mbuf *m, struct dp_meta *meta)
 
 /* Arrival of the packet's burst on a worker to done here (0: not a worker's punt). */
 static void
-record_latency(struct dp_runtime *rt, uint64_t arrival)
+record_latency(struct ctl *c, uint64_t arrival)
 {
 	uint64_t now = rte_rdtsc();
 
-	if (arrival != 0 && now > arrival && rt->tsc_hz != 0)
-		hp_hist_record(&rt->slow_latency,
-			       (uint64_t)((unsigned __int128)(now - arrival) * 1000000000u / rt->tsc_hz));
+	if (arrival != 0 && now > arrival && c->ns_mult != 0)
+		hp_hist_record(&c->rt->slow_latency, dp_cycles_to_ns(now - arrival, c->ns_mult));
 }
 
 /* Serve the punt ring, CTL_PUNT_BUDGET packets at most; true when it had any. */
@@ -144,7 +145,7 @@ serve_punts(struct ctl *c)
 			uint64_t arrival = dp_priv_of(m)->arrival;
 
 			serve_one(c, m, meta);
-			record_latency(c->rt, arrival);
+			record_latency(c, arrival);
 		}
 	}
 	return budget < CTL_PUNT_BUDGET;
@@ -155,6 +156,7 @@ ctl_setup(struct ctl *c, struct dp_runtime *rt)
 {
 	memset(c, 0, sizeof(*c));
 	c->rt = rt;
+	c->ns_mult = dp_ns_mult(rt->tsc_hz);
 	c->ops = (struct ctl_slowpath_ops){.ctx = c, .learn = op_learn, .send = op_send, .allow = op_allow};
 	c->tokens = CTL_ICMP_BURST;
 	ctl_iface_setup(rt);
