@@ -322,6 +322,20 @@ dp_report_print(FILE *f, const json_t *r)
 			geti(v, "tx_refused"), geti(ds, "imissed"), geti(ds, "rx_nombuf"));
 	}
 
+	json_array_foreach(json_object_get(r, "ports"), i, v) {
+		const json_t *h = json_object_get(v, "host");
+
+		if (h == NULL)
+			continue;
+		fprintf(f, "  %-8s host interface %s (ifindex %" JSON_INTEGER_FORMAT "):",
+			json_string_value(json_object_get(v, "name")),
+			json_string_value(json_object_get(h, "ifname")), geti(h, "ifindex"));
+		json_object_foreach((json_t *)h, k, d)
+			if (json_is_integer(d) && strcmp(k, "ifindex") != 0)
+				fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
+		fprintf(f, "\n");
+	}
+
 	fprintf(f, "\n  %-8s %14s %14s %10s %8s %12s\n", "lcore", "rx packets", "tx packets", "dropped",
 		"busy %", "cycles/pkt");
 	json_array_foreach(json_object_get(r, "workers"), i, v) {

@@ -240,6 +240,13 @@ def test_exception_path(d):
             hpctl(sock, "neigh", "del", "10.71.0.9", "p0")
             hp.wait_until("10.71.0.9 gone from ip neigh show dev hp-p0",
                           lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
+            # /metrics (hotpathd's default 127.0.0.1:9469, in the router's namespace)
+            page = sh(PY, "-c", "import urllib.request as u; print(u.urlopen('http://127.0.0.1:9469/metrics',"
+                      " timeout=%d).read().decode())" % DEADLINE, ns=NS_R).stdout
+            series = dict(line.rsplit(" ", 1) for line in page.splitlines() if line.startswith("hotpath_host_"))
+            assert int(series['hotpath_host_packets_total{port="p0",direction="to_host"}']) > 0, series
+            assert int(series['hotpath_host_packets_total{port="p0",direction="to_port"}']) > 0, series
+            assert 'hotpath_host_info{port="p0",ifname="hp-p0",ifindex="%d"}' % li["ifindex"] in series, series
             st = host_stats(sock)
             assert st["neigh_added"] >= 1 and st["neigh_removed"] >= 1 and st["netlink_errors"] == 0, st
             code, _, report = hd.stop()
