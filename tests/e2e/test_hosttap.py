@@ -81,7 +81,8 @@ def config(topo, d):
         "control: { socket: %s }\n"
         "ports:\n"
         "  - { name: p0, device: \"net_af_packet0,iface=r0\", mode: l3, mac: \"%s\", mtu: 1500, host: tap,\n"
-        "      ipv4: [10.71.0.1/24], ipv6: [\"2001:db8:71::1/64\"] }\n" % (sock, topo.mac))
+        "      ipv4: [10.71.0.1/24], ipv6: [\"2001:db8:71::1/64\"] }\n"
+        "routes:\n  - { prefix: 192.0.2.0/24, via: 10.71.0.2 }\n" % (sock, topo.mac))
 
 
 def host_stats(sock):
@@ -237,6 +238,15 @@ def test_exception_path(d):
             hp.wait_until("10.71.0.9 in ip neigh show dev hp-p0",
                           lambda: any(n["dst"] == "10.71.0.9" and n.get("lladdr") == "02:00:00:00:71:09"
                                       and "PERMANENT" in n["state"] for n in neigh()) or None, DEADLINE)
+            # one hotpathd learned: a packet it routes via 10.71.0.2 makes it resolve the host
+            sh("ip", "route", "add", "192.0.2.0/24", "via", "10.71.0.1", ns=NS_H)
+            sh("ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "192.0.2.1", ns=NS_H, check=False)
+            try:
+                hp.wait_until("10.71.0.2 pushed by hotpathd (extern_learn) in ip neigh show dev hp-p0",
+                              lambda: any(n["dst"] == "10.71.0.2" and "extern_learn" in n  # ip -j: a key
+                                          for n in neigh()) or None, DEADLINE)
+            except AssertionError as e:
+                raise AssertionError((str(e), neigh(), hpctl(sock, "neigh", "show"), host_stats(sock)))
             hpctl(sock, "neigh", "del", "10.71.0.9", "p0")
             hp.wait_until("10.71.0.9 gone from ip neigh show dev hp-p0",
                           lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
