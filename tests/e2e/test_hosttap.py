@@ -273,10 +273,14 @@ def test_kill9_reattach(d):
         with hp.Daemon(HOTPATHD, d, text, netns=NS_R) as hd:
             assert link() is not None, hd.stderr()
             ifindex = link()["ifindex"]
+            hpctl(sock, "neigh", "add", "10.71.0.9", "02:00:00:00:71:09", "p0")
+            hp.wait_until("10.71.0.9 pushed", lambda: any(n["dst"] == "10.71.0.9" for n in neigh()) or None,
+                          DEADLINE)
             # leaving the block with hotpathd running kills it with SIGKILL: no clean-up
         # persistent: the interface, its addresses and the kernel's routes through it stay
         li = link()
         assert li is not None and li["ifindex"] == ifindex, "hp-p0 gone after kill -9"
+        assert any(n["dst"] == "10.71.0.9" for n in neigh()), neigh()
         # an address the config does not hold is taken away on the next start
         sh("ip", "addr", "add", "10.99.0.1/24", "dev", HOST_IF, ns=NS_R)
         with hp.Daemon(HOTPATHD, d, text, netns=NS_R, name="hp2") as hd:
@@ -286,6 +290,10 @@ def test_kill9_reattach(d):
             addrs = {a["local"] for a in li["addr_info"]}
             assert "10.99.0.1" not in addrs and "10.71.0.1" in addrs, addrs
             hp.wait_until("hp-p0 has carrier again", lambda: "LOWER_UP" in link()["flags"] or None, DEADLINE)
+            # what the killed hotpathd pushed and this one does not have goes (10.71.0.9 was added
+            # with hpctl, not in the config)
+            hp.wait_until("10.71.0.9 removed from hp-p0 after the restart",
+                          lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
             tcp_udp("10.71.0.1")
             code, _, _ = hd.stop()
             assert code == 0, hd.stderr()
