@@ -259,6 +259,14 @@ def test_exception_path(d):
             assert 'hotpath_host_info{port="p0",ifname="hp-p0",ifindex="%d"}' % li["ifindex"] in series, series
             st = host_stats(sock)
             assert st["neigh_added"] >= 1 and st["neigh_removed"] >= 1 and st["netlink_errors"] == 0, st
+            # a frame longer than the port's MTU from the kernel (its MTU raised by hand) is dropped
+            # and counted, never sent
+            sh("ip", "link", "set", HOST_IF, "mtu", "9000", ns=NS_R)
+            sh("ping", "-n", "-q", "-c", "1", "-W", "1", "-M", "do", "-s", "4000", "10.71.0.2", ns=NS_R, check=False)
+            hp.wait_until("the 4028-byte frame counted from_host_oversize",
+                          lambda: host_stats(sock)["from_host_oversize"] >= 1 or None, DEADLINE)
+            text = subprocess.run([os.environ["HPCTL"], "-s", sock, "port", "show"], capture_output=True, text=True)
+            assert text.returncode == 0 and "hp-p0" in text.stdout, (text.stdout, text.stderr)
             code, _, report = hd.stop()
             assert code == 0, hd.stderr()
             rep = next(p for p in report["ports"] if p["name"] == "p0")["host"]
