@@ -472,6 +472,44 @@ ctl_hostif_after(unsigned port, const uint8_t *frame, size_t len, const struct d
 	return v;
 }
 
+static int cmp_pushed(const void *a, const void *b);
+
+/*
+ * An ARP request the kernel sent on hp-<port> for a neighbour hotpathd has resolved there
+ * (as last pushed): answered into the TAP from hotpathd's table, not sent on the wire.
+ * True when answered.
+ */
+static bool
+answer_arp(struct hif *h, const uint8_t *f, size_t len)
+{
+	struct pushed key, *n;
+	uint8_t r[60];
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[14] != 0 || f[15] != 1 || f[16] != 0x08 ||
+	    f[17] != 0 || f[18] != 6 || f[19] != 4 || f[20] != 0 || f[21] != 1 || !H.pushed_sorted)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.port = h->port;
+	key.ip.family = AF_INET;
+	memcpy(key.ip.addr, f + 38, 4);
+	n = bsearch(&key, H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
+	if (n == NULL)
+		return false;
+	memset(r, 0, sizeof(r));
+	memcpy(r, f + 6, 6);       /* to the kernel's MAC */
+	memcpy(r + 6, n->mac, 6);  /* from the neighbour's */
+	memcpy(r + 12, f + 12, 8); /* EtherType, htype, ptype, hlen, plen */
+	r[21] = 2;                 /* reply */
+	memcpy(r + 22, n->mac, 6); /* sender: the neighbour */
+	memcpy(r + 28, f + 38, 4);
+	memcpy(r + 32, f + 22, 6); /* target: the kernel */
+	memcpy(r + 38, f + 28, 4);
+	if (write(h->watch.fd, r, sizeof(r)) != (ssize_t)sizeof(r))
+		return false;
+	H.rt->host[h->port].arp_answered++;
+	return true;
+}
+
 /* The kernel sent frames on hp-<port>: out on the port, through the inject ring. */
 static void
 tap_ready(struct ctl_watch *w, uint32_t events)
@@ -511,6 +549,8 @@ tap_ready(struct ctl_watch *w, uint32_t events)
 			st->from_host_oversize++;
 			continue;
 		}
+		if (answer_arp(h, frame_buf, (size_t)n))
+			continue;
 		m = rte_pktmbuf_alloc(mp);
 		if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)n)) == NULL) {
 			rte_pktmbuf_free(m);
@@ -537,7 +577,7 @@ cmp_pushed(const void *a, const void *b)
 		return x->port < y->port ? -1 : 1;
 	if (x->ip.family != y->ip.family)
 		return x->ip.family < y->ip.family ? -1 : 1;
-	return memcmp(x->ip.addr, y->ip.addr, sizeof(x->ip.addr));
+	return memcmp(x->ip.addr, y->ip.addr, addr_len(x->ip.family));
 }
 
 /* Both lists (they swap after each sync) grow together; false on ENOMEM. */

@@ -247,6 +247,11 @@ def test_exception_path(d):
                                           for n in neigh()) or None, DEADLINE)
             except AssertionError as e:
                 raise AssertionError((str(e), neigh(), hpctl(sock, "neigh", "show"), host_stats(sock)))
+            # the kernel's ARP for a neighbour hotpathd knows is answered from hotpathd's table
+            arp0 = host_stats(sock)["arp_answered"]
+            sh("ip", "neigh", "del", "10.71.0.2", "dev", HOST_IF, ns=NS_R)
+            assert ping(NS_R, "10.71.0.2") == 3, host_stats(sock)
+            assert host_stats(sock)["arp_answered"] > arp0, host_stats(sock)
             hpctl(sock, "neigh", "del", "10.71.0.9", "p0")
             hp.wait_until("10.71.0.9 gone from ip neigh show dev hp-p0",
                           lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
