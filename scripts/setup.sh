@@ -12,6 +12,7 @@ PKGS=(
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # promtool (tests lint /metrics and the rules) and the server fleet/prometheus_scrapes_hotpathd runs
 	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
+	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel
 )
 
 if [[ $(id -u) -ne 0 ]]; then
