@@ -142,3 +142,24 @@ hp_rtprot_number(const char *name)
 			return rtprots[i].num;
 	return -1;
 }
+
+static const char *const origin_names[] = {
+	[HP_ORIGIN_CONFIG] = "config",
+	[HP_ORIGIN_CLI] = "cli",
+	[HP_ORIGIN_LINUX] = "linux",
+};
+
+const char *
+hp_route_origin_name(enum hp_route_origin o)
+{
+	return (unsigned)o < sizeof(origin_names) / sizeof(origin_names[0]) ? origin_names[o] : "?";
+}
+
+int
+hp_route_origin_parse(const char *s)
+{
+	for (unsigned o = 0; o < sizeof(origin_names) / sizeof(origin_names[0]); o++)
+		if (strcmp(s, origin_names[o]) == 0)
+			return (int)o;
+	return -1;
+}

@@ -96,6 +96,18 @@ enum hp_route_action {
 	HP_ROUTE_DROP,    /* blackhole: action: drop */
 };
 
+/*
+ * Where a route came from. config and cli routes are the operator's (the
+ * model, rt->cfg: config dump writes them); linux routes are mirrored from a
+ * kernel routing table (control/rib.c) and lose to an operator's route of
+ * the same prefix (docs/config.md, "Route origins").
+ */
+enum hp_route_origin {
+	HP_ORIGIN_CONFIG, /* the config file (config.apply's too) */
+	HP_ORIGIN_CLI,    /* route.add */
+	HP_ORIGIN_LINUX,  /* the rtnetlink mirror */
+};
+
 /* routes: - { prefix: 198.18.0.0/15, via: 10.0.1.2 } | { via: [a, b] } | { action: drop } */
 struct hp_route_conf {
 	struct hp_prefix prefix; /* host bits must be zero */
@@ -104,6 +116,7 @@ struct hp_route_conf {
 	struct hp_addr via[HP_MAX_ECMP]; /* same family as prefix, distinct */
 	int port; /* optional egress port: index, -1 = from the connected subnet of via */
 	unsigned line;
+	enum hp_route_origin origin;
 };
 
 enum hp_acl_action {
@@ -296,5 +309,9 @@ int hp_rtprot_number(const char *name);
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);
 const char *hp_acl_action_name(enum hp_acl_action a);
+/* "config", "cli", "linux"; "?" if out of range. */
+const char *hp_route_origin_name(enum hp_route_origin o);
+/* The origin named s (as hp_route_origin_name writes it), or -1. */
+int hp_route_origin_parse(const char *s);
 
 #endif
