@@ -31,10 +31,10 @@
 #include "loop.h"
 #include "rib.h"
 
-#define LNX_BUDGET 8192               /* messages per loop turn */
-#define LNX_RCVBUF (512u << 20)       /* the event socket's receive buffer: a 1M-route burst */
-#define LNX_RECV_SIZE (256u << 10)    /* one recv: many messages */
-#define LNX_RETRY_MS 1000             /* sockets that failed: opened again after this */
+#define LNX_BUDGET 8192            /* messages per loop turn */
+#define LNX_RCVBUF (512u << 20)    /* the event socket's receive buffer: a 1M-route burst */
+#define LNX_RECV_SIZE (256u << 10) /* one recv: many messages */
+#define LNX_RETRY_MS 1000          /* sockets that failed: opened again after this */
 
 enum lnx_state {
 	LNX_OFF,
@@ -51,10 +51,10 @@ static struct {
 	struct hp_linux_conf conf; /* what runs (rt->cfg->linux_rt is what the config says) */
 	struct mnl_socket *ev, *dump;
 	struct ctl_watch ev_w, dump_w;
-	bool ev_on;         /* ev_w watched for EPOLLIN */
-	uint32_t seq;       /* of the dump in flight */
-	bool dump_intr;     /* the kernel said the dump changed under it: again */
-	bool resync_again;  /* asked while dumping */
+	bool ev_on;        /* ev_w watched for EPOLLIN */
+	uint32_t seq;      /* of the dump in flight */
+	bool dump_intr;    /* the kernel said the dump changed under it: again */
+	bool resync_again; /* asked while dumping */
 	int port_ifindex[HP_MAX_PORTS];
 	unsigned port_flags[HP_MAX_PORTS];
 	struct ctl_timer timer; /* retry and reconfigure */
@@ -125,7 +125,8 @@ open_sockets(void)
 	size = 8 << 20;
 	if (setsockopt(mnl_socket_get_fd(lnx.dump), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(mnl_socket_get_fd(lnx.dump), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (mnl_socket_bind(lnx.ev, RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0 ||
+	if (mnl_socket_bind(lnx.ev, RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_LINK, MNL_SOCKET_AUTOPID) <
+		    0 ||
 	    mnl_socket_bind(lnx.dump, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	lnx.ev_w = (struct ctl_watch){.fd = mnl_socket_get_fd(lnx.ev), .ready = ev_ready};
@@ -229,7 +230,8 @@ skipped(const struct rtnl_route *o, const char *detail)
 	lnx.logged[o->cause] = true;
 	if (o->has_prefix)
 		hp_prefix_format(&o->route.prefix, t, sizeof(t));
-	DP_LOG(WARNING, "linux: route %s (table %u, protocol %u, type %u) not mirrored: %s%s%s (logged once; "
+	DP_LOG(WARNING,
+	       "linux: route %s (table %u, protocol %u, type %u) not mirrored: %s%s%s (logged once; "
 	       "linux.show counts them)",
 	       t, o->table, o->protocol, o->type, rtnl_cause_name(o->cause), detail ? ": " : "",
 	       detail ? detail : "");
@@ -314,7 +316,8 @@ messages(const char *b, ssize_t len, bool dump)
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error != 0) {
-					DP_LOG(WARNING, "linux: dump refused: %s; again", strerror(-e->error));
+					DP_LOG(WARNING, "linux: dump refused: %s; again",
+					       strerror(-e->error));
 					lnx.dump_intr = true;
 				}
 			}
@@ -423,7 +426,8 @@ drain(struct mnl_socket *s, bool dump)
 				return false;
 			if (errno == ENOBUFS && !dump) {
 				lnx.st.overruns++;
-				DP_LOG(WARNING, "linux: netlink overrun (ENOBUFS): notifications lost, resync");
+				DP_LOG(WARNING,
+				       "linux: netlink overrun (ENOBUFS): notifications lost, resync");
 				resync();
 				return false;
 			}
@@ -518,8 +522,10 @@ fire(struct ctl_timer *t)
 		begin();
 		return;
 	}
-	if (lnx.conf.table != want->table || memcmp(lnx.conf.protocols, want->protocols, sizeof(want->protocols))) {
-		DP_LOG(INFO, "linux: table %u -> %u or protocols changed: resync", lnx.conf.table, want->table);
+	if (lnx.conf.table != want->table ||
+	    memcmp(lnx.conf.protocols, want->protocols, sizeof(want->protocols))) {
+		DP_LOG(INFO, "linux: table %u -> %u or protocols changed: resync", lnx.conf.table,
+		       want->table);
 		lnx.conf = *want;
 		resync();
 	}
@@ -575,16 +581,17 @@ ctl_linux_json(struct dp_runtime *rt)
 	for (unsigned i = RTNL_OTHER_TABLE; i < RTNL_N_CAUSES; i++)
 		json_object_set_new(skip, rtnl_cause_name(i), json_integer((json_int_t)lnx.st.skipped[i]));
 	o = json_pack("{s:b, s:s, s:I, s:o, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}", "enabled", c->enabled,
-		      "state", ctl_linux_state(), "table", (json_int_t)c->table, "protocols", protos, "routes",
-		      (json_int_t)(lnx.rt && lnx.rt->tables ? ctl_rib_linux_count(rt) : 0), "shadowed",
-		      (json_int_t)(lnx.rt && lnx.rt->tables ? ctl_rib_linux_shadowed(rt) : 0), "skipped", skip,
-		      "changes", (json_int_t)lnx.st.skipped[RTNL_TAKEN], "resyncs", (json_int_t)lnx.st.resyncs,
-		      "overruns", (json_int_t)lnx.st.overruns, "socket_errors", (json_int_t)lnx.st.socket_errors,
-		      "messages", (json_int_t)lnx.st.messages);
+		      "state", ctl_linux_state(), "table", (json_int_t)c->table, "protocols", protos,
+		      "routes", (json_int_t)(lnx.rt && lnx.rt->tables ? ctl_rib_linux_count(rt) : 0),
+		      "shadowed", (json_int_t)(lnx.rt && lnx.rt->tables ? ctl_rib_linux_shadowed(rt) : 0),
+		      "skipped", skip, "changes", (json_int_t)lnx.st.skipped[RTNL_TAKEN], "resyncs",
+		      (json_int_t)lnx.st.resyncs, "overruns", (json_int_t)lnx.st.overruns, "socket_errors",
+		      (json_int_t)lnx.st.socket_errors, "messages", (json_int_t)lnx.st.messages);
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "last_change", json_integer((json_int_t)lnx.st.last_change));
 	if (lnx.st.last_change)
-		json_object_set_new(o, "last_change_ago_s", json_integer((json_int_t)(now - lnx.st.last_change)));
+		json_object_set_new(o, "last_change_ago_s",
+				    json_integer((json_int_t)(now - lnx.st.last_change)));
 	return o;
 }
