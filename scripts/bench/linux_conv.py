@@ -22,7 +22,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
-NS = "hp-lxconv-%d" % os.getpid()
+NS = "hp-lxconv-%d" % os.getpid()  # (--tag: the wrapper's)
+PREFIX = "bench-lxconv-%d" % os.getpid()
 TIMEOUT = 600  # seconds one convergence may take before the run is declared failed
 
 
@@ -90,7 +91,7 @@ def one_run(hotpathd, d, n, procs):
         sh("ip", "addr", "add", "10.61.0.1/24", "dev", "ra")
         mac = json.loads(sh("ip", "-j", "link", "show", "ra").stdout)[0]["address"]
         sock = os.path.join(d, "hp.sock")
-        prefix = "hp-lxconv-%d" % os.getpid()
+        prefix = PREFIX
         cfg = os.path.join(d, "hp.yaml")
         with open(cfg, "w") as f:
             f.write("control: { socket: %s }\n"
@@ -160,9 +161,14 @@ def main():
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", default="build/bench/linux_conv.json")
+    ap.add_argument("--tag", help="lib.sh's bench_run: names the DPDK prefix and the namespace")
+    ap.add_argument("--state", help="lib.sh's bench_run: the process groups its trap kills")
     a = ap.parse_args()
+    global NS, PREFIX
+    if a.tag:
+        NS, PREFIX = "hp-lxconv-%s" % a.tag, "bench-lxconv-%s" % a.tag
     benchlib.install_signal_handlers()
-    procs = benchlib.Procs()
+    procs = benchlib.Procs(a.state)
     samples = []
     try:
         with tempfile.TemporaryDirectory(prefix="hp-lxconv-") as d:
