@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -109,10 +110,22 @@ close_sockets(void)
 static void ev_ready(struct ctl_watch *w, uint32_t events);
 static void dump_ready(struct ctl_watch *w, uint32_t events);
 
+/* The event socket's buffer: LNX_RCVBUF, or HP_LINUX_RCVBUF bytes (tests force an overrun with a small one). */
+static int
+rcvbuf_size(void)
+{
+	const char *env = getenv("HP_LINUX_RCVBUF");
+	unsigned long long v;
+
+	if (env && hp_parse_dec(env, INT32_MAX / 2, &v) && v > 0)
+		return (int)v;
+	return (int)LNX_RCVBUF;
+}
+
 static int
 open_sockets(void)
 {
-	int size = (int)LNX_RCVBUF, rc;
+	int size = rcvbuf_size(), rc;
 
 	lnx.ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	lnx.dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -120,7 +133,7 @@ open_sockets(void)
 		goto fail;
 	if (setsockopt(mnl_socket_get_fd(lnx.ev), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 	    setsockopt(mnl_socket_get_fd(lnx.ev), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-		DP_LOG(WARNING, "linux: receive buffer of %u bytes: %s", LNX_RCVBUF, strerror(errno));
+		DP_LOG(WARNING, "linux: receive buffer of %d bytes: %s", size, strerror(errno));
 	/* the dump's replies are many and come as fast as we read */
 	size = 8 << 20;
 	if (setsockopt(mnl_socket_get_fd(lnx.dump), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)

@@ -9,6 +9,7 @@ linux.show until they say what the kernel says, with generous deadlines (never t
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -199,6 +200,40 @@ def test_no_section_no_mirror(d):
             assert code == 0, hd.stderr()
 
 
+def test_overrun_resyncs(d):
+    """Notifications lost to a full socket buffer (ENOBUFS) are a resync, never an exit: hotpathd
+    stopped (SIGSTOP) while the kernel takes 3000 routes, with an event socket buffer of 4 KiB."""
+    with Netns() as net:
+        sock, text = config(d, net, "linux: { table: main, protocols: [static] }\n")
+        os.environ["HP_LINUX_RCVBUF"] = "4096"
+        try:
+            with hp.Daemon(HOTPATHD, d, text, netns=NS) as hd:
+                os.environ.pop("HP_LINUX_RCVBUF", None)
+                until("listening", lambda: req(sock, "linux.show")["state"] == "listening")
+                before = req(sock, "linux.show")
+                os.kill(hd.proc.pid, signal.SIGSTOP)
+                try:
+                    sh("ip", "-batch", "-", inp="".join(
+                        "route add 100.64.%d.%d/32 via 10.61.0.2 dev ra proto static\n" % (i >> 8, i & 255)
+                        for i in range(3000)))
+                finally:
+                    os.kill(hd.proc.pid, signal.SIGCONT)
+
+                def converged():
+                    st = req(sock, "linux.show")
+                    return st["routes"] == 3000 and st["state"] == "listening" and st
+                st = until("3000 routes after the overrun", converged)
+                assert st["overruns"] >= 1 and st["resyncs"] > before["resyncs"], (before, st)
+                # and it keeps following the kernel
+                sh("ip", "route", "del", "100.64.0.7/32")
+                until("a delete after the resync", lambda: "100.64.0.7/32" not in linux_routes(sock))
+                code, _, _ = hd.stop()
+                assert code == 0, hd.stderr()
+                assert "netlink overrun (ENOBUFS)" in hd.stderr(), hd.stderr()
+        finally:
+            os.environ.pop("HP_LINUX_RCVBUF", None)
+
+
 def setup():
     global HOTPATHD
     HOTPATHD = hp.hotpathd_path()
@@ -209,7 +244,7 @@ def setup():
 
 def main():
     setup()
-    hp.run([test_mirror_follows_the_kernel, test_no_section_no_mirror])
+    hp.run([test_mirror_follows_the_kernel, test_no_section_no_mirror, test_overrun_resyncs])
 
 
 if __name__ == "__main__":
