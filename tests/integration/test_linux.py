@@ -123,6 +123,7 @@ def test_mirror_follows_the_kernel(d):
             until("three drop routes", lambda: all(
                 linux_routes(sock).get(p, {}).get("action") == "drop"
                 for p in ("192.0.2.0/24", "192.0.2.128/25", "2001:db8:98::/48")))
+            assert req(sock, "linux.show")["drop_routes"] == {"blackhole": 1, "unreachable": 1, "prohibit": 1}
             # through an interface hotpathd does not own: skipped and counted; another table: ignored
             sh("ip", "route", "add", "10.99.0.0/16", "via", "172.16.0.2", "dev", "dm0", "proto", "static")
             sh("ip", "route", "add", "10.98.0.0/16", "via", "10.61.0.2", "dev", "ra", "table", "100")
@@ -168,6 +169,13 @@ def test_mirror_follows_the_kernel(d):
                 f.write(config(d, net, "linux: { table: 100 }\n")[1])
             req(sock, "config.apply", {"file": path})
             until("table 100 mirrored", lambda: set(linux_routes(sock)) == {"10.98.0.0/16"})
+            # the port's interface going down: the kernel drops its IPv4 routes without a
+            # notification; the link change is a resync, which finds them gone
+            resyncs = req(sock, "linux.show")["resyncs"]
+            sh("ip", "link", "set", "ra", "down")
+            until("a down link's routes gone", lambda: linux_routes(sock) == {} and
+                  req(sock, "linux.show")["resyncs"] > resyncs)
+            sh("ip", "link", "set", "ra", "up")
             # and no section: the mirror stops, its routes flushed
             with open(path, "w") as f:
                 f.write(config(d, net, "")[1])
