@@ -211,6 +211,30 @@ struct hp_xdp_conf {
 	unsigned line;
 };
 
+/*
+ * linux: the kernel routing table hotpathd mirrors (control/linux.c). Section
+ * absent: enabled false, no mirror. protocols is a bitmap of rtm_protocol values
+ * (0..255); absent in the file: every protocol but HP_RTPROT_HOTPATH.
+ */
+#define HP_RTPROT_HOTPATH 250 /* hotpath's own rtm_protocol: never mirrored */
+#define HP_RT_TABLE_MAIN 254  /* RT_TABLE_MAIN */
+#define HP_RT_TABLE_LOCAL 255 /* RT_TABLE_LOCAL */
+#define HP_RT_TABLE_DEFAULT 253
+
+struct hp_linux_conf {
+	bool enabled;
+	uint32_t table;        /* 1..2^32-1; default HP_RT_TABLE_MAIN */
+	bool has_protocols;    /* protocols: given (dump writes it only then) */
+	uint64_t protocols[4]; /* bit p set: rtm_protocol p is taken */
+	unsigned line;         /* of the section, 0 if absent */
+};
+
+static inline bool
+hp_linux_proto_taken(const struct hp_linux_conf *l, unsigned p)
+{
+	return p < 256 && (l->protocols[p / 64] >> (p % 64) & 1);
+}
+
 struct hp_config {
 	char file[256]; /* name used in error messages */
 	unsigned n_eal_args;
@@ -239,6 +263,7 @@ struct hp_config {
 	struct hp_policer_conf *policers;
 	unsigned n_xdp;
 	struct hp_xdp_conf xdp[HP_MAX_XDP];
+	struct hp_linux_conf linux_rt; /* linux: (no pointers: copied by value) */
 
 	/* kept by the model's operations (control/config/model.h): capacities of the arrays
 	 * above (0: exactly their count, as the parser allocates them) and the route index */
@@ -281,6 +306,14 @@ int hp_martian_of(const struct hp_prefix *p);
  * name that is empty, too long for an interface (IFNAMSIZ) or holds a '/'.
  */
 bool hp_device_iface(const char *device, char *ifname, size_t len);
+
+/*
+ * rtm_protocol names (iproute2's rt_protos and FRR's rt_protos.d/frr.conf;
+ * "hotpath" is HP_RTPROT_HOTPATH): the name of p, or NULL if it has none;
+ * the number of a name, or -1.
+ */
+const char *hp_rtprot_name(unsigned p);
+int hp_rtprot_number(const char *name);
 
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);

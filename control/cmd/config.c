@@ -7,6 +7,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "linux.h"
 #include "rib.h"
 #include "xdp.h"
 
@@ -124,5 +125,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	dp_tables_retire(rt, old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules, %u of %u linux routes in the FIB", file,
 	       rt->cfg->n_routes, rt->cfg->n_acl, linux_in, ctl_rib_linux_count(rt));
+	/* the linux: section: the mirror starts, stops or resyncs on a later loop turn */
+	ctl_linux_reconfigure(rt);
 	return 0;
 }
