@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "mtu.h"
 #include "neigh.h"
+#include "rib.h"
 #include "services.h"
 #include "slowpath.h"
 #include "worker.h"
@@ -259,4 +260,5 @@ ctl_drain(struct dp_runtime *rt)
 		if (rt->workers[w]->inject != NULL)
 			ctl_ring_free_all(rt->workers[w]->inject);
 	ctl_neigh_free();
+	ctl_rib_free();
 }

@@ -20,9 +20,11 @@
 #include <rte_cycles.h>
 
 #include "jsonget.h"
+#include "linux.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "rib.h"
 #include "tables.h"
 #include "worker_state.h"
 #include "xdp.h"
@@ -520,6 +522,31 @@ write_control(FILE *f)
 	}
 }
 
+/* The kernel route mirror (control/linux.c), when the config has a linux: section. */
+static void
+write_linux(FILE *f, const struct dp_runtime *rt)
+{
+	const struct ctl_linux_stats *st = ctl_linux_stats();
+
+	if (!rt->cfg->linux_rt.enabled || rt->tables == NULL)
+		return;
+	family(f, "hotpath_linux_routes", "gauge",
+	       "Routes mirrored from the kernel table (origin linux), shadowed ones included.");
+	put_u64(f, "hotpath_linux_routes", NULL, 0, ctl_rib_linux_count(rt));
+	family(f, "hotpath_linux_skipped_total", "counter",
+	       "Kernel route messages the mirror did not take, by cause.");
+	for (unsigned c = RTNL_OTHER_TABLE; c < RTNL_N_CAUSES; c++) {
+		struct lbl l[] = {{"cause", rtnl_cause_name(c)}};
+
+		put_u64(f, "hotpath_linux_skipped_total", l, 1, st->skipped[c]);
+	}
+	family(f, "hotpath_linux_resyncs_total", "counter",
+	       "Full dumps of the kernel table: the first, after an overrun, a socket error, a link change or config.");
+	put_u64(f, "hotpath_linux_resyncs_total", NULL, 0, st->resyncs);
+	family(f, "hotpath_linux_messages_total", "counter", "Route and link messages read from the kernel.");
+	put_u64(f, "hotpath_linux_messages_total", NULL, 0, st->messages);
+}
+
 static uint64_t metrics_renders; /* pages written, this one included */
 
 int
@@ -552,6 +579,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_xdp(f);
 	rc = write_latency(f, rt);
 	write_control(f);
+	write_linux(f, rt);
 	family(f, "hotpath_metrics_renders_total", "counter",
 	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
 	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);

@@ -111,3 +111,55 @@ hp_acl_action_name(enum hp_acl_action a)
 	}
 	return "?";
 }
+
+static const struct {
+	unsigned char num;
+	const char *name;
+} rtprots[] = {
+	{2, "kernel"},    {3, "boot"},        {4, "static"},       {8, "gated"},
+	{9, "ra"},        {10, "mrt"},        {11, "zebra"},       {12, "bird"},
+	{13, "dnrouted"}, {14, "xorp"},       {15, "ntk"},         {16, "dhcp"},
+	{17, "mrouted"},  {18, "keepalived"}, {42, "babel"},       {99, "openr"},
+	{186, "bgp"},     {187, "isis"},      {188, "ospf"},       {189, "rip"},
+	{190, "ripng"},   {191, "nhrp"},      {192, "eigrp"},      {193, "ldp"},
+	{194, "sharp"},   {195, "pbr"},       {197, "openfabric"}, {HP_RTPROT_HOTPATH, "hotpath"},
+};
+
+const char *
+hp_rtprot_name(unsigned p)
+{
+	for (size_t i = 0; i < sizeof(rtprots) / sizeof(rtprots[0]); i++)
+		if (rtprots[i].num == p)
+			return rtprots[i].name;
+	return NULL;
+}
+
+int
+hp_rtprot_number(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(rtprots) / sizeof(rtprots[0]); i++)
+		if (!strcmp(rtprots[i].name, name))
+			return rtprots[i].num;
+	return -1;
+}
+
+static const char *const origin_names[] = {
+	[HP_ORIGIN_CONFIG] = "config",
+	[HP_ORIGIN_CLI] = "cli",
+	[HP_ORIGIN_LINUX] = "linux",
+};
+
+const char *
+hp_route_origin_name(enum hp_route_origin o)
+{
+	return (unsigned)o < sizeof(origin_names) / sizeof(origin_names[0]) ? origin_names[o] : "?";
+}
+
+int
+hp_route_origin_parse(const char *s)
+{
+	for (unsigned o = 0; o < sizeof(origin_names) / sizeof(origin_names[0]); o++)
+		if (strcmp(s, origin_names[o]) == 0)
+			return (int)o;
+	return -1;
+}

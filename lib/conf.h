@@ -96,6 +96,18 @@ enum hp_route_action {
 	HP_ROUTE_DROP,    /* blackhole: action: drop */
 };
 
+/*
+ * Where a route came from. config and cli routes are the operator's (the
+ * model, rt->cfg: config dump writes them); linux routes are mirrored from a
+ * kernel routing table (control/rib.c) and lose to an operator's route of
+ * the same prefix (docs/config.md, "Route origins").
+ */
+enum hp_route_origin {
+	HP_ORIGIN_CONFIG, /* the config file (config.apply's too) */
+	HP_ORIGIN_CLI,    /* route.add */
+	HP_ORIGIN_LINUX,  /* the rtnetlink mirror */
+};
+
 /* routes: - { prefix: 198.18.0.0/15, via: 10.0.1.2 } | { via: [a, b] } | { action: drop } */
 struct hp_route_conf {
 	struct hp_prefix prefix; /* host bits must be zero */
@@ -104,6 +116,7 @@ struct hp_route_conf {
 	struct hp_addr via[HP_MAX_ECMP]; /* same family as prefix, distinct */
 	int port; /* optional egress port: index, -1 = from the connected subnet of via */
 	unsigned line;
+	enum hp_route_origin origin;
 };
 
 enum hp_acl_action {
@@ -189,6 +202,30 @@ struct hp_xdp_conf {
 	unsigned line;
 };
 
+/*
+ * linux: the kernel routing table hotpathd mirrors (control/linux.c). Section
+ * absent: enabled false, no mirror. protocols is a bitmap of rtm_protocol values
+ * (0..255); absent in the file: every protocol but HP_RTPROT_HOTPATH.
+ */
+#define HP_RTPROT_HOTPATH 250 /* hotpath's own rtm_protocol: never mirrored */
+#define HP_RT_TABLE_MAIN 254  /* RT_TABLE_MAIN */
+#define HP_RT_TABLE_LOCAL 255 /* RT_TABLE_LOCAL */
+#define HP_RT_TABLE_DEFAULT 253
+
+struct hp_linux_conf {
+	bool enabled;
+	uint32_t table;        /* 1..2^32-1; default HP_RT_TABLE_MAIN */
+	bool has_protocols;    /* protocols: given (dump writes it only then) */
+	uint64_t protocols[4]; /* bit p set: rtm_protocol p is taken */
+	unsigned line;         /* of the section, 0 if absent */
+};
+
+static inline bool
+hp_linux_proto_taken(const struct hp_linux_conf *l, unsigned p)
+{
+	return p < 256 && (l->protocols[p / 64] >> (p % 64) & 1);
+}
+
 struct hp_config {
 	char file[256]; /* name used in error messages */
 	unsigned n_eal_args;
@@ -217,6 +254,7 @@ struct hp_config {
 	struct hp_policer_conf *policers;
 	unsigned n_xdp;
 	struct hp_xdp_conf xdp[HP_MAX_XDP];
+	struct hp_linux_conf linux_rt; /* linux: (no pointers: copied by value) */
 
 	/* kept by the model's operations (control/config/model.h): capacities of the arrays
 	 * above (0: exactly their count, as the parser allocates them) and the route index */
@@ -260,8 +298,20 @@ int hp_martian_of(const struct hp_prefix *p);
  */
 bool hp_device_iface(const char *device, char *ifname, size_t len);
 
+/*
+ * rtm_protocol names (iproute2's rt_protos and FRR's rt_protos.d/frr.conf;
+ * "hotpath" is HP_RTPROT_HOTPATH): the name of p, or NULL if it has none;
+ * the number of a name, or -1.
+ */
+const char *hp_rtprot_name(unsigned p);
+int hp_rtprot_number(const char *name);
+
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);
 const char *hp_acl_action_name(enum hp_acl_action a);
+/* "config", "cli", "linux"; "?" if out of range. */
+const char *hp_route_origin_name(enum hp_route_origin o);
+/* The origin named s (as hp_route_origin_name writes it), or -1. */
+int hp_route_origin_parse(const char *s);
 
 #endif

@@ -8,7 +8,7 @@ PKGS=(
 	build-essential meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
 	libbpf-dev libxdp-dev bpftool xdp-tools clang clang-format llvm libclang-rt-14-dev
-	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev
+	libcunit1-dev libjansson-dev libyaml-dev libmicrohttpd-dev libmnl-dev
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # promtool (tests lint /metrics and the rules) and the server fleet/prometheus_scrapes_hotpathd runs
 	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)

@@ -58,6 +58,8 @@
 	  "send a class to the kernel: arp, nd, icmp, icmpv6, tcp/PORT, udp/PORT")                           \
 	X(xdp_pass_del, "xdp.pass.del", 0, "class, [iface]",                                                 \
 	  "stop passing a class (it is steered to hotpath)")                                                 \
+	X(linux_show, "linux.show", HP_CMD_RO, "",                                                           \
+	  "the kernel route mirror: table, protocols, routes taken, skipped by cause, resyncs")              \
 	X(log_level, "log.level", 0, "[level]", "show or set the log level")
 
 /* HP_CMD_<id>: a command's index in HP_COMMANDS. */
@@ -110,6 +112,7 @@ enum hp_cmd_id {
 	  "  hpctl xdp block [show] [dev IFACE]\n"                                                        \
 	  "  hpctl xdp pass {add | del} {arp | nd | icmp | icmpv6 | tcp/PORT[-PORT] | udp/PORT[-PORT]}\n" \
 	  "                 [dev IFACE]\n")                                                               \
+	X(linux, "", "  hpctl linux [show]\n")                                                            \
 	X(log, "", "  hpctl log level {debug | info | notice | warning | error}\n")
 
 /*

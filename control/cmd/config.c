@@ -7,6 +7,8 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "linux.h"
+#include "rib.h"
 #include "xdp.h"
 
 /* ---- config.dump: the model as a config file (control/config/dump.c) ---- */
@@ -67,6 +69,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	struct hp_config nc;
 	char err[HP_ERR_MAX];
 	const char *file, *what;
+	unsigned linux_in;
 	int rc;
 
 	(void)result;
@@ -107,6 +110,10 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 					    : "EINVAL",
 			    "%s: %s (nothing applied)", file, err);
 	}
+	/* the linux routes the new model has no route of go into the new FIB (those it shadows
+	 * or no longer takes stay stored, out of it), before the neighbours are carried so
+	 * that their gateways keep their MACs */
+	linux_in = ctl_rib_linux_reinstall(rt, t->fib, &nc);
 	/* neighbours keep their MACs, states and held packets across the new FIB */
 	ctl_fib_carry(t->fib, &nc);
 	old = dp_tables_publish(rt, t, &nc);
@@ -116,6 +123,9 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	ctl_fib_replaced(t->fib);
 	/* held and punted packets of the old FIB are gone: nothing names it now */
 	dp_tables_retire(rt, old);
-	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules", file, rt->cfg->n_routes, rt->cfg->n_acl);
+	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules, %u of %u linux routes in the FIB", file,
+	       rt->cfg->n_routes, rt->cfg->n_acl, linux_in, ctl_rib_linux_count(rt));
+	/* the linux: section: the mirror starts, stops or resyncs on a later loop turn */
+	ctl_linux_reconfigure(rt);
 	return 0;
 }

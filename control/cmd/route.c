@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "handlers.h"
+#include "rib.h"
 
 /* One route as route.add's args give it (or one element of its "routes"). */
 static int
@@ -15,7 +16,7 @@ parse_route(struct dp_runtime *rt, json_t *args, struct hp_route_conf *r, struct
 	json_t *via = json_object_get(args, "via"), *v;
 	size_t i;
 
-	*r = (struct hp_route_conf){.port = -1, .action = HP_ROUTE_FORWARD};
+	*r = (struct hp_route_conf){.port = -1, .action = HP_ROUTE_FORWARD, .origin = HP_ORIGIN_CLI};
 	if (known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &r->prefix, e) < 0 ||
 	    arg_str(args, "action", false, &action, e) < 0 || arg_str(args, "port", false, &port, e) < 0)
 		return -1;
@@ -84,8 +85,8 @@ route_check(struct dp_runtime *rt, const struct hp_route_conf *r, char *why, siz
 	return hp_model_route_check(rt->cfg, r, msg, sizeof(msg)) == 0 ? 0 : refused(r, msg, why, len);
 }
 
-/* Put r in the model (which checks it), then in the FIB; a FIB that refuses it (full) leaves
- * the model as it was. */
+/* Put r in the model (which checks it), then in the FIB (over a linux route of its prefix,
+ * which it shadows from then on); a FIB that refuses it (full) leaves the model as it was. */
 static int
 route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_conf *old, bool *had,
 	  char *why, size_t len)
@@ -104,11 +105,14 @@ route_set(struct dp_runtime *rt, const struct hp_route_conf *r, struct hp_route_
 			hp_model_route_set(rt->cfg, old, NULL, NULL, NULL, 0);
 		else
 			hp_model_route_del(rt->cfg, &r->prefix, NULL);
+		return rc;
 	}
-	return rc;
+	ctl_rib_shadow(rt, &r->prefix);
+	return 0;
 }
 
-/* Undo route_set(): the route it replaced comes back, or the prefix goes. */
+/* Undo route_set(): the route it replaced comes back, or the prefix goes (a linux route of
+ * it comes back into the FIB). */
 static void
 route_unset(struct dp_runtime *rt, const struct hp_route_conf *r, const struct hp_route_conf *old, bool had)
 {
@@ -117,7 +121,7 @@ route_unset(struct dp_runtime *rt, const struct hp_route_conf *r, const struct h
 		dp_fib_route_add(rt->tables->fib, rt->cfg, old, NULL, 0);
 	} else {
 		hp_model_route_del(rt->cfg, &r->prefix, NULL);
-		dp_fib_route_del(rt->tables->fib, &r->prefix);
+		ctl_rib_reveal(rt, &r->prefix);
 	}
 }
 
@@ -215,9 +219,16 @@ cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	(void)result;
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0 || parse_prefix_arg(args, &p, e) < 0)
 		return -1;
-	if (hp_model_route_del(rt->cfg, &p, NULL) < 0)
+	if (hp_model_route_del(rt->cfg, &p, NULL) < 0) {
+		if (ctl_rib_linux_find(rt, &p, NULL) != NULL)
+			return fail(e, "ENOENT",
+				    "no config or cli route %s (its route is of origin linux: the kernel's "
+				    "table owns it)",
+				    json_string_value(json_object_get(args, "prefix")));
 		return fail(e, "ENOENT", "no route %s", json_string_value(json_object_get(args, "prefix")));
-	dp_fib_route_del(rt->tables->fib, &p);
+	}
+	/* deleting the operator's route reveals a linux route of the prefix */
+	ctl_rib_reveal(rt, &p);
 	published_route(rt, &p, true);
 	return 0;
 }
@@ -226,8 +237,9 @@ cmd_route_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
  * route.show's stream: the routes as they were when the request came (a
  * packed copy, ~30 bytes a route: a copy of a million takes milliseconds),
  * written a slice per loop turn however the model changes meanwhile.
- * Per route: family, length, prefix (4 or 16 bytes), action, port + 1, n_via,
- * then n_via addresses of the prefix's family.
+ * Per route: family, length, prefix (4 or 16 bytes), flags (bit 0 drop, bits
+ * 1-2 the origin, bit 3 not in the FIB), port + 1, n_via, then n_via
+ * addresses of the prefix's family.
  */
 struct route_stream {
 	struct ctl_stream s;
@@ -235,6 +247,10 @@ struct route_stream {
 	uint8_t *buf;
 	size_t len, off;
 };
+
+#define RS_DROP 1u
+#define RS_ORIGIN_SHIFT 1
+#define RS_INACTIVE 8u
 
 static int
 route_stream_next(struct ctl_stream *s, json_t *a, unsigned max)
@@ -245,10 +261,14 @@ route_stream_next(struct ctl_stream *s, json_t *a, unsigned max)
 		const uint8_t *p = rs->buf + rs->off;
 		struct hp_route_conf r = {.prefix = {.family = p[0] == 4 ? AF_INET : AF_INET6, .len = p[1]}};
 		size_t alen = p[0] == 4 ? 4 : 16;
+		json_t *o;
+		bool active;
 
 		memcpy(r.prefix.addr, p + 2, alen);
 		p += 2 + alen;
-		r.action = p[0] ? HP_ROUTE_DROP : HP_ROUTE_FORWARD;
+		r.action = p[0] & RS_DROP ? HP_ROUTE_DROP : HP_ROUTE_FORWARD;
+		r.origin = (enum hp_route_origin)(p[0] >> RS_ORIGIN_SHIFT & 3);
+		active = !(p[0] & RS_INACTIVE);
 		r.port = (int)p[1] - 1;
 		r.n_via = p[2];
 		p += 3;
@@ -257,7 +277,11 @@ route_stream_next(struct ctl_stream *s, json_t *a, unsigned max)
 			memcpy(r.via[k].addr, p, alen);
 		}
 		rs->off = (size_t)(p - rs->buf);
-		if (json_array_append_new(a, hp_dump_route(rs->cfg, &r, false)) < 0)
+		o = hp_dump_route(rs->cfg, &r, false);
+		if (o == NULL ||
+		    json_object_set_new(o, "origin", json_string(hp_route_origin_name(r.origin))) < 0 ||
+		    json_object_set_new(o, "active", json_boolean(active)) < 0 ||
+		    json_array_append_new(a, o) < 0)
 			return -1;
 	}
 	return rs->off < rs->len ? 1 : 0;
@@ -272,14 +296,52 @@ route_stream_free(struct ctl_stream *s)
 	free(rs);
 }
 
+/* Does route.show list r (family 0: both; origin -1: all)? */
+static bool
+route_shown(const struct hp_route_conf *r, int family, int origin)
+{
+	return (family == 0 || r->prefix.family == family) && (origin < 0 || (int)r->origin == origin);
+}
+
+static size_t
+route_packed_len(const struct hp_route_conf *r)
+{
+	size_t alen = r->prefix.family == AF_INET ? 4 : 16;
+
+	return 5 + alen * (1 + r->n_via);
+}
+
+static void
+route_pack(struct route_stream *rs, const struct hp_route_conf *r, bool active)
+{
+	size_t alen = r->prefix.family == AF_INET ? 4 : 16;
+	uint8_t *p = rs->buf + rs->len;
+
+	p[0] = r->prefix.family == AF_INET ? 4 : 6;
+	p[1] = r->prefix.len;
+	memcpy(p + 2, r->prefix.addr, alen);
+	p += 2 + alen;
+	p[0] = (uint8_t)((r->action == HP_ROUTE_DROP ? RS_DROP : 0) | (unsigned)r->origin << RS_ORIGIN_SHIFT |
+			 (active ? 0 : RS_INACTIVE));
+	p[1] = (uint8_t)(r->port + 1); /* ports: at most HP_MAX_PORTS, -1 = none */
+	p[2] = (uint8_t)r->n_via;
+	p += 3;
+	for (unsigned k = 0; k < r->n_via; k++, p += alen)
+		memcpy(p, r->via[k].addr, alen);
+	rs->len = (size_t)(p - rs->buf);
+}
+
 int
 cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
-	static const char *const allowed[] = {"family", NULL};
-	json_t *fam = json_object_get(args, "family");
+	static const char *const allowed[] = {"family", "origin", NULL};
+	json_t *fam = json_object_get(args, "family"), *org = json_object_get(args, "origin");
+	const struct hp_route_conf *r;
 	struct route_stream *rs;
-	int family = 0;
+	int family = 0, origin = -1;
+	unsigned n_linux = ctl_rib_linux_count(rt);
 	size_t cap = 0;
+	bool active;
 
 	if (need_fib(rt, e) < 0 || known_args(args, allowed, e) < 0)
 		return -1;
@@ -288,37 +350,31 @@ cmd_route_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 			return fail(e, "EINVAL", "\"family\" must be 4 or 6");
 		family = json_integer_value(fam) == 4 ? AF_INET : AF_INET6;
 	}
-	for (uint32_t i = 0; i < rt->cfg->n_routes; i++) {
-		const struct hp_route_conf *r = &rt->cfg->routes[i];
-		size_t alen = r->prefix.family == AF_INET ? 4 : 16;
-
-		if (family == 0 || r->prefix.family == family)
-			cap += 5 + alen * (1 + r->n_via);
+	if (org != NULL) {
+		if (!json_is_string(org))
+			return fail(e, "EINVAL", "\"origin\" must be config, cli or linux");
+		if ((origin = hp_route_origin_parse(json_string_value(org))) < 0)
+			return fail(e, "EINVAL", "unknown origin \"%.32s\" (config, cli or linux)",
+				    json_string_value(org));
 	}
+	for (uint32_t i = 0; i < rt->cfg->n_routes; i++)
+		if (route_shown(&rt->cfg->routes[i], family, origin))
+			cap += route_packed_len(&rt->cfg->routes[i]);
+	for (unsigned i = 0; i < n_linux; i++)
+		if (route_shown((r = ctl_rib_linux_at(rt, i, NULL)), family, origin))
+			cap += route_packed_len(r);
 	rs = calloc(1, sizeof(*rs));
 	if (rs == NULL || (cap > 0 && (rs->buf = malloc(cap)) == NULL)) {
 		free(rs);
 		return fail(e, "ENOMEM", "out of memory");
 	}
-	for (uint32_t i = 0; i < rt->cfg->n_routes; i++) {
-		const struct hp_route_conf *r = &rt->cfg->routes[i];
-		size_t alen = r->prefix.family == AF_INET ? 4 : 16;
-		uint8_t *p = rs->buf + rs->len;
-
-		if (family != 0 && r->prefix.family != family)
-			continue;
-		p[0] = r->prefix.family == AF_INET ? 4 : 6;
-		p[1] = r->prefix.len;
-		memcpy(p + 2, r->prefix.addr, alen);
-		p += 2 + alen;
-		p[0] = r->action == HP_ROUTE_DROP;
-		p[1] = (uint8_t)(r->port + 1); /* ports: at most HP_MAX_PORTS, -1 = none */
-		p[2] = (uint8_t)r->n_via;
-		p += 3;
-		for (unsigned k = 0; k < r->n_via; k++, p += alen)
-			memcpy(p, r->via[k].addr, alen);
-		rs->len = (size_t)(p - rs->buf);
-	}
+	/* the operator's routes, then the linux routes (those shadowed by one of them: not active) */
+	for (uint32_t i = 0; i < rt->cfg->n_routes; i++)
+		if (route_shown(&rt->cfg->routes[i], family, origin))
+			route_pack(rs, &rt->cfg->routes[i], true);
+	for (unsigned i = 0; i < n_linux; i++)
+		if (route_shown((r = ctl_rib_linux_at(rt, i, &active)), family, origin))
+			route_pack(rs, r, active);
 	rs->cfg = rt->cfg;
 	rs->s = (struct ctl_stream){.next = route_stream_next, .free = route_stream_free};
 	return cmd_reply_stream(result, &rs->s);

@@ -239,6 +239,8 @@ int cfg_entry_policer(struct ctx *c, struct cfg_node v, void *out);
 int cfg_parse_xdp(struct ctx *c, void *obj, const char *key, struct cfg_node val);
 int cfg_entry_xdp(struct ctx *c, struct cfg_node v, void *out);
 int cfg_resolve_xdp(struct ctx *c);
+int cfg_parse_linux(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+void cfg_linux_all_protocols(struct hp_linux_conf *l);
 /* Port of a neighbor or route: known, and routed (l3). */
 int cfg_resolve_l3_port(struct ctx *c, const char *name, unsigned line, const char *what, int *out);
 

@@ -188,6 +188,33 @@ has_l3(const struct hp_config *cfg)
 }
 
 json_t *
+hp_dump_linux(const struct hp_linux_conf *l)
+{
+	json_t *o = json_object(), *a;
+
+	if (l->table == HP_RT_TABLE_MAIN)
+		json_object_set_new(o, "table", json_string("main"));
+	else if (l->table == HP_RT_TABLE_LOCAL)
+		json_object_set_new(o, "table", json_string("local"));
+	else if (l->table == HP_RT_TABLE_DEFAULT)
+		json_object_set_new(o, "table", json_string("default"));
+	else
+		json_object_set_new(o, "table", json_integer(l->table));
+	if (l->has_protocols) {
+		a = json_array();
+		for (unsigned p = 0; p < 256; p++) {
+			const char *name = hp_rtprot_name(p);
+
+			if (!hp_linux_proto_taken(l, p))
+				continue;
+			json_array_append_new(a, name ? json_string(name) : json_integer(p));
+		}
+		json_object_set_new(o, "protocols", a);
+	}
+	return o;
+}
+
+json_t *
 hp_dump_config(const struct hp_config *cfg)
 {
 	json_t *o = json_object(), *a, *ctl = json_object();
@@ -264,6 +291,8 @@ hp_dump_config(const struct hp_config *cfg)
 		}
 		json_object_set_new(o, "xdp", a);
 	}
+	if (cfg->linux_rt.enabled)
+		json_object_set_new(o, "linux", hp_dump_linux(&cfg->linux_rt));
 	return o;
 }
 

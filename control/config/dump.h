@@ -22,6 +22,8 @@ char *hp_dump_text(const struct hp_config *cfg);
 
 /* One object each, as the file writes it (as_config) or route.show lists it. New references. */
 json_t *hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r, bool as_config);
+/* The linux: section as config dump writes it (table as a word where it has one). */
+json_t *hp_dump_linux(const struct hp_linux_conf *l);
 json_t *hp_dump_policer(const struct hp_policer_conf *p);
 json_t *hp_dump_xdp_pass(const struct hp_xdp_conf *x);
 /* Addresses, prefixes ("10.0.0.0/8"), MACs, lists of prefixes and port ranges ("80", "5000-5010") as JSON strings. */

@@ -82,21 +82,22 @@ prefix_hash(const struct hp_prefix *p)
 
 /* The slot holding p, or the empty slot where it would go. */
 static uint32_t
-index_slot(const struct hp_config *cfg, const struct hp_route_index *x, const struct hp_prefix *p)
+index_slot(const struct hp_route_table *t, const struct hp_prefix *p)
 {
+	const struct hp_route_index *x = t->index;
 	uint32_t h = prefix_hash(p), s = h & x->mask;
 
 	while (x->slot[s] != 0 &&
-	       (SLOT_HASH(x->slot[s]) != h || !same_prefix(&cfg->routes[SLOT_ROUTE(x->slot[s])].prefix, p)))
+	       (SLOT_HASH(x->slot[s]) != h || !same_prefix(&t->routes[SLOT_ROUTE(x->slot[s])].prefix, p)))
 		s = (s + 1) & x->mask;
 	return s;
 }
 
 /* (Re)build the index with room for n routes at half load. */
 static int
-index_build(struct hp_config *cfg, unsigned n)
+index_build(struct hp_route_table *t, unsigned n)
 {
-	struct hp_route_index *x = cfg->route_index;
+	struct hp_route_index *x = t->index;
 	uint32_t size = 64;
 
 	while (size < 2 * (uint64_t)n)
@@ -104,20 +105,19 @@ index_build(struct hp_config *cfg, unsigned n)
 	if (x == NULL) {
 		if ((x = calloc(1, sizeof(*x))) == NULL)
 			return -ENOMEM;
-		cfg->route_index = x;
+		t->index = x;
 	} else if (x->mask + 1 >= size) {
 		return 0;
 	}
 	free(x->slot);
 	if ((x->slot = calloc(size, sizeof(*x->slot))) == NULL) {
 		free(x);
-		cfg->route_index = NULL;
+		t->index = NULL;
 		return -ENOMEM;
 	}
 	x->mask = size - 1;
-	for (uint32_t i = 0; i < cfg->n_routes; i++)
-		x->slot[index_slot(cfg, x, &cfg->routes[i].prefix)] = SLOT(
-			prefix_hash(&cfg->routes[i].prefix), i);
+	for (uint32_t i = 0; i < t->n; i++)
+		x->slot[index_slot(t, &t->routes[i].prefix)] = SLOT(prefix_hash(&t->routes[i].prefix), i);
 	return 0;
 }
 
@@ -142,6 +142,107 @@ index_remove(struct hp_route_index *x, uint32_t s)
 			s = next;
 		}
 	}
+}
+
+/* ---- a route table: the array and its index ---- */
+
+struct hp_route_conf *
+hp_route_table_find(struct hp_route_table *t, const struct hp_prefix *p)
+{
+	uint32_t s;
+
+	if (t->n == 0 || index_build(t, t->n) < 0)
+		return NULL;
+	s = index_slot(t, p);
+	return t->index->slot[s] ? &t->routes[SLOT_ROUTE(t->index->slot[s])] : NULL;
+}
+
+int
+hp_route_table_put(struct hp_route_table *t, const struct hp_route_conf *r, unsigned max,
+		   struct hp_route_conf *old, bool *replaced)
+{
+	struct hp_route_index *x;
+	uint32_t s, i;
+
+	if (replaced != NULL)
+		*replaced = false;
+	if (index_build(t, t->n + 1) < 0)
+		return -ENOMEM;
+	x = t->index;
+	s = index_slot(t, &r->prefix);
+	if (x->slot[s] != 0) {
+		i = SLOT_ROUTE(x->slot[s]);
+		if (old != NULL)
+			*old = t->routes[i];
+		if (replaced != NULL)
+			*replaced = true;
+		t->routes[i] = *r;
+		return (int)i;
+	}
+	if (t->n >= max)
+		return -ENOSPC;
+	if (grow((void **)&t->routes, &t->cap, t->n, t->n + 1, sizeof(*r)) < 0)
+		return -ENOMEM;
+	i = t->n++;
+	t->routes[i] = *r;
+	x->slot[s] = SLOT(prefix_hash(&r->prefix), i);
+	return (int)i;
+}
+
+int
+hp_route_table_del(struct hp_route_table *t, const struct hp_prefix *p, struct hp_route_conf *old)
+{
+	struct hp_route_index *x;
+	uint32_t s, i, last;
+
+	if (hp_route_table_find(t, p) == NULL)
+		return -ENOENT;
+	x = t->index;
+	s = index_slot(t, p);
+	i = SLOT_ROUTE(x->slot[s]);
+	if (old != NULL)
+		*old = t->routes[i];
+	index_remove(x, s);
+	last = --t->n;
+	if (i != last) {
+		/* the last route moves into the hole; its slot follows */
+		s = index_slot(t, &t->routes[last].prefix);
+		t->routes[i] = t->routes[last];
+		x->slot[s] = SLOT(SLOT_HASH(x->slot[s]), i);
+	}
+	return (int)i;
+}
+
+void
+hp_route_table_clear(struct hp_route_table *t)
+{
+	t->n = 0;
+	if (t->index != NULL)
+		memset(t->index->slot, 0, ((size_t)t->index->mask + 1) * sizeof(*t->index->slot));
+}
+
+void
+hp_route_table_free(struct hp_route_table *t)
+{
+	if (t->index != NULL)
+		free(t->index->slot);
+	free(t->index);
+	free(t->routes);
+	*t = (struct hp_route_table){0};
+}
+
+/* cfg's routes as a table, and back: the model's route operations are the table's */
+static struct hp_route_table
+routes_of(struct hp_config *cfg)
+{
+	return (struct hp_route_table){cfg->routes, cfg->n_routes, cfg->routes_cap, cfg->route_index};
+}
+
+static void
+routes_back(struct hp_config *cfg, const struct hp_route_table *t)
+{
+	cfg->routes = t->routes, cfg->n_routes = t->n, cfg->routes_cap = t->cap;
+	cfg->route_index = t->index;
 }
 
 /* ---- routes ---- */
@@ -244,72 +345,42 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 const struct hp_route_conf *
 hp_model_route_find(struct hp_config *cfg, const struct hp_prefix *p)
 {
-	uint32_t s;
+	struct hp_route_table t = routes_of(cfg);
+	const struct hp_route_conf *r = hp_route_table_find(&t, p);
 
-	if (cfg->n_routes == 0 || index_build(cfg, cfg->n_routes) < 0)
-		return NULL;
-	s = index_slot(cfg, cfg->route_index, p);
-	return cfg->route_index->slot[s] ? &cfg->routes[SLOT_ROUTE(cfg->route_index->slot[s])] : NULL;
+	routes_back(cfg, &t);
+	return r;
 }
 
 int
 hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct hp_route_conf *old,
 		   bool *replaced, char *err, size_t errlen)
 {
-	struct hp_route_index *x;
-	uint32_t s;
+	struct hp_route_table t;
 	int rc;
 
 	if (replaced != NULL)
 		*replaced = false;
 	if ((rc = hp_model_route_check(cfg, r, err, errlen)) < 0)
 		return rc;
-	if ((rc = index_build(cfg, cfg->n_routes + 1)) < 0)
-		return refuse(err, errlen, rc, "out of memory for the route index");
-	x = cfg->route_index;
-	s = index_slot(cfg, x, &r->prefix);
-	if (x->slot[s] != 0) {
-		struct hp_route_conf *cur = &cfg->routes[SLOT_ROUTE(x->slot[s])];
-
-		if (old != NULL)
-			*old = *cur;
-		if (replaced != NULL)
-			*replaced = true;
-		*cur = *r;
-		return 0;
-	}
-	if (cfg->n_routes >= HP_MAX_ROUTES)
-		return refuse(err, errlen, -ENOSPC, "more than %u routes", HP_MAX_ROUTES);
-	if (grow((void **)&cfg->routes, &cfg->routes_cap, cfg->n_routes, cfg->n_routes + 1, sizeof(*r)) < 0)
-		return refuse(err, errlen, -ENOMEM, "out of memory for routes");
-	cfg->routes[cfg->n_routes] = *r;
-	x->slot[s] = SLOT(prefix_hash(&r->prefix), cfg->n_routes);
-	cfg->n_routes++;
+	t = routes_of(cfg);
+	rc = hp_route_table_put(&t, r, HP_MAX_ROUTES, old, replaced);
+	routes_back(cfg, &t);
+	if (rc == -ENOSPC)
+		return refuse(err, errlen, rc, "more than %u routes", HP_MAX_ROUTES);
+	if (rc < 0)
+		return refuse(err, errlen, rc, "out of memory for routes");
 	return 0;
 }
 
 int
 hp_model_route_del(struct hp_config *cfg, const struct hp_prefix *p, struct hp_route_conf *old)
 {
-	struct hp_route_index *x;
-	uint32_t s, i, last;
+	struct hp_route_table t = routes_of(cfg);
+	int rc = hp_route_table_del(&t, p, old);
 
-	if (hp_model_route_find(cfg, p) == NULL)
-		return -ENOENT;
-	x = cfg->route_index;
-	s = index_slot(cfg, x, p);
-	i = SLOT_ROUTE(x->slot[s]);
-	if (old != NULL)
-		*old = cfg->routes[i];
-	index_remove(x, s);
-	last = --cfg->n_routes;
-	if (i != last) {
-		/* the last route moves into the hole; its slot follows */
-		s = index_slot(cfg, x, &cfg->routes[last].prefix);
-		cfg->routes[i] = cfg->routes[last];
-		x->slot[s] = SLOT(SLOT_HASH(x->slot[s]), i);
-	}
-	return 0;
+	routes_back(cfg, &t);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- static neighbours ---- */
@@ -550,7 +621,8 @@ hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc)
 	cfg->routes_cap = nc->routes_cap, cfg->neighbors_cap = nc->neighbors_cap;
 	cfg->acl_cap = nc->acl_cap, cfg->policers_cap = nc->policers_cap;
 	cfg->acl_default_deny = nc->acl_default_deny;
-	cfg->neigh = nc->neigh; /* limits and timers: the neighbour table reads them as it goes */
+	cfg->neigh = nc->neigh;       /* limits and timers: the neighbour table reads them as it goes */
+	cfg->linux_rt = nc->linux_rt; /* the mirror compares it with what it runs (ctl_linux_reconfigure) */
 	hp_model_free(cfg);
 	cfg->route_index = nc->route_index;
 	nc->route_index = NULL;

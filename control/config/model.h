@@ -18,6 +18,35 @@
  * inverse operation. Control thread only; no DPDK.
  */
 
+/* ---- route tables: routes keyed by their prefix ---- */
+
+/*
+ * Routes in an array, one per prefix, with a hash index of the prefixes:
+ * find, put and del are O(1). A zeroed struct is an empty table. The model's
+ * routes are one (cfg->routes, cfg->n_routes, cfg->routes_cap,
+ * cfg->route_index: hp_model_route_* go through these); control/rib.c keeps
+ * the routes learned from Linux in another. No check: the caller checks.
+ */
+struct hp_route_table {
+	struct hp_route_conf *routes;
+	unsigned n, cap;
+	struct hp_route_index *index;
+};
+
+/* The route of exactly p, or NULL; valid until the next change. */
+struct hp_route_conf *hp_route_table_find(struct hp_route_table *t, const struct hp_prefix *p);
+/* Add r, or replace the route of its prefix (*old, *replaced as hp_model_route_set; both may
+ * be NULL). Its position in t->routes (>= 0), -ENOSPC (a new prefix beyond max), -ENOMEM. */
+int hp_route_table_put(struct hp_route_table *t, const struct hp_route_conf *r, unsigned max,
+		       struct hp_route_conf *old, bool *replaced);
+/* Delete the route of p (*old: what it was; may be NULL): the position it had, where the
+ * route that was last now is (unless it was the last), or -ENOENT. */
+int hp_route_table_del(struct hp_route_table *t, const struct hp_prefix *p, struct hp_route_conf *old);
+/* Empty t, keeping its memory. */
+void hp_route_table_clear(struct hp_route_table *t);
+/* Free t's memory; t is then empty. */
+void hp_route_table_free(struct hp_route_table *t);
+
 /* ---- routes (key: the prefix) ---- */
 
 /*

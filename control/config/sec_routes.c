@@ -160,6 +160,7 @@ read_route(struct ctx *c, const char *key, struct cfg_node v)
 		return rc;
 	r->port = -1;
 	r->line = cfg_line(v);
+	r->origin = HP_ORIGIN_CONFIG;
 	memset(&c->rtmp, 0, sizeof(c->rtmp));
 	rc = cfg_walk_mapping(c, v, NULL, "in route", route_keys, CFG_N(route_keys), r);
 	return rc ? rc : check_route(c, r, v);

@@ -83,6 +83,7 @@ static const struct key_def top_keys[] = {
 	{"acl", cfg_parse_acl, false, cfg_entry_acl},
 	{"policers", cfg_parse_policers, false, cfg_entry_policer},
 	{"xdp", cfg_parse_xdp, false, cfg_entry_xdp},
+	{"linux", cfg_parse_linux, false, NULL},
 };
 
 /* After the whole document: names that may point forward, in this order. */

@@ -596,6 +596,15 @@ parse_xdp(struct parse *p, const char *verb)
 }
 
 static int
+parse_linux(struct parse *p, const char *verb)
+{
+	if (verb != NULL && !is(verb, "show"))
+		return fail(p, "unknown verb '%s' (show)", verb);
+	cmd(p, HP_CMD_linux_show);
+	return done(p);
+}
+
+static int
 parse_log(struct parse *p, const char *verb)
 {
 	static const char *const levels[] = {"debug", "info", "notice", "warning", "error", NULL};

@@ -312,7 +312,7 @@ def test_help(d):
         assert r.returncode == 0 and r.stderr == "", r
         assert r.stdout.startswith("usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT"), r.stdout
         for obj in ("status", "stats", "latency", "port", "worker", "route", "neigh", "acl", "policer",
-                    "config", "xdp", "log"):
+                    "config", "xdp", "linux", "log"):
             assert "  hpctl %s" % obj in r.stdout, obj
         r = hpctl(srv, "route", "help")
         assert r.returncode == 0, r

@@ -503,7 +503,7 @@ static const struct bad_case bad_cases[] = {
 	{P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level"},
 	{P0 "xdps: []\n", 3,
 	 "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
-	 "ports, workers, neighbors, neighbor_config, routes, acl_default, acl, policers, xdp)"},
+	 "ports, workers, neighbors, neighbor_config, routes, acl_default, acl, policers, xdp, linux)"},
 	{P0 "route: []\n", 3, "unknown key 'route' at top level"},
 	{PORT("speed: 10G"), 4, "unknown key 'speed' in port"},
 	{P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,

@@ -127,6 +127,8 @@ test_show(void)
 		{"port stats p0", "{\"cmd\":\"port.stats\",\"args\":{\"name\":\"p0\"}}"},
 		{"worker", "{\"cmd\":\"worker.show\",\"args\":{}}"},
 		{"worker show", "{\"cmd\":\"worker.show\",\"args\":{}}"},
+		{"linux", "{\"cmd\":\"linux.show\",\"args\":{}}"},
+		{"linux show", "{\"cmd\":\"linux.show\",\"args\":{}}"},
 	};
 
 	CHECK_GOOD(t);
@@ -486,6 +488,7 @@ test_errors(void)
 		{"port stats p0 p1", "port", "port stats: unexpected 'p1'"},
 		{"worker frob", "worker", "worker: unknown verb 'frob' (show)"},
 		{"worker show 1", "worker", "worker show: unexpected '1'"},
+		{"linux frob", "linux", "linux: unknown verb 'frob' (show)"},
 
 		{"route frob", "route", "route: unknown verb 'frob' (add, del, load, show)"},
 		{"route add", "route", "route add: missing PREFIX"},
@@ -629,8 +632,9 @@ test_request(void)
 static void
 test_usage(void)
 {
-	static const char *const objects[] = {"status", "stats", "latency", "port",   "worker", "route",
-					      "neigh",  "acl",   "policer", "config", "xdp",    "log"};
+	static const char *const objects[] = {"status", "stats", "latency", "port",    "worker",
+					      "route",  "neigh", "acl",     "policer", "config",
+					      "xdp",    "linux", "log"};
 	const char *all = hpctl_usage(NULL);
 
 	CU_ASSERT(strncmp(all, "usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT", 46) == 0);
@@ -676,6 +680,7 @@ test_registry(void)
 		[HP_CMD_port_show] = "port show",
 		[HP_CMD_port_stats] = "port stats p0",
 		[HP_CMD_worker_show] = "worker show",
+		[HP_CMD_linux_show] = "linux show",
 		[HP_CMD_stats] = "stats",
 		[HP_CMD_latency_show] = "latency show",
 		[HP_CMD_latency_reset] = "latency reset",
