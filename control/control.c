@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "doorbell.h"
+#include "hostif.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -94,8 +95,11 @@ serve_one(struct ctl *c, struct rte_mbuf *m, struct dp_meta *meta)
 		c->rt->slow.punted[meta->punt]++;
 	switch (meta->punt) {
 	case DP_PUNT_LOCAL:
-		count_verdict(&c->rt->slow,
-			      ctl_slowpath_local(&c->ops, ctl_iface_of(port), port, f, len, meta));
+		if (ctl_hostif_mcast(port, f, len, meta))
+			break; /* link-local multicast for the host interface's daemons */
+		count_verdict(&c->rt->slow, ctl_hostif_after(port, f, len, meta,
+							     ctl_slowpath_local(&c->ops, ctl_iface_of(port),
+										port, f, len, meta)));
 		break;
 	case DP_PUNT_TTL:
 	case DP_PUNT_NOROUTE:

@@ -183,6 +183,67 @@ write_ports(FILE *f, const struct dp_runtime *rt, const json_t *ports)
 	}
 }
 
+/* Host interfaces (ports[].host: tap, control/hostif.c): the report's ports[].host objects. */
+static void
+write_host(FILE *f, const json_t *ports)
+{
+	static const struct {
+		const char *name, *lkey, *lval, *key;
+	} rows[] = {
+		{"hotpath_host_packets_total", "direction", "to_host", "to_host"},
+		{"hotpath_host_packets_total", "direction", "to_port", "to_port"},
+		{"hotpath_host_dropped_packets_total", "reason", "to_host_failed", "to_host_failed"},
+		{"hotpath_host_dropped_packets_total", "reason", "oversize", "from_host_oversize"},
+		{"hotpath_host_dropped_packets_total", "reason", "runt", "from_host_runt"},
+		{"hotpath_host_dropped_packets_total", "reason", "inject_full", "from_host_inject_full"},
+		{"hotpath_host_neighbours_total", "op", "added", "neigh_added"},
+		{"hotpath_host_neighbours_total", "op", "removed", "neigh_removed"},
+	};
+	static const char *const help[] = {
+		"Frames through a port's host interface: to_host (punted, not served by hotpathd, written to "
+		"the TAP) and to_port (the kernel sent them on the TAP, out on the port).",
+		"Frames the host interface path dropped: to_host_failed (the TAP refused a write), oversize "
+		"(longer than the port's MTU), runt (shorter than Ethernet), inject_full (no mbuf or ring room).",
+		"Neighbours hotpathd wrote to (added) or removed from (removed) the kernel on the host interface.",
+	};
+	const json_t *p, *h;
+	size_t i;
+	char ifindex[24];
+	bool any = false;
+
+	json_array_foreach(ports, i, p)
+		any |= json_object_get(p, "host") != NULL;
+	if (!any)
+		return;
+	family(f, "hotpath_host_info", "gauge",
+	       "A port's host interface: its kernel name and ifindex (always 1).");
+	json_array_foreach(ports, i, p) {
+		if ((h = json_object_get(p, "host")) == NULL)
+			continue;
+		snprintf(ifindex, sizeof(ifindex), "%" PRIu64, ju(h, "ifindex"));
+		struct lbl l[] = {{"port", js(p, "name")}, {"ifname", js(h, "ifname")}, {"ifindex", ifindex}};
+		put_u64(f, "hotpath_host_info", l, 3, 1);
+	}
+	for (size_t r = 0; r < RTE_DIM(rows); r++) {
+		if (r == 0 || strcmp(rows[r].name, rows[r - 1].name) != 0)
+			family(f, rows[r].name, "counter", help[r < 2 ? 0 : r < 6 ? 1 : 2]);
+		json_array_foreach(ports, i, p) {
+			if ((h = json_object_get(p, "host")) == NULL)
+				continue;
+			struct lbl l[] = {{"port", js(p, "name")}, {rows[r].lkey, rows[r].lval}};
+			put_u64(f, rows[r].name, l, 2, ju(h, rows[r].key));
+		}
+	}
+	family(f, "hotpath_host_netlink_errors_total", "counter",
+	       "Netlink requests about a port's host interface the kernel refused.");
+	json_array_foreach(ports, i, p) {
+		if ((h = json_object_get(p, "host")) == NULL)
+			continue;
+		struct lbl l[] = {{"port", js(p, "name")}};
+		put_u64(f, "hotpath_host_netlink_errors_total", l, 1, ju(h, "netlink_errors"));
+	}
+}
+
 static void
 write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
 {
@@ -571,6 +632,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 		fprintf(f, "hotpath_start_time_seconds %.3f\n", start_time);
 	}
 	write_ports(f, rt, json_object_get(report, "ports"));
+	write_host(f, json_object_get(report, "ports"));
 	write_workers(f, rt, json_object_get(report, "workers"));
 	write_stalls(f, json_object_get(report, "workers"));
 	write_drops_and_punts(f, report);

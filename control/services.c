@@ -1,4 +1,5 @@
 /* The control thread's services, started once its epoll loop exists: each registers its fds with ctl_watch(). */
+#include "hostif.h"
 #include "linux.h"
 #include "metrics.h"
 #include "services.h"
@@ -16,6 +17,8 @@ ctl_services_start(struct dp_runtime *rt)
 		return rc;
 	if ((rc = ctl_telemetry_start(rt)) < 0)
 		return rc;
+	if ((rc = ctl_hostif_start(rt)) < 0)
+		return rc;
 	if ((rc = ctl_linux_start(rt)) < 0)
 		return rc;
 	return 0;
@@ -25,6 +28,7 @@ void
 ctl_services_stop(struct dp_runtime *rt)
 {
 	ctl_linux_stop(rt);
+	ctl_hostif_stop(rt);
 	ctl_telemetry_stop(rt);
 	ctl_metrics_stop(rt);
 	ctl_sock_stop(rt);

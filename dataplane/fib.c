@@ -370,6 +370,7 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 		n6 += 2 * cfg->ports[i].n_ipv6 + 2;
 		fib->port_mac[i] = port_macs[i];
 		fib->frame_max[i] = (uint32_t)(cfg->ports[i].mtu ? cfg->ports[i].mtu : 1500) + 14;
+		fib->host_mcast[i] = cfg->ports[i].host == HP_HOST_TAP;
 		fib->frame_min = i == 0 ? fib->frame_max[0] : RTE_MIN(fib->frame_min, fib->frame_max[i]);
 		fib->l3_port[i] = cfg->ports[i].mode == HP_MODE_L3;
 	}

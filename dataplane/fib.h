@@ -104,6 +104,9 @@ struct dp_fib {
 	uint32_t frame_max[HP_MAX_PORTS]; /* largest frame a port sends: its MTU + 14 (untagged Ethernet) */
 	uint32_t frame_min;               /* the smallest frame_max of the ports */
 	bool l3_port[HP_MAX_PORTS];
+	/* ports[].host: tap: link-local multicast (IPv4 224.0.0.0/24, IPv6 ff02::/16) that
+	 * hotpathd does not serve is punted LOCAL for the host interface, not dropped */
+	bool host_mcast[HP_MAX_PORTS];
 	/* control writes, workers read: the port has no room for another neighbour, so a
 	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
 	uint8_t glean_full[HP_MAX_PORTS];

@@ -19,9 +19,22 @@ is_nd(const struct dp_meta *meta)
 	       meta->icmp_type <= 137;
 }
 
-/* L2 and local decisions; IP packets to route go on the family lists. */
+/* Link-local multicast a routing daemon on the host interface wants (OSPF, VRRP, RIP, PIM,
+ * MLD...): IPv4 224.0.0.0/24, IPv6 ff02::/16. */
+static inline bool
+host_mcast(const struct dp_meta *meta)
+{
+	const uint8_t *d4 = (const uint8_t *)&meta->key.k4.dst;
+
+	if (meta->l3 == DP_L3_IPV4)
+		return d4[0] == 224 && d4[1] == 0 && d4[2] == 0;
+	return meta->l3 == DP_L3_IPV6 && meta->key.k6.dst[0] == 0xff && (meta->key.k6.dst[1] & 0x0f) == 0x02;
+}
+
+/* L2 and local decisions; IP packets to route go on the family lists. host: the port
+ * has a host interface (multicast for it is punted, not dropped). */
 static inline void
-classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine)
+classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine, bool host)
 {
 	const struct dp_meta *meta = &b->meta[i];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(b->pkts[i], const struct rte_ether_hdr *);
@@ -32,8 +45,11 @@ classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine)
 		bool ok = (meta->flags & DP_META_BCAST)   ? meta->l3 == DP_L3_ARP
 			  : (meta->flags & DP_META_MCAST) ? meta->l3 == DP_L3_IPV6 && is_nd(meta)
 							  : false;
-		if (!ok)
+		if (!ok) {
+			if (host && (meta->flags & DP_META_MCAST) && host_mcast(meta))
+				return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
 			return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NOT_OUR_MAC);
+		}
 	}
 	switch (meta->l3) {
 	case DP_L3_ARP:
@@ -45,8 +61,9 @@ classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine)
 		return;
 	case DP_L3_IPV6:
 		if (unlikely(meta->key.k6.dst[0] == 0xff))
-			return is_nd(meta) ? dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL)
-					   : dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
+			return is_nd(meta) || (host && host_mcast(meta))
+				       ? dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL)
+				       : dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
 		dp_burst_set(b, i, DP_ACT_ROUTE, 0);
 		b->v6[b->n6++] = i;
 		return;
@@ -312,7 +329,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint
 
 /* Anything but plain IPv4: parsed and checked in full. */
 static __rte_always_inline void
-full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine)
+full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ether_addr *mine, bool host)
 {
 	struct rte_mbuf *m = b->pkts[i];
 	struct dp_meta *meta = &b->meta[i];
@@ -322,7 +339,7 @@ full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ethe
 	why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
 	if (unlikely(why != 0))
 		return dp_burst_set(b, i, DP_ACT_DROP, (unsigned)why);
-	classify(b, i, mine);
+	classify(b, i, mine, host);
 }
 
 #define PREFETCH_AHEAD 4
@@ -475,6 +492,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
 	const uint8_t in_port = (uint8_t)rxq->port;
+	const bool host = fib->host_mcast[rxq->port];
 	const bool fast = dp_l3_fast;
 	uint32_t hops[DP_BURST];
 	uint64_t bytes = 0;
@@ -491,7 +509,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 		prefetch_ahead(pkts, i, n);
 		bytes += m->pkt_len;
 		if (!fast || !dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) {
-			full_pass(&b, i, in_port, mine);
+			full_pass(&b, i, in_port, mine, host);
 			continue;
 		}
 		memcpy(&dst, f + 30, sizeof(dst));

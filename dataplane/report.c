@@ -32,13 +32,29 @@ dp_stall_json(const struct hp_stall_view *v)
 			 (json_int_t)v->total_ns, "busy", (json_int_t)v->busy);
 }
 
+/* A port's host interface (ports[].host: tap): its name, ifindex and counters. */
+static json_t *
+host_json(const struct dp_runtime *rt, unsigned p)
+{
+	const struct dp_host_stats *h = &rt->host[p];
+	char name[HP_NAME_MAX + 8];
+	json_t *o;
+
+	snprintf(name, sizeof(name), HP_HOST_PREFIX "%s", rt->ports.ports[p].conf->name);
+	o = json_pack("{s:s, s:s, s:i}", "type", "tap", "ifname", name, "ifindex", (int)h->ifindex);
+#define DP_HOST_JSON(n, help) json_object_set_new(o, #n, json_integer((json_int_t)h->n));
+	DP_HOST_COUNTERS(DP_HOST_JSON)
+#undef DP_HOST_JSON
+	return o;
+}
+
 static json_t *
 port_json(const struct dp_runtime *rt, unsigned p)
 {
 	const struct dp_port *port = &rt->ports.ports[p];
 	struct rte_eth_stats es;
 	uint64_t rx = 0, rxb = 0, tx = 0, txb = 0, refused = 0;
-	json_t *rxqs = json_array(), *txqs = json_array();
+	json_t *rxqs = json_array(), *txqs = json_array(), *o;
 	char mac[HP_MAC_STRLEN];
 
 	for (unsigned w = 0; w < rt->n_workers; w++) {
@@ -71,7 +87,7 @@ port_json(const struct dp_runtime *rt, unsigned p)
 	else
 		es = port->final_stats; /* after stop: what the device counted until then */
 	hp_mac_format(port->mac.addr_bytes, mac, sizeof(mac));
-	return json_pack(
+	o = json_pack(
 		"{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"name", port->conf->name, "device", port->conf->device, "port_id", port->port_id, "driver",
@@ -82,6 +98,9 @@ port_json(const struct dp_runtime *rt, unsigned p)
 		(json_int_t)es.ibytes, "obytes", (json_int_t)es.obytes, "imissed", (json_int_t)es.imissed,
 		"ierrors", (json_int_t)es.ierrors, "oerrors", (json_int_t)es.oerrors, "rx_nombuf",
 		(json_int_t)es.rx_nombuf);
+	if (o != NULL && port->conf->host == HP_HOST_TAP)
+		json_object_set_new(o, "host", host_json(rt, p));
+	return o;
 }
 
 static json_t *
@@ -301,6 +320,20 @@ dp_report_print(FILE *f, const json_t *r)
 			json_string_value(json_object_get(v, "driver")), geti(v, "rx_queues"),
 			geti(v, "tx_queues"), geti(v, "rx_packets"), geti(v, "tx_packets"),
 			geti(v, "tx_refused"), geti(ds, "imissed"), geti(ds, "rx_nombuf"));
+	}
+
+	json_array_foreach(json_object_get(r, "ports"), i, v) {
+		const json_t *h = json_object_get(v, "host");
+
+		if (h == NULL)
+			continue;
+		fprintf(f, "  %-8s host interface %s (ifindex %" JSON_INTEGER_FORMAT "):",
+			json_string_value(json_object_get(v, "name")),
+			json_string_value(json_object_get(h, "ifname")), geti(h, "ifindex"));
+		json_object_foreach((json_t *)h, k, d)
+			if (json_is_integer(d) && strcmp(k, "ifindex") != 0)
+				fprintf(f, " %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(d));
+		fprintf(f, "\n");
 	}
 
 	fprintf(f, "\n  %-8s %14s %14s %10s %8s %12s\n", "lcore", "rx packets", "tx packets", "dropped",

@@ -64,6 +64,25 @@ struct dp_slow_stats {
 #undef DP_SLOW_FIELD
 };
 
+/* A port's host interface (ports[].host: tap, control/hostif.c), written by the control thread only. */
+#define DP_HOST_COUNTERS(_)                                                                             \
+	_(to_host, "frames written to the host interface (punted to us, not answered by hotpathd)")     \
+	_(to_port, "frames the host interface sent, out on the port")                                   \
+	_(to_host_failed, "frames for the host interface that the kernel did not take (write failed)")  \
+	_(from_host_oversize, "frames from the host interface longer than the port's MTU: dropped")     \
+	_(from_host_runt, "frames from the host interface shorter than an Ethernet header: dropped")    \
+	_(from_host_inject_full, "frames from the host interface lost: inject ring or mbufs exhausted") \
+	_(neigh_added, "neighbours written to the kernel (RTM_NEWNEIGH)")                               \
+	_(neigh_removed, "neighbours removed from the kernel (RTM_DELNEIGH)")                           \
+	_(netlink_errors, "netlink requests the kernel refused")
+
+struct dp_host_stats {
+#define DP_HOST_FIELD(name, help) uint64_t name;
+	DP_HOST_COUNTERS(DP_HOST_FIELD)
+#undef DP_HOST_FIELD
+	unsigned ifindex; /* 0 while it has none */
+};
+
 struct dp_runtime {
 	struct hp_config *cfg; /* the live configuration: the control thread applies changes to it */
 	struct dp_lcore_map map;
@@ -74,11 +93,12 @@ struct dp_runtime {
 	uint64_t start_tsc; /* ports started */
 	uint64_t stop_tsc;  /* workers stopped; 0 while running */
 
-	struct rte_rcu_qsbr *qsv;  /* workers report quiescence every loop */
-	struct rte_ring *punt;     /* workers -> control */
-	struct dp_doorbell *bell;  /* ... and how they wake it (dataplane/doorbell.h) */
-	struct dp_tables *tables;  /* what dp_tables_current points to (NULL: no l3 port) */
-	struct dp_slow_stats slow; /* control: rw */
+	struct rte_rcu_qsbr *qsv;                /* workers report quiescence every loop */
+	struct rte_ring *punt;                   /* workers -> control */
+	struct dp_doorbell *bell;                /* ... and how they wake it (dataplane/doorbell.h) */
+	struct dp_tables *tables;                /* what dp_tables_current points to (NULL: no l3 port) */
+	struct dp_slow_stats slow;               /* control: rw */
+	struct dp_host_stats host[HP_MAX_PORTS]; /* control: rw; ports with host: tap */
 	/* control: rw; from the arrival of a punted packet's burst to the control
 	 * thread done with it (answered, held, forwarded or dropped) */
 	struct hp_hist slow_latency;

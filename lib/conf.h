@@ -36,6 +36,14 @@ enum hp_port_mode {
 	HP_MODE_L3,
 };
 
+/* ports[].host: the kernel interface that stands for the port (control/hostif.c) */
+enum hp_host_if {
+	HP_HOST_NONE,
+	HP_HOST_TAP
+};
+#define HP_HOST_PREFIX "hp-"     /* a host: tap port P's interface is "hp-" P */
+#define HP_HOST_PORT_NAME_MAX 12 /* IFNAMSIZ - 1 - strlen(HP_HOST_PREFIX) */
+
 struct hp_port_conf {
 	char name[HP_NAME_MAX];
 	char device[HP_DEVARGS_MAX]; /* DPDK devargs: PCI address or vdev string */
@@ -46,7 +54,8 @@ struct hp_port_conf {
 	bool has_mac;
 	uint8_t mac[6];
 	enum hp_port_mode mode;
-	int peer; /* index into hp_config.ports, -1 if none */
+	enum hp_host_if host; /* host: tap (l3 ports only); default none */
+	int peer;             /* index into hp_config.ports, -1 if none */
 	unsigned n_ipv4, n_ipv6;
 	struct hp_prefix ipv4[HP_MAX_ADDRS];
 	struct hp_prefix ipv6[HP_MAX_ADDRS];

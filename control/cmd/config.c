@@ -41,7 +41,7 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 		x.line = y.line = 0;
 		x.peer_line = y.peer_line = 0;
 		if (memcmp(&x, &y, sizeof(x)) != 0)
-			return "a port (name, device, queues, descriptors, MTU, MAC, addresses, mode or peer)";
+			return "a port (name, device, queues, descriptors, MTU, MAC, addresses, mode, peer or host)";
 	}
 	if (a->has_workers != b->has_workers || a->n_workers != b->n_workers ||
 	    memcmp(a->workers, b->workers, sizeof(a->workers[0]) * a->n_workers) != 0)

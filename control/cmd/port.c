@@ -14,13 +14,22 @@ cmd_port_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 	}
 	for (unsigned p = 0; p < rt->ports.n; p++) {
 		const struct hp_port_conf *pc = &rt->cfg->ports[p];
+		json_t *o;
 
-		json_array_append_new(
-			a, json_pack("{s:s, s:s, s:o, s:i, s:o, s:o, s:s}", "name", pc->name, "mode",
-				     pc->mode == HP_MODE_L3 ? "l3" : "xconnect", "mac",
-				     hp_json_mac(rt->ports.ports[p].mac.addr_bytes), "queues",
-				     (int)pc->queues, "ipv4", hp_json_prefixes(pc->ipv4, pc->n_ipv4), "ipv6",
-				     hp_json_prefixes(pc->ipv6, pc->n_ipv6), "device", pc->device));
+		o = json_pack("{s:s, s:s, s:o, s:i, s:o, s:o, s:s}", "name", pc->name, "mode",
+			      pc->mode == HP_MODE_L3 ? "l3" : "xconnect", "mac",
+			      hp_json_mac(rt->ports.ports[p].mac.addr_bytes), "queues", (int)pc->queues,
+			      "ipv4", hp_json_prefixes(pc->ipv4, pc->n_ipv4), "ipv6",
+			      hp_json_prefixes(pc->ipv6, pc->n_ipv6), "device", pc->device);
+		if (o != NULL && pc->host == HP_HOST_TAP) {
+			char name[HP_NAME_MAX + 8];
+
+			snprintf(name, sizeof(name), HP_HOST_PREFIX "%s", pc->name);
+			json_object_set_new(o, "host",
+					    json_pack("{s:s, s:s, s:i}", "type", "tap", "ifname", name,
+						      "ifindex", (int)rt->host[p].ifindex));
+		}
+		json_array_append_new(a, o);
 	}
 	*result = a;
 	return 0;

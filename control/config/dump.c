@@ -150,6 +150,8 @@ ports_json(const struct hp_config *cfg)
 			json_object_set_new(po, "ipv4", hp_json_prefixes(pc->ipv4, pc->n_ipv4));
 		if (pc->n_ipv6)
 			json_object_set_new(po, "ipv6", hp_json_prefixes(pc->ipv6, pc->n_ipv6));
+		if (pc->host == HP_HOST_TAP)
+			json_object_set_new(po, "host", json_string("tap"));
 		if (pc->peer >= 0)
 			json_object_set_new(po, "peer", json_string(cfg->ports[pc->peer].name));
 		json_array_append_new(a, po);

@@ -296,6 +296,24 @@ port_mode(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 static int
+port_host(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_port_conf *p = obj;
+	const char *s;
+	int rc;
+
+	if ((rc = cfg_want_scalar(c, key, val, "tap or none", &s)))
+		return rc;
+	if (!strcmp(s, "tap"))
+		p->host = HP_HOST_TAP;
+	else if (!strcmp(s, "none"))
+		p->host = HP_HOST_NONE;
+	else
+		return cfg_fail(c, val, "key 'host': expected tap or none, got '%s'", cfg_quote(c, s));
+	return 0;
+}
+
+static int
 port_peer(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 {
 	struct hp_port_conf *p = obj;
@@ -313,7 +331,7 @@ static const struct key_def port_keys[] = {
 	{"name", port_name, true},        {"device", port_device, true},    {"queues", port_queues, false},
 	{"rx_desc", port_rx_desc, false}, {"tx_desc", port_tx_desc, false}, {"mac", port_mac, false},
 	{"ipv4", port_ipv4, false},       {"ipv6", port_ipv6, false},       {"mode", port_mode, false},
-	{"peer", port_peer, false},       {"mtu", port_mtu, false},
+	{"peer", port_peer, false},       {"mtu", port_mtu, false},         {"host", port_host, false},
 };
 
 int
@@ -354,6 +372,24 @@ cfg_parse_ports(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 			return cfg_fail_at(c, p->peer_line,
 					   "key 'peer': only valid with mode: xconnect (port '%s' is l3)",
 					   p->name);
+		if (p->host == HP_HOST_TAP && p->mode != HP_MODE_L3)
+			return cfg_fail(
+				c, v,
+				"port '%s': host: tap needs mode: l3 (an xconnect port has no addresses)",
+				p->name);
+		if (p->host == HP_HOST_TAP &&
+		    (!strncmp(p->device, "net_af_xdp", 10) || !strncmp(p->device, "eth_af_xdp", 10)))
+			return cfg_fail(
+				c, v,
+				"port '%s': host: tap on a net_af_xdp device: the kernel keeps that "
+				"interface already; list what it must get in xdp: pass classes instead",
+				p->name);
+		if (p->host == HP_HOST_TAP && strlen(p->name) > HP_HOST_PORT_NAME_MAX)
+			return cfg_fail(
+				c, v,
+				"port '%s': host: tap names its interface " HP_HOST_PREFIX
+				"%s, longer than an interface name (a port name of at most %d characters)",
+				p->name, p->name, HP_HOST_PORT_NAME_MAX);
 		cfg->n_ports++;
 	}
 	return 0;

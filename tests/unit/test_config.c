@@ -16,6 +16,7 @@
 #include "../cunit_run.h"
 #include "../rng.h"
 #include "config.h"
+#include "dump.h"
 
 /* Big structs live here, not on the stack. */
 static struct hp_config cfg, cfg2;
@@ -600,6 +601,15 @@ static const struct bad_case bad_cases[] = {
 	/* numbers */
 	{PORT("queues: 0"), 4, "key 'queues': expected an integer between 1 and 64"},
 	{PORT("queues: 65"), 4, "key 'queues': expected an integer between 1 and 64"},
+	/* host interface */
+	{PORT("host: tun"), 4, "key 'host': expected tap or none, got 'tun'"},
+	{PORT("host: [tap]"), 4, "key 'host': expected tap or none"},
+	{"ports:\n  - { name: abcdefghijklm, device: net_null0, host: tap }\n", 2,
+	 "port 'abcdefghijklm': host: tap names its interface hp-abcdefghijklm, longer than an interface name"},
+	{"ports:\n  - { name: x0, device: net_null0, mode: xconnect, peer: x0, host: tap }\n", 2,
+	 "port 'x0': host: tap needs mode: l3"},
+	{"ports:\n  - { name: p0, device: \"net_af_xdp0,iface=eth1\", host: tap }\n", 2,
+	 "port 'p0': host: tap on a net_af_xdp device: the kernel keeps that interface already"},
 	{PORT("mtu: 1279"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
 	{PORT("mtu: 9001"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
 	{PORT("mtu: jumbo"), 4, "key 'mtu': expected an integer between 1280 and 9000"},
@@ -1285,6 +1295,33 @@ test_parse_queue_ref(void)
 	CU_ASSERT_EQUAL(hp_parse_queue_ref(NULL, "p0/0", &r), -EINVAL);
 	CU_ASSERT_EQUAL(hp_config_port_index(&cfg, NULL), -1);
 	CU_ASSERT_EQUAL(hp_config_port_index(NULL, "p0"), -1);
+	hp_config_free(&cfg);
+}
+
+/* ports[].host: tap on a 12-character name; the default is none; config dump writes it back. */
+static void
+test_host_tap(void)
+{
+	static const char text[] =
+		"ports:\n  - { name: abcdefghijkl, device: net_null0, host: tap }\n"
+		"  - { name: p1, device: net_null1, host: none }\n  - { name: p2, device: net_null2 }\n";
+	struct hp_config c2;
+	char *dump;
+
+	CU_ASSERT_EQUAL_FATAL(parse("host.yaml", text, &cfg), 0);
+	CU_ASSERT_EQUAL(cfg.ports[0].host, HP_HOST_TAP);
+	CU_ASSERT_EQUAL(cfg.ports[1].host, HP_HOST_NONE);
+	CU_ASSERT_EQUAL(cfg.ports[2].host, HP_HOST_NONE);
+	dump = hp_dump_text(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dump);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "tap"));
+	memset(&c2, 0, sizeof(c2));
+	CU_ASSERT_EQUAL_FATAL(parse("dump.yaml", dump, &c2), 0);
+	CU_ASSERT_EQUAL(c2.ports[0].host, HP_HOST_TAP);
+	CU_ASSERT_EQUAL(c2.ports[1].host, HP_HOST_NONE);
+	CU_ASSERT_EQUAL(c2.ports[2].host, HP_HOST_NONE);
+	free(dump);
+	hp_config_free(&c2);
 	hp_config_free(&cfg);
 }
 
@@ -2275,6 +2312,7 @@ main(void)
 		{"hp_parse_queue_ref", test_parse_queue_ref},
 		{"hp_parse_xdp_class", test_parse_xdp_class},
 		{"misc", test_misc},
+		{"ports[].host: tap", test_host_tap},
 		{"mutations", test_mutations},
 		{"one entry from JSON", test_parse_entry},
 	};
