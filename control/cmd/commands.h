@@ -32,7 +32,8 @@
 	X(route_add, "route.add", 0, "prefix, via | action: drop, [port] | routes: [{...}, ...]",            \
 	  "add or replace a route (ECMP: several via), or up to 1024 at once")                               \
 	X(route_del, "route.del", 0, "prefix", "delete a route")                                             \
-	X(route_show, "route.show", HP_CMD_RO, "[family: 4|6]", "the configured routes")                     \
+	X(route_show, "route.show", HP_CMD_RO, "[family: 4|6], [origin: config|cli|linux]",                  \
+	  "the routes of every origin (config, cli, linux), and which are in the FIB")                       \
 	X(neigh_add, "neigh.add", 0, "ip, mac, [port]", "a static neighbour (its held packets are sent)")    \
 	X(neigh_del, "neigh.del", 0, "ip, [port]", "forget a neighbour's MAC (resolved again on use)")       \
 	X(neigh_show, "neigh.show", HP_CMD_RO, "", "next hops: address, MAC, port, state, packets held")     \
@@ -87,7 +88,7 @@ enum hp_cmd_id {
 	  "  hpctl route add PREFIX drop\n"                                                               \
 	  "  hpctl route del PREFIX\n"                                                                    \
 	  "  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n"       \
-	  "  hpctl route [show [4 | 6]]\n")                                                               \
+	  "  hpctl route [show [origin config|cli|linux] [4 | 6]]\n")                                     \
 	X(neigh, "",                                                                                      \
 	  "  hpctl neigh add IP MAC PORT\n"                                                               \
 	  "  hpctl neigh add IP lladdr MAC dev PORT\n"                                                    \

@@ -273,12 +273,28 @@ parse_route(struct parse *p, const char *verb)
 	const char *s;
 
 	if (verb == NULL || is(verb, "show")) {
+		static const char *const origins[] = {"config", "cli", "linux", NULL};
+
 		cmd(p, HP_CMD_route_show);
-		if ((s = next(p)) != NULL) {
-			if (!is(s, "4") && !is(s, "6"))
-				return fail(p, "family must be 4 or 6, not '%s'", s);
-			if (put(p, "family", json_integer(s[0] - '0')) < 0)
-				return -EINVAL;
+		/* [origin ORIGIN] [4 | 6], in either order, each at most once */
+		while ((s = next(p)) != NULL) {
+			if (is(s, "origin")) {
+				if ((s = need(p, "ORIGIN")) == NULL)
+					return -EINVAL;
+				if (!one_of(s, origins))
+					return fail(p, "origin must be config, cli or linux, not '%s'", s);
+				if (json_object_get(p->r->args, "origin") != NULL)
+					return fail(p, "unexpected 'origin'");
+				if (put_str(p, "origin", s) < 0)
+					return -EINVAL;
+			} else if (is(s, "4") || is(s, "6")) {
+				if (json_object_get(p->r->args, "family") != NULL)
+					return fail(p, "unexpected '%s'", s);
+				if (put(p, "family", json_integer(s[0] - '0')) < 0)
+					return -EINVAL;
+			} else {
+				return fail(p, "family must be 4 or 6, not '%s' (or: origin ORIGIN)", s);
+			}
 		}
 	} else if (is(verb, "add")) {
 		cmd(p, HP_CMD_route_add);

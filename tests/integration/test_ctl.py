@@ -360,7 +360,8 @@ def test_routes_live(d):
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="routes") as dm:
         c = Ctl(os.path.join(d, "ctl.sock"))
         before = c.ok("route.show")
-        assert before == [{"prefix": "198.18.0.0/15", "action": "forward", "via": ["10.0.1.2"]}], before
+        assert before == [{"prefix": "198.18.0.0/15", "action": "forward", "via": ["10.0.1.2"],
+                           "origin": "config", "active": True}], before
         for args, code, what in [
                 ({"prefix": "203.0.113.0/33", "via": "10.0.1.2"}, "EINVAL", "bad prefix"),
                 ({"prefix": "203.0.113.1/24", "via": "10.0.1.2"}, "EINVAL", "host bits"),
@@ -388,7 +389,8 @@ def test_routes_live(d):
         assert grows(c, None) == [2], counters(c)
         assert c.ok("status")["routes"] == 3
         assert c.ok("route.show", {"family": 6}) == [
-            {"prefix": "2001:db8:77::/48", "action": "forward", "via": ["2001:db8:1::2"]}]
+            {"prefix": "2001:db8:77::/48", "action": "forward", "via": ["2001:db8:1::2"], "origin": "cli",
+             "active": True}]
         assert c.ok("route.add", {"prefix": "203.0.113.0/24", "action": "drop"}) == {}
         assert c.ok("route.del", {"prefix": "2001:db8:77::/48"}) == {}
         g = grows(c, None)
@@ -430,7 +432,8 @@ def test_routes_many_at_once(d):
         # a prefix listed twice ends as its last entry says, as two route.add would
         assert c.ok("route.add", {"routes": [{"prefix": "203.0.113.0/24", "via": "10.0.1.2"},
                                              {"prefix": "203.0.113.0/24", "action": "drop"}]}) == {"added": 2}
-        assert {"prefix": "203.0.113.0/24", "action": "drop", "via": []} in c.ok("route.show")
+        assert {"prefix": "203.0.113.0/24", "action": "drop", "via": [], "origin": "cli",
+                "active": True} in c.ok("route.show")
         # 200 pipelined requests read at once: one reply each, in order, and all of them live
         lines = b"".join(json.dumps({"id": 5000 + i, "cmd": "route.del" if i % 2 else "route.add",
                                      "args": {"prefix": "198.51.100.0/24", "via": "10.0.1.2"} if i % 2 == 0
@@ -457,6 +460,66 @@ def test_routes_many_at_once(d):
         assert r["error"]["message"].startswith("routes[") and not r["error"]["message"].startswith("routes[0]"), r
         assert c.ok("status")["routes"] == count, "a batch that did not fit left routes behind"
         assert batch[0]["prefix"] not in {x["prefix"] for x in c.ok("route.show", {"family": 6})}
+        c.close()
+        stop_ok(dm)
+
+
+def test_route_origins(d):
+    """route.show: each route's origin (config from the file, cli from route.add) and whether it
+    is in the FIB; route.add over a config route replaces it and makes it cli; the origin filter
+    and its refusals; config dump keeps the operator's routes and no origin; config.apply's
+    routes are config again. (Linux routes need the rtnetlink mirror: unit/rib tests them.)"""
+    import subprocess
+    hpctl = os.path.join(os.path.dirname(BIN), "control", "hpctl", "hpctl")
+    frames = [Ether(dst=P0_MAC, src="02:00:00:00:00:aa") / IP(src="10.0.0.2", dst="198.18.0.5") / UDP()]
+    write_inputs(d, frames)
+    text = REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW)
+    with hp.Daemon(BIN, d, text, name="origins") as dm:
+        sock = os.path.join(d, "ctl.sock")
+        c = Ctl(sock)
+
+        def shown(args=None):
+            return sorted((r["prefix"], r["origin"], r["active"], tuple(r["via"])) for r in c.ok("route.show", args))
+        assert shown() == [("198.18.0.0/15", "config", True, ("10.0.1.2",))]
+        assert c.ok("route.add", {"prefix": "203.0.113.0/24", "action": "drop"}) == {}
+        assert c.ok("route.add", {"prefix": "2001:db8:77::/48", "via": "2001:db8:1::2"}) == {}
+        # over the config route: replaced (one route of the prefix), and now the operator's cli one
+        assert c.ok("route.add", {"prefix": "198.18.0.0/15", "via": "10.0.1.3"}) == {}
+        assert shown() == [("198.18.0.0/15", "cli", True, ("10.0.1.3",)),
+                           ("2001:db8:77::/48", "cli", True, ("2001:db8:1::2",)),
+                           ("203.0.113.0/24", "cli", True, ())]
+        assert c.ok("status")["routes"] == 3
+        assert shown({"origin": "config"}) == []
+        assert shown({"origin": "linux"}) == []
+        assert [p for p, *_ in shown({"origin": "cli", "family": 4})] == ["198.18.0.0/15", "203.0.113.0/24"]
+        assert [p for p, *_ in shown({"family": 6, "origin": "cli"})] == ["2001:db8:77::/48"]
+        for bad, what in (("kernel", "unknown origin \"kernel\""), ("CLI", "CLI"), (4, "origin"),
+                          (["cli"], "origin")):
+            msg = c.err("route.show", {"origin": bad}, "EINVAL")
+            assert what in msg and "config, cli or linux" in msg, (bad, msg)
+        # config dump: the operator's routes as a file, no origin key, nothing of Linux
+        dump = c.ok("config.dump")["yaml"]
+        assert "198.18.0.0/15" in dump and "10.0.1.3" in dump and "203.0.113.0/24" in dump, dump
+        assert "origin" not in dump and "linux" not in dump and "10.0.1.2 }" not in dump, dump
+        # hpctl prints the origin as a column and sends the filter
+        r = subprocess.run([hpctl, "-s", sock, "route", "show", "origin", "cli", "4"], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r
+        lines = r.stdout.splitlines()
+        assert lines[0].split() == ["PREFIX", "ACTION", "VIA", "ORIGIN", "ACTIVE"], r.stdout
+        assert sorted(line.split()[0] for line in lines[1:]) == ["198.18.0.0/15", "203.0.113.0/24"], r.stdout
+        assert all(line.split()[-2:] == ["cli", "true"] for line in lines[1:]), r.stdout
+        assert lines[0].index("ORIGIN") == lines[1].index("cli"), r.stdout  # aligned
+        r = subprocess.run([hpctl, "-s", sock, "route", "show", "origin", "kernel"], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 2 and "kernel" in r.stderr, r
+        # a file applied: its routes are config, the socket's are gone
+        new = os.path.join(d, "new.yaml")
+        with open(new, "w") as f:
+            f.write(text.replace("198.18.0.0/15, via: 10.0.1.2", "198.18.0.0/16, via: 10.0.1.2"))
+        assert c.ok("config.apply", {"file": new}) == {}
+        assert shown() == [("198.18.0.0/16", "config", True, ("10.0.1.2",))]
+        assert grows(c, 2), "traffic to the file's route stopped"
         c.close()
         stop_ok(dm)
 
@@ -490,7 +553,8 @@ def test_route_load_file(d):
         r = load(good)
         assert r.returncode == 0 and r.stdout == "2502 routes added from %s\n" % os.path.join(d, "routes.txt"), r
         assert c.ok("status")["routes"] == n0 + 2502
-        assert {"prefix": "198.51.100.0/24", "action": "forward", "via": ["10.0.1.2", "10.0.1.3"]} in c.ok("route.show")
+        assert {"prefix": "198.51.100.0/24", "action": "forward", "via": ["10.0.1.2", "10.0.1.3"],
+                "origin": "cli", "active": True} in c.ok("route.show")
         c.close()
         stop_ok(dm)
 
@@ -601,7 +665,11 @@ def test_config_dump_recreates_the_state(d):
     def tables(c):
         acl = [{k: v for k, v in r.items() if k not in ("packets", "bytes")} for r in c.ok("acl.show")]
         neigh = sorted((r["ip"], r["mac"], r["port"]) for r in c.ok("neigh.show") if r["state"] == "static")
-        return (sorted(c.ok("route.show"), key=lambda r: r["prefix"]), neigh, c.ok("policer.show"), acl)
+        # a route keeps everything but its origin: the socket's (cli) come back from the file as config
+        routes = sorted(({k: v for k, v in r.items() if k != "origin"} for r in c.ok("route.show")),
+                        key=lambda r: r["prefix"])
+        origins = sorted({r["origin"] for r in c.ok("route.show")})
+        return (routes, neigh, c.ok("policer.show"), acl), origins
 
     with hp.Daemon(BIN, d, REPLAY.format(d=d, p0=P0_MAC, p1=P1_MAC, gw=GW), name="dump1") as dm:
         c = Ctl(path)
@@ -613,7 +681,8 @@ def test_config_dump_recreates_the_state(d):
         c.ok("policer.add", {"name": "gold", "type": "trtcm", "cir": "100M", "cbs": "64k", "pir": "200M", "pbs": "128k"})
         c.ok("acl.add", {"priority": 100, "src": "10.0.0.0/8", "proto": "udp", "dport": "5000-5010", "action": "deny"})
         c.ok("acl.add", {"priority": 7, "dst": "2001:db8::/32", "proto": "tcp", "sport": "80", "action": "police gold"})
-        want = tables(c)
+        want, origins = tables(c)
+        assert origins == ["cli"], origins  # the file's one route was deleted, the rest came by route.add
         text = c.ok("config.dump")["yaml"]
         c.close()
         stop_ok(dm)
@@ -626,8 +695,9 @@ def test_config_dump_recreates_the_state(d):
         dumped = f.read()
     with hp.Daemon(BIN, d, dumped, name="dump2") as dm:
         c = Ctl(path)
-        got = tables(c)
+        got, origins = tables(c)
         assert got == want, "the dump did not recreate the state:\n%s\n%s" % (got, want)
+        assert origins == ["config"], origins
         c.close()
         stop_ok(dm)
 
@@ -821,6 +891,6 @@ def test_registry_served(d):
 if __name__ == "__main__":
     hp.run([test_every_command, test_errors_keep_the_connection, test_malformed_flood,
             test_clients_at_once_and_one_that_never_reads, test_peer_must_be_root_or_hotpath, test_routes_live,
-            test_routes_many_at_once, test_route_load_file,
+            test_routes_many_at_once, test_route_origins, test_route_load_file,
             test_neighbours_live, test_acl_live, test_no_loss_under_change,
             test_config_dump_recreates_the_state, test_config_apply_is_all_or_nothing, test_registry_served])

@@ -212,7 +212,8 @@ def test_route_show_of_a_big_table(d):
         got = r["result"]
         assert len(got) == n + 1, len(got)
         assert got[0]["prefix"] == "198.18.0.0/15" and got[1]["prefix"] == "20.0.0.0/24", got[:2]
-        assert got[-1] == {"prefix": "24.147.223.0/24", "action": "forward", "via": ["10.0.1.2"]}, got[-1]
+        assert got[-1] == {"prefix": "24.147.223.0/24", "action": "forward", "via": ["10.0.1.2"],
+                           "origin": "config", "active": True}, got[-1]
         assert big.line()["id"] == 2        # the request after it, answered after it
         fam6 = big.req("route.show", {"family": 6})
         assert fam6["ok"] is True and fam6["result"] == [], fam6

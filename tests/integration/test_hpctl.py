@@ -180,6 +180,7 @@ def test_request_lines(d):
         (["route", "del", "198.18.0.0/15"], "route.del", {"prefix": "198.18.0.0/15"}),
         (["route", "show", "6"], "route.show", {"family": 6}),
         (["route"], "route.show", {}),
+        (["route", "show", "origin", "linux", "6"], "route.show", {"origin": "linux", "family": 6}),
         (["neigh", "add", "10.0.1.2", "lladdr", "02:00:00:00:01:02", "dev", "p1"], "neigh.add",
          {"ip": "10.0.1.2", "mac": "02:00:00:00:01:02", "port": "p1"}),
         (["neigh", "del", "10.0.1.2", "p1"], "neigh.del", {"ip": "10.0.1.2", "port": "p1"}),
@@ -293,6 +294,8 @@ def test_usage_errors(d):
         (["neigh", "add", "10.0.1.2", "02:00:00:00:01:02"], "hpctl: neigh add: missing PORT\n"),
         (["config", "apply", "nope.yaml"], "hpctl: config apply: nope.yaml: No such file or directory\n"),
         (["route", "frob"], "hpctl: route: unknown verb 'frob' (add, del, load, show)\n"),
+        (["route", "show", "origin", "kernel"],
+         "hpctl: route show: origin must be config, cli or linux, not 'kernel'\n"),
     ]
     with FakeServer(d) as srv:
         for argv, first in cases:
@@ -321,7 +324,7 @@ def test_help(d):
                             "  hpctl route add PREFIX drop\n"
                             "  hpctl route del PREFIX\n"
                             "  hpctl route load FILE      (lines as route add's: PREFIX via ADDR... | PREFIX drop)\n"
-                            "  hpctl route [show [4 | 6]]\n"), r.stdout
+                            "  hpctl route [show [origin config|cli|linux] [4 | 6]]\n"), r.stdout
         r = hpctl(srv, "--help")
         assert r.returncode == 0 and "--watch N" in r.stdout, r
         assert srv.connections == 0
@@ -448,9 +451,43 @@ def test_registry_everywhere(d):
         assert srv.lines == [], srv.lines
 
 
+ROUTES = [
+    {"prefix": "198.18.0.0/15", "action": "forward", "via": ["10.0.1.2"], "origin": "config", "active": True},
+    {"prefix": "203.0.113.0/24", "action": "drop", "via": [], "origin": "cli", "active": True},
+    {"prefix": "198.18.0.0/15", "action": "forward", "via": ["10.0.0.9"], "origin": "linux", "active": False},
+]
+ROUTES_TABLE = (
+    "PREFIX          ACTION   VIA       ORIGIN  ACTIVE\n"
+    "198.18.0.0/15   forward  10.0.1.2  config  true\n"
+    "203.0.113.0/24  drop     -         cli     true\n"
+    "198.18.0.0/15   forward  10.0.0.9  linux   false\n")
+
+
+def test_route_show_origin(d):
+    """route show: an ORIGIN (and ACTIVE) column in the table; origin ORIGIN sent as the filter;
+    the completion offers the origins."""
+    def handler(req):
+        if req["cmd"] != "route.show":
+            return canned(req)
+        want = req["args"].get("origin")
+        return reply_ok(req, [r for r in ROUTES if want is None or r["origin"] == want])
+    with FakeServer(d, handler) as srv:
+        r = hpctl(srv, "route", "show")
+        assert r.returncode == 0 and r.stderr == "", r
+        assert r.stdout == ROUTES_TABLE, "\n" + r.stdout
+        r = hpctl(srv, "route", "show", "origin", "linux")
+        assert r.returncode == 0 and r.stdout == ROUTES_TABLE.splitlines(True)[0].replace(
+            "PREFIX          ACTION   VIA       ORIGIN  ACTIVE", "PREFIX         ACTION   VIA       ORIGIN  ACTIVE") + \
+            "198.18.0.0/15  forward  10.0.0.9  linux   false\n", "\n" + r.stdout
+        assert json.loads(srv.lines[-1])["args"] == {"origin": "linux"}, srv.lines[-1]
+    assert {"origin", "4", "6", "--watch"} <= complete("route", "show", ""), complete("route", "show", "")
+    assert complete("route", "show", "origin", "") == {"config", "cli", "linux"}
+    assert {"origin", "--watch"} <= complete("route", "show", "origin", "linux", "")
+
+
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
          test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
-         test_connect_failure, test_socket_path_choice, test_registry_everywhere]
+         test_connect_failure, test_socket_path_choice, test_registry_everywhere, test_route_show_origin]
 
 if __name__ == "__main__":
     hp.run(TESTS)

@@ -259,15 +259,68 @@ test_xdp(void)
 	hp_config_free(&cfg);
 }
 
+/* A route table of its own (control/rib.c keeps one): positions put and del report, a max,
+ * a side array kept in step with them, clear and free. */
+static void
+test_route_table(void)
+{
+	enum {
+		N = 3000
+	};
+	static unsigned side[N]; /* side[position] = key, as the rib keeps its states */
+	struct hp_route_table t = {0};
+	struct hp_route_conf r, old;
+	bool replaced;
+	int at;
+
+	for (unsigned k = 0; k < N; k++) {
+		r = route4(0x64400000u | k << 8, 24, "10.0.1.2");
+		at = hp_route_table_put(&t, &r, N, NULL, &replaced);
+		CU_ASSERT_EQUAL_FATAL(at, (int)k);
+		CU_ASSERT_FALSE(replaced);
+		side[at] = k;
+	}
+	r = route4(0x0b000000u, 24, "10.0.1.2");
+	CU_ASSERT_EQUAL(hp_route_table_put(&t, &r, N, NULL, NULL), -ENOSPC);
+	/* a replacement at the max is not a new prefix */
+	r = route4(0x64400000u | 7u << 8, 24, "10.0.1.9");
+	CU_ASSERT_EQUAL(hp_route_table_put(&t, &r, N, &old, &replaced), 7);
+	CU_ASSERT_TRUE(replaced);
+	CU_ASSERT_EQUAL(old.via[0].addr[3], 2);
+	/* delete every third key: the last route moves to the hole, and its side entry with it */
+	for (unsigned k = 0; k < N; k += 3) {
+		r = route4(0x64400000u | k << 8, 24, "10.0.1.2");
+		at = hp_route_table_del(&t, &r.prefix, NULL);
+		CU_ASSERT_FATAL(at >= 0);
+		if ((unsigned)at != t.n)
+			side[at] = side[t.n];
+		CU_ASSERT_EQUAL(hp_route_table_del(&t, &r.prefix, NULL), -ENOENT);
+	}
+	CU_ASSERT_EQUAL(t.n, N - (N + 2) / 3);
+	for (unsigned i = 0; i < t.n; i++) {
+		unsigned k = side[i];
+
+		r = route4(0x64400000u | k << 8, 24, "10.0.1.2");
+		CU_ASSERT_NOT_EQUAL(k % 3, 0);
+		CU_ASSERT_PTR_EQUAL(hp_route_table_find(&t, &r.prefix), &t.routes[i]);
+	}
+	hp_route_table_clear(&t);
+	CU_ASSERT_EQUAL(t.n, 0);
+	CU_ASSERT_PTR_NULL(hp_route_table_find(&t, &r.prefix));
+	CU_ASSERT_EQUAL(hp_route_table_put(&t, &r, N, NULL, NULL), 0);
+	CU_ASSERT_PTR_EQUAL(hp_route_table_find(&t, &r.prefix), &t.routes[0]);
+	hp_route_table_free(&t);
+	CU_ASSERT_EQUAL(t.n, 0);
+	CU_ASSERT_PTR_NULL(t.routes);
+}
+
 int
 main(void)
 {
 	static const struct hp_cunit_test tests[] = {
-		{"route_checks", test_route_checks},
-		{"route_index_random", test_route_index_random},
-		{"neighbours", test_neighbours},
-		{"acl_and_policers", test_acl_and_policers},
-		{"xdp", test_xdp},
+		{"route_checks", test_route_checks},         {"route_index_random", test_route_index_random},
+		{"route_table", test_route_table},           {"neighbours", test_neighbours},
+		{"acl_and_policers", test_acl_and_policers}, {"xdp", test_xdp},
 	};
 
 	return HP_CUNIT_RUN("model", tests);
