@@ -34,6 +34,7 @@ struct hif {
 	char name[HP_NAME_MAX + 8]; /* at most IFNAMSIZ - 1 characters (the loader checks) */
 	unsigned ifindex;
 	int carrier; /* -1: not set yet */
+	bool paused; /* the port's inject ring is full: not watched until the retry timer */
 	uint32_t frame_max;
 };
 
@@ -51,6 +52,7 @@ static struct {
 	uint32_t seq, portid;
 	struct ctl_watch nl_watch;
 	struct ctl_timer tick;
+	struct ctl_timer retry; /* paused TAPs watched again */
 	unsigned n;
 	struct hif hif[HP_MAX_PORTS];
 	int of_port[HP_MAX_PORTS]; /* index into hif[], -1 */
@@ -381,9 +383,20 @@ tap_ready(struct ctl_watch *w, uint32_t events)
 	struct hif *h = (struct hif *)w;
 	struct dp_host_stats *st = &H.rt->host[h->port];
 	struct rte_mempool *mp = H.rt->ports.pools[H.rt->ports.ports[h->port].socket];
-	unsigned budget = CTL_HOSTIF_READ_BUDGET;
+	unsigned budget = CTL_HOSTIF_READ_BUDGET, room = ctl_iface_room(h->port);
 
 	(void)events;
+	/* back-pressure: what the worker cannot take yet stays in the TAP's queue (the kernel's
+	 * qdisc, then TCP, slows down) rather than being read and dropped here */
+	if (room <= CTL_HOSTIF_INJECT_RESERVE) {
+		if (ctl_watch_mod(w, 0) == 0) {
+			h->paused = true;
+			ctl_timer_sooner(&H.retry, ctl_now_ms() + CTL_HOSTIF_RETRY_MS);
+		}
+		return;
+	}
+	if (budget > room - CTL_HOSTIF_INJECT_RESERVE)
+		budget = room - CTL_HOSTIF_INJECT_RESERVE;
 	while (budget-- > 0) {
 		ssize_t n = read(w->fd, frame_buf, sizeof(frame_buf));
 		struct rte_mbuf *m;
@@ -562,6 +575,15 @@ nl_ready(struct ctl_watch *w, uint32_t events)
 }
 
 static void
+retry(struct ctl_timer *t)
+{
+	(void)t;
+	for (unsigned i = 0; i < H.n; i++)
+		if (H.hif[i].paused && ctl_watch_mod(&H.hif[i].watch, EPOLLIN) == 0)
+			H.hif[i].paused = false;
+}
+
+static void
 tick(struct ctl_timer *t)
 {
 	for (unsigned i = 0; i < H.n; i++)
@@ -618,6 +640,7 @@ ctl_hostif_start(struct dp_runtime *rt)
 		H.nl_watch.fd = -1;
 		return rc;
 	}
+	H.retry.fire = retry;
 	H.tick.fire = tick;
 	ctl_timer_arm(&H.tick, ctl_now_ms());
 	return 0;
@@ -628,6 +651,7 @@ ctl_hostif_stop(struct dp_runtime *rt)
 {
 	(void)rt;
 	ctl_timer_cancel(&H.tick);
+	ctl_timer_cancel(&H.retry);
 	for (unsigned i = 0; i < H.n; i++) {
 		struct hif *h = &H.hif[i];
 

@@ -9,8 +9,10 @@
 #include "runtime.h"
 #include "slowpath.h"
 
-#define CTL_HOSTIF_TICK_MS 1000    /* carrier and neighbours follow the port this often */
-#define CTL_HOSTIF_READ_BUDGET 256 /* frames read from one TAP a loop turn at most */
+#define CTL_HOSTIF_TICK_MS 1000      /* carrier and neighbours follow the port this often */
+#define CTL_HOSTIF_READ_BUDGET 256   /* frames read from one TAP a loop turn at most */
+#define CTL_HOSTIF_INJECT_RESERVE 64 /* inject ring slots a TAP leaves to the slow path's answers */
+#define CTL_HOSTIF_RETRY_MS 1        /* a TAP whose port's inject ring is full is read again after this */
 
 /*
  * For every l3 port with host: tap, create (or re-attach to) the persistent TAP

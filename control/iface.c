@@ -57,6 +57,14 @@ ctl_iface_inject(unsigned port, struct rte_mbuf *m)
 	return true;
 }
 
+unsigned
+ctl_iface_room(unsigned port)
+{
+	int wi = ifs.inject_worker[port];
+
+	return wi < 0 ? 0 : rte_ring_free_count(ifs.rt->workers[wi]->inject);
+}
+
 static void
 count_sent(struct dp_slow_stats *s, const uint8_t *f, size_t len)
 {

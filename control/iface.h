@@ -31,6 +31,9 @@ const struct ctl_iface *ctl_iface_of(unsigned port);
  */
 bool ctl_iface_inject(unsigned port, struct rte_mbuf *m);
 
+/* Room left in the inject ring of the worker that sends on port (0: none sends there). */
+unsigned ctl_iface_room(unsigned port);
+
 /* Copy frame into an mbuf of port's pool and inject it; counts what was sent (ARP reply, NA, echo...). */
 void ctl_iface_send(unsigned port, const uint8_t *frame, size_t len);
 
