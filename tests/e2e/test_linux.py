@@ -207,8 +207,8 @@ class Lab:
         self.hd = None
 
     def fib(self, origin="linux"):
-        """{prefix: sorted next hops} of hotpathd's routes of that origin (the kernel's table with
-        --kernel: routes of every protocol but kernel)"""
+        """{prefix: sorted next hops} of hotpathd's active routes of that origin (in its FIB; the
+        kernel's table with --kernel: routes of every protocol but kernel)"""
         if KERNEL:
             got = {}
             for fam in ("-4", "-6"):
@@ -223,6 +223,8 @@ class Lab:
         got = {}
         for r in routes:
             assert r.get("origin", origin) == origin, ("route show origin %s gave" % origin, r)
+            if not r.get("active", True):  # kept, shadowed by an operator's route: not in the FIB
+                continue
             via = r.get("via", [])
             got[r["prefix"]] = sorted(via if isinstance(via, list) else [via])
         return got
@@ -337,6 +339,19 @@ def test_bird_announce_ping_withdraw(d):
             assert ping(NS_C, a) == 3, ("ping %s through hotpathd" % a, lab.linux_show())
         assert lab.forwarded() - fwd0 >= 3 * len(SAMPLE), "hotpathd forwarded the echo requests to the speaker"
         _, since = lab.established()
+        if not KERNEL:
+            # an operator's route wins over BIRD's for the same prefix (the linux one is kept,
+            # shadowed), and BIRD's is back when the operator's goes
+            shadowed0 = lab.linux_show()["shadowed"]
+            hpctl(lab.sock, "route", "add", "100.64.5.0/24", "drop")
+            assert not ping_once(NS_C, "100.64.5.1"), "the cli drop route did not win over BIRD's"
+            assert "100.64.5.0/24" not in lab.fib() and lab.fib("cli").get("100.64.5.0/24") == [], lab.fib("cli")
+            assert [r["active"] for r in route_show(lab.sock, "linux") if r["prefix"] == "100.64.5.0/24"] == [False]
+            assert lab.linux_show()["shadowed"] == shadowed0 + 1, lab.linux_show()
+            hpctl(lab.sock, "route", "del", "100.64.5.0/24")
+            assert ping(NS_C, "100.64.5.1") == 3, "BIRD's route back after the cli route's deletion"
+            assert lab.fib().get("100.64.5.0/24") == ["10.71.0.2"]
+            assert lab.linux_show()["shadowed"] == shadowed0
         # the speaker withdraws them all (its static protocol down): gone from the kernel and from hotpathd
         sh("birdc", "-s", lab.speaker, "disable", "announced")
         lab.announced_in_fib(0)
