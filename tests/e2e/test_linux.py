@@ -41,7 +41,8 @@ TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 CONFIGS = os.path.join(TOP, "configs")
 TAG = "hp-lx-%d" % os.getpid()
 NS_S, NS_R, NS_C = TAG + "-s", TAG + "-r", TAG + "-c"
-MAC = {"rp0": "02:00:00:71:00:01", "rp1": "02:00:00:72:00:01"}  # the configs' port MACs
+MAC = {"rp0": "02:00:00:71:00:01", "rp1": "02:00:00:72:00:01",  # the configs' port MACs
+       "sp0": "02:00:00:71:00:02", "cl0": "02:00:00:72:00:02"}  # linux-bird-xdp.yaml's static neighbour
 N_PREFIXES = 1000
 AGGREGATE = "100.64.0.0/10"
 DEADLINE = 120  # seconds for anything to converge; polls end as soon as it has
@@ -105,8 +106,9 @@ class Lab:
     """The three namespaces, their veths, and every daemon started in them: all killed and
     removed on exit, pass or fail (and on SIGTERM, through hp.at_term)."""
 
-    def __init__(self, d):
+    def __init__(self, d, xdp=False):
         self.d = d
+        self.xdp = xdp  # net_af_xdp ports: the kernel keeps rp0 with 10.71.0.1, BIRD peers on it
         self.procs = []  # (name, Popen) of daemons run in the foreground, each in its own session
         self.hd = None
 
@@ -122,6 +124,14 @@ class Lab:
             if KERNEL:
                 sh("ip", "addr", "add", "10.%s.0.1/24" % n, "dev", rname, ns=NS_R)
                 sh("ip", "-6", "addr", "add", "2001:db8:%s::1/64" % n, "dev", rname, "nodad", ns=NS_R)
+            elif self.xdp:
+                # AF_XDP: the interface is the kernel's, with the port's MAC; on rp0 its address
+                # (BIRD's), the XDP program passing it ARP and BGP only
+                sh("ip", "link", "set", r, "address", MAC[r], ns=NS_R)
+                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % r, ns=NS_R)
+                sh("ip", "link", "set", h, "address", MAC[h], ns=host)
+                if r == "rp0":
+                    sh("ip", "addr", "add", "10.71.0.1/24", "dev", r, ns=NS_R)
             else:
                 # hotpathd's port, kept from the router namespace's kernel: the port's MAC (the
                 # config's) is not the veth's, so frames to it are another host's to the kernel
@@ -196,6 +206,8 @@ class Lab:
         assert n == 1, "configs/%s: no control line" % yaml_name
         self.hd = hp.Daemon(HOTPATHD, self.d, text, netns=NS_R, name=name)
         self.hd.start()
+        if self.xdp:
+            return self.hd
         # the host interfaces are there, with the ports' addresses, before any daemon binds to them
         hp.wait_until("hp-p0 carries 10.71.0.1", lambda: "10.71.0.1/24" in sh(
             "ip", "-4", "-o", "addr", "show", "dev", "hp-p0", ns=NS_R, check=False).stdout, DEADLINE)
@@ -428,6 +440,36 @@ def test_bird_kill9_resync(d):
         assert code == 0, lab.hd.stderr()[-3000:]
 
 
+def test_bird_af_xdp(d):
+    """The same with net_af_xdp ports (configs/linux-bird-xdp.yaml): the kernel keeps rp0 and
+    BIRD peers on it, the XDP program passing BGP and ARP; hotpathd mirrors the routes via rp0
+    and forwards the client's traffic to them; a withdrawal removes them."""
+    if KERNEL:
+        print("(the kernel router is test_bird_announce_ping_withdraw's)")
+        return
+    with Lab(d, xdp=True) as lab:
+        lab.hotpathd("linux-bird-xdp.yaml")
+        lab.start_bird()
+        lab.established()
+        lab.announced_in_fib(N_PREFIXES)
+        fwd0 = lab.forwarded()
+        for a in SAMPLE:
+            assert ping(NS_C, a) == 3, ("ping %s through hotpathd" % a, lab.linux_show())
+        assert lab.forwarded() - fwd0 >= 3 * len(SAMPLE), "hotpathd forwarded the echo requests to the speaker"
+        xdp = hpctl(lab.sock, "xdp", "show")
+        print("xdp show: %s" % json.dumps(xdp))
+        rp0 = next(x for x in xdp if x["iface"] == "rp0")["packets"]
+        # BGP went to the kernel (passed), the pings to hotpathd (steered)
+        assert rp0["pass_tcp"] > 0 and rp0["pass_arp"] > 0 and rp0["steer"] >= 3 * len(SAMPLE), rp0
+        _, since = lab.established()
+        sh("birdc", "-s", lab.speaker, "disable", "announced")
+        lab.announced_in_fib(0)
+        assert not ping_once(NS_C, SAMPLE[0]), "a withdrawn prefix still reached"
+        assert lab.session() == ("Established", since), lab.session()
+        code, _, _ = lab.hd.stop()
+        assert code == 0, lab.hd.stderr()[-3000:]
+
+
 def vtysh(lab, *cmds):
     args = ["vtysh", "--vty_socket", lab.frr_dir]
     for c in cmds:
@@ -487,7 +529,8 @@ def test_frr_static(d):
             assert code == 0, lab.hd.stderr()[-3000:]
 
 
-TESTS = [test_bird_announce_ping_withdraw, test_bird_session_under_flood, test_bird_kill9_resync, test_frr_static]
+TESTS = [test_bird_announce_ping_withdraw, test_bird_session_under_flood, test_bird_kill9_resync, test_bird_af_xdp,
+         test_frr_static]
 
 
 def setup():
