@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -109,10 +110,22 @@ close_sockets(void)
 static void ev_ready(struct ctl_watch *w, uint32_t events);
 static void dump_ready(struct ctl_watch *w, uint32_t events);
 
+/* The event socket's buffer: LNX_RCVBUF, or HP_LINUX_RCVBUF bytes (tests force an overrun with a small one). */
+static int
+rcvbuf_size(void)
+{
+	const char *env = getenv("HP_LINUX_RCVBUF");
+	unsigned long long v;
+
+	if (env && hp_parse_dec(env, INT32_MAX / 2, &v) && v > 0)
+		return (int)v;
+	return (int)LNX_RCVBUF;
+}
+
 static int
 open_sockets(void)
 {
-	int size = (int)LNX_RCVBUF, rc;
+	int size = rcvbuf_size(), rc;
 
 	lnx.ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	lnx.dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -120,7 +133,7 @@ open_sockets(void)
 		goto fail;
 	if (setsockopt(mnl_socket_get_fd(lnx.ev), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
 	    setsockopt(mnl_socket_get_fd(lnx.ev), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-		DP_LOG(WARNING, "linux: receive buffer of %u bytes: %s", LNX_RCVBUF, strerror(errno));
+		DP_LOG(WARNING, "linux: receive buffer of %d bytes: %s", size, strerror(errno));
 	/* the dump's replies are many and come as fast as we read */
 	size = 8 << 20;
 	if (setsockopt(mnl_socket_get_fd(lnx.dump), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
@@ -194,27 +207,33 @@ map_ports(void)
 }
 
 /* A link message: a port's interface that appeared, went or changed state asks for a resync
- * (the kernel drops IPv4 routes of a link going down without telling). */
+ * (the kernel drops IPv4 routes of a link going down without telling). The map is read
+ * again by name, so that a port's host interface keeps its precedence over its iface=. */
 static bool
 link_changed(const struct rtnl_link *l)
 {
 	const unsigned watch = IFF_UP | IFF_RUNNING;
+	int old[HP_MAX_PORTS];
+	bool ours = false, moved = false;
 
+	for (unsigned p = 0; p < lnx.rt->cfg->n_ports; p++)
+		ours |= lnx.port_ifindex[p] == l->ifindex || (l->name[0] && port_named(p, l->name));
+	if (!ours)
+		return false;
+	memcpy(old, lnx.port_ifindex, sizeof(old));
+	map_ports();
+	if (l->del) /* the kernel may not have let go of the name yet */
+		for (unsigned p = 0; p < lnx.rt->cfg->n_ports; p++)
+			if (lnx.port_ifindex[p] == l->ifindex)
+				lnx.port_ifindex[p] = 0;
 	for (unsigned p = 0; p < lnx.rt->cfg->n_ports; p++) {
-		if (l->del && lnx.port_ifindex[p] == l->ifindex) {
-			lnx.port_ifindex[p] = 0;
-			return true;
-		}
-		if (!l->del && l->name[0] && port_named(p, l->name)) {
-			bool moved = lnx.port_ifindex[p] != l->ifindex;
-			bool flipped = (lnx.port_flags[p] ^ l->flags) & watch;
-
-			lnx.port_ifindex[p] = l->ifindex;
+		moved |= old[p] != lnx.port_ifindex[p];
+		if (!l->del && lnx.port_ifindex[p] == l->ifindex) {
+			moved |= ((lnx.port_flags[p] ^ l->flags) & watch) && lnx.state == LNX_LISTENING;
 			lnx.port_flags[p] = l->flags;
-			return moved || (flipped && lnx.state == LNX_LISTENING);
 		}
 	}
-	return false;
+	return moved;
 }
 
 /* ---- routes ---- */
@@ -275,6 +294,7 @@ route_msg(const struct nlmsghdr *nlh)
 	if (rc == 0) {
 		changed(&o.route.prefix, false);
 		lnx.st.skipped[RTNL_TAKEN]++;
+		lnx.st.drops[o.drop]++;
 		return;
 	}
 	o.cause = rc == -ENOSPC || rc == -ENOMEM ? RTNL_TABLE_FULL : RTNL_INVALID;
@@ -589,6 +609,11 @@ ctl_linux_json(struct dp_runtime *rt)
 		      (json_int_t)lnx.st.socket_errors, "messages", (json_int_t)lnx.st.messages);
 	if (o == NULL)
 		return NULL;
+	json_object_set_new(o, "drop_routes",
+			    json_pack("{s:I, s:I, s:I}", "blackhole",
+				      (json_int_t)lnx.st.drops[RTNL_DROP_BLACKHOLE], "unreachable",
+				      (json_int_t)lnx.st.drops[RTNL_DROP_UNREACHABLE], "prohibit",
+				      (json_int_t)lnx.st.drops[RTNL_DROP_PROHIBIT]));
 	json_object_set_new(o, "last_change", json_integer((json_int_t)lnx.st.last_change));
 	if (lnx.st.last_change)
 		json_object_set_new(o, "last_change_ago_s",

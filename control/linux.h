@@ -16,12 +16,13 @@
 
 /* What linux.show and /metrics report. */
 struct ctl_linux_stats {
-	uint64_t skipped[RTNL_N_CAUSES]; /* by cause (TAKEN: routes set or deleted) */
-	uint64_t resyncs;                /* full dumps (the first one included) */
-	uint64_t overruns;               /* ENOBUFS on the event socket */
-	uint64_t socket_errors;          /* sockets reopened after an error */
-	uint64_t messages;               /* route and link messages read (dumps included) */
-	uint64_t last_change;            /* unix time of the last route set or deleted, 0: none */
+	uint64_t skipped[RTNL_N_CAUSES];        /* by cause (TAKEN: routes set or deleted) */
+	uint64_t resyncs;                       /* full dumps (the first one included) */
+	uint64_t overruns;                      /* ENOBUFS on the event socket */
+	uint64_t socket_errors;                 /* sockets reopened after an error */
+	uint64_t messages;                      /* route and link messages read (dumps included) */
+	uint64_t last_change;                   /* unix time of the last route set or deleted, 0: none */
+	uint64_t drops[RTNL_DROP_PROHIBIT + 1]; /* drop routes set, by kind (blackhole, ...) */
 };
 
 /* Start the mirror if the config has a linux: section (from ctl_services_start). 0 or -errno. */

@@ -260,9 +260,9 @@ ctl_rib_reveal(struct dp_runtime *rt, const struct hp_prefix *p)
 		return 0;
 	}
 	i = (unsigned)(r - rib.t.routes);
-	/* the model's check held when the route came; the ports have not changed since
-	 * (config.apply, which may change what passes, reinstalls every linux route) */
-	if (dp_fib_route_add(fib, rt->cfg, r, err, sizeof(err)) < 0) {
+	/* checked again: it may have been left out of the FIB (a config.apply) and shadowed since */
+	if (hp_model_route_check(rt->cfg, r, err, sizeof(err)) < 0 ||
+	    dp_fib_route_add(fib, rt->cfg, r, err, sizeof(err)) < 0) {
 		DP_LOG(WARNING, "linux route %s left out of the FIB: %s",
 		       hp_prefix_format(p, pbuf, sizeof(pbuf)), err);
 		dp_fib_route_del(fib, p);

@@ -90,8 +90,9 @@ void ctl_rib_shadow(struct dp_runtime *rt, const struct hp_prefix *p);
  * The model lost its route of p (route.del, an undone route.add): in place of
  * dp_fib_route_del, the FIB takes the linux route of p if there is one (one
  * in-place change: no moment without a route) and 1 comes back; else p
- * leaves the FIB and 0 comes back. A linux route the FIB refuses (full) is
- * left out, p leaves the FIB, and 0 comes back.
+ * leaves the FIB and 0 comes back. A linux route that the model's check
+ * (against rt->cfg) or the FIB (full) refuses is left out (logged), p leaves
+ * the FIB, and 0 comes back.
  */
 int ctl_rib_reveal(struct dp_runtime *rt, const struct hp_prefix *p);
 

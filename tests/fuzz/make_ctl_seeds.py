@@ -33,6 +33,7 @@ ok = {
                                                       "ebs": "4k"}},
     "ok_policer_del": {"cmd": "policer.del", "args": {"name": "pol"}},
     "ok_log_level": {"cmd": "log.level", "args": {"level": "error"}},
+    "ok_route_show_origin": {"cmd": "route.show", "args": {"origin": "cli", "family": 4}},
 }
 for name, m in ok.items():
     msg = {"id": name}
@@ -50,6 +51,7 @@ bad = {
     "bad_nul": b'{"id":1,"cmd":"status\\u0000"}',
     "bad_deep": b'{"id":1,"cmd":"status","args":{"a":' + b"[" * 3000 + b"]" * 3000 + b"}}",
     "bad_family": b'{"id":1,"cmd":"route.show","args":{"family":5}}',
+    "bad_origin": b'{"id":1,"cmd":"route.show","args":{"origin":"kernel"}}',
     "bad_host_bits": b'{"id":1,"cmd":"route.add","args":{"prefix":"192.0.2.1/24","via":"10.0.1.2"}}',
     "bad_routes_mixed": b'{"id":1,"cmd":"route.add","args":{"routes":[{"prefix":"192.0.2.0/24","via":"10.0.1.2"},'
                         b'{"prefix":"bogus"}]}}',

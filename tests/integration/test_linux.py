@@ -9,6 +9,7 @@ linux.show until they say what the kernel says, with generous deadlines (never t
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def test_mirror_follows_the_kernel(d):
             until("three drop routes", lambda: all(
                 linux_routes(sock).get(p, {}).get("action") == "drop"
                 for p in ("192.0.2.0/24", "192.0.2.128/25", "2001:db8:98::/48")))
+            assert req(sock, "linux.show")["drop_routes"] == {"blackhole": 1, "unreachable": 1, "prohibit": 1}
             # through an interface hotpathd does not own: skipped and counted; another table: ignored
             sh("ip", "route", "add", "10.99.0.0/16", "via", "172.16.0.2", "dev", "dm0", "proto", "static")
             sh("ip", "route", "add", "10.98.0.0/16", "via", "10.61.0.2", "dev", "ra", "table", "100")
@@ -167,6 +169,13 @@ def test_mirror_follows_the_kernel(d):
                 f.write(config(d, net, "linux: { table: 100 }\n")[1])
             req(sock, "config.apply", {"file": path})
             until("table 100 mirrored", lambda: set(linux_routes(sock)) == {"10.98.0.0/16"})
+            # the port's interface going down: the kernel drops its IPv4 routes without a
+            # notification; the link change is a resync, which finds them gone
+            resyncs = req(sock, "linux.show")["resyncs"]
+            sh("ip", "link", "set", "ra", "down")
+            until("a down link's routes gone", lambda: linux_routes(sock) == {} and
+                  req(sock, "linux.show")["resyncs"] > resyncs)
+            sh("ip", "link", "set", "ra", "up")
             # and no section: the mirror stops, its routes flushed
             with open(path, "w") as f:
                 f.write(config(d, net, "")[1])
@@ -199,6 +208,40 @@ def test_no_section_no_mirror(d):
             assert code == 0, hd.stderr()
 
 
+def test_overrun_resyncs(d):
+    """Notifications lost to a full socket buffer (ENOBUFS) are a resync, never an exit: hotpathd
+    stopped (SIGSTOP) while the kernel takes 3000 routes, with an event socket buffer of 4 KiB."""
+    with Netns() as net:
+        sock, text = config(d, net, "linux: { table: main, protocols: [static] }\n")
+        os.environ["HP_LINUX_RCVBUF"] = "4096"
+        try:
+            with hp.Daemon(HOTPATHD, d, text, netns=NS) as hd:
+                os.environ.pop("HP_LINUX_RCVBUF", None)
+                until("listening", lambda: req(sock, "linux.show")["state"] == "listening")
+                before = req(sock, "linux.show")
+                os.kill(hd.proc.pid, signal.SIGSTOP)
+                try:
+                    sh("ip", "-batch", "-", inp="".join(
+                        "route add 100.64.%d.%d/32 via 10.61.0.2 dev ra proto static\n" % (i >> 8, i & 255)
+                        for i in range(3000)))
+                finally:
+                    os.kill(hd.proc.pid, signal.SIGCONT)
+
+                def converged():
+                    st = req(sock, "linux.show")
+                    return st["routes"] == 3000 and st["state"] == "listening" and st
+                st = until("3000 routes after the overrun", converged)
+                assert st["overruns"] >= 1 and st["resyncs"] > before["resyncs"], (before, st)
+                # and it keeps following the kernel
+                sh("ip", "route", "del", "100.64.0.7/32")
+                until("a delete after the resync", lambda: "100.64.0.7/32" not in linux_routes(sock))
+                code, _, _ = hd.stop()
+                assert code == 0, hd.stderr()
+                assert "netlink overrun (ENOBUFS)" in hd.stderr(), hd.stderr()
+        finally:
+            os.environ.pop("HP_LINUX_RCVBUF", None)
+
+
 def setup():
     global HOTPATHD
     HOTPATHD = hp.hotpathd_path()
@@ -209,7 +252,7 @@ def setup():
 
 def main():
     setup()
-    hp.run([test_mirror_follows_the_kernel, test_no_section_no_mirror])
+    hp.run([test_mirror_follows_the_kernel, test_no_section_no_mirror, test_overrun_resyncs])
 
 
 if __name__ == "__main__":

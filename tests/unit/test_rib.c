@@ -74,7 +74,8 @@ fresh(void)
 static json_t *
 request(const char *fmt, ...)
 {
-	char line[1024], *reply;
+	static char line[128 * 1024]; /* a route.add of CTL_ROUTES_MAX routes */
+	char *reply;
 	va_list ap;
 	json_t *r;
 
@@ -518,6 +519,47 @@ test_reinstall_left_out(void)
 	hp_config_free(&nc);
 }
 
+/* A route.add batch the FIB cannot take whole is undone: a linux route it had shadowed is
+ * back in the FIB. */
+static void
+test_undone_batch_reveals(void)
+{
+	char *line = malloc(128 * 1024), *p;
+	json_t *r;
+	bool refused = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	fresh();
+	CU_ASSERT_EQUAL(set("2001:db8:100::/48", "2001:db8::7", 0), 0);
+	/* fill the IPv6 table until a batch does not fit; each batch starts with the linux prefix */
+	for (unsigned b = 0; b < 200 && !refused; b++) {
+		p = line + sprintf(line, "{\"id\":%u,\"cmd\":\"route.add\",\"args\":{\"routes\":[", b);
+		p += sprintf(p, "{\"prefix\":\"2001:db8:100::/48\",\"via\":\"2001:db8:1::2\"}");
+		for (unsigned k = 1; k < CTL_ROUTES_MAX; k++)
+			p += sprintf(p, ",{\"prefix\":\"2001:db8:%x:%x::/64\",\"via\":\"2001:db8:1::2\"}",
+				     0x200 + b, k);
+		sprintf(p, "]}}");
+		r = request("%s", line);
+		refused = json_is_false(json_object_get(r, "ok"));
+		if (refused)
+			CU_ASSERT_STRING_EQUAL(
+				json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+				"ENOSPC");
+		json_decref(r);
+		/* a batch that went in keeps the prefix cli: take it back for the next one */
+		if (!refused) {
+			CU_ASSERT_STRING_EQUAL(fib_says("2001:db8:100::1"), "via 2001:db8:1::2");
+			CU_ASSERT(
+				ok(request("{\"id\":1,\"cmd\":\"route.del\",\"args\":{\"prefix\":"
+					   "\"2001:db8:100::/48\"}}")));
+		}
+		CU_ASSERT_STRING_EQUAL(fib_says("2001:db8:100::1"), "via 2001:db8::7");
+		CU_ASSERT_EQUAL(linux_active("2001:db8:100::/48"), 1);
+	}
+	CU_ASSERT(refused);
+	free(line);
+}
+
 /* Many routes: set, find, resync half, flush (HP_TEST_RIB_ROUTES=N for more; times are printed, not checked). */
 static void
 test_many(void)
@@ -576,6 +618,7 @@ main(void)
 		{"route.show origins and filter", test_route_show},
 		{"config.apply reinstalls linux routes", test_config_apply},
 		{"reinstall leaves out what the new model refuses", test_reinstall_left_out},
+		{"an undone route.add batch reveals the linux route", test_undone_batch_reveals},
 		{"many routes", test_many},
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
