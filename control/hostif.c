@@ -59,6 +59,7 @@ static struct {
 	struct pushed *pushed, *next;
 	size_t n_pushed, n_next, cap;
 	bool next_oom;
+	bool pushed_sorted;
 } H = {.nl_watch = {.fd = -1}};
 
 static uint8_t frame_buf[FRAME_BUF];
@@ -91,12 +92,53 @@ nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 }
 
 static int
-set_link(struct hif *h, const uint8_t mac[6], unsigned mtu)
+link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	uint8_t *mac = arg;
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg))
+	{
+		if (mnl_attr_get_type(attr) == IFLA_ADDRESS && mnl_attr_get_payload_len(attr) == 6)
+			memcpy(mac, mnl_attr_get_payload(attr), 6);
+	}
+	return MNL_CB_OK;
+}
+
+/* The MAC the interface has now (all zeros if unknown). */
+static int
+get_mac(struct hif *h, uint8_t mac[6])
 {
 	char buf[NL_REQ];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 
+	memset(mac, 0, 6);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)h->ifindex;
+	return nl_talk(nlh, link_cb, mac);
+}
+
+/*
+ * MTU, up, and the MAC only when it differs: a MAC change (NETDEV_CHANGEADDR) flushes every
+ * neighbour of the interface, permanent ones too, and a re-attach keeps the kernel's.
+ */
+static int
+set_link(struct hif *h, const uint8_t mac[6], unsigned mtu)
+{
+	char buf[NL_REQ];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	uint8_t now[6];
+	int rc;
+
+	if ((rc = get_mac(h, now)) < 0)
+		return rc;
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -104,7 +146,8 @@ set_link(struct hif *h, const uint8_t mac[6], unsigned mtu)
 	ifi->ifi_index = (int)h->ifindex;
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = IFF_UP;
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	if (memcmp(now, mac, 6) != 0)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	return nl_talk(nlh, NULL, NULL);
 }
@@ -224,6 +267,57 @@ drop_stale_addrs(struct hif *h, const struct hp_port_conf *pc)
 	return 0;
 }
 
+/* Neighbours a hotpathd killed before pushed (extern_learn or permanent) on a re-attached
+ * interface: taken as pushed, so the first sync removes those hotpathd no longer has. */
+static bool pushed_room(void);
+
+static int
+neigh_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct hif *h = arg;
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	const void *dst = NULL, *ll = NULL;
+	struct pushed *p;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || (unsigned)nd->ndm_ifindex != h->ifindex ||
+	    (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6) ||
+	    !((nd->ndm_flags & NTF_EXT_LEARNED) || (nd->ndm_state & NUD_PERMANENT)))
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*nd))
+	{
+		if (mnl_attr_get_type(attr) == NDA_DST &&
+		    mnl_attr_get_payload_len(attr) == addr_len(nd->ndm_family))
+			dst = mnl_attr_get_payload(attr);
+		else if (mnl_attr_get_type(attr) == NDA_LLADDR && mnl_attr_get_payload_len(attr) == 6)
+			ll = mnl_attr_get_payload(attr);
+	}
+	if (dst == NULL || ll == NULL || !pushed_room())
+		return MNL_CB_OK;
+	p = &H.pushed[H.n_pushed++];
+	memset(p, 0, sizeof(*p));
+	p->port = h->port;
+	p->ip.family = nd->ndm_family;
+	memcpy(p->ip.addr, dst, addr_len(nd->ndm_family));
+	memcpy(p->mac, ll, 6);
+	p->is_static = (nd->ndm_state & NUD_PERMANENT) != 0;
+	return MNL_CB_OK;
+}
+
+static int
+adopt_neighbours(struct hif *h)
+{
+	char buf[NL_REQ];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_UNSPEC;
+	return nl_talk(nlh, neigh_cb, h);
+}
+
 /* ------------------------------------------------------------ the TAP */
 
 static void tap_ready(struct ctl_watch *w, uint32_t events);
@@ -298,6 +392,8 @@ open_tap(struct hif *h, const struct hp_port_conf *pc, const uint8_t mac[6])
 		DP_LOG(ERR, "port %s: %s: MAC/MTU/up: %s", pc->name, h->name, strerror(-rc));
 		return rc;
 	}
+	if (existed && (rc = adopt_neighbours(h)) < 0)
+		DP_LOG(WARNING, "port %s: %s: reading its neighbours: %s", pc->name, h->name, strerror(-rc));
 	if (existed && (rc = drop_stale_addrs(h, pc)) < 0) {
 		DP_LOG(ERR, "port %s: %s: removing addresses not in the config: %s", pc->name, h->name,
 		       strerror(-rc));
@@ -376,6 +472,44 @@ ctl_hostif_after(unsigned port, const uint8_t *frame, size_t len, const struct d
 	return v;
 }
 
+static int cmp_pushed(const void *a, const void *b);
+
+/*
+ * An ARP request the kernel sent on hp-<port> for a neighbour hotpathd has resolved there
+ * (as last pushed): answered into the TAP from hotpathd's table, not sent on the wire.
+ * True when answered.
+ */
+static bool
+answer_arp(struct hif *h, const uint8_t *f, size_t len)
+{
+	struct pushed key, *n;
+	uint8_t r[60];
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[14] != 0 || f[15] != 1 || f[16] != 0x08 ||
+	    f[17] != 0 || f[18] != 6 || f[19] != 4 || f[20] != 0 || f[21] != 1 || !H.pushed_sorted)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.port = h->port;
+	key.ip.family = AF_INET;
+	memcpy(key.ip.addr, f + 38, 4);
+	n = bsearch(&key, H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
+	if (n == NULL)
+		return false;
+	memset(r, 0, sizeof(r));
+	memcpy(r, f + 6, 6);       /* to the kernel's MAC */
+	memcpy(r + 6, n->mac, 6);  /* from the neighbour's */
+	memcpy(r + 12, f + 12, 8); /* EtherType, htype, ptype, hlen, plen */
+	r[21] = 2;                 /* reply */
+	memcpy(r + 22, n->mac, 6); /* sender: the neighbour */
+	memcpy(r + 28, f + 38, 4);
+	memcpy(r + 32, f + 22, 6); /* target: the kernel */
+	memcpy(r + 38, f + 28, 4);
+	if (write(h->watch.fd, r, sizeof(r)) != (ssize_t)sizeof(r))
+		return false;
+	H.rt->host[h->port].arp_answered++;
+	return true;
+}
+
 /* The kernel sent frames on hp-<port>: out on the port, through the inject ring. */
 static void
 tap_ready(struct ctl_watch *w, uint32_t events)
@@ -415,6 +549,8 @@ tap_ready(struct ctl_watch *w, uint32_t events)
 			st->from_host_oversize++;
 			continue;
 		}
+		if (answer_arp(h, frame_buf, (size_t)n))
+			continue;
 		m = rte_pktmbuf_alloc(mp);
 		if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)n)) == NULL) {
 			rte_pktmbuf_free(m);
@@ -441,7 +577,30 @@ cmp_pushed(const void *a, const void *b)
 		return x->port < y->port ? -1 : 1;
 	if (x->ip.family != y->ip.family)
 		return x->ip.family < y->ip.family ? -1 : 1;
-	return memcmp(x->ip.addr, y->ip.addr, sizeof(x->ip.addr));
+	return memcmp(x->ip.addr, y->ip.addr, addr_len(x->ip.family));
+}
+
+/* Both lists (they swap after each sync) grow together; false on ENOMEM. */
+static bool
+grow(void)
+{
+	size_t cap = H.cap ? 2 * H.cap : 64;
+	struct pushed *a = realloc(H.next, cap * sizeof(*a)), *b;
+
+	if (a == NULL)
+		return false;
+	H.next = a;
+	if ((b = realloc(H.pushed, cap * sizeof(*b))) == NULL)
+		return false;
+	H.pushed = b;
+	H.cap = cap;
+	return true;
+}
+
+static bool
+pushed_room(void)
+{
+	return H.n_pushed < H.cap || grow();
 }
 
 static void
@@ -450,21 +609,9 @@ collect(void *arg, const struct ctl_neigh_info *ni)
 	(void)arg;
 	if (!ni->resolved || !has_host(ni->port))
 		return;
-	if (H.n_next == H.cap) {
-		size_t cap = H.cap ? 2 * H.cap : 64;
-		struct pushed *a = realloc(H.next, cap * sizeof(*a)), *b;
-
-		if (a == NULL) {
-			H.next_oom = true;
-			return;
-		}
-		H.next = a;
-		if ((b = realloc(H.pushed, cap * sizeof(*b))) == NULL) {
-			H.next_oom = true;
-			return;
-		}
-		H.pushed = b;
-		H.cap = cap;
+	if (H.n_next == H.cap && !grow()) {
+		H.next_oom = true;
+		return;
 	}
 	struct pushed *p = &H.next[H.n_next++];
 	memset(p, 0, sizeof(*p));
@@ -520,6 +667,10 @@ sync_neighbours(void)
 		return;
 	}
 	qsort(H.next, H.n_next, sizeof(H.next[0]), cmp_pushed);
+	if (!H.pushed_sorted) { /* adopted from the kernel in its order */
+		qsort(H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
+		H.pushed_sorted = true;
+	}
 	while (i < H.n_pushed || j < H.n_next) {
 		int c = i == H.n_pushed ? 1 : j == H.n_next ? -1 : cmp_pushed(&H.pushed[i], &H.next[j]);
 
@@ -674,6 +825,7 @@ ctl_hostif_stop(struct dp_runtime *rt)
 	free(H.next);
 	H.pushed = H.next = NULL;
 	H.n_pushed = H.n_next = H.cap = 0;
+	H.pushed_sorted = false;
 	H.n = 0;
 	for (unsigned p = 0; p < HP_MAX_PORTS; p++)
 		H.of_port[p] = -1;

@@ -198,13 +198,15 @@ write_host(FILE *f, const json_t *ports)
 		{"hotpath_host_dropped_packets_total", "reason", "inject_full", "from_host_inject_full"},
 		{"hotpath_host_neighbours_total", "op", "added", "neigh_added"},
 		{"hotpath_host_neighbours_total", "op", "removed", "neigh_removed"},
+		{"hotpath_host_neighbours_total", "op", "arp_answered", "arp_answered"},
 	};
 	static const char *const help[] = {
 		"Frames through a port's host interface: to_host (punted, not served by hotpathd, written to "
 		"the TAP) and to_port (the kernel sent them on the TAP, out on the port).",
 		"Frames the host interface path dropped: to_host_failed (the TAP refused a write), oversize "
 		"(longer than the port's MTU), runt (shorter than Ethernet), inject_full (no mbuf or ring room).",
-		"Neighbours hotpathd wrote to (added) or removed from (removed) the kernel on the host interface.",
+		"Neighbours hotpathd wrote to (added) or removed from (removed) the kernel on the host interface, "
+		"and the kernel's ARP requests it answered from its own table (arp_answered).",
 	};
 	const json_t *p, *h;
 	size_t i;

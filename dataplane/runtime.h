@@ -74,6 +74,7 @@ struct dp_slow_stats {
 	_(from_host_inject_full, "frames from the host interface lost: inject ring or mbufs exhausted") \
 	_(neigh_added, "neighbours written to the kernel (RTM_NEWNEIGH)")                               \
 	_(neigh_removed, "neighbours removed from the kernel (RTM_DELNEIGH)")                           \
+	_(arp_answered, "ARP requests from the kernel answered from hotpathd's neighbours, not sent")   \
 	_(netlink_errors, "netlink requests the kernel refused")
 
 struct dp_host_stats {

@@ -81,7 +81,8 @@ def config(topo, d):
         "control: { socket: %s }\n"
         "ports:\n"
         "  - { name: p0, device: \"net_af_packet0,iface=r0\", mode: l3, mac: \"%s\", mtu: 1500, host: tap,\n"
-        "      ipv4: [10.71.0.1/24], ipv6: [\"2001:db8:71::1/64\"] }\n" % (sock, topo.mac))
+        "      ipv4: [10.71.0.1/24], ipv6: [\"2001:db8:71::1/64\"] }\n"
+        "routes:\n  - { prefix: 192.0.2.0/24, via: 10.71.0.2 }\n" % (sock, topo.mac))
 
 
 def host_stats(sock):
@@ -237,6 +238,20 @@ def test_exception_path(d):
             hp.wait_until("10.71.0.9 in ip neigh show dev hp-p0",
                           lambda: any(n["dst"] == "10.71.0.9" and n.get("lladdr") == "02:00:00:00:71:09"
                                       and "PERMANENT" in n["state"] for n in neigh()) or None, DEADLINE)
+            # one hotpathd learned: a packet it routes via 10.71.0.2 makes it resolve the host
+            sh("ip", "route", "add", "192.0.2.0/24", "via", "10.71.0.1", ns=NS_H)
+            sh("ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "192.0.2.1", ns=NS_H, check=False)
+            try:
+                hp.wait_until("10.71.0.2 pushed by hotpathd (extern_learn) in ip neigh show dev hp-p0",
+                              lambda: any(n["dst"] == "10.71.0.2" and "extern_learn" in n  # ip -j: a key
+                                          for n in neigh()) or None, DEADLINE)
+            except AssertionError as e:
+                raise AssertionError((str(e), neigh(), hpctl(sock, "neigh", "show"), host_stats(sock)))
+            # the kernel's ARP for a neighbour hotpathd knows is answered from hotpathd's table
+            arp0 = host_stats(sock)["arp_answered"]
+            sh("ip", "neigh", "del", "10.71.0.2", "dev", HOST_IF, ns=NS_R)
+            assert ping(NS_R, "10.71.0.2") == 3, host_stats(sock)
+            assert host_stats(sock)["arp_answered"] > arp0, host_stats(sock)
             hpctl(sock, "neigh", "del", "10.71.0.9", "p0")
             hp.wait_until("10.71.0.9 gone from ip neigh show dev hp-p0",
                           lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
@@ -249,6 +264,14 @@ def test_exception_path(d):
             assert 'hotpath_host_info{port="p0",ifname="hp-p0",ifindex="%d"}' % li["ifindex"] in series, series
             st = host_stats(sock)
             assert st["neigh_added"] >= 1 and st["neigh_removed"] >= 1 and st["netlink_errors"] == 0, st
+            # a frame longer than the port's MTU from the kernel (its MTU raised by hand) is dropped
+            # and counted, never sent
+            sh("ip", "link", "set", HOST_IF, "mtu", "9000", ns=NS_R)
+            sh("ping", "-n", "-q", "-c", "1", "-W", "1", "-M", "do", "-s", "4000", "10.71.0.2", ns=NS_R, check=False)
+            hp.wait_until("the 4028-byte frame counted from_host_oversize",
+                          lambda: host_stats(sock)["from_host_oversize"] >= 1 or None, DEADLINE)
+            text = subprocess.run([os.environ["HPCTL"], "-s", sock, "port", "show"], capture_output=True, text=True)
+            assert text.returncode == 0 and "hp-p0" in text.stdout, (text.stdout, text.stderr)
             code, _, report = hd.stop()
             assert code == 0, hd.stderr()
             rep = next(p for p in report["ports"] if p["name"] == "p0")["host"]
@@ -263,10 +286,14 @@ def test_kill9_reattach(d):
         with hp.Daemon(HOTPATHD, d, text, netns=NS_R) as hd:
             assert link() is not None, hd.stderr()
             ifindex = link()["ifindex"]
+            hpctl(sock, "neigh", "add", "10.71.0.9", "02:00:00:00:71:09", "p0")
+            hp.wait_until("10.71.0.9 pushed", lambda: any(n["dst"] == "10.71.0.9" for n in neigh()) or None,
+                          DEADLINE)
             # leaving the block with hotpathd running kills it with SIGKILL: no clean-up
         # persistent: the interface, its addresses and the kernel's routes through it stay
         li = link()
         assert li is not None and li["ifindex"] == ifindex, "hp-p0 gone after kill -9"
+        assert any(n["dst"] == "10.71.0.9" for n in neigh()), neigh()
         # an address the config does not hold is taken away on the next start
         sh("ip", "addr", "add", "10.99.0.1/24", "dev", HOST_IF, ns=NS_R)
         with hp.Daemon(HOTPATHD, d, text, netns=NS_R, name="hp2") as hd:
@@ -276,6 +303,10 @@ def test_kill9_reattach(d):
             addrs = {a["local"] for a in li["addr_info"]}
             assert "10.99.0.1" not in addrs and "10.71.0.1" in addrs, addrs
             hp.wait_until("hp-p0 has carrier again", lambda: "LOWER_UP" in link()["flags"] or None, DEADLINE)
+            # what the killed hotpathd pushed and this one does not have goes (10.71.0.9 was added
+            # with hpctl, not in the config)
+            hp.wait_until("10.71.0.9 removed from hp-p0 after the restart",
+                          lambda: not any(n["dst"] == "10.71.0.9" for n in neigh()) or None, DEADLINE)
             tcp_udp("10.71.0.1")
             code, _, _ = hd.stop()
             assert code == 0, hd.stderr()
