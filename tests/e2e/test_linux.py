@@ -174,6 +174,8 @@ class Lab:
     def __exit__(self, *exc):
         try:
             if self.hd is not None:
+                if exc[0] is not None:  # what hotpathd said, for the failure's report
+                    print("hotpathd's stderr:\n%s" % self.hd.stderr()[-4000:], file=sys.stderr)
                 self.hd.__exit__(*exc)
         finally:
             self.down()
