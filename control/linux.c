@@ -52,10 +52,11 @@ static struct {
 	struct hp_linux_conf conf; /* what runs (rt->cfg->linux_rt is what the config says) */
 	struct mnl_socket *ev, *dump;
 	struct ctl_watch ev_w, dump_w;
-	bool ev_on;        /* ev_w watched for EPOLLIN */
-	uint32_t seq;      /* of the dump in flight */
-	bool dump_intr;    /* the kernel said the dump changed under it: again */
-	bool resync_again; /* asked while dumping */
+	bool ev_on;                 /* ev_w watched for EPOLLIN */
+	uint32_t seq;               /* of the dump in flight */
+	bool dump_intr;             /* the kernel said the dump changed under it: again */
+	bool resync_again;          /* asked while dumping */
+	struct hp_prefix dump_last; /* the dump's previous route: the kernel lists a prefix's best first */
 	int port_ifindex[HP_MAX_PORTS];
 	unsigned port_flags[HP_MAX_PORTS];
 	struct ctl_timer timer; /* retry and reconfigure */
@@ -263,8 +264,60 @@ changed(const struct hp_prefix *p, bool del)
 	lnx.st.last_change = (uint64_t)time(NULL);
 }
 
+/* a's next hops hold via */
+static bool
+has_via(const struct hp_route_conf *a, const struct hp_addr *via)
+{
+	for (unsigned k = 0; k < a->n_via; k++)
+		if (!memcmp(&a->via[k], via, sizeof(*via)))
+			return true;
+	return false;
+}
+
+/* What a delete m names of the stored route cur: 0 all of it, 1 some of its next hops (an
+ * IPv6 multipath route losing one: the kernel says only that one), -1 another route of
+ * the prefix (another metric, an appended IPv4 one) that is not ours. */
+static int
+del_match(const struct hp_route_conf *cur, const struct hp_route_conf *m)
+{
+	if (cur->action != m->action)
+		return -1;
+	if (cur->action == HP_ROUTE_DROP)
+		return 0;
+	for (unsigned k = 0; k < m->n_via; k++)
+		if (!has_via(cur, &m->via[k]))
+			return -1;
+	return m->n_via == cur->n_via ? 0 : 1;
+}
+
 static void
-route_msg(const struct nlmsghdr *nlh)
+route_del(struct rtnl_route *o)
+{
+	const struct hp_route_conf *cur = ctl_rib_linux_find(lnx.rt, &o->route.prefix, NULL);
+	struct hp_route_conf rest;
+	char err[HP_ERR_MAX];
+	int m;
+
+	lnx.st.skipped[RTNL_TAKEN]++;
+	if (cur == NULL || (m = del_match(cur, &o->route)) < 0)
+		return;
+	if (m == 1) {
+		rest = *cur;
+		rest.n_via = 0;
+		for (unsigned k = 0; k < cur->n_via; k++)
+			if (!has_via(&o->route, &cur->via[k]))
+				rest.via[rest.n_via++] = cur->via[k];
+		if (ctl_rib_linux_set(lnx.rt, &rest, err, sizeof(err)) == 0) {
+			changed(&o->route.prefix, false);
+			return;
+		}
+	}
+	if (ctl_rib_linux_del(lnx.rt, &o->route.prefix) == 0)
+		changed(&o->route.prefix, true);
+}
+
+static void
+route_msg(const struct nlmsghdr *nlh, bool dump)
 {
 	struct rtnl_view v = {&lnx.conf, lnx.rt->cfg, lnx.port_ifindex};
 	struct rtnl_route o;
@@ -275,6 +328,13 @@ route_msg(const struct nlmsghdr *nlh)
 		skipped(&o, "message too short");
 		return;
 	}
+	if (dump && o.has_prefix) {
+		bool same = !memcmp(&lnx.dump_last, &o.route.prefix, sizeof(lnx.dump_last));
+
+		lnx.dump_last = o.route.prefix;
+		if (same) /* another route of the prefix: a higher metric, an appended one */
+			return;
+	}
 	if (o.cause != RTNL_TAKEN) {
 		/* a route replaced by one we cannot take: ours goes (the kernel's is no longer it) */
 		if (!o.del && o.replace && o.has_prefix && o.cause > RTNL_OTHER_PROTOCOL &&
@@ -284,11 +344,14 @@ route_msg(const struct nlmsghdr *nlh)
 		return;
 	}
 	if (o.del) {
-		if (ctl_rib_linux_del(lnx.rt, &o.route.prefix) == 0)
-			changed(&o.route.prefix, true);
-		lnx.st.skipped[RTNL_TAKEN]++;
+		route_del(&o);
 		return;
 	}
+	/* IPv4 `ip route append`: a second route of the prefix, which the kernel does not use
+	 * (IPv6 appends come as the whole multipath route, taken as it is) */
+	if (o.append && !o.replace && o.route.prefix.family == AF_INET &&
+	    ctl_rib_linux_find(lnx.rt, &o.route.prefix, NULL) != NULL)
+		return;
 	err[0] = '\0';
 	rc = ctl_rib_linux_set(lnx.rt, &o.route, err, sizeof(err));
 	if (rc == 0) {
@@ -317,7 +380,7 @@ messages(const char *b, ssize_t len, bool dump)
 		case RTM_NEWROUTE:
 		case RTM_DELROUTE:
 			lnx.st.messages++;
-			route_msg(nlh);
+			route_msg(nlh, dump);
 			break;
 		case RTM_NEWLINK:
 		case RTM_DELLINK: {
@@ -388,6 +451,7 @@ resync(void)
 	events_on(false);
 	lnx.st.resyncs++;
 	lnx.dump_intr = lnx.resync_again = false;
+	memset(&lnx.dump_last, 0, sizeof(lnx.dump_last));
 	map_ports();
 	ctl_rib_linux_mark(lnx.rt);
 	lnx.state = LNX_DUMP_LINKS;

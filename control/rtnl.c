@@ -217,6 +217,7 @@ rtnl_parse_route(const struct nlmsghdr *nlh, const struct rtnl_view *v, struct r
 	rtm = mnl_nlmsg_get_payload(nlh);
 	out->del = nlh->nlmsg_type == RTM_DELROUTE;
 	out->replace = (nlh->nlmsg_flags & NLM_F_REPLACE) != 0;
+	out->append = !out->del && (nlh->nlmsg_flags & NLM_F_APPEND) != 0;
 	out->type = rtm->rtm_type;
 	out->protocol = rtm->rtm_protocol;
 	out->table = rtm->rtm_table;

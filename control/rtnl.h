@@ -57,6 +57,7 @@ struct rtnl_view {
 struct rtnl_route {
 	bool del;     /* RTM_DELROUTE */
 	bool replace; /* NLM_F_REPLACE on RTM_NEWROUTE */
+	bool append;  /* NLM_F_APPEND on RTM_NEWROUTE (IPv4: a second route the kernel does not use) */
 	enum rtnl_cause cause;
 	enum rtnl_drop drop; /* HP_ROUTE_DROP: which kind */
 	uint8_t type, protocol;

@@ -91,12 +91,16 @@ def test_mirror_follows_the_kernel(d):
     with Netns() as net:
         # before hotpathd starts: taken by the first dump
         sh("ip", "route", "add", "198.18.0.0/24", "via", "10.61.0.2", "dev", "ra", "proto", "static")
+        # two routes of a prefix: the kernel uses (and dumps first) the lower metric
+        sh("ip", "route", "add", "198.18.1.0/24", "via", "10.61.0.3", "dev", "ra", "proto", "static", "metric", "20")
+        sh("ip", "route", "add", "198.18.1.0/24", "via", "10.61.0.2", "dev", "ra", "proto", "static", "metric", "10")
         sock, text = config(d, net, "linux: { table: main }\n")
         with hp.Daemon(HOTPATHD, d, text, netns=NS) as hd:
             until("the route added before start", lambda: "198.18.0.0/24" in linux_routes(sock))
             r = linux_routes(sock)["198.18.0.0/24"]
             assert r["via"] == ["10.61.0.2"] and r["port"] == "p0" and r["origin"] == "linux", r
             assert r["active"] is True, r
+            assert linux_routes(sock)["198.18.1.0/24"]["via"] == ["10.61.0.2"], linux_routes(sock)
             # one next hop; deleted
             sh("ip", "route", "add", "198.51.100.0/24", "via", "10.61.0.2", "dev", "ra", "proto", "static")
             until("198.51.100.0/24 mirrored", lambda: "198.51.100.0/24" in linux_routes(sock))
@@ -116,6 +120,17 @@ def test_mirror_follows_the_kernel(d):
                "nexthop", "via", "2001:db8:61::2", "dev", "ra", "nexthop", "via", "2001:db8:61::3", "dev", "ra")
             until("an IPv6 ECMP route",
                   lambda: len(linux_routes(sock).get("2001:db8:99::/48", {}).get("via", [])) == 2)
+            # an IPv6 multipath route losing one next hop: the kernel names only that one
+            sh("ip", "-6", "route", "del", "2001:db8:99::/48", "via", "2001:db8:61::3", "dev", "ra")
+            until("the IPv6 route keeps its other next hop",
+                  lambda: linux_routes(sock).get("2001:db8:99::/48", {}).get("via") == ["2001:db8:61::2"])
+            # IPv4 append: a second route the kernel does not use, added and deleted; ours stays
+            sh("ip", "route", "append", "203.0.113.0/24", "via", "10.61.0.4", "dev", "ra", "proto", "static")
+            sh("ip", "route", "del", "203.0.113.0/24", "via", "10.61.0.4", "dev", "ra")
+            sh("ip", "route", "add", "198.51.100.0/25", "via", "10.61.0.2", "dev", "ra", "proto", "static")
+            until("the marker after the append", lambda: "198.51.100.0/25" in linux_routes(sock))
+            assert sorted(linux_routes(sock)["203.0.113.0/24"]["via"]) == ["10.61.0.2", "10.61.0.3"]
+            sh("ip", "route", "del", "198.51.100.0/25")
             # blackhole, unreachable, prohibit: drops
             sh("ip", "route", "add", "blackhole", "192.0.2.0/24", "proto", "static")
             sh("ip", "route", "add", "unreachable", "192.0.2.128/25", "proto", "static")

@@ -217,11 +217,16 @@ test_unicast(void)
 	CU_ASSERT_EQUAL(o.cause, RTNL_TAKEN);
 	CU_ASSERT_FALSE(o.del);
 	CU_ASSERT_TRUE(o.replace);
+	CU_ASSERT_FALSE(o.append);
 	CU_ASSERT_EQUAL(o.route.action, HP_ROUTE_FORWARD);
 	CU_ASSERT_EQUAL(o.route.port, 1);
 	CU_ASSERT_EQUAL(o.route.n_via, 1);
 	CU_ASSERT_STRING_EQUAL(hp_prefix_format(&o.route.prefix, t, sizeof(t)), "198.51.100.0/24");
 	CU_ASSERT_STRING_EQUAL(hp_addr_format(&o.route.via[0], t, sizeof(t)), "10.0.1.2");
+	nlh->nlmsg_flags = NLM_F_APPEND | NLM_F_CREATE;
+	o = parsed(nlh);
+	CU_ASSERT_TRUE(o.append);
+	CU_ASSERT_FALSE(o.replace);
 	/* the same deleted */
 	nlh->nlmsg_type = RTM_DELROUTE;
 	o = parsed(nlh);
