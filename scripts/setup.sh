@@ -12,7 +12,8 @@ PKGS=(
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # promtool (tests lint /metrics and the rules) and the server fleet/prometheus_scrapes_hotpathd runs
 	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
-	bird2 frr iperf3  # tests/e2e/test_linux.py: real routing daemons drive hotpathd (docs/linux.md)
+	bird2 frr   # tests/e2e/test_linux.py: real routing daemons drive hotpathd (docs/linux.md)
+	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel; test_linux's flood
 )
 
 if [[ $(id -u) -ne 0 ]]; then
