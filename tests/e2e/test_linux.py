@@ -243,6 +243,12 @@ class Lab:
             got[r["prefix"]] = sorted(via if isinstance(via, list) else [via])
         return got
 
+    def to_host(self):
+        """frames hotpathd handed to hp-p0 so far (BGP from the speaker among them)"""
+        p0 = next(p for p in hpctl(self.sock, "port", "stats") if p["name"] == "p0")
+        assert "host" in p0, ("port stats without its host interface's counters", p0)
+        return p0["host"]["to_host"]
+
     def forwarded(self):
         """frames hotpathd sent on port p0 (towards the speaker) so far"""
         if KERNEL:
@@ -388,6 +394,7 @@ def test_bird_session_under_flood(d):
         bird_lab(lab)
         _, since = lab.established()
         fwd0 = lab.forwarded()
+        host0 = None if KERNEL else lab.to_host()
         srv = lab.daemon("iperf3-server", NS_S, ["iperf3", "-s", "-1", "-B", SAMPLE[0]])
         hp.wait_until("iperf3 server listening", lambda: ":5201" in sh("ss", "-ltn", ns=NS_S).stdout, DEADLINE)
         # as fast as the client can send, for FLOOD_S seconds (iperf3 ends it itself)
@@ -407,6 +414,9 @@ def test_bird_session_under_flood(d):
         # hold time 30 s: had hotpathd stopped handing the speaker's keepalives to hp-p0 (or
         # BIRD's to p0) for 30 s, the session would have fallen and come back with a new "since"
         assert lab.session() == ("Established", since), (lab.session(), since, lab.log("router.bird"))
+        if not KERNEL:
+            # and the speaker's keepalives (one every 10 s at least) went to the host through hp-p0
+            assert lab.to_host() > host0, ("nothing handed to hp-p0 during the flood", host0)
         lab.announced_in_fib(N_PREFIXES)
         assert ping(NS_C, SAMPLE[2]) == 3
         if not KERNEL:
