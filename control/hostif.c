@@ -492,7 +492,7 @@ answer_arp(struct hif *h, const uint8_t *f, size_t len)
 	key.port = h->port;
 	key.ip.family = AF_INET;
 	memcpy(key.ip.addr, f + 38, 4);
-	n = bsearch(&key, H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
+	n = H.n_pushed > 0 ? bsearch(&key, H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed) : NULL;
 	if (n == NULL)
 		return false;
 	memset(r, 0, sizeof(r));
@@ -666,9 +666,11 @@ sync_neighbours(void)
 		DP_LOG(WARNING, "host interfaces: no memory for the neighbour list; retrying");
 		return;
 	}
-	qsort(H.next, H.n_next, sizeof(H.next[0]), cmp_pushed);
+	if (H.n_next > 1) /* qsort's base may not be NULL, even for no element (UBSan) */
+		qsort(H.next, H.n_next, sizeof(H.next[0]), cmp_pushed);
 	if (!H.pushed_sorted) { /* adopted from the kernel in its order */
-		qsort(H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
+		if (H.n_pushed > 1)
+			qsort(H.pushed, H.n_pushed, sizeof(H.pushed[0]), cmp_pushed);
 		H.pushed_sorted = true;
 	}
 	while (i < H.n_pushed || j < H.n_next) {

@@ -12,7 +12,8 @@ PKGS=(
 	python3 python3-scapy tshark tcpdump gnuplot-nox iproute2 procps valgrind ethtool iputils-ping iputils-tracepath
 	prometheus  # promtool (tests lint /metrics and the rules) and the server fleet/prometheus_scrapes_hotpathd runs
 	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
-	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel
+	bird2 frr   # tests/e2e/test_linux.py: real routing daemons drive hotpathd (docs/linux.md)
+	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel; test_linux's flood
 )
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -29,6 +30,15 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# the e2e tests start their own BIRD and FRR inside namespaces: the services these packages
+	# just started (only those: an operator's running BIRD or FRR is left alone) are stopped
+	if [[ -d /run/systemd/system ]]; then
+		for p in bird2:bird frr:frr; do
+			if [[ " ${missing[*]} " == *" ${p%%:*} "* ]]; then
+				systemctl disable --now "${p#*:}" 2>/dev/null || true
+			fi
+		done
+	fi
 fi
 
 # hugepages: reserve (never shrink what the operator gave) and mount
