@@ -58,10 +58,11 @@ SEEDS = [
     {"cmd": "xdp.pass.add", "args": {"class": "tcp/22", "iface": "nosuch0"}},
     {"cmd": "xdp.pass.del", "args": {"class": "tcp/22", "iface": "nosuch0"}},
     {"cmd": "log.level"},
+    {"cmd": "linux.show"},
 ]
 READ_ONLY = {"help", "status", "port.show", "port.stats", "worker.show", "stats", "latency.show",
              "route.show", "neigh.show", "acl.show", "policer.show", "config.dump", "xdp.show",
-             "xdp.block.show", "latency.reset"}
+             "xdp.block.show", "linux.show", "latency.reset"}
 LINE_MAX = 64 * 1024
 
 
