@@ -1,6 +1,5 @@
 /* The routes learned from Linux: a route table beside the model, and which of a prefix's two routes the FIB holds. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +27,6 @@ static struct {
 	unsigned state_cap;
 	unsigned n_state[3]; /* routes in each state */
 } rib;
-
-static int __attribute__((format(printf, 4, 5)))
-refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static void
 set_state(unsigned i, uint8_t st)
@@ -99,20 +85,21 @@ ctl_rib_linux_set(struct dp_runtime *rt, const struct hp_route_conf *r, char *er
 
 	nr.origin = HP_ORIGIN_LINUX;
 	if (fib == NULL)
-		return refuse(err, errlen, -EINVAL, "no FIB: hotpathd has no l3 port");
+		return hp_errf(err, errlen, -EINVAL, "no FIB: hotpathd has no l3 port");
 	if (hp_model_route_check(rt->cfg, &nr, msg, sizeof(msg)) < 0) {
 		if (hp_prefix_host_bits(&nr.prefix, NULL, NULL, 0))
-			return refuse(err, errlen, -EINVAL, "%s", msg);
-		return refuse(err, errlen, -EINVAL, "route %s: %s",
-			      hp_prefix_format(&nr.prefix, pbuf, sizeof(pbuf)), msg);
+			return hp_errf(err, errlen, -EINVAL, "%s", msg);
+		return hp_errf(err, errlen, -EINVAL, "route %s: %s",
+			       hp_prefix_format(&nr.prefix, pbuf, sizeof(pbuf)), msg);
 	}
 	if (state_room(rib.t.n + 1) < 0)
-		return refuse(err, errlen, -ENOMEM, "out of memory for linux routes");
+		return hp_errf(err, errlen, -ENOMEM, "out of memory for linux routes");
 	shadowed = hp_model_route_find(rt->cfg, &nr.prefix) != NULL;
 	if ((pos = hp_route_table_put(&rib.t, &nr, HP_MAX_ROUTES, &old, &had)) < 0)
-		return refuse(err, errlen, pos,
-			      pos == -ENOSPC ? "more than %u linux routes" : "out of memory for linux routes",
-			      HP_MAX_ROUTES);
+		return hp_errf(err, errlen, pos,
+			       pos == -ENOSPC ? "more than %u linux routes"
+					      : "out of memory for linux routes",
+			       HP_MAX_ROUTES);
 	if (!had) /* counted as left out until set_state says what it is */
 		rib.state[pos] = RIB_LEFT_OUT, rib.n_state[RIB_LEFT_OUT]++;
 	/* shadowed: the FIB keeps the operator's route (ctl_rib_shadow keeps the states in step

@@ -1,5 +1,7 @@
 /* Lookups over the configuration's plain data (lib/conf.h): port by name, a next hop's port, names. */
 #include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -162,4 +164,17 @@ hp_route_origin_parse(const char *s)
 		if (strcmp(s, origin_names[o]) == 0)
 			return (int)o;
 	return -1;
+}
+
+int
+hp_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

@@ -323,4 +323,8 @@ const char *hp_route_origin_name(enum hp_route_origin o);
 /* The origin named s (as hp_route_origin_name writes it), or -1. */
 int hp_route_origin_parse(const char *s);
 
+/* Write the message to err (when err is not NULL and errlen > 0) and return rc: how a refusal
+ * says why ("return hp_errf(err, errlen, -EINVAL, \"...\", ...);"). */
+int hp_errf(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -1,7 +1,6 @@
 /* The running configuration's operations: routes, static neighbours, ACL rules, policers, xdp sets. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +8,6 @@
 #include <sys/socket.h>
 
 #include "model.h"
-
-static int __attribute__((format(printf, 4, 5)))
-refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* Room for n elements of size sz in *arr, whose capacity is *cap (0: exactly *have). */
 static int
@@ -299,44 +285,44 @@ hp_model_route_check(const struct hp_config *cfg, const struct hp_route_conf *r,
 	int m;
 
 	if (r->prefix.family != AF_INET && r->prefix.family != AF_INET6)
-		return refuse(err, errlen, -EINVAL, "no prefix");
+		return hp_errf(err, errlen, -EINVAL, "no prefix");
 	if (hp_prefix_host_bits(&r->prefix, NULL, msg, sizeof(msg)))
-		return refuse(err, errlen, -EINVAL, "%s", msg);
+		return hp_errf(err, errlen, -EINVAL, "%s", msg);
 	if (r->action == HP_ROUTE_DROP) {
 		if (r->n_via > 0)
-			return refuse(err, errlen, -EINVAL, "both via and action: drop");
+			return hp_errf(err, errlen, -EINVAL, "both via and action: drop");
 		if (r->port >= 0)
-			return refuse(err, errlen, -EINVAL,
-				      "a drop route has no port (a port needs via: NEXT_HOP)");
+			return hp_errf(err, errlen, -EINVAL,
+				       "a drop route has no port (a port needs via: NEXT_HOP)");
 	} else if (r->n_via == 0 || r->n_via > HP_MAX_ECMP) {
-		return refuse(err, errlen, -EINVAL, "expected 1 to %d next hops", HP_MAX_ECMP);
+		return hp_errf(err, errlen, -EINVAL, "expected 1 to %d next hops", HP_MAX_ECMP);
 	}
 	if (r->port >= (int)cfg->n_ports || (r->port >= 0 && cfg->ports[r->port].mode != HP_MODE_L3))
-		return refuse(err, errlen, -EINVAL, "its port is not an l3 port");
+		return hp_errf(err, errlen, -EINVAL, "its port is not an l3 port");
 	/* the next hop's text is made for a refusal only: a million routes pass here on a load */
 	for (unsigned k = 0; k < r->n_via; k++) {
 		if (r->via[k].family != r->prefix.family)
-			return refuse(err, errlen, -EINVAL, "next hop %s is not of the prefix's family",
-				      hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
+			return hp_errf(err, errlen, -EINVAL, "next hop %s is not of the prefix's family",
+				       hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 		for (unsigned j = 0; j < k; j++)
 			if (same_addr(&r->via[j], &r->via[k]))
-				return refuse(err, errlen, -EINVAL, "next hop %s is listed twice",
-					      hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
+				return hp_errf(err, errlen, -EINVAL, "next hop %s is listed twice",
+					       hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 		if (r->port < 0 && hp_config_via_port(cfg, &r->via[k]) < 0)
-			return refuse(
+			return hp_errf(
 				err, errlen, -EINVAL,
 				"via %s is in no l3 port's subnet (add the subnet to a port's ipv4/ipv6, or "
 				"give port:)",
 				hp_addr_format(&r->via[k], abuf, sizeof(abuf)));
 	}
 	if (connected_prefix(cfg, &r->prefix))
-		return refuse(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
+		return hp_errf(err, errlen, -EINVAL, "a port's subnet or address: not a route to change");
 	if ((m = hp_martian_of(&r->prefix)) >= 0)
-		return refuse(err, errlen, -EINVAL,
-			      "inside the built-in %s, which is never forwarded (RFC 1812 5.3.7, RFC 4291)",
-			      hp_prefix_format(&hp_martian_prefix[m], pbuf, sizeof(pbuf)));
+		return hp_errf(err, errlen, -EINVAL,
+			       "inside the built-in %s, which is never forwarded (RFC 1812 5.3.7, RFC 4291)",
+			       hp_prefix_format(&hp_martian_prefix[m], pbuf, sizeof(pbuf)));
 	if (subnet_broadcast(cfg, &r->prefix))
-		return refuse(
+		return hp_errf(
 			err, errlen, -EINVAL,
 			"the broadcast address of a port's subnet: a directed broadcast is never forwarded");
 	return 0;
@@ -367,9 +353,9 @@ hp_model_route_set(struct hp_config *cfg, const struct hp_route_conf *r, struct 
 	rc = hp_route_table_put(&t, r, HP_MAX_ROUTES, old, replaced);
 	routes_back(cfg, &t);
 	if (rc == -ENOSPC)
-		return refuse(err, errlen, rc, "more than %u routes", HP_MAX_ROUTES);
+		return hp_errf(err, errlen, rc, "more than %u routes", HP_MAX_ROUTES);
 	if (rc < 0)
-		return refuse(err, errlen, rc, "out of memory for routes");
+		return hp_errf(err, errlen, rc, "out of memory for routes");
 	return 0;
 }
 
@@ -409,20 +395,20 @@ hp_model_neigh_set(struct hp_config *cfg, const struct hp_neighbor_conf *nb, cha
 	int i;
 
 	if (nb->port >= cfg->n_ports || cfg->ports[nb->port].mode != HP_MODE_L3)
-		return refuse(err, errlen, -EINVAL, "neighbour %s: not on an l3 port",
-			      hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
+		return hp_errf(err, errlen, -EINVAL, "neighbour %s: not on an l3 port",
+			       hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
 	if (nb->mac[0] & 1)
-		return refuse(err, errlen, -EINVAL, "neighbour %s: a MAC must be unicast",
-			      hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
+		return hp_errf(err, errlen, -EINVAL, "neighbour %s: a MAC must be unicast",
+			       hp_addr_format(&nb->ip, abuf, sizeof(abuf)));
 	if ((i = neigh_index(cfg, nb->port, &nb->ip)) >= 0) {
 		cfg->neighbors[i] = *nb;
 		return 0;
 	}
 	if (cfg->n_neighbors >= HP_MAX_NEIGHBORS)
-		return refuse(err, errlen, -ENOSPC, "more than %u static neighbours", HP_MAX_NEIGHBORS);
+		return hp_errf(err, errlen, -ENOSPC, "more than %u static neighbours", HP_MAX_NEIGHBORS);
 	if (grow((void **)&cfg->neighbors, &cfg->neighbors_cap, cfg->n_neighbors, cfg->n_neighbors + 1,
 		 sizeof(*nb)) < 0)
-		return refuse(err, errlen, -ENOMEM, "out of memory for neighbours");
+		return hp_errf(err, errlen, -ENOMEM, "out of memory for neighbours");
 	cfg->neighbors[cfg->n_neighbors++] = *nb;
 	return 0;
 }
@@ -448,11 +434,11 @@ hp_model_acl_add(struct hp_config *cfg, const struct hp_acl_rule *rule, char *er
 {
 	if (rule->action == HP_ACL_POLICE &&
 	    (rule->policer < 0 || (unsigned)rule->policer >= cfg->n_policers))
-		return refuse(err, errlen, -EINVAL, "ACL rule: no policer %d", rule->policer);
+		return hp_errf(err, errlen, -EINVAL, "ACL rule: no policer %d", rule->policer);
 	if (cfg->n_acl >= HP_MAX_ACL_RULES)
-		return refuse(err, errlen, -ENOSPC, "more than %u ACL rules", HP_MAX_ACL_RULES);
+		return hp_errf(err, errlen, -ENOSPC, "more than %u ACL rules", HP_MAX_ACL_RULES);
 	if (hp_model_acl_insert(cfg, cfg->n_acl, rule) < 0)
-		return refuse(err, errlen, -ENOMEM, "out of memory for ACL rules");
+		return hp_errf(err, errlen, -ENOMEM, "out of memory for ACL rules");
 	return 0;
 }
 
@@ -496,12 +482,12 @@ int
 hp_model_policer_add(struct hp_config *cfg, const struct hp_policer_conf *p, char *err, size_t errlen)
 {
 	if (hp_model_policer_find(cfg, p->name) >= 0)
-		return refuse(err, errlen, -EEXIST, "policer '%s' already exists", p->name);
+		return hp_errf(err, errlen, -EEXIST, "policer '%s' already exists", p->name);
 	if (cfg->n_policers >= HP_MAX_POLICERS)
-		return refuse(err, errlen, -ENOSPC, "more than %u policers", HP_MAX_POLICERS);
+		return hp_errf(err, errlen, -ENOSPC, "more than %u policers", HP_MAX_POLICERS);
 	if (grow((void **)&cfg->policers, &cfg->policers_cap, cfg->n_policers, cfg->n_policers + 1,
 		 sizeof(*p)) < 0)
-		return refuse(err, errlen, -ENOMEM, "out of memory for policers");
+		return hp_errf(err, errlen, -ENOMEM, "out of memory for policers");
 	cfg->policers[cfg->n_policers++] = *p;
 	return 0;
 }
@@ -512,11 +498,11 @@ hp_model_policer_del(struct hp_config *cfg, const char *name, char *err, size_t 
 	int idx = hp_model_policer_find(cfg, name);
 
 	if (idx < 0)
-		return refuse(err, errlen, -ENOENT, "no policer \"%.32s\"", name);
+		return hp_errf(err, errlen, -ENOENT, "no policer \"%.32s\"", name);
 	for (unsigned i = 0; i < cfg->n_acl; i++)
 		if (cfg->acl[i].action == HP_ACL_POLICE && cfg->acl[i].policer == idx)
-			return refuse(err, errlen, -EBUSY, "policer \"%.32s\" is used by ACL rule %u", name,
-				      i);
+			return hp_errf(err, errlen, -EBUSY, "policer \"%.32s\" is used by ACL rule %u", name,
+				       i);
 	memmove(&cfg->policers[idx], &cfg->policers[idx + 1],
 		(cfg->n_policers - (unsigned)idx - 1) * sizeof(cfg->policers[0]));
 	cfg->n_policers--;
