@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "rib.h"
 #include "xdp.h"
 
 #define HP_VERSION "0.1"
@@ -28,12 +29,14 @@ cmd_status(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err 
 	r = dp_report_json(rt);
 	if (r == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	*result = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O}", "version", HP_VERSION,
+	/* routes: the operator's (config, cli); linux_routes: the kernel's, mirrored (shadowed ones too) */
+	*result = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i, s:O, s:O, s:O, s:O}", "version", HP_VERSION,
 			    "uptime_s", json_real_value(json_object_get(r, "elapsed_s")), "ports",
 			    (int)rt->ports.n, "workers", (int)rt->n_workers, "routes", (int)rt->cfg->n_routes,
-			    "acl_rules", (int)rt->cfg->n_acl, "rx_packets", json_object_get(r, "rx_packets"),
-			    "tx_packets", json_object_get(r, "tx_packets"), "rx_mpps",
-			    json_object_get(r, "rx_mpps"), "tx_mpps", json_object_get(r, "tx_mpps"));
+			    "linux_routes", (int)ctl_rib_linux_count(rt), "acl_rules", (int)rt->cfg->n_acl,
+			    "rx_packets", json_object_get(r, "rx_packets"), "tx_packets",
+			    json_object_get(r, "tx_packets"), "rx_mpps", json_object_get(r, "rx_mpps"),
+			    "tx_mpps", json_object_get(r, "tx_mpps"));
 	json_decref(r);
 	return 0;
 }

@@ -133,7 +133,7 @@ def test_every_command(d):
             assert want in names, names
 
         s = c.ok("status")
-        assert s["ports"] == 2 and s["workers"] >= 1 and s["routes"] == 1, s
+        assert s["ports"] == 2 and s["workers"] >= 1 and s["routes"] == 1 and s["linux_routes"] == 0, s
         assert s["rx_packets"] == N_FRAMES and s["tx_packets"] == N_FRAMES, s
 
         ports = c.ok("port.show")

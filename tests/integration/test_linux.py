@@ -10,7 +10,6 @@ linux.show until they say what the kernel says, with generous deadlines (never t
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -29,25 +28,10 @@ def sh(*args, check=True, inp=None):
     return r
 
 
-def req(sock, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(30)
-        s.connect(sock)
-        s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-    r = json.loads(buf)
-    if not r.get("ok"):
-        raise AssertionError("%s: %s" % (cmd, r))
-    return r["result"]
 
 
 def linux_routes(sock):
-    return {r["prefix"]: r for r in req(sock, "route.show", {"origin": "linux"})}
+    return {r["prefix"]: r for r in hp.request(sock, "route.show", {"origin": "linux"})}
 
 
 def until(what, fn, timeout=DEADLINE):
@@ -138,14 +122,14 @@ def test_mirror_follows_the_kernel(d):
             until("three drop routes", lambda: all(
                 linux_routes(sock).get(p, {}).get("action") == "drop"
                 for p in ("192.0.2.0/24", "192.0.2.128/25", "2001:db8:98::/48")))
-            assert req(sock, "linux.show")["drop_routes"] == {"blackhole": 1, "unreachable": 1, "prohibit": 1}
+            assert hp.request(sock, "linux.show")["drop_routes"] == {"blackhole": 1, "unreachable": 1, "prohibit": 1}
             # through an interface hotpathd does not own: skipped and counted; another table: ignored
             sh("ip", "route", "add", "10.99.0.0/16", "via", "172.16.0.2", "dev", "dm0", "proto", "static")
             sh("ip", "route", "add", "10.98.0.0/16", "via", "10.61.0.2", "dev", "ra", "table", "100")
             until("the foreign route counted",
-                  lambda: req(sock, "linux.show")["skipped"]["foreign_interface"] >= 1)
+                  lambda: hp.request(sock, "linux.show")["skipped"]["foreign_interface"] >= 1)
             # the other table's route was sent before the foreign one: counted by now
-            st = req(sock, "linux.show")
+            st = hp.request(sock, "linux.show")
             assert st["skipped"]["other_table"] >= 1, st
             # the kernel's own route of the port's subnet is the port's connected subnet
             assert st["skipped"]["connected"] >= 1, st
@@ -158,47 +142,49 @@ def test_mirror_follows_the_kernel(d):
             batch = "".join("route add 100.64.%d.%d/32 via 10.61.0.2 dev ra proto static\n" % (i >> 8, i & 255)
                             for i in range(2000))
             sh("ip", "-batch", "-", inp=batch)
-            until("2000 routes of a batch", lambda: req(sock, "linux.show")["routes"] >= len(routes) + 2000)
+            until("2000 routes of a batch", lambda: hp.request(sock, "linux.show")["routes"] >= len(routes) + 2000)
+            status = hp.request(sock, "status")  # the operator's routes and the kernel's, apart
+            assert status["linux_routes"] == hp.request(sock, "linux.show")["routes"], status
             sh("ip", "-batch", "-", inp=batch.replace("route add", "route del"))
-            until("the batch deleted", lambda: req(sock, "linux.show")["routes"] == len(routes))
+            until("the batch deleted", lambda: hp.request(sock, "linux.show")["routes"] == len(routes))
             # a config route of the same prefix wins; the linux one comes back when it goes
-            req(sock, "route.add", {"prefix": "198.18.0.0/24", "action": "drop"})
-            assert req(sock, "linux.show")["shadowed"] == 1
-            req(sock, "route.del", {"prefix": "198.18.0.0/24"})
+            hp.request(sock, "route.add", {"prefix": "198.18.0.0/24", "action": "drop"})
+            assert hp.request(sock, "linux.show")["shadowed"] == 1
+            hp.request(sock, "route.del", {"prefix": "198.18.0.0/24"})
             assert linux_routes(sock)["198.18.0.0/24"]["active"] is True
             # config apply: protocols [bgp] drops the static ones (a resync)...
-            resyncs = req(sock, "linux.show")["resyncs"]
+            resyncs = hp.request(sock, "linux.show")["resyncs"]
             path = os.path.join(d, "apply.yaml")
             with open(path, "w") as f:
                 f.write(config(d, net, "linux: { table: main, protocols: [bgp] }\n")[1])
-            req(sock, "config.apply", {"file": path})
+            hp.request(sock, "config.apply", {"file": path})
             until("protocols [bgp]: no static route left",
-                  lambda: req(sock, "linux.show")["routes"] == 0 and
-                  req(sock, "linux.show")["resyncs"] > resyncs)
+                  lambda: hp.request(sock, "linux.show")["routes"] == 0 and
+                  hp.request(sock, "linux.show")["resyncs"] > resyncs)
             sh("ip", "route", "add", "198.19.0.0/24", "via", "10.61.0.2", "dev", "ra", "proto", "bgp")
             until("a bgp route taken", lambda: "198.19.0.0/24" in linux_routes(sock))
-            assert req(sock, "linux.show")["protocols"] == ["bgp"]
-            assert '"protocols": [\n' in req(sock, "config.dump")["yaml"]
+            assert hp.request(sock, "linux.show")["protocols"] == ["bgp"]
+            assert '"protocols": [\n' in hp.request(sock, "config.dump")["yaml"]
             # ... table 100 takes that table's route
             with open(path, "w") as f:
                 f.write(config(d, net, "linux: { table: 100 }\n")[1])
-            req(sock, "config.apply", {"file": path})
+            hp.request(sock, "config.apply", {"file": path})
             until("table 100 mirrored", lambda: set(linux_routes(sock)) == {"10.98.0.0/16"})
             # the port's interface going down: the kernel drops its IPv4 routes without a
             # notification; the link change is a resync, which finds them gone
-            resyncs = req(sock, "linux.show")["resyncs"]
+            resyncs = hp.request(sock, "linux.show")["resyncs"]
             sh("ip", "link", "set", "ra", "down")
             until("a down link's routes gone", lambda: linux_routes(sock) == {} and
-                  req(sock, "linux.show")["resyncs"] > resyncs)
+                  hp.request(sock, "linux.show")["resyncs"] > resyncs)
             sh("ip", "link", "set", "ra", "up")
             # and no section: the mirror stops, its routes flushed
             with open(path, "w") as f:
                 f.write(config(d, net, "")[1])
-            req(sock, "config.apply", {"file": path})
-            until("mirror off", lambda: req(sock, "linux.show")["state"] == "off")
+            hp.request(sock, "config.apply", {"file": path})
+            until("mirror off", lambda: hp.request(sock, "linux.show")["state"] == "off")
             assert linux_routes(sock) == {}
-            assert req(sock, "linux.show")["enabled"] is False
-            assert '"linux"' not in req(sock, "config.dump")["yaml"]
+            assert hp.request(sock, "linux.show")["enabled"] is False
+            assert '"linux"' not in hp.request(sock, "config.dump")["yaml"]
             code, _, _ = hd.stop()
             assert code == 0, hd.stderr()
             err = hd.stderr()
@@ -210,14 +196,14 @@ def test_no_section_no_mirror(d):
         sh("ip", "route", "add", "198.18.0.0/24", "via", "10.61.0.2", "dev", "ra", "proto", "static")
         sock, text = config(d, net, "")
         with hp.Daemon(HOTPATHD, d, text, netns=NS) as hd:
-            st = req(sock, "linux.show")
+            st = hp.request(sock, "linux.show")
             assert st["enabled"] is False and st["state"] == "off" and st["routes"] == 0, st
             assert linux_routes(sock) == {}
             # config apply turns it on: the dump takes the route
             path = os.path.join(d, "apply.yaml")
             with open(path, "w") as f:
                 f.write(config(d, net, "linux: {}\n")[1])
-            req(sock, "config.apply", {"file": path})
+            hp.request(sock, "config.apply", {"file": path})
             until("the mirror on by config apply", lambda: "198.18.0.0/24" in linux_routes(sock))
             code, _, _ = hd.stop()
             assert code == 0, hd.stderr()
@@ -232,8 +218,8 @@ def test_overrun_resyncs(d):
         try:
             with hp.Daemon(HOTPATHD, d, text, netns=NS) as hd:
                 os.environ.pop("HP_LINUX_RCVBUF", None)
-                until("listening", lambda: req(sock, "linux.show")["state"] == "listening")
-                before = req(sock, "linux.show")
+                until("listening", lambda: hp.request(sock, "linux.show")["state"] == "listening")
+                before = hp.request(sock, "linux.show")
                 os.kill(hd.proc.pid, signal.SIGSTOP)
                 try:
                     sh("ip", "-batch", "-", inp="".join(
@@ -243,7 +229,7 @@ def test_overrun_resyncs(d):
                     os.kill(hd.proc.pid, signal.SIGCONT)
 
                 def converged():
-                    st = req(sock, "linux.show")
+                    st = hp.request(sock, "linux.show")
                     return st["routes"] == 3000 and st["state"] == "listening" and st
                 st = until("3000 routes after the overrun", converged)
                 assert st["overruns"] >= 1 and st["resyncs"] > before["resyncs"], (before, st)
