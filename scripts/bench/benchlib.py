@@ -141,6 +141,28 @@ def veth_down():
     ns_run(VETH, "down", check=False)
 
 
+# ---------------------------------------------------------------- control socket
+
+def request(sock, cmd, args=None, timeout=60):
+    """One request on hotpathd's control socket (a JSON line each way); its result, or
+    AssertionError naming the command and the reply when it is not ok.
+    (tests/integration/hp.py uses this one too.)"""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(sock)
+        s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                raise AssertionError("%s: the connection closed before the reply" % cmd)
+            buf += chunk
+    r = json.loads(buf)
+    if not r.get("ok"):
+        raise AssertionError("%s: %s" % (cmd, r))
+    return r["result"]
+
+
 # ---------------------------------------------------------------- telemetry
 
 def telemetry(prefix, cmd, timeout=5):

@@ -17,7 +17,6 @@ checked as throughput.py checks it (tx = rx, no drop, no punt): no packet lost t
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,21 +28,6 @@ import benchlib as bl  # noqa: E402
 from throughput import summarize, verify  # noqa: E402
 
 
-def req(sock, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(60)
-        s.connect(sock)
-        s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    r = json.loads(buf)
-    if not r.get("ok"):
-        raise RuntimeError("%s: %s" % (cmd, r))
-    return r["result"]
 
 
 class Churn:
@@ -148,19 +132,19 @@ def main():
             else:
                 churn.on.clear()
             time.sleep(0.5)  # the switch settles
-            c0 = req(sock, "linux.show")["changes"]
+            c0 = bl.request(sock, "linux.show")["changes"]
             s0 = bl.telemetry(prefix, "/ethdev/stats,0")
             t0 = time.monotonic()
             time.sleep(a.duration)
             s1 = bl.telemetry(prefix, "/ethdev/stats,0")
             t1 = time.monotonic()
-            c1 = req(sock, "linux.show")["changes"]
+            c1 = bl.request(sock, "linux.show")["changes"]
             mpps = (s1["ipackets"] - s0["ipackets"]) / (t1 - t0) / 1e6
             windows.append({"churn": b, "mpps": mpps, "changes_per_s": (c1 - c0) / (t1 - t0)})
             bl.log("bench: window %d %s: %.3f Mpps, %.0f kernel route changes/s taken by the mirror" % (
                 w, "B (churn)" if b else "A (quiet)", mpps, (c1 - c0) / (t1 - t0)))
         churn.on.clear()
-        show = req(sock, "linux.show")
+        show = bl.request(sock, "linux.show")
         procs.stop(p)
         p = None
         with open(report_path) as f:

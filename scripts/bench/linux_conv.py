@@ -12,7 +12,6 @@ Then the same for deleting them. RUNS runs of each size (a fresh hotpathd per ru
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,21 +33,6 @@ def sh(*args, inp=None):
     return r
 
 
-def req(sock, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(60)
-        s.connect(sock)
-        s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    r = json.loads(buf)
-    if not r.get("ok"):
-        raise RuntimeError("%s: %s" % (cmd, r))
-    return r["result"]
 
 
 def control_cpu(pid):
@@ -72,7 +56,7 @@ def batch_file(d, n, verb):
 def wait_routes(sock, want, t0):
     """seconds from t0 until linux.show says want routes (polled every 5 ms)"""
     while True:
-        st = req(sock, "linux.show")
+        st = benchlib.request(sock, "linux.show")
         if st["routes"] == want and st["state"] == "listening":
             return time.monotonic() - t0, st
         if time.monotonic() - t0 > TIMEOUT:
@@ -109,7 +93,7 @@ def one_run(hotpathd, d, n, procs):
                 with open(cfg + ".apply", "w") as f:
                     f.write(open(cfg).read().replace("table: main", "table: %s" % table))
                 t0 = time.monotonic()
-                req(sock, "config.apply", {"file": cfg + ".apply"})
+                benchlib.request(sock, "config.apply", {"file": cfg + ".apply"})
                 # from its reply: the apply's own table build (a new FIB) is not the mirror's
                 benchlib.log("bench: config.apply took %.2f s" % (time.monotonic() - t0))
                 return time.monotonic()

@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import hp  # noqa: E402
+import test_ports_veth as pv  # noqa: E402
 
 PY = "/usr/bin/python3"
 TAG = "hp-ht-%d" % os.getpid()
@@ -314,21 +315,12 @@ def test_kill9_reattach(d):
 
 
 def setup():
+    """test_ports_veth's checks (root, hugepages, ethtool, ping), and a TUN/TAP device"""
     global HOTPATHD
-    HOTPATHD = hp.hotpathd_path()
-    if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces)")
-        sys.exit(hp.SKIP)
-    if hp.hugepages_free() < 64:
-        print("SKIP: needs free hugepages")
-        sys.exit(hp.SKIP)
+    HOTPATHD = pv.setup()
     if not os.path.exists("/dev/net/tun"):
         print("SKIP: no /dev/net/tun")
         sys.exit(hp.SKIP)
-    for tool in ("ethtool", "ping"):
-        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
-            print("SKIP: %s is not installed (scripts/setup.sh installs it)" % tool)
-            sys.exit(hp.SKIP)
 
 
 def main():

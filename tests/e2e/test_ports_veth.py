@@ -177,7 +177,7 @@ def test_af_xdp_fragments(d):
 
 
 def setup():
-    """hotpathd's path for the tests of this topology; exits SKIP without root, hugepages or tools."""
+    """hotpathd's path for the tests of this topology (returned, and in HOTPATHD); exits SKIP without root, hugepages or tools."""
     global HOTPATHD
     HOTPATHD = hp.hotpathd_path()
     if os.geteuid() != 0:
@@ -190,6 +190,7 @@ def setup():
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             print("SKIP: %s is not installed (scripts/setup.sh installs it)" % tool)
             sys.exit(hp.SKIP)
+    return HOTPATHD
 
 
 def main():

@@ -23,6 +23,7 @@ if sys.flags.optimize:
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "bench"))
 from benchlib import telemetry  # noqa: E402,F401  (one DPDK telemetry client for tests and benchmarks)
+from benchlib import request  # noqa: E402,F401  (one control-socket client for tests and benchmarks)
 
 SKIP = 77
 

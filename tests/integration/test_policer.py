@@ -6,9 +6,7 @@ Count-based: the rates are 1 and 2 bytes/s, so the buckets refill by a few bytes
 the whole run (a stall of a minute refills less than one 100-byte datagram); what
 passes is decided by the burst sizes alone: cbs 1000 B makes 10 datagrams green, pbs
 2000 B 10 more yellow, the rest are red and dropped."""
-import json
 import os
-import socket
 import sys
 import time
 
@@ -18,22 +16,6 @@ import test_l3 as l3  # noqa: E402
 
 DEADLINE = 60.0
 TRTCM = "  - {{ name: slow, type: trtcm, cir: 8, cbs: 1000, pir: 16, pbs: 2000 }}"
-
-
-def request(path, cmd, args=None):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(path)
-    s.sendall(json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(1 << 20)
-        assert chunk, "connection closed"
-        buf += chunk
-    s.close()
-    r = json.loads(buf)
-    assert r["ok"], r
-    return r["result"]
 
 
 def test_trtcm_colours_live(d):
@@ -47,12 +29,12 @@ def test_trtcm_colours_live(d):
         # the pcap is read once: wait until all 50 met the policer, then look
         deadline = time.time() + DEADLINE
         while True:
-            pol = request(sock, "stats")["policers"]
+            pol = hp.request(sock, "stats")["policers"]
             if sum(pol[0][c] for c in ("green", "yellow", "red")) >= 50 or time.time() > deadline:
                 break
             time.sleep(0.05)
         assert pol == [{"name": "slow", "green": 10, "yellow": 10, "red": 30}], pol
-        assert request(sock, "stats")["drops"]["policer_red"] == 30
+        assert hp.request(sock, "stats")["drops"]["policer_red"] == 30
         rc, _, report = dmn.stop()
     assert rc == 0, dmn.stderr()
     hp.check_mempools_full(report)
