@@ -108,6 +108,13 @@ def test_mirror_follows_the_kernel(d):
             sh("ip", "-6", "route", "del", "2001:db8:99::/48", "via", "2001:db8:61::3", "dev", "ra")
             until("the IPv6 route keeps its other next hop",
                   lambda: linux_routes(sock).get("2001:db8:99::/48", {}).get("via") == ["2001:db8:61::2"])
+            # a link-local gateway, as FRR's IPv6 eBGP installs its routes: the port says where
+            sh("ip", "-6", "route", "add", "2001:db8:97::/48", "via", "fe80::2", "dev", "ra", "proto", "static")
+            until("a route via a link-local gateway",
+                  lambda: linux_routes(sock).get("2001:db8:97::/48", {}).get("via") == ["fe80::2"])
+            assert linux_routes(sock)["2001:db8:97::/48"].get("port") == "p0", linux_routes(sock)["2001:db8:97::/48"]
+            sh("ip", "-6", "route", "del", "2001:db8:97::/48")
+            until("the link-local route deleted", lambda: "2001:db8:97::/48" not in linux_routes(sock))
             # IPv4 append: a second route the kernel does not use, added and deleted; ours stays
             sh("ip", "route", "append", "203.0.113.0/24", "via", "10.61.0.4", "dev", "ra", "proto", "static")
             sh("ip", "route", "del", "203.0.113.0/24", "via", "10.61.0.4", "dev", "ra")
