@@ -217,6 +217,10 @@ struct hp_xdp_conf {
  * (0..255); absent in the file: every protocol but HP_RTPROT_HOTPATH.
  */
 #define HP_RTPROT_HOTPATH 250 /* hotpath's own rtm_protocol: never mirrored */
+/* The name "static" in linux.protocols takes both: `ip route add ... proto static` writes 4,
+ * FRR's staticd writes 196, and `ip route` prints both as "static" on a host with FRR. */
+#define HP_RTPROT_STATIC 4
+#define HP_RTPROT_FRR_STATIC 196
 #define HP_RT_TABLE_MAIN 254  /* RT_TABLE_MAIN */
 #define HP_RT_TABLE_LOCAL 255 /* RT_TABLE_LOCAL */
 #define HP_RT_TABLE_DEFAULT 253

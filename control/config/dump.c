@@ -206,9 +206,14 @@ hp_dump_linux(const struct hp_linux_conf *l)
 		a = json_array();
 		for (unsigned p = 0; p < 256; p++) {
 			const char *name = hp_rtprot_name(p);
+			bool both = hp_linux_proto_taken(l, HP_RTPROT_STATIC) &&
+				    hp_linux_proto_taken(l, HP_RTPROT_FRR_STATIC);
 
-			if (!hp_linux_proto_taken(l, p))
+			if (!hp_linux_proto_taken(l, p) || (both && p == HP_RTPROT_FRR_STATIC))
 				continue;
+			/* "static" reads back as 4 and 196: alone, 4 is written as a number */
+			if (p == HP_RTPROT_STATIC && !both)
+				name = NULL;
 			json_array_append_new(a, name ? json_string(name) : json_integer(p));
 		}
 		json_object_set_new(o, "protocols", a);

@@ -76,8 +76,19 @@ linux_protocols(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 				c, e, "key '%s': protocol %d is hotpath's own: its routes are never mirrored",
 				key, p);
 		if (hp_linux_proto_taken(l, (unsigned)p))
-			return cfg_fail(c, e, "key '%s': protocol '%s' listed twice", key, cfg_quote(c, s));
-		l->protocols[p / 64] |= 1ull << (p % 64);
+			return cfg_fail(c, e, "key '%s': protocol '%s' listed twice%s", key, cfg_quote(c, s),
+					p == HP_RTPROT_STATIC || p == HP_RTPROT_FRR_STATIC
+						? " (static is 4 and FRR's 196)"
+						: "");
+		l->protocols[(p & 255) / 64] |= 1ull << (p % 64); /* p <= 255: the mask says so to GCC */
+		if (p == HP_RTPROT_STATIC && strcmp(s, "static") == 0) {
+			if (hp_linux_proto_taken(l, HP_RTPROT_FRR_STATIC))
+				return cfg_fail(
+					c, e,
+					"key '%s': protocol 'static' (4 and FRR's 196): 196 listed twice",
+					key);
+			l->protocols[HP_RTPROT_FRR_STATIC / 64] |= 1ull << (HP_RTPROT_FRR_STATIC % 64);
+		}
 	}
 	l->has_protocols = true;
 	return 0;

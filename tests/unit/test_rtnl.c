@@ -71,10 +71,9 @@ test_config(void)
 	CU_ASSERT_PTR_NULL(strstr(dump, "\"protocols\""));
 	free(dump);
 	hp_config_free(&cfg);
-	/* names and numbers */
-	CU_ASSERT_EQUAL_FATAL(parse(&cfg,
-				    "linux: { table: 100, protocols: [bgp, ospf, static, boot, 196] }\n", err,
-				    sizeof(err)),
+	/* names and numbers; static is 4 and FRR staticd's 196 */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { table: 100, protocols: [bgp, ospf, static, boot] }\n",
+				    err, sizeof(err)),
 			      0);
 	CU_ASSERT_EQUAL(cfg.linux_rt.table, 100);
 	CU_ASSERT_TRUE(hp_linux_proto_taken(&cfg.linux_rt, 186));
@@ -86,7 +85,8 @@ test_config(void)
 	dump = hp_dump_text(&cfg);
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"table\": 100"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"boot\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "196"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"static\""));
+	CU_ASSERT_PTR_NULL(strstr(dump, "196"));
 	/* the dump reads back the same */
 	{
 		struct hp_config again;
@@ -101,6 +101,27 @@ test_config(void)
 	}
 	free(dump);
 	hp_config_free(&cfg);
+	/* by number, each alone: 4 is not FRR's, and the dump keeps it so */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { protocols: [4, bird] }\n", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(hp_linux_proto_taken(&cfg.linux_rt, 4));
+	CU_ASSERT_FALSE(hp_linux_proto_taken(&cfg.linux_rt, 196));
+	dump = hp_dump_text(&cfg);
+	{
+		struct hp_config again;
+
+		memset(&again, 0, sizeof(again));
+		CU_ASSERT_EQUAL(hp_config_parse("d", dump, strlen(dump), &again, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(memcmp(again.linux_rt.protocols, cfg.linux_rt.protocols,
+				       sizeof(cfg.linux_rt.protocols)),
+				0);
+		hp_config_free(&again);
+	}
+	free(dump);
+	hp_config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { protocols: [196] }\n", err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(hp_linux_proto_taken(&cfg.linux_rt, 4));
+	CU_ASSERT_TRUE(hp_linux_proto_taken(&cfg.linux_rt, 196));
+	hp_config_free(&cfg);
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { table: local }\n", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(cfg.linux_rt.table, 255);
 	hp_config_free(&cfg);
@@ -113,6 +134,9 @@ test_config(void)
 	expect_bad("linux: { protocols: [256] }\n", "unknown protocol '256'");
 	expect_bad("linux: { protocols: [] }\n", "expected at least one protocol");
 	expect_bad("linux: { protocols: [bgp, 186] }\n", "listed twice");
+	expect_bad("linux: { protocols: [static, 196] }\n", "listed twice (static is 4 and FRR's 196)");
+	expect_bad("linux: { protocols: [196, static] }\n",
+		   "protocol 'static' (4 and FRR's 196): 196 listed twice");
 	expect_bad("linux: { protocols: [hotpath] }\n", "hotpath's own");
 	expect_bad("linux: { protocols: bgp }\n", "expected a sequence");
 	expect_bad("linux: { tabel: main }\n", "tabel");
