@@ -221,6 +221,11 @@ struct hp_xdp_conf {
  * FRR's staticd writes 196, and `ip route` prints both as "static" on a host with FRR. */
 #define HP_RTPROT_STATIC 4
 #define HP_RTPROT_FRR_STATIC 196
+/* linux.ipv6_routes: rte_lpm6 takes its tbl8 groups (1 KiB each) up front, up to 3 for a
+ * /48 that shares nothing with the others (DPDK's lpm6: 24 bits, then a group a byte) */
+#define HP_LINUX_IPV6_ROUTES_DEFAULT 32768
+#define HP_LINUX_IPV6_ROUTES_MIN 1024
+#define HP_LINUX_IPV6_ROUTES_MAX 1048576
 #define HP_RT_TABLE_MAIN 254  /* RT_TABLE_MAIN */
 #define HP_RT_TABLE_LOCAL 255 /* RT_TABLE_LOCAL */
 #define HP_RT_TABLE_DEFAULT 253
@@ -230,6 +235,7 @@ struct hp_linux_conf {
 	uint32_t table;        /* 1..2^32-1; default HP_RT_TABLE_MAIN */
 	bool has_protocols;    /* protocols: given (dump writes it only then) */
 	uint64_t protocols[4]; /* bit p set: rtm_protocol p is taken */
+	uint32_t ipv6_routes;  /* room the FIB makes for the kernel's IPv6 routes (HP_LINUX_IPV6_ROUTES_*) */
 	unsigned line;         /* of the section, 0 if absent */
 };
 

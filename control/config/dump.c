@@ -218,6 +218,8 @@ hp_dump_linux(const struct hp_linux_conf *l)
 		}
 		json_object_set_new(o, "protocols", a);
 	}
+	if (l->ipv6_routes != HP_LINUX_IPV6_ROUTES_DEFAULT)
+		json_object_set_new(o, "ipv6_routes", json_integer(l->ipv6_routes));
 	return o;
 }
 

@@ -94,9 +94,23 @@ linux_protocols(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	return 0;
 }
 
+static int
+linux_ipv6_routes(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_linux_conf *l = obj;
+	unsigned long long v;
+	int rc;
+
+	if ((rc = cfg_want_uint(c, key, val, HP_LINUX_IPV6_ROUTES_MIN, HP_LINUX_IPV6_ROUTES_MAX, &v)))
+		return rc;
+	l->ipv6_routes = (uint32_t)v;
+	return 0;
+}
+
 static const struct key_def linux_keys[] = {
 	{"table", linux_table, false},
 	{"protocols", linux_protocols, false},
+	{"ipv6_routes", linux_ipv6_routes, false},
 };
 
 void
@@ -112,7 +126,10 @@ cfg_parse_linux(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	struct hp_config *cfg = obj;
 	struct hp_linux_conf *l = &cfg->linux_rt;
 
-	*l = (struct hp_linux_conf){.enabled = true, .table = HP_RT_TABLE_MAIN, .line = cfg_line(val)};
+	*l = (struct hp_linux_conf){.enabled = true,
+				    .table = HP_RT_TABLE_MAIN,
+				    .ipv6_routes = HP_LINUX_IPV6_ROUTES_DEFAULT,
+				    .line = cfg_line(val)};
 	cfg_linux_all_protocols(l);
 	return cfg_walk_mapping(c, val, key, "in linux", linux_keys, CFG_N(linux_keys), l);
 }

@@ -154,6 +154,17 @@ def test_mirror_follows_the_kernel(d):
             assert status["linux_routes"] == hp.request(sock, "linux.show")["routes"], status
             sh("ip", "-batch", "-", inp=batch.replace("route add", "route del"))
             until("the batch deleted", lambda: hp.request(sock, "linux.show")["routes"] == len(routes))
+            # 3,000 IPv6 /48s spread as a BGP table's are, sharing little: each may take 3 of
+            # rte_lpm6's groups; the FIB makes room for linux.ipv6_routes (once ~1,600 fit)
+            batch6 = "".join("route add 2%03x:%04x:%04x::/48 via 2001:db8:61::2 dev ra proto static\n"
+                             % (0x400 + (i * 2654435761 >> 20) % 0xa00, i * 40503 & 0xffff, i)
+                             for i in range(3000))
+            sh("ip", "-batch", "-", inp=batch6)
+            until("3000 IPv6 routes of a batch",
+                  lambda: hp.request(sock, "linux.show")["routes"] >= len(routes) + 3000)
+            assert hp.request(sock, "linux.show")["skipped"].get("table_full", 0) == 0
+            sh("ip", "-batch", "-", inp=batch6.replace("route add", "route del"))
+            until("the IPv6 batch deleted", lambda: hp.request(sock, "linux.show")["routes"] == len(routes))
             # a config route of the same prefix wins; the linux one comes back when it goes
             hp.request(sock, "route.add", {"prefix": "198.18.0.0/24", "action": "drop"})
             assert hp.request(sock, "linux.show")["shadowed"] == 1

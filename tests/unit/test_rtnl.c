@@ -124,6 +124,17 @@ test_config(void)
 	hp_config_free(&cfg);
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { table: local }\n", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(cfg.linux_rt.table, 255);
+	CU_ASSERT_EQUAL(cfg.linux_rt.ipv6_routes, HP_LINUX_IPV6_ROUTES_DEFAULT);
+	dump = hp_dump_text(&cfg);
+	CU_ASSERT_PTR_NULL(strstr(dump, "ipv6_routes"));
+	free(dump);
+	hp_config_free(&cfg);
+	/* room for the kernel's IPv6 routes: set, dumped, read back */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { ipv6_routes: 200000 }\n", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.linux_rt.ipv6_routes, 200000);
+	dump = hp_dump_text(&cfg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"ipv6_routes\": 200000"));
+	free(dump);
 	hp_config_free(&cfg);
 	/* refused, with the line and what was wrong */
 	expect_bad("linux: { table: 0 }\n", "t.yaml:4: key 'table': bad table '0'");
@@ -138,6 +149,9 @@ test_config(void)
 	expect_bad("linux: { protocols: [196, static] }\n",
 		   "protocol 'static' (4 and FRR's 196): 196 listed twice");
 	expect_bad("linux: { protocols: [hotpath] }\n", "hotpath's own");
+	expect_bad("linux: { ipv6_routes: 100 }\n", "ipv6_routes");
+	expect_bad("linux: { ipv6_routes: 2000000 }\n", "ipv6_routes");
+	expect_bad("linux: { ipv6_routes: many }\n", "ipv6_routes");
 	expect_bad("linux: { protocols: bgp }\n", "expected a sequence");
 	expect_bad("linux: { tabel: main }\n", "tabel");
 	expect_bad("linux: [main]\n", "linux");
