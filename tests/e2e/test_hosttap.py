@@ -29,16 +29,7 @@ DEADLINE = 60
 HOST_IF = "hp-p0"
 
 
-def sh(*args, ns=None, check=True, **kw):
-    cmd = (["ip", "netns", "exec", ns] if ns else []) + list(args)
-    return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
-
-
-def hpctl(sock, *args):
-    r = subprocess.run([os.environ["HPCTL"], "-s", sock, "-j"] + list(args), capture_output=True, text=True)
-    if r.returncode != 0:
-        raise AssertionError("hpctl %s: %s" % (" ".join(args), r.stderr))
-    return json.loads(r.stdout)
+sh, hpctl = pv.sh, pv.hpctl  # a command in a namespace; hpctl -j
 
 
 PORT_MAC = "02:00:00:71:00:01"  # not r0's own
