@@ -779,7 +779,7 @@ ctl_hostif_start(struct dp_runtime *rt)
 		h->watch.fd = -1;
 		h->port = p;
 		h->frame_max = (uint32_t)(pc->mtu ? pc->mtu : 1500) + 14;
-		snprintf(h->name, sizeof(h->name), HP_HOST_PREFIX "%s", pc->name);
+		hp_host_ifname(pc->name, h->name, sizeof(h->name)); /* fits: the config checked it */
 		H.of_port[p] = (int)H.n++;
 		if ((rc = open_tap(h, pc, rt->ports.ports[p].mac.addr_bytes)) < 0)
 			return rc;

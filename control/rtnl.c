@@ -1,6 +1,5 @@
 /* rtnetlink route and link messages into hotpath's terms (pure): see rtnl.h. */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,13 +38,7 @@ rtnl_drop_name(enum rtnl_drop d)
 bool
 rtnl_port_ifname(const struct hp_port_conf *p, bool alt, char *name, size_t len)
 {
-	if (!alt) {
-		if (strlen(p->name) + 3 >= len || strlen(p->name) + 3 >= IFNAMSIZ)
-			return false;
-		snprintf(name, len, "hp-%s", p->name);
-		return true;
-	}
-	return hp_device_iface(p->device, name, len);
+	return alt ? hp_device_iface(p->device, name, len) : hp_host_ifname(p->name, name, len);
 }
 
 /* The port whose interface is ifindex, or -1. */

@@ -1,5 +1,6 @@
 /* Telemetry roll-up: per port/queue/worker counters, drops, latency, mempools -> JSON and text. */
 #include <inttypes.h>
+#include <net/if.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -32,16 +33,17 @@ dp_stall_json(const struct hp_stall_view *v)
 			 (json_int_t)v->total_ns, "busy", (json_int_t)v->busy);
 }
 
-/* A port's host interface (ports[].host: tap): its name, ifindex and counters. */
-static json_t *
-host_json(const struct dp_runtime *rt, unsigned p)
+json_t *
+dp_host_json(const struct dp_runtime *rt, unsigned p, bool counters)
 {
 	const struct dp_host_stats *h = &rt->host[p];
-	char name[HP_NAME_MAX + 8];
+	char name[IFNAMSIZ];
 	json_t *o;
 
-	snprintf(name, sizeof(name), HP_HOST_PREFIX "%s", rt->ports.ports[p].conf->name);
+	hp_host_ifname(rt->ports.ports[p].conf->name, name, sizeof(name));
 	o = json_pack("{s:s, s:s, s:i}", "type", "tap", "ifname", name, "ifindex", (int)h->ifindex);
+	if (o == NULL || !counters)
+		return o;
 #define DP_HOST_JSON(n, help) json_object_set_new(o, #n, json_integer((json_int_t)h->n));
 	DP_HOST_COUNTERS(DP_HOST_JSON)
 #undef DP_HOST_JSON
@@ -99,7 +101,7 @@ port_json(const struct dp_runtime *rt, unsigned p)
 		"ierrors", (json_int_t)es.ierrors, "oerrors", (json_int_t)es.oerrors, "rx_nombuf",
 		(json_int_t)es.rx_nombuf);
 	if (o != NULL && port->conf->host == HP_HOST_TAP)
-		json_object_set_new(o, "host", host_json(rt, p));
+		json_object_set_new(o, "host", dp_host_json(rt, p, true));
 	return o;
 }
 

@@ -112,6 +112,10 @@ struct dp_runtime {
  */
 json_t *dp_report_json(const struct dp_runtime *rt);
 
+/* Port p's host interface (ports[].host: tap) as JSON: type, ifname, ifindex, and with
+ * counters its DP_HOST_COUNTERS (port.stats, the report). A new reference, NULL on ENOMEM. */
+json_t *dp_host_json(const struct dp_runtime *rt, unsigned p, bool counters);
+
 /* The same report as aligned text. */
 void dp_report_print(FILE *f, const json_t *report);
 

@@ -166,6 +166,17 @@ hp_route_origin_parse(const char *s)
 	return -1;
 }
 
+bool
+hp_host_ifname(const char *name, char *ifname, size_t len)
+{
+	size_t n = strlen(HP_HOST_PREFIX) + strlen(name);
+
+	if (n >= len || n >= IFNAMSIZ)
+		return false;
+	snprintf(ifname, len, HP_HOST_PREFIX "%s", name);
+	return true;
+}
+
 int
 hp_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 {

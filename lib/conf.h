@@ -317,6 +317,10 @@ int hp_martian_of(const struct hp_prefix *p);
  */
 bool hp_device_iface(const char *device, char *ifname, size_t len);
 
+/* The host interface of port name (ports[].host: tap): HP_HOST_PREFIX name into ifname
+ * (len bytes); false when it does not fit there or in an interface name (IFNAMSIZ). */
+bool hp_host_ifname(const char *name, char *ifname, size_t len);
+
 /*
  * rtm_protocol names (iproute2's rt_protos and FRR's rt_protos.d/frr.conf;
  * "hotpath" is HP_RTPROT_HOTPATH): the name of p, or NULL if it has none;

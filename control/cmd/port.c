@@ -21,14 +21,8 @@ cmd_port_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_e
 			      hp_json_mac(rt->ports.ports[p].mac.addr_bytes), "queues", (int)pc->queues,
 			      "ipv4", hp_json_prefixes(pc->ipv4, pc->n_ipv4), "ipv6",
 			      hp_json_prefixes(pc->ipv6, pc->n_ipv6), "device", pc->device);
-		if (o != NULL && pc->host == HP_HOST_TAP) {
-			char name[HP_NAME_MAX + 8];
-
-			snprintf(name, sizeof(name), HP_HOST_PREFIX "%s", pc->name);
-			json_object_set_new(o, "host",
-					    json_pack("{s:s, s:s, s:i}", "type", "tap", "ifname", name,
-						      "ifindex", (int)rt->host[p].ifindex));
-		}
+		if (o != NULL && pc->host == HP_HOST_TAP)
+			json_object_set_new(o, "host", dp_host_json(rt, p, false));
 		json_array_append_new(a, o);
 	}
 	*result = a;
