@@ -44,6 +44,24 @@ expect_bad(const char *extra, const char *what)
 	hp_config_free(&cfg);
 }
 
+/* config dump of cfg reads back with the same linux section (table, protocols, ipv6_routes). */
+static void
+expect_round_trip(const struct hp_config *cfg)
+{
+	char *dump = hp_dump_text(cfg), err[HP_ERR_MAX];
+	struct hp_config again;
+
+	memset(&again, 0, sizeof(again));
+	CU_ASSERT_EQUAL_FATAL(hp_config_parse("d", dump, strlen(dump), &again, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(again.linux_rt.table, cfg->linux_rt.table);
+	CU_ASSERT_EQUAL(
+		memcmp(again.linux_rt.protocols, cfg->linux_rt.protocols, sizeof(cfg->linux_rt.protocols)),
+		0);
+	CU_ASSERT_EQUAL(again.linux_rt.ipv6_routes, cfg->linux_rt.ipv6_routes);
+	hp_config_free(&again);
+	free(dump);
+}
+
 static void
 test_config(void)
 {
@@ -87,40 +105,19 @@ test_config(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"boot\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"static\""));
 	CU_ASSERT_PTR_NULL(strstr(dump, "196"));
-	/* the dump reads back the same */
-	{
-		struct hp_config again;
-
-		memset(&again, 0, sizeof(again));
-		CU_ASSERT_EQUAL(hp_config_parse("d", dump, strlen(dump), &again, err, sizeof(err)), 0);
-		CU_ASSERT_EQUAL(memcmp(again.linux_rt.protocols, cfg.linux_rt.protocols,
-				       sizeof(cfg.linux_rt.protocols)),
-				0);
-		CU_ASSERT_EQUAL(again.linux_rt.table, 100);
-		hp_config_free(&again);
-	}
 	free(dump);
+	expect_round_trip(&cfg); /* the dump reads back the same */
 	hp_config_free(&cfg);
 	/* by number, each alone: 4 is not FRR's, and the dump keeps it so */
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { protocols: [4, bird] }\n", err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(hp_linux_proto_taken(&cfg.linux_rt, 4));
 	CU_ASSERT_FALSE(hp_linux_proto_taken(&cfg.linux_rt, 196));
-	dump = hp_dump_text(&cfg);
-	{
-		struct hp_config again;
-
-		memset(&again, 0, sizeof(again));
-		CU_ASSERT_EQUAL(hp_config_parse("d", dump, strlen(dump), &again, err, sizeof(err)), 0);
-		CU_ASSERT_EQUAL(memcmp(again.linux_rt.protocols, cfg.linux_rt.protocols,
-				       sizeof(cfg.linux_rt.protocols)),
-				0);
-		hp_config_free(&again);
-	}
-	free(dump);
+	expect_round_trip(&cfg);
 	hp_config_free(&cfg);
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { protocols: [196] }\n", err, sizeof(err)), 0);
 	CU_ASSERT_FALSE(hp_linux_proto_taken(&cfg.linux_rt, 4));
 	CU_ASSERT_TRUE(hp_linux_proto_taken(&cfg.linux_rt, 196));
+	expect_round_trip(&cfg);
 	hp_config_free(&cfg);
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, "linux: { table: local }\n", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(cfg.linux_rt.table, 255);
@@ -135,6 +132,7 @@ test_config(void)
 	dump = hp_dump_text(&cfg);
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "\"ipv6_routes\": 200000"));
 	free(dump);
+	expect_round_trip(&cfg);
 	hp_config_free(&cfg);
 	/* refused, with the line and what was wrong */
 	expect_bad("linux: { table: 0 }\n", "t.yaml:4: key 'table': bad table '0'");
