@@ -260,6 +260,13 @@ check_rule(const struct hp_config *cfg, const struct hp_acl_rule *r, char *err, 
 			return -EINVAL;
 		}
 	}
+	/* no connection tracker yet: a rule that matched regardless of its state: would be a
+	 * firewall the operator does not have */
+	if (r->state != 0) {
+		set_err(err, errlen, "%s:%u: acl rule: state: needs connection tracking, not built yet",
+			cfg->file, r->line);
+		return -EINVAL;
+	}
 	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi) {
 		set_err(err, errlen, "%s:%u: acl rule: port range %u-%u is empty", cfg->file, r->line,
 			r->sport_lo > r->sport_hi ? r->sport_lo : r->dport_lo,

@@ -80,6 +80,14 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 	struct dp_tables *t;
 	int rc;
 
+	/* The one place the NAT data path is missing (issue 15): hotpathd --check and the parser
+	 * check the section fully, a start or config.apply refuses it. */
+	if (cfg->n_nat > 0) {
+		snprintf(err, errlen,
+			 "%s:%u: nat: not built yet (the section is checked, the NAT data path is missing)",
+			 cfg->file, cfg->nat[0].line);
+		return -EINVAL;
+	}
 	if ((t = alloc_tables(err, errlen)) == NULL)
 		return -ENOMEM;
 	for (unsigned p = 0; p < rt->ports.n; p++)
@@ -125,7 +133,7 @@ same_rule(const struct hp_acl_rule *a, const struct hp_policer_conf *pa, const s
 	if (a->priority != b->priority || a->family != b->family || a->has_src != b->has_src ||
 	    a->has_dst != b->has_dst || a->has_proto != b->has_proto || a->action != b->action ||
 	    a->sport_lo != b->sport_lo || a->sport_hi != b->sport_hi || a->dport_lo != b->dport_lo ||
-	    a->dport_hi != b->dport_hi || (a->has_proto && a->proto != b->proto))
+	    a->dport_hi != b->dport_hi || a->state != b->state || (a->has_proto && a->proto != b->proto))
 		return false;
 	if ((a->has_src && (a->src.len != b->src.len || memcmp(a->src.addr, b->src.addr, 16))) ||
 	    (a->has_dst && (a->dst.len != b->dst.len || memcmp(a->dst.addr, b->dst.addr, 16))))

@@ -114,6 +114,22 @@ hp_acl_action_name(enum hp_acl_action a)
 	return "?";
 }
 
+const char *
+hp_ct_state_name(unsigned bit)
+{
+	switch (bit) {
+	case HP_CT_NEW:
+		return "new";
+	case HP_CT_ESTABLISHED:
+		return "established";
+	case HP_CT_RELATED:
+		return "related";
+	case HP_CT_INVALID:
+		return "invalid";
+	}
+	return NULL;
+}
+
 static const struct {
 	unsigned char num;
 	const char *name;

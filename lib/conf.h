@@ -150,9 +150,17 @@ struct hp_acl_rule {
 	uint16_t sport_lo, sport_hi; /* default 0-65535; only with proto tcp, udp or sctp */
 	uint16_t dport_lo, dport_hi;
 	enum hp_acl_action action;
-	int policer; /* index into policers with HP_ACL_POLICE, else -1 */
+	int policer;   /* index into policers with HP_ACL_POLICE, else -1 */
+	uint8_t state; /* state: HP_CT_* bits the connection's state must be one of; 0 = any */
 	unsigned line;
 };
+
+/* acl state: match (a bitmask in hp_acl_rule.state): the connection tracker's verdict on the packet */
+#define HP_CT_NEW 1
+#define HP_CT_ESTABLISHED 2
+#define HP_CT_RELATED 4
+#define HP_CT_INVALID 8
+#define HP_CT_STATE_ALL 15
 
 enum hp_policer_type {
 	HP_POLICER_TRTCM, /* RFC 2698: cir, cbs, pir, pbs */
@@ -245,6 +253,65 @@ hp_linux_proto_taken(const struct hp_linux_conf *l, unsigned p)
 	return p < 256 && (l->protocols[p / 64] >> (p % 64) & 1);
 }
 
+/*
+ * conntrack: the connection table's size and timeouts. Section absent: enabled false and every
+ * field at its default (the tracker runs only when an ACL rule has state: or nat: has rules).
+ * Parsed and checked; the data path comes with issue 15.
+ */
+#define HP_CT_MAX_DEFAULT 65536
+#define HP_CT_MAX_MIN 1024
+#define HP_CT_MAX_MAX 16777216
+#define HP_CT_CONN_BYTES 128 /* estimated memory of one connection: max x this must fit the machine */
+#define HP_CT_TIMEOUT_MIN 1
+#define HP_CT_TIMEOUT_MAX 604800 /* a week (Linux keeps an established TCP connection 5 days) */
+#define HP_CT_TCP_ESTABLISHED_DEFAULT 3600
+#define HP_CT_TCP_TRANSITORY_DEFAULT 120
+#define HP_CT_UDP_DEFAULT 30
+#define HP_CT_ICMP_DEFAULT 30
+
+struct hp_conntrack_conf {
+	bool enabled;             /* a conntrack: section was given (dump writes it only then) */
+	uint32_t max;             /* connections */
+	uint32_t tcp_established; /* seconds */
+	uint32_t tcp_transitory;  /* SYN_SENT, FIN_WAIT, TIME_WAIT, ...: seconds */
+	uint32_t udp;
+	uint32_t icmp;
+	unsigned line; /* of the section, 0 if absent */
+};
+
+/*
+ * nat: - { type: snat, out: p1, src: 10.0.0.0/8, to: [203.0.113.10], ports: "1024-65535" }
+ *      - { type: dnat, in: p1, dst: 203.0.113.10, proto: tcp, dport: 8080, to: "10.0.0.5:80" }
+ * IPv4 only. Parsed and checked; the data path comes with issue 15 (hotpathd refuses to
+ * start with rules: dp_tables_build).
+ */
+#define HP_MAX_NAT_RULES 1024
+#define HP_MAX_NAT_POOL 64 /* addresses in one snat rule's to: */
+#define HP_NAT_PORT_LO_DEFAULT 1024
+#define HP_NAT_PORT_HI_DEFAULT 65535
+
+enum hp_nat_type {
+	HP_NAT_SNAT, /* sources in src leaving by port out take a pool address and port */
+	HP_NAT_DNAT, /* (dst, proto, dport) arriving on port in goes to to_addr:to_port */
+};
+
+struct hp_nat_rule {
+	enum hp_nat_type type;
+	int port; /* index into ports: snat out:, dnat in: (an l3 port) */
+	/* snat */
+	struct hp_prefix src;
+	unsigned n_to;
+	struct hp_addr to[HP_MAX_NAT_POOL]; /* distinct, in no other snat rule's pool */
+	uint16_t port_lo, port_hi;          /* ports: default 1024-65535 */
+	/* dnat */
+	struct hp_addr dst;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t dport;
+	struct hp_addr to_addr; /* on a connected subnet or a route */
+	uint16_t to_port;
+	unsigned line;
+};
+
 struct hp_config {
 	char file[256]; /* name used in error messages */
 	unsigned n_eal_args;
@@ -273,7 +340,10 @@ struct hp_config {
 	struct hp_policer_conf *policers;
 	unsigned n_xdp;
 	struct hp_xdp_conf xdp[HP_MAX_XDP];
-	struct hp_linux_conf linux_rt; /* linux: (no pointers: copied by value) */
+	struct hp_linux_conf linux_rt;      /* linux: (no pointers: copied by value) */
+	struct hp_conntrack_conf conntrack; /* conntrack: (copied by value) */
+	unsigned n_nat;
+	struct hp_nat_rule *nat; /* malloc'd, in file order */
 
 	/* kept by the model's operations (control/config/model.h): capacities of the arrays
 	 * above (0: exactly their count, as the parser allocates them) and the route index */
@@ -332,6 +402,8 @@ int hp_rtprot_number(const char *name);
 /* The schema's word for a mode or an action ("l3", "deny"...); "?" if out of range. */
 const char *hp_port_mode_name(enum hp_port_mode m);
 const char *hp_acl_action_name(enum hp_acl_action a);
+/* The name of one HP_CT_* state bit ("new", "established", "related", "invalid"), or NULL. */
+const char *hp_ct_state_name(unsigned bit);
 /* "config", "cli", "linux"; "?" if out of range. */
 const char *hp_route_origin_name(enum hp_route_origin o);
 /* The origin named s (as hp_route_origin_name writes it), or -1. */

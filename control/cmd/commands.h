@@ -37,7 +37,7 @@
 	X(neigh_add, "neigh.add", 0, "ip, mac, [port]", "a static neighbour (its held packets are sent)")    \
 	X(neigh_del, "neigh.del", 0, "ip, [port]", "forget a neighbour's MAC (resolved again on use)")       \
 	X(neigh_show, "neigh.show", HP_CMD_RO, "", "next hops: address, MAC, port, state, packets held")     \
-	X(acl_add, "acl.add", 0, "priority, [src, dst, proto, sport, dport], action",                        \
+	X(acl_add, "acl.add", 0, "priority, [src, dst, proto, sport, dport, state], action",                 \
 	  "add an ACL rule (as in the config file)")                                                         \
 	X(acl_del, "acl.del", 0, "index", "delete ACL rule index (acl.show numbers them)")                   \
 	X(acl_show, "acl.show", HP_CMD_RO, "", "ACL rules in order with their hits")                         \
@@ -96,6 +96,7 @@ enum hp_cmd_id {
 	  "  hpctl neigh [show]\n")                                                                       \
 	X(acl, "",                                                                                        \
 	  "  hpctl acl add [prio N] [src PREFIX] [dst PREFIX] [proto P] [sport R] [dport R]\n"            \
+	  "                [state S[,S...]]  (new, established, related, invalid)\n"                      \
 	  "                action {permit | deny | count | police NAME}\n"                                \
 	  "  hpctl acl del INDEX\n"                                                                       \
 	  "  hpctl acl [show]\n")                                                                         \

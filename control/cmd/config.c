@@ -48,6 +48,8 @@ fixed_part_differs(const struct hp_config *a, const struct hp_config *b)
 		return "the workers";
 	if (a->mbufs != b->mbufs)
 		return "mbufs";
+	if (a->conntrack.max != b->conntrack.max)
+		return "conntrack.max (the connection table is sized at start)";
 	if (strcmp(a->control_socket, b->control_socket) != 0 || strcmp(a->metrics, b->metrics) != 0 ||
 	    a->stall_threshold_us != b->stall_threshold_us)
 		return "the control settings (socket, metrics, stall_threshold_us)";

@@ -67,6 +67,10 @@ void hp_config_free(struct hp_config *cfg);
 int hp_config_parse_entry(const struct hp_config *cfg, const char *section, const json_t *entry, void *out,
 			  char *err, size_t errlen);
 
+/* conntrack.max's memory check compares max x HP_CT_CONN_BYTES with the machine's memory
+ * (sysconf); tests set another (bytes; 0 = the machine's again). */
+void hp_config_set_memory(uint64_t bytes);
+
 /* "p0/1" -> queue reference; -EINVAL if malformed, -ENOENT if no such port,
  * -ERANGE if the queue is not below the port's queue count. */
 int hp_parse_queue_ref(const struct hp_config *cfg, const char *s, struct hp_queue_ref *q);

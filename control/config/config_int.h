@@ -98,6 +98,12 @@ struct acl_side {
 	unsigned action_line;
 };
 
+/* Per NAT rule: its port's name (resolved after the document) and lines for later checks. */
+struct nat_side {
+	const char *port; /* out: (snat) or in: (dnat), in the document */
+	unsigned port_line, to_line, dst_line, dport_line;
+};
+
 /* Lines of the entry being read, for checks made once its mapping is complete. */
 struct route_tmp {
 	bool has_action;
@@ -108,6 +114,20 @@ struct route_tmp {
 struct acl_tmp {
 	bool has_sport, has_dport;
 	unsigned dst_line, proto_line, sport_line, dport_line;
+};
+
+/* to: of a nat rule as written: a list, one address, or "ADDR:PORT" */
+enum nat_to_kind {
+	NAT_TO_NONE,
+	NAT_TO_LIST,
+	NAT_TO_ADDR,
+	NAT_TO_ADDR_PORT,
+};
+
+struct nat_tmp {
+	bool has_out, has_in, has_src, has_ports, has_dst, has_proto, has_dport;
+	enum nat_to_kind to;
+	unsigned type_line, out_line, in_line, src_line, ports_line, dst_line, proto_line, dport_line;
 };
 
 struct policer_tmp {
@@ -133,9 +153,11 @@ struct ctx {
 	struct route_side *rt;  /* n_routes entries */
 	struct acl_side *acl;   /* n_acl entries */
 	unsigned *policer_line; /* n_policers entries: line of each name */
+	struct nat_side *nat;   /* n_nat entries */
 	struct route_tmp rtmp;
 	struct acl_tmp atmp;
 	struct policer_tmp ptmp;
+	struct nat_tmp ntmp;
 	unsigned qi; /* next quote buffer */
 	char quote[4][CFG_QUOTE_MAX + 8];
 };
@@ -240,6 +262,10 @@ int cfg_parse_xdp(struct ctx *c, void *obj, const char *key, struct cfg_node val
 int cfg_entry_xdp(struct ctx *c, struct cfg_node v, void *out);
 int cfg_resolve_xdp(struct ctx *c);
 int cfg_parse_linux(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+int cfg_parse_conntrack(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+void cfg_conntrack_defaults(struct hp_conntrack_conf *ct);
+int cfg_parse_nat(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+int cfg_resolve_nat(struct ctx *c);
 void cfg_linux_all_protocols(struct hp_linux_conf *l);
 /* Port of a neighbor or route: known, and routed (l3). */
 int cfg_resolve_l3_port(struct ctx *c, const char *name, unsigned line, const char *what, int *out);

@@ -113,8 +113,47 @@ acl_rule_json(const struct hp_config *cfg, const struct hp_acl_rule *r)
 		json_object_set_new(o, "sport", hp_json_port_range(r->sport_lo, r->sport_hi));
 	if (r->dport_lo != 0 || r->dport_hi != 65535)
 		json_object_set_new(o, "dport", hp_json_port_range(r->dport_lo, r->dport_hi));
+	if (r->state) {
+		json_t *st = json_array();
+
+		for (unsigned b = HP_CT_NEW; b <= HP_CT_INVALID; b <<= 1)
+			if (r->state & b)
+				json_array_append_new(st, json_string(hp_ct_state_name(b)));
+		json_object_set_new(o, "state", st);
+	}
 	hp_dump_acl_action(cfg, r, action, sizeof(action));
 	json_object_set_new(o, "action", json_string(action));
+	return o;
+}
+
+static json_t *
+conntrack_json(const struct hp_conntrack_conf *ct)
+{
+	return json_pack("{s:I, s:{s:I, s:I, s:I, s:I}}", "max", (json_int_t)ct->max, "timeouts",
+			 "tcp_established", (json_int_t)ct->tcp_established, "tcp_transitory",
+			 (json_int_t)ct->tcp_transitory, "udp", (json_int_t)ct->udp, "icmp",
+			 (json_int_t)ct->icmp);
+}
+
+static json_t *
+nat_rule_json(const struct hp_config *cfg, const struct hp_nat_rule *r)
+{
+	char to[HP_ADDR_STRLEN + 8], a[HP_ADDR_STRLEN];
+	json_t *o, *pool;
+
+	if (r->type == HP_NAT_DNAT) {
+		snprintf(to, sizeof(to), "%s:%u", hp_addr_format(&r->to_addr, a, sizeof(a)), r->to_port);
+		return json_pack("{s:s, s:s, s:o, s:s, s:i, s:s}", "type", "dnat", "in",
+				 cfg->ports[r->port].name, "dst", hp_json_addr(&r->dst), "proto",
+				 r->proto == 6 ? "tcp" : "udp", "dport", (int)r->dport, "to", to);
+	}
+	pool = json_array();
+	for (unsigned i = 0; i < r->n_to; i++)
+		json_array_append_new(pool, hp_json_addr(&r->to[i]));
+	o = json_pack("{s:s, s:s, s:o, s:o}", "type", "snat", "out", cfg->ports[r->port].name, "src",
+		      hp_json_prefix(&r->src), "to", pool);
+	snprintf(to, sizeof(to), "%u-%u", r->port_lo, r->port_hi);
+	json_object_set_new(o, "ports", json_string(to));
 	return o;
 }
 
@@ -302,6 +341,14 @@ hp_dump_config(const struct hp_config *cfg)
 	}
 	if (cfg->linux_rt.enabled)
 		json_object_set_new(o, "linux", hp_dump_linux(&cfg->linux_rt));
+	if (cfg->conntrack.enabled)
+		json_object_set_new(o, "conntrack", conntrack_json(&cfg->conntrack));
+	if (cfg->n_nat > 0) {
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_nat; i++)
+			json_array_append_new(a, nat_rule_json(cfg, &cfg->nat[i]));
+		json_object_set_new(o, "nat", a);
+	}
 	return o;
 }
 

@@ -604,11 +604,13 @@ hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc)
 	TAKE(routes, n_routes);
 	TAKE(acl, n_acl);
 	TAKE(policers, n_policers);
+	TAKE(nat, n_nat);
 	cfg->routes_cap = nc->routes_cap, cfg->neighbors_cap = nc->neighbors_cap;
 	cfg->acl_cap = nc->acl_cap, cfg->policers_cap = nc->policers_cap;
 	cfg->acl_default_deny = nc->acl_default_deny;
-	cfg->neigh = nc->neigh;       /* limits and timers: the neighbour table reads them as it goes */
-	cfg->linux_rt = nc->linux_rt; /* the mirror compares it with what it runs (ctl_linux_reconfigure) */
+	cfg->neigh = nc->neigh;         /* limits and timers: the neighbour table reads them as it goes */
+	cfg->linux_rt = nc->linux_rt;   /* the mirror compares it with what it runs (ctl_linux_reconfigure) */
+	cfg->conntrack = nc->conntrack; /* config.apply refused a change of its size */
 	hp_model_free(cfg);
 	cfg->route_index = nc->route_index;
 	nc->route_index = NULL;

@@ -1,4 +1,5 @@
-/* Config sections acl_default: and acl: (5-tuple rules with permit, deny, count or police NAME). */
+/* Config sections acl_default: and acl: (5-tuple rules, optionally a connection state:, with permit,
+ * deny, count or police NAME). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,10 +209,63 @@ acl_action(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	return 0;
 }
 
+/* One state name of state: into *bit (HP_CT_*), refused with the names it may be. */
+static int
+acl_state_name(struct ctx *c, struct cfg_node e, uint8_t have, uint8_t *bit)
+{
+	const char *s;
+	size_t len;
+
+	if (cfg_node_kind(e) != CFG_SCALAR)
+		return cfg_fail(c, e,
+				"key 'state': expected new, established, related or invalid, or a list of "
+				"them (found %s)",
+				cfg_kind(e));
+	s = cfg_text(e, &len);
+	for (unsigned b = HP_CT_NEW; b <= HP_CT_INVALID && strlen(s) == len; b <<= 1)
+		if (!strcmp(s, hp_ct_state_name(b))) {
+			if (have & b)
+				return cfg_fail(c, e, "key 'state': '%s' listed twice", s);
+			*bit = (uint8_t)b;
+			return 0;
+		}
+	return cfg_fail(c, e,
+			"key 'state': unknown state '%s': expected new, established, related or invalid",
+			cfg_quote(c, s));
+}
+
+/* state: new | [established, related]: the connection states the rule matches (a bitmask). */
+static int
+acl_state(struct ctx *c, void *obj, const char *key, struct cfg_node val)
+{
+	struct hp_acl_rule *a = obj;
+	uint8_t bit, have = 0;
+	int rc;
+
+	(void)key;
+	if (cfg_node_kind(val) != CFG_SEQ) {
+		if ((rc = acl_state_name(c, val, 0, &bit)))
+			return rc;
+		a->state = bit;
+		return 0;
+	}
+	if (cfg_seq_len(val) == 0)
+		return cfg_fail(c, val,
+				"key 'state': expected at least one of new, established, related, invalid "
+				"(leave the key out to match any state)");
+	for (unsigned i = 0; i < cfg_seq_len(val); i++) {
+		if ((rc = acl_state_name(c, cfg_seq_at(val, i), have, &bit)))
+			return rc;
+		have |= bit;
+	}
+	a->state = have;
+	return 0;
+}
+
 static const struct key_def acl_keys[] = {
-	{"priority", acl_priority, true}, {"src", acl_src, false},     {"dst", acl_dst, false},
-	{"proto", acl_proto, false},      {"sport", acl_sport, false}, {"dport", acl_dport, false},
-	{"action", acl_action, true},
+	{"priority", acl_priority, true}, {"src", acl_src, false},      {"dst", acl_dst, false},
+	{"proto", acl_proto, false},      {"sport", acl_sport, false},  {"dport", acl_dport, false},
+	{"state", acl_state, false},      {"action", acl_action, true},
 };
 
 /* What needs the whole rule: one family, ICMP of that family, ports only with TCP/UDP/SCTP. */

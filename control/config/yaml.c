@@ -84,12 +84,14 @@ static const struct key_def top_keys[] = {
 	{"policers", cfg_parse_policers, false, cfg_entry_policer},
 	{"xdp", cfg_parse_xdp, false, cfg_entry_xdp},
 	{"linux", cfg_parse_linux, false, NULL},
+	{"conntrack", cfg_parse_conntrack, false, NULL},
+	{"nat", cfg_parse_nat, false, NULL},
 };
 
 /* After the whole document: names that may point forward, in this order. */
 static int (*const resolvers[])(struct ctx *c) = {
-	cfg_resolve_ports,     cfg_resolve_workers, cfg_resolve_xdp,
-	cfg_resolve_neighbors, cfg_resolve_routes,  cfg_resolve_acl,
+	cfg_resolve_ports,  cfg_resolve_workers, cfg_resolve_xdp, cfg_resolve_neighbors,
+	cfg_resolve_routes, cfg_resolve_acl,     cfg_resolve_nat,
 };
 
 static int
@@ -241,6 +243,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", HP_DEFAULT_METRICS);
 	cfg->stall_threshold_us = HP_DEFAULT_STALL_US;
 	cfg_neigh_defaults(&cfg->neigh);
+	cfg_conntrack_defaults(&cfg->conntrack);
 
 	if (len > CFG_FILE_MAX)
 		rc = cfg_fail_at(c, 1, "file too large (over %u MiB)", CFG_FILE_MAX >> 20);
@@ -250,6 +253,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	free(c->rt);
 	free(c->acl);
 	free(c->policer_line);
+	free(c->nat);
 	free(c);
 	if (rc) {
 		hp_config_free(cfg);
@@ -400,6 +404,9 @@ hp_config_free(struct hp_config *cfg)
 		cfg->xdp[i].block_cap = 0;
 	}
 	cfg->n_xdp = 0;
+	free(cfg->nat);
+	cfg->nat = NULL;
+	cfg->n_nat = 0;
 	cfg->routes_cap = cfg->neighbors_cap = cfg->acl_cap = cfg->policers_cap = 0;
 	hp_model_free(cfg);
 }
@@ -445,6 +452,7 @@ hp_config_parse_entry(const struct hp_config *cfg, const char *section, const js
 	free(c->rt);
 	free(c->acl);
 	free(c->policer_line);
+	free(c->nat);
 out:
 	json_decref(j);
 	free(scratch);

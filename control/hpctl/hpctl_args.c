@@ -410,11 +410,35 @@ parse_neigh(struct parse *p, const char *verb)
 	return done(p);
 }
 
+/* state S[,S...]: the names as a JSON list; the server checks them (acl.add's file parser). */
+static int
+put_state(struct parse *p, const char *v)
+{
+	json_t *a = json_array();
+	const char *s = v;
+
+	while (a != NULL) {
+		size_t n = strcspn(s, ",");
+		json_t *e = json_stringn(s, n);
+
+		if (e == NULL || json_array_append_new(a, e) < 0) {
+			json_decref(a);
+			return fail(p, "state: '%s' is not valid UTF-8", v);
+		}
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	if (a == NULL)
+		return fail(p, "out of memory");
+	return put(p, "state", a);
+}
+
 static int
 acl_add(struct parse *p)
 {
 	static const char *const actions[] = {"permit", "deny", "count", NULL};
-	static const char *const keys[] = {"src", "dst", "sport", "dport", NULL};
+	static const char *const keys[] = {"src", "dst", "sport", "dport", "state", NULL};
 	bool have_action = false;
 	const char *kw, *v;
 
@@ -422,8 +446,10 @@ acl_add(struct parse *p)
 		/* the JSON key a keyword sets: "priority" for prio, else itself */
 		const char *key = is(kw, "prio") ? "priority" : kw;
 		if (!is(key, "priority") && !is(key, "proto") && !is(key, "action") && !one_of(key, keys))
-			return fail(p, "unknown keyword '%s' (prio, src, dst, proto, sport, dport, action)",
-				    kw);
+			return fail(
+				p,
+				"unknown keyword '%s' (prio, src, dst, proto, sport, dport, state, action)",
+				kw);
 		if (json_object_get(p->r->args, key) != NULL)
 			return fail(p, "'%s' given twice", kw);
 		if ((v = need_value(p, kw, is(key, "action") ? "ACTION" : "value")) == NULL)
@@ -439,6 +465,9 @@ acl_add(struct parse *p)
 			} else if (put_str(p, key, v) < 0) {
 				return -EINVAL;
 			}
+		} else if (is(key, "state")) {
+			if (put_state(p, v) < 0)
+				return -EINVAL;
 		} else if (is(key, "action")) {
 			char police[256];
 

@@ -50,7 +50,31 @@ check_config(const struct hp_config *c)
 	}
 	for (unsigned i = 0; i < c->n_acl; i++)
 		CHECK(c->acl[i].policer < (int)c->n_policers &&
-		      (c->acl[i].action != HP_ACL_POLICE || c->acl[i].policer >= 0));
+		      (c->acl[i].action != HP_ACL_POLICE || c->acl[i].policer >= 0) &&
+		      c->acl[i].state <= HP_CT_STATE_ALL);
+	CHECK(c->conntrack.max >= HP_CT_MAX_MIN && c->conntrack.max <= HP_CT_MAX_MAX);
+	CHECK(c->conntrack.tcp_established >= HP_CT_TIMEOUT_MIN &&
+	      c->conntrack.tcp_established <= HP_CT_TIMEOUT_MAX);
+	CHECK(c->conntrack.tcp_transitory >= HP_CT_TIMEOUT_MIN &&
+	      c->conntrack.tcp_transitory <= HP_CT_TIMEOUT_MAX);
+	CHECK(c->conntrack.udp >= HP_CT_TIMEOUT_MIN && c->conntrack.udp <= HP_CT_TIMEOUT_MAX);
+	CHECK(c->conntrack.icmp >= HP_CT_TIMEOUT_MIN && c->conntrack.icmp <= HP_CT_TIMEOUT_MAX);
+	CHECK(c->n_nat <= HP_MAX_NAT_RULES && (c->n_nat == 0 || c->nat != NULL));
+	for (unsigned i = 0; i < c->n_nat; i++) {
+		const struct hp_nat_rule *r = &c->nat[i];
+
+		CHECK(r->port >= 0 && r->port < (int)c->n_ports && c->ports[r->port].mode == HP_MODE_L3);
+		if (r->type == HP_NAT_SNAT) {
+			CHECK(r->src.family == AF_INET && r->n_to >= 1 && r->n_to <= HP_MAX_NAT_POOL);
+			CHECK(r->port_lo >= 1 && r->port_lo <= r->port_hi);
+			for (unsigned k = 0; k < r->n_to; k++)
+				CHECK(r->to[k].family == AF_INET);
+		} else {
+			CHECK(r->type == HP_NAT_DNAT && r->n_to == 0 && r->dst.family == AF_INET);
+			CHECK(r->to_addr.family == AF_INET && r->to_port >= 1 && r->dport >= 1);
+			CHECK(r->proto == 6 || r->proto == 17);
+		}
+	}
 	for (unsigned i = 0; i < c->n_xdp; i++) {
 		const struct hp_xdp_conf *x = &c->xdp[i];
 
@@ -117,7 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(rc == -EINVAL || rc == -ENOMEM);
 		CHECK(strncmp(err, "fuzz.yaml:", 10) == 0 && strlen(err) > 12);
-		CHECK(cfg.routes == NULL && cfg.acl == NULL && cfg.neighbors == NULL && cfg.policers == NULL);
+		CHECK(cfg.routes == NULL && cfg.acl == NULL && cfg.neighbors == NULL &&
+		      cfg.policers == NULL && cfg.nat == NULL);
 	}
 	check_tokens(data, size);
 	return 0;

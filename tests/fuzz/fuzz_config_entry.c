@@ -83,6 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(out.r.via[k].family == out.r.prefix.family);
 	} else if (!strcmp(section, "acl")) {
 		CHECK(out.a.sport_lo <= out.a.sport_hi && out.a.dport_lo <= out.a.dport_hi);
+		CHECK(out.a.state <= HP_CT_STATE_ALL);
 		CHECK((out.a.action == HP_ACL_POLICE) == (out.a.policer == 0));
 	} else if (!strcmp(section, "policers")) {
 		CHECK(out.p.name[0] != '\0' && out.p.cir > 0 && out.p.cbs > 0);

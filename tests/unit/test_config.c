@@ -504,7 +504,8 @@ static const struct bad_case bad_cases[] = {
 	{P0 "bogus: 1\n", 3, "unknown key 'bogus' at top level"},
 	{P0 "xdps: []\n", 3,
 	 "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
-	 "ports, workers, neighbors, neighbor_config, routes, acl_default, acl, policers, xdp, linux)"},
+	 "ports, workers, neighbors, neighbor_config, routes, acl_default, acl, policers, xdp, linux, "
+	 "conntrack, nat)"},
 	{P0 "route: []\n", 3, "unknown key 'route' at top level"},
 	{PORT("speed: 10G"), 4, "unknown key 'speed' in port"},
 	{P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,
@@ -823,7 +824,7 @@ static const struct bad_case bad_cases[] = {
 	{AC("{ action: deny }"), 4, "missing required key 'priority' in acl rule"},
 	{AC("{ priority: 1 }"), 4, "missing required key 'action' in acl rule"},
 	{AC("{ priority: 1, action: deny, log: true }"), 4,
-	 "unknown key 'log' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)"},
+	 "unknown key 'log' in acl rule (expected one of: priority, src, dst, proto, sport, dport, state, action)"},
 	{AC("{ priority: -1, action: deny }"), 4,
 	 "key 'priority': expected an integer between 0 and 2147483647"},
 	{AC("{ priority: 2147483648, action: deny }"), 4,
@@ -2136,7 +2137,7 @@ test_parse_entry(void)
 		{"acl", "{\"priority\": 1, \"dport\": \"53\", \"action\": \"deny\"}",
 		 "key 'dport': dport needs proto tcp, udp or sctp (no proto given)"},
 		{"acl", "{\"priority\": 1, \"action\": \"deny\", \"vlan\": 3}",
-		 "unknown key 'vlan' in acl rule (expected one of: priority, src, dst, proto, sport, dport, action)"},
+		 "unknown key 'vlan' in acl rule (expected one of: priority, src, dst, proto, sport, dport, state, action)"},
 		{"acl", "5", "key 'acl': expected each rule to be a mapping (found a scalar)"},
 		{"acl", "{\"priority\": null, \"action\": \"deny\"}",
 		 "key 'priority': expected an integer between 0 and 2147483647"},

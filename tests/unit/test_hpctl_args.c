@@ -203,6 +203,11 @@ test_acl(void)
 		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":7,\"dst\":\"2001:db8::/32\",\"sport\":\"53\","
 		 "\"proto\":17,\"action\":\"police gold\"}}"},
 		{"acl add action permit", "{\"cmd\":\"acl.add\",\"args\":{\"action\":\"permit\"}}"},
+		{"acl add prio 10 state established,related action permit",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"priority\":10,\"state\":[\"established\",\"related\"],"
+		 "\"action\":\"permit\"}}"},
+		{"acl add state new action deny",
+		 "{\"cmd\":\"acl.add\",\"args\":{\"state\":[\"new\"],\"action\":\"deny\"}}"},
 		{"acl add proto icmpv6 action count",
 		 "{\"cmd\":\"acl.add\",\"args\":{\"proto\":\"icmpv6\",\"action\":\"count\"}}"},
 		{"acl add prio 0 proto 0 action deny",
@@ -548,7 +553,7 @@ test_errors(void)
 		 "acl add: proto: '256' is not a number from 0 to 255"},
 		{"acl add proto 6x action deny", "acl", "acl add: proto: '6x' is not a number from 0 to 255"},
 		{"acl add bogus 1 action deny", "acl",
-		 "acl add: unknown keyword 'bogus' (prio, src, dst, proto, sport, dport, action)"},
+		 "acl add: unknown keyword 'bogus' (prio, src, dst, proto, sport, dport, state, action)"},
 		{"acl add src a src b action deny", "acl", "acl add: 'src' given twice"},
 		{"acl add prio 1 priority 2 action deny", "acl", "acl add: 'priority' given twice"},
 		{"acl add action deny action permit", "acl", "acl add: 'action' given twice"},

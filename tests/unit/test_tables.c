@@ -274,6 +274,51 @@ test_publish_carries_counts(void)
 	dp_tables_current = NULL;
 }
 
+/* Issue 15's config is parsed before its data path exists: a state: match or a nat: rule is
+ * refused where tables are built (start, config.apply, an ACL change), never ignored. */
+static void
+test_not_built_yet(void)
+{
+	struct hp_config *a;
+	struct dp_tables *t = NULL;
+
+	a = load(3,
+		 "acl:\n  - { priority: 5, dst: 198.18.0.0/16, action: deny }\n"
+		 "  - { priority: 1, state: [established, related], action: permit }\n");
+	rt_reset(a);
+	CU_ASSERT_EQUAL(dp_tables_build(&rt, a, &t, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(t);
+	CU_ASSERT_STRING_EQUAL(err,
+			       "tables.yaml:10: acl rule: state: needs connection tracking, not built yet");
+	/* acl.add and acl.del build an ACL part beside the running FIB: the same refusal */
+	rt.tables = build(load(0, ""));
+	t = NULL;
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(dp_tables_build_acl(&rt, a, &t, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(t);
+	dp_tables_free(rt.tables);
+	rt.tables = NULL;
+	CU_ASSERT_STRING_EQUAL(err,
+			       "tables.yaml:10: acl rule: state: needs connection tracking, not built yet");
+
+	a = load(3, "nat:\n  - { type: snat, out: p1, src: 10.0.0.0/24, to: [10.0.1.100] }\n");
+	rt_reset(a);
+	t = NULL;
+	CU_ASSERT_EQUAL(dp_tables_build(&rt, a, &t, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(t);
+	CU_ASSERT_STRING_EQUAL(err,
+			       "tables.yaml:9: nat: not built yet (the section is checked, the NAT data "
+			       "path is missing)");
+
+	/* conntrack: alone sizes a table nothing uses yet: built, no stage */
+	a = load(3, "conntrack: { max: 2048 }\nnat: []\n");
+	rt_reset(a);
+	t = build(a);
+	CU_ASSERT_EQUAL(t->features, 0);
+	dp_tables_free(t);
+	hp_config_free(&cfgs[3]);
+}
+
 int
 main(void)
 {
@@ -283,6 +328,7 @@ main(void)
 		{"fast path steps aside for acl_default deny", test_fast_path_steps_aside},
 		{"ACL stage and fast_burst_acl", test_acl_stage},
 		{"publish, carry ACL counts, retire", test_publish_carries_counts},
+		{"state: and nat: refused until their data path exists", test_not_built_yet},
 	};
 	size_t sz;
 	int rc;
