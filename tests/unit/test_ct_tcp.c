@@ -453,6 +453,53 @@ test_icmp(void)
 	CU_ASSERT_EQUAL(ct_icmp_new(&c, 135, true, &res), CT_INVALID); /* neighbour solicitation */
 }
 
+/* Random packets on random entries: invariants of every verdict (fixed seed: reproducible). */
+static void
+test_random_walk(void)
+{
+	uint32_t x = 2463534242u;
+	struct ct_tcp c;
+	struct ct_tcp_seg s0 = {.flags = SYN};
+
+	CU_ASSERT_EQUAL(ct_tcp_new(&c, &s0, true, &res), CT_ACCEPT);
+	for (int i = 0; i < 200000; i++) {
+		struct ct_tcp before;
+		bool reply;
+		uint8_t flags;
+		enum ct_verdict v;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		reply = x & 1;
+		flags = (uint8_t)(x >> 8);
+		before = c;
+		v = pkt(&c, reply, flags, x >> 3, x >> 5, (x >> 20) & 0xff);
+		CU_ASSERT_TRUE_FATAL(c.state < CT_TCP_N_STATES);
+		CU_ASSERT_TRUE_FATAL(v <= CT_INVALID);
+		CU_ASSERT_EQUAL_FATAL(res.verdict, v);
+		if (v == CT_INVALID) {
+			CU_ASSERT_EQUAL_FATAL(memcmp(&before, &c, sizeof(c)), 0);
+			CU_ASSERT_EQUAL_FATAL(res.ct_state, HP_CT_INVALID);
+			CU_ASSERT_NOT_EQUAL_FATAL(res.reason, CT_R_NONE);
+		} else {
+			CU_ASSERT_EQUAL_FATAL(res.reason, CT_R_NONE);
+			CU_ASSERT_TRUE_FATAL(res.ct_state == HP_CT_NEW || res.ct_state == HP_CT_ESTABLISHED);
+			CU_ASSERT_FALSE_FATAL(reply && res.ct_state == HP_CT_NEW && v != CT_REOPEN);
+			CU_ASSERT_TRUE_FATAL(ct_tcp_flags_valid(flags));
+		}
+		if (v == CT_IGNORE || v == CT_REOPEN)
+			CU_ASSERT_EQUAL_FATAL(c.state, before.state);
+		CU_ASSERT_EQUAL_FATAL(res.timeout, c.state == CT_TCP_ESTABLISHED ? CT_TO_TCP_ESTABLISHED
+										 : CT_TO_TCP_TRANSITORY);
+		/* what the stage would do: start over on close and reopen, sometimes at random */
+		if (v == CT_CLOSE || v == CT_REOPEN || (x >> 28) == 0) {
+			s0.flags = (x & 2) ? SYN : ACK;
+			CU_ASSERT_EQUAL_FATAL(ct_tcp_new(&c, &s0, true, &res), CT_ACCEPT);
+		}
+	}
+}
+
 /* ---- ICMP error quotes ---- */
 
 static size_t
@@ -658,6 +705,7 @@ main(void)
 		{"first packet, mid-stream pickup", test_new_and_pickup},
 		{"SYN_SENT: retransmit, invalid, half-open", test_syn_sent_paths},
 		{"flag combinations", test_bad_flags},
+		{"random packets keep the invariants", test_random_walk},
 		{"UDP", test_udp},
 		{"ICMP queries", test_icmp},
 		{"ICMP error quotes, IPv4", test_quote_v4},
