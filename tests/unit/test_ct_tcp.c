@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -687,6 +688,53 @@ test_quote_v6(void)
 	CU_ASSERT_EQUAL(ct_icmp_quote(b, 256, true, &t), CT_Q_INNER_EXT);
 }
 
+/*
+ * Random bytes of every length, each in a buffer of exactly that size (the sanitizer build catches
+ * any read past it), with the outer type and inner version often right so the walk goes deep.
+ */
+static void
+test_quote_random(void)
+{
+	uint32_t x = 88172645u;
+
+	for (int i = 0; i < 100000; i++) {
+		size_t len;
+		uint8_t *b;
+		bool v6;
+		struct ct_tuple t;
+		enum ct_quote_reason q;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		len = x % 140;
+		v6 = x & 0x100;
+		b = malloc(len ? len : 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		for (size_t k = 0; k < len; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			b[k] = (uint8_t)x;
+			if ((x & 0x300) && k + 1 < len && b[k] < 0x40) /* small next-header / type values */
+				b[k] &= 0x3f;
+		}
+		if (len > 0 && (x & 0x400))
+			b[0] = v6 ? 1 : 3;
+		if (len > 8 && (x & 0x800))
+			b[8] = (uint8_t)((v6 ? 0x60 : 0x40) | (b[8] & 0x0f));
+		if (len > 14 && v6 && (x & 0x1000))
+			b[14] = (uint8_t[]){0, 43, 44, 51, 60, 6, 17, 58}[(x >> 13) & 7];
+		q = ct_icmp_quote(b, len, v6, &t);
+		CU_ASSERT_TRUE_FATAL(q < CT_Q_N);
+		if (q == CT_Q_OK) {
+			CU_ASSERT_TRUE_FATAL(t.proto == 6 || t.proto == 17 || t.proto == (v6 ? 58 : 1));
+			CU_ASSERT_TRUE_FATAL(len >= (v6 ? 56u : 36u));
+		}
+		free(b);
+	}
+}
+
 int
 main(void)
 {
@@ -710,6 +758,7 @@ main(void)
 		{"ICMP queries", test_icmp},
 		{"ICMP error quotes, IPv4", test_quote_v4},
 		{"ICMPv6 error quotes", test_quote_v6},
+		{"ICMP error quotes of random bytes", test_quote_random},
 	};
 
 	return HP_CUNIT_RUN("ct_tcp", tests);
