@@ -7,6 +7,8 @@
 
 #include "ct_tcp.h"
 
+_Static_assert(sizeof(struct ct_tcp) == 8, "struct ct_tcp is stored in every TCP entry: keep it 8 bytes");
+
 /* Flag classes, in Linux's order (the second index of the table). */
 enum {
 	I_SYN,
@@ -89,6 +91,24 @@ ct_tcp_flags_valid(uint8_t flags)
 	default:
 		return false;
 	}
+}
+
+enum ct_reason
+ct_tcp_seg_read(const uint8_t *tcp, size_t l4len, struct ct_tcp_seg *s)
+{
+	size_t hlen;
+
+	memset(s, 0, sizeof(*s));
+	if (l4len < 20)
+		return CT_R_TCP_HEADER;
+	hlen = (size_t)(tcp[12] >> 4) * 4;
+	if (hlen < 20 || hlen > l4len)
+		return CT_R_TCP_HEADER;
+	s->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	s->ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | (uint32_t)tcp[10] << 8 | tcp[11];
+	s->flags = tcp[13];
+	s->paylen = (uint32_t)(l4len - hlen);
+	return CT_R_NONE;
 }
 
 static uint32_t
@@ -274,6 +294,7 @@ ct_reason_name(enum ct_reason r)
 		[CT_R_TCP_NOT_NEW] = "tcp_not_new",
 		[CT_R_TCP_NO_PICKUP] = "tcp_no_pickup",
 		[CT_R_TCP_STATE] = "tcp_state",
+		[CT_R_TCP_HEADER] = "tcp_header",
 		[CT_R_ICMP_NOT_NEW] = "icmp_not_new",
 		[CT_R_ICMP_NO_REQUEST] = "icmp_no_request",
 		[CT_R_ICMP_TYPE] = "icmp_type",

@@ -68,6 +68,7 @@ enum ct_reason {
 	CT_R_TCP_NOT_NEW,     /* first packet of a flow that cannot open one (SYN/ACK, FIN, RST) */
 	CT_R_TCP_NO_PICKUP,   /* first packet is a bare ACK and mid-stream pickup is off */
 	CT_R_TCP_STATE,       /* Linux's sIV: the packet cannot happen in this state */
+	CT_R_TCP_HEADER,      /* TCP data offset under 5 words or past the segment (ct_tcp_seg_read) */
 	CT_R_ICMP_NOT_NEW,    /* first ICMP packet of a flow is neither an echo request nor like it */
 	CT_R_ICMP_NO_REQUEST, /* an echo reply with no tracked request */
 	CT_R_ICMP_TYPE,       /* a tracked ICMP flow's packet of the wrong type for its direction */
@@ -105,6 +106,13 @@ struct ct_result {
 	uint8_t reason;   /* enum ct_reason; CT_R_NONE unless CT_INVALID */
 	bool refresh;     /* restart the entry's timer with `timeout` */
 };
+
+/*
+ * Reads the fields above from a TCP header at `tcp`, `l4len` bytes of segment (header + payload, as
+ * the IP length says) readable. Returns CT_R_NONE, or CT_R_TCP_HEADER when the segment is under 20
+ * bytes or its data offset is under 5 words or beyond l4len (Linux's tcp_error refuses both).
+ */
+enum ct_reason ct_tcp_seg_read(const uint8_t *tcp, size_t l4len, struct ct_tcp_seg *s);
 
 /* Linux's tcp_valid_flags: the combinations of FIN SYN RST ACK URG (PSH ECE CWR ignored) allowed. */
 bool ct_tcp_flags_valid(uint8_t flags);

@@ -402,6 +402,30 @@ test_bad_flags(void)
 }
 
 static void
+test_seg_read(void)
+{
+	uint8_t b[64] = {0x30, 0x39, 0x00, 0x50, 0x01, 0x02, 0x03,
+			 0x04, 0xa0, 0xb0, 0xc0, 0xd0, 0x50, SYN | ACK};
+	struct ct_tcp_seg s;
+
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 20, &s), CT_R_NONE);
+	CU_ASSERT_EQUAL(s.seq, 0x01020304u);
+	CU_ASSERT_EQUAL(s.ack, 0xa0b0c0d0u);
+	CU_ASSERT_EQUAL(s.flags, SYN | ACK);
+	CU_ASSERT_EQUAL(s.paylen, 0);
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 64, &s), CT_R_NONE);
+	CU_ASSERT_EQUAL(s.paylen, 44);
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 19, &s), CT_R_TCP_HEADER);
+	b[12] = 0x40; /* 16-byte header */
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 64, &s), CT_R_TCP_HEADER);
+	b[12] = 0xf0; /* 60 bytes: options */
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 60, &s), CT_R_NONE);
+	CU_ASSERT_EQUAL(s.paylen, 0);
+	CU_ASSERT_EQUAL(ct_tcp_seg_read(b, 59, &s), CT_R_TCP_HEADER);
+	CU_ASSERT_STRING_EQUAL(ct_reason_name(CT_R_TCP_HEADER), "tcp_header");
+}
+
+static void
 test_udp(void)
 {
 	struct ct_udp u;
@@ -754,6 +778,7 @@ main(void)
 		{"SYN_SENT: retransmit, invalid, half-open", test_syn_sent_paths},
 		{"flag combinations", test_bad_flags},
 		{"random packets keep the invariants", test_random_walk},
+		{"reading a TCP header", test_seg_read},
 		{"UDP", test_udp},
 		{"ICMP queries", test_icmp},
 		{"ICMP error quotes, IPv4", test_quote_v4},
