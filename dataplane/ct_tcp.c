@@ -298,6 +298,10 @@ ct_reason_name(enum ct_reason r)
 		[CT_R_ICMP_NOT_NEW] = "icmp_not_new",
 		[CT_R_ICMP_NO_REQUEST] = "icmp_no_request",
 		[CT_R_ICMP_TYPE] = "icmp_type",
+		[CT_R_FRAGMENT] = "fragment",
+		[CT_R_ICMP_QUOTE] = "icmp_quote",
+		[CT_R_ICMP_UNTRACKED] = "icmp_untracked",
+		[CT_R_PROTO] = "proto",
 	};
 
 	return (unsigned)r < CT_R_N ? names[r] : "?";

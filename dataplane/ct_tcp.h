@@ -72,6 +72,11 @@ enum ct_reason {
 	CT_R_ICMP_NOT_NEW,    /* first ICMP packet of a flow is neither an echo request nor like it */
 	CT_R_ICMP_NO_REQUEST, /* an echo reply with no tracked request */
 	CT_R_ICMP_TYPE,       /* a tracked ICMP flow's packet of the wrong type for its direction */
+	/* the stage's own (dataplane/ct_stage.c) */
+	CT_R_FRAGMENT,       /* a non-first fragment: no ports to find its connection by */
+	CT_R_ICMP_QUOTE,     /* an ICMP error whose quoted packet cannot be read (ct_icmp_quote) */
+	CT_R_ICMP_UNTRACKED, /* an ICMP error quoting a flow no connection has */
+	CT_R_PROTO,          /* an IP protocol conntrack does not track (not TCP, UDP, ICMP) */
 	CT_R_N,
 };
 

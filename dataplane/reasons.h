@@ -47,7 +47,10 @@
 	_(IPV6_DST_LINK_LOCAL, "ipv6_dst_link_local",                                                        \
 	  "IPv6 link-local destination not ours: never forwarded")                                           \
 	_(IPV6_SRC_UNSPEC, "ipv6_src_unspecified", "IPv6 source :: to be forwarded")                         \
-	_(IPV6_SRC_LINK_LOCAL, "ipv6_src_link_local", "IPv6 link-local source to be forwarded off-link")
+	_(IPV6_SRC_LINK_LOCAL, "ipv6_src_link_local", "IPv6 link-local source to be forwarded off-link")     \
+	_(CT_FULL, "conntrack_full",                                                                         \
+	  "new connection refused: conntrack.max reached or its hash buckets full")                          \
+	_(NAT_EXHAUSTED, "nat_exhausted", "new connection refused: no free port left in the SNAT pool")
 
 enum dp_drop {
 	DP_DROP_NONE = 0, /* stages return 0 for "goes on" */

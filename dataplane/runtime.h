@@ -13,6 +13,7 @@
 #include "reasons.h"
 #include "stall.h"
 
+struct ct_table;
 struct dp_doorbell;
 struct dp_tables;
 struct dp_worker;
@@ -94,10 +95,12 @@ struct dp_runtime {
 	uint64_t start_tsc; /* ports started */
 	uint64_t stop_tsc;  /* workers stopped; 0 while running */
 
-	struct rte_rcu_qsbr *qsv;                /* workers report quiescence every loop */
-	struct rte_ring *punt;                   /* workers -> control */
-	struct dp_doorbell *bell;                /* ... and how they wake it (dataplane/doorbell.h) */
-	struct dp_tables *tables;                /* what dp_tables_current points to (NULL: no l3 port) */
+	struct rte_rcu_qsbr *qsv; /* workers report quiescence every loop */
+	struct rte_ring *punt;    /* workers -> control */
+	struct dp_doorbell *bell; /* ... and how they wake it (dataplane/doorbell.h) */
+	struct dp_tables *tables; /* what dp_tables_current points to (NULL: no l3 port) */
+	struct ct_table *ct; /* the connection table (dataplane/ct.h): created by the first table set that
+			      * tracks, kept until exit (NULL: never tracked) */
 	struct dp_slow_stats slow;               /* control: rw */
 	struct dp_host_stats host[HP_MAX_PORTS]; /* control: rw; ports with host: tap */
 	/* control: rw; from the arrival of a punted packet's burst to the control

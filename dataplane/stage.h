@@ -24,6 +24,8 @@
 enum dp_feature {
 	DP_FEAT_ACL = 1u << 0,      /* compiled ACL rules: the ACL stage (fast_burst_acl knows it) */
 	DP_FEAT_ACL_DENY = 1u << 1, /* acl_default deny and no rule: the ACL stage drops all IP */
+	DP_FEAT_CT = 1u << 2,       /* connection tracking (an ACL rule with state:, or nat: rules) */
+	DP_FEAT_NAT = 1u << 3,      /* nat: rules (with DP_FEAT_CT) */
 };
 
 /*

@@ -11,6 +11,14 @@
 #include "stage.h"
 
 struct dp_runtime;
+struct dp_nat;
+struct ct_table;
+
+/* Connection tracking's part of a table set (DP_FEAT_CT, DP_FEAT_NAT). */
+struct dp_ct_tables {
+	struct ct_table *table; /* the runtime's (rt->ct), not owned; NULL: nothing tracked */
+	struct dp_nat *nat;     /* compiled nat: rules, owned; NULL: none */
+};
 
 /*
  * What workers read, published as one pointer by the control thread
@@ -22,6 +30,7 @@ struct dp_tables {
 	uint32_t features; /* enum dp_feature: the stages configured (dp_tables_features) */
 	struct dp_fib *fib;
 	struct dp_acl_tables acl;
+	struct dp_ct_tables ct;
 };
 
 /* The tables workers use (dp_tables_publish stores it; NULL: no l3 port). */

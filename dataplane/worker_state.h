@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "conf.h"
+#include "ct_tcp.h"
 #include "doorbell.h"
 #include "histogram.h"
 #include "stall.h"
@@ -87,6 +88,10 @@ struct dp_worker {
 	uint64_t idle_cycles;   /* iterations that received nothing */
 	struct hp_hist latency; /* residence time: TX TSC - burst arrival TSC */
 	struct hp_stall stall;  /* poll-loop gaps above stall_conf's threshold (lib/stall.h) */
+	/* the conntrack stage (dataplane/ct_stage.c): packets by the state the rules saw
+	 * (index: bit number of HP_CT_NEW, _ESTABLISHED, _RELATED, _INVALID), invalid ones by reason */
+	uint64_t ct_state[4];
+	uint64_t ct_invalid[CT_R_N];
 
 	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */
 } __rte_cache_aligned;
