@@ -2,9 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "ct.h"
 #include "handlers.h"
 #include "log.h"
 #include "linux.h"
@@ -119,6 +121,17 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	/* neighbours keep their MACs, states and held packets across the new FIB */
 	ctl_fib_carry(t->fib, &nc);
 	old = dp_tables_publish(rt, t, &nc);
+	/* conntrack.timeouts apply at once, to every connection (its size cannot change) */
+	if (rt->ct != NULL) {
+		const struct hp_conntrack_conf *ct = &nc.conntrack;
+		uint64_t to[4];
+
+		to[CT_TO_TCP_ESTABLISHED] = (uint64_t)ct->tcp_established * rte_get_tsc_hz();
+		to[CT_TO_TCP_TRANSITORY] = (uint64_t)ct->tcp_transitory * rte_get_tsc_hz();
+		to[CT_TO_UDP] = (uint64_t)ct->udp * rte_get_tsc_hz();
+		to[CT_TO_ICMP] = (uint64_t)ct->icmp * rte_get_tsc_hz();
+		ct_table_set_timeouts(rt->ct, to);
+	}
 	/* the model takes the new tables' parts (ports and the rest are equal) */
 	hp_model_take_tables(rt->cfg, &nc);
 	hp_config_free(&nc);
