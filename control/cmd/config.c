@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
@@ -123,13 +122,9 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	old = dp_tables_publish(rt, t, &nc);
 	/* conntrack.timeouts apply at once, to every connection (its size cannot change) */
 	if (rt->ct != NULL) {
-		const struct hp_conntrack_conf *ct = &nc.conntrack;
 		uint64_t to[4];
 
-		to[CT_TO_TCP_ESTABLISHED] = (uint64_t)ct->tcp_established * rte_get_tsc_hz();
-		to[CT_TO_TCP_TRANSITORY] = (uint64_t)ct->tcp_transitory * rte_get_tsc_hz();
-		to[CT_TO_UDP] = (uint64_t)ct->udp * rte_get_tsc_hz();
-		to[CT_TO_ICMP] = (uint64_t)ct->icmp * rte_get_tsc_hz();
+		dp_ct_timeouts(&nc, to);
 		ct_table_set_timeouts(rt->ct, to);
 	}
 	/* the model takes the new tables' parts (ports and the rest are equal) */
