@@ -508,7 +508,6 @@ print_conntrack_show(const json_t *res)
 		if (!strcmp(proto, "tcp")) {
 			for (const char *ch = state; *ch != '\0'; ch++)
 				putchar(*ch >= 'a' && *ch <= 'z' ? *ch - 'a' + 'A' : *ch);
-			putchar(' ');
 		}
 		ct_tuple(json_object_get(c, "orig"), json_integer_value(json_array_get(pk, 0)));
 		if (strcmp(proto, "tcp") != 0 && !strcmp(state, "new"))
