@@ -357,6 +357,8 @@ pre_one(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 
 		memcpy(&dst, cb->key[i].dst, 4);
 		if (dp_nat_dnat(ct->nat, meta->in_port, dst, cb->key[i].proto, cb->key[i].dport, &to_addr,
+				&to_port) ||
+		    dp_nat_dnat(ct->nat, DP_NAT_ANY_PORT, dst, cb->key[i].proto, cb->key[i].dport, &to_addr,
 				&to_port)) {
 			struct ct_key target = cb->cur[i];
 
