@@ -1,7 +1,7 @@
 /*
- * Connection tracking's per-protocol state machines (issue 15 groundwork): TCP with the transition
+ * Connection tracking's per-protocol state machines: TCP with the transition
  * table of Linux's nf_conntrack_proto_tcp, UDP, ICMP echo, and the reading of the flow an ICMP error
- * quotes. Pure: no DPDK type, no table, no clock; the caller (the later conntrack stage) owns the
+ * quotes. Pure: no DPDK type, no table, no clock; the caller (ct_stage.c) owns the
  * entries, their timers and the lookup. See docs/conntrack.md.
  */
 #ifndef DP_CT_TCP_H
@@ -76,7 +76,7 @@ enum ct_reason {
 	CT_R_FRAGMENT,       /* a non-first fragment: no ports to find its connection by */
 	CT_R_ICMP_QUOTE,     /* an ICMP error whose quoted packet cannot be read (ct_icmp_quote) */
 	CT_R_ICMP_UNTRACKED, /* an ICMP error quoting a flow no connection has */
-	CT_R_PROTO,          /* an IP protocol conntrack does not track (not TCP, UDP, ICMP) */
+	CT_R_ICMP_SHORT,     /* an ICMP query shorter than its 8-byte header (no identifier) */
 	CT_R_N,
 };
 
