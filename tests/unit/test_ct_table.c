@@ -476,6 +476,70 @@ test_table_full(void)
 	qsbr_done(v);
 }
 
+/*
+ * A SYN flood from random sources into a table holding established (ASSURED) flows: the table never
+ * holds more than its share, every established flow stays found, and the flood keeps getting
+ * entries as early drops and sweeps recycle the embryonic ones. One thread: deterministic.
+ */
+static void
+test_syn_flood(void)
+{
+	struct rte_rcu_qsbr *v = qsbr_online();
+	struct ct_table *t = ct_table_create(4096, 1, v, long_to, SOCKET_ID_ANY);
+	const struct ct_worker_stats *s;
+	unsigned established = 1000, n = 100000, admitted_late = 0, missing = 0, over = 0;
+	uint64_t rng = 0x5eed, now = NOW;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	s = ct_worker_stats(t, 0);
+	for (unsigned i = 0; i < established; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(conn_add_ok(t, 0, i, now, CT_CONN_ASSURED));
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_key k0, k1;
+		struct ct_conn *c;
+		unsigned dir;
+		int rc;
+
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		key4(&k0, 6, 0x64000000 | (uint32_t)(rng & 0xffffff), (uint16_t)(rng >> 24), 0xc6336401, 80);
+		ct_key_invert(&k0, &k1);
+		now += 100;
+		if (find(t, &k0, now, &dir) == NULL) {
+			c = conn_add(t, 0, &k0, &k1, now, 0, CT_TO_TCP_TRANSITORY, &rc);
+			if (c != NULL && rc != 0)
+				ct_abort(t, 0, c);
+			admitted_late += rc == 0 && i >= n / 2;
+		}
+		/* the worker's loop: bounded ageing, then a quiescent state */
+		ct_sweep(t, 0, now, 64, NULL, NULL);
+		rte_rcu_qsbr_quiescent(v, 0);
+		over += s->live > 4096;
+		/* an established flow's packet now and then: found */
+		if (i % 97 == 0) {
+			flow(i % established, &k0, &k1);
+			missing += find(t, (i & 1) ? &k1 : &k0, now, &dir) == NULL;
+		}
+	}
+	printf("\n  %u SYNs: created %" PRIu64 " (%u in the second half), table_full %" PRIu64
+	       ", bucket_full %" PRIu64 ", early drops %" PRIu64 ", live %" PRIu64 " ",
+	       n, s->created - established, admitted_late, s->table_full, s->bucket_full, s->early_drops,
+	       s->live);
+	CU_ASSERT_EQUAL(missing, 0);
+	CU_ASSERT_EQUAL(over, 0);
+	for (unsigned i = 0; i < established; i++) {
+		struct ct_key k0, k1;
+		unsigned dir;
+
+		flow(i, &k0, &k1);
+		CU_ASSERT_PTR_NOT_NULL(find(t, &k1, now, &dir));
+	}
+	CU_ASSERT(s->table_full > 0);
+	CU_ASSERT(s->early_drops > n / 10);
+	CU_ASSERT(admitted_late > n / 10); /* the flood is refused only part of the time, not locked out */
+	ct_table_free(t);
+	qsbr_done(v);
+}
+
 /* Keys of UDP flows whose hashes all pick the same two buckets (table of 1024: 512 buckets). */
 static unsigned
 colliding_keys(const struct ct_table *t, struct ct_key *out, unsigned n)
@@ -1013,6 +1077,7 @@ main(void)
 		{"flush: a new generation", test_flush},
 		{"a slice full: early drop of an embryonic entry only", test_table_full},
 		{"both buckets full: refused, rollback of the first key", test_bucket_full},
+		{"a SYN flood: established flows stay, embryonic ones recycle", test_syn_flood},
 		{"abort", test_abort},
 		{"memory: ct_table_bytes, create's arguments", test_bytes},
 		{"3 threads: alloc, insert, lookup, kill, sweep on a shared table", test_threads},
