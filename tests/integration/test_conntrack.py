@@ -187,6 +187,9 @@ class Rig:
         self.send(port, frame)
 
         def counted():
+            for port in (0, 1):
+                f = self._next(port)
+                assert f is None, "%s: sent on p%d instead of dropped: %s" % (what, port, Ether(f).summary())
             now = self.drops()
             if now == before:
                 return None
@@ -576,24 +579,39 @@ def test_ipv6(rig):
 
 @scenario
 def test_invalid_counted(rig):
-    """What conntrack cannot follow is `invalid`, by reason, and the rules decide: an IP
-    protocol it does not track (GRE: proto), an ICMP error whose quote is cut (icmp_quote), an
-    ICMP type that opens no flow (icmp_not_new); each refused by the `invalid` rule, counted in
+    """What conntrack cannot follow is `invalid`, by reason, and the rules decide: an ICMP error
+    whose quote is cut (icmp_quote), an ICMP type that opens no flow (icmp_not_new), an ICMP error
+    quoting an ICMP error (icmp_quote); each refused by the `invalid` rule, counted in
     conntrack.stats and in the rule's hits."""
     base = ct_stats(rig)
+    nested = bytes(IP(src=OUT, dst=PLAIN) / ICMP(type=3, code=1) / Raw(bytes(28)))
     cases = [
-        (bytes(Ether(src=PLAIN_MAC, dst=P0_MAC) / IP(src=PLAIN, dst=OUT, proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20))),
-         "proto"),
         (inside(PLAIN, PLAIN_MAC, OUT, ICMP(type=3, code=1) / Raw(b"\x45" + bytes(9))), "icmp_quote"),
         (inside(PLAIN, PLAIN_MAC, OUT, ICMP(type=9, code=0) / Raw(bytes(8))), "icmp_not_new"),
+        (inside(PLAIN, PLAIN_MAC, OUT, ICMP(type=11, code=0) / Raw(nested)), "icmp_quote"),
     ]
     for f, why in cases:
         rig.dropped(0, f, "acl_deny", why)
     st = ct_stats(rig)
     got = {why: counter(st, "invalid", why) - counter(base, "invalid", why) for _, why in cases}
-    assert got == {why: 1 for _, why in cases}, (got, st)
+    assert got == {"icmp_quote": 2, "icmp_not_new": 1}, (got, st)
     report = rig.stop()
     assert report["acl"][0]["packets"] == len(cases), report["acl"]
+
+
+@scenario
+def test_other_protocol(rig):
+    """A protocol without ports (GRE) is tracked by its addresses, as UDP is: out new, the
+    answer established; the same protocol from another outside host is new and refused."""
+    def gre(src, dst, smac, to):
+        return bytes(Ether(src=smac, dst=to) / IP(src=src, dst=dst, proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20)))
+    f = gre(PLAIN, OUT, PLAIN_MAC, P0_MAC)
+    same("gre out", rig.through(0, f, 1, "gre out"), routed(f, OUT_MAC, P1_MAC))
+    a = gre(OUT, PLAIN, OUT_MAC, P1_MAC)
+    same("gre back", rig.through(1, a, 0, "gre back"), routed(a, PLAIN_MAC, P0_MAC))
+    rig.dropped(1, gre(RTR, PLAIN, RTR_MAC, P1_MAC), "acl_deny", "gre from another host")
+    report = rig.stop()
+    assert [r["packets"] for r in report["acl"]][:3] == [0, 1, 1], report["acl"]
 
 
 # ---- NAT ----
@@ -759,7 +777,7 @@ def test_pool_exhausted(rig):
 
 
 TESTS = [test_tcp_handshake, test_tcp_close, test_tcp_rst, test_tcp_invalid, test_udp, test_icmp_echo,
-         test_icmp_error_related, test_ipv6, test_invalid_counted, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
+         test_icmp_error_related, test_ipv6, test_invalid_counted, test_other_protocol, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
          test_dnat, test_icmp_error_translated, test_pool_exhausted]
 
 if __name__ == "__main__":
