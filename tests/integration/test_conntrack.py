@@ -242,11 +242,14 @@ def same(what, got, exp):
 
 
 def outer(p):
-    """The layers of p up to its first ICMP/ICMPv6 header (never into a quoted packet)."""
+    """Ethernet, the IP header and the transport header of p: never into what a tunnel carries or
+    an ICMP error quotes."""
+    l3 = False
     while p is not None and not isinstance(p, NoPayload):
         yield p
-        if type(p) is ICMP or type(p).__name__.startswith("ICMPv6"):
+        if l3 and not type(p).__name__.startswith("IPv6ExtHdr"):
             return
+        l3 = l3 or type(p) in (IP, IPv6)
         p = p.payload
 
 
