@@ -18,7 +18,8 @@ The rules (acl_default deny):
     new from 10.0.0.0/24, 2001:db8::/64 -> permit
     new to 10.0.0.5 tcp/80 (the port forward's target, as the ACL sees it after DNAT) -> permit
     snat out p1 src 10.0.0.0/25 to 203.0.113.10 ports 40000-40003   (10.0.0.130 is not translated)
-    dnat in p1 203.0.113.10 tcp/8080 -> 10.0.0.5:80
+    dnat in p1 203.0.113.10 tcp/8080 -> 10.0.0.5:80, and udp/40002 (inside the pool's range) -> 10.0.0.5:53
+    new to 10.0.0.5 udp/53 -> permit
 """
 import json
 import os
@@ -68,9 +69,11 @@ acl:
   - {{ priority: 20, src: 10.0.0.0/24, state: new, action: permit }}
   - {{ priority: 20, src: "2001:db8::/64", state: new, action: permit }}
   - {{ priority: 30, dst: 10.0.0.5/32, proto: tcp, dport: 80, state: new, action: permit }}
+  - {{ priority: 30, dst: 10.0.0.5/32, proto: udp, dport: 53, state: new, action: permit }}
 nat:
   - {{ type: snat, out: p1, src: 10.0.0.0/25, to: [{pool}], ports: "40000-40003" }}
   - {{ type: dnat, in: p1, dst: {pool}, proto: tcp, dport: 8080, to: "{srv}:80" }}
+  - {{ type: dnat, in: p1, dst: {pool}, proto: udp, dport: 40002, to: "{srv}:53" }}
 """
 
 
@@ -180,6 +183,22 @@ class Rig:
             last[0] = now
             return None
         return hp.wait_until("%s to leave by p%d" % (what, out_port), got, DEADLINE)
+
+    def outcome(self, port, frame, what):
+        """Send frame on port; ("sent", out port, frame) or ("dropped", reason), whichever happens."""
+        before = self.drops()
+        self.send(port, frame)
+
+        def seen():
+            for p in (0, 1):
+                f = self._next(p)
+                if f is not None:
+                    return ("sent", p, f)
+            now = self.drops()
+            if now != before:
+                return ("dropped", [k for k in now if now[k] != before.get(k, 0)])
+            return None
+        return hp.wait_until("%s: sent or dropped" % what, seen, DEADLINE)
 
     def dropped(self, port, frame, reason, what):
         """Send frame on port; its drop must be counted under reason (and nothing else)."""
@@ -779,9 +798,67 @@ def test_pool_exhausted(rig):
     assert report["drops"].get("nat_exhausted") == 4, report["drops"]
 
 
+def no_shared_tuple(rig):
+    """No two connections conntrack.show lists hold the same tuple (either direction)."""
+    conns = ct_show(rig)
+    seen = {}
+    for c in conns:
+        for d in ("orig", "reply"):
+            t = (c["proto"], json.dumps(c[d], sort_keys=True))
+            assert t not in seen, "two connections hold %s %s:\n %s\n %s" % (t[0], t[1], seen[t], c)
+            seen[t] = c
+    return conns
+
+
+@scenario
+def test_reply_tuple_clash(rig):
+    """Two connections never share a tuple. The server 10.0.0.5:80 opens a connection to
+    198.51.100.2:41000 (SNAT gives it a pool port); then 198.51.100.2:41000 opens the port
+    forward 203.0.113.10:8080 -> 10.0.0.5:80, whose reply tuple (10.0.0.5:80 -> 198.51.100.2:41000)
+    is the first connection's original tuple. The second must be refused or given another tuple
+    (Linux remaps its source port); the first connection's packets keep their translation."""
+    syn = inside(SRV, SRV_MAC, OUT, TCP(sport=80, dport=41000, flags="S", seq=1))
+    got = Ether(rig.through(0, syn, 1, "the server's SYN out"))
+    pub = got[TCP].sport
+    assert got[IP].src == POOL and pub in PORTS, got.summary()
+    print("the forward's SYN:", rig.outcome(1, outside(OUT, POOL, TCP(sport=41000, dport=8080, flags="S", seq=2)),
+                                            "the forward's SYN")[:2])
+    no_shared_tuple(rig)
+    again = Ether(rig.through(0, syn, 1, "the server's SYN again"))
+    assert again[IP].src == POOL and again[TCP].sport == pub, "the first connection's SYN left as %s" % again.summary()
+    rig.stop()
+
+
+@scenario
+def test_forward_in_pool_range(rig):
+    """A port forward on a pool address:port (udp/40002, inside the pool's range): once an outside
+    host uses it, a flow from behind SNAT to that same outside host and port must not be given
+    that public port (its reply tuple would be the forward's connection's original tuple). Every
+    flow that leaves gets its answers back to itself; no two connections share a tuple."""
+    fwd = outside(OUT, POOL, UDP(sport=9000, dport=40002) / Raw(b"to the forward"))
+    same("forward in", rig.through(1, fwd, 0, "to the forward"), routed(fwd, SRV_MAC, P0_MAC, dst=SRV, dport=53))
+    left = {}
+    for sport in range(5000, 5004):
+        r = rig.outcome(0, inside(HOST, HOST_MAC, OUT, UDP(sport=sport, dport=9000) / Raw(b"q")), "flow %d" % sport)
+        if r[0] == "sent":
+            e = Ether(r[2])
+            assert r[1] == 1 and e[IP].src == POOL, e.summary()
+            left[sport] = e[UDP].sport
+        else:
+            assert r[1] == ["nat_exhausted"], r
+    no_shared_tuple(rig)
+    assert len(set(left.values())) == len(left), left
+    for sport, pub in left.items():
+        a = outside(OUT, POOL, UDP(sport=9000, dport=pub) / Raw(b"answer"))
+        same("answer to %d" % sport, rig.through(1, a, 0, "answer to %d" % pub),
+             routed(a, HOST_MAC, P0_MAC, dst=HOST, dport=sport))
+    rig.stop()
+
+
 TESTS = [test_tcp_handshake, test_tcp_close, test_tcp_rst, test_tcp_invalid, test_udp, test_icmp_echo,
          test_icmp_error_related, test_ipv6, test_invalid_counted, test_other_protocol, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
-         test_dnat, test_icmp_error_translated, test_pool_exhausted]
+         test_dnat, test_icmp_error_translated, test_pool_exhausted,
+         test_reply_tuple_clash, test_forward_in_pool_range]
 
 if __name__ == "__main__":
     hp.run(TESTS)
