@@ -165,6 +165,13 @@ static const struct ctl_slowpath_ops ops = {.learn = op_learn, .send = op_send, 
 #ifdef FUZZ_CT
 static struct rte_rcu_qsbr *qsv;
 
+static void
+free_ct(void)
+{
+	dp_nat_free(tables->ct.nat);
+	ct_table_free(tables->ct.table);
+}
+
 /* The stateful part of the tables: the shared connection table for two workers (each a reader of
  * qsv under its index) and the compiled NAT rules. */
 static void
@@ -187,6 +194,7 @@ ct_init(void)
 	if (tables->ct.nat == NULL)
 		fprintf(stderr, "fuzz_ct_pipeline: %s\n", err);
 	CHECK(tables->ct.nat != NULL);
+	atexit(free_ct); /* LeakSanitizer sees the NAT's malloc'd parts */
 }
 #endif
 
