@@ -61,7 +61,7 @@ neighbors:
   - {{ ip: {out}, mac: "{out_mac}", port: p1 }}
   - {{ ip: "{out6}", mac: "{out_mac}", port: p1 }}
   - {{ ip: {rtr}, mac: "{rtr_mac}", port: p1 }}
-conntrack: {{ max: 4096 }}
+conntrack: {ct}
 acl_default: deny
 acl:
   - {{ priority: 5, state: invalid, action: deny }}
@@ -117,7 +117,7 @@ class Link:
 class Rig:
     """hotpathd between the two links; send, through, dropped; stop() checks what was left."""
 
-    def __init__(self, d, name):
+    def __init__(self, d, name, ct="{ max: 4096 }"):
         self.d, self.name = d, name
         tag = "%05d" % (os.getpid() % 100000)
         self.links = []
@@ -130,7 +130,7 @@ class Rig:
         cfg = CONFIG.format(a0=self.links[0].a, a1=self.links[1].a, p0=P0_MAC, p1=P1_MAC, host=HOST,
                             host_mac=HOST_MAC, srv=SRV, srv_mac=SRV_MAC, plain=PLAIN, plain_mac=PLAIN_MAC,
                             plain6=PLAIN6, out=OUT, out_mac=OUT_MAC, out6=OUT6, rtr=RTR, rtr_mac=RTR_MAC,
-                            pool=POOL)
+                            pool=POOL, ct=ct)
         self.dm = hp.Daemon(BIN, d, cfg, name=name)
         self.report = None
 
@@ -232,10 +232,12 @@ class Rig:
         return report
 
 
-def scenario(fn):
-    """A test: fn(rig) runs against a fresh daemon; the report is checked after."""
+def scenario(fn, ct="{ max: 4096 }"):
+    """A test: fn(rig) runs against a fresh daemon (its conntrack: section ct); the report is checked after."""
+    if not callable(fn):
+        return lambda f: scenario(f, fn)
     def test(d):
-        with Rig(d, fn.__name__[:20]) as rig:
+        with Rig(d, fn.__name__[:20], ct) as rig:
             fn(rig)
             if rig.report is None:
                 rig.stop()
@@ -855,8 +857,46 @@ def test_forward_in_pool_range(rig):
     rig.stop()
 
 
+@scenario("{ max: 1024, timeouts: { udp: 600 } }")
+def test_table_full(rig):
+    """conntrack.max connections, every one assured (a UDP query, its answer, a second query):
+    the next new flow finds no embryonic connection to evict and is dropped as conntrack_full;
+    the flows already tracked keep flowing. A flush empties the table and new flows pass again."""
+    cap = rig.ctl("conntrack.stats")["max"]
+    assert cap >= 1024, cap
+    flows = list(range(10000, 10000 + cap))
+    q = {p: inside(PLAIN, PLAIN_MAC, OUT, UDP(sport=p, dport=53) / Raw(b"q")) for p in flows}
+    a = {p: outside(OUT, PLAIN, UDP(sport=53, dport=p) / Raw(b"a")) for p in flows}
+
+    def batch(port, frames, out):
+        """Send frames (32 at a time, each batch seen out before the next): the link's ring never overflows."""
+        for k in range(0, len(frames), 32):
+            chunk = frames[k:k + 32]
+            want = rig.links[out].taken + len(chunk)
+            for f in chunk:
+                rig.send(port, f)
+            hp.wait_until("%d frames out of p%d" % (want, out),
+                          lambda: rig.links[out].poll() or len(rig.links[out].seen) >= want, DEADLINE)
+            rig.links[out].taken = want
+    batch(0, [q[p] for p in flows], 1)
+    batch(1, [a[p] for p in flows], 0)
+    batch(0, [q[p] for p in flows], 1)
+    st = rig.ctl("conntrack.stats")
+    assert st["count"] == cap and st["counters"]["table_full"] == 0, st
+    rig.dropped(0, inside(PLAIN, PLAIN_MAC, OUT, UDP(sport=9999, dport=53)), "conntrack_full", "one flow more")
+    st = rig.ctl("conntrack.stats")
+    assert st["counters"]["early_drops"] == 0 and st["counters"]["table_full"] + st["counters"]["bucket_full"] >= 1, st
+    same("a tracked flow", rig.through(1, a[10007], 0, "a tracked flow's answer"), routed(a[10007], PLAIN_MAC, P0_MAC))
+    rig.ctl("conntrack.flush")
+    hp.wait_until("the table empty", lambda: rig.ctl("conntrack.stats")["count"] == 0, DEADLINE)
+    f = inside(PLAIN, PLAIN_MAC, OUT, UDP(sport=9999, dport=53))
+    same("after the flush", rig.through(0, f, 1, "a new flow after the flush"), routed(f, OUT_MAC, P1_MAC))
+    report = rig.stop()
+    assert report["drops"].get("conntrack_full") == 1, report["drops"]
+
+
 TESTS = [test_tcp_handshake, test_tcp_close, test_tcp_rst, test_tcp_invalid, test_udp, test_icmp_echo,
-         test_icmp_error_related, test_ipv6, test_invalid_counted, test_other_protocol, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
+         test_icmp_error_related, test_ipv6, test_invalid_counted, test_other_protocol, test_table_full, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
          test_dnat, test_icmp_error_translated, test_pool_exhausted,
          test_reply_tuple_clash, test_forward_in_pool_range]
 
