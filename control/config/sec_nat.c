@@ -1,5 +1,4 @@
-/* Config section nat: SNAT pools and DNAT port forwards, IPv4 only (parsed and checked; the data
- * path comes with issue 15, and hotpathd refuses to start with rules until then). */
+/* Config section nat: SNAT pools and DNAT port forwards, IPv4 only (the data path: dataplane/nat.c, ct_stage.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
