@@ -266,6 +266,15 @@ def test_nat_commands(d):
             hp.wait_until("forwarding", lambda: tx() > n + 50)
 
         grows()
+        seen = [0]
+
+        def counters_never_go_back():
+            """NAT's counters carry over every rebuild of the table set (nat.*, acl.*, config.apply)."""
+            n = c.ok("nat.show")["counters"]["snat_new"]
+            assert n >= seen[0] and n >= len(WANT), (n, seen)
+            seen[0] = n
+
+        counters_never_go_back()
         snat = {"index": 0, "type": "snat", "out": "p1", "src": "10.0.0.0/24", "to": ["10.0.1.100"],
                 "ports": "1024-65535"}
         rules = c.ok("nat.show")["rules"]
@@ -276,6 +285,11 @@ def test_nat_commands(d):
         assert rules[1] == dict(dnat, index=1) and "free_ports" in rules[0] and "free_ports" not in rules[1], rules
         assert json.loads(c.ok("config.dump")["yaml"].split("\n", 1)[1])["nat"][1] == dnat
         grows()
+        counters_never_go_back()
+        assert c.ok("acl.add", {"priority": 30, "proto": "tcp", "action": "count"}) == {"index": 2}
+        counters_never_go_back()
+        assert c.ok("acl.del", {"index": 2}) == {}
+        counters_never_go_back()
         pool = {"type": "snat", "out": "p1", "src": "10.0.0.0/24", "to": ["10.0.1.101", "10.0.1.102"],
                 "ports": "2000-2999"}
         assert c.ok("nat.add", pool) == {"index": 2}
@@ -308,6 +322,7 @@ def test_nat_commands(d):
         assert "index" in c.err("nat.del", {"index": "1"})
         assert "takes no other" in c.err("nat.del", {"index": 1, "type": "dnat"})
         assert "missing argument" in c.err("nat.del", {})
+        counters_never_go_back()
         assert c.ok("nat.del", {"index": 1}) == {"index": 1}
         assert [r["type"] for r in c.ok("nat.show")["rules"]] == ["snat"]
         grows()
