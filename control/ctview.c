@@ -99,22 +99,37 @@ running_nat(const struct dp_runtime *rt)
 	return rt->tables ? rt->tables->ct.nat : NULL;
 }
 
-json_t *
-ctl_nat_counters(const struct dp_runtime *rt)
-{
-	const struct dp_nat *n = running_nat(rt);
-	struct dp_nat_stats sum = {0};
-	json_t *o = json_object();
+/* The counters of NATs published over (ctl_nat_retire). */
+static struct dp_nat_stats nat_base;
 
+static void
+nat_sum(const struct dp_runtime *rt, const struct dp_nat *n, struct dp_nat_stats *sum)
+{
 	for (unsigned w = 0; n != NULL && w < rt->n_workers; w++) {
 		const struct dp_nat_stats *s = dp_nat_worker_stats(n, w);
 
 		if (s == NULL)
 			continue;
-#define NAT_SUM(name, help) sum.name += s->name;
+#define NAT_SUM(name, help) sum->name += s->name;
 		DP_NAT_COUNTERS(NAT_SUM)
 #undef NAT_SUM
 	}
+}
+
+void
+ctl_nat_retire(const struct dp_runtime *rt, const struct dp_tables *old)
+{
+	if (old != NULL && old->ct.nat != NULL && old->ct.nat != running_nat(rt))
+		nat_sum(rt, old->ct.nat, &nat_base);
+}
+
+json_t *
+ctl_nat_counters(const struct dp_runtime *rt)
+{
+	struct dp_nat_stats sum = nat_base;
+	json_t *o = json_object();
+
+	nat_sum(rt, running_nat(rt), &sum);
 #define NAT_PUT(name, help) put(o, #name, sum.name);
 	if (o != NULL)
 		DP_NAT_COUNTERS(NAT_PUT)

@@ -9,6 +9,7 @@
 #include "runtime.h"
 
 struct ct_conn;
+struct dp_tables;
 
 /* The protocols a NAT pool hands ports out for, and their names in replies and metrics. */
 #define CTL_NAT_PROTOS 3
@@ -27,6 +28,14 @@ json_t *ctl_ct_stats(const struct dp_runtime *rt);
 /* The NAT counters (DP_NAT_COUNTERS) summed over the workers: {snat_new: n, ...}; zeros without
  * NAT rules. A new reference, NULL on ENOMEM. */
 json_t *ctl_nat_counters(const struct dp_runtime *rt);
+
+/*
+ * A table set was published over old (its grace period passed, dp_tables_retire comes next):
+ * the NAT counters of old's NAT, when the running set has another, are kept as a base that
+ * ctl_nat_counters adds, so that the totals never go back when a change rebuilds NAT (nat.*,
+ * acl.*, config.apply). Control thread.
+ */
+void ctl_nat_retire(const struct dp_runtime *rt, const struct dp_tables *old);
 
 /* Free ports of snat rule i's pool by protocol ({tcp, udp, icmp}); NULL when rule i is no snat
  * rule of the running NAT. A new reference. */

@@ -613,7 +613,8 @@ write_linux(FILE *f, const struct dp_runtime *rt)
 	put_u64(f, "hotpath_linux_messages_total", NULL, 0, st->messages);
 }
 
-/* Connection tracking and NAT (control/ctview.c's objects): zeros while nothing is tracked. */
+/* Connection tracking and NAT (control/ctview.c's objects), once something was tracked (an ACL
+ * rule with state: or a nat: rule created the table): like the ACL's, absent before. */
 static void
 write_conntrack(FILE *f, const struct dp_runtime *rt)
 {
@@ -630,11 +631,16 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 		  DP_NAT_COUNTERS(NAT_ROW)
 #undef NAT_ROW
 	  };
-	json_t *st = ctl_ct_stats(rt), *nc = ctl_nat_counters(rt), *v;
-	const json_t *counters = json_object_get(st, "counters");
+	const json_t *counters;
+	json_t *st, *nc, *v;
 	const char *k;
 	char name[96], help[192];
 
+	if (rt->ct == NULL)
+		return;
+	st = ctl_ct_stats(rt);
+	nc = ctl_nat_counters(rt);
+	counters = json_object_get(st, "counters");
 	family(f, "hotpath_conntrack_connections", "gauge", "Connections in the table now (live entries).");
 	put_u64(f, "hotpath_conntrack_connections", NULL, 0, ju(st, "count"));
 	family(f, "hotpath_conntrack_max", "gauge", "Connections the table holds at most (conntrack.max).");

@@ -6,6 +6,7 @@
 #include <rte_malloc.h>
 
 #include "ct.h"
+#include "ctview.h"
 #include "handlers.h"
 #include "log.h"
 #include "linux.h"
@@ -132,6 +133,7 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	hp_config_free(&nc);
 	ctl_fib_replaced(t->fib);
 	/* held and punted packets of the old FIB are gone: nothing names it now */
+	ctl_nat_retire(rt, old); /* its counters carry over */
 	dp_tables_retire(rt, old);
 	DP_LOG(NOTICE, "config %s applied: %u routes, %u ACL rules, %u of %u linux routes in the FIB", file,
 	       rt->cfg->n_routes, rt->cfg->n_acl, linux_in, ctl_rib_linux_count(rt));

@@ -43,7 +43,7 @@ static int
 nat_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
 {
 	struct hp_config *cfg = rt->cfg;
-	struct dp_tables *t;
+	struct dp_tables *t, *old;
 	char err[HP_ERR_MAX];
 	int rc;
 
@@ -51,7 +51,9 @@ nat_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
 		nat_draft_drop(d);
 		return fail(e, rc == -ENOMEM || errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
-	dp_tables_retire(rt, dp_tables_publish(rt, t, d));
+	old = dp_tables_publish(rt, t, d);
+	ctl_nat_retire(rt, old); /* its counters carry over */
+	dp_tables_retire(rt, old);
 	free(cfg->nat);
 	cfg->nat = d->nat, cfg->n_nat = d->n_nat;
 	free(d);

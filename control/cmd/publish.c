@@ -7,6 +7,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "cmd.h"
+#include "ctview.h"
 #include "handlers.h"
 
 /* The request's table change is done once every worker has been through a quiescent state. */
@@ -92,7 +93,7 @@ int
 acl_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
 {
 	struct hp_config *cfg = rt->cfg;
-	struct dp_tables *t;
+	struct dp_tables *t, *old;
 	char err[HP_ERR_MAX];
 	int rc;
 
@@ -101,7 +102,9 @@ acl_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
 		return fail(e, rc == -ENOMEM || errno == ENOMEM ? "ENOMEM" : "EINVAL", "%s", err);
 	}
 	/* the counters of the rules the draft keeps carry over from the model's */
-	dp_tables_retire(rt, dp_tables_publish(rt, t, d));
+	old = dp_tables_publish(rt, t, d);
+	ctl_nat_retire(rt, old); /* its counters carry over */
+	dp_tables_retire(rt, old);
 	free(cfg->acl);
 	free(cfg->policers);
 	cfg->acl = d->acl, cfg->n_acl = d->n_acl, cfg->acl_cap = d->acl_cap;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "config.h"
 
@@ -29,20 +30,27 @@ static const char running[] =
 	"  - { name: x0, device: net_null2, mode: xconnect, peer: x1 }\n"
 	"  - { name: x1, device: net_null3, mode: xconnect, peer: x0 }\n"
 	"policers:\n"
-	"  - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k }\n";
+	"  - { name: gold, type: trtcm, cir: 100M, cbs: 64k, pir: 200M, pbs: 128k }\n"
+	"routes:\n"
+	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
+	"nat:\n"
+	"  - { type: snat, out: p1, src: 10.0.0.0/24, to: [10.0.1.100] }\n"
+	"  - { type: dnat, in: p1, dst: 10.0.1.100, proto: tcp, dport: 8080, to: \"10.0.0.5:80\" }\n";
 
 static struct hp_config cfg, before;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const sections[] = {"neighbors", "routes", "acl", "policers", "xdp", "ports"};
+	static const char *const sections[] = {"neighbors", "routes", "acl", "policers",
+					       "xdp",       "ports",  "nat"};
 	union {
 		struct hp_neighbor_conf nb;
 		struct hp_route_conf r;
 		struct hp_acl_rule a;
 		struct hp_policer_conf p;
 		struct hp_xdp_conf x;
+		struct hp_nat_rule n;
 	} out;
 	char err[HP_ERR_MAX];
 	const char *section;
@@ -87,6 +95,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((out.a.action == HP_ACL_POLICE) == (out.a.policer == 0));
 	} else if (!strcmp(section, "policers")) {
 		CHECK(out.p.name[0] != '\0' && out.p.cir > 0 && out.p.cbs > 0);
+	} else if (!strcmp(section, "nat")) {
+		/* an l3 port; a pool of distinct addresses in no running pool; a routed target */
+		CHECK(out.n.port >= 0 && out.n.port < (int)cfg.n_ports &&
+		      cfg.ports[out.n.port].mode == HP_MODE_L3);
+		if (out.n.type == HP_NAT_SNAT) {
+			CHECK(out.n.n_to >= 1 && out.n.n_to <= HP_MAX_NAT_POOL &&
+			      out.n.src.family == AF_INET);
+			CHECK(out.n.port_lo >= 1 && out.n.port_lo <= out.n.port_hi);
+			for (unsigned k = 0; k < out.n.n_to; k++)
+				CHECK(out.n.to[k].family == AF_INET &&
+				      memcmp(out.n.to[k].addr, cfg.nat[0].to[0].addr, 4));
+		} else {
+			CHECK(out.n.type == HP_NAT_DNAT && (out.n.proto == 6 || out.n.proto == 17));
+			CHECK(out.n.dport > 0 && out.n.to_port > 0 && out.n.to_addr.family == AF_INET);
+			CHECK(!(out.n.dport == 8080 && out.n.proto == 6 && out.n.port == cfg.nat[1].port &&
+				!memcmp(out.n.dst.addr, cfg.nat[1].dst.addr, 4)));
+		}
 	} else {
 		CHECK(out.x.iface[0] != '\0' && out.x.n_pass <= HP_MAX_XDP_PASS &&
 		      out.x.n_block <= HP_MAX_XDP_BLOCK);

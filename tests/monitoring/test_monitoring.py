@@ -32,7 +32,8 @@ STALL_NAMES = {"hotpath_worker_stall_seconds", "hotpath_worker_stall_seconds_buc
                "hotpath_worker_stall_threshold_seconds"}
 
 # Names built at run time from an X-macro list: (format in control/*.c, macro in dataplane/*.h).
-GENERATED = [("hotpath_%s", "DP_NEIGH_GAUGES"), ("hotpath_slowpath_%s_total", "DP_SLOW_COUNTERS")]
+GENERATED = [("hotpath_%s", "DP_NEIGH_GAUGES"), ("hotpath_slowpath_%s_total", "DP_SLOW_COUNTERS"),
+             ("hotpath_conntrack_%s_total", "CT_WORKER_COUNTERS"), ("hotpath_nat_%s_total", "DP_NAT_COUNTERS")]
 
 NAME = re.compile(r"\bhotpath_[a-z0-9_]*[a-z0-9]")  # not "hotpath:..." (recorded) nor "hotpathd"
 

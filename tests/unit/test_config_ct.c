@@ -11,6 +11,7 @@
 #include "../cunit_run.h"
 #include "config.h"
 #include "dump.h"
+#include "model.h"
 
 /* Line numbers: what follows base_yaml starts on line 9. */
 static const char base_yaml[] =
@@ -555,6 +556,103 @@ test_nat_not_dup(void)
 	hp_config_free(&cfg);
 }
 
+/* nat.add reads its JSON with the section's own reading and checks (hp_config_parse_entry) against
+ * the running rules, with messages that carry no FILE:LINE of their own; the model's nat operations
+ * append, find (a pool as a set) and delete. */
+static void
+nat_entry(const char *json, int want_rc, const char *want_err, struct hp_nat_rule *out)
+{
+	json_error_t je;
+	json_t *j = json_loads(json, 0, &je);
+	struct hp_nat_rule r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(hp_config_parse_entry(&cfg, "nat", j, out ? out : &r, err, sizeof(err)), want_rc);
+	if (want_err != NULL && strstr(err, want_err) == NULL) {
+		fprintf(stderr, "\n  for: %s  expected \"%s\" in \"%s\"\n", json, want_err, err);
+		CU_FAIL("message");
+	}
+	json_decref(j);
+}
+
+static void
+test_nat_entry(void)
+{
+	struct hp_nat_rule r, before[4];
+	unsigned n;
+
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, nat_example), 0);
+	n = cfg.n_nat;
+	memcpy(before, cfg.nat, sizeof(before));
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p1\", \"src\": \"172.16.0.0/12\", \"to\": [\"203.0.113.20\"], "
+		"\"ports\": \"2000-2999\"}",
+		0, NULL, &r);
+	CU_ASSERT(r.type == HP_NAT_SNAT && r.port == 1 && r.n_to == 1 && r.port_lo == 2000 &&
+		  r.port_hi == 2999);
+	CU_ASSERT_EQUAL(r.line, 0);
+	nat_entry(
+		"{\"type\": \"dnat\", \"in\": \"p1\", \"dst\": \"203.0.113.10\", \"proto\": \"tcp\", \"dport\": 8443, "
+		"\"to\": \"10.0.0.5:443\"}",
+		0, NULL, &r);
+	CU_ASSERT(r.type == HP_NAT_DNAT && r.proto == 6 && r.dport == 8443 && r.to_port == 443);
+	/* refused against the running rules: the message names the file's line of the other rule */
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p1\", \"src\": \"172.16.0.0/12\", \"to\": [\"203.0.113.11\"]}",
+		-EINVAL,
+		"key 'to': 203.0.113.11 is in the pool of the snat rule at line 10 too (pools may not overlap)",
+		NULL);
+	CU_ASSERT_EQUAL(strncmp(err, "key 'to'", 8), 0); /* no FILE:LINE of its own */
+	nat_entry(
+		"{\"type\": \"dnat\", \"in\": \"p1\", \"dst\": \"203.0.113.10\", \"proto\": \"tcp\", \"dport\": 8080, "
+		"\"to\": \"10.0.0.6:80\"}",
+		-EINVAL,
+		"key 'dport': a dnat rule for 203.0.113.10 tcp/8080 on port p1 is at line 11 already", NULL);
+	nat_entry(
+		"{\"type\": \"dnat\", \"in\": \"p1\", \"dst\": \"203.0.113.10\", \"proto\": \"tcp\", \"dport\": 81, "
+		"\"to\": \"192.0.2.5:80\"}",
+		-EINVAL, "192.0.2.5 is outside every connected subnet and route", NULL);
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p1\", \"src\": \"2001:db8::/64\", \"to\": [\"203.0.113.20\"]}",
+		-EINVAL, "NAT is IPv4 only", NULL);
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p1\", \"src\": \"172.16.0.0/12\", \"to\": [\"203.0.113.20\"], "
+		"\"ports\": \"9-3\"}",
+		-EINVAL, "key 'ports'", NULL);
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"x0\", \"src\": \"172.16.0.0/12\", \"to\": [\"203.0.113.20\"]}",
+		-EINVAL, "nat needs an l3 port", NULL);
+	nat_entry("[1]", -EINVAL, "mapping", NULL);
+	/* the running rules are untouched */
+	CU_ASSERT_EQUAL(cfg.n_nat, n);
+	CU_ASSERT_EQUAL(memcmp(cfg.nat, before, sizeof(before)), 0);
+
+	/* a rule added over the socket (line 0) is named by its index in later messages */
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p1\", \"src\": \"172.16.0.0/12\", \"to\": [\"203.0.113.21\", "
+		"\"203.0.113.20\"]}",
+		0, NULL, &r);
+	CU_ASSERT_EQUAL(hp_model_nat_add(&cfg, &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.n_nat, n + 1);
+	nat_entry(
+		"{\"type\": \"snat\", \"out\": \"p0\", \"src\": \"10.1.0.0/16\", \"to\": [\"203.0.113.20\"]}",
+		-EINVAL, "203.0.113.20 is in the pool of the snat rule 4 (nat.show numbers them) too", NULL);
+	/* found by its fields whatever the pool's order; not with another range */
+	r.to[0] = cfg.nat[n].to[1];
+	r.to[1] = cfg.nat[n].to[0];
+	CU_ASSERT_EQUAL(hp_model_nat_find(&cfg, &r), (int)n);
+	r.port_hi = 60000;
+	CU_ASSERT_EQUAL(hp_model_nat_find(&cfg, &r), -1);
+	CU_ASSERT_EQUAL(hp_model_nat_find(&cfg, &before[1]), 1);
+	CU_ASSERT_EQUAL(hp_model_nat_del(&cfg, 1, &r), 0);
+	CU_ASSERT(r.type == HP_NAT_DNAT && r.dport == 8080);
+	CU_ASSERT_EQUAL(cfg.n_nat, n);
+	CU_ASSERT_EQUAL(hp_model_nat_find(&cfg, &before[1]), -1);
+	CU_ASSERT_EQUAL(hp_model_nat_find(&cfg, &before[3]), 2);
+	CU_ASSERT_EQUAL(hp_model_nat_del(&cfg, n, NULL), -ENOENT);
+	hp_config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -569,6 +667,7 @@ main(void)
 		{"nat_pool_max", test_nat_pool_max},
 		{"nat_bad", test_nat_bad},
 		{"nat_not_dup", test_nat_not_dup},
+		{"nat_entry", test_nat_entry},
 	};
 
 	return HP_CUNIT_RUN("config_ct", tests);
