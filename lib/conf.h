@@ -261,7 +261,10 @@ hp_linux_proto_taken(const struct hp_linux_conf *l, unsigned p)
 #define HP_CT_MAX_DEFAULT 65536
 #define HP_CT_MAX_MIN 1024
 #define HP_CT_MAX_MAX 16777216
-#define HP_CT_CONN_BYTES 128 /* estimated memory of one connection: max x this must fit the machine */
+/* memory of one connection, at most (dataplane/ct.c's ct_table_bytes: a 128-byte entry, its share of
+ * the buckets, 32 to 64 bytes as max rounds to a power of two, 8 bytes of free and limbo lists):
+ * max x this must fit the machine */
+#define HP_CT_CONN_BYTES 200
 #define HP_CT_TIMEOUT_MIN 1
 #define HP_CT_TIMEOUT_MAX 604800 /* a week (Linux keeps an established TCP connection 5 days) */
 #define HP_CT_TCP_ESTABLISHED_DEFAULT 3600
