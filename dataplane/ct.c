@@ -17,7 +17,6 @@ _Static_assert(sizeof(struct ct_conn) == 128, "an entry is two cache lines");
 
 #define CT_SLOTS 8                /* per bucket: one cache line of 64-bit slots */
 #define CT_BATCHES 32             /* closed limbo batches a worker keeps waiting at once */
-#define CT_EARLY_DROP_SLOTS 16    /* early drop looks at the two buckets of one hash, no further */
 #define CT_HASH_SEED 0x9e3779b9u  /* any constant: keys are hashed alike by every worker */
 #define CT_MAX_ENTRIES (1u << 30) /* a slot's low word holds (index << 1 | dir) + 1 */
 #define CT_MAX_WORKERS 256        /* ct_conn.owner is a byte */
@@ -303,9 +302,10 @@ ct_slot_clear(struct ct_table *t, uint32_t h, uint64_t v)
 }
 
 /*
- * Early drop: kills the least recently seen live entry that is not ASSURED among the slots of hash
- * h's two buckets (CT_EARLY_DROP_SLOTS), only one `owner` allocated when owner >= 0 (room in a
- * slice comes only from that slice). The entry is gone for lookups at once; its slot and its entry
+ * Early drop: kills the first live entry that is not ASSURED among the 16 slots of hash h's two
+ * buckets; only one `owner` allocated when owner >= 0 (room in a slice comes only from that slice).
+ * The first, not the least recently seen: under a flood most candidates are the flood's, and each
+ * entry looked at is a cache miss. The entry is gone for lookups at once; its slot and its entry
  * come back after its owner's sweep and a grace period, so the packet that caused this is still
  * refused. Counts early_drops on st. The caller is a reader (or the only thread): no entry it sees
  * is reused under it.
@@ -314,40 +314,31 @@ static bool
 ct_early_drop(struct ct_table *t, uint32_t h, int owner, struct ct_worker_stats *st)
 {
 	const struct ct_bucket *b[2] = {&t->buckets[ct_b1(t, h)], &t->buckets[ct_b2(t, h)]};
-	struct ct_conn *victim = NULL;
-	uint64_t oldest = 0;
-	uint8_t f;
 
 	for (unsigned i = 0; i < 2; i++)
 		for (unsigned s = 0; s < CT_SLOTS; s++) {
 			uint64_t v = __atomic_load_n(&b[i]->slot[s], __ATOMIC_ACQUIRE);
 			struct ct_conn *c;
-			uint64_t seen;
+			uint8_t f;
 
 			if (v == 0)
 				continue;
 			c = &t->conns[((uint32_t)v - 1) >> 1];
-			f = __atomic_load_n(&c->flags, __ATOMIC_RELAXED);
-			if ((f & (CT_CONN_LIVE | CT_CONN_DEAD | CT_CONN_ASSURED)) != CT_CONN_LIVE ||
-			    (owner >= 0 && c->owner != owner))
+			if (owner >= 0 && c->owner != owner)
 				continue;
-			seen = __atomic_load_n(&c->last_seen, __ATOMIC_RELAXED);
-			if (victim == NULL || (int64_t)(seen - oldest) < 0) {
-				victim = c;
-				oldest = seen;
-			}
+			/* not if it is (or becomes meanwhile) ASSURED or dead */
+			f = __atomic_load_n(&c->flags, __ATOMIC_RELAXED);
+			do {
+				if ((f & (CT_CONN_LIVE | CT_CONN_DEAD | CT_CONN_ASSURED)) != CT_CONN_LIVE)
+					break;
+			} while (!__atomic_compare_exchange_n(&c->flags, &f, (uint8_t)(f | CT_CONN_DEAD),
+							      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+			if ((f & (CT_CONN_LIVE | CT_CONN_DEAD | CT_CONN_ASSURED)) != CT_CONN_LIVE)
+				continue;
+			st->early_drops++;
+			return true;
 		}
-	if (victim == NULL)
-		return false;
-	/* not if it became ASSURED (or died) meanwhile */
-	f = __atomic_load_n(&victim->flags, __ATOMIC_RELAXED);
-	do {
-		if ((f & (CT_CONN_LIVE | CT_CONN_DEAD | CT_CONN_ASSURED)) != CT_CONN_LIVE)
-			return false;
-	} while (!__atomic_compare_exchange_n(&victim->flags, &f, (uint8_t)(f | CT_CONN_DEAD), false,
-					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	st->early_drops++;
-	return true;
+	return false;
 }
 
 /* ---- the owner's lists ---- */

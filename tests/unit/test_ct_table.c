@@ -185,6 +185,13 @@ test_insert_lookup(void)
 	}
 	ct_key_invert(&k0, &other);
 	CU_ASSERT_PTR_NULL(find(t, &other, NOW, &dir));
+	/* the whole key is compared, not only the hash */
+	other = k0;
+	other.dport ^= 1;
+	CU_ASSERT_PTR_NULL(ct_lookup(t, &other, ct_key_hash(&k0), NOW, &dir));
+	other = k0;
+	other.zero = 1;
+	CU_ASSERT_PTR_NULL(ct_lookup(t, &other, ct_key_hash(&k0), NOW, &dir));
 	/* the right hash is part of the contract: another one finds nothing */
 	CU_ASSERT_PTR_NULL(ct_lookup(t, &k0, ct_key_hash(&k0) ^ 1, NOW, &dir));
 	/* show */
@@ -219,6 +226,10 @@ test_kill_reclaim(void)
 	rte_rcu_qsbr_thread_online(v, 1);
 	c = conn_add_ok(t, 1, 7, NOW, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	c->state = 0x1234;
+	c->packets[0] = c->packets[1] = 9;
+	c->nat_cookie = 77;
+	c->flags |= CT_CONN_ASSURED | CT_CONN_DNAT;
 	CU_ASSERT_EQUAL(c->owner, 1);
 	CU_ASSERT(idx_of(t, c) >= 512); /* worker 1's slice */
 	flow(7, &k0, &k1);
@@ -261,7 +272,13 @@ test_kill_reclaim(void)
 	CU_ASSERT_PTR_NULL(find(t, &k0, NOW + 1, &dir));
 	flow(8, &k0, &k1);
 	CU_ASSERT_PTR_EQUAL(find(t, &k1, NOW + 1, &dir), d);
-	CU_ASSERT_EQUAL(d->flags, CT_CONN_LIVE); /* nothing of the old entry left */
+	/* nothing of the old entry left */
+	CU_ASSERT_EQUAL(d->flags, CT_CONN_LIVE);
+	CU_ASSERT_EQUAL(d->state, 0);
+	CU_ASSERT_EQUAL(d->packets[0] + d->packets[1], 0);
+	CU_ASSERT_EQUAL(d->nat_cookie, 0);
+	CU_ASSERT_EQUAL(d->timeout, CT_TO_UDP);
+	CU_ASSERT_EQUAL(d->gen, c->gen);
 	CU_ASSERT_EQUAL(d->created, NOW + 1);
 	rte_rcu_qsbr_thread_offline(v, 1);
 	rte_rcu_qsbr_thread_unregister(v, 1);
@@ -459,6 +476,70 @@ test_table_full(void)
 	qsbr_done(v);
 }
 
+/*
+ * A SYN flood from random sources into a table holding established (ASSURED) flows: the table never
+ * holds more than its share, every established flow stays found, and the flood keeps getting
+ * entries as early drops and sweeps recycle the embryonic ones. One thread: deterministic.
+ */
+static void
+test_syn_flood(void)
+{
+	struct rte_rcu_qsbr *v = qsbr_online();
+	struct ct_table *t = ct_table_create(4096, 1, v, long_to, SOCKET_ID_ANY);
+	const struct ct_worker_stats *s;
+	unsigned established = 1000, n = 100000, admitted_late = 0, missing = 0, over = 0;
+	uint64_t rng = 0x5eed, now = NOW;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	s = ct_worker_stats(t, 0);
+	for (unsigned i = 0; i < established; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(conn_add_ok(t, 0, i, now, CT_CONN_ASSURED));
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_key k0, k1;
+		struct ct_conn *c;
+		unsigned dir;
+		int rc;
+
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		key4(&k0, 6, 0x64000000 | (uint32_t)(rng & 0xffffff), (uint16_t)(rng >> 24), 0xc6336401, 80);
+		ct_key_invert(&k0, &k1);
+		now += 100;
+		if (find(t, &k0, now, &dir) == NULL) {
+			c = conn_add(t, 0, &k0, &k1, now, 0, CT_TO_TCP_TRANSITORY, &rc);
+			if (c != NULL && rc != 0)
+				ct_abort(t, 0, c);
+			admitted_late += rc == 0 && i >= n / 2;
+		}
+		/* the worker's loop: bounded ageing, then a quiescent state */
+		ct_sweep(t, 0, now, 64, NULL, NULL);
+		rte_rcu_qsbr_quiescent(v, 0);
+		over += s->live > 4096;
+		/* an established flow's packet now and then: found */
+		if (i % 97 == 0) {
+			flow(i % established, &k0, &k1);
+			missing += find(t, (i & 1) ? &k1 : &k0, now, &dir) == NULL;
+		}
+	}
+	printf("\n  %u SYNs: created %" PRIu64 " (%u in the second half), table_full %" PRIu64
+	       ", bucket_full %" PRIu64 ", early drops %" PRIu64 ", live %" PRIu64 " ",
+	       n, s->created - established, admitted_late, s->table_full, s->bucket_full, s->early_drops,
+	       s->live);
+	CU_ASSERT_EQUAL(missing, 0);
+	CU_ASSERT_EQUAL(over, 0);
+	for (unsigned i = 0; i < established; i++) {
+		struct ct_key k0, k1;
+		unsigned dir;
+
+		flow(i, &k0, &k1);
+		CU_ASSERT_PTR_NOT_NULL(find(t, &k1, now, &dir));
+	}
+	CU_ASSERT(s->table_full > 0);
+	CU_ASSERT(s->early_drops > n / 10);
+	CU_ASSERT(admitted_late > n / 10); /* the flood is refused only part of the time, not locked out */
+	ct_table_free(t);
+	qsbr_done(v);
+}
+
 /* Keys of UDP flows whose hashes all pick the same two buckets (table of 1024: 512 buckets). */
 static unsigned
 colliding_keys(const struct ct_table *t, struct ct_key *out, unsigned n)
@@ -631,6 +712,8 @@ test_bytes(void)
 #define ST_WORKERS 3
 #define ST_FLOWS 1024 /* flow ids per worker (the table: 700 entries a worker) */
 #define ST_OPS 400000
+#define ST_QUIESCE 32 /* a worker reports a quiescent state every so many operations */
+#define ST_HELD 64
 
 struct st_worker {
 	struct ct_table *t;
@@ -639,7 +722,7 @@ struct st_worker {
 	uint64_t rng;
 	struct ct_conn *mine[ST_FLOWS]; /* flow id -> the connection this worker made, NULL */
 	volatile bool *go;
-	uint64_t wrong, own_missing, hits_other, created, refused, released, cross_kills, drain_loops;
+	uint64_t wrong, reused, own_missing, hits_other, created, refused, released, cross_kills, drain_loops;
 	bool drained;
 };
 
@@ -691,16 +774,17 @@ static void *
 st_main(void *arg)
 {
 	struct st_worker *s = arg;
-	struct ct_conn *held[4];
-	struct ct_key hk[4];
-	unsigned hd[4];
+	/* entries found since the last quiescent state: they must not change identity until it */
+	struct ct_conn *held[ST_HELD];
+	struct ct_key hk[ST_HELD];
+	unsigned hd[ST_HELD], n_held = 0;
 
 	rte_rcu_qsbr_thread_register(s->v, s->w);
 	rte_rcu_qsbr_thread_online(s->v, s->w);
 	while (!*s->go)
 		sched_yield();
 	for (unsigned op = 0; op < ST_OPS; op++) {
-		unsigned id = (unsigned)(st_rnd(s) % ST_FLOWS), n_held = 0, dir;
+		unsigned id = (unsigned)(st_rnd(s) % ST_FLOWS), dir;
 		unsigned r = (unsigned)(st_rnd(s) % 8);
 		struct ct_key k0, k1;
 		struct ct_conn *c;
@@ -735,7 +819,7 @@ st_main(void *arg)
 				s->wrong++;
 			if (s->mine[id] == NULL && c != NULL)
 				s->wrong++;
-			if (c != NULL && n_held < 4) {
+			if (c != NULL && n_held < ST_HELD) {
 				held[n_held] = c, hk[n_held] = (r & 1) ? k1 : k0, hd[n_held++] = dir;
 			}
 		} else if (r == 5) {
@@ -762,17 +846,20 @@ st_main(void *arg)
 					ct_kill(s->t, s->w, c);
 					s->cross_kills++;
 				}
-				if (n_held < 4)
+				if (n_held < ST_HELD)
 					held[n_held] = c, hk[n_held] = (j & 1) ? k1 : k0, hd[n_held++] = dir;
 			}
 		}
 		ct_sweep(s->t, s->w, rte_rdtsc(), 32, st_release, s);
-		/* what this iteration found has not changed identity under it (no reuse before quiescence) */
+		if (op % ST_QUIESCE != 0)
+			continue;
+		/* what was found since the last report has not changed identity (no reuse before this) */
 		for (unsigned j = 0; j < n_held; j++)
 			if (memcmp(&held[j]->key[hd[j]], &hk[j], sizeof(hk[j])) != 0)
-				s->wrong++;
+				s->reused++;
+		n_held = 0;
 		rte_rcu_qsbr_quiescent(s->v, s->w);
-		if (op % 256 == 0)
+		if (op % (8 * ST_QUIESCE) == 0)
 			sched_yield(); /* two cores shared by more threads: let the others report */
 	}
 	/* drain: kill what is mine, sweep until every entry is back (the others keep reporting) */
@@ -833,11 +920,12 @@ test_threads(void)
 		printf("\n  worker %u: created %" PRIu64 ", refused %" PRIu64 " (table_full %" PRIu64
 		       ", bucket_full %" PRIu64 ", early drops %" PRIu64 "), killed %" PRIu64 " (%" PRIu64
 		       " of others'), reclaimed %" PRIu64 ", hits on others' %" PRIu64 ", wrong %" PRIu64
-		       ", own missing %" PRIu64 " ",
+		       ", reused under a reader %" PRIu64 ", own missing %" PRIu64 " ",
 		       w, s[w].created, s[w].refused, st->table_full, st->bucket_full, st->early_drops,
-		       st->killed, s[w].cross_kills, st->reclaimed, s[w].hits_other, s[w].wrong,
+		       st->killed, s[w].cross_kills, st->reclaimed, s[w].hits_other, s[w].wrong, s[w].reused,
 		       s[w].own_missing);
 		CU_ASSERT_EQUAL(s[w].wrong, 0);
+		CU_ASSERT_EQUAL(s[w].reused, 0);
 		CU_ASSERT_EQUAL(s[w].own_missing, 0);
 		CU_ASSERT(s[w].drained);
 		CU_ASSERT(s[w].created > 1000);
@@ -855,6 +943,130 @@ test_threads(void)
 	rte_free(v);
 }
 
+/*
+ * Contention: 3 threads insert and kill connections whose first keys all fall in the same two
+ * buckets, so they race for the same empty slots; a slot claimed twice would lose a key (the
+ * owner then misses its own live connection). ASSURED: no early drop takes them.
+ */
+#define HOT_KEYS 4 /* per thread: 12 of the pair's 16 slots */
+#define HOT_OPS 200000
+
+struct hot_worker {
+	struct ct_table *t;
+	struct rte_rcu_qsbr *v;
+	unsigned w;
+	const struct ct_key *keys; /* HOT_KEYS colliding first keys */
+	volatile bool *go;
+	uint64_t inserted, refused, lost;
+	bool drained;
+};
+
+static void *
+hot_main(void *arg)
+{
+	struct hot_worker *s = arg;
+	struct ct_conn *c[HOT_KEYS] = {NULL};
+
+	rte_rcu_qsbr_thread_register(s->v, s->w);
+	rte_rcu_qsbr_thread_online(s->v, s->w);
+	while (!*s->go)
+		sched_yield();
+	for (unsigned op = 0; op < HOT_OPS; op++) {
+		unsigned i = op % HOT_KEYS, dir;
+
+		if (c[i] == NULL) {
+			struct ct_key k1;
+			struct ct_conn *x;
+			int rc;
+
+			/* the reply key: anywhere */
+			key4(&k1, 17, 0xcb000000 | s->w << 8 | i, 53, 0xc6330000 | (op & 0xffff), 1);
+			x = conn_add(s->t, s->w, &s->keys[i], &k1, rte_rdtsc(), CT_CONN_ASSURED, CT_TO_UDP,
+				     &rc);
+			if (rc == 0) {
+				c[i] = x;
+				s->inserted++;
+			} else {
+				if (x != NULL)
+					ct_abort(s->t, s->w, x);
+				s->refused++;
+			}
+		} else {
+			if (find(s->t, &s->keys[i], rte_rdtsc(), &dir) != c[i] || dir != CT_DIR_ORIG)
+				s->lost++;
+			ct_kill(s->t, s->w, c[i]);
+			c[i] = NULL;
+		}
+		ct_sweep(s->t, s->w, rte_rdtsc(), 64, NULL, NULL);
+		rte_rcu_qsbr_quiescent(s->v, s->w);
+		if (op % 1024 == 0)
+			sched_yield();
+	}
+	for (unsigned i = 0; i < HOT_KEYS; i++)
+		if (c[i] != NULL)
+			ct_kill(s->t, s->w, c[i]);
+	for (unsigned n = 0; n < 10000000 && !s->drained; n++) {
+		const struct ct_slice *sl = &s->t->slice[s->w];
+
+		ct_sweep(s->t, s->w, rte_rdtsc(), 1024, NULL, NULL);
+		rte_rcu_qsbr_quiescent(s->v, s->w);
+		s->drained = sl->st.live == 0 && sl->st.limbo == 0 && sl->n_free == sl->n;
+		sched_yield();
+	}
+	rte_rcu_qsbr_thread_offline(s->v, s->w);
+	rte_rcu_qsbr_thread_unregister(s->v, s->w);
+	return NULL;
+}
+
+static void
+test_contention(void)
+{
+	struct rte_rcu_qsbr *v = qsbr_new();
+	struct ct_table *t = ct_table_create(1026, ST_WORKERS, v, long_to, SOCKET_ID_ANY);
+	static struct ct_key keys[ST_WORKERS * HOT_KEYS];
+	static struct hot_worker s[ST_WORKERS];
+	volatile bool go = false;
+	pthread_t th[ST_WORKERS];
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(colliding_keys(t, keys, ST_WORKERS * HOT_KEYS), ST_WORKERS * HOT_KEYS);
+	CPU_ZERO(&cpus);
+	for (long c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &cpus);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	for (unsigned w = 0; w < ST_WORKERS; w++) {
+		memset(&s[w], 0, sizeof(s[w]));
+		s[w].t = t;
+		s[w].v = v;
+		s[w].w = w;
+		s[w].keys = &keys[w * HOT_KEYS];
+		s[w].go = &go;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[w], &attr, hot_main, &s[w]), 0);
+	}
+	pthread_attr_destroy(&attr);
+	go = true;
+	for (unsigned w = 0; w < ST_WORKERS; w++)
+		pthread_join(th[w], NULL);
+	for (unsigned w = 0; w < ST_WORKERS; w++) {
+		const struct ct_worker_stats *st = ct_worker_stats(t, w);
+
+		printf("\n  worker %u: inserted %" PRIu64 ", refused %" PRIu64 " (bucket_full %" PRIu64
+		       ", early drops %" PRIu64 "), lost %" PRIu64 " ",
+		       w, s[w].inserted, s[w].refused, st->bucket_full, st->early_drops, s[w].lost);
+		CU_ASSERT_EQUAL(s[w].lost, 0);
+		CU_ASSERT(s[w].inserted > 1000);
+		CU_ASSERT_EQUAL(st->early_drops, 0);
+		CU_ASSERT(s[w].drained);
+	}
+	CU_ASSERT_EQUAL(slots_used(t), 0);
+	ct_table_free(t);
+	rte_free(v);
+}
+
 int
 main(void)
 {
@@ -865,9 +1077,11 @@ main(void)
 		{"flush: a new generation", test_flush},
 		{"a slice full: early drop of an embryonic entry only", test_table_full},
 		{"both buckets full: refused, rollback of the first key", test_bucket_full},
+		{"a SYN flood: established flows stay, embryonic ones recycle", test_syn_flood},
 		{"abort", test_abort},
 		{"memory: ct_table_bytes, create's arguments", test_bytes},
 		{"3 threads: alloc, insert, lookup, kill, sweep on a shared table", test_threads},
+		{"3 threads racing for the slots of one bucket pair", test_contention},
 	};
 	int rc;
 
