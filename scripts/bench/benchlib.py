@@ -584,8 +584,16 @@ def _gen_flows():
 
 
 def ct_frames(indices, direction, dst_mac=PORT_MAC, size=64):
-    """The frames of flows `indices` (ct_flow numbering): direction "orig", "reply" or
-    "both" (each flow's original frame, then its reply)."""
+    """The frames of flows `indices` (the numbering above): direction "orig", "reply" or
+    "both": every flow's original frame, then every reply. Not each original followed by
+    its reply: the conntrack stage looks a burst's packets up before it creates the
+    connections of the new ones, so a reply in the same RX burst as its flow's first
+    packet is still `new` (and denied by the firewall); a real reply is a round trip later."""
+    if direction == "both":
+        indices = list(indices)
+        yield from ct_frames(indices, "orig", dst_mac, size)
+        yield from ct_frames(indices, "reply", dst_mac, size)
+        return
     g = _gen_flows()
     dmac, smac = g.mac(dst_mac), g.mac(PEER_MAC)
     client = TRAFFIC_SRC4.packed
@@ -593,9 +601,9 @@ def ct_frames(indices, direction, dst_mac=PORT_MAC, size=64):
     for i in indices:
         server = (base + i % CT_DSTS).to_bytes(4, "big")
         sport = 1024 + i // CT_DSTS
-        if direction in ("orig", "both"):
+        if direction == "orig":
             yield g.udp4_frame(dmac, smac, client, server, sport, 5000, i, size)
-        if direction in ("reply", "both"):
+        else:
             yield g.udp4_frame(dmac, smac, server, client, 5000, sport, i, size)
 
 

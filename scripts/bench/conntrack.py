@@ -9,16 +9,17 @@ conntrack.py --hotpathd build/release/hotpathd [--out build/bench/conntrack] [--
 Three parts, each configuration a hotpathd with the l3 rig's routes (throughput.py's
 l3-10k: 10k IPv4 routes) and two net_pcap ports: p0 replays its pcap forever from
 mbufs (infinite_rx=1: what throughput.py measures), p1 reads a pcap once (what must not
-loop: the set-up of 1 M connections, the SYN flood). Flow numbering: benchlib.ct_flow.
+loop: the set-up of 1 M connections, the SYN flood). Flows and frames: benchlib.ct_frames.
 
 1. Throughput (throughput.py's Rig: alternating rounds, rate = growth of p0's ipackets
    between WARMUP and DURATION, every run verified from its --report):
-   plain-1k / fw-1k / snat-1k: p0 replays 1024 flows; plain and fw each flow's original
-   frame then its reply (both directions: a UDP flow is established once its reply
-   passed, from the second frame of each flow on), snat the original frames only (the
-   reply of a translated flow goes to a pool address and port that hotpathd picks).
-   plain-1m / fw-1m / snat-1m: p1 first sets up FLOWS connections (fw, plain: original +
-   reply of each; snat: the original), and the window starts once p1 has read all of
+   plain-1k / fw-1k / snat-1k: p0 replays 1024 flows; plain and fw the 1024 original
+   frames, then the 1024 replies (both directions: a UDP flow is established once its
+   reply passed: after the first loop every frame is `established`), snat the
+   original frames only (the reply of a translated flow goes to a pool address and port
+   that hotpathd picks). plain-1m / fw-1m / snat-1m: p1 first sets up FLOWS connections
+   (fw, plain: the originals, then the replies; snat: the originals), the window starts
+   once p1 has read all of
    them; p0 then replays SAMPLE of those flows drawn at random (fw: both directions,
    2 x SAMPLE frames; snat: 2 x SAMPLE flows, originals): net_pcap's replay keeps its
    whole pcap in mbufs, and 1 M frames of 2 KiB mbufs do not fit the 2 GiB of hugepages,
