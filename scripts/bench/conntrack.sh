@@ -9,7 +9,7 @@
 #   ROUNDS=3 DURATION=6 WARMUP=2 FLOWS=1000000 SAMPLE=65536 FLOOD=10000000 FLOOD_MAX=1000000 \
 #     LOCK=/tmp/hp-itest.lock ONLY=plain-1k,fw-1k,new-fw,flood NFT=0 DRY_RUN=1 ./scripts/bench/conntrack.sh
 #
-# ONLY: conntrack.py's configurations (plain-1k fw-1k snat-1k plain-1m fw-1m snat-1m
+# CT=0 skips the replay-rig part (conntrack.py). ONLY: conntrack.py's configurations (plain-1k fw-1k snat-1k plain-1m fw-1m snat-1m
 # new-plain new-fw new-snat flood); NFT=0 skips the kernel comparison (NFT_CONFIGS, default
 # kernel,kernel-nft,afxdp-ct; RATES fixes its rates instead of a zero-loss search).
 # DRY_RUN=1 writes every configuration as plain routing (checks the rig on the stateless path).
@@ -27,9 +27,11 @@ bench_need_root "hugepages, /var/run/dpdk, network namespaces"
 ./scripts/setup.sh >/dev/null
 bench_build build/release -Dbuildtype=release -Dtests=disabled
 mkdir -p "$OUT"
-rm -f "$OUT/conntrack.dat" "$OUT/flood.dat"
 rc=0
-bench_run "" scripts/bench/conntrack.py --hotpathd "$HOTPATHD" --out "$OUT" ${LOCK:+--lock "$LOCK"} || rc=$?
+if [[ ${CT:-1} != 0 ]]; then
+	rm -f "$OUT/conntrack.dat" "$OUT/flood.dat"
+	bench_run "" scripts/bench/conntrack.py --hotpathd "$HOTPATHD" --out "$OUT" ${LOCK:+--lock "$LOCK"} || rc=$?
+fi
 
 if command -v gnuplot >/dev/null; then
 	if [[ -s $OUT/conntrack.dat ]]; then

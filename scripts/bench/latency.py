@@ -107,12 +107,13 @@ def dut_config(path, sock, ports, neighbor, via, src, dst, seed=7, n_routes=N_RO
              "ports:"]
     for name, dev, mac, addr in ports:
         lines.append("  - { name: %s, device: \"%s\", mac: \"%s\", ipv4: [%s] }" % (name, dev, mac, addr))
-    lines += ["neighbors:", "  - { ip: %s, mac: \"%s\", port: %s }" % neighbor, "routes:"]
+    lines += ["neighbors:", "  - { ip: %s, mac: \"%s\", port: %s }" % neighbor]
     routes = [cover] + ([n for n in bl.random_routes(rng, n_routes, 4) if not n.overlaps(cover)][:n_routes - 1]
                         if n_routes > 1 else [])
-    for net in routes:
-        if not any(net.overlaps(ipaddress.ip_network(p[3], strict=False)) for p in ports):
-            lines.append("  - { prefix: %s, via: %s }" % (net, via))
+    route_lines = ["  - { prefix: %s, via: %s }" % (net, via) for net in routes
+                   if not any(net.overlaps(ipaddress.ip_network(p[3], strict=False)) for p in ports)]
+    # on the veths the sink is on p1's subnet: one route (the covering one) may be none
+    lines += ["routes:"] + route_lines if route_lines else ["routes: []"]
     if stateful:
         lines += ["acl_default: deny", "acl:",
                   "  - { priority: 1, state: [established, related], action: permit }",
