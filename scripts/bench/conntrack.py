@@ -283,7 +283,8 @@ class CtRig(tp.Rig):
         din, dout = e["p0_in"] - b["p0_in"], e["p0_out"] - b["p0_out"]
         res.update(window_s=round(e["t"] - b["t"], 3), established_in=din, established_out=dout,
                    delivery=dout / din if din else None, flood_syns_per_s=a.flood / max(1e-9, e["t"] - b["t"]),
-                   established_mpps_before=rate(sm, 0, b), established_mpps_during=din / max(1e-9, e["t"] - b["t"]) / 1e6,
+                   established_mpps_before=rate(sm, 0, b),
+                   established_mpps_during=din / max(1e-9, e["t"] - b["t"]) / 1e6,
                    max_count=max((x["count"] or 0) for x in sm))
         try:
             with open(report) as f:
@@ -405,7 +406,8 @@ def main():
                         r = rig.new_run(name)
                     r["round"] = rnd
                     news.append(r)
-                    bl.log("bench: round %d %-9s %s" % (rnd, name, r.get("error") or "%.0f cycles/packet, %.2f M/s a worker"
+                    bl.log("bench: round %d %-9s %s" % (rnd, name, r.get("error") or
+                                                          "%.0f cycles/packet, %.2f M/s a worker"
                                                           % (r["cycles_per_packet"], r["per_worker_per_s"] / 1e6)))
                     status = status or (0 if r["ok"] else 1)
         if rig.wanted("flood"):
@@ -481,7 +483,8 @@ def print_all(rows, newsum, flood, args):
     f.write("\n%-38s %5s %8s %8s %8s %9s %8s %7s\n" % ("configuration", "runs", "median", "min", "max",
                                                        "x plain", "target", "result"))
     for r in rows:
-        nums = ("%8.3f %8.3f %8.3f" % (r["median"], r["min"], r["max"])) if "median" in r else "%8s %8s %8s" % (("-",) * 3)
+        nums = ("%8.3f %8.3f %8.3f" % (r["median"], r["min"], r["max"])) if "median" in r \
+            else "%8s %8s %8s" % (("-",) * 3)
         f.write("%-38s %5d %s %9s %8s %7s%s\n" % (
             r["label"], r["runs"], nums, "%.3f" % r["ratio"] if "ratio" in r else "-",
             ">= %.1fx" % r["target"] if "target" in r else "", r["result"],
