@@ -45,7 +45,15 @@ HP_CONFIGS = [
     ("l3-10k", "l3, 10k IPv4 routes", 4, 0),
     ("l3-10k-acl1k", "l3, 10k routes + 1k ACL", 4, 1000),
     ("l3v6-10k", "l3 IPv6, 10k routes", 6, 0),
+    # conntrack.py's configurations (benchlib.ct_setup, ct_frames), 10k routes:
+    ("ct-1k", "l3 + stateful firewall, 1k flows", 4, 0),
+    ("snat-1k", "l3 + SNAT, 1k flows", 4, 0),
+    ("ct-new", "l3 + stateful firewall, every frame a new flow", 4, 0),
 ]
+# name -> (ct_setup kind, frames): "both" each flow's original frame then its reply,
+# "orig" original frames only, "new" PACKETS distinct flows (finite run only: a replay
+# loop would find them again)
+CT_CONFIGS = {"ct-1k": ("fw", "both"), "snat-1k": ("snat", "orig"), "ct-new": ("fw", "new")}
 TESTPMD_CONFIGS = [("5tswap", "testpmd 5tswap"), ("io", "testpmd io")]
 L3FWD_CONFIGS = [("l3fwd-lpm", "l3fwd LPM, 10k IPv4 routes", 4), ("l3fwd-lpm6", "l3fwd LPM IPv6, 10k routes", 6)]
 
@@ -70,6 +78,14 @@ STAGES = [
                                "dp_flow_hash4", "dp_flow_hash6", "dp_fib_neigh_lookup()"]),
     ("rewrite (MACs, TTL, checksum)", ["dp_l3_rewrite", "dp_l3_rewrite4", "dp_l3_rewrite6", "dp_l3_write_macs",
                                        "dp_ipv4_ttl_dec"]),
+    ("conntrack (dp_ct_pre / dp_ct_post: table, state machines, NAT)",
+     [f + sfx for f in ("dp_ct_pre", "dp_ct_post", "pre_one", "pre_keys", "post_list", "key_of", "l4_view",
+                        "set_state", "state_bit", "machine_new", "machine_step", "tcp_seg", "translate_pre",
+                        "related", "create", "set_dst", "dst_differs", "src_differs", "goes_on", "egress_port",
+                        "public_port", "ct_lookup", "ct_alloc", "ct_insert", "ct_abort", "ct_hash", "ct_prefetch",
+                        "ct_key_invert", "dp_nat_dnat", "dp_nat_snat_rule", "dp_nat_alloc", "dp_nat_rewrite4",
+                        "ct_tcp_new", "ct_tcp_step", "ct_udp_step", "ct_icmp_step")
+      for sfx in ("", "()")]),
     ("dispatch + TX enqueue", ["dispatch", "fast_send", "dp_tx_enqueue", "dp_tx_enqueue_burst", "dp_tx_flush()",
                                "rte_pktmbuf_free_bulk()", "rte_ring_mp_enqueue_burst"]),
 ]
@@ -107,15 +123,27 @@ class Runner:
         for name, label, fam, n_acl in HP_CONFIGS:
             if not self.wanted(name):
                 continue
-            for kind, pcaps, infinite in (("finite", self.finite, False), ("rig", self.replay, True)):
+            st, pcaps = None, {"finite": self.finite[fam], "rig": self.replay[fam]}
+            if name in CT_CONFIGS:
+                ct_kind, frames = CT_CONFIGS[name]
+                st = bl.ct_setup(ct_kind, ct_max=max(65536, 2 * n))
+                if frames == "new":
+                    pcaps = {"finite": bl.write_ct_pcap(os.path.join(self.out, "ct-new-%d.pcap" % n), range(n), "orig")}
+                else:
+                    rig = bl.write_ct_pcap(os.path.join(self.out, "ct-1k-%s.pcap" % frames), range(1024), frames)
+                    pcaps = {"rig": rig, "finite": bl.cycle_pcap(rig, os.path.join(
+                        self.out, "finite-ct-1k-%s-%d.pcap" % (frames, n)), n)}
+            for kind, infinite in (("finite", False), ("rig", True)):
+                if kind not in pcaps:
+                    continue
                 path = os.path.join(self.out, "%s-%s.yaml" % (name, kind))
-                dev = bl.replay_device(pcaps[fam], infinite)
+                dev = bl.replay_device(pcaps[kind], infinite)
                 sock = os.path.join(self.out, "%s.sock" % name)
                 if name == "xconnect":
                     bl.write_xconnect_config(path, dev, self.prefix(name), sock)
                 else:
                     bl.write_l3_config(path, dev, self.prefix(name), sock, fam, self.args.routes,
-                                       n_acl, seed=self.args.seed)
+                                       n_acl, seed=self.args.seed, stateful=st)
                 r = subprocess.run([self.args.hotpathd, "-c", path, "--check"], capture_output=True, text=True)
                 if r.returncode != 0:
                     raise SystemExit("callgrind: %s does not validate:\n%s%s" % (path, r.stdout, r.stderr))
@@ -219,7 +247,9 @@ class Runner:
         res["files"] = files
         res["ir_per_packet"] = per = {}
         for fn in ("dp_l3_burst", "dp_parse", "route_one", "dp_acl_classify", "rte_acl_classify",
-                   "dp_tx_flush", "dp_xconnect_burst", "rte_lpm6_lookup_bulk_func"):
+                   "dp_tx_flush", "dp_xconnect_burst", "rte_lpm6_lookup_bulk_func",
+                   "dp_ct_pre", "dp_ct_post", "dp_ct_tick", "ct_lookup", "ct_alloc", "ct_insert", "ct_sweep",
+                   "dp_nat_alloc", "dp_nat_rewrite4"):
             if fn in prof.inclusive:
                 per[fn] = prof.inclusive[fn] / n
                 per[fn + " calls/packet"] = prof.calls[fn] / n
@@ -242,6 +272,10 @@ class Runner:
             tf = prof.breakdown("dp_tx_flush")
             res["tx_flush_ir"] = prof.inclusive["dp_tx_flush"] / n
             res["tx_flush_parts"] = {k: v / n for k, v in sorted(tf.items(), key=lambda x: -x[1])}
+        for fn in ("dp_ct_pre", "dp_ct_post"):
+            if fn in prof.inclusive:
+                res.setdefault("ct_parts", {})[fn] = {k: v / n for k, v in sorted(
+                    prof.breakdown(fn).items(), key=lambda x: -x[1])[:15]}
         if "dp_acl_classify" in prof.inclusive:
             res["acl_parts"] = {k: v / n for k, v in sorted(prof.breakdown("dp_acl_classify").items(),
                                                            key=lambda x: -x[1])[:12]}
@@ -379,7 +413,7 @@ def main():
                 results.append(r)
                 bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))
             for name, label, fam, n_acl in HP_CONFIGS:
-                if rn.wanted(name):
+                if rn.wanted(name) and (name, "rig") in rn.cfg:
                     r = rn.rig_run(name, False)
                     results.append(r)
                     bl.log("callgrind: %s rig: %s" % (name, r.get("error") or "%.1f Ir/packet" % r["worker_ir_per_packet"]))

@@ -3,6 +3,8 @@
 #
 #   ./scripts/bench/callgrind.sh
 #   PACKETS=20000 RIG_SECONDS=15 ONLY=l3-10k,5tswap RIG=0 FINITE=0 SOURCE=HEAD ./scripts/bench/callgrind.sh
+#   ONLY=l3-10k,ct-1k,snat-1k,ct-new RIG=0 ./scripts/bench/callgrind.sh   (the conntrack stage: stateful
+#   firewall and SNAT on 1k flows, ct-new: every frame a new connection; finite runs only for ct-new)
 #
 # The binary has debug info: BUILDTYPE=debugoptimized (default, -O2 -g, in build/prof) or
 # BUILDTYPE=release-debug (-O3 -g, the code generation of the throughput binary, in

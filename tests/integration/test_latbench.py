@@ -80,6 +80,37 @@ def test_testpmd_beside_hotpathd_alternating(d):
     assert out not in ps, [ln for ln in ps.splitlines() if out in ln]
 
 
+def netns():
+    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+
+
+def test_stateful_firewalls_kernel_and_hotpathd(d):
+    """conntrack.sh's kernel comparison: the kernel with an nftables stateful firewall and
+    hotpathd with the same rules as its ACL, on the veths; both pass the probe's flows
+    (new from the inside subnet), the kernel's conntrack held them, nothing is left."""
+    if shutil.which("nft") is None:
+        print("SKIP: no nft (scripts/setup.sh installs nftables)")
+        return
+    out = os.path.join(d, "out")
+    configs = ["kernel-nft", "afxdp-ct"]
+    p = subprocess.run(["/usr/bin/python3", LATENCY, "--hotpathd", BIN, "--probe", PROBE, "--out", out,
+                        "--configs", ",".join(configs), "--rates", str(RATE), "--duration", "0.5",
+                        "--warmup", "0.2"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, "latency.py exit %d:\n%s" % (p.returncode, p.stderr[-3000:])
+    with open(os.path.join(out, "latency.json")) as f:
+        res = json.load(f)
+    for k in configs:
+        [r] = res["configs"][k]["runs"]
+        # the firewall let the inside's new flows through: forwarded, every packet accounted for
+        assert r["received"] > 0 and r["received"] + r["lost"] == r["sent"], (k, r)
+    # the kernel tracked the probe's flows (the ruleset with ct state was in place)
+    [r] = res["configs"]["kernel-nft"]["runs"]
+    assert r["nf_conntrack_count"] and r["nf_conntrack_count"] > 0, r
+    [rep] = res["configs"]["afxdp-ct"]["dut_reports"]
+    assert rep["workers"][0]["rx_packets"] > 0, rep
+    assert "hp-bench-" not in netns(), netns()
+
+
 def test_unknown_configuration_refused(d):
     p = subprocess.run(["/usr/bin/python3", LATENCY, "--hotpathd", BIN, "--probe", PROBE, "--out", d,
                         "--configs", "memif,tespmd"], capture_output=True, text=True, timeout=30)
@@ -99,4 +130,5 @@ if __name__ == "__main__":
     if shutil.which("dpdk-testpmd") is None:
         print("SKIP: no dpdk-testpmd (scripts/setup.sh installs dpdk-dev)")
         sys.exit(hp.SKIP)
-    hp.run([test_testpmd_beside_hotpathd_alternating, test_unknown_configuration_refused])
+    hp.run([test_testpmd_beside_hotpathd_alternating, test_stateful_firewalls_kernel_and_hotpathd,
+            test_unknown_configuration_refused])
