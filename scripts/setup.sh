@@ -14,6 +14,7 @@ PKGS=(
 	rt-tests    # cyclictest: the reference the stall detector is compared with (docs/BENCHMARKS.md)
 	bird2 frr   # tests/e2e/test_linux.py: real routing daemons drive hotpathd (docs/linux.md)
 	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel; test_linux's flood
+	traceroute  # tests/e2e/test_nat.py: traceroute (UDP, ICMP, TCP) through the NAT
 )
 
 if [[ $(id -u) -ne 0 ]]; then
