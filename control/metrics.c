@@ -19,11 +19,14 @@
 #include <microhttpd.h>
 #include <rte_cycles.h>
 
+#include "ct.h"
+#include "ctview.h"
 #include "jsonget.h"
 #include "linux.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "nat.h"
 #include "rib.h"
 #include "tables.h"
 #include "worker_state.h"
@@ -610,6 +613,77 @@ write_linux(FILE *f, const struct dp_runtime *rt)
 	put_u64(f, "hotpath_linux_messages_total", NULL, 0, st->messages);
 }
 
+/* Connection tracking and NAT (control/ctview.c's objects): zeros while nothing is tracked. */
+static void
+write_conntrack(FILE *f, const struct dp_runtime *rt)
+{
+	static const struct {
+		const char *key, *help;
+	} ct[] =
+		{
+#define CT_ROW(name, help) {#name, help},
+			CT_WORKER_COUNTERS(CT_ROW)
+#undef CT_ROW
+		},
+	  nat[] = {
+#define NAT_ROW(name, help) {#name, help},
+		  DP_NAT_COUNTERS(NAT_ROW)
+#undef NAT_ROW
+	  };
+	json_t *st = ctl_ct_stats(rt), *nc = ctl_nat_counters(rt), *v;
+	const json_t *counters = json_object_get(st, "counters");
+	const char *k;
+	char name[96], help[192];
+
+	family(f, "hotpath_conntrack_connections", "gauge", "Connections in the table now (live entries).");
+	put_u64(f, "hotpath_conntrack_connections", NULL, 0, ju(st, "count"));
+	family(f, "hotpath_conntrack_max", "gauge", "Connections the table holds at most (conntrack.max).");
+	put_u64(f, "hotpath_conntrack_max", NULL, 0, ju(st, "max"));
+	family(f, "hotpath_conntrack_memory_bytes", "gauge", "Memory the connection table takes.");
+	put_u64(f, "hotpath_conntrack_memory_bytes", NULL, 0, ju(st, "bytes"));
+	family(f, "hotpath_conntrack_limbo", "gauge",
+	       "Connections removed and waiting for a grace period before their entry is reused.");
+	put_u64(f, "hotpath_conntrack_limbo", NULL, 0, ju(counters, "limbo"));
+	for (size_t c = 0; c < RTE_DIM(ct); c++) {
+		snprintf(name, sizeof(name), "hotpath_conntrack_%s_total", ct[c].key);
+		snprintf(help, sizeof(help), "Conntrack, all workers: %s.", ct[c].help);
+		family(f, name, "counter", help);
+		put_u64(f, name, NULL, 0, ju(counters, ct[c].key));
+	}
+	family(f, "hotpath_conntrack_packets_total", "counter",
+	       "Packets the conntrack stage classified, by the state the ACL saw.");
+	json_object_foreach(json_object_get(st, "packets"), k, v) {
+		struct lbl l[] = {{"state", k}};
+		put_u64(f, "hotpath_conntrack_packets_total", l, 1, (uint64_t)json_integer_value(v));
+	}
+	family(f, "hotpath_conntrack_invalid_total", "counter", "Packets of state invalid, by reason.");
+	json_object_foreach(json_object_get(st, "invalid"), k, v) {
+		struct lbl l[] = {{"reason", k}};
+		put_u64(f, "hotpath_conntrack_invalid_total", l, 1, (uint64_t)json_integer_value(v));
+	}
+	for (size_t c = 0; c < RTE_DIM(nat); c++) {
+		snprintf(name, sizeof(name), "hotpath_nat_%s_total", nat[c].key);
+		snprintf(help, sizeof(help), "NAT, all workers: %s.", nat[c].help);
+		family(f, name, "counter", help);
+		put_u64(f, name, NULL, 0, ju(nc, nat[c].key));
+	}
+	family(f, "hotpath_nat_pool_free_ports", "gauge",
+	       "Ports free in an snat rule's pool (all its addresses), by rule index and protocol.");
+	for (unsigned i = 0; i < rt->cfg->n_nat; i++) {
+		json_t *fp = ctl_nat_pool_free(rt, i);
+		char rule[16];
+
+		snprintf(rule, sizeof(rule), "%u", i);
+		json_object_foreach(fp, k, v) {
+			struct lbl l[] = {{"rule", rule}, {"proto", k}};
+			put_u64(f, "hotpath_nat_pool_free_ports", l, 2, (uint64_t)json_integer_value(v));
+		}
+		json_decref(fp);
+	}
+	json_decref(st);
+	json_decref(nc);
+}
+
 static uint64_t metrics_renders; /* pages written, this one included */
 
 int
@@ -644,6 +718,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	rc = write_latency(f, rt);
 	write_control(f);
 	write_linux(f, rt);
+	write_conntrack(f, rt);
 	family(f, "hotpath_metrics_renders_total", "counter",
 	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
 	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);

@@ -15,6 +15,7 @@
 #include <rte_telemetry.h>
 
 #include "commands.h"
+#include "ctview.h"
 #include "jsonget.h"
 #include "log.h"
 #include "loop.h"
@@ -327,6 +328,26 @@ fmt_acl(const json_t *r, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /hotpath/conntrack: the table's size and counters (summed), packets by state, invalid by reason, NAT's counters. */
+static int
+fmt_conntrack(const json_t *r, const char *params, struct rte_tel_data *d)
+{
+	const json_t *ct = json_object_get(r, "conntrack");
+
+	(void)params;
+	if (ct == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", json_is_true(json_object_get(ct, "enabled")));
+	add_ints(d, ct, "");
+	add_ints(d, json_object_get(ct, "timeouts"), "timeout_");
+	add_ints(d, json_object_get(ct, "counters"), "");
+	add_ints(d, json_object_get(ct, "packets"), "packets_");
+	add_ints(d, json_object_get(ct, "invalid"), "invalid_");
+	add_ints(d, json_object_get(r, "nat"), "nat_");
+	return 0;
+}
+
 /* ------------------------------------------------------------ hand-over */
 
 typedef int (*fmt_fn)(const json_t *report, const char *params, struct rte_tel_data *d);
@@ -386,6 +407,10 @@ wake_ready(struct ctl_watch *w, uint32_t events)
 	report = dp_report_json(tel.rt);
 	if (report != NULL && ctl_xdp_active())
 		json_object_set_new(report, "xdp", ctl_xdp_counters());
+	if (report != NULL) {
+		json_object_set_new(report, "conntrack", ctl_ct_stats(tel.rt));
+		json_object_set_new(report, "nat", ctl_nat_counters(tel.rt));
+	}
 	pthread_mutex_lock(&tel.lock);
 	old = tel.report;
 	tel.report = report;
@@ -469,11 +494,22 @@ cmd_acl(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_report(params, d, fmt_acl);
 }
 
+static int
+cmd_conntrack(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_report(params, d, fmt_conntrack);
+}
+
 /* The callback of each command the registry's HP_TELEMETRY serves under a /hotpath/ name. */
 static const telemetry_cb callbacks[HP_CMD_COUNT] = {
-	[HP_CMD_stats] = cmd_stats,         [HP_CMD_port_stats] = cmd_ports,
-	[HP_CMD_worker_show] = cmd_workers, [HP_CMD_latency_show] = cmd_latency,
-	[HP_CMD_acl_show] = cmd_acl,        [HP_CMD_xdp_show] = cmd_xdp,
+	[HP_CMD_stats] = cmd_stats,
+	[HP_CMD_port_stats] = cmd_ports,
+	[HP_CMD_worker_show] = cmd_workers,
+	[HP_CMD_latency_show] = cmd_latency,
+	[HP_CMD_acl_show] = cmd_acl,
+	[HP_CMD_xdp_show] = cmd_xdp,
+	[HP_CMD_conntrack_stats] = cmd_conntrack,
 };
 
 static const struct {

@@ -9,7 +9,7 @@
 
 /*
  * Register the /hotpath/... commands of HP_TELEMETRY (commands.h: stats,
- * ports, workers, latency, acl, xdp) with DPDK telemetry (once per process:
+ * ports, workers, latency, acl, xdp, conntrack) with DPDK telemetry (once per process:
  * DPDK cannot unregister a command) and start answering them.
  *
  * The commands run in DPDK's telemetry threads but never read the runtime

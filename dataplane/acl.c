@@ -40,6 +40,7 @@ enum {
 
 enum {
 	F4_PROTO,
+	F4_STATE,
 	F4_SRC,
 	F4_DST,
 	F4_SPORT,
@@ -49,6 +50,7 @@ enum {
 
 enum {
 	F6_PROTO,
+	F6_STATE,
 	F6_SRC0, /* 4 x 32 bits, most significant first */
 	F6_DST0 = F6_SRC0 + 4,
 	F6_SPORT = F6_DST0 + 4,
@@ -60,30 +62,49 @@ RTE_ACL_RULE_DEF(dp_acl_rule4, F4_NUM);
 RTE_ACL_RULE_DEF(dp_acl_rule6, F6_NUM);
 
 /*
- * Field layout over struct dp_acl_key4/6: the proto byte alone, then 4-byte
- * input groups; sport and dport share the last group.
+ * Field layout over struct dp_acl_key4/6: the proto byte alone (rte_acl
+ * reads the first field one byte at the root), then 4-byte input groups;
+ * sport and dport share the last group.
+ *
+ * ct_state: rte_acl runs 4 transitions per input group after the first, so
+ * a group must cover 4 bytes of trie: the state field is the key's first
+ * word (proto, ct_state, pad[2]) as a 4-byte bitmask, of which a rule only
+ * ever looks at ct_state (byte 1). rte_acl matches a multi-byte field's
+ * most significant byte against the lowest input byte (network order), so
+ * byte 1 is bits 16-23 of the rule's value and mask. A group that every
+ * rule leaves wild is dropped from the trie at build time (rte_acl_build:
+ * acl_rule_stats), so an ACL without state: classifies exactly as before.
  */
+#define STATE_SHIFT 16
+
 static const struct rte_acl_field_def dp_acl_defs4[F4_NUM] = {
 	{RTE_ACL_FIELD_TYPE_BITMASK, 1, F4_PROTO, 0, offsetof(struct dp_acl_key4, proto)},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_SRC, 1, offsetof(struct dp_acl_key4, src)},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_DST, 2, offsetof(struct dp_acl_key4, dst)},
-	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_SPORT, 3, offsetof(struct dp_acl_key4, sport)},
-	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_DPORT, 3, offsetof(struct dp_acl_key4, dport)},
+	{RTE_ACL_FIELD_TYPE_BITMASK, 4, F4_STATE, 1, offsetof(struct dp_acl_key4, proto)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_SRC, 2, offsetof(struct dp_acl_key4, src)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F4_DST, 3, offsetof(struct dp_acl_key4, dst)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_SPORT, 4, offsetof(struct dp_acl_key4, sport)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F4_DPORT, 4, offsetof(struct dp_acl_key4, dport)},
 };
 
 static const struct rte_acl_field_def dp_acl_defs6[F6_NUM] = {
 	{RTE_ACL_FIELD_TYPE_BITMASK, 1, F6_PROTO, 0, offsetof(struct dp_acl_key6, proto)},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 0, 1, offsetof(struct dp_acl_key6, src) + 0},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 1, 2, offsetof(struct dp_acl_key6, src) + 4},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 2, 3, offsetof(struct dp_acl_key6, src) + 8},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 3, 4, offsetof(struct dp_acl_key6, src) + 12},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 0, 5, offsetof(struct dp_acl_key6, dst) + 0},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 1, 6, offsetof(struct dp_acl_key6, dst) + 4},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 2, 7, offsetof(struct dp_acl_key6, dst) + 8},
-	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 3, 8, offsetof(struct dp_acl_key6, dst) + 12},
-	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9, offsetof(struct dp_acl_key6, sport)},
-	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9, offsetof(struct dp_acl_key6, dport)},
+	{RTE_ACL_FIELD_TYPE_BITMASK, 4, F6_STATE, 1, offsetof(struct dp_acl_key6, proto)},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 0, 2, offsetof(struct dp_acl_key6, src) + 0},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 1, 3, offsetof(struct dp_acl_key6, src) + 4},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 2, 4, offsetof(struct dp_acl_key6, src) + 8},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_SRC0 + 3, 5, offsetof(struct dp_acl_key6, src) + 12},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 0, 6, offsetof(struct dp_acl_key6, dst) + 0},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 1, 7, offsetof(struct dp_acl_key6, dst) + 4},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 2, 8, offsetof(struct dp_acl_key6, dst) + 8},
+	{RTE_ACL_FIELD_TYPE_MASK, 4, F6_DST0 + 3, 9, offsetof(struct dp_acl_key6, dst) + 12},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 10, offsetof(struct dp_acl_key6, sport)},
+	{RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 10, offsetof(struct dp_acl_key6, dport)},
 };
+
+_Static_assert(offsetof(struct dp_acl_key4, ct_state) == 1 && offsetof(struct dp_acl_key6, ct_state) == 1 &&
+		       offsetof(struct dp_acl_key4, src) == 4 && offsetof(struct dp_acl_key6, src) == 4,
+	       "the state field is bits 16-23 of the key's first word");
+_Static_assert(HP_CT_STATE_ALL <= 0xff, "one ct_state byte holds every HP_CT_* bit");
 
 /* What a matched rule does, indexed by rule (file) index. */
 struct dp_acl_action {
@@ -130,8 +151,10 @@ struct dp_acl_meter {
  * The results are a function of the key for one compiled ACL, and a cache
  * lives as long as its dp_acl_worker (a new ACL brings new, empty caches),
  * so a hit is exactly what rte_acl_classify() would say. Counters and
- * policers still run per packet on the results. Empty ways hold a key whose
- * first word has the pad bytes set, which no real key has.
+ * policers still run per packet on the results. The whole key is compared,
+ * ct_state included: an established packet's cached permit never answers
+ * for a new packet of the same 5-tuple. Empty ways hold a key whose first
+ * word has the pad bytes set, which no real key has.
  */
 #define ACL_CACHE_WAYS 2
 #define ACL_CACHE_EMPTY UINT64_MAX
@@ -199,12 +222,22 @@ prefix_field(struct rte_acl_field *f, const struct hp_prefix *p, bool has, unsig
 	f->value.u32 = bits == 0 ? 0 : addr_word(p->addr, k) & (uint32_t)(UINT32_MAX << (32 - bits));
 }
 
+/* The state field of a rule expansion: one HP_CT_* bit exactly, or (0) any key. */
 static void
-fill_rule4(struct dp_acl_rule4 *ar, const struct hp_acl_rule *r)
+state_field(struct rte_acl_field *f, unsigned bit)
+{
+	f->value.u32 = (uint32_t)bit << STATE_SHIFT;
+	f->mask_range.u32 = bit != 0 ? (uint32_t)0xff << STATE_SHIFT : 0;
+}
+
+/* rte_acl rule of r; bit: the ct_state this expansion matches (0: r has no state:). */
+static void
+fill_rule4(struct dp_acl_rule4 *ar, const struct hp_acl_rule *r, unsigned bit)
 {
 	memset(ar, 0, sizeof(*ar));
 	ar->field[F4_PROTO].value.u8 = r->has_proto ? r->proto : 0;
 	ar->field[F4_PROTO].mask_range.u8 = r->has_proto ? 0xff : 0;
+	state_field(&ar->field[F4_STATE], bit);
 	prefix_field(&ar->field[F4_SRC], &r->src, r->has_src, 0);
 	prefix_field(&ar->field[F4_DST], &r->dst, r->has_dst, 0);
 	ar->field[F4_SPORT].value.u16 = r->sport_lo;
@@ -214,11 +247,12 @@ fill_rule4(struct dp_acl_rule4 *ar, const struct hp_acl_rule *r)
 }
 
 static void
-fill_rule6(struct dp_acl_rule6 *ar, const struct hp_acl_rule *r)
+fill_rule6(struct dp_acl_rule6 *ar, const struct hp_acl_rule *r, unsigned bit)
 {
 	memset(ar, 0, sizeof(*ar));
 	ar->field[F6_PROTO].value.u8 = r->has_proto ? r->proto : 0;
 	ar->field[F6_PROTO].mask_range.u8 = r->has_proto ? 0xff : 0;
+	state_field(&ar->field[F6_STATE], bit);
 	for (unsigned k = 0; k < 4; k++) {
 		prefix_field(&ar->field[F6_SRC0 + k], &r->src, r->has_src, k);
 		prefix_field(&ar->field[F6_DST0 + k], &r->dst, r->has_dst, k);
@@ -233,6 +267,17 @@ static bool
 rule_in_family(const struct hp_acl_rule *r, int fam)
 {
 	return r->family == 0 || r->family == (fam == DP_ACL_V4 ? AF_INET : AF_INET6);
+}
+
+/*
+ * rte_acl rules one ACL rule becomes: one per state: bit (a key carries one
+ * bit, so at most one of them matches a packet; all share the rule's
+ * priority and userdata), or one matching any ct_state without state:.
+ */
+static unsigned
+rule_expansion(const struct hp_acl_rule *r)
+{
+	return r->state != 0 ? (unsigned)__builtin_popcount(r->state) : 1;
 }
 
 /* The config parser validates too; this guards what rte_acl would silently misread. */
@@ -260,11 +305,9 @@ check_rule(const struct hp_config *cfg, const struct hp_acl_rule *r, char *err, 
 			return -EINVAL;
 		}
 	}
-	/* no connection tracker yet: a rule that matched regardless of its state: would be a
-	 * firewall the operator does not have */
-	if (r->state != 0) {
-		set_err(err, errlen, "%s:%u: acl rule: state: needs connection tracking, not built yet",
-			cfg->file, r->line);
+	if ((r->state & ~HP_CT_STATE_ALL) != 0) {
+		set_err(err, errlen, "%s:%u: acl rule: unknown state bits 0x%x", cfg->file, r->line,
+			(unsigned)(r->state & ~HP_CT_STATE_ALL));
 		return -EINVAL;
 	}
 	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi) {
@@ -372,7 +415,7 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	  char *err, size_t errlen)
 {
 	const char *fname = fam == DP_ACL_V4 ? "IPv4" : "IPv6";
-	unsigned n = 0, first = 0;
+	unsigned n = 0, n_user = 0, first = 0;
 	char name[RTE_ACL_NAMESIZE];
 	struct rte_acl_config bcfg;
 	struct rte_acl_param param;
@@ -380,8 +423,13 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	int rc;
 
 	for (unsigned r = 0; r < acl->n_rules; r++) {
-		if (rule_in_family(&cfg->acl[order[r].index], fam) && n++ == 0)
+		const struct hp_acl_rule *hr = &cfg->acl[order[r].index];
+
+		if (!rule_in_family(hr, fam))
+			continue;
+		if (n_user++ == 0)
 			first = order[r].index;
+		n += rule_expansion(hr); /* the context holds the expansions */
 	}
 	if (n == 0)
 		return 0;
@@ -398,7 +446,8 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	ctx = rte_acl_create(&param);
 	if (ctx == NULL) {
 		rc = rte_errno != 0 ? -rte_errno : -ENOMEM;
-		set_err(err, errlen, "acl: rte_acl_create (%s, %u rules): %s", fname, n, rte_strerror(-rc));
+		set_err(err, errlen, "acl: rte_acl_create (%s, %u rte_acl rules for %u acl rules): %s", fname,
+			n, n_user, rte_strerror(-rc));
 		return rc;
 	}
 	acl->ctx[fam] = ctx;
@@ -410,25 +459,33 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 			struct dp_acl_rule6 r6;
 		} ar;
 		struct rte_acl_rule_data *d;
+		unsigned bits;
 
 		if (!rule_in_family(hr, fam))
 			continue;
-		if (fam == DP_ACL_V4) {
-			fill_rule4(&ar.r4, hr);
-			d = &ar.r4.data;
-		} else {
-			fill_rule6(&ar.r6, hr);
-			d = &ar.r6.data;
-		}
-		d->category_mask = 1u << (hr->action == HP_ACL_COUNT ? DP_ACL_CAT_COUNT : DP_ACL_CAT_DECIDE);
-		d->priority = (int32_t)(RTE_ACL_MAX_PRIORITY - r);
-		d->userdata = order[r].index + 1;
-		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&ar, 1);
-		if (rc != 0) {
-			set_err(err, errlen, "%s:%u: acl rule: rte_acl refuses it (%s): %s", cfg->file,
-				hr->line, fname, strerror(-rc));
-			return rc;
-		}
+		bits = hr->state;
+		do {
+			unsigned bit = bits & -bits; /* the lowest state bit left; 0: no state: */
+
+			bits &= ~bit;
+			if (fam == DP_ACL_V4) {
+				fill_rule4(&ar.r4, hr, bit);
+				d = &ar.r4.data;
+			} else {
+				fill_rule6(&ar.r6, hr, bit);
+				d = &ar.r6.data;
+			}
+			d->category_mask = 1u << (hr->action == HP_ACL_COUNT ? DP_ACL_CAT_COUNT
+									     : DP_ACL_CAT_DECIDE);
+			d->priority = (int32_t)(RTE_ACL_MAX_PRIORITY - r);
+			d->userdata = order[r].index + 1;
+			rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&ar, 1);
+			if (rc != 0) {
+				set_err(err, errlen, "%s:%u: acl rule: rte_acl refuses it (%s): %s",
+					cfg->file, hr->line, fname, strerror(-rc));
+				return rc;
+			}
+		} while (bits != 0);
 	}
 
 	memset(&bcfg, 0, sizeof(bcfg));
@@ -444,8 +501,9 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	if (rc != 0) {
 		/* the build is over the whole set: name its first rule in match order */
 		set_err(err, errlen,
-			"%s:%u: acl: rte_acl cannot build the %u %s rules (this one matched first): %s",
-			cfg->file, cfg->acl[first].line, n, fname, strerror(rc < 0 ? -rc : rc));
+			"%s:%u: acl: rte_acl cannot build the %u %s rules (%u with state: bits expanded; "
+			"this one matched first): %s",
+			cfg->file, cfg->acl[first].line, n_user, fname, n, strerror(rc < 0 ? -rc : rc));
 		return rc < 0 ? rc : -EINVAL;
 	}
 	return 0;

@@ -145,7 +145,8 @@ struct ct_conn *ct_alloc(struct ct_table *t, unsigned worker, uint32_t h, uint64
  */
 int ct_insert(struct ct_table *t, struct ct_conn *c, uint32_t h0, uint32_t h1);
 
-/* Give back an entry ct_alloc returned and ct_insert did not publish (at once: nobody saw it). */
+/* Give back an entry ct_alloc returned and ct_insert did not publish (at once: nobody saw it; after
+ * a ct_insert that took its first key back out, once a grace period has passed). */
 void ct_abort(struct ct_table *t, unsigned worker, struct ct_conn *c);
 
 /* Mark c dead (any worker): lookups skip it from now on, its owner reclaims it. */

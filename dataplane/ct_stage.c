@@ -271,8 +271,8 @@ related(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 	memset(&q, 0, sizeof(q));
 	memcpy(q.src, t.src, t.v6 ? 16 : 4);
 	memcpy(q.dst, t.dst, t.v6 ? 16 : 4);
-	q.sport = t.sport;
-	q.dport = t.dport;
+	q.sport = rte_cpu_to_be_16(t.sport); /* ct_icmp_quote reads ports in host order */
+	q.dport = rte_cpu_to_be_16(t.dport);
 	q.proto = t.proto;
 	q.v6 = t.v6;
 	ct_key_invert(&q, &q); /* the quoted packet went the other way: the error comes back as its reply */

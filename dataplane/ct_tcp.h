@@ -1,7 +1,7 @@
 /*
- * Connection tracking's per-protocol state machines (issue 15 groundwork): TCP with the transition
+ * Connection tracking's per-protocol state machines: TCP with the transition
  * table of Linux's nf_conntrack_proto_tcp, UDP, ICMP echo, and the reading of the flow an ICMP error
- * quotes. Pure: no DPDK type, no table, no clock; the caller (the later conntrack stage) owns the
+ * quotes. Pure: no DPDK type, no table, no clock; the caller (ct_stage.c) owns the
  * entries, their timers and the lookup. See docs/conntrack.md.
  */
 #ifndef DP_CT_TCP_H

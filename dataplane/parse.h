@@ -16,6 +16,9 @@
 /*
  * ACL keys: the 5-tuple laid out for rte_acl (first field one byte, then
  * 4-byte groups). Addresses and ports in network byte order, as on the wire.
+ * ct_state is the connection tracker's verdict on the packet, one HP_CT_*
+ * bit (conf.h), set by the conntrack stage before the ACL; 0 where the
+ * tracker does not run (everything that fills a key leaves it 0, like pad).
  */
 struct dp_acl_key4 {
 	uint8_t proto;
@@ -225,7 +228,7 @@ dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 static inline void
 dp_fast4_key(const uint8_t *f, struct dp_acl_key4 *key)
 {
-	uint32_t proto = f[23]; /* then three zero pad bytes */
+	uint32_t proto = f[23]; /* then ct_state 0 and two zero pad bytes */
 
 	memcpy(key, &proto, 4);
 	memcpy(&key->src, f + 26, 8);   /* source, destination */
@@ -256,7 +259,7 @@ dp_fast4_fill(const uint8_t *f, struct dp_meta *meta)
 static inline void
 dp_fast6_fill(const uint8_t *f, struct dp_meta *meta)
 {
-	uint32_t proto = f[20]; /* then three zero pad bytes */
+	uint32_t proto = f[20]; /* then ct_state 0 and two zero pad bytes */
 	uint16_t plen;
 
 	memcpy(&plen, f + 18, sizeof(plen));

@@ -114,7 +114,8 @@ build_ct(struct dp_ct_tables *c, const struct dp_runtime *rt, const struct hp_co
 			snprintf(err, errlen,
 				 "conntrack: no memory for %u connections (%llu bytes of hugepages)",
 				 cfg->conntrack.max,
-				 (unsigned long long)ct_table_bytes(cfg->conntrack.max, rt->map.n_workers));
+				 (unsigned long long)ct_table_bytes(
+					 cfg->conntrack.max, rt->map.n_workers ? rt->map.n_workers : 1));
 			return -ENOMEM;
 		}
 	}

@@ -256,12 +256,14 @@ hp_linux_proto_taken(const struct hp_linux_conf *l, unsigned p)
 /*
  * conntrack: the connection table's size and timeouts. Section absent: enabled false and every
  * field at its default (the tracker runs only when an ACL rule has state: or nat: has rules).
- * Parsed and checked; the data path comes with issue 15.
  */
 #define HP_CT_MAX_DEFAULT 65536
 #define HP_CT_MAX_MIN 1024
 #define HP_CT_MAX_MAX 16777216
-#define HP_CT_CONN_BYTES 128 /* estimated memory of one connection: max x this must fit the machine */
+/* memory of one connection, at most (dataplane/ct.c's ct_table_bytes: a 128-byte entry, its share of
+ * the buckets, 32 to 64 bytes as max rounds to a power of two, 8 bytes of free and limbo lists):
+ * max x this must fit the machine */
+#define HP_CT_CONN_BYTES 200
 #define HP_CT_TIMEOUT_MIN 1
 #define HP_CT_TIMEOUT_MAX 604800 /* a week (Linux keeps an established TCP connection 5 days) */
 #define HP_CT_TCP_ESTABLISHED_DEFAULT 3600
@@ -282,8 +284,7 @@ struct hp_conntrack_conf {
 /*
  * nat: - { type: snat, out: p1, src: 10.0.0.0/8, to: [203.0.113.10], ports: "1024-65535" }
  *      - { type: dnat, in: p1, dst: 203.0.113.10, proto: tcp, dport: 8080, to: "10.0.0.5:80" }
- * IPv4 only. Parsed and checked; the data path comes with issue 15 (hotpathd refuses to
- * start with rules: dp_tables_build).
+ * IPv4 only (dataplane/nat.c).
  */
 #define HP_MAX_NAT_RULES 1024
 #define HP_MAX_NAT_POOL 64 /* addresses in one snat rule's to: */

@@ -41,6 +41,15 @@
 	  "add an ACL rule (as in the config file)")                                                         \
 	X(acl_del, "acl.del", 0, "index", "delete ACL rule index (acl.show numbers them)")                   \
 	X(acl_show, "acl.show", HP_CMD_RO, "", "ACL rules in order with their hits")                         \
+	X(conntrack_show, "conntrack.show", HP_CMD_RO, "[proto, src, dst, port, state, limit]",              \
+	  "tracked connections: tuples both ways, NAT, state, expiry, packets (at most limit, 100)")         \
+	X(conntrack_stats, "conntrack.stats", HP_CMD_RO, "",                                                 \
+	  "connection table: size, timeouts, counters (summed, per worker), packets by state, invalid")      \
+	X(conntrack_flush, "conntrack.flush", 0, "", "remove every tracked connection")                      \
+	X(nat_add, "nat.add", 0, "type, out, src, to, [ports] | type, in, dst, proto, dport, to",            \
+	  "add a NAT rule (as in the config file): snat to a pool, dnat port forward")                       \
+	X(nat_del, "nat.del", 0, "index | the rule's fields", "delete a NAT rule (nat.show numbers them)")   \
+	X(nat_show, "nat.show", HP_CMD_RO, "", "NAT rules in order, free pool ports, NAT counters")          \
 	X(policer_add, "policer.add", 0, "name, type, cir, cbs, [pir, pbs | ebs]",                           \
 	  "add a policer (as in the config file)")                                                           \
 	X(policer_del, "policer.del", 0, "name", "delete a policer no ACL rule uses")                        \
@@ -100,6 +109,16 @@ enum hp_cmd_id {
 	  "                action {permit | deny | count | police NAME}\n"                                \
 	  "  hpctl acl del INDEX\n"                                                                       \
 	  "  hpctl acl [show]\n")                                                                         \
+	X(conntrack, "",                                                                                  \
+	  "  hpctl conntrack [show] [proto P] [src ADDR[/LEN]] [dst ADDR[/LEN]] [port N]\n"               \
+	  "                  [state S] [limit N]\n"                                                       \
+	  "  hpctl conntrack stats\n"                                                                     \
+	  "  hpctl conntrack flush\n")                                                                    \
+	X(nat, "",                                                                                        \
+	  "  hpctl nat add snat out PORT src PREFIX to ADDR[,ADDR...] [ports A-B]\n"                      \
+	  "  hpctl nat add dnat in PORT dst ADDR proto {tcp | udp} dport N to ADDR:PORT\n"                \
+	  "  hpctl nat del {INDEX | snat ... | dnat ...}\n"                                               \
+	  "  hpctl nat [show]\n")                                                                         \
 	X(policer, "",                                                                                    \
 	  "  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"       \
 	  "                    [ebs SIZE]\n"                                                              \
@@ -131,6 +150,8 @@ enum hp_cmd_id {
 	X(latency_show, "/hotpath/latency",                                                              \
 	  "Residence time percentiles and stalls, ns, all workers or one. Parameters: lcore (optional)") \
 	X(acl_show, "/hotpath/acl", "ACL rule hits and cache. Parameters: first rule index (optional)")  \
+	X(conntrack_stats, "/hotpath/conntrack",                                                         \
+	  "Connection table size, counters, packets by state, invalid by reason. No parameters")         \
 	X(xdp_show, "/hotpath/xdp",                                                                      \
 	  "XDP program counters by reason, per interface. Parameters: iface (optional)")
 

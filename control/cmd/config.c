@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "ct.h"
 #include "handlers.h"
 #include "log.h"
 #include "linux.h"
@@ -119,6 +120,13 @@ cmd_config_apply(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 	/* neighbours keep their MACs, states and held packets across the new FIB */
 	ctl_fib_carry(t->fib, &nc);
 	old = dp_tables_publish(rt, t, &nc);
+	/* conntrack.timeouts apply at once, to every connection (its size cannot change) */
+	if (rt->ct != NULL) {
+		uint64_t to[4];
+
+		dp_ct_timeouts(&nc, to);
+		ct_table_set_timeouts(rt->ct, to);
+	}
 	/* the model takes the new tables' parts (ports and the rest are equal) */
 	hp_model_take_tables(rt->cfg, &nc);
 	hp_config_free(&nc);

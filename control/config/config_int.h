@@ -265,6 +265,7 @@ int cfg_parse_linux(struct ctx *c, void *obj, const char *key, struct cfg_node v
 int cfg_parse_conntrack(struct ctx *c, void *obj, const char *key, struct cfg_node val);
 void cfg_conntrack_defaults(struct hp_conntrack_conf *ct);
 int cfg_parse_nat(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+int cfg_entry_nat(struct ctx *c, struct cfg_node v, void *out);
 int cfg_resolve_nat(struct ctx *c);
 void cfg_linux_all_protocols(struct hp_linux_conf *l);
 /* Port of a neighbor or route: known, and routed (l3). */

@@ -135,8 +135,8 @@ conntrack_json(const struct hp_conntrack_conf *ct)
 			 (json_int_t)ct->icmp);
 }
 
-static json_t *
-nat_rule_json(const struct hp_config *cfg, const struct hp_nat_rule *r)
+json_t *
+hp_dump_nat_rule(const struct hp_config *cfg, const struct hp_nat_rule *r)
 {
 	char to[HP_ADDR_STRLEN + 8], a[HP_ADDR_STRLEN];
 	json_t *o, *pool;
@@ -346,7 +346,7 @@ hp_dump_config(const struct hp_config *cfg)
 	if (cfg->n_nat > 0) {
 		a = json_array();
 		for (unsigned i = 0; i < cfg->n_nat; i++)
-			json_array_append_new(a, nat_rule_json(cfg, &cfg->nat[i]));
+			json_array_append_new(a, hp_dump_nat_rule(cfg, &cfg->nat[i]));
 		json_object_set_new(o, "nat", a);
 	}
 	return o;

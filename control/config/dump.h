@@ -26,6 +26,8 @@ json_t *hp_dump_route(const struct hp_config *cfg, const struct hp_route_conf *r
 json_t *hp_dump_linux(const struct hp_linux_conf *l);
 json_t *hp_dump_policer(const struct hp_policer_conf *p);
 json_t *hp_dump_xdp_pass(const struct hp_xdp_conf *x);
+/* A nat: rule as the file writes it (type, out/in, src, to, ports / dst, proto, dport). */
+json_t *hp_dump_nat_rule(const struct hp_config *cfg, const struct hp_nat_rule *r);
 /* Addresses, prefixes ("10.0.0.0/8"), MACs, lists of prefixes and port ranges ("80", "5000-5010") as JSON strings. */
 json_t *hp_json_addr(const struct hp_addr *a);
 json_t *hp_json_prefix(const struct hp_prefix *p);

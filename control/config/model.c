@@ -467,6 +467,71 @@ hp_model_acl_del(struct hp_config *cfg, unsigned idx, struct hp_acl_rule *old)
 	return 0;
 }
 
+/* ---- nat rules ---- */
+
+int
+hp_model_nat_add(struct hp_config *cfg, const struct hp_nat_rule *rule, char *err, size_t errlen)
+{
+	struct hp_nat_rule *a;
+
+	if (cfg->n_nat >= HP_MAX_NAT_RULES)
+		return hp_errf(err, errlen, -ENOSPC, "more than %u NAT rules", HP_MAX_NAT_RULES);
+	/* no capacity is kept: a few rules, changed rarely */
+	if ((a = realloc(cfg->nat, (cfg->n_nat + 1) * sizeof(*a))) == NULL)
+		return hp_errf(err, errlen, -ENOMEM, "out of memory for NAT rules");
+	cfg->nat = a;
+	cfg->nat[cfg->n_nat++] = *rule;
+	return 0;
+}
+
+int
+hp_model_nat_del(struct hp_config *cfg, unsigned idx, struct hp_nat_rule *old)
+{
+	if (idx >= cfg->n_nat)
+		return -ENOENT;
+	if (old != NULL)
+		*old = cfg->nat[idx];
+	memmove(&cfg->nat[idx], &cfg->nat[idx + 1], (cfg->n_nat - idx - 1) * sizeof(cfg->nat[0]));
+	cfg->n_nat--;
+	return 0;
+}
+
+static bool
+same_pool(const struct hp_nat_rule *a, const struct hp_nat_rule *b)
+{
+	if (a->n_to != b->n_to)
+		return false;
+	for (unsigned i = 0; i < a->n_to; i++) {
+		bool found = false;
+
+		for (unsigned k = 0; k < b->n_to && !found; k++)
+			found = memcmp(a->to[i].addr, b->to[k].addr, 4) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+int
+hp_model_nat_find(const struct hp_config *cfg, const struct hp_nat_rule *r)
+{
+	for (unsigned i = 0; i < cfg->n_nat; i++) {
+		const struct hp_nat_rule *o = &cfg->nat[i];
+
+		if (o->type != r->type || o->port != r->port)
+			continue;
+		if (r->type == HP_NAT_SNAT && o->src.len == r->src.len &&
+		    !memcmp(o->src.addr, r->src.addr, 4) && o->port_lo == r->port_lo &&
+		    o->port_hi == r->port_hi && same_pool(o, r))
+			return (int)i;
+		if (r->type == HP_NAT_DNAT && !memcmp(o->dst.addr, r->dst.addr, 4) && o->proto == r->proto &&
+		    o->dport == r->dport && !memcmp(o->to_addr.addr, r->to_addr.addr, 4) &&
+		    o->to_port == r->to_port)
+			return (int)i;
+	}
+	return -1;
+}
+
 /* ---- policers ---- */
 
 int

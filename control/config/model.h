@@ -110,6 +110,16 @@ int hp_model_policer_add(struct hp_config *cfg, const struct hp_policer_conf *p,
 int hp_model_policer_del(struct hp_config *cfg, const char *name, char *err, size_t errlen);
 int hp_model_policer_find(const struct hp_config *cfg, const char *name);
 
+/* ---- nat rules (kept in the order they were added; nat.show numbers them) ---- */
+
+/* Append rule, checked by the config parser's rule check against cfg's rules (hp_config_parse_entry
+ * for the socket). 0, -ENOSPC (HP_MAX_NAT_RULES), -ENOMEM. */
+int hp_model_nat_add(struct hp_config *cfg, const struct hp_nat_rule *rule, char *err, size_t errlen);
+/* Remove rule idx (*old: what it was; may be NULL). 0 or -ENOENT. */
+int hp_model_nat_del(struct hp_config *cfg, unsigned idx, struct hp_nat_rule *old);
+/* The index of the rule that is the same as r (every field but its line; a pool as a set), or -1. */
+int hp_model_nat_find(const struct hp_config *cfg, const struct hp_nat_rule *r);
+
 /* ---- xdp (per interface: block prefixes, pass classes) ---- */
 
 /*

@@ -1,5 +1,4 @@
-/* Config section conntrack: the connection table's size and timeouts (parsed and checked; the
- * data path comes with issue 15). */
+/* Config section conntrack: the connection table's size and timeouts (dataplane/ct.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* Config section nat: SNAT pools and DNAT port forwards, IPv4 only (parsed and checked; the data
- * path comes with issue 15, and hotpathd refuses to start with rules until then). */
+/* Config section nat: SNAT pools and DNAT port forwards, IPv4 only (the data path: dataplane/nat.c, ct_stage.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +327,17 @@ cfg_parse_nat(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	return 0;
 }
 
+/* How a message names rule i: by its line in the file, or by its index (added over the socket). */
+static const char *
+rule_where(const struct hp_config *cfg, unsigned i, char *buf, size_t len)
+{
+	if (cfg->nat[i].line)
+		snprintf(buf, len, "at line %u", cfg->nat[i].line);
+	else
+		snprintf(buf, len, "%u (nat.show numbers them)", i);
+	return buf;
+}
+
 /* Where the FIB would send a: a connected subnet, or the longest forward route holding it. */
 static bool
 reachable(const struct hp_config *cfg, const struct hp_addr *a)
@@ -390,54 +400,111 @@ check_pools(struct ctx *c)
 
 			for (int j = 0; j < 4; j++)
 				a.addr[j] = (uint8_t)(all[k].addr >> (24 - 8 * j));
+			char where[48];
+
 			rc = cfg_fail_at(c, c->nat[all[k].rule].to_line,
-					 "key 'to': %s is in the pool of the snat rule at line %u too (pools "
-					 "may not overlap)",
-					 cfg_ip_text(c, &a), cfg->nat[all[k - 1].rule].line);
+					 "key 'to': %s is in the pool of the snat rule %s too (pools may not "
+					 "overlap)",
+					 cfg_ip_text(c, &a),
+					 rule_where(cfg, all[k - 1].rule, where, sizeof(where)));
 		}
 	free(all);
 	return rc;
+}
+
+/* Rule i: its port by name (l3), a dnat target that is routed, no dnat rule twice (against rules 0..i-1). */
+static int
+resolve_rule(struct ctx *c, unsigned i)
+{
+	struct hp_config *cfg = c->cfg;
+	struct hp_nat_rule *r = &cfg->nat[i];
+	const struct nat_side *ns = &c->nat[i];
+	const char *k = r->type == HP_NAT_SNAT ? "out" : "in";
+	int p = hp_config_port_index(cfg, ns->port);
+
+	if (p < 0)
+		return cfg_fail_at(c, ns->port_line, "key '%s': unknown port '%s' (no port by that name)", k,
+				   cfg_quote(c, ns->port));
+	if (cfg->ports[p].mode != HP_MODE_L3)
+		return cfg_fail_at(c, ns->port_line,
+				   "key '%s': port '%s' is mode xconnect: nat needs an l3 port", k,
+				   cfg->ports[p].name);
+	r->port = p;
+	if (r->type == HP_NAT_DNAT && !reachable(cfg, &r->to_addr))
+		return cfg_fail_at(
+			c, ns->to_line,
+			"key 'to': %s is outside every connected subnet and route (the target must be "
+			"reachable)",
+			cfg_ip_text(c, &r->to_addr));
+	for (unsigned k2 = 0; k2 < i; k2++) {
+		const struct hp_nat_rule *o = &cfg->nat[k2];
+		char where[48];
+
+		if (r->type == HP_NAT_DNAT && o->type == HP_NAT_DNAT && o->port == r->port &&
+		    o->proto == r->proto && o->dport == r->dport && !memcmp(o->dst.addr, r->dst.addr, 4))
+			return cfg_fail_at(c, ns->dport_line,
+					   "key 'dport': a dnat rule for %s %s/%u on port %s is %s already",
+					   cfg_ip_text(c, &r->dst), r->proto == 6 ? "tcp" : "udp", r->dport,
+					   cfg->ports[p].name, rule_where(cfg, k2, where, sizeof(where)));
+	}
+	return 0;
 }
 
 /* Ports by name (l3), pools that share no address, dnat targets that are routed, no dnat twice. */
 int
 cfg_resolve_nat(struct ctx *c)
 {
-	struct hp_config *cfg = c->cfg;
+	int rc;
 
-	for (unsigned i = 0; i < cfg->n_nat; i++) {
-		struct hp_nat_rule *r = &cfg->nat[i];
-		const struct nat_side *ns = &c->nat[i];
-		const char *k = r->type == HP_NAT_SNAT ? "out" : "in";
-		int p = hp_config_port_index(cfg, ns->port);
-
-		if (p < 0)
-			return cfg_fail_at(c, ns->port_line,
-					   "key '%s': unknown port '%s' (no port by that name)", k,
-					   cfg_quote(c, ns->port));
-		if (cfg->ports[p].mode != HP_MODE_L3)
-			return cfg_fail_at(c, ns->port_line,
-					   "key '%s': port '%s' is mode xconnect: nat needs an l3 port", k,
-					   cfg->ports[p].name);
-		r->port = p;
-		if (r->type == HP_NAT_DNAT && !reachable(cfg, &r->to_addr))
-			return cfg_fail_at(c, ns->to_line,
-					   "key 'to': %s is outside every connected subnet and route (the "
-					   "target must be reachable)",
-					   cfg_ip_text(c, &r->to_addr));
-		for (unsigned k2 = 0; k2 < i; k2++) {
-			const struct hp_nat_rule *o = &cfg->nat[k2];
-
-			if (r->type == HP_NAT_DNAT && o->type == HP_NAT_DNAT && o->port == r->port &&
-			    o->proto == r->proto && o->dport == r->dport &&
-			    !memcmp(o->dst.addr, r->dst.addr, 4))
-				return cfg_fail_at(
-					c, ns->dport_line,
-					"key 'dport': a dnat rule for %s %s/%u on port %s is at line "
-					"%u already",
-					cfg_ip_text(c, &r->dst), r->proto == 6 ? "tcp" : "udp", r->dport,
-					cfg->ports[p].name, o->line);
-		}
-	}
+	for (unsigned i = 0; i < c->cfg->n_nat; i++)
+		if ((rc = resolve_rule(c, i)))
+			return rc;
 	return check_pools(c);
+}
+
+/*
+ * One rule sent over the socket (nat.add), checked as the file's rules are: read into out, then
+ * resolved and checked against the running rules (c->cfg, a scratch copy: its nat array is
+ * replaced here by the running rules plus this one, and freed).
+ */
+int
+cfg_entry_nat(struct ctx *c, struct cfg_node v, void *out)
+{
+	struct hp_config *cfg = c->cfg;
+	const struct hp_nat_rule *running = cfg->nat;
+	unsigned n = cfg->n_nat;
+	struct hp_nat_rule *all;
+	int rc;
+
+	memset(out, 0, sizeof(struct hp_nat_rule));
+	if (n >= HP_MAX_NAT_RULES)
+		return cfg_fail_at(c, 0, "too many rules (at most %u)", HP_MAX_NAT_RULES);
+	all = calloc(n + 1, sizeof(*all));
+	c->nat = calloc(n + 1, sizeof(*c->nat));
+	if (!all || !c->nat) {
+		free(all);
+		return cfg_oom(c, 0);
+	}
+	if (n > 0)
+		memcpy(all, running, n * sizeof(*all));
+	for (unsigned i = 0; i < n; i++)
+		c->nat[i].port = cfg->ports[all[i].port].name;
+	cfg->nat = all;
+	cfg->n_nat = n;
+	if ((rc = cfg_want_entry(c, "nat", v, "rule")))
+		goto out;
+	all[n].port = -1;
+	memset(&c->ntmp, 0, sizeof(c->ntmp));
+	if ((rc = cfg_walk_mapping(c, v, NULL, "in nat rule", nat_keys, CFG_N(nat_keys), &all[n])) ||
+	    (rc = check_nat(c, &all[n])))
+		goto out;
+	cfg->n_nat = n + 1;
+	if ((rc = resolve_rule(c, n)) || (rc = check_pools(c)))
+		goto out;
+	memcpy(out, &all[n], sizeof(all[n]));
+out:
+	cfg->nat = NULL;
+	cfg->n_nat = 0;
+	free(all);
+	return rc;
 }

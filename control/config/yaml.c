@@ -85,7 +85,7 @@ static const struct key_def top_keys[] = {
 	{"xdp", cfg_parse_xdp, false, cfg_entry_xdp},
 	{"linux", cfg_parse_linux, false, NULL},
 	{"conntrack", cfg_parse_conntrack, false, NULL},
-	{"nat", cfg_parse_nat, false, NULL},
+	{"nat", cfg_parse_nat, false, cfg_entry_nat},
 };
 
 /* After the whole document: names that may point forward, in this order. */

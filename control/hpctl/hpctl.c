@@ -464,6 +464,153 @@ print_human(const json_t *res, bool yaml)
 	return 0;
 }
 
+/* ---- connection tracking and NAT: lines an operator knows (conntrack -L, the config's words) ---- */
+
+static int
+ct_proto_number(const char *name)
+{
+	return !strcmp(name, "tcp")      ? 6
+	       : !strcmp(name, "udp")    ? 17
+	       : !strcmp(name, "icmp")   ? 1
+	       : !strcmp(name, "icmpv6") ? 58
+					 : 0;
+}
+
+/* src=A dst=B sport=P dport=Q (ICMP: id=N) packets=N */
+static void
+ct_tuple(const json_t *t, json_int_t packets)
+{
+	printf(" src=%s dst=%s", json_string_value(json_object_get(t, "src")) ?: "?",
+	       json_string_value(json_object_get(t, "dst")) ?: "?");
+	if (json_object_get(t, "id") != NULL)
+		printf(" id=%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(t, "id")));
+	else
+		printf(" sport=%" JSON_INTEGER_FORMAT " dport=%" JSON_INTEGER_FORMAT,
+		       json_integer_value(json_object_get(t, "sport")),
+		       json_integer_value(json_object_get(t, "dport")));
+	printf(" packets=%" JSON_INTEGER_FORMAT, packets);
+}
+
+/* conntrack.show: one line per connection, as conntrack -L writes them, then a count. */
+static int
+print_conntrack_show(const json_t *res)
+{
+	const json_t *c, *n;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(res, "connections"), i, c) {
+		const char *proto = json_string_value(json_object_get(c, "proto")) ?: "?";
+		const char *state = json_string_value(json_object_get(c, "state")) ?: "?";
+		const json_t *pk = json_object_get(c, "packets");
+
+		printf("%-8s %-3d %-7" JSON_INTEGER_FORMAT, proto, ct_proto_number(proto),
+		       json_integer_value(json_object_get(c, "expires_s")));
+		if (!strcmp(proto, "tcp")) {
+			for (const char *ch = state; *ch != '\0'; ch++)
+				putchar(*ch >= 'a' && *ch <= 'z' ? *ch - 'a' + 'A' : *ch);
+		}
+		ct_tuple(json_object_get(c, "orig"), json_integer_value(json_array_get(pk, 0)));
+		if (strcmp(proto, "tcp") != 0 && !strcmp(state, "new"))
+			printf(" [UNREPLIED]");
+		ct_tuple(json_object_get(c, "reply"), json_integer_value(json_array_get(pk, 1)));
+		if (json_is_true(json_object_get(c, "assured")))
+			printf(" [ASSURED]");
+		json_array_foreach(json_object_get(c, "nat"), k, n) {
+			putchar(' ');
+			putchar('[');
+			for (const char *ch = json_string_value(n) ?: "?"; *ch != '\0'; ch++)
+				putchar(*ch >= 'a' && *ch <= 'z' ? *ch - 'a' + 'A' : *ch);
+			putchar(']');
+		}
+		printf(" worker=%" JSON_INTEGER_FORMAT "\n",
+		       json_integer_value(json_object_get(c, "worker")));
+	}
+	if (json_is_true(json_object_get(res, "truncated")))
+		printf("%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		       " connections shown (limit %" JSON_INTEGER_FORMAT ": more with limit N)\n",
+		       json_integer_value(json_object_get(res, "shown")),
+		       json_integer_value(json_object_get(res, "matched")),
+		       json_integer_value(json_object_get(res, "limit")));
+	else
+		printf("%" JSON_INTEGER_FORMAT " connections\n",
+		       json_integer_value(json_object_get(res, "matched")));
+	return 0;
+}
+
+/* conntrack.stats: key: value lines, the per-worker counters as a table below. */
+static int
+print_conntrack_stats(const json_t *res)
+{
+	json_t *copy = json_copy((json_t *)res), *workers;
+	int rc;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	workers = json_incref(json_object_get(copy, "workers"));
+	json_object_del(copy, "workers");
+	rc = print_object(copy, 0);
+	if (rc == 0 && json_array_size(workers) > 0) {
+		printf("workers:\n");
+		rc = print_table(workers);
+	}
+	json_decref(workers);
+	json_decref(copy);
+	return rc;
+}
+
+/* nat.show: each rule in the config's words with its pool's free ports, then the counters. */
+static int
+print_nat_show(const json_t *res)
+{
+	const json_t *r, *v;
+	const char *k;
+	size_t i;
+
+	if (json_array_size(json_object_get(res, "rules")) == 0)
+		printf("no nat rules\n");
+	json_array_foreach(json_object_get(res, "rules"), i, r) {
+		const json_t *fp = json_object_get(r, "free_ports");
+
+		printf("%" JSON_INTEGER_FORMAT "  %s", json_integer_value(json_object_get(r, "index")),
+		       json_string_value(json_object_get(r, "type")) ?: "?");
+		json_object_foreach((json_t *)r, k, v) {
+			char *s;
+
+			if (!strcmp(k, "index") || !strcmp(k, "type") || !strcmp(k, "free_ports"))
+				continue;
+			if ((s = cell(v)) == NULL)
+				return -ENOMEM;
+			printf(" %s %s", k, s);
+			free(s);
+		}
+		if (json_is_object(fp)) {
+			printf("  free");
+			json_object_foreach((json_t *)fp, k, v)
+				printf(" %s=%" JSON_INTEGER_FORMAT, k, json_integer_value(v));
+		}
+		putchar('\n');
+	}
+	if (json_is_object(json_object_get(res, "counters"))) {
+		printf("counters:\n");
+		return print_object(json_object_get(res, "counters"), 2);
+	}
+	return 0;
+}
+
+/* Results with a printer of their own (by command); NULL: the generic one. */
+static int (*special_printer(const char *cmd))(const json_t *)
+{
+	if (cmd == NULL)
+		return NULL;
+	if (!strcmp(cmd, "conntrack.show"))
+		return print_conntrack_show;
+	if (!strcmp(cmd, "conntrack.stats"))
+		return print_conntrack_stats;
+	if (!strcmp(cmd, "nat.show"))
+		return print_nat_show;
+	return NULL;
+}
+
 static int
 print_json(const json_t *res)
 {
@@ -476,6 +623,18 @@ print_json(const json_t *res)
 	printf("%s\n", s);
 	free(s);
 	return 0;
+}
+
+static int
+print_result(const struct hpctl_req *r, const json_t *res)
+{
+	int (*special)(const json_t *) = special_printer(r->cmd);
+
+	if (r->json)
+		return print_json(res);
+	if (special != NULL && json_is_object(res))
+		return special(res);
+	return print_human(res, r->yaml);
 }
 
 /* ---- one request ---- */
@@ -520,7 +679,7 @@ handle_reply(struct conn *c, const struct hpctl_req *r, json_int_t id, const cha
 	res = json_object_get(reply, "result");
 	if (r->watch != 0 && isatty(STDOUT_FILENO))
 		fputs(HPCTL_CLEAR, stdout);
-	if ((r->json ? print_json(res) : print_human(res, r->yaml)) < 0) {
+	if (print_result(r, res) < 0) {
 		fprintf(stderr, "hpctl: out of memory\n");
 		goto out;
 	}

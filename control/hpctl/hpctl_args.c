@@ -514,6 +514,170 @@ parse_acl(struct parse *p, const char *verb)
 	return done(p);
 }
 
+/* conntrack show's filter words: [proto P] [src A] [dst A] [port N] [state S] [limit N], each once. */
+static int
+conntrack_filter(struct parse *p)
+{
+	static const char *const keys[] = {"proto", "src", "dst", "port", "state", "limit", NULL};
+	const char *kw, *v;
+
+	while ((kw = next(p)) != NULL) {
+		if (!one_of(kw, keys))
+			return fail(p, "unknown keyword '%s' (proto, src, dst, port, state, limit)", kw);
+		if (json_object_get(p->r->args, kw) != NULL)
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw, "value")) == NULL)
+			return -EINVAL;
+		if (is(kw, "port")) {
+			if (put_uint(p, kw, kw, v, 65535) < 0)
+				return -EINVAL;
+		} else if (is(kw, "limit")) {
+			unsigned long n;
+
+			if (!parse_uint(v, 100000, &n) || n == 0)
+				return fail(p, "limit: '%s' is not a number from 1 to 100000", v);
+			if (put(p, kw, json_integer((json_int_t)n)) < 0)
+				return -EINVAL;
+		} else if (is(kw, "proto") && v[0] >= '0' && v[0] <= '9') {
+			if (put_uint(p, kw, kw, v, 255) < 0)
+				return -EINVAL;
+		} else if (put_str(p, kw, v) < 0) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_conntrack(struct parse *p, const char *verb)
+{
+	if (verb == NULL || is(verb, "show") || is(verb, "list") || is(verb, "-L")) {
+		cmd(p, HP_CMD_conntrack_show);
+		return conntrack_filter(p);
+	}
+	if (is(verb, "proto") || is(verb, "src") || is(verb, "dst") || is(verb, "port") ||
+	    is(verb, "state") || is(verb, "limit")) {
+		p->i--; /* "hpctl conntrack proto tcp": show with a filter */
+		cmd(p, HP_CMD_conntrack_show);
+		return conntrack_filter(p);
+	}
+	if (is(verb, "stats"))
+		cmd(p, HP_CMD_conntrack_stats);
+	else if (is(verb, "flush"))
+		cmd(p, HP_CMD_conntrack_flush);
+	else
+		return fail(p, "unknown verb '%s' (show, stats, flush)", verb);
+	return done(p);
+}
+
+/* to ADDR[,ADDR...] of snat: a JSON list. */
+static int
+put_pool(struct parse *p, const char *v)
+{
+	json_t *a = json_array();
+	const char *s = v;
+
+	while (a != NULL) {
+		size_t n = strcspn(s, ",");
+		json_t *e;
+
+		if (n == 0) {
+			json_decref(a);
+			return fail(p, "to: empty address in '%s'", v);
+		}
+		if ((e = json_stringn(s, n)) == NULL || json_array_append_new(a, e) < 0) {
+			json_decref(a);
+			return fail(p, "to: '%s' is not valid UTF-8", v);
+		}
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	if (a == NULL)
+		return fail(p, "out of memory");
+	return put(p, "to", a);
+}
+
+/* A nat rule in the file's words: [type] snat out P src PREFIX to A[,A] [ports A-B] |
+ * [type] dnat in P dst A proto tcp|udp dport N to A:PORT. */
+static int
+nat_rule(struct parse *p)
+{
+	static const char *const snat_keys[] = {"out", "src", "to", "ports", NULL};
+	static const char *const dnat_keys[] = {"in", "dst", "proto", "dport", "to", NULL};
+	const char *type = next(p), *kw, *v;
+	const char *const *keys;
+	bool snat;
+
+	if (is(type, "type"))
+		type = next(p);
+	if (type == NULL)
+		return fail(p, "missing snat or dnat");
+	if (!is(type, "snat") && !is(type, "dnat"))
+		return fail(p, "unknown type '%s' (snat, dnat)", type);
+	snat = is(type, "snat");
+	keys = snat ? snat_keys : dnat_keys;
+	if (put_str(p, "type", type) < 0)
+		return -EINVAL;
+	while ((kw = next(p)) != NULL) {
+		if (!one_of(kw, keys))
+			return fail(p,
+				    snat ? "unknown keyword '%s' (snat takes out, src, to, ports)"
+					 : "unknown keyword '%s' (dnat takes in, dst, proto, dport, to)",
+				    kw);
+		if (json_object_get(p->r->args, kw) != NULL)
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw, "value")) == NULL)
+			return -EINVAL;
+		if (is(kw, "dport")) {
+			unsigned long n;
+
+			if (!parse_uint(v, 65535, &n) || n == 0)
+				return fail(p, "dport: '%s' is not a port from 1 to 65535", v);
+			if (put(p, kw, json_integer((json_int_t)n)) < 0)
+				return -EINVAL;
+		} else if (is(kw, "proto") && !is(v, "tcp") && !is(v, "udp")) {
+			return fail(p, "proto: '%s' is neither tcp nor udp", v);
+		} else if (snat && is(kw, "to")) {
+			if (put_pool(p, v) < 0)
+				return -EINVAL;
+		} else if (put_str(p, kw, v) < 0) {
+			return -EINVAL;
+		}
+	}
+	for (const char *const *k = keys; *k != NULL; k++)
+		if (!is(*k, "ports") && json_object_get(p->r->args, *k) == NULL)
+			return fail(p, "missing '%s'", *k);
+	return 0;
+}
+
+static int
+parse_nat(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, HP_CMD_nat_show);
+	} else if (is(verb, "add")) {
+		cmd(p, HP_CMD_nat_add);
+		return nat_rule(p);
+	} else if (is(verb, "del")) {
+		cmd(p, HP_CMD_nat_del);
+		if ((s = peek(p)) != NULL && s[0] >= '0' && s[0] <= '9') {
+			next(p);
+			if (put_uint(p, "index", "INDEX", s, UINT32_MAX) < 0)
+				return -EINVAL;
+		} else if (s == NULL) {
+			return fail(p, "missing INDEX (or the rule: snat ... | dnat ...)");
+		} else {
+			return nat_rule(p);
+		}
+	} else {
+		return fail(p, "unknown verb '%s' (add, del, show)", verb);
+	}
+	return done(p);
+}
+
 static int
 policer_add(struct parse *p)
 {

@@ -45,6 +45,14 @@ SEEDS = [
     {"cmd": "acl.add", "args": {"priority": 5, "src": "10.0.0.0/8", "action": "police nosuch"}},
     {"cmd": "acl.del", "args": {"index": 4096}},
     {"cmd": "acl.show"},
+    {"cmd": "conntrack.show", "args": {"proto": "tcp", "src": "10.0.0.0/8", "port": 80, "state": "established",
+                                       "limit": 10}},
+    {"cmd": "conntrack.stats"},
+    {"cmd": "conntrack.flush"},
+    {"cmd": "nat.add", "args": {"type": "snat", "out": "p9", "src": "10.0.0.0/8", "to": ["203.0.113.10"],
+                                "ports": "1024-65535"}},
+    {"cmd": "nat.del", "args": {"index": 4096}},
+    {"cmd": "nat.show"},
     {"cmd": "policer.add", "args": {"name": "pz", "type": "trtcm", "cir": "1M", "cbs": "1k", "pir": "1k",
                                     "pbs": "1k"}},
     {"cmd": "policer.del", "args": {"name": "nosuch"}},
@@ -62,7 +70,7 @@ SEEDS = [
 ]
 READ_ONLY = {"help", "status", "port.show", "port.stats", "worker.show", "stats", "latency.show",
              "route.show", "neigh.show", "acl.show", "policer.show", "config.dump", "xdp.show",
-             "xdp.block.show", "linux.show", "latency.reset"}
+             "xdp.block.show", "linux.show", "latency.reset", "conntrack.show", "conntrack.stats", "nat.show"}
 LINE_MAX = 64 * 1024
 
 

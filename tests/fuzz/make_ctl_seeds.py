@@ -34,6 +34,14 @@ ok = {
     "ok_policer_del": {"cmd": "policer.del", "args": {"name": "pol"}},
     "ok_log_level": {"cmd": "log.level", "args": {"level": "error"}},
     "ok_route_show_origin": {"cmd": "route.show", "args": {"origin": "cli", "family": 4}},
+    "ok_nat_add_snat": {"cmd": "nat.add", "args": {"type": "snat", "out": "p1", "src": "10.0.0.0/24",
+                                                   "to": ["10.0.1.100", "10.0.1.101"], "ports": "2000-2999"}},
+    "ok_nat_add_dnat": {"cmd": "nat.add", "args": {"type": "dnat", "in": "p1", "dst": "10.0.1.100", "proto": "tcp",
+                                                   "dport": 8080, "to": "10.0.0.5:80"}},
+    "ok_nat_del": {"cmd": "nat.del", "args": {"index": 0}},
+    "ok_nat_del_fields": {"cmd": "nat.del", "args": {"type": "snat", "out": "p1", "src": "10.0.0.0/24",
+                                                     "to": ["10.0.1.101", "10.0.1.100"], "ports": "2000-2999"}},
+    "ok_conntrack_show": {"cmd": "conntrack.show", "args": {"dst": "10.0.1.100", "state": "syn_sent", "limit": 1}},
 }
 for name, m in ok.items():
     msg = {"id": name}
@@ -58,6 +66,13 @@ bad = {
     "bad_big_id": b'{"id":18446744073709551616,"cmd":"status"}',
     "bad_apply_dir": b'{"id":1,"cmd":"config.apply","args":{"file":"/"}}',
     "bad_apply_dev": b'{"id":1,"cmd":"config.apply","args":{"file":"/dev/zero"}}',
+    "bad_nat_overlap": b'{"id":1,"cmd":"nat.add","args":{"type":"snat","out":"p1","src":"10.0.0.0/24",'
+                       b'"to":["10.0.1.100","10.0.1.100"]}}',
+    "bad_nat_v6": b'{"id":1,"cmd":"nat.add","args":{"type":"dnat","in":"p1","dst":"2001:db8::5","proto":"tcp",'
+                  b'"dport":80,"to":"10.0.0.5:80"}}',
+    "bad_nat_ports": b'{"id":1,"cmd":"nat.add","args":{"type":"snat","out":"p1","src":"10.0.0.0/24",'
+                     b'"to":["10.0.1.100"],"ports":"9-3"}}',
+    "bad_ct_limit": b'{"id":1,"cmd":"conntrack.show","args":{"limit":0}}',
 }
 seeds.update(bad)
 os.makedirs(OUT, exist_ok=True)

@@ -485,9 +485,110 @@ def test_route_show_origin(d):
     assert {"origin", "--watch"} <= complete("route", "show", "origin", "linux", "")
 
 
+CT_SHOW = {"matched": 3, "shown": 2, "truncated": True, "limit": 2, "connections": [
+    {"proto": "tcp", "family": 4, "orig": {"src": "10.0.0.2", "dst": "198.18.0.5", "sport": 40000, "dport": 80},
+     "reply": {"src": "198.18.0.5", "dst": "203.0.113.10", "sport": 80, "dport": 1024}, "nat": ["snat"],
+     "state": "established", "assured": True, "expires_s": 3599, "packets": [5, 4], "worker": 0, "lcore": 1},
+    {"proto": "udp", "family": 6, "orig": {"src": "2001:db8::2", "dst": "2001:db8:1::9", "sport": 5, "dport": 53},
+     "reply": {"src": "2001:db8:1::9", "dst": "2001:db8::2", "sport": 53, "dport": 5}, "nat": [],
+     "state": "new", "assured": False, "expires_s": 30, "packets": [1, 0], "worker": 1, "lcore": 2}]}
+CT_SHOW_TEXT = (
+    "tcp      6   3599   ESTABLISHED src=10.0.0.2 dst=198.18.0.5 sport=40000 dport=80 packets=5"
+    " src=198.18.0.5 dst=203.0.113.10 sport=80 dport=1024 packets=4 [ASSURED] [SNAT] worker=0\n"
+    "udp      17  30      src=2001:db8::2 dst=2001:db8:1::9 sport=5 dport=53 packets=1 [UNREPLIED]"
+    " src=2001:db8:1::9 dst=2001:db8::2 sport=53 dport=5 packets=0 worker=1\n"
+    "2 of 3 connections shown (limit 2: more with limit N)\n")
+CT_STATS = {"enabled": True, "count": 2, "max": 1024, "timeouts": {"udp": 30},
+            "workers": [{"worker": 0, "lcore": 1, "created": 7}, {"worker": 1, "lcore": 2, "created": 0}]}
+CT_STATS_TEXT = ("enabled:  true\ncount:    2\nmax:      1024\ntimeouts:\n  udp: 30\nworkers:\n"
+                 "WORKER  LCORE  CREATED\n     0      1        7\n     1      2        0\n")
+NAT_SHOW = {"rules": [
+    {"index": 0, "type": "snat", "out": "p1", "src": "10.0.0.0/8", "to": ["203.0.113.10", "203.0.113.11"],
+     "ports": "1024-65535", "free_ports": {"tcp": 129024, "udp": 129023, "icmp": 129024}},
+    {"index": 1, "type": "dnat", "in": "p1", "dst": "203.0.113.10", "proto": "tcp", "dport": 8080,
+     "to": "10.0.0.5:80"}], "counters": {"snat_new": 1, "exhausted": 0}}
+NAT_SHOW_TEXT = (
+    "0  snat out p1 src 10.0.0.0/8 to 203.0.113.10,203.0.113.11 ports 1024-65535"
+    "  free tcp=129024 udp=129023 icmp=129024\n"
+    "1  dnat in p1 dst 203.0.113.10 proto tcp dport 8080 to 10.0.0.5:80\n"
+    "counters:\n  snat_new:  1\n  exhausted: 0\n")
+
+
+def test_conntrack_and_nat(d):
+    """hpctl conntrack and nat: the words each form sends, the lines it prints (conntrack -L's,
+    the config's), -j as the reply, and the CLI's refusals (exit 2, nothing sent)."""
+    cases = [
+        (["conntrack"], "conntrack.show", {}),
+        (["conntrack", "show", "proto", "tcp", "src", "10.0.0.0/8", "dst", "198.18.0.5", "port", "80",
+          "state", "established", "limit", "5"], "conntrack.show",
+         {"proto": "tcp", "src": "10.0.0.0/8", "dst": "198.18.0.5", "port": 80, "state": "established", "limit": 5}),
+        (["conntrack", "proto", "17"], "conntrack.show", {"proto": 17}),
+        (["conntrack", "stats"], "conntrack.stats", {}),
+        (["conntrack", "flush"], "conntrack.flush", {}),
+        (["nat"], "nat.show", {}),
+        (["nat", "add", "snat", "out", "p1", "src", "10.0.0.0/8", "to", "203.0.113.10,203.0.113.11", "ports",
+          "1024-65535"], "nat.add", {"type": "snat", "out": "p1", "src": "10.0.0.0/8",
+                                     "to": ["203.0.113.10", "203.0.113.11"], "ports": "1024-65535"}),
+        (["nat", "add", "type", "dnat", "in", "p1", "dst", "203.0.113.10", "proto", "tcp", "dport", "8080", "to",
+          "10.0.0.5:80"], "nat.add", {"type": "dnat", "in": "p1", "dst": "203.0.113.10", "proto": "tcp",
+                                      "dport": 8080, "to": "10.0.0.5:80"}),
+        (["nat", "del", "3"], "nat.del", {"index": 3}),
+        (["nat", "del", "snat", "out", "p1", "src", "10.0.0.0/8", "to", "203.0.113.10"], "nat.del",
+         {"type": "snat", "out": "p1", "src": "10.0.0.0/8", "to": ["203.0.113.10"]}),
+    ]
+    usage = [
+        (["conntrack", "frob"], "hpctl: conntrack: unknown verb 'frob' (show, stats, flush)\n"),
+        (["conntrack", "show", "color", "red"],
+         "hpctl: conntrack show: unknown keyword 'color' (proto, src, dst, port, state, limit)\n"),
+        (["conntrack", "show", "limit", "0"], "hpctl: conntrack show: limit: '0' is not a number from 1 to 100000\n"),
+        (["conntrack", "show", "port", "70000"], "hpctl: conntrack show: port: '70000' is not a number from 0 to 65535\n"),
+        (["conntrack", "show", "port", "1", "port", "2"], "hpctl: conntrack show: 'port' given twice\n"),
+        (["conntrack", "stats", "now"], "hpctl: conntrack stats: unexpected 'now'\n"),
+        (["nat", "add"], "hpctl: nat add: missing snat or dnat\n"),
+        (["nat", "add", "masq", "out", "p1"], "hpctl: nat add: unknown type 'masq' (snat, dnat)\n"),
+        (["nat", "add", "snat", "out", "p1", "src", "10.0.0.0/8"], "hpctl: nat add: missing 'to'\n"),
+        (["nat", "add", "snat", "out", "p1", "dport", "80"],
+         "hpctl: nat add: unknown keyword 'dport' (snat takes out, src, to, ports)\n"),
+        (["nat", "add", "dnat", "in", "p1", "dst", "203.0.113.10", "proto", "icmp"],
+         "hpctl: nat add: proto: 'icmp' is neither tcp nor udp\n"),
+        (["nat", "add", "dnat", "in", "p1", "dport", "0"], "hpctl: nat add: dport: '0' is not a port from 1 to 65535\n"),
+        (["nat", "add", "snat", "to", "1.2.3.4,,5.6.7.8"], "hpctl: nat add: to: empty address in '1.2.3.4,,5.6.7.8'\n"),
+        (["nat", "del"], "hpctl: nat del: missing INDEX (or the rule: snat ... | dnat ...)\n"),
+        (["nat", "frob"], "hpctl: nat: unknown verb 'frob' (add, del, show)\n"),
+    ]
+
+    def handler(req):
+        res = {"conntrack.show": CT_SHOW, "conntrack.stats": CT_STATS, "nat.show": NAT_SHOW}.get(req["cmd"])
+        return reply_ok(req, res) if res is not None else canned(req)
+    with FakeServer(d, handler) as srv:
+        for argv, cmd, args in cases:
+            before = len(srv.lines)
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0, (argv, r)
+            assert [json.loads(x) for x in srv.lines[before:]] == [{"id": 1, "cmd": cmd, "args": args}], \
+                (argv, srv.lines[before:])
+        for argv, text in ((["conntrack"], CT_SHOW_TEXT), (["conntrack", "stats"], CT_STATS_TEXT),
+                           (["nat", "show"], NAT_SHOW_TEXT)):
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0 and r.stderr == "" and r.stdout == text, (argv, "\n" + r.stdout)
+        for argv, result in ((["conntrack"], CT_SHOW), (["nat"], NAT_SHOW), (["conntrack", "stats"], CT_STATS)):
+            r = hpctl(srv, "-j", *argv)
+            assert r.returncode == 0 and json.loads(r.stdout) == result, (argv, r.stdout)
+        # --watch: show and stats may be repeated, flush and add may not
+        r = hpctl(srv, "conntrack", "flush", "--watch", "1")
+        assert r.returncode == 2 and "only commands that show" in r.stderr, r
+        n = len(srv.lines)
+        for argv, first in usage:
+            r = hpctl(srv, *argv)
+            assert r.returncode == 2 and r.stderr.startswith(first), (argv, r.stderr)
+            assert "usage:" in r.stderr and r.stdout == "", (argv, r)
+        assert len(srv.lines) == n
+
+
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
          test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
-         test_connect_failure, test_socket_path_choice, test_registry_everywhere, test_route_show_origin]
+         test_connect_failure, test_socket_path_choice, test_registry_everywhere, test_route_show_origin,
+         test_conntrack_and_nat]
 
 if __name__ == "__main__":
     hp.run(TESTS)

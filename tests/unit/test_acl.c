@@ -196,14 +196,26 @@ worker_ok(const struct dp_acl *acl, unsigned n_workers)
 	return w;
 }
 
-/* One fixture row: a packet, the verdict, the rule that decides (-1: acl_default). */
+/* One fixture row: a packet, the verdict, the rule that decides (-1: acl_default),
+ * and the packet's connection state (one HP_CT_* bit; 0: not tracked). */
 struct acl_case {
 	uint8_t proto;
 	const char *src, *dst;
 	uint16_t sport, dport;
 	uint8_t verdict;
 	int rule;
+	uint8_t ct_state;
 };
+
+/* The connection tracker's verdict in m's key, as the conntrack stage sets it. */
+static void
+set_ct_state(struct dp_meta *m, uint8_t st)
+{
+	if (m->l3 == DP_L3_IPV6)
+		m->key.k6.ct_state = st;
+	else
+		m->key.k4.ct_state = st;
+}
 
 #define PASS 0
 #define DENY DP_DROP_ACL_DENY
@@ -224,19 +236,22 @@ run_cases(const struct acl_case *c, unsigned n)
 		for (unsigned r = 0; r < cfg.n_acl; r++)
 			before[r] = dp_acl_worker_stats(w, r)->packets;
 		make_meta(&m, c[i].proto, c[i].src, c[i].dst, c[i].sport, c[i].dport, 100);
+		set_ct_state(&m, c[i].ct_state);
 		v = classify1(acl, w, &m, 114, 0);
 		for (unsigned r = 0; r < cfg.n_acl; r++) {
 			uint64_t hits = dp_acl_worker_stats(w, r)->packets - before[r];
 
 			if (hits != ((int)r == c[i].rule ? 1u : 0u) && rules[r].action != HP_ACL_COUNT)
-				fprintf(stderr, "\n  case %u (%s -> %s): rule %u hits %" PRIu64 "\n", i,
-					c[i].src, c[i].dst, r, hits);
+				fprintf(stderr,
+					"\n  case %u (%s -> %s, state %u): rule %u hits %" PRIu64 "\n", i,
+					c[i].src, c[i].dst, c[i].ct_state, r, hits);
 			if (rules[r].action != HP_ACL_COUNT)
 				CU_ASSERT_EQUAL(hits, (int)r == c[i].rule ? 1u : 0u);
 		}
 		if (v != c[i].verdict)
-			fprintf(stderr, "\n  case %u (%u %s:%u -> %s:%u): verdict %u, want %u\n", i,
-				c[i].proto, c[i].src, c[i].sport, c[i].dst, c[i].dport, v, c[i].verdict);
+			fprintf(stderr, "\n  case %u (%u %s:%u -> %s:%u, state %u): verdict %u, want %u\n", i,
+				c[i].proto, c[i].src, c[i].sport, c[i].dst, c[i].dport, c[i].ct_state, v,
+				c[i].verdict);
 		CU_ASSERT_EQUAL(v, c[i].verdict);
 	}
 	dp_acl_worker_free(w);
@@ -831,6 +846,9 @@ test_errors(void)
 	r->action = (enum hp_acl_action)42;
 	expect_build_error(EINVAL, FILE_NAME ":102: ", "action");
 	r->action = HP_ACL_DENY;
+	r->state = 0x10;
+	expect_build_error(EINVAL, FILE_NAME ":102: ", "state");
+	r->state = HP_CT_STATE_ALL;
 	acl = build_ok();
 	CU_ASSERT_EQUAL(err[0], '\0');
 	CU_ASSERT_PTR_NULL(dp_acl_worker_create(acl, 0, SOCKET_ID_ANY));
@@ -841,10 +859,260 @@ test_errors(void)
 	dp_acl_worker_free(NULL);
 }
 
+/* ---- state: the connection tracker's verdict (key ct_state) ---- */
+
+#define NEW HP_CT_NEW
+#define EST HP_CT_ESTABLISHED
+#define REL HP_CT_RELATED
+#define INV HP_CT_INVALID
+
+static const uint8_t all_states[] = {0, NEW, EST, REL, INV};
+
+/* Each state bit matches only itself; no state-rule matches an untracked key (0). */
+static void
+test_state_bits(void)
+{
+	static const char *const host[2][4] = {{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"},
+					       {"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4"}};
+	static const char *const pfx[2][4] = {
+		{"10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32", "10.0.0.4/32"},
+		{"2001:db8::1/128", "2001:db8::2/128", "2001:db8::3/128", "2001:db8::4/128"}};
+	struct acl_case c[2 * 4 * RTE_DIM(all_states)];
+	unsigned n = 0;
+
+	cfg_reset(false);
+	for (unsigned fam = 0; fam < 2; fam++) {
+		for (unsigned k = 0; k < 4; k++)
+			add_rule(10, pfx[fam][k], NULL, -1, HP_ACL_DENY)->state = (uint8_t)(1u << k);
+	}
+	for (unsigned fam = 0; fam < 2; fam++) {
+		for (unsigned k = 0; k < 4; k++) {
+			for (unsigned s = 0; s < RTE_DIM(all_states); s++) {
+				bool hit = all_states[s] == 1u << k;
+
+				c[n++] = (struct acl_case){
+					17, host[fam][k],      fam ? "::9" : "9.9.9.9",       1,
+					2,  hit ? DENY : PASS, hit ? (int)(4 * fam + k) : -1, all_states[s]};
+			}
+		}
+	}
+	run_cases(c, n);
+}
+
+/* state [established, related]: both of them, not new, invalid or untracked;
+ * a rule without state matches every state and 0. */
+static void
+test_state_set(void)
+{
+	cfg_reset(true);
+	add_rule(10, NULL, NULL, -1, HP_ACL_PERMIT)->state = EST | REL;  /* 0: both families */
+	add_rule(20, "10.0.0.0/8", NULL, IPPROTO_UDP, HP_ACL_PERMIT);    /* 1: stateless */
+	add_rule(20, "2001:db8::/32", NULL, IPPROTO_UDP, HP_ACL_PERMIT); /* 2: stateless */
+
+	static const struct acl_case c[] = {
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, PASS, 0, EST},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, PASS, 0, REL},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, DENY, -1, NEW},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, DENY, -1, INV},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, DENY, -1, 0},
+		{6, "2001:db9::1", "::1", 1, 2, PASS, 0, EST},
+		{6, "2001:db9::1", "::1", 1, 2, PASS, 0, REL},
+		{6, "2001:db9::1", "::1", 1, 2, DENY, -1, NEW},
+		{6, "2001:db9::1", "::1", 1, 2, DENY, -1, INV},
+		{6, "2001:db9::1", "::1", 1, 2, DENY, -1, 0},
+		/* stateless rules: any state, and 0 */
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 1, 0},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 1, NEW},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 0, EST}, /* rule 0 first */
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 0, REL},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 1, INV},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 2, 0},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 2, NEW},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 0, EST},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 2, INV},
+	};
+	run_cases(c, RTE_DIM(c));
+
+	/* every bit: the rule matches every tracked packet, never an untracked one */
+	rules[0].state = HP_CT_STATE_ALL;
+	static const struct acl_case c2[] = {
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, PASS, 0, NEW},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, PASS, 0, INV},
+		{6, "11.0.0.1", "1.1.1.1", 1, 2, DENY, -1, 0},
+		{6, "2001:db9::1", "::1", 1, 2, PASS, 0, REL},
+		{6, "2001:db9::1", "::1", 1, 2, DENY, -1, 0},
+	};
+	run_cases(c2, RTE_DIM(c2));
+}
+
+/* A state rule and a stateless rule over the same packets: priority, then file order. */
+static void
+test_state_priority(void)
+{
+	cfg_reset(false);
+	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_DENY)->state = NEW;      /* 0 */
+	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_PERMIT);                 /* 1 */
+	add_rule(5, "10.1.0.0/16", NULL, -1, HP_ACL_PERMIT);                 /* 2: before 0 */
+	add_rule(30, "2001:db8::/32", NULL, -1, HP_ACL_PERMIT);              /* 3 */
+	add_rule(30, "2001:db8::/32", NULL, -1, HP_ACL_DENY)->state = NEW;   /* 4: tie, later */
+	add_rule(40, "2001:db8::/32", NULL, -1, HP_ACL_DENY)->state = INV;   /* 5: after 3 */
+	add_rule(29, "2001:db8:1::/48", NULL, -1, HP_ACL_DENY)->state = INV; /* 6: before 3 */
+
+	static const struct acl_case c[] = {
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, DENY, 0, NEW},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 1, EST},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 1, 0},
+		{17, "10.1.0.1", "1.1.1.1", 1, 2, PASS, 2, NEW},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 3, NEW},
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 3, INV},
+		{17, "2001:db8:1::1", "::1", 1, 2, DENY, 6, INV},
+		{17, "2001:db8:1::1", "::1", 1, 2, PASS, 3, EST},
+		{17, "2001:db8:1::1", "::1", 1, 2, PASS, 3, 0},
+	};
+	run_cases(c, RTE_DIM(c));
+
+	/* the same rules in reverse file order: the tie flips, nothing else */
+	struct hp_acl_rule rev[7];
+
+	memcpy(rev, rules, sizeof(rev));
+	for (unsigned i = 0; i < 7; i++) {
+		rules[i] = rev[6 - i];
+		rules[i].line = LINE0 + i;
+	}
+	static const struct acl_case c2[] = {
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, DENY, 6, NEW},
+		{17, "10.0.0.1", "1.1.1.1", 1, 2, PASS, 5, EST},
+		{17, "2001:db8::1", "::1", 1, 2, DENY, 2, NEW}, /* rule 4 now comes first in the file */
+		{17, "2001:db8::1", "::1", 1, 2, PASS, 3, EST},
+		{17, "2001:db8:1::1", "::1", 1, 2, DENY, 0, INV},
+	};
+	run_cases(c2, RTE_DIM(c2));
+}
+
+/*
+ * A rule with several state bits is several rte_acl rules: its counters and a
+ * count rule's still move once per packet, whatever state bit matched.
+ */
+static void
+test_state_counters(void)
+{
+	struct dp_acl *acl;
+	struct dp_acl_worker *w;
+	uint64_t pkts[3] = {0}, bytes[3] = {0};
+	unsigned n = 200;
+
+	cfg_reset(true);
+	add_rule(10, NULL, NULL, -1, HP_ACL_PERMIT)->state = HP_CT_STATE_ALL;  /* 0: 4 expansions */
+	add_rule(5, NULL, NULL, IPPROTO_UDP, HP_ACL_COUNT)->state = EST | REL; /* 1: 2 expansions */
+	add_rule(20, NULL, NULL, -1, HP_ACL_PERMIT);                           /* 2: untracked */
+	acl = build_ok();
+	w = worker_ok(acl, 1);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t st = all_states[i % RTE_DIM(all_states)];
+		uint8_t proto = i % 3 ? IPPROTO_UDP : IPPROTO_TCP;
+
+		/* a few flows, so that the cache answers most of them */
+		make_meta(&metas[i], proto, i % 2 ? "10.0.0.1" : "2001:db8::1", i % 2 ? "1.1.1.1" : "::1",
+			  (uint16_t)(i % 7), 2, 100);
+		set_ct_state(&metas[i], st);
+		mbufs[i].pkt_len = 60 + i;
+		pkts[st != 0 ? 0 : 2]++;
+		bytes[st != 0 ? 0 : 2] += 60 + i;
+		if (proto == IPPROTO_UDP && (st == EST || st == REL)) {
+			pkts[1]++;
+			bytes[1] += 60 + i;
+		}
+	}
+	/* in family runs, as the stage classifies them; twice: misses, then cache hits */
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned fam = 0; fam < 2; fam++) {
+			struct rte_mbuf *mb[MAX_BURST];
+			struct dp_meta *mt[MAX_BURST];
+			uint16_t k = 0;
+
+			for (unsigned i = 0; i < n; i++) {
+				if (metas[i].l3 != (fam == 0 ? V4 : V6))
+					continue;
+				mb[k] = mbuf_ptrs[i];
+				mt[k++] = meta_ptrs[i];
+			}
+			memset(verdicts, 0xee, k);
+			dp_acl_classify(acl, w, fam == 0 ? V4 : V6, mb, mt, k, verdicts, 0);
+			for (unsigned i = 0; i < k; i++)
+				CU_ASSERT_EQUAL(verdicts[i], PASS);
+		}
+		for (unsigned r = 0; r < 3; r++)
+			expect_stats(w, r, pkts[r] * (round + 1), bytes[r] * (round + 1));
+	}
+	dp_acl_worker_free(w);
+	dp_acl_free(acl);
+}
+
+/*
+ * The result cache keys on the state too: a permit cached for an
+ * established packet never answers for a new packet of the same 5-tuple
+ * (dp_acl_classify and the fast path's dp_acl_permit_run4).
+ */
+static void
+test_state_cache(void)
+{
+	struct dp_acl *acl;
+	struct dp_acl_worker *w;
+	const struct dp_acl_cache_stats *cs;
+
+	cfg_reset(false);
+	add_rule(10, NULL, NULL, -1, HP_ACL_PERMIT)->state = EST | REL; /* 0 */
+	add_rule(20, NULL, NULL, -1, HP_ACL_DENY)->state = NEW;         /* 1 */
+	acl = build_ok();
+	w = worker_ok(acl, 1);
+	for (unsigned fam = 0; fam < 2; fam++) {
+		const char *src = fam ? "2001:db8::1" : "10.0.0.1", *dst = fam ? "2001:db8::2" : "10.0.0.2";
+		uint8_t l3 = fam ? V6 : V4;
+		struct dp_meta m;
+
+		cs = dp_acl_worker_cache_stats(w, l3);
+		make_meta(&m, IPPROTO_TCP, src, dst, 40000, 443, 100);
+		set_ct_state(&m, EST);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), PASS);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), PASS);
+		CU_ASSERT_EQUAL(cs->misses, 1);
+		CU_ASSERT_EQUAL(cs->hits, 1);
+		if (l3 == V4) {
+			/* the fast path: the established key is a known permit, the new one is not */
+			struct dp_acl_key4 keys[2] = {m.key.k4, m.key.k4};
+
+			keys[1].ct_state = NEW;
+			CU_ASSERT_EQUAL(dp_acl_permit_run4(acl, w, keys, mbuf_ptrs, 2), 1);
+			CU_ASSERT_EQUAL(cs->hits, 2);
+		}
+		set_ct_state(&m, NEW);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), DENY);
+		CU_ASSERT_EQUAL(cs->misses, 2);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), DENY); /* now cached as such */
+		set_ct_state(&m, 0);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), PASS); /* untracked: acl_default */
+		set_ct_state(&m, REL);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), PASS);
+		set_ct_state(&m, EST);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 114, 0), PASS);
+		if (l3 == V4) {
+			struct dp_acl_key4 keys[2] = {m.key.k4, m.key.k4};
+
+			keys[1].ct_state = NEW; /* known now, as a deny: the run stops before it */
+			CU_ASSERT_EQUAL(dp_acl_permit_run4(acl, w, keys, mbuf_ptrs, 2), 1);
+		}
+		CU_ASSERT_EQUAL(cs->misses, 4);
+	}
+	expect_stats(w, 1, 4, 4 * 114);
+	dp_acl_worker_free(w);
+	dp_acl_free(acl);
+}
+
 /* ---- random rule sets checked against a linear reference ---- */
 
 static uint64_t rng_state;
 static bool ports_everywhere; /* every random rule gets wide port ranges */
+static bool with_state;       /* random rules may have state:, packets a ct_state */
 
 static uint32_t
 rnd(void)
@@ -952,6 +1220,8 @@ rand_rule(struct hp_acl_rule *r, unsigned i, bool wide)
 	}
 	f = rnd() % 10;
 	r->action = f < 4 ? HP_ACL_PERMIT : f < 8 ? HP_ACL_DENY : HP_ACL_COUNT;
+	if (with_state && rnd() % 2)
+		r->state = (uint8_t)(1 + rnd() % HP_CT_STATE_ALL);
 }
 
 static void
@@ -987,6 +1257,8 @@ rand_meta(struct dp_meta *m, uint8_t l3, bool wide)
 		m->key.k6.sport = htons(p[0]);
 		m->key.k6.dport = htons(p[1]);
 	}
+	if (with_state)
+		set_ct_state(m, all_states[rnd() % RTE_DIM(all_states)]);
 }
 
 static bool
@@ -1010,7 +1282,10 @@ ref_match(const struct hp_acl_rule *r, const struct dp_meta *m)
 	uint8_t proto = v4 ? m->key.k4.proto : m->key.k6.proto;
 	uint16_t sport = ntohs(v4 ? m->key.k4.sport : m->key.k6.sport);
 	uint16_t dport = ntohs(v4 ? m->key.k4.dport : m->key.k6.dport);
+	uint8_t ct_state = v4 ? m->key.k4.ct_state : m->key.k6.ct_state;
 
+	if (r->state != 0 && (r->state & ct_state) == 0)
+		return false;
 	if (r->family != 0 && r->family != (v4 ? AF_INET : AF_INET6))
 		return false;
 	if (r->has_proto && r->proto != proto)
@@ -1140,6 +1415,14 @@ cache_rounds(const struct dp_acl *acl, unsigned pool, unsigned n_pkts, uint64_t 
 
 		for (unsigned i = 0; i < pool; i++) {
 			rand_meta(&p[i], fam == 0 ? V4 : V6, false);
+			if (with_state && i % 4 == 3) { /* the previous flow's 5-tuple, another state */
+				p[i] = p[i - 1];
+				set_ct_state(&p[i], all_states[(rnd() % 4 + 1 +
+								(fam == 0 ? p[i].key.k4.ct_state
+									  : p[i].key.k6.ct_state)) %
+							       RTE_DIM(all_states)]);
+				continue;
+			}
 			if (i % 2 == 0)
 				continue;
 			if (fam == 0) {
@@ -1184,6 +1467,35 @@ test_cache(void)
 	CU_ASSERT(misses > 2 * 20000);
 	CU_ASSERT(hits > 0);
 	dp_acl_free(acl);
+}
+
+/* Random rules of which half have state:, random states, against the reference;
+ * then the cache with flows that share a 5-tuple in different states. */
+static void
+test_state_random(void)
+{
+	uint64_t hits, misses;
+
+	with_state = true;
+	for (unsigned round = 0; round < 10; round++) {
+		struct dp_acl *acl;
+
+		rng_state = 0x57a7e000ull + round;
+		cfg_reset(round % 2);
+		for (unsigned i = 0, n = 1 + rnd() % 60; i < n; i++)
+			rand_rule(&rules[cfg.n_acl++], i, false);
+		acl = build_ok();
+		compare_random(acl, 2000, false);
+		dp_acl_free(acl);
+	}
+	cfg_reset(true);
+	for (unsigned i = 0; i < 500; i++)
+		rand_rule(&rules[cfg.n_acl++], i, false);
+	struct dp_acl *acl = build_ok();
+	cache_rounds(acl, 400, 20000, &hits, &misses);
+	CU_ASSERT(hits > misses);
+	dp_acl_free(acl);
+	with_state = false;
 }
 
 static void
@@ -1339,6 +1651,12 @@ main(int argc, char **argv)
 		{"police srTCM", test_police_srtcm},
 		{"police only what the rule decides", test_police_order},
 		{"build errors", test_errors},
+		{"state: each bit matches only itself", test_state_bits},
+		{"state: a set of bits, stateless rules match any state", test_state_set},
+		{"state: priority between state and stateless rules", test_state_priority},
+		{"state: expanded rules count once per packet", test_state_counters},
+		{"state: the result cache keys on the state", test_state_cache},
+		{"state: random rules vs reference, cache", test_state_random},
 		{"random rule sets vs reference", test_random_small},
 		{"result cache vs reference", test_cache},
 		{"1000 rules vs reference", test_1000_rules},

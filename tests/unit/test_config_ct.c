@@ -196,15 +196,15 @@ test_conntrack_bad(void)
 	/* beyond memory: both numbers named (a small machine set for the test) */
 	hp_config_set_memory(1u << 20);
 	expect_bad("conntrack:\n  max: 1048576\n",
-		   "t.yaml:10: key 'max': 1048576 connections need about 134217728 bytes (128 a connection), "
+		   "t.yaml:10: key 'max': 1048576 connections need about 209715200 bytes (200 a connection), "
 		   "beyond this machine's memory of 1048576 bytes");
-	CU_ASSERT_EQUAL(parse(&cfg, "conntrack: { max: 8192 }\n"), 0); /* 1 MiB exactly fits */
+	CU_ASSERT_EQUAL(parse(&cfg, "conntrack: { max: 5242 }\n"), 0); /* 1,048,400 bytes fit in 1 MiB */
 	hp_config_free(&cfg);
-	expect_bad("conntrack: { max: 8193 }\n",
-		   "t.yaml:9: key 'max': 8193 connections need about 1048704 bytes (128 a connection), "
+	expect_bad("conntrack: { max: 5243 }\n",
+		   "t.yaml:9: key 'max': 5243 connections need about 1048600 bytes (200 a connection), "
 		   "beyond this machine's memory of 1048576 bytes");
 	hp_config_set_memory(0);
-	CU_ASSERT_EQUAL(parse(&cfg, "conntrack: { max: 8193 }\n"), 0);
+	CU_ASSERT_EQUAL(parse(&cfg, "conntrack: { max: 5243 }\n"), 0);
 	hp_config_free(&cfg);
 }
 

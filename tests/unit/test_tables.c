@@ -17,6 +17,7 @@
 
 #include "l3.h"
 #include "runtime.h"
+#include "ct.h"
 #include "tables.h"
 #include "tx.h"
 
@@ -61,6 +62,7 @@ rt_reset(struct hp_config *cfg)
 {
 	struct rte_rcu_qsbr *qsv = rt.qsv;
 
+	ct_table_free(rt.ct); /* the table a tracking set made */
 	memset(&rt, 0, sizeof(rt));
 	rt.qsv = qsv;
 	rt.cfg = cfg;
@@ -274,48 +276,67 @@ test_publish_carries_counts(void)
 	dp_tables_current = NULL;
 }
 
-/* Issue 15's config is parsed before its data path exists: a state: match or a nat: rule is
- * refused where tables are built (start, config.apply, an ACL change), never ignored. */
+/* Issue 15: a state: match or a nat: rule turns the tracker on (the runtime's table is
+ * created by the first set that needs it, and kept); conntrack: alone does not. A first packet
+ * is new: a rule permitting new passes it and creates its connection, a rule permitting only
+ * established does not. */
 static void
-test_not_built_yet(void)
+test_stateful_tables(void)
 {
 	struct hp_config *a;
 	struct dp_tables *t = NULL;
+	unsigned why;
 
-	a = load(3,
-		 "acl:\n  - { priority: 5, dst: 198.18.0.0/16, action: deny }\n"
-		 "  - { priority: 1, state: [established, related], action: permit }\n");
-	rt_reset(a);
-	CU_ASSERT_EQUAL(dp_tables_build(&rt, a, &t, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NULL(t);
-	CU_ASSERT_STRING_EQUAL(err,
-			       "tables.yaml:10: acl rule: state: needs connection tracking, not built yet");
-	/* acl.add and acl.del build an ACL part beside the running FIB: the same refusal */
-	rt.tables = build(load(0, ""));
-	t = NULL;
-	err[0] = '\0';
-	CU_ASSERT_EQUAL(dp_tables_build_acl(&rt, a, &t, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NULL(t);
-	dp_tables_free(rt.tables);
-	rt.tables = NULL;
-	CU_ASSERT_STRING_EQUAL(err,
-			       "tables.yaml:10: acl rule: state: needs connection tracking, not built yet");
-
-	a = load(3, "nat:\n  - { type: snat, out: p1, src: 10.0.0.0/24, to: [10.0.1.100] }\n");
-	rt_reset(a);
-	t = NULL;
-	CU_ASSERT_EQUAL(dp_tables_build(&rt, a, &t, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NULL(t);
-	CU_ASSERT_STRING_EQUAL(err,
-			       "tables.yaml:9: nat: not built yet (the section is checked, the NAT data "
-			       "path is missing)");
-
-	/* conntrack: alone sizes a table nothing uses yet: built, no stage */
 	a = load(3, "conntrack: { max: 2048 }\nnat: []\n");
 	rt_reset(a);
 	t = build(a);
 	CU_ASSERT_EQUAL(t->features, 0);
+	CU_ASSERT_PTR_NULL(rt.ct);
 	dp_tables_free(t);
+
+	a = load(
+		3,
+		"acl_default: deny\nacl:\n  - { priority: 5, dst: 198.18.0.0/16, state: new, action: permit }\n"
+		"  - { priority: 1, state: [established, related], action: permit }\n");
+	rt_reset(a);
+	t = build(a);
+	CU_ASSERT_EQUAL(t->features, DP_FEAT_ACL | DP_FEAT_CT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt.ct);
+	CU_ASSERT_PTR_EQUAL(t->ct.table, rt.ct);
+	CU_ASSERT_EQUAL(ct_table_count(rt.ct), 0);
+	CU_ASSERT_EQUAL(send_one(t, DST(5), &why), 1);
+	CU_ASSERT_EQUAL(ct_table_count(rt.ct), 1);
+	CU_ASSERT_EQUAL(worker->ct_state[0], 1); /* new */
+	dp_tables_free(t);
+
+	/* acl.add and acl.del build an ACL part beside the running FIB: the same, and the same table */
+	rt.tables = build(load(0, ""));
+	t = NULL;
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(dp_tables_build_acl(&rt, a, &t, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->features, DP_FEAT_ACL | DP_FEAT_CT);
+	CU_ASSERT_PTR_EQUAL(t->ct.table, rt.ct);
+	dp_tables_retire(&rt, t); /* its own ACL part; the FIB is rt.tables' */
+	dp_tables_free(rt.tables);
+	rt.tables = NULL;
+
+	/* only established permitted: a first packet is denied and creates nothing */
+	a = load(3, "acl_default: deny\nacl:\n  - { priority: 1, state: established, action: permit }\n");
+	rt_reset(a);
+	t = build(a);
+	CU_ASSERT_EQUAL(send_one(t, DST(6), &why), -1);
+	CU_ASSERT_EQUAL(why, DP_DROP_ACL_DENY);
+	CU_ASSERT_EQUAL(ct_table_count(rt.ct), 0);
+	dp_tables_free(t);
+
+	a = load(3, "nat:\n  - { type: snat, out: p1, src: 10.0.0.0/24, to: [10.0.1.100] }\n");
+	rt_reset(a);
+	t = build(a);
+	CU_ASSERT_EQUAL(t->features, DP_FEAT_CT | DP_FEAT_NAT);
+	CU_ASSERT_PTR_NOT_NULL(t->ct.nat);
+	dp_tables_free(t);
+	rt_reset(a);
 	hp_config_free(&cfgs[3]);
 }
 
@@ -328,7 +349,7 @@ main(void)
 		{"fast path steps aside for acl_default deny", test_fast_path_steps_aside},
 		{"ACL stage and fast_burst_acl", test_acl_stage},
 		{"publish, carry ACL counts, retire", test_publish_carries_counts},
-		{"state: and nat: refused until their data path exists", test_not_built_yet},
+		{"state: and nat: turn the tracker on", test_stateful_tables},
 	};
 	size_t sz;
 	int rc;
