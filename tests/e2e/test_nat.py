@@ -426,6 +426,8 @@ def test_no_inbound(d):
             got = probe("out", addr, port)
             assert got in ("timeout", "refused"), ("out opened %s:%d" % (addr, port), got)
             wait_drop(rig.sock, "acl_deny", base, "out's SYN to %s:%d denied" % (addr, port))
+        # a denied packet opens no connection
+        assert not conns(rig.sock, src="198.51.100.2", proto="tcp", port=IN_PORT), "inward connection listed"
         rig.stop()
 
 
@@ -436,6 +438,12 @@ def test_dnat_port_forward(d):
         res = clients("out", POOL[0], 8080, 8)
         assert all(r["ok"] for r in res), (res, drops(rig.sock))
         assert all(r["peer"] == "198.51.100.2" for r in res), ("srv saw", res)
+        # listed: original tuple to the public address, reply tuple from the server
+        cs = conns(rig.sock, proto="tcp", port=8080)
+        for r in res:
+            c = conn_of(cs, "198.51.100.2", r["local"][1], POOL[0], 8080)
+            want = {"src": "10.0.0.5", "sport": SRV_PORT, "dst": "198.51.100.2", "dport": r["local"][1]}
+            assert c is not None and c["reply"] == want and c["nat"] == ["dnat"], ("forwarded connection", c, want)
         # the forward is for tcp/8080 on .10 only
         assert probe("out", POOL[1], 8080) in ("timeout", "refused")
         rig.stop()
@@ -449,6 +457,12 @@ def test_hairpin(d):
         res = clients("in", POOL[0], 8080, 4)
         assert all(r["ok"] for r in res), (res, drops(rig.sock))
         assert all(r["peer"] in POOL for r in res), ("srv saw", res)
+        cs = conns(rig.sock, proto="tcp", port=8080)
+        for r in res:
+            c = conn_of(cs, "10.0.0.2", r["local"][1], POOL[0], 8080)
+            want = {"src": "10.0.0.5", "sport": SRV_PORT, "dst": r["peer"], "dport": r["peer_port"]}
+            assert c is not None and c["reply"] == want and sorted(c["nat"]) == ["dnat", "snat"], (
+                "hairpinned connection", c, want)
         rig.stop()
 
 
