@@ -1,4 +1,5 @@
 /* The conntrack stage: find each packet's connection (lock-free shared table), step its state machine, translate (NAT44). */
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -426,6 +427,49 @@ public_port(const struct ct_conn *c)
 	return is_icmp(c->key[1].proto) ? c->key[1].sport : c->key[1].dport;
 }
 
+/* Pool ports tried for one new connection before it is refused as a clash. */
+#define SNAT_TRIES 4
+
+/*
+ * A pool address and port from rule for target's source (written there, *cookie for its
+ * release) whose reply tuple no connection holds (a port forward on a pool port, say): a port
+ * that clashes stays claimed while the next is tried, then goes back. 0; -ENOSPC when the pool
+ * is exhausted; -EEXIST when every try clashed.
+ */
+static int
+snat_pick(const struct dp_ct_tables *ct, unsigned worker, int rule, uint8_t proto, uint32_t hash,
+	  uint64_t now, struct ct_key *target, uint32_t *cookie)
+{
+	uint32_t held_cookie[SNAT_TRIES];
+	uint16_t held[SNAT_TRIES];
+	unsigned n_held = 0;
+	int rc = -EEXIST;
+
+	for (unsigned t = 0; t < SNAT_TRIES; t++) {
+		struct ct_key reply;
+		uint32_t addr;
+		uint16_t port;
+		unsigned dir;
+
+		if (dp_nat_alloc(ct->nat, worker, rule, proto, hash, &addr, &port, cookie) < 0) {
+			rc = -ENOSPC;
+			break;
+		}
+		memcpy(target->src, &addr, 4);
+		target->sport = port;
+		ct_key_invert(target, &reply);
+		if (ct_lookup(ct->table, &reply, ct_key_hash(&reply), now, &dir) == NULL) {
+			rc = 0;
+			break;
+		}
+		held_cookie[n_held] = *cookie;
+		held[n_held++] = port;
+	}
+	for (unsigned k = 0; k < n_held; k++)
+		dp_nat_release(ct->nat, worker, held_cookie[k], proto, held[k]);
+	return rc;
+}
+
 /*
  * Create the connection of new packet i: an SNAT pool's address and port when a rule says so,
  * both keys published. The packet is dropped when that fails. Another packet of the same flow
@@ -464,18 +508,17 @@ create(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, s
 	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP)) {
 		unsigned out = egress_port(b, i);
 		bool hairpin = dnat && out == meta->in_port;
-		uint32_t src, addr;
-		uint16_t port;
+		uint32_t src;
 		int rule;
 
 		memcpy(&src, cb->key[i].src, 4);
 		rule = dp_nat_snat_rule(ct->nat, out, src, hairpin);
 		if (rule >= 0) {
-			if (dp_nat_alloc(ct->nat, w->index, rule, proto, cb->hash[i], &addr, &port, &cookie) <
-			    0)
-				return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_NAT_EXHAUSTED);
-			memcpy(target.src, &addr, 4);
-			target.sport = port;
+			int rc = snat_pick(ct, w->index, rule, proto, cb->hash[i], now, &target, &cookie);
+
+			if (rc < 0)
+				return dp_burst_set(b, i, DP_ACT_DROP,
+						    rc == -ENOSPC ? DP_DROP_NAT_EXHAUSTED : DP_DROP_CT_CLASH);
 			flags |= CT_CONN_SNAT;
 			dp_nat_worker_stats(ct->nat, w->index)->snat_new++;
 			if (hairpin)
@@ -486,6 +529,9 @@ create(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, s
 	}
 	ct_key_invert(&target, &reply);
 	h1 = ct_key_hash(&reply);
+	/* a port forward whose reply tuple is another connection's (SNAT picked around it) */
+	if (flags == CT_CONN_DNAT && ct_lookup(ct->table, &reply, h1, now, &dir) != NULL)
+		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_CT_CLASH);
 	c = ct_alloc(ct->table, w->index, cb->hash[i], now);
 	if (c != NULL) {
 		c->key[CT_DIR_ORIG] = cb->key[i];

@@ -65,6 +65,10 @@ classify(struct dp_burst *b, uint16_t i, const struct rte_ether_addr *mine, bool
 			return is_nd(meta) || (host && host_mcast(meta))
 				       ? dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL)
 				       : dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_LOCAL_UNHANDLED);
+		/* unicast NS/NA (NUD probes, solicited answers): link-scope, never routed, and the
+		 * neighbour table's business before any ACL (acl_default deny must not cut IPv6's ARP) */
+		if (unlikely(is_nd(meta)))
+			return dp_burst_set(b, i, DP_ACT_PUNT, DP_PUNT_LOCAL);
 		dp_burst_set(b, i, DP_ACT_ROUTE, 0);
 		b->v6[b->n6++] = i;
 		return;

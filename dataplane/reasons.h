@@ -50,7 +50,8 @@
 	_(IPV6_SRC_LINK_LOCAL, "ipv6_src_link_local", "IPv6 link-local source to be forwarded off-link")     \
 	_(CT_FULL, "conntrack_full",                                                                         \
 	  "new connection refused: conntrack.max reached or its hash buckets full")                          \
-	_(NAT_EXHAUSTED, "nat_exhausted", "new connection refused: no free port left in the SNAT pool")
+	_(NAT_EXHAUSTED, "nat_exhausted", "new connection refused: no free port left in the SNAT pool")      \
+	_(CT_CLASH, "conntrack_clash", "new connection refused: its reply tuple is another connection's")
 
 enum dp_drop {
 	DP_DROP_NONE = 0, /* stages return 0 for "goes on" */

@@ -199,7 +199,7 @@ run_fuzz() {
 			-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null || { note_fail "$dir: setup"; return; }
 	fi
 	ninja -C "$dir" || { note_fail "$dir: compile"; return; }
-	for t in parse:15 config:15 config_entry:15 ctl:15 pipeline:$FUZZ_SECONDS; do
+	for t in parse:15 config:15 config_entry:15 ctl:15 pipeline:$FUZZ_SECONDS ct_pipeline:$FUZZ_SECONDS; do
 		local name=${t%%:*} secs=${t##*:} work
 		work=$(mktemp -d /tmp/hp-fuzz-XXXXXX)
 		echo "fuzz_$name: ${secs} s"

@@ -1,4 +1,8 @@
-/* libFuzzer target for the whole l3 pipeline: parse, L2/local, ACL, LPM/ECMP, rewrite, punt, and the slow path. */
+/*
+ * libFuzzer target for the whole l3 pipeline: parse, L2/local, ACL, LPM/ECMP, rewrite, punt, and the slow path.
+ * Built twice: fuzz_pipeline (stateless tables), and with FUZZ_CT fuzz_ct_pipeline, the same harness on
+ * stateful tables (conntrack, ACL state rules, SNAT to a tiny pool, DNAT) fed bursts from both sides.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +13,17 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "../eal_test.h"
 #include "acl.h"
 #include "config.h"
+#ifdef FUZZ_CT
+#include "ct.h"
+#include "ct_stage.h"
+#include "nat.h"
+#endif
 #include "fib.h"
 #include "l3.h"
 #include "slowpath.h"
@@ -40,6 +50,50 @@
 		}                                                                                 \
 	} while (0)
 
+#ifdef FUZZ_CT
+/*
+ * The input is a sequence of bursts, each a header byte (bit 0: the ingress port, and so the
+ * worker: p0's on worker 0, p1's on worker 1, one shared connection table; bits 6-7: how far the
+ * clock jumps before it, past the short timeouts below or not), a 2-byte big-endian length, then
+ * that many bytes of frames as fuzz_pipeline reads them (2-byte length + bytes, up to DP_BURST).
+ * After each burst both workers age their share (dp_ct_tick) and pass a quiescent state. Checked:
+ * every packet sent, dropped or punted exactly once and every mbuf back after each burst; after
+ * the input, no two live connections share a key, every SNAT connection's public address and
+ * port are the pool's; then a flush and sweeps empty the table (nothing live, nothing waiting
+ * for a grace period) and give every pool port back.
+ */
+static const char config[] =
+	"ports:\n"
+	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
+	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [198.51.100.1/24],\n"
+	"      ipv6: [\"2001:db8:1::1/64\"], mtu: 1280 }\n"
+	"neighbors:\n"
+	"  - { ip: 10.0.0.2, mac: \"02:00:00:00:00:02\", port: p0 }\n"
+	"  - { ip: 10.0.0.5, mac: \"02:00:00:00:00:05\", port: p0 }\n"
+	"  - { ip: 198.51.100.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"
+	"  - { ip: \"2001:db8::2\", mac: \"02:00:00:00:00:02\", port: p0 }\n"
+	"  - { ip: \"2001:db8:1::2\", mac: \"02:00:00:00:01:02\", port: p1 }\n"
+	"routes:\n"
+	"  - { prefix: 0.0.0.0/1, via: 198.51.100.2 }\n"
+	"  - { prefix: 192.0.2.0/24, via: 198.51.100.9 }\n"
+	"  - { prefix: \"2001:db8:100::/48\", via: \"2001:db8:1::2\" }\n"
+	"conntrack: { max: 1024, timeouts: { tcp_established: 4, tcp_transitory: 2, udp: 1, icmp: 1 } }\n"
+	"acl_default: deny\n"
+	"acl:\n"
+	"  - { priority: 5, state: invalid, action: deny }\n"
+	"  - { priority: 10, state: [established, related], action: permit }\n"
+	"  - { priority: 20, src: 10.0.0.0/24, state: new, action: permit }\n"
+	"  - { priority: 20, src: \"2001:db8::/64\", state: new, action: permit }\n"
+	"  - { priority: 30, dst: 10.0.0.5/32, state: new, action: permit }\n"
+	"nat:\n"
+	"  - { type: snat, out: p1, src: 10.0.0.0/25, to: [203.0.113.10, 203.0.113.11], ports: \"40000-40007\" }\n"
+	"  - { type: dnat, in: p1, dst: 203.0.113.10, proto: tcp, dport: 8080, to: \"10.0.0.5:80\" }\n"
+	"  - { type: dnat, in: p1, dst: 203.0.113.11, proto: udp, dport: 40001, to: \"10.0.0.5:53\" }\n";
+#define POOL_LO 40000
+#define POOL_HI 40007
+#define POOL_A 0xcb00710a /* 203.0.113.10 */
+#define POOL_B 0xcb00710b
+#else
 static const char config[] =
 	"ports:\n"
 	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
@@ -62,6 +116,7 @@ static const char config[] =
 	"  - { priority: 2, dst: 198.18.0.0/16, action: count }\n"
 	"  - { priority: 3, src: \"2001:db8::/32\", proto: tcp, action: police pol }\n"
 	"  - { priority: 4, proto: icmp, action: permit }\n";
+#endif
 
 static struct hp_config cfg;
 static struct rte_mempool *pool;
@@ -107,6 +162,42 @@ op_allow(void *ctx)
 
 static const struct ctl_slowpath_ops ops = {.learn = op_learn, .send = op_send, .allow = op_allow};
 
+#ifdef FUZZ_CT
+static struct rte_rcu_qsbr *qsv;
+
+static void
+free_ct(void)
+{
+	dp_nat_free(tables->ct.nat);
+	ct_table_free(tables->ct.table);
+}
+
+/* The stateful part of the tables: the shared connection table for two workers (each a reader of
+ * qsv under its index) and the compiled NAT rules. */
+static void
+ct_init(void)
+{
+	char err[HP_ERR_MAX];
+	uint64_t timeouts[4];
+	size_t sz = rte_rcu_qsbr_get_memsize(2);
+
+	qsv = rte_zmalloc("fuzz_qsv", sz, RTE_CACHE_LINE_SIZE);
+	CHECK(qsv != NULL && rte_rcu_qsbr_init(qsv, 2) == 0);
+	for (unsigned w = 0; w < 2; w++) {
+		CHECK(rte_rcu_qsbr_thread_register(qsv, w) == 0);
+		rte_rcu_qsbr_thread_online(qsv, w);
+	}
+	dp_ct_timeouts(&cfg, timeouts);
+	tables->ct.table = ct_table_create(cfg.conntrack.max, 2, qsv, timeouts, 0);
+	CHECK(tables->ct.table != NULL);
+	tables->ct.nat = dp_nat_build(&cfg, NULL, 2, 0, err, sizeof(err));
+	if (tables->ct.nat == NULL)
+		fprintf(stderr, "fuzz_ct_pipeline: %s\n", err);
+	CHECK(tables->ct.nat != NULL);
+	atexit(free_ct); /* LeakSanitizer sees the NAT's malloc'd parts */
+}
+#endif
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -140,6 +231,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		tables->acl.worker[w] = dp_acl_worker_create(tables->acl.compiled, 1, 0);
 		CHECK(tables->acl.worker[w] != NULL);
 	}
+#ifdef FUZZ_CT
+	ct_init();
+#endif
 	tables->features = dp_tables_features(tables);
 	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
 	CHECK(tables_noacl != NULL);
@@ -150,6 +244,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		workers[w] = rte_zmalloc("fuzz", sizeof(*workers[w]), RTE_CACHE_LINE_SIZE);
 		CHECK(workers[w] != NULL);
 		workers[w]->index = w;
+		workers[w]->lcore = w;
 		snprintf(name, sizeof(name), "fuzz_punt%u", w);
 		workers[w]->punt = rte_ring_create(name, 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		CHECK(workers[w]->punt != NULL);
@@ -301,6 +396,7 @@ slow_path(const struct record *r)
 	}
 }
 
+#ifndef FUZZ_CT
 /* The two runs of one burst (full parse, then the fast path) did the same. */
 static void
 compare(const struct outcome *a, const struct outcome *b)
@@ -340,6 +436,7 @@ compare(const struct outcome *a, const struct outcome *b)
 		}
 	}
 }
+#endif
 
 /* hits[r] += sign * (packets + bytes) of ACL rule r: called with -1 before a run, +1 after. */
 static void
@@ -414,6 +511,7 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 	return n;
 }
 
+#ifndef FUZZ_CT
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -445,3 +543,121 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rte_mempool_avail_count(pool) == pool_size);
 	return 0;
 }
+#else
+
+/* Both workers age their share of the table and pass a quiescent state (their loop's end). */
+static void
+tick(uint64_t now)
+{
+	for (unsigned w = 0; w < 2; w++) {
+		dp_ct_tick(&tables->ct, workers[w], now);
+		rte_rcu_qsbr_quiescent(qsv, w);
+	}
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ct_key));
+}
+
+/* No two live connections share a key (of either direction); SNAT holds the pool's addresses and ports. */
+static void
+check_keys(uint64_t now)
+{
+	static struct ct_key keys[2 * 1024];
+	uint32_t max = ct_table_max(tables->ct.table), n = 0;
+
+	CHECK(max <= 1024);
+	for (uint32_t i = 0; i < max; i++) {
+		const struct ct_conn *c = ct_entry(tables->ct.table, i, now);
+
+		if (c == NULL)
+			continue;
+		keys[n++] = c->key[CT_DIR_ORIG];
+		keys[n++] = c->key[CT_DIR_REPLY];
+		if (c->flags & CT_CONN_SNAT) {
+			uint32_t a;
+			uint16_t port = rte_be_to_cpu_16(c->key[1].proto == IPPROTO_ICMP ? c->key[1].sport
+											 : c->key[1].dport);
+
+			memcpy(&a, c->key[1].dst, 4);
+			a = rte_be_to_cpu_32(a);
+			CHECK(a == POOL_A || a == POOL_B);
+			CHECK(port >= POOL_LO && port <= POOL_HI);
+		}
+	}
+	qsort(keys, n, sizeof(keys[0]), cmp_key);
+	for (uint32_t i = 1; i < n; i++)
+		CHECK(memcmp(&keys[i - 1], &keys[i], sizeof(keys[0])) != 0);
+}
+
+/* Flush, then sweep until the table is empty: nothing live, nothing waiting for a grace period,
+ * every pool port free. Bounded: enough rounds for the sweeps to visit every entry several times. */
+static void
+drain(uint64_t now)
+{
+	unsigned rounds = 0;
+
+	ct_flush(tables->ct.table);
+	for (;;) {
+		uint64_t left = 0;
+
+		tick(now);
+		for (unsigned w = 0; w < 2; w++) {
+			const struct ct_worker_stats *st = ct_worker_stats(tables->ct.table, w);
+
+			left += st->live + st->limbo;
+		}
+		if (left == 0)
+			break;
+		CHECK(++rounds < 8 * (ct_table_max(tables->ct.table) / DP_CT_SWEEP_BUDGET + 2));
+	}
+	CHECK(ct_table_count(tables->ct.table) == 0);
+	for (unsigned r = 0; r < dp_nat_n_rules(tables->ct.nat); r++) {
+		if (cfg.nat[r].type != HP_NAT_SNAT)
+			continue;
+		for (unsigned k = 0; k < 3; k++) {
+			static const uint8_t protos[3] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
+			uint64_t size = (uint64_t)cfg.nat[r].n_to *
+					(cfg.nat[r].port_hi - cfg.nat[r].port_lo + 1u);
+
+			CHECK(dp_nat_pool_free(tables->ct.nat, (int)r, protos[k]) == size);
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint64_t jumps[4] = {0, hz / 1000, hz * 3 / 2, hz * 10};
+	uint64_t now = rte_rdtsc();
+
+	while (size >= 3) {
+		unsigned port = data[0] & 1;
+		size_t len = (size_t)(data[1] << 8 | data[2]);
+
+		now += jumps[data[0] >> 6];
+		data += 3;
+		size -= 3;
+		if (len > size)
+			len = size;
+		worker = workers[port];
+		run(data, len, port, tables, true, now, &runs[0]);
+		for (unsigned i = 0; i < runs[0].n; i++) {
+			if (runs[0].rec[i].punted)
+				slow_path(&runs[0].rec[i]);
+			else
+				check_sent(&runs[0].rec[i]);
+		}
+		data += len;
+		size -= len;
+		tick(now);
+	}
+	check_keys(now);
+	drain(now);
+	CHECK(rte_mempool_avail_count(pool) == pool_size);
+	return 0;
+}
+#endif

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Seed inputs for fuzz_pipeline (port byte, then 2-byte length + frame, repeated), built with scapy.
+"""Seed inputs for fuzz_pipeline (port byte, then 2-byte length + frame, repeated) and
+fuzz_ct_pipeline (bursts: header byte, 2-byte length, frames as fuzz_pipeline's), built with scapy.
 Run once from the repository root; the seeds are committed."""
 import os
 import struct
 
 from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6ND_NS,
-                       ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw)
+                       ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw, fragment)
 
 OUT = "tests/fuzz/corpus/pipeline"
 P0 = "02:00:00:00:00:01"
@@ -65,4 +66,96 @@ seeds = {
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():
     with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+# ---- fuzz_ct_pipeline: conversations across both ports (its config: p0 inside 10.0.0.0/24, p1
+# outside 198.51.100.0/24, SNAT of 10.0.0.0/25 to 203.0.113.10-11 ports 40000-40007, port
+# forwards 203.0.113.10 tcp/8080 -> 10.0.0.5:80 and 203.0.113.11 udp/40001 -> 10.0.0.5:53) ----
+CT_OUT = "tests/fuzz/corpus/ct_pipeline"
+P1 = "02:00:00:00:01:01"
+HOST, OUTH, POOL = "10.0.0.2", "198.51.100.2", "203.0.113.10"
+ei = Ether(dst=P0, src="02:00:00:00:00:02")
+eo = Ether(dst=P1, src="02:00:00:00:01:02")
+FRESH, LATER, EXPIRE = 0x00, 0x80, 0xc0  # header bits 6-7: no clock jump, 1.5 s, 10 s
+
+
+def ct_burst(hdr, *frames):
+    body = b"".join(struct.pack(">H", len(bytes(f))) + bytes(f) for f in frames)
+    return bytes([hdr]) + struct.pack(">H", len(body)) + body
+
+
+ct_seeds = {
+    # SNAT: the first public port of the pool is 40000 (the server answers it; other allocations
+    # are the fuzzer's to find)
+    "snat_tcp": b"".join([
+        ct_burst(FRESH | 0, ei / IP(src=HOST, dst=OUTH) / TCP(sport=1234, dport=80, flags="S", seq=100)),
+        ct_burst(FRESH | 1, eo / IP(src=OUTH, dst=POOL) / TCP(sport=80, dport=40000, flags="SA", seq=900, ack=101)),
+        ct_burst(FRESH | 0, ei / IP(src=HOST, dst=OUTH) / TCP(sport=1234, dport=80, flags="A", seq=101, ack=901),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=1234, dport=80, flags="PA", seq=101, ack=901) / Raw(b"hi"),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=1234, dport=80, flags="FA", seq=103, ack=901)),
+    ]),
+    # DNAT: outside to the forward, the server's answer from inside
+    "dnat_tcp": b"".join([
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / TCP(sport=41000, dport=8080, flags="S", seq=7)),
+        ct_burst(0, Ether(dst=P0, src="02:00:00:00:00:05") / IP(src="10.0.0.5", dst=OUTH) /
+                 TCP(sport=80, dport=41000, flags="SA", seq=70, ack=8)),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / TCP(sport=41000, dport=8080, flags="A", seq=8, ack=71)),
+        ct_burst(0, Ether(dst=P0, src="02:00:00:00:00:05") / IP(src="10.0.0.5", dst=OUTH) /
+                 TCP(sport=80, dport=41000, flags="R", seq=71)),
+    ]),
+    # the forward inside the pool's range, then a server opening out from 10.0.0.5:53
+    "forward_in_pool": b"".join([
+        ct_burst(0, Ether(dst=P0, src="02:00:00:00:00:05") / IP(src="10.0.0.5", dst=OUTH) / UDP(sport=53, dport=9000)),
+        ct_burst(1, eo / IP(src=OUTH, dst="203.0.113.11") / UDP(sport=9000, dport=40001)),
+        ct_burst(1, eo / IP(src=OUTH, dst="203.0.113.10") / UDP(sport=9000, dport=40000)),
+    ]),
+    # a server opens out, then the outside opens the forward from the port it answered: the
+    # forward's reply tuple is the first connection's original one
+    "dnat_reply_clash": b"".join([
+        ct_burst(0, Ether(dst=P0, src="02:00:00:00:00:05") / IP(src="10.0.0.5", dst=OUTH) /
+                 TCP(sport=80, dport=41000, flags="S")),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / TCP(sport=41000, dport=8080, flags="S")),
+    ]),
+    # UDP and ICMP echo through SNAT, replies, then the timeouts pass and they come again
+    "udp_icmp_age": b"".join([
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5000, dport=53) / Raw(b"q"),
+                 ei / IP(src=HOST, dst=OUTH) / ICMP(type=8, id=0x77, seq=1) / Raw(b"ping")),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=53, dport=40000) / Raw(b"a"),
+                 eo / IP(src=OUTH, dst=POOL) / ICMP(type=0, id=40000, seq=1) / Raw(b"ping")),
+        ct_burst(EXPIRE | 1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=53, dport=40000) / Raw(b"late")),
+        ct_burst(LATER | 0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5000, dport=53) / Raw(b"q2")),
+    ]),
+    # ICMP errors quoting a translated flow, from a router and from the peer, and one about nothing
+    "icmp_errors": b"".join([
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=6000, dport=33434) / Raw(b"trace"),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=6001, dport=80, flags="S")),
+        ct_burst(1, eo / IP(src="198.51.100.7", dst=POOL) / ICMP(type=11, code=0) /
+                 IP(src=POOL, dst=OUTH, ttl=1) / UDP(sport=40000, dport=33434) / Raw(b"trace"),
+                 eo / IP(src=OUTH, dst=POOL) / ICMP(type=3, code=3) /
+                 IP(src=POOL, dst=OUTH) / UDP(sport=40000, dport=33434) / Raw(b"trace"),
+                 eo / IP(src=OUTH, dst=POOL) / ICMP(type=3, code=1) / Raw(bytes(IP(src=POOL, dst=OUTH) /
+                                                                            TCP(sport=40001, dport=80, flags="S"))[:28]),
+                 eo / IP(src=OUTH, dst=POOL) / ICMP(type=3, code=3) /
+                 IP(src=POOL, dst=OUTH) / UDP(sport=40007, dport=1) / Raw(b"none")),
+    ]),
+    # fragments of a translated UDP datagram, IPv6 tracked untranslated, a GRE flow
+    "fragments_v6": b"".join([
+        ct_burst(0, *[ei / f for f in fragment(IP(src=HOST, dst=OUTH, id=9) / UDP(sport=7000, dport=9) /
+                                               Raw(bytes(range(256)) * 8), fragsize=512)]),
+        ct_burst(0, ei / IPv6(src="2001:db8::2", dst="2001:db8:100::5") / TCP(sport=7001, dport=443, flags="S"),
+                 ei / IP(src="10.0.0.130", dst=OUTH, proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20))),
+        ct_burst(1, eo / IPv6(src="2001:db8:100::5", dst="2001:db8::2") / TCP(sport=443, dport=7001, flags="SA", ack=1),
+                 eo / IP(src=OUTH, dst="10.0.0.130", proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20))),
+    ]),
+    # more flows than the pool has ports for one protocol (2 addresses x 8 ports)
+    "exhaust": ct_burst(0, *[ei / IP(src=HOST, dst=OUTH) / TCP(sport=20000 + i, dport=80, flags="S") for i in range(20)]),
+    # invalid: SYN+FIN, a SYN/ACK opening, a TCP header shorter than its data offset, unresolved next hop
+    "invalid": ct_burst(0, ei / IP(src=HOST, dst=OUTH) / TCP(sport=1, dport=2, flags="SF"),
+                        ei / IP(src=HOST, dst=OUTH) / TCP(sport=3, dport=4, flags="SA"),
+                        ei / IP(src=HOST, dst=OUTH) / TCP(sport=5, dport=6, flags="A", dataofs=15),
+                        ei / IP(src=HOST, dst="192.0.2.1") / UDP(sport=7, dport=8)),
+}
+os.makedirs(CT_OUT, exist_ok=True)
+for name, data in ct_seeds.items():
+    with open(os.path.join(CT_OUT, name), "wb") as f:
         f.write(data)
