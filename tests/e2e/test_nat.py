@@ -19,9 +19,10 @@ each connection with the peer address it saw and the sha256 of what it read), pi
 checksums (ethtool -K tx off, ../shared/FIELD-NOTES.md); the kernel of hotpathd's namespace has no
 address on hp0/hp1.
 
-The pool addresses are no interface addresses: r must resolve them by ARP to send replies.
-`pool_answers_arp` checks that hotpathd answers for them; the other scenarios, should it not,
-give r a static neighbour for each (printed as WORKAROUND) so they test the rest.
+The pool addresses are no interface addresses: r must resolve them by ARP to send replies
+(`pool_answers_arp`). With acl_default: deny, IPv6 neighbour discovery to hotpathd's addresses
+must still pass (`ipv6_neighbour_discovery`). Both were gaps these tests found; nothing here
+works around them (no static neighbour anywhere).
 """
 import json
 import os
@@ -250,21 +251,23 @@ def config(d):
     return sock, text
 
 
-def two_worker_config(text):
+def two_worker_config(text, split=False):
     """Both ports with two queues on a two-queue af_packet fanout (qpairs=2), each worker polling
     one queue of each port, crossed: a flow's two directions meet on one worker or on two,
     as the kernel's fanout hash deals them (the automatic assignment would give each worker
     one port: every flow split, no SYN on the second worker)."""
     text = re.sub(r'device: "(net_af_packet\d,iface=hp\d)"', r'device: "\1,qpairs=2", queues: 2', text)
     assert text.count("qpairs=2") == 2, text
+    if split:  # the automatic assignment: worker 1 polls p0's queues, worker 2 p1's
+        return text
     return text + "workers:\n  - { lcore: 1, queues: [p0/0, p1/1] }\n  - { lcore: 2, queues: [p0/1, p1/0] }\n"
 
 
 class Rig:
-    """The topology and hotpathd on configs/nat.yaml, the pool resolvable from r."""
+    """The topology and hotpathd on configs/nat.yaml."""
 
-    def __init__(self, d, workers=1, arp_workaround=True):
-        self.d, self.workers, self.arp_workaround = d, workers, arp_workaround
+    def __init__(self, d, workers=1, split=False):
+        self.d, self.workers, self.split = d, workers, split
 
     def __enter__(self):
         self.topo = Topology(self.workers).__enter__()
@@ -272,16 +275,10 @@ class Rig:
             self.sock, text = config(self.d)
             eal = None
             if self.workers > 1:
-                text = two_worker_config(text)
+                text = two_worker_config(text, self.split)
                 eal = hp.eal_args("hp-it-%d-hp" % os.getpid(), lcores=TWO_WORKER_LCORES)
             self.hd = hp.Daemon(HOTPATHD, self.d, text, eal=eal, netns=NS["hp"])
             self.hd.start()
-            if self.arp_workaround:
-                for a in POOL:
-                    if not resolves(a, DEADLINE // 4):
-                        print("WORKAROUND: r cannot resolve pool address %s by ARP (hotpathd does not answer "
-                              "for it): static neighbour %s on r0" % (a, MAC_P1))
-                        sh("ip", "neigh", "replace", a, "lladdr", MAC_P1, "dev", "r0", "nud", "permanent", ns="r")
             return self
         except BaseException:
             self.close()
@@ -378,7 +375,7 @@ def wait_drop(sock, reason, base, what):
 def test_pool_answers_arp(d):
     """The router next to p1 resolves both pool addresses by ARP: replies to translated
     connections come back only if hotpathd answers for the addresses it masquerades to."""
-    with Rig(d, arp_workaround=False) as rig:
+    with Rig(d) as rig:
         for a in POOL:
             mac = resolves(a, DEADLINE)
             assert mac == MAC_P1, "r cannot resolve pool address %s by ARP: %s" % (a, neigh_state("r", "r0", a))
@@ -559,23 +556,19 @@ def test_two_workers(d):
         rig.stop()
 
 
-def link_mac(ns, dev):
-    return json.loads(sh("ip", "-j", "link", "show", dev, ns=ns).stdout)[0]["address"]
-
-
-def v6_neighbours_or_workaround(rig):
-    """in's pings to out over IPv6 (ND on both of hotpathd's links: its multicast NS are punted
-    before the ACL, but the unicast NA that answer them, and the hosts' unicast NUD probes, meet
-    the ACL, where acl_default: deny drops them unless hotpathd lets ND through). When they fail,
-    static neighbours on every side (printed as WORKAROUND), so that the firewall is still tried."""
-    if ping("in", "2001:db8:198::2", 2) == 2:
-        return
-    print("WORKAROUND: IPv6 neighbour discovery through hotpathd fails under acl_default: deny (%s): "
-          "static neighbours on hotpathd, in and r" % drops(rig.sock))
-    ctl(rig.sock, "neigh.add", ip="2001:db8:10::2", mac=link_mac("in", "eth0"), port="p0")
-    ctl(rig.sock, "neigh.add", ip="2001:db8:203::2", mac=link_mac("r", "r0"), port="p1")
-    sh("ip", "-6", "neigh", "replace", "2001:db8:10::1", "lladdr", MAC_P0, "dev", "eth0", "nud", "permanent", ns="in")
-    sh("ip", "-6", "neigh", "replace", "2001:db8:203::1", "lladdr", MAC_P1, "dev", "r0", "nud", "permanent", ns="r")
+def test_two_workers_split(d):
+    """Two workers, one port each (the automatic assignment): every flow's original direction
+    (p0) is on worker 1 and its replies (p1, after translation) on worker 2; 200 streams
+    byte-exact all the same: the reply side found, through the reply tuple, a connection the
+    other worker created."""
+    with Rig(d, workers=2, split=True) as rig:
+        _, cs = parallel(rig)
+        rxq = {(p["name"], q["lcore"]) for p in ctl(rig.sock, "port.stats") for q in p["rxq"] if q["rx_packets"]}
+        assert rxq == {("p0", 1), ("p1", 2)}, ("each port on its own worker", rxq)
+        cst = ctl(rig.sock, "conntrack.stats")
+        assert [w["created"] for w in cst["workers"]] == [len(cs), 0], ("created by p0's worker only", cst)
+        assert {c["worker"] for c in cs} == {0} and all(c["packets"][1] > 0 for c in cs), "replies counted"
+        rig.stop()
 
 
 def test_ipv6_neighbour_discovery(d):
@@ -592,7 +585,6 @@ def test_ipv6_firewall(d):
     """IPv6, routed without NAT: in's connections go out and their replies come back; out
     cannot open one inward; ping6 works from the inside."""
     with Rig(d) as rig:
-        v6_neighbours_or_workaround(rig)
         rig.topo.server("out", "2001:db8:198::2", OUT_PORT)
         rig.topo.server("in", "::", IN_PORT)
         res = clients("in", "2001:db8:198::2", OUT_PORT, 8)
@@ -635,7 +627,8 @@ def main():
     setup()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     hp.run([test_pool_answers_arp, test_snat_pool_address, test_no_inbound, test_dnat_port_forward, test_hairpin,
-            test_traceroute_hops, test_ping_through, test_parallel_200, test_two_workers, test_ipv6_neighbour_discovery,
+            test_traceroute_hops, test_ping_through, test_parallel_200, test_two_workers, test_two_workers_split,
+            test_ipv6_neighbour_discovery,
             test_ipv6_firewall])
 
 
