@@ -15,6 +15,7 @@ PKGS=(
 	bird2 frr   # tests/e2e/test_linux.py: real routing daemons drive hotpathd (docs/linux.md)
 	iperf3      # scripts/bench/hosttap.sh: TCP through a port's host interface vs the kernel; test_linux's flood
 	nftables    # scripts/bench/conntrack.sh: the kernel's stateful firewall beside hotpathd's (in namespaces)
+	traceroute  # tests/e2e/test_nat.py: traceroute (UDP, ICMP, TCP) through the NAT
 )
 
 if [[ $(id -u) -ne 0 ]]; then
