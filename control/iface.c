@@ -28,6 +28,8 @@ ctl_iface_setup(struct dp_runtime *rt)
 		ifc->n_ipv6 = pc->n_ipv6;
 		ifc->ipv6 = pc->ipv6;
 		ctl_link_local(ifc->mac, ifc->ll6);
+		ifc->nat_cfg = rt->cfg; /* its nat: rules change in place (config.apply, nat.add) */
+		ifc->port = p;
 		ifs.inject_worker[p] = -1;
 		for (unsigned w = 0; w < rt->n_workers; w++)
 			if (rt->map.workers[w].txq[p] != DP_NO_TXQ) {

@@ -29,6 +29,7 @@
 #include "lcore_map.h"
 #include "log.h"
 #include "runtime.h"
+#include "ct.h"
 #include "tables.h"
 #include "worker.h"
 
@@ -94,6 +95,8 @@ free_tables(struct dp_runtime *rt)
 {
 	dp_tables_free(rt->tables);
 	rt->tables = NULL;
+	ct_table_free(rt->ct);
+	rt->ct = NULL;
 }
 
 static int

@@ -171,6 +171,26 @@ v4_is_ours(const struct ctl_iface *ifc, uint32_t a)
 	return false;
 }
 
+/* An address a NAT rule makes this port's (proxy ARP: the pool and port-forward addresses). */
+static bool
+v4_is_nat(const struct ctl_iface *ifc, uint32_t a)
+{
+	const struct hp_config *cfg = ifc->nat_cfg;
+
+	for (unsigned i = 0; cfg != NULL && i < cfg->n_nat; i++) {
+		const struct hp_nat_rule *r = &cfg->nat[i];
+
+		if (r->port != (int)ifc->port)
+			continue;
+		if (r->type == HP_NAT_DNAT && v4(r->dst.addr) == a)
+			return true;
+		for (unsigned k = 0; r->type == HP_NAT_SNAT && k < r->n_to; k++)
+			if (v4(r->to[k].addr) == a)
+				return true;
+	}
+	return false;
+}
+
 static bool
 v4_in_subnet(const struct hp_prefix *p, uint32_t a)
 {
@@ -372,7 +392,7 @@ arp_input(const struct pkt *p)
 		learn(p, AF_INET, req.spa, req.sha,
 		      CTL_LEARN_OVERRIDE |
 			      (op == RTE_ARP_OP_REPLY && v4_is_ours(p->ifc, tip) ? CTL_LEARN_CONFIRM : 0));
-	if (conflict || !v4_is_ours(p->ifc, tip))
+	if (conflict || (!v4_is_ours(p->ifc, tip) && !v4_is_nat(p->ifc, tip)))
 		return CTL_NOT_FOR_US;
 	if (op == RTE_ARP_OP_REPLY)
 		return CTL_HANDLED;

@@ -16,6 +16,10 @@ struct ctl_iface {
 	const struct hp_prefix *ipv4; /* interface addresses with their prefix length */
 	const struct hp_prefix *ipv6;
 	uint8_t ll6[16]; /* fe80::/64 + modified EUI-64 of mac: also ours */
+	/* NAT: the configuration whose nat: rules give this port more IPv4 addresses to answer ARP
+	 * for (an snat pool with out: this port, a dnat dst with in: this port); NULL: none */
+	const struct hp_config *nat_cfg;
+	unsigned port;
 };
 
 /* What the slow path needs from the control thread; all three are required and

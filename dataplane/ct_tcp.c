@@ -301,7 +301,7 @@ ct_reason_name(enum ct_reason r)
 		[CT_R_FRAGMENT] = "fragment",
 		[CT_R_ICMP_QUOTE] = "icmp_quote",
 		[CT_R_ICMP_UNTRACKED] = "icmp_untracked",
-		[CT_R_PROTO] = "proto",
+		[CT_R_ICMP_SHORT] = "icmp_short",
 	};
 
 	return (unsigned)r < CT_R_N ? names[r] : "?";

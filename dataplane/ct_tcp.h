@@ -76,7 +76,7 @@ enum ct_reason {
 	CT_R_FRAGMENT,       /* a non-first fragment: no ports to find its connection by */
 	CT_R_ICMP_QUOTE,     /* an ICMP error whose quoted packet cannot be read (ct_icmp_quote) */
 	CT_R_ICMP_UNTRACKED, /* an ICMP error quoting a flow no connection has */
-	CT_R_PROTO,          /* an IP protocol conntrack does not track (not TCP, UDP, ICMP) */
+	CT_R_ICMP_SHORT,     /* an ICMP query shorter than its 8-byte header (no identifier) */
 	CT_R_N,
 };
 

@@ -5,6 +5,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "ct_stage.h"
 #include "l3.h"
 #include "tables.h"
 #include "tx.h"
@@ -497,6 +498,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 	uint32_t hops[DP_BURST];
 	uint64_t bytes = 0;
 	struct dp_burst b;
+	struct dp_ct_burst cb; /* written and read only with DP_FEAT_CT */
 
 	b.n = n;
 	b.pkts = pkts;
@@ -517,9 +519,12 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 		b.dst4[b.n4] = rte_be_to_cpu_32(dst);
 		b.v4[b.n4++] = i;
 	}
-	/* the stages a table set turns on, in order; each reads the keys */
+	/* the stages a table set turns on, in order; each reads the keys (conntrack writes the
+	 * state the ACL matches and the destination NAT gives the LPM) */
 	if (t->features != 0) {
 		fill_fast(&b, in_port);
+		if (t->features & DP_FEAT_CT)
+			dp_ct_pre(&t->ct, w, &b, &cb, arrival);
 		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
 			dp_acl_stage(&t->acl, w->index, &b, arrival);
 	}
@@ -527,6 +532,9 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
 	route4(fib, &b, hops, in_port);
 	route6(fib, &b);
+	/* after routing: new connections (SNAT needs the egress port), source NAT */
+	if (t->features & DP_FEAT_CT)
+		dp_ct_post(&t->ct, w, &b, &cb, arrival);
 	dispatch(w, fib, &b, start, arrival);
 	return bytes;
 }

@@ -387,6 +387,25 @@ dp_nat_dnat(const struct dp_nat *n, unsigned in_port, uint32_t dst, uint8_t prot
 
 	if (n == NULL || n->n_dnat == 0)
 		return false;
+	if (in_port == DP_NAT_ANY_PORT) {
+		/* rules are sorted by in: port first: one search per port that has rules */
+		for (unsigned i = 0; i < n->n_dnat;) {
+			unsigned p = n->dnat[i].in_port, lo = i, hi = n->n_dnat;
+
+			if (dp_nat_dnat(n, p, dst, proto, dport, to_addr, to_port))
+				return true;
+			while (lo < hi) { /* the first rule of a later port */
+				unsigned mid = lo + (hi - lo) / 2;
+
+				if (n->dnat[mid].in_port == p)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			i = lo;
+		}
+		return false;
+	}
 	d = bsearch(&key, n->dnat, n->n_dnat, sizeof(*n->dnat), cmp_dnat);
 	if (d == NULL)
 		return false;

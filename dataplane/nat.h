@@ -41,7 +41,9 @@ struct dp_nat *dp_nat_build(const struct hp_config *cfg, const struct dp_nat *pr
 void dp_nat_free(struct dp_nat *n);
 
 /* The DNAT rule for a new IPv4 flow arriving on in_port to dst:dport (network order), proto;
- * false when none. *to_addr, *to_port: the target (network order). */
+ * false when none. *to_addr, *to_port: the target (network order). in_port DP_NAT_ANY_PORT: a
+ * rule of any in: port (hairpinning: a host on another port connecting to the public address). */
+#define DP_NAT_ANY_PORT 0xffffffffu
 bool dp_nat_dnat(const struct dp_nat *n, unsigned in_port, uint32_t dst, uint8_t proto, uint16_t dport,
 		 uint32_t *to_addr, uint16_t *to_port);
 

@@ -19,7 +19,8 @@
  */
 struct dp_acl_key4 {
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t ct_state; /* one HP_CT_* bit (the conntrack stage's), 0 when nothing tracks */
+	uint8_t pad[2];
 	uint32_t src;
 	uint32_t dst;
 	uint16_t sport; /* 0 unless DP_META_L4PORTS */
@@ -28,7 +29,8 @@ struct dp_acl_key4 {
 
 struct dp_acl_key6 {
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t ct_state;
+	uint8_t pad[2];
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sport;

@@ -9,6 +9,8 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ct.h"
+#include "nat.h"
 #include "runtime.h"
 #include "tables.h"
 
@@ -59,7 +61,72 @@ build_acl(struct dp_acl_tables *a, const struct hp_config *cfg, const struct dp_
 uint32_t
 dp_tables_features(const struct dp_tables *t)
 {
-	return dp_acl_features(&t->acl);
+	return dp_acl_features(&t->acl) | (t->ct.table != NULL ? DP_FEAT_CT : 0) |
+	       (t->ct.nat != NULL ? DP_FEAT_NAT : 0);
+}
+
+/* Does cfg need connection tracking: an ACL rule matching a state, or NAT rules? */
+static bool
+tracks(const struct hp_config *cfg)
+{
+	if (cfg->n_nat > 0)
+		return true;
+	for (unsigned i = 0; i < cfg->n_acl; i++)
+		if (cfg->acl[i].state != 0)
+			return true;
+	return false;
+}
+
+/* conntrack.timeouts in TSC cycles, by enum ct_timeout. */
+void
+dp_ct_timeouts(const struct hp_config *cfg, uint64_t cycles[4])
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	cycles[CT_TO_TCP_ESTABLISHED] = cfg->conntrack.tcp_established * hz;
+	cycles[CT_TO_TCP_TRANSITORY] = cfg->conntrack.tcp_transitory * hz;
+	cycles[CT_TO_UDP] = cfg->conntrack.udp * hz;
+	cycles[CT_TO_ICMP] = cfg->conntrack.icmp * hz;
+}
+
+/*
+ * Connection tracking's part of a set for cfg: the runtime's table (created here the first
+ * time a set tracks, sized by conntrack.max, and kept until exit: the one thing a build does to
+ * the runtime) and cfg's NAT rules compiled, sharing the running set's pool maps. 0, or
+ * -EINVAL / -ENOMEM with err.
+ */
+static int
+build_ct(struct dp_ct_tables *c, const struct dp_runtime *rt, const struct hp_config *cfg, char *err,
+	 size_t errlen)
+{
+	struct dp_runtime *mrt = (struct dp_runtime *)(uintptr_t)rt;
+
+	memset(c, 0, sizeof(*c));
+	if (!tracks(cfg))
+		return 0;
+	if (rt->ct == NULL) {
+		uint64_t timeouts[4];
+
+		dp_ct_timeouts(cfg, timeouts);
+		mrt->ct = ct_table_create(cfg->conntrack.max, rt->map.n_workers ? rt->map.n_workers : 1,
+					  rt->qsv, timeouts, (int)rte_socket_id());
+		if (mrt->ct == NULL) {
+			snprintf(err, errlen,
+				 "conntrack: no memory for %u connections (%llu bytes of hugepages)",
+				 cfg->conntrack.max,
+				 (unsigned long long)ct_table_bytes(cfg->conntrack.max, rt->map.n_workers));
+			return -ENOMEM;
+		}
+	}
+	c->table = rt->ct;
+	if (cfg->n_nat > 0) {
+		c->nat = dp_nat_build(cfg, rt->tables != NULL ? rt->tables->ct.nat : NULL,
+				      rt->map.n_workers ? rt->map.n_workers : 1, (int)rte_socket_id(), err,
+				      errlen);
+		if (c->nat == NULL)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static struct dp_tables *
@@ -80,14 +147,6 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 	struct dp_tables *t;
 	int rc;
 
-	/* The one place the NAT data path is missing (issue 15): hotpathd --check and the parser
-	 * check the section fully, a start or config.apply refuses it. */
-	if (cfg->n_nat > 0) {
-		snprintf(err, errlen,
-			 "%s:%u: nat: not built yet (the section is checked, the NAT data path is missing)",
-			 cfg->file, cfg->nat[0].line);
-		return -EINVAL;
-	}
 	if ((t = alloc_tables(err, errlen)) == NULL)
 		return -ENOMEM;
 	for (unsigned p = 0; p < rt->ports.n; p++)
@@ -97,7 +156,8 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 		dp_tables_free(t);
 		return -EINVAL;
 	}
-	if ((rc = build_acl(&t->acl, cfg, &rt->map, err, errlen)) < 0) {
+	if ((rc = build_acl(&t->acl, cfg, &rt->map, err, errlen)) < 0 ||
+	    (rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0) {
 		dp_tables_free(t);
 		return rc;
 	}
@@ -117,6 +177,12 @@ dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, st
 		return -ENOMEM;
 	t->fib = rt->tables->fib; /* the same FIB; a new ACL part */
 	if ((rc = build_acl(&t->acl, cfg, &rt->map, err, errlen)) < 0) {
+		rte_free(t);
+		return rc;
+	}
+	/* the same NAT rules; tracking turns on or off with the ACL's state rules */
+	if ((rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0) {
+		free_acl(&t->acl);
 		rte_free(t);
 		return rc;
 	}
@@ -251,6 +317,7 @@ dp_tables_retire(const struct dp_runtime *rt, struct dp_tables *old)
 	if (rt->tables == NULL || old->fib != rt->tables->fib)
 		dp_fib_free(old->fib);
 	free_acl(&old->acl);
+	dp_nat_free(old->ct.nat);
 	rte_free(old);
 }
 
@@ -260,6 +327,7 @@ dp_tables_free(struct dp_tables *t)
 	if (t == NULL)
 		return;
 	free_acl(&t->acl);
+	dp_nat_free(t->ct.nat);
 	dp_fib_free(t->fib);
 	rte_free(t);
 }

@@ -72,6 +72,9 @@ void dp_tables_sync(const struct dp_runtime *rt);
 /* Free all of t (NULL is fine). Readers must be gone or past a grace period. */
 void dp_tables_free(struct dp_tables *t);
 
+/* conntrack.timeouts of cfg in TSC cycles, by enum ct_timeout (ct_table_create, config.apply). */
+void dp_ct_timeouts(const struct hp_config *cfg, uint64_t cycles[4]);
+
 /* The feature bits of t's parts (enum dp_feature). */
 uint32_t dp_tables_features(const struct dp_tables *t);
 

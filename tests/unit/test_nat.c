@@ -766,6 +766,13 @@ test_dnat_match(void)
 	CU_ASSERT_FALSE(dp_nat_dnat(n, 0, a4("203.0.113.12"), 6, htons(8080), &to, &to_port));
 	CU_ASSERT_FALSE(dp_nat_dnat(n, 0, a4("203.0.113.11"), 6, htons(8080), &to, &to_port));
 	CU_ASSERT_EQUAL(dp_nat_snat_rule(n, 0, pub, true), -1);
+	/* any ingress port (hairpinning): port 1's forward of udp 8080 is none, port 0's is */
+	CU_ASSERT_TRUE(dp_nat_dnat(n, DP_NAT_ANY_PORT, pub, 17, htons(8080), &to, &to_port));
+	CU_ASSERT_EQUAL(to, a4("10.0.0.6"));
+	CU_ASSERT_TRUE(dp_nat_dnat(n, DP_NAT_ANY_PORT, a4("203.0.113.11"), 6, htons(22), &to, &to_port));
+	CU_ASSERT_EQUAL(to_port, htons(2222));
+	CU_ASSERT_FALSE(dp_nat_dnat(n, DP_NAT_ANY_PORT, pub, 6, htons(8081), &to, &to_port));
+	CU_ASSERT_FALSE(dp_nat_dnat(n, DP_NAT_ANY_PORT, a4("203.0.113.12"), 6, htons(22), &to, &to_port));
 	dp_nat_free(n);
 }
 

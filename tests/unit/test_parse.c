@@ -711,7 +711,7 @@ test_ipv4_good(void)
 	CU_ASSERT_EQUAL(m.vlan_tci, 0);
 	CU_ASSERT_EQUAL(m.icmp_type, 0);
 	CU_ASSERT_EQUAL(m.key.k4.proto, 6);
-	CU_ASSERT_EQUAL(m.key.k4.pad[0] | m.key.k4.pad[1] | m.key.k4.pad[2], 0);
+	CU_ASSERT_EQUAL(m.key.k4.ct_state | m.key.k4.pad[0] | m.key.k4.pad[1], 0);
 	CU_ASSERT_EQUAL(m.key.k4.src, htonl(SRC4));
 	CU_ASSERT_EQUAL(m.key.k4.dst, htonl(DST4));
 	CU_ASSERT_EQUAL(m.key.k4.sport, htons(40000));
@@ -1006,7 +1006,7 @@ test_ipv6_good(void)
 	CU_ASSERT_EQUAL(m.ttl, 61);
 	CU_ASSERT_EQUAL(m.icmp_type, 0);
 	CU_ASSERT_EQUAL(m.key.k6.proto, 132);
-	CU_ASSERT_EQUAL(m.key.k6.pad[0] | m.key.k6.pad[1] | m.key.k6.pad[2], 0);
+	CU_ASSERT_EQUAL(m.key.k6.ct_state | m.key.k6.pad[0] | m.key.k6.pad[1], 0);
 	CU_ASSERT(memcmp(m.key.k6.src, src6, 16) == 0);
 	CU_ASSERT(memcmp(m.key.k6.dst, dst6, 16) == 0);
 	CU_ASSERT_EQUAL(m.key.k6.sport, htons(2905));

@@ -419,6 +419,46 @@ test_error_without_address(void)
 	CU_ASSERT_EQUAL(mock.n_learn, 1);
 }
 
+/* Proxy ARP for NAT: a pool address of an snat rule leaving by this port, or a dnat rule's
+ * public address arriving on it, is answered as ours; on another port it is not. */
+static void
+test_arp_nat(void)
+{
+	const struct sp_vector *v = find_vector("arp_req_other"); /* who-has 10.0.0.3 */
+	struct hp_nat_rule rules[2] = {{.type = HP_NAT_SNAT, .port = 0, .n_to = 1},
+				       {.type = HP_NAT_DNAT, .port = 0}};
+	struct hp_config cfg = {.n_nat = 1, .nat = rules};
+	struct ctl_iface nat_if = ifc;
+	struct dp_meta meta;
+
+	rules[0].to[0] = (struct hp_addr){AF_INET, {10, 0, 0, 3}};
+	rules[1].dst = (struct hp_addr){AF_INET, {10, 0, 0, 4}};
+	nat_if.nat_cfg = &cfg;
+	fill_meta(v->req, v->req_len, &meta);
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &nat_if, v->req, v->req_len, &meta), CTL_HANDLED);
+	CU_ASSERT_EQUAL_FATAL(mock.n_sent, 1);
+	/* an ARP reply (op 2) saying 10.0.0.3 is at our MAC */
+	CU_ASSERT_EQUAL(mock.sent[14 + 7], 2);
+	CU_ASSERT(memcmp(mock.sent + 14 + 8, ifc.mac, 6) == 0);
+	CU_ASSERT(memcmp(mock.sent + 14 + 14, (const uint8_t[]){10, 0, 0, 3}, 4) == 0);
+
+	/* the same pool on another port: not this port's address */
+	nat_if.port = 1;
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &nat_if, v->req, v->req_len, &meta), CTL_NOT_FOR_US);
+	CU_ASSERT_EQUAL(mock.n_sent, 0);
+
+	/* a port forward's public address */
+	nat_if.port = 0;
+	cfg.n_nat = 2;
+	rules[0].to[0] = (struct hp_addr){AF_INET, {10, 0, 0, 9}};
+	rules[1].dst = (struct hp_addr){AF_INET, {10, 0, 0, 3}};
+	mock_reset(true);
+	CU_ASSERT_EQUAL(call(v, &nat_if, v->req, v->req_len, &meta), CTL_HANDLED);
+	CU_ASSERT_EQUAL(mock.n_sent, 1);
+}
+
 /* One's-complement sum of 16-bit big-endian words. */
 static uint32_t
 sum_be16(uint32_t sum, const uint8_t *p, size_t n)
@@ -820,6 +860,7 @@ main(void)
 {
 	static const struct hp_cunit_test tests[] = {
 		{"ARP answers and learning", test_arp},
+		{"proxy ARP for NAT addresses", test_arp_nat},
 		{"IPv6 neighbor discovery", test_nd},
 		{"ICMP and ICMPv6 echo", test_echo},
 		{"ICMP and ICMPv6 errors", test_icmp_error},
