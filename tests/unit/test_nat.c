@@ -509,7 +509,7 @@ struct racer {
 	unsigned ok, dup;
 };
 
-#define RACE_ITERS 200000
+#define RACE_ITERS 2000000
 
 static void *
 race(void *arg)
@@ -581,6 +581,13 @@ test_pool_two_threads(void)
 	CU_ASSERT_EQUAL(dp_nat_pool_free(n, 0, 6), 32);
 	CU_ASSERT_EQUAL(dp_nat_worker_stats(n, 0)->released + dp_nat_worker_stats(n, 1)->released,
 			(uint64_t)r[0].ok + r[1].ok);
+	/* every bit given back (a lost update would leave a port claimed by nobody) */
+	for (uint32_t i = 0; i < 32; i++) {
+		uint32_t addr, cookie;
+		uint16_t port;
+
+		CU_ASSERT_EQUAL(dp_nat_alloc(n, 0, 0, 6, i * 0x9e3779b9u, &addr, &port, &cookie), 0);
+	}
 	dp_nat_free(n);
 }
 
