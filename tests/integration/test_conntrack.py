@@ -895,9 +895,32 @@ def test_table_full(rig):
     assert report["drops"].get("conntrack_full") == 1, report["drops"]
 
 
+@scenario
+def test_hairpin(rig):
+    """Hairpinning: a host behind the NAT opens the port forward's public address:port. The
+    connection is forwarded to 10.0.0.5:80 back out of p0, its source translated to the pool
+    (else the server would answer the host directly); the server's answers come back from
+    203.0.113.10:8080, as the host expects."""
+    syn = tcp(HOST, POOL, 33300, 8080, "S", 1, 0, smac=HOST_MAC, dmac=P0_MAC)
+    got = Ether(rig.through(0, syn, 0, "the host's SYN to the forward"))
+    pub = got[TCP].sport
+    assert got[IP].src == POOL and pub in PORTS, got.summary()
+    same("SYN to the server", bytes(got), routed(syn, SRV_MAC, P0_MAC, src=POOL, sport=pub, dst=SRV, dport=80))
+    sa = tcp(SRV, POOL, 80, pub, "SA", 500, 2, smac=SRV_MAC, dmac=P0_MAC)
+    same("SYN/ACK to the host", rig.through(0, sa, 0, "the server's SYN/ACK"),
+         routed(sa, HOST_MAC, P0_MAC, src=POOL, sport=8080, dst=HOST, dport=33300))
+    ack = tcp(HOST, POOL, 33300, 8080, "A", 2, 501, smac=HOST_MAC, dmac=P0_MAC)
+    same("ACK to the server", rig.through(0, ack, 0, "the host's ACK"),
+         routed(ack, SRV_MAC, P0_MAC, src=POOL, sport=pub, dst=SRV, dport=80))
+    assert ct_state(rig, "tcp", HOST, 33300) == "established", ct_show(rig)
+    nat = rig.ctl("nat.show")
+    assert nat["counters"]["hairpin"] == 1, nat
+    rig.stop()
+
+
 TESTS = [test_tcp_handshake, test_tcp_close, test_tcp_rst, test_tcp_invalid, test_udp, test_icmp_echo,
          test_icmp_error_related, test_ipv6, test_invalid_counted, test_other_protocol, test_table_full, test_snat_tcp, test_snat_udp, test_snat_icmp_id,
-         test_dnat, test_icmp_error_translated, test_pool_exhausted,
+         test_dnat, test_hairpin, test_icmp_error_translated, test_pool_exhausted,
          test_reply_tuple_clash, test_forward_in_pool_range]
 
 if __name__ == "__main__":
