@@ -39,7 +39,7 @@ ctl_ct_stats(const struct dp_runtime *rt)
 	struct ct_worker_stats sum = {0};
 	json_t *o = json_object(), *workers = json_array(), *packets = json_object(),
 	       *invalid = json_object(), *counters = json_object();
-	uint64_t state[4] = {0}, why[CT_R_N] = {0};
+	uint64_t state[4] = {0}, why[CT_R_N] = {0}, fast = 0;
 
 	if (!o || !workers || !packets || !invalid || !counters)
 		goto oom;
@@ -73,6 +73,7 @@ ctl_ct_stats(const struct dp_runtime *rt)
 			state[b] += wk->ct_state[b];
 		for (unsigned r = 0; r < CT_R_N; r++)
 			why[r] += wk->ct_invalid[r];
+		fast += wk->ct_fast;
 	}
 	put_worker_counters(counters, &sum);
 	for (unsigned b = 0; b < 4; b++)
@@ -82,6 +83,7 @@ ctl_ct_stats(const struct dp_runtime *rt)
 	json_object_set_new(o, "counters", counters);
 	json_object_set_new(o, "workers", workers);
 	json_object_set_new(o, "packets", packets);
+	put(o, "fast_path", fast);
 	json_object_set_new(o, "invalid", invalid);
 	return o;
 oom:

@@ -19,7 +19,8 @@ extern const char *const ctl_nat_proto_names[CTL_NAT_PROTOS];
 /*
  * conntrack.stats: {enabled, count, max, bytes, timeouts: {tcp_established, tcp_transitory, udp,
  * icmp} (seconds), counters: {CT_WORKER_COUNTERS..., live, limbo} (summed), workers: [{worker,
- * lcore, the same}], packets: {new, established, related, invalid}, invalid: {reason: n}}.
+ * lcore, the same}], packets: {new, established, related, invalid}, invalid: {reason: n},
+ * fast_path: how many of those packets the established fast path took}.
  * enabled false and zero counts while no table exists (rt->ct NULL). A new reference, NULL on
  * ENOMEM. Control thread.
  */

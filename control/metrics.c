@@ -662,6 +662,9 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 		struct lbl l[] = {{"state", k}};
 		put_u64(f, "hotpath_conntrack_packets_total", l, 1, (uint64_t)json_integer_value(v));
 	}
+	family(f, "hotpath_conntrack_fast_path_total", "counter",
+	       "Packets of tracked connections the established fast path took (of hotpath_conntrack_packets_total).");
+	put_u64(f, "hotpath_conntrack_fast_path_total", NULL, 0, ju(st, "fast_path"));
 	family(f, "hotpath_conntrack_invalid_total", "counter", "Packets of state invalid, by reason.");
 	json_object_foreach(json_object_get(st, "invalid"), k, v) {
 		struct lbl l[] = {{"reason", k}};

@@ -125,6 +125,7 @@ struct dp_acl {
 	struct rte_acl_ctx *ctx[DP_ACL_NFAM]; /* NULL: no rule of that family */
 	uint32_t n_cat;                       /* 1, or RTE_ACL_RESULTS_MULTIPLIER with count rules */
 	uint8_t default_verdict;              /* 0 or DP_DROP_ACL_DENY */
+	int32_t est4; /* dp_acl_established4(): what decides every established IPv4 packet */
 	unsigned n_rules;
 	unsigned n_policers;
 	struct dp_acl_action *rules;
@@ -509,6 +510,29 @@ build_ctx(struct dp_acl *acl, const struct hp_config *cfg, const struct rank_key
 	return 0;
 }
 
+/*
+ * The decision every established IPv4 packet gets whatever its addresses and ports: the first
+ * rule in match order that can match one (a state it takes, an IPv4 or any-family rule) must
+ * match them all (no address, protocol or port) and permit, or no rule can match one and
+ * acl_default permits. Rule index + 1, 0 for acl_default, -1 when the fields do decide (then
+ * the conntrack fast path steps aside and rte_acl decides).
+ */
+static int32_t
+established4(const struct hp_config *cfg, const struct rank_key *order, unsigned n)
+{
+	for (unsigned r = 0; r < n; r++) {
+		const struct hp_acl_rule *a = &cfg->acl[order[r].index];
+
+		if (a->family == AF_INET6 || (a->state != 0 && !(a->state & HP_CT_ESTABLISHED)))
+			continue;
+		if ((a->has_src && a->src.len != 0) || (a->has_dst && a->dst.len != 0) || a->has_proto ||
+		    a->action != HP_ACL_PERMIT)
+			return -1;
+		return (int32_t)order[r].index + 1;
+	}
+	return cfg->acl_default_deny ? -1 : 0;
+}
+
 struct dp_acl *
 dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
 {
@@ -573,6 +597,7 @@ dp_acl_build(const struct hp_config *cfg, int socket, char *err, size_t errlen)
 		qsort(order, acl->n_rules, sizeof(*order), rank_cmp);
 	for (unsigned r = 0; r < acl->n_rules; r++)
 		acl->rules[order[r].index].rank = r;
+	acl->est4 = established4(cfg, order, acl->n_rules);
 
 	/* rte_acl: categories are 1 or a multiple of RTE_ACL_RESULTS_MULTIPLIER */
 	acl->n_cat = has_count ? RTE_ACL_RESULTS_MULTIPLIER : 1;
@@ -593,6 +618,21 @@ fail:
 	dp_acl_free(acl);
 	errno = -rc;
 	return NULL;
+}
+
+int32_t
+dp_acl_established4(const struct dp_acl *acl, bool default_deny)
+{
+	if (acl == NULL)
+		return default_deny ? -1 : 0;
+	return acl->est4;
+}
+
+void
+dp_acl_count(struct dp_acl_worker *w, uint32_t rule, uint64_t packets, uint64_t bytes)
+{
+	w->stats[rule].packets += packets;
+	w->stats[rule].bytes += bytes;
 }
 
 void

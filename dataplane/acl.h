@@ -65,6 +65,16 @@ const struct dp_acl_cache_stats *dp_acl_worker_cache_stats(const struct dp_acl_w
 uint16_t dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, const struct dp_acl_key4 *keys,
 			    struct rte_mbuf *const *pkts, uint16_t n);
 
+/*
+ * What decides every established IPv4 packet (the conntrack fast path's ACL): rule index + 1,
+ * 0 for acl_default permit, -1 when a packet's fields decide (acl NULL: no rule, and then
+ * default_deny says). Immutable with the ACL.
+ */
+int32_t dp_acl_established4(const struct dp_acl *acl, bool default_deny);
+
+/* Count packets and bytes on rule `rule` for worker w, as a decision by it would. Worker. */
+void dp_acl_count(struct dp_acl_worker *w, uint32_t rule, uint64_t packets, uint64_t bytes);
+
 /* Hits of rule i seen by this worker (control reads, tolerates staleness). */
 const struct dp_acl_rule_stats *dp_acl_worker_stats(const struct dp_acl_worker *w, unsigned i);
 

@@ -201,6 +201,24 @@ ct_prefetch(const struct ct_table *t, uint32_t h)
 	rte_prefetch0(&t->buckets[ct_b2(t, h)]);
 }
 
+void
+ct_prefetch_entry(const struct ct_table *t, uint32_t h)
+{
+	const struct ct_bucket *b = &t->buckets[ct_b1(t, h)];
+
+	for (unsigned s = 0; s < CT_SLOTS; s++) {
+		uint64_t v = __atomic_load_n(&b->slot[s], __ATOMIC_RELAXED);
+
+		if (v != 0 && (uint32_t)(v >> 32) == h) {
+			const struct ct_conn *c = &t->conns[((uint32_t)v - 1) >> 1];
+
+			rte_prefetch0(c);
+			rte_prefetch0((const char *)c + RTE_CACHE_LINE_SIZE);
+			return;
+		}
+	}
+}
+
 uint64_t
 ct_expiry(const struct ct_table *t, const struct ct_conn *c)
 {
@@ -546,6 +564,12 @@ ct_flush(struct ct_table *t)
 
 const struct ct_worker_stats *
 ct_worker_stats(const struct ct_table *t, unsigned w)
+{
+	return &t->slice[w].st;
+}
+
+struct ct_worker_stats *
+ct_worker_stats_mut(struct ct_table *t, unsigned w)
 {
 	return &t->slice[w].st;
 }

@@ -122,6 +122,10 @@ uint32_t ct_key_hash(const struct ct_key *k);
 /* Prefetch the two buckets of hash h (a burst hashes every key first, prefetches, then looks up). */
 void ct_prefetch(const struct ct_table *t, uint32_t h);
 
+/* Prefetch the entry hash h's first bucket names under h (what a lookup reads next; the fast
+ * path calls it once the buckets are in cache). */
+void ct_prefetch_entry(const struct ct_table *t, uint32_t h);
+
 /*
  * The live connection (not dead, not expired at now, of the current generation) with key k
  * (hash h), and *dir the direction k is; NULL when none. Any worker; no writes.
@@ -176,6 +180,9 @@ void ct_flush(struct ct_table *t);
 
 /* Worker w's counters (control thread reads, stale is fine). */
 const struct ct_worker_stats *ct_worker_stats(const struct ct_table *t, unsigned w);
+
+/* The same for worker w itself, to count on (a worker writes only its own). */
+struct ct_worker_stats *ct_worker_stats_mut(struct ct_table *t, unsigned w);
 
 /* Live connections now, summed over the workers (gauge). */
 uint64_t ct_table_count(const struct ct_table *t);

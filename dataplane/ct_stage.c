@@ -151,7 +151,7 @@ machine_new(const struct ct_key *k, const struct dp_meta *meta, const struct l4_
 /* One step of a known connection's state machine, published by compare-and-swap (another
  * worker may step the other direction at the same time). */
 static enum ct_verdict
-machine_step(struct dp_worker *w, const struct ct_table *tab, struct ct_conn *c, unsigned dir,
+machine_step(struct dp_worker *w, struct ct_table *tab, struct ct_conn *c, unsigned dir,
 	     const struct dp_meta *meta, const struct l4_view *v, struct ct_result *r)
 {
 	union ct_word old, nw;
@@ -186,8 +186,7 @@ machine_step(struct dp_worker *w, const struct ct_table *tab, struct ct_conn *c,
 						__ATOMIC_RELAXED))
 			break;
 		/* another worker moved it: step again from what it wrote (bounded: give up as ignored) */
-		/* the worker's own counters: ct.h hands them out read-only for the control thread */
-		((struct ct_worker_stats *)(uintptr_t)ct_worker_stats(tab, w->index))->races++;
+		ct_worker_stats_mut(tab, w->index)->races++;
 		if (tries == 8) {
 			r->refresh = false;
 			return CT_IGNORE;
@@ -309,7 +308,7 @@ pre_one(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 	struct ct_result r;
 	union ct_word st;
 	unsigned reason = CT_R_NONE, dir;
-	struct ct_conn *c;
+	struct ct_conn *c = cb->conn[i];
 
 	cb->conn[i] = NULL;
 	if (cb->todo[i] == CT_TODO_NOKEY) {
@@ -321,7 +320,10 @@ pre_one(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 			return set_state(w, b, i, HP_CT_INVALID, reason);
 		return set_state(w, b, i, HP_CT_RELATED, 0);
 	}
-	c = ct_lookup(ct->table, &cb->key[i], cb->hash[i], now, &dir);
+	if (cb->looked[i])
+		dir = cb->dir[i];
+	else
+		c = ct_lookup(ct->table, &cb->key[i], cb->hash[i], now, &dir);
 	if (c != NULL) {
 		enum ct_verdict verdict = machine_step(w, ct->table, c, dir, meta, &v, &r);
 
@@ -375,13 +377,27 @@ pre_one(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 /* The keys and hashes of a family list's packets, their buckets prefetched. */
 static void
 pre_keys(const struct dp_ct_tables *ct, struct dp_burst *b, struct dp_ct_burst *cb, const uint16_t *idx,
-	 uint16_t n)
+	 uint16_t n, const struct dp_ct_hint *hint)
 {
 	for (uint16_t j = 0; j < n; j++) {
 		uint16_t i = idx[j];
-		struct l4_view v = l4_view(b->pkts[i], &b->meta[i]);
+		struct l4_view v;
 		unsigned reason = CT_R_NONE;
 
+		cb->looked[i] = 0;
+		if (hint != NULL && i < hint->n) { /* a plain IPv4 TCP/UDP frame: key_of's key */
+			const struct dp_ct_fast *p = &hint->pkt[i];
+
+			cb->todo[i] = CT_TODO_NONE;
+			cb->key[i] = cb->cur[i] = p->key;
+			cb->hash[i] = p->hash;
+			if ((cb->looked[i] = p->looked) != 0) {
+				cb->conn[i] = p->conn;
+				cb->dir[i] = p->dir;
+			}
+			continue;
+		}
+		v = l4_view(b->pkts[i], &b->meta[i]);
 		if (!key_of(&b->meta[i], &v, &cb->key[i], &reason)) {
 			cb->todo[i] = CT_TODO_NOKEY;
 			cb->dir[i] = (uint8_t)reason;
@@ -396,10 +412,10 @@ pre_keys(const struct dp_ct_tables *ct, struct dp_burst *b, struct dp_ct_burst *
 
 void
 dp_ct_pre(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, struct dp_ct_burst *cb,
-	  uint64_t now)
+	  uint64_t now, const struct dp_ct_hint *hint)
 {
-	pre_keys(ct, b, cb, b->v4, b->n4);
-	pre_keys(ct, b, cb, b->v6, b->n6);
+	pre_keys(ct, b, cb, b->v4, b->n4, hint);
+	pre_keys(ct, b, cb, b->v6, b->n6, NULL);
 	for (uint16_t j = 0; j < b->n4; j++)
 		pre_one(ct, w, b, cb, b->v4[j], &b->dst4[j], now);
 	for (uint16_t j = 0; j < b->n6; j++)
@@ -583,6 +599,77 @@ dp_ct_post(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *
 {
 	post_list(ct, w, b, cb, b->v4, b->n4, now);
 	post_list(ct, w, b, cb, b->v6, b->n6, now);
+}
+
+bool
+dp_ct_fast_find(const struct ct_table *t, const uint8_t *f, struct dp_ct_fast *p, uint64_t now,
+		bool any_state)
+{
+	struct ct_conn *c;
+	union ct_word st;
+	unsigned dir = 0;
+
+	p->looked = 1;
+	p->conn = c = ct_lookup(t, &p->key, p->hash, now, &dir);
+	p->dir = (uint8_t)dir;
+	if (c == NULL)
+		return false;
+	st.word = __atomic_load_n(&c->state, __ATOMIC_RELAXED);
+	if (p->key.proto == IPPROTO_TCP) {
+		uint8_t fl = f[14 + 20 + 13];
+
+		/* an ACK in ESTABLISHED, seen both ways: stays established (tcp_next's sES) */
+		if (st.tcp.state != CT_TCP_ESTABLISHED || !(st.tcp.flags & CT_TCPF_SEEN_REPLY) ||
+		    (fl & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST | CT_TCP_ACK)) != CT_TCP_ACK)
+			return false;
+		p->ct_state = HP_CT_ESTABLISHED;
+	} else if (st.udp.flags & CT_TCPF_ASSURED) { /* ct_udp_step changes nothing any more */
+		p->ct_state = HP_CT_ESTABLISHED;
+	} else if (any_state && dir == CT_DIR_ORIG && !(st.udp.flags & CT_TCPF_SEEN_REPLY)) {
+		p->ct_state = HP_CT_NEW; /* nor before a reply, for a packet the way it was opened */
+	} else {
+		return false;
+	}
+	if (__atomic_load_n(&c->flags, __ATOMIC_RELAXED) & (CT_CONN_SNAT | CT_CONN_DNAT))
+		memcpy(&p->dst, c->key[!dir].src, 4); /* the reverse key's source is where it goes */
+	else
+		memcpy(&p->dst, f + 30, 4);
+	return true;
+}
+
+bool
+dp_ct_fast_commit(struct ct_table *t, struct dp_worker *w, struct rte_mbuf *m, struct dp_ct_fast *p,
+		  uint64_t now)
+{
+	struct ct_conn *c = p->conn;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t tot;
+	struct l4_view v;
+
+	memcpy(&tot, f + 16, 2);
+	v.ip = f + 14;
+	v.l4 = f + 34;
+	v.len = RTE_MIN((uint32_t)rte_be_to_cpu_16(tot), rte_pktmbuf_data_len(m) - 14u) - 20u;
+	if (p->key.proto == IPPROTO_TCP) {
+		struct ct_result r;
+
+		/* meta is read for ICMP only */
+		if (machine_step(w, t, c, p->dir, NULL, &v, &r) == CT_INVALID)
+			return false;
+		if (r.refresh)
+			ct_touch(c, now, r.timeout);
+	} else {
+		c->packets[p->dir]++;
+		ct_touch(c, now, CT_TO_UDP);
+	}
+	if (__atomic_load_n(&c->flags, __ATOMIC_RELAXED) & (CT_CONN_SNAT | CT_CONN_DNAT)) {
+		struct ct_key target;
+
+		ct_key_invert(&c->key[!p->dir], &target);
+		dp_nat_rewrite4(v.ip, v.l4, v.len, &p->key, &target, src_differs(&p->key, &target),
+				dst_differs(&p->key, &target));
+	}
+	return true;
 }
 
 struct release_arg {

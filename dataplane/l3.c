@@ -484,6 +484,106 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 }
 
 /*
+ * The route of destination dst (network order) when the fast paths can send there: fast_route's,
+ * and a connected host (GLEAN) whose neighbour is resolved, as route_one finds it. No side effect
+ * but dp_nh_touch.
+ */
+static inline bool
+fast_route_dst(const struct dp_fib *fib, const struct fast_fib *ff, uint32_t dst, uint32_t len,
+	       uint64_t *word)
+{
+	const struct dp_group *g;
+	uint32_t hop, nh;
+
+	if (unlikely(dp_lpm4_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
+		return false;
+	g = &ff->groups[hop];
+	if (g->type != DP_GROUP_GLEAN)
+		return fast_group(ff, hop, len, word);
+	if (!__atomic_load_n(&fib->glean_filter[dp_glean_slot(g->port, (const uint8_t *)&dst, DP_L3_IPV4)],
+			     __ATOMIC_ACQUIRE) ||
+	    (nh = dp_fib_neigh_lookup(fib, g->port, (const uint8_t *)&dst, DP_L3_IPV4)) == DP_NO_NH)
+		return false;
+	*word = __atomic_load_n(&ff->nh[nh], __ATOMIC_ACQUIRE);
+	if (unlikely(!(*word & DP_NH_RESOLVED)) ||
+	    unlikely(len > ff->frame_min && len > ff->frame_max[dp_nh_port(*word)]))
+		return false;
+	dp_nh_touch(ff->used, nh);
+	return true;
+}
+
+/*
+ * Connection tracking (and NAT) with an ACL that permits every established packet, or none: the
+ * leading plain IPv4 packets of established connections (dp_ct_fast_find) are routed on their
+ * translated destination, then committed (state, timer, translation), counted on the ACL rule
+ * that permits them, rewritten and sent. Four passes over the burst so that the bucket and entry
+ * misses of one packet overlap the others'. The general stages take the rest, from the first
+ * packet a step refuses, with what the passes learnt of them (cf, hint).
+ */
+static inline uint16_t
+fast_burst_ct(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t mac48, uint64_t arrival, uint64_t *bytes, struct dp_ct_fast *cf,
+	      struct dp_ct_hint *hint)
+{
+	const struct dp_fib *fib = t->fib;
+	const struct fast_fib ff = FAST_FIB(fib);
+	struct ct_table *tab = t->ct.table;
+	const bool any_state = t->acl.compiled == NULL && !t->acl.default_deny;
+	uint16_t n_est = 0;
+	uint64_t words[DP_BURST];
+	uint8_t out[DP_BURST];
+	uint64_t sum = 0;
+	bool mixed = false;
+	uint16_t i, n_key, n_ok;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		prefetch_ahead(pkts, i, n);
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(pkts[i]), pkts[i]->ol_flags, mac48)))
+			break;
+		dp_ct_fast_key(tab, f, &cf[i]);
+	}
+	n_key = i;
+	hint->pkt = cf;
+	hint->n = n_key;
+	/* the entries' lines, a few packets ahead of their lookups */
+	for (i = 0; i < RTE_MIN(n_key, (uint16_t)PREFETCH_AHEAD); i++)
+		ct_prefetch_entry(tab, cf[i].hash);
+	for (i = 0; i < n_key; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		if (i + PREFETCH_AHEAD < n_key)
+			ct_prefetch_entry(tab, cf[i + PREFETCH_AHEAD].hash);
+		if (!dp_ct_fast_find(tab, f, &cf[i], arrival, any_state) ||
+		    !fast_route_dst(fib, &ff, cf[i].dst, pkts[i]->pkt_len, &words[i]))
+			break;
+	}
+	n_key = i;
+	for (n_ok = 0; n_ok < n_key; n_ok++) {
+		struct rte_mbuf *m = pkts[n_ok];
+
+		if (unlikely(!dp_ct_fast_commit(tab, w, m, &cf[n_ok], arrival)))
+			break;
+		out[n_ok] = (uint8_t)dp_nh_port(words[n_ok]);
+		if (unlikely(out[n_ok] != out[0]))
+			mixed = true;
+		sum += m->pkt_len;
+		n_est += cf[n_ok].ct_state == HP_CT_ESTABLISHED;
+		dp_l3_rewrite4(rte_pktmbuf_mtod(m, uint8_t *), words[n_ok], &fib->port_mac[out[n_ok]]);
+	}
+	w->ct_state[__builtin_ctz(HP_CT_ESTABLISHED)] += n_est;
+	w->ct_state[__builtin_ctz(HP_CT_NEW)] += n_ok - n_est;
+	w->ct_fast += n_ok;
+	/* est_acl > 0: the rule that permits every established packet (any_state: no rule) */
+	if (n_ok > 0 && t->ct.est_acl > 0)
+		dp_acl_count(t->acl.worker[w->index], (uint32_t)t->ct.est_acl - 1, n_ok, sum);
+	*bytes += sum;
+	fast_send(w, pkts, out, n_ok, mixed, arrival, sum);
+	return n_ok;
+}
+
+/*
  * Every packet from start on gets a verdict: plain IPv4 goes on the v4 list
  * without metadata, the rest takes the full pass; then the stages the
  * tables turn on (the ACL), LPM, dispatch.
@@ -492,7 +592,8 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
  */
 static __rte_noinline uint64_t
 general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
-	      struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival)
+	      struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival,
+	      const struct dp_ct_hint *hint)
 {
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
@@ -528,7 +629,7 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 	if (t->features != 0) {
 		fill_fast(&b, in_port);
 		if (t->features & DP_FEAT_CT)
-			dp_ct_pre(&t->ct, w, &b, &cb, arrival);
+			dp_ct_pre(&t->ct, w, &b, &cb, arrival, hint);
 		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
 			dp_acl_stage(&t->acl, w->index, &b, arrival);
 	}
@@ -549,6 +650,8 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 {
 	uint64_t mac48 = 0, bytes = 0;
 	uint16_t start = 0;
+	struct dp_ct_fast cf[DP_BURST]; /* fast_burst_ct's, for the general path */
+	struct dp_ct_hint hint = {cf, 0};
 
 	memcpy(&mac48, &t->fib->port_mac[rxq->port], RTE_ETHER_ADDR_LEN);
 	/* headers are prefetched PREFETCH_AHEAD packets ahead of the loops (one bound: a
@@ -558,12 +661,16 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	if (likely(dp_l3_fast)) {
 		enum dp_l3_fast_path fp = dp_l3_fast_path(t->features);
 
-		if (fp == DP_L3_FAST_ACL)
+		if (fp == DP_L3_FAST_CT)
+			start = t->ct.est_acl >= 0
+					? fast_burst_ct(w, t, pkts, n, mac48, arrival, &bytes, cf, &hint)
+					: 0;
+		else if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)
 			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
 		if (likely(start == n))
 			return bytes;
 	}
-	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival);
+	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival, &hint);
 }

@@ -163,6 +163,7 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 		return rc;
 	}
 	t->features = dp_tables_features(t);
+	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
 	*out = t;
 	return 0;
 }
@@ -188,6 +189,7 @@ dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, st
 		return rc;
 	}
 	t->features = dp_tables_features(t);
+	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
 	*out = t;
 	return 0;
 }

@@ -18,6 +18,9 @@ struct ct_table;
 struct dp_ct_tables {
 	struct ct_table *table; /* the runtime's (rt->ct), not owned; NULL: nothing tracked */
 	struct dp_nat *nat;     /* compiled nat: rules, owned; NULL: none */
+	/* the ACL's decision for every established IPv4 packet (dp_acl_established4): rule index
+	 * + 1, 0 acl_default permit, -1 none (the established fast path steps aside) */
+	int32_t est_acl;
 };
 
 /*

@@ -53,7 +53,8 @@
 #ifdef FUZZ_CT
 /*
  * The input is a sequence of bursts, each a header byte (bit 0: the ingress port, and so the
- * worker: p0's on worker 0, p1's on worker 1, one shared connection table; bits 6-7: how far the
+ * worker: p0's on worker 0, p1's on worker 1, one shared connection table; bit 1 of the first:
+ * the whole input without the ACL (use_acl); bits 6-7: how far the
  * clock jumps before it, past the short timeouts below or not), a 2-byte big-endian length, then
  * that many bytes of frames as fuzz_pipeline reads them (2-byte length + bytes, up to DP_BURST).
  * After each burst both workers age their share (dp_ct_tick) and pass a quiescent state. Checked:
@@ -164,21 +165,44 @@ static const struct ctl_slowpath_ops ops = {.learn = op_learn, .send = op_send, 
 
 #ifdef FUZZ_CT
 static struct rte_rcu_qsbr *qsv;
+/* The stateful tables twice over, the same FIB: `tables` runs every burst on the general path
+ * alone, `tables_fast` the same bursts with the fast paths (its own connection table, NAT port
+ * maps and ACL counters); both must do the same, byte for byte. */
+static struct dp_tables *tables_fast;
 
 static void
 free_ct(void)
 {
-	dp_nat_free(tables->ct.nat);
-	ct_table_free(tables->ct.table);
+	for (unsigned k = 0; k < 2; k++) {
+		struct dp_tables *t = k == 0 ? tables : tables_fast;
+
+		dp_nat_free(t->ct.nat);
+		ct_table_free(t->ct.table);
+	}
 }
 
-/* The stateful part of the tables: the shared connection table for two workers (each a reader of
+/* The stateful part of table set t: a connection table shared by two workers (each a reader of
  * qsv under its index) and the compiled NAT rules. */
 static void
-ct_init(void)
+ct_init(struct dp_tables *t)
 {
 	char err[HP_ERR_MAX];
 	uint64_t timeouts[4];
+
+	dp_ct_timeouts(&cfg, timeouts);
+	t->ct.table = ct_table_create(cfg.conntrack.max, 2, qsv, timeouts, 0);
+	CHECK(t->ct.table != NULL);
+	t->ct.nat = dp_nat_build(&cfg, NULL, 2, 0, err, sizeof(err));
+	if (t->ct.nat == NULL)
+		fprintf(stderr, "fuzz_ct_pipeline: %s\n", err);
+	CHECK(t->ct.nat != NULL);
+	t->features = dp_tables_features(t);
+	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+}
+
+static void
+ct_init_all(void)
+{
 	size_t sz = rte_rcu_qsbr_get_memsize(2);
 
 	qsv = rte_zmalloc("fuzz_qsv", sz, RTE_CACHE_LINE_SIZE);
@@ -187,13 +211,19 @@ ct_init(void)
 		CHECK(rte_rcu_qsbr_thread_register(qsv, w) == 0);
 		rte_rcu_qsbr_thread_online(qsv, w);
 	}
-	dp_ct_timeouts(&cfg, timeouts);
-	tables->ct.table = ct_table_create(cfg.conntrack.max, 2, qsv, timeouts, 0);
-	CHECK(tables->ct.table != NULL);
-	tables->ct.nat = dp_nat_build(&cfg, NULL, 2, 0, err, sizeof(err));
-	if (tables->ct.nat == NULL)
-		fprintf(stderr, "fuzz_ct_pipeline: %s\n", err);
-	CHECK(tables->ct.nat != NULL);
+	tables_fast = rte_zmalloc("fuzz", sizeof(*tables_fast), 0);
+	CHECK(tables_fast != NULL);
+	tables_fast->fib = tables->fib;
+	tables_fast->acl.compiled = tables->acl.compiled;
+	tables_fast->acl.default_deny = tables->acl.default_deny;
+	for (unsigned w = 0; w < 2; w++) {
+		tables_fast->acl.worker[w] = dp_acl_worker_create(tables->acl.compiled, 1, 0);
+		CHECK(tables_fast->acl.worker[w] != NULL);
+	}
+	ct_init(tables);
+	ct_init(tables_fast);
+	/* the fast path this harness is for: established packets permitted by rule 2 */
+	CHECK(dp_l3_fast_path(tables_fast->features) == DP_L3_FAST_CT && tables_fast->ct.est_acl == 2);
 	atexit(free_ct); /* LeakSanitizer sees the NAT's malloc'd parts */
 }
 #endif
@@ -231,10 +261,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		tables->acl.worker[w] = dp_acl_worker_create(tables->acl.compiled, 1, 0);
 		CHECK(tables->acl.worker[w] != NULL);
 	}
-#ifdef FUZZ_CT
-	ct_init();
-#endif
+	tables->acl.default_deny = cfg.acl_default_deny;
 	tables->features = dp_tables_features(tables);
+#ifdef FUZZ_CT
+	ct_init_all();
+#endif
 	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
 	CHECK(tables_noacl != NULL);
 	tables_noacl->fib = tables->fib;
@@ -266,6 +297,9 @@ struct outcome {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t punts[DP_PUNT_MAX];
 	uint64_t rule_hits[8]; /* per ACL rule: packets, bytes summed */
+#ifdef FUZZ_CT
+	uint64_t ct_state[4]; /* packets by connection state */
+#endif
 };
 
 static struct outcome runs[2];
@@ -396,7 +430,6 @@ slow_path(const struct record *r)
 	}
 }
 
-#ifndef FUZZ_CT
 /* The two runs of one burst (full parse, then the fast path) did the same. */
 static void
 compare(const struct outcome *a, const struct outcome *b)
@@ -435,19 +468,21 @@ compare(const struct outcome *a, const struct outcome *b)
 				CHECK(x->meta.out_port == y->meta.out_port && x->meta.nh == y->meta.nh);
 		}
 	}
-}
+#ifdef FUZZ_CT
+	for (unsigned k = 0; k < 4; k++)
+		CHECK(a->ct_state[k] == b->ct_state[k]);
 #endif
+}
 
 /* hits[r] += sign * (packets + bytes) of ACL rule r: called with -1 before a run, +1 after. */
 static void
-rule_hits(uint64_t *hits, int sign)
+rule_hits(const struct dp_tables *t, uint64_t *hits, int sign)
 {
-	unsigned n = dp_acl_n_rules(tables->acl.compiled);
+	unsigned n = t->acl.compiled != NULL ? dp_acl_n_rules(t->acl.compiled) : 0;
 
 	CHECK(n <= RTE_DIM(runs[0].rule_hits));
 	for (unsigned r = 0; r < n; r++) {
-		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(tables->acl.worker[worker->index],
-									 r);
+		const struct dp_acl_rule_stats *st = dp_acl_worker_stats(t->acl.worker[worker->index], r);
 		uint64_t v = st->packets + st->bytes;
 
 		hits[r] = sign < 0 ? (uint64_t)0 - v : hits[r] + v;
@@ -487,7 +522,11 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		return 0;
 	memcpy(drops, worker->drops, sizeof(drops));
 	memcpy(punts, worker->punted, sizeof(punts));
-	rule_hits(o->rule_hits, -1);
+	rule_hits(t, o->rule_hits, -1);
+#ifdef FUZZ_CT
+	for (unsigned k = 0; k < 4; k++)
+		o->ct_state[k] = worker->ct_state[k];
+#endif
 	dp_l3_fast = fast;
 	dp_l3_burst(worker, t, &rxq, pkts, n, now);
 	collect(o);
@@ -495,7 +534,11 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		o->drops[r] = worker->drops[r] - drops[r];
 	for (unsigned r = 0; r < DP_PUNT_MAX; r++)
 		o->punts[r] = worker->punted[r] - punts[r];
-	rule_hits(o->rule_hits, 1);
+	rule_hits(t, o->rule_hits, 1);
+#ifdef FUZZ_CT
+	for (unsigned k = 0; k < 4; k++)
+		o->ct_state[k] = worker->ct_state[k] - o->ct_state[k];
+#endif
 
 	/* every packet is sent, dropped or punted exactly once (TTL and no-route punts also count as drops) */
 	uint64_t n_drops = 0, n_punts = 0;
@@ -551,6 +594,7 @@ tick(uint64_t now)
 {
 	for (unsigned w = 0; w < 2; w++) {
 		dp_ct_tick(&tables->ct, workers[w], now);
+		dp_ct_tick(&tables_fast->ct, workers[w], now);
 		rte_rcu_qsbr_quiescent(qsv, w);
 	}
 }
@@ -563,14 +607,14 @@ cmp_key(const void *a, const void *b)
 
 /* No two live connections share a key (of either direction); SNAT holds the pool's addresses and ports. */
 static void
-check_keys(uint64_t now)
+check_keys(const struct dp_tables *set, uint64_t now)
 {
 	static struct ct_key keys[2 * 1024];
-	uint32_t max = ct_table_max(tables->ct.table), n = 0;
+	uint32_t max = ct_table_max(set->ct.table), n = 0;
 
 	CHECK(max <= 1024);
 	for (uint32_t i = 0; i < max; i++) {
-		const struct ct_conn *c = ct_entry(tables->ct.table, i, now);
+		const struct ct_conn *c = ct_entry(set->ct.table, i, now);
 
 		if (c == NULL)
 			continue;
@@ -595,26 +639,26 @@ check_keys(uint64_t now)
 /* Flush, then sweep until the table is empty: nothing live, nothing waiting for a grace period,
  * every pool port free. Bounded: enough rounds for the sweeps to visit every entry several times. */
 static void
-drain(uint64_t now)
+drain(const struct dp_tables *set, uint64_t now)
 {
 	unsigned rounds = 0;
 
-	ct_flush(tables->ct.table);
+	ct_flush(set->ct.table);
 	for (;;) {
 		uint64_t left = 0;
 
 		tick(now);
 		for (unsigned w = 0; w < 2; w++) {
-			const struct ct_worker_stats *st = ct_worker_stats(tables->ct.table, w);
+			const struct ct_worker_stats *st = ct_worker_stats(set->ct.table, w);
 
 			left += st->live + st->limbo;
 		}
 		if (left == 0)
 			break;
-		CHECK(++rounds < 8 * (ct_table_max(tables->ct.table) / DP_CT_SWEEP_BUDGET + 2));
+		CHECK(++rounds < 8 * (ct_table_max(set->ct.table) / DP_CT_SWEEP_BUDGET + 2));
 	}
-	CHECK(ct_table_count(tables->ct.table) == 0);
-	for (unsigned r = 0; r < dp_nat_n_rules(tables->ct.nat); r++) {
+	CHECK(ct_table_count(set->ct.table) == 0);
+	for (unsigned r = 0; r < dp_nat_n_rules(set->ct.nat); r++) {
 		if (cfg.nat[r].type != HP_NAT_SNAT)
 			continue;
 		for (unsigned k = 0; k < 3; k++) {
@@ -622,8 +666,27 @@ drain(uint64_t now)
 			uint64_t size = (uint64_t)cfg.nat[r].n_to *
 					(cfg.nat[r].port_hi - cfg.nat[r].port_lo + 1u);
 
-			CHECK(dp_nat_pool_free(tables->ct.nat, (int)r, protos[k]) == size);
+			CHECK(dp_nat_pool_free(set->ct.nat, (int)r, protos[k]) == size);
 		}
+	}
+}
+
+/* Both table sets with the ACL (the config's), or with none at all (every state passes: NAT
+ * alone, and the fast path takes a UDP flow's packets before its reply too). */
+static void
+use_acl(bool on)
+{
+	static struct dp_acl *compiled;
+
+	if (compiled == NULL)
+		compiled = tables->acl.compiled;
+	for (unsigned k = 0; k < 2; k++) {
+		struct dp_tables *t = k == 0 ? tables : tables_fast;
+
+		t->acl.compiled = on ? compiled : NULL;
+		t->acl.default_deny = on && cfg.acl_default_deny;
+		t->features = dp_tables_features(t);
+		t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
 	}
 }
 
@@ -633,6 +696,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint64_t jumps[4] = {0, hz / 1000, hz * 3 / 2, hz * 10};
 	uint64_t now = rte_rdtsc();
+
+	/* the first header byte's bit 1: this input runs without the ACL */
+	use_acl(size == 0 || !(data[0] & 2));
 
 	while (size >= 3) {
 		unsigned port = data[0] & 1;
@@ -644,19 +710,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size)
 			len = size;
 		worker = workers[port];
-		run(data, len, port, tables, true, now, &runs[0]);
-		for (unsigned i = 0; i < runs[0].n; i++) {
-			if (runs[0].rec[i].punted)
-				slow_path(&runs[0].rec[i]);
+		run(data, len, port, tables, false, now, &runs[0]);
+		run(data, len, port, tables_fast, true, now, &runs[1]);
+		compare(&runs[0], &runs[1]);
+		for (unsigned i = 0; i < runs[1].n; i++) {
+			if (runs[1].rec[i].punted)
+				slow_path(&runs[1].rec[i]);
 			else
-				check_sent(&runs[0].rec[i]);
+				check_sent(&runs[1].rec[i]);
 		}
 		data += len;
 		size -= len;
 		tick(now);
 	}
-	check_keys(now);
-	drain(now);
+	check_keys(tables, now);
+	check_keys(tables_fast, now);
+	drain(tables, now);
+	drain(tables_fast, now);
 	CHECK(rte_mempool_avail_count(pool) == pool_size);
 	return 0;
 }

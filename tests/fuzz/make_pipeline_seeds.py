@@ -77,6 +77,7 @@ HOST, OUTH, POOL = "10.0.0.2", "198.51.100.2", "203.0.113.10"
 ei = Ether(dst=P0, src="02:00:00:00:00:02")
 eo = Ether(dst=P1, src="02:00:00:00:01:02")
 FRESH, LATER, EXPIRE = 0x00, 0x80, 0xc0  # header bits 6-7: no clock jump, 1.5 s, 10 s
+NOACL = 0x02  # bit 1 of the first header: the whole input without the ACL
 
 
 def ct_burst(hdr, *frames):
@@ -146,6 +147,35 @@ ct_seeds = {
                  ei / IP(src="10.0.0.130", dst=OUTH, proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20))),
         ct_burst(1, eo / IPv6(src="2001:db8:100::5", dst="2001:db8::2") / TCP(sport=443, dport=7001, flags="SA", ack=1),
                  eo / IP(src=OUTH, dst="10.0.0.130", proto=47) / Raw(b"\x00\x00\x08\x00" + bytes(20))),
+    ]),
+    # established flows through SNAT, both ways, burst after burst: the established fast path (UDP
+    # once assured, TCP ACKs in ESTABLISHED), until a FIN sends the rest to the general path
+    "established_fast": b"".join([
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5001, dport=53) / Raw(b"q"),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=1300, dport=80, flags="S", seq=1)),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=53, dport=40000) / Raw(b"a"),
+                 eo / IP(src=OUTH, dst=POOL) / TCP(sport=80, dport=40001, flags="SA", seq=50, ack=2)),
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5001, dport=53) / Raw(b"q2"),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=1300, dport=80, flags="A", seq=2, ack=51)),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=53, dport=40000) / Raw(b"a2"),
+                 eo / IP(src=OUTH, dst=POOL) / TCP(sport=80, dport=40001, flags="PA", seq=51, ack=2) / Raw(b"data"),
+                 eo / IP(src=OUTH, dst=POOL) / UDP(sport=53, dport=40000) / Raw(b"a3")),
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / TCP(sport=1300, dport=80, flags="A", seq=2, ack=55),
+                 ei / IP(src=HOST, dst=OUTH) / UDP(sport=5001, dport=53) / Raw(b"q3"),
+                 ei / IP(src=HOST, dst=OUTH) / TCP(sport=1300, dport=80, flags="FA", seq=2, ack=55),
+                 ei / IP(src=HOST, dst=OUTH) / UDP(sport=5001, dport=53) / Raw(b"q4")),
+    ]),
+    # no ACL: a UDP stream out before any reply (its packets stay new: the fast path takes them
+    # too), then the reply, then both ways
+    "noacl_stream": b"".join([
+        ct_burst(NOACL | 0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5002, dport=9) / Raw(b"1")),
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5002, dport=9) / Raw(b"2"),
+                 ei / IP(src=HOST, dst=OUTH) / UDP(sport=5002, dport=9) / Raw(b"3"),
+                 ei / IP(src=HOST, dst=OUTH) / UDP(sport=5003, dport=9) / Raw(b"new")),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=9, dport=40000) / Raw(b"r")),
+        ct_burst(0, ei / IP(src=HOST, dst=OUTH) / UDP(sport=5002, dport=9) / Raw(b"4"),
+                 ei / IP(src=HOST, dst=OUTH) / UDP(sport=5003, dport=9) / Raw(b"5")),
+        ct_burst(1, eo / IP(src=OUTH, dst=POOL) / UDP(sport=9, dport=40000) / Raw(b"r2")),
     ]),
     # more flows than the pool has ports for one protocol (2 addresses x 8 ports)
     "exhaust": ct_burst(0, *[ei / IP(src=HOST, dst=OUTH) / TCP(sport=20000 + i, dport=80, flags="S") for i in range(20)]),

@@ -453,6 +453,9 @@ def test_tcp_handshake(rig):
     hits = [r["packets"] for r in report["acl"]]
     assert hits[:3] == [0, 5, 1], report["acl"]
     assert counter(st, "packets", "new") >= 2 and counter(st, "packets", "established") >= 5, st
+    # the three segments once established (data both ways, the last ACK) took the established
+    # fast path, and its hits count on the same rule as the general path's
+    assert counter(st, "fast_path") == 3, st
 
 
 @scenario
@@ -666,6 +669,8 @@ def test_snat_tcp(rig):
         else:
             got, f = t.s2c(flags, data)
             same("%s back" % flags, got, routed(f, HOST_MAC, P0_MAC, dst=HOST, dport=33100))
+    # the data both ways went by the established fast path (translated there), the rest not
+    assert counter(ct_stats(rig), "fast_path") == 2, ct_stats(rig)
     assert len(ct_find(rig, "tcp", POOL, pub)) == 1, ct_show(rig)
     assert ct_state(rig, "tcp", HOST, 33100) == "time_wait", ct_show(rig)
     rig.stop()
@@ -689,6 +694,18 @@ def test_snat_udp(rig):
         same("udp out", got, routed(q, OUT_MAC, P1_MAC, src=POOL, sport=pub))
         a = outside(OUT, POOL, UDP(sport=53, dport=pub) / Raw(b"a%d" % sport))
         same("udp back", rig.through(1, a, 0, "udp %d back" % sport), routed(a, HOST_MAC, P0_MAC, dst=HOST, dport=sport))
+        # a second exchange: the query makes the flow assured, the answer then takes the
+        # established fast path, translated the same
+        fast = counter(ct_stats(rig), "fast_path")
+        q2 = inside(HOST, HOST_MAC, OUT, UDP(sport=sport, dport=53, **({} if ck is None else {"chksum": ck})) / Raw(b"Q"))
+        same("udp out again", rig.through(0, q2, 1, "udp %d out again" % sport),
+             routed(q2, OUT_MAC, P1_MAC, src=POOL, sport=pub))
+        a2 = outside(OUT, POOL, UDP(sport=53, dport=pub, **({} if ck is None else {"chksum": ck})) / Raw(b"A%d" % sport))
+        got = rig.through(1, a2, 0, "udp %d back again" % sport)
+        same("udp back again", got, routed(a2, HOST_MAC, P0_MAC, dst=HOST, dport=sport))
+        if ck == 0:
+            assert Ether(got)[UDP].chksum == 0, "a UDP checksum of 0 must stay 0 on the fast path too"
+        assert counter(ct_stats(rig), "fast_path") == fast + 1, ct_stats(rig)
         pubs.append(pub)
     assert len(set(pubs)) == 2, pubs
     rig.stop()

@@ -989,6 +989,87 @@ test_state_priority(void)
 	run_cases(c2, RTE_DIM(c2));
 }
 
+/* dp_acl_established4 on the rule set built now; frees it. */
+static int32_t
+established4_of(void)
+{
+	struct dp_acl *acl = build_ok();
+	int32_t d = dp_acl_established4(acl, cfg.acl_default_deny);
+
+	dp_acl_free(acl);
+	return d;
+}
+
+/*
+ * What decides every established IPv4 packet (the conntrack fast path trusts it): the first rule
+ * in match order that can match one, when it matches them all and permits; acl_default when no
+ * rule can; nothing (-1) when the packet's fields would decide.
+ */
+static void
+test_established4(void)
+{
+	CU_ASSERT_EQUAL(dp_acl_established4(NULL, false), 0);
+	CU_ASSERT_EQUAL(dp_acl_established4(NULL, true), -1);
+
+	/* the firewall of docs/conntrack.md: invalid denied first, then established permitted */
+	cfg_reset(true);
+	add_rule(5, NULL, NULL, -1, HP_ACL_DENY)->state = INV;
+	add_rule(20, "10.0.0.0/8", NULL, -1, HP_ACL_PERMIT)->state = NEW;
+	add_rule(10, NULL, NULL, -1, HP_ACL_PERMIT)->state = EST | REL;
+	add_rule(1, "2001:db8::/32", NULL, -1, HP_ACL_DENY); /* IPv6 only: never an IPv4 packet */
+	CU_ASSERT_EQUAL(established4_of(), 3);
+	{
+		struct dp_acl *acl = build_ok();
+		struct dp_acl_worker *w = worker_ok(acl, 1);
+		struct dp_meta m;
+
+		/* what rte_acl says for an established packet is that rule */
+		make_meta(&m, 6, "192.0.2.1", "10.1.2.3", 443, 1234, 50);
+		set_ct_state(&m, EST);
+		CU_ASSERT_EQUAL(classify1(acl, w, &m, 64, 0), PASS);
+		CU_ASSERT_EQUAL(dp_acl_worker_stats(w, 2)->packets, 1);
+		dp_acl_count(w, 2, 3, 300);
+		CU_ASSERT_EQUAL(dp_acl_worker_stats(w, 2)->packets, 4);
+		CU_ASSERT_EQUAL(dp_acl_worker_stats(w, 2)->bytes, 364);
+		dp_acl_worker_free(w);
+		dp_acl_free(acl);
+	}
+
+	/* a stateless rule first: addresses decide */
+	cfg_reset(false);
+	add_rule(1, "10.0.0.0/8", NULL, -1, HP_ACL_DENY);
+	add_rule(10, NULL, NULL, -1, HP_ACL_PERMIT)->state = EST;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+
+	/* the established rule matches only TCP, or only a destination, or denies, or counts */
+	cfg_reset(false);
+	add_rule(10, NULL, NULL, 6, HP_ACL_PERMIT)->state = EST;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+	cfg_reset(false);
+	add_rule(10, NULL, "198.51.100.0/24", -1, HP_ACL_PERMIT)->state = EST;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+	cfg_reset(false);
+	add_rule(10, NULL, NULL, -1, HP_ACL_DENY)->state = EST;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+	cfg_reset(false);
+	add_rule(10, NULL, NULL, -1, HP_ACL_COUNT)->state = EST;
+	add_rule(11, NULL, NULL, -1, HP_ACL_PERMIT)->state = EST;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+
+	/* 0.0.0.0/0 is no restriction; a tie goes to the earlier rule in the file */
+	cfg_reset(true);
+	add_rule(10, "0.0.0.0/0", NULL, -1, HP_ACL_PERMIT)->state = EST;
+	add_rule(10, NULL, NULL, -1, HP_ACL_DENY);
+	CU_ASSERT_EQUAL(established4_of(), 1);
+
+	/* no rule can match an established packet: acl_default decides */
+	cfg_reset(false);
+	add_rule(10, "10.0.0.0/8", NULL, -1, HP_ACL_DENY)->state = NEW | INV;
+	CU_ASSERT_EQUAL(established4_of(), 0);
+	cfg.acl_default_deny = true;
+	CU_ASSERT_EQUAL(established4_of(), -1);
+}
+
 /*
  * A rule with several state bits is several rte_acl rules: its counters and a
  * count rule's still move once per packet, whatever state bit matched.
@@ -1656,6 +1737,7 @@ main(int argc, char **argv)
 		{"state: priority between state and stateless rules", test_state_priority},
 		{"state: expanded rules count once per packet", test_state_counters},
 		{"state: the result cache keys on the state", test_state_cache},
+		{"state: the decision every established IPv4 packet gets", test_established4},
 		{"state: random rules vs reference, cache", test_state_random},
 		{"random rule sets vs reference", test_random_small},
 		{"result cache vs reference", test_cache},

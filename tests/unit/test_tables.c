@@ -148,6 +148,12 @@ test_fast_path_choice(void)
 	/* a stage no fast path knows, alone or beside the ACL */
 	CU_ASSERT_EQUAL(dp_l3_fast_path(1u << 31), DP_L3_FAST_NONE);
 	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL | 1u << 31), DP_L3_FAST_NONE);
+	/* connection tracking, with NAT and an ACL or not: the established fast path */
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT | DP_FEAT_ACL_DENY), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | 1u << 31), DP_L3_FAST_NONE);
 }
 
 static void
