@@ -329,9 +329,10 @@ def clients(ns, addr, port, n, size=65536):
     return json.loads(r.stdout)
 
 
-def probe(ns, addr, port, wait=5):
+def probe(ns, addr, port, wait=2):
     """A connection attempt that is expected to fail: what happened (a firewall that lets it
-    through connects at once; the ACL counters say the SYN reached hotpathd)."""
+    through connects at once, on veth within milliseconds; the callers also require the ACL's
+    deny counter to move, so a slow machine cannot turn a connection into a pass)."""
     return sh(PY, "-c", PROBE, addr, str(port), str(wait), ns=ns, check=False).stdout.strip()
 
 
@@ -442,7 +443,9 @@ def test_dnat_port_forward(d):
             want = {"src": "10.0.0.5", "sport": SRV_PORT, "dst": "198.51.100.2", "dport": r["local"][1]}
             assert c is not None and c["reply"] == want and c["nat"] == ["dnat"], ("forwarded connection", c, want)
         # the forward is for tcp/8080 on .10 only
+        base = drops(rig.sock).get("acl_deny", 0)
         assert probe("out", POOL[1], 8080) in ("timeout", "refused")
+        wait_drop(rig.sock, "acl_deny", base, "out's SYN to %s:8080 denied" % POOL[1])
         rig.stop()
 
 
