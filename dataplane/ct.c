@@ -20,6 +20,7 @@ _Static_assert(sizeof(struct ct_conn) == 128, "an entry is two cache lines");
 #define CT_HASH_SEED 0x9e3779b9u  /* any constant: keys are hashed alike by every worker */
 #define CT_MAX_ENTRIES (1u << 30) /* a slot's low word holds (index << 1 | dir) + 1 */
 #define CT_MAX_WORKERS 256        /* ct_conn.owner is a byte */
+#define CT_SWEEPS_MIN 16          /* a small share is swept whole at least this often a second */
 
 /*
  * A slot: 0 empty, else (hash << 32) | ((entry << 1 | dir) + 1). The hash in the high word spares
@@ -41,6 +42,7 @@ struct ct_slice {
 	struct ct_worker_stats st;
 	uint32_t base, n; /* entries [base, base + n) */
 	uint32_t cursor;  /* ct_sweep's next entry, 0 <= cursor < n */
+	uint64_t gap;     /* ct_sweep_gap: TSC cycles between two sweeps of CT_SWEEP_STEP entries */
 	uint32_t n_free;  /* free[0..n_free): a stack of entry indexes */
 	uint32_t *free;   /* n of them */
 	uint32_t *limbo;  /* ring of n entry indexes, oldest at limbo_head */
@@ -111,7 +113,7 @@ ct_table_create(uint32_t max, unsigned n_workers, struct rte_rcu_qsbr *qsv, cons
 {
 	struct ct_layout l;
 	struct ct_table *t;
-	uint32_t share;
+	uint32_t share, steps;
 	char *mem;
 
 	if (!ct_layout(max, n_workers, &l)) {
@@ -143,6 +145,9 @@ ct_table_create(uint32_t max, unsigned n_workers, struct rte_rcu_qsbr *qsv, cons
 		for (uint32_t i = 0; i < sl->n; i++)
 			sl->free[i] = sl->base + sl->n - 1 - i;
 		sl->n_free = sl->n;
+		/* the whole share once a second, and a small one CT_SWEEPS_MIN times a second */
+		steps = sl->n / CT_SWEEP_STEP > CT_SWEEPS_MIN ? sl->n / CT_SWEEP_STEP : CT_SWEEPS_MIN;
+		sl->gap = rte_get_tsc_hz() / steps;
 	}
 	__atomic_store_n(&ct_touch_cycles, rte_get_tsc_hz() / 1000, __ATOMIC_RELAXED);
 	return t;
@@ -566,6 +571,12 @@ const struct ct_worker_stats *
 ct_worker_stats(const struct ct_table *t, unsigned w)
 {
 	return &t->slice[w].st;
+}
+
+uint64_t
+ct_sweep_gap(const struct ct_table *t, unsigned w)
+{
+	return t->slice[w].gap;
 }
 
 struct ct_worker_stats *

@@ -175,6 +175,16 @@ typedef void (*ct_release_fn)(void *arg, const struct ct_conn *c);
 unsigned ct_sweep(struct ct_table *t, unsigned worker, uint64_t now, unsigned budget, ct_release_fn release,
 		  void *arg);
 
+/* Entries a sweep step visits (the budget dp_ct_tick gives ct_sweep). */
+#define CT_SWEEP_STEP 64
+
+/*
+ * TSC cycles between two sweep steps of worker w's share so that the whole share is swept once a
+ * second (a share under 16 steps: 16 times a second). Ageing needs no more: a lookup already
+ * ignores an expired entry; the sweep gives its memory, slots and NAT port back.
+ */
+uint64_t ct_sweep_gap(const struct ct_table *t, unsigned w);
+
 /* Kill every connection (control thread): a new generation; owners reclaim in their sweeps. */
 void ct_flush(struct ct_table *t);
 

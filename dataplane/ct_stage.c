@@ -693,3 +693,12 @@ dp_ct_tick(const struct dp_ct_tables *ct, struct dp_worker *w, uint64_t now)
 
 	ct_sweep(ct->table, w->index, now, DP_CT_SWEEP_BUDGET, release, &a);
 }
+
+void
+dp_ct_tick_paced(const struct dp_ct_tables *ct, struct dp_worker *w, uint64_t now)
+{
+	if ((int64_t)(now - w->ct_next_tick) < 0)
+		return;
+	dp_ct_tick(ct, w, now);
+	w->ct_next_tick = now + ct_sweep_gap(ct->table, w->index);
+}

@@ -106,10 +106,13 @@ bool dp_ct_fast_find(const struct ct_table *t, const uint8_t *f, struct dp_ct_fa
 bool dp_ct_fast_commit(struct ct_table *t, struct dp_worker *w, struct rte_mbuf *m, struct dp_ct_fast *p,
 		       uint64_t now);
 
-/* Bounded ageing and reclaim of the worker's share of the table: once per loop iteration. */
+/* One step (DP_CT_SWEEP_BUDGET entries) of the ageing and reclaim of the worker's share. */
 void dp_ct_tick(const struct dp_ct_tables *ct, struct dp_worker *w, uint64_t now);
 
-/* Entries ct_sweep visits per loop iteration. */
-#define DP_CT_SWEEP_BUDGET 64
+/* The poll loop's: dp_ct_tick when the next step is due (ct_sweep_gap apart), else nothing. */
+void dp_ct_tick_paced(const struct dp_ct_tables *ct, struct dp_worker *w, uint64_t now);
+
+/* Entries ct_sweep visits per step. */
+#define DP_CT_SWEEP_BUDGET CT_SWEEP_STEP
 
 #endif

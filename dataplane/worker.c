@@ -76,9 +76,9 @@ dp_worker_main(void *arg)
 		}
 		if (w->inject != NULL && !rte_ring_empty(w->inject))
 			inject(w);
-		/* connection tracking's ageing: a bounded step of this worker's share */
+		/* connection tracking's ageing: a bounded step of this worker's share when one is due */
 		if (t != NULL && (t->features & DP_FEAT_CT))
-			dp_ct_tick(&t->ct, w, prev);
+			dp_ct_tick_paced(&t->ct, w, prev);
 		/* one TSC reading a loop: it ends this iteration (latency of what it
 		 * sent, its cycles) and starts the next */
 		uint64_t now = dp_tx_flush_all(w);

@@ -92,7 +92,8 @@ struct dp_worker {
 	 * (index: bit number of HP_CT_NEW, _ESTABLISHED, _RELATED, _INVALID), invalid ones by reason */
 	uint64_t ct_state[4];
 	uint64_t ct_invalid[CT_R_N];
-	uint64_t ct_fast; /* of those, the ones the established fast path took (l3.c fast_burst_ct) */
+	uint64_t ct_fast;      /* of those, the ones the established fast path took (l3.c fast_burst_ct) */
+	uint64_t ct_next_tick; /* TSC of the next ageing step (dp_ct_tick_paced) */
 
 	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */
 } __rte_cache_aligned;
