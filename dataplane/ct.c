@@ -11,13 +11,13 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ct.h"
+#include "ct_hash.h"
 
 _Static_assert(sizeof(struct ct_key) == 40, "keys are hashed and compared as 40 bytes");
 _Static_assert(sizeof(struct ct_conn) == 128, "an entry is two cache lines");
 
 #define CT_SLOTS 8                /* per bucket: one cache line of 64-bit slots */
 #define CT_BATCHES 32             /* closed limbo batches a worker keeps waiting at once */
-#define CT_HASH_SEED 0x9e3779b9u  /* any constant: keys are hashed alike by every worker */
 #define CT_MAX_ENTRIES (1u << 30) /* a slot's low word holds (index << 1 | dir) + 1 */
 #define CT_MAX_WORKERS 256        /* ct_conn.owner is a byte */
 #define CT_SWEEPS_MIN 16          /* a small share is swept whole at least this often a second */
@@ -175,7 +175,7 @@ ct_table_max(const struct ct_table *t)
 uint32_t
 ct_key_hash(const struct ct_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), CT_HASH_SEED);
+	return ct_key_hash_inline(k);
 }
 
 /* ---- buckets and slots ---- */

@@ -116,7 +116,7 @@ void ct_table_set_timeouts(struct ct_table *t, const uint64_t timeouts[4]);
 
 uint32_t ct_table_max(const struct ct_table *t);
 
-/* The key's hash (CRC32 over the 40 bytes). */
+/* The key's hash (ct_hash.h's ct_key_hash_inline, for code that does not include DPDK). */
 uint32_t ct_key_hash(const struct ct_key *k);
 
 /* Prefetch the two buckets of hash h (a burst hashes every key first, prefetches, then looks up). */

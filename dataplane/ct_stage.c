@@ -276,7 +276,7 @@ related(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, 
 	q.proto = t.proto;
 	q.v6 = t.v6;
 	ct_key_invert(&q, &q); /* the quoted packet went the other way: the error comes back as its reply */
-	if ((c = ct_lookup(ct->table, &q, ct_key_hash(&q), now, &e)) == NULL) {
+	if ((c = ct_lookup(ct->table, &q, ct_key_hash_inline(&q), now, &e)) == NULL) {
 		*reason = CT_R_ICMP_UNTRACKED;
 		return false;
 	}
@@ -405,7 +405,7 @@ pre_keys(const struct dp_ct_tables *ct, struct dp_burst *b, struct dp_ct_burst *
 		}
 		cb->todo[i] = CT_TODO_NONE;
 		cb->cur[i] = cb->key[i];
-		cb->hash[i] = ct_key_hash(&cb->key[i]);
+		cb->hash[i] = ct_key_hash_inline(&cb->key[i]);
 		ct_prefetch(ct->table, cb->hash[i]);
 	}
 }
@@ -474,7 +474,7 @@ snat_pick(const struct dp_ct_tables *ct, unsigned worker, int rule, uint8_t prot
 		memcpy(target->src, &addr, 4);
 		target->sport = port;
 		ct_key_invert(target, &reply);
-		if (ct_lookup(ct->table, &reply, ct_key_hash(&reply), now, &dir) == NULL) {
+		if (ct_lookup(ct->table, &reply, ct_key_hash_inline(&reply), now, &dir) == NULL) {
 			rc = 0;
 			break;
 		}
@@ -544,7 +544,7 @@ create(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b, s
 			dp_nat_worker_stats(ct->nat, w->index)->dnat_new++;
 	}
 	ct_key_invert(&target, &reply);
-	h1 = ct_key_hash(&reply);
+	h1 = ct_key_hash_inline(&reply);
 	/* a port forward whose reply tuple is another connection's (SNAT picked around it) */
 	if (flags == CT_CONN_DNAT && ct_lookup(ct->table, &reply, h1, now, &dir) != NULL)
 		return dp_burst_set(b, i, DP_ACT_DROP, DP_DROP_CT_CLASH);

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "ct.h"
+#include "ct_hash.h"
 #include "stage.h"
 
 struct dp_ct_tables;
@@ -88,7 +89,7 @@ dp_ct_fast_key(const struct ct_table *t, const uint8_t *f, struct dp_ct_fast *p)
 	__builtin_memcpy(&p->key.sport, f + 34, 4); /* and dport */
 	p->key.proto = f[23];
 	p->looked = 0;
-	p->hash = ct_key_hash(&p->key);
+	p->hash = ct_key_hash_inline(&p->key);
 	ct_prefetch(t, p->hash);
 }
 
