@@ -249,7 +249,8 @@ class Runner:
         for fn in ("dp_l3_burst", "dp_parse", "route_one", "dp_acl_classify", "rte_acl_classify",
                    "dp_tx_flush", "dp_xconnect_burst", "rte_lpm6_lookup_bulk_func",
                    "dp_ct_pre", "dp_ct_post", "dp_ct_tick", "ct_lookup", "ct_alloc", "ct_insert", "ct_sweep",
-                   "dp_nat_alloc", "dp_nat_rewrite4"):
+                   "dp_nat_alloc", "dp_nat_rewrite4", "dp_ct_fast_find", "dp_ct_fast_commit",
+                   "dp_fib_neigh_lookup", "general_burst", "dp_acl_stage"):
             if fn in prof.inclusive:
                 per[fn] = prof.inclusive[fn] / n
                 per[fn + " calls/packet"] = prof.calls[fn] / n
