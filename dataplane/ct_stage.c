@@ -8,6 +8,7 @@
 
 #include "ct_stage.h"
 #include "nat.h"
+#include "nat_rw.h"
 #include "tables.h"
 #include "worker_state.h"
 
@@ -663,11 +664,14 @@ dp_ct_fast_commit(struct ct_table *t, struct dp_worker *w, struct rte_mbuf *m, s
 		ct_touch(c, now, CT_TO_UDP);
 	}
 	if (__atomic_load_n(&c->flags, __ATOMIC_RELAXED) & (CT_CONN_SNAT | CT_CONN_DNAT)) {
-		struct ct_key target;
+		/* the packet is to read the other direction's key inverted: both halves at once (a half
+		 * that does not change is left as it is) */
+		const struct ct_key *r = &c->key[!p->dir];
+		uint32_t to_src, to_dst;
 
-		ct_key_invert(&c->key[!p->dir], &target);
-		dp_nat_rewrite4(v.ip, v.l4, v.len, &p->key, &target, src_differs(&p->key, &target),
-				dst_differs(&p->key, &target));
+		memcpy(&to_src, r->dst, 4);
+		memcpy(&to_dst, r->src, 4);
+		dp_nat_rewrite4_to(v.ip, v.l4, v.len, to_src, r->dport, to_dst, r->sport, true, true);
 	}
 	return true;
 }
