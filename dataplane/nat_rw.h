@@ -93,8 +93,8 @@ k4(const uint8_t a[16])
  * with dst, the destination ones ndst, ndport. Checksums updated incrementally.
  */
 static inline void
-dp_nat_rewrite4_to(uint8_t *ip, uint8_t *l4, uint32_t l4len, uint32_t nsrc_v, uint16_t nsport, uint32_t ndst_v,
-		   uint16_t ndport, bool src, bool dst)
+dp_nat_rewrite4_to(uint8_t *ip, uint8_t *l4, uint32_t l4len, uint32_t nsrc_v, uint16_t nsport,
+		   uint32_t ndst_v, uint16_t ndport, bool src, bool dst)
 {
 	uint32_t osrc, odst, nsrc, ndst, dip = 0, dl4;
 	uint8_t proto = ip[9];
