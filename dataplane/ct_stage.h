@@ -2,9 +2,8 @@
 #ifndef DP_CT_STAGE_H
 #define DP_CT_STAGE_H
 
-#include <stdint.h>
-
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <rte_mbuf.h>
 

@@ -119,6 +119,16 @@ too_big(const struct dp_fib *fib, const struct dp_burst *b, uint16_t i)
 	return b->pkts[i]->pkt_len > fib->frame_max[b->meta[i].out_port];
 }
 
+/* The next hop of host dst on connected port (a GLEAN group), DP_NO_NH when it has none yet: most
+ * of a scan of the subnet stops at the filter (no entry the control thread takes packets for). */
+static inline uint32_t
+glean_nh(const struct dp_fib *fib, unsigned port, const uint8_t *dst, int l3)
+{
+	if (!__atomic_load_n(&fib->glean_filter[dp_glean_slot(port, dst, l3)], __ATOMIC_ACQUIRE))
+		return DP_NO_NH;
+	return dp_fib_neigh_lookup(fib, port, dst, l3);
+}
+
 /* Verdict of one routed packet, given its LPM result (group index, or -1 for a miss). */
 static inline void
 route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t group)
@@ -156,12 +166,8 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	} else { /* GLEAN: the destination is on a connected subnet */
 		const uint8_t *dst = meta->l3 == DP_L3_IPV4 ? (const uint8_t *)&meta->key.k4.dst
 							    : meta->key.k6.dst;
-		/* most of a scan stops at the filter: no entry the control thread takes packets for */
-		if (__atomic_load_n(&fib->glean_filter[dp_glean_slot(g->port, dst, meta->l3)],
-				    __ATOMIC_ACQUIRE))
-			nh = dp_fib_neigh_lookup(fib, g->port, dst, meta->l3);
-		else
-			nh = DP_NO_NH;
+
+		nh = glean_nh(fib, g->port, dst, meta->l3);
 		if (nh == DP_NO_NH) {
 			/* a scan of the subnet: the control thread would refuse it */
 			if (unlikely(__atomic_load_n(&fib->glean_full[g->port], __ATOMIC_RELAXED)))
@@ -206,6 +212,20 @@ struct fast_fib {
 			(fib)->frame_min                                                              \
 	}
 
+/* The word of next hop nh when it is resolved and its port takes a frame of len bytes. */
+static inline bool
+fast_nh(const struct fast_fib *ff, uint32_t nh, uint32_t len, uint64_t *word)
+{
+	*word = __atomic_load_n(&ff->nh[nh], __ATOMIC_ACQUIRE);
+	if (unlikely(!(*word & DP_NH_RESOLVED)))
+		return false;
+	/* every port takes a frame of frame_min bytes: one compare for the common size */
+	if (unlikely(len > ff->frame_min) && len > ff->frame_max[dp_nh_port(*word)])
+		return false;
+	dp_nh_touch(ff->used, nh);
+	return true;
+}
+
 /* The next-hop word of LPM result (group) hop when it is one resolved next
  * hop whose port takes a frame of len bytes. */
 static inline bool
@@ -215,14 +235,7 @@ fast_group(const struct fast_fib *ff, uint32_t hop, uint32_t len, uint64_t *word
 
 	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
 		return false;
-	*word = __atomic_load_n(&ff->nh[g->nh[0]], __ATOMIC_ACQUIRE);
-	if (unlikely(!(*word & DP_NH_RESOLVED)))
-		return false;
-	/* every port takes a frame of frame_min bytes: one compare for the common size */
-	if (unlikely(len > ff->frame_min) && len > ff->frame_max[dp_nh_port(*word)])
-		return false;
-	dp_nh_touch(ff->used, g->nh[0]);
-	return true;
+	return fast_nh(ff, g->nh[0], len, word);
 }
 
 /*
@@ -500,16 +513,8 @@ fast_route_dst(const struct dp_fib *fib, const struct fast_fib *ff, uint32_t dst
 	g = &ff->groups[hop];
 	if (g->type != DP_GROUP_GLEAN)
 		return fast_group(ff, hop, len, word);
-	if (!__atomic_load_n(&fib->glean_filter[dp_glean_slot(g->port, (const uint8_t *)&dst, DP_L3_IPV4)],
-			     __ATOMIC_ACQUIRE) ||
-	    (nh = dp_fib_neigh_lookup(fib, g->port, (const uint8_t *)&dst, DP_L3_IPV4)) == DP_NO_NH)
-		return false;
-	*word = __atomic_load_n(&ff->nh[nh], __ATOMIC_ACQUIRE);
-	if (unlikely(!(*word & DP_NH_RESOLVED)) ||
-	    unlikely(len > ff->frame_min && len > ff->frame_max[dp_nh_port(*word)]))
-		return false;
-	dp_nh_touch(ff->used, nh);
-	return true;
+	nh = glean_nh(fib, g->port, (const uint8_t *)&dst, DP_L3_IPV4);
+	return nh != DP_NO_NH && fast_nh(ff, nh, len, word);
 }
 
 /*
