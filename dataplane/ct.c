@@ -209,19 +209,22 @@ ct_prefetch(const struct ct_table *t, uint32_t h)
 void
 ct_prefetch_entry(const struct ct_table *t, uint32_t h)
 {
-	const struct ct_bucket *b = &t->buckets[ct_b1(t, h)];
+	/* the key sits in either bucket (ct_slot_claim takes the emptier): both are looked at, or
+	 * half the entries would miss on demand in the lookup */
+	const struct ct_bucket *b[2] = {&t->buckets[ct_b1(t, h)], &t->buckets[ct_b2(t, h)]};
 
-	for (unsigned s = 0; s < CT_SLOTS; s++) {
-		uint64_t v = __atomic_load_n(&b->slot[s], __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < 2; i++)
+		for (unsigned s = 0; s < CT_SLOTS; s++) {
+			uint64_t v = __atomic_load_n(&b[i]->slot[s], __ATOMIC_RELAXED);
 
-		if (v != 0 && (uint32_t)(v >> 32) == h) {
-			const struct ct_conn *c = &t->conns[((uint32_t)v - 1) >> 1];
+			if (v != 0 && (uint32_t)(v >> 32) == h) {
+				const struct ct_conn *c = &t->conns[((uint32_t)v - 1) >> 1];
 
-			rte_prefetch0(c);
-			rte_prefetch0((const char *)c + RTE_CACHE_LINE_SIZE);
-			return;
+				rte_prefetch0(c);
+				rte_prefetch0((const char *)c + RTE_CACHE_LINE_SIZE);
+				return;
+			}
 		}
-	}
 }
 
 uint64_t

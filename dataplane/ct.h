@@ -122,7 +122,7 @@ uint32_t ct_key_hash(const struct ct_key *k);
 /* Prefetch the two buckets of hash h (a burst hashes every key first, prefetches, then looks up). */
 void ct_prefetch(const struct ct_table *t, uint32_t h);
 
-/* Prefetch the entry hash h's first bucket names under h (what a lookup reads next; the fast
+/* Prefetch the entry hash h names in one of its two buckets (what a lookup reads next; the fast
  * path calls it once the buckets are in cache). */
 void ct_prefetch_entry(const struct ct_table *t, uint32_t h);
 
