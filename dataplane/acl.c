@@ -757,13 +757,6 @@ dp_acl_worker_colours(const struct dp_acl_worker *w, unsigned policer, uint64_t 
 		colour[c] += w->meters[policer].colour[c];
 }
 
-static inline void
-rule_hit(struct dp_acl_worker *w, uint32_t rule, const struct rte_mbuf *m)
-{
-	w->stats[rule].packets++;
-	w->stats[rule].bytes += rte_pktmbuf_pkt_len(m);
-}
-
 /*
  * The meters count the IP datagram (meta->l3_len: IPv4 total length, IPv6
  * 40 + payload length), as RFC 2697/2698 and rte_meter intend; the rule
@@ -790,7 +783,7 @@ count_hit(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res
 	uint32_t d = res[DP_ACL_CAT_DECIDE], c = res[DP_ACL_CAT_COUNT];
 
 	if (c != 0 && (d == 0 || acl->rules[c - 1].rank < acl->rules[d - 1].rank))
-		rule_hit(w, c - 1, m);
+		dp_acl_count(w, c - 1, 1, rte_pktmbuf_pkt_len(m));
 }
 
 /* res: this packet's n_cat results; 0 = no match, else rule index + 1. */
@@ -805,7 +798,7 @@ decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res, c
 		count_hit(acl, w, res, m);
 	if (d == 0)
 		return acl->default_verdict;
-	rule_hit(w, d - 1, m);
+	dp_acl_count(w, d - 1, 1, rte_pktmbuf_pkt_len(m));
 	a = &acl->rules[d - 1];
 	switch (a->action) {
 	case HP_ACL_PERMIT:
@@ -951,7 +944,7 @@ dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, const stru
 		if (acl->n_cat > 1)
 			count_hit(acl, w, res, pkts[k]);
 		if (res[0] != 0)
-			rule_hit(w, res[0] - 1, pkts[k]);
+			dp_acl_count(w, res[0] - 1, 1, rte_pktmbuf_pkt_len(pkts[k]));
 	}
 	w->cache_stats[DP_ACL_V4].hits += i;
 	return i;

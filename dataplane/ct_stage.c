@@ -650,7 +650,7 @@ dp_ct_fast_commit(struct ct_table *t, struct dp_worker *w, struct rte_mbuf *m, s
 	memcpy(&tot, f + 16, 2);
 	v.ip = f + 14;
 	v.l4 = f + 34;
-	v.len = RTE_MIN((uint32_t)rte_be_to_cpu_16(tot), rte_pktmbuf_data_len(m) - 14u) - 20u;
+	v.len = rte_be_to_cpu_16(tot) - 20u; /* dp_fast4_ok: 20 + the L4 header <= tot <= the frame - 14 */
 	if (p->key.proto == IPPROTO_TCP) {
 		struct ct_result r;
 

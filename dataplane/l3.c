@@ -533,7 +533,6 @@ fast_burst_ct(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **
 	const struct dp_fib *fib = t->fib;
 	const struct fast_fib ff = FAST_FIB(fib);
 	struct ct_table *tab = t->ct.table;
-	const bool any_state = t->acl.compiled == NULL && !t->acl.default_deny;
 	uint16_t n_est = 0;
 	uint64_t words[DP_BURST];
 	uint8_t out[DP_BURST];
@@ -559,7 +558,7 @@ fast_burst_ct(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **
 	for (i = 0; i < n_key; i++) {
 		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 
-		if (!dp_ct_fast_find(tab, f, &cf[i], arrival, any_state) ||
+		if (!dp_ct_fast_find(tab, f, &cf[i], arrival, t->ct.any_state) ||
 		    !fast_route_dst(fib, &ff, cf[i].dst, pkts[i]->pkt_len, &words[i]))
 			break;
 	}
@@ -663,12 +662,10 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 	for (uint16_t i = 0, k = RTE_MIN(n, (uint16_t)PREFETCH_AHEAD); i < k; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (likely(dp_l3_fast)) {
-		enum dp_l3_fast_path fp = dp_l3_fast_path(t->features);
+		enum dp_l3_fast_path fp = t->fast_path;
 
 		if (fp == DP_L3_FAST_CT)
-			start = t->ct.est_acl >= 0
-					? fast_burst_ct(w, t, pkts, n, mac48, arrival, &bytes, cf, &hint)
-					: 0;
+			start = fast_burst_ct(w, t, pkts, n, mac48, arrival, &bytes, cf, &hint);
 		else if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)

@@ -68,27 +68,6 @@ dp_l3_rewrite6(uint8_t *f, uint64_t nh_word, const struct rte_ether_addr *src)
 /* false: every packet takes the full parse (tests compare both paths). */
 extern bool dp_l3_fast;
 
-/* The fast paths of dp_l3_burst(), each for one exact set of feature bits. */
-enum dp_l3_fast_path {
-	DP_L3_FAST_NONE,  /* a stage no fast path knows is configured: general path only */
-	DP_L3_FAST_PLAIN, /* no stage: fast_burst */
-	DP_L3_FAST_ACL,   /* the ACL with rules alone: fast_burst_acl */
-	DP_L3_FAST_CT,    /* connection tracking, NAT, an ACL: fast_burst_ct (established flows) */
-};
-
-/* The fast path for a table set's features (enum dp_feature): any bit a fast
- * path does not handle makes it step aside. */
-static inline enum dp_l3_fast_path
-dp_l3_fast_path(uint32_t features)
-{
-	if (features & DP_FEAT_CT)
-		return (features & ~(uint32_t)(DP_FEAT_CT | DP_FEAT_NAT | DP_FEAT_ACL | DP_FEAT_ACL_DENY)) ==
-				       0
-			       ? DP_L3_FAST_CT
-			       : DP_L3_FAST_NONE;
-	return features == DP_FEAT_ACL ? DP_L3_FAST_ACL : features == 0 ? DP_L3_FAST_PLAIN : DP_L3_FAST_NONE;
-}
-
 struct dp_worker;
 struct dp_rxq;
 struct dp_tables;

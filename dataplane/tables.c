@@ -65,6 +65,15 @@ dp_tables_features(const struct dp_tables *t)
 	       (t->ct.nat != NULL ? DP_FEAT_NAT : 0);
 }
 
+void
+dp_tables_finish(struct dp_tables *t)
+{
+	t->features = dp_tables_features(t);
+	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+	t->ct.any_state = t->acl.compiled == NULL && !t->acl.default_deny;
+	t->fast_path = (uint8_t)dp_l3_fast_path(t->features, t->ct.est_acl);
+}
+
 /* Does cfg need connection tracking: an ACL rule matching a state, or NAT rules? */
 static bool
 tracks(const struct hp_config *cfg)
@@ -162,8 +171,7 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 		dp_tables_free(t);
 		return rc;
 	}
-	t->features = dp_tables_features(t);
-	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+	dp_tables_finish(t);
 	*out = t;
 	return 0;
 }
@@ -188,8 +196,7 @@ dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, st
 		rte_free(t);
 		return rc;
 	}
-	t->features = dp_tables_features(t);
-	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+	dp_tables_finish(t);
 	*out = t;
 	return 0;
 }

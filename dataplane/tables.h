@@ -21,7 +21,30 @@ struct dp_ct_tables {
 	/* the ACL's decision for every established IPv4 packet (dp_acl_established4): rule index
 	 * + 1, 0 acl_default permit, -1 none (the established fast path steps aside) */
 	int32_t est_acl;
+	bool any_state; /* no ACL at all: every connection state passes (dp_ct_fast_find) */
 };
+
+/* The fast paths of dp_l3_burst(), each for one exact set of feature bits. */
+enum dp_l3_fast_path {
+	DP_L3_FAST_NONE,  /* a stage no fast path knows is configured: general path only */
+	DP_L3_FAST_PLAIN, /* no stage: fast_burst */
+	DP_L3_FAST_ACL,   /* the ACL with rules alone: fast_burst_acl */
+	DP_L3_FAST_CT,    /* connection tracking, NAT, an ACL: fast_burst_ct (established flows) */
+};
+
+/* The fast path for a table set's features (enum dp_feature) and its ACL's decision for
+ * established packets (dp_acl_established4; < 0: the fields decide, so the conntrack fast path
+ * cannot skip the ACL): any bit a fast path does not handle makes it step aside. */
+static inline enum dp_l3_fast_path
+dp_l3_fast_path(uint32_t features, int32_t est_acl)
+{
+	if (features & DP_FEAT_CT)
+		return est_acl >= 0 && (features & ~(uint32_t)(DP_FEAT_CT | DP_FEAT_NAT | DP_FEAT_ACL |
+							       DP_FEAT_ACL_DENY)) == 0
+			       ? DP_L3_FAST_CT
+			       : DP_L3_FAST_NONE;
+	return features == DP_FEAT_ACL ? DP_L3_FAST_ACL : features == 0 ? DP_L3_FAST_PLAIN : DP_L3_FAST_NONE;
+}
 
 /*
  * What workers read, published as one pointer by the control thread
@@ -31,6 +54,7 @@ struct dp_ct_tables {
  */
 struct dp_tables {
 	uint32_t features; /* enum dp_feature: the stages configured (dp_tables_features) */
+	uint8_t fast_path; /* enum dp_l3_fast_path for these parts (dp_tables_finish) */
 	struct dp_fib *fib;
 	struct dp_acl_tables acl;
 	struct dp_ct_tables ct;
@@ -80,6 +104,10 @@ void dp_ct_timeouts(const struct hp_config *cfg, uint64_t cycles[4]);
 
 /* The feature bits of t's parts (enum dp_feature). */
 uint32_t dp_tables_features(const struct dp_tables *t);
+
+/* What a table set derives from its parts once they are built: features, the ACL's decision
+ * for established packets, the fast path dp_l3_burst takes. */
+void dp_tables_finish(struct dp_tables *t);
 
 /* Rule i's hits since it was first added: its base plus every worker's counters. */
 static inline struct dp_acl_rule_stats

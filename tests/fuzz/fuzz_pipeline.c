@@ -196,8 +196,7 @@ ct_init(struct dp_tables *t)
 	if (t->ct.nat == NULL)
 		fprintf(stderr, "fuzz_ct_pipeline: %s\n", err);
 	CHECK(t->ct.nat != NULL);
-	t->features = dp_tables_features(t);
-	t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+	dp_tables_finish(t);
 }
 
 static void
@@ -223,7 +222,7 @@ ct_init_all(void)
 	ct_init(tables);
 	ct_init(tables_fast);
 	/* the fast path this harness is for: established packets permitted by rule 2 */
-	CHECK(dp_l3_fast_path(tables_fast->features) == DP_L3_FAST_CT && tables_fast->ct.est_acl == 2);
+	CHECK(tables_fast->fast_path == DP_L3_FAST_CT && tables_fast->ct.est_acl == 2);
 	atexit(free_ct); /* LeakSanitizer sees the NAT's malloc'd parts */
 }
 #endif
@@ -262,7 +261,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		CHECK(tables->acl.worker[w] != NULL);
 	}
 	tables->acl.default_deny = cfg.acl_default_deny;
-	tables->features = dp_tables_features(tables);
+	dp_tables_finish(tables);
 #ifdef FUZZ_CT
 	ct_init_all();
 #endif
@@ -685,8 +684,7 @@ use_acl(bool on)
 
 		t->acl.compiled = on ? compiled : NULL;
 		t->acl.default_deny = on && cfg.acl_default_deny;
-		t->features = dp_tables_features(t);
-		t->ct.est_acl = dp_acl_established4(t->acl.compiled, t->acl.default_deny);
+		dp_tables_finish(t);
 	}
 }
 

@@ -142,18 +142,22 @@ send_one(const struct dp_tables *t, uint32_t dst, unsigned *why)
 static void
 test_fast_path_choice(void)
 {
-	CU_ASSERT_EQUAL(dp_l3_fast_path(0), DP_L3_FAST_PLAIN);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL), DP_L3_FAST_ACL);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL_DENY), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(0, 0), DP_L3_FAST_PLAIN);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL, 0), DP_L3_FAST_ACL);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL_DENY, 0), DP_L3_FAST_NONE);
 	/* a stage no fast path knows, alone or beside the ACL */
-	CU_ASSERT_EQUAL(dp_l3_fast_path(1u << 31), DP_L3_FAST_NONE);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL | 1u << 31), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(1u << 31, 0), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL | 1u << 31, 0), DP_L3_FAST_NONE);
 	/* connection tracking, with NAT and an ACL or not: the established fast path */
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT), DP_L3_FAST_CT);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT), DP_L3_FAST_CT);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL), DP_L3_FAST_CT);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT | DP_FEAT_ACL_DENY), DP_L3_FAST_CT);
-	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | 1u << 31), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT, 0), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT, 0), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL, 0), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_NAT | DP_FEAT_ACL_DENY, 0), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | 1u << 31, 0), DP_L3_FAST_NONE);
+	/* the ACL's fields decide established packets: no skipping it */
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL, -1), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL, 3), DP_L3_FAST_CT);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL, -1), DP_L3_FAST_ACL);
 }
 
 static void
