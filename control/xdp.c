@@ -792,7 +792,7 @@ int
 ctl_xdp_block(bool add, const struct hp_prefix *p, const char *iface, char *err, size_t errlen)
 {
 	struct xdp_if *xi;
-	unsigned n, changed = 0;
+	unsigned n = 0, changed = 0;
 	char a[HP_PREFIX_STRLEN];
 	int rc;
 
@@ -826,7 +826,7 @@ int
 ctl_xdp_pass(bool add, const struct hp_xdp_class *c, const char *iface, char *err, size_t errlen)
 {
 	struct xdp_if *xi;
-	unsigned n, changed = 0, lo, hi;
+	unsigned n = 0, changed = 0, lo, hi;
 	char t[32];
 	int rc;
 
