@@ -7,6 +7,7 @@
 
 #include "ct_stage.h"
 #include "l3.h"
+#include "lb.h"
 #include "tables.h"
 #include "tx.h"
 #include "worker_state.h"
@@ -87,6 +88,7 @@ fill_fast(struct dp_burst *b, uint8_t in_port)
 		if (b->act[i] == DP_ACT_ROUTE_FAST) {
 			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
 			b->meta[i].in_port = in_port;
+			b->meta[i].encap = 0;
 			b->act[i] = DP_ACT_ROUTE;
 		}
 	}
@@ -267,6 +269,7 @@ route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8
 		if (fast) {
 			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
 			b->meta[i].in_port = in_port;
+			b->meta[i].encap = 0;
 		}
 		route_one(fib, b, i, group);
 	}
@@ -354,6 +357,7 @@ full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ethe
 	int why;
 
 	meta->in_port = in_port;
+	meta->encap = 0;
 	why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
 	if (unlikely(why != 0))
 		return dp_burst_set(b, i, DP_ACT_DROP, (unsigned)why);
@@ -635,6 +639,8 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 			dp_ct_pre(&t->ct, w, &b, &cb, arrival, hint);
 		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
 			dp_acl_stage(&t->acl, w->index, &b, arrival);
+		if (t->features & DP_FEAT_LB)
+			dp_lb_stage(t->lb, w, &b, arrival);
 	}
 	if (b.n4 > 0)
 		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);

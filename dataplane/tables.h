@@ -13,6 +13,7 @@
 struct dp_runtime;
 struct dp_nat;
 struct ct_table;
+struct dp_lb;
 
 /* Connection tracking's part of a table set (DP_FEAT_CT, DP_FEAT_NAT). */
 struct dp_ct_tables {
@@ -58,6 +59,7 @@ struct dp_tables {
 	struct dp_fib *fib;
 	struct dp_acl_tables acl;
 	struct dp_ct_tables ct;
+	struct dp_lb *lb; /* lb: compiled, owned (dataplane/lb.h); NULL: no VIP */
 };
 
 /* The tables workers use (dp_tables_publish stores it; NULL: no l3 port). */
