@@ -24,15 +24,19 @@ struct maglev_backend {
 	uint32_t weight; /* 0..MAGLEV_WEIGHT_MAX; 0 takes no entry (draining) */
 };
 
-/* m is a prime in 2..MAGLEV_SIZE_MAX. */
+/* m is a prime in 2..MAGLEV_SIZE_MAX: a table size maglev_build takes (false above the range,
+ * prime or not). */
 bool maglev_is_prime(uint32_t m);
 
 /*
  * Fills table[0..m-1] with indexes into b[0..n-1]. Backends of weight w get entries in
- * proportion to w (equal weights: each gets floor(m/k) or ceil(m/k) of them, k backends).
+ * proportion to w (equal weights: each gets floor(m/k) or ceil(m/k) of them, k backends);
+ * only the ratios of the weights count. The indexes follow the caller's order, the backends
+ * they name do not: a shuffled b[] names the same backend in every entry. b[] is not modified.
  * Returns the number of backends that got entries; 0 when none has weight > 0 (then every
  * entry is MAGLEV_NONE). -EINVAL: m not a prime in range, a weight over MAGLEV_WEIGHT_MAX, or
- * two backends with the same key; -ENOMEM. Control thread (about m * log(n) steps).
+ * two backends with the same key (whatever their weights); -ENOMEM. On an error table[] is
+ * left as it was. Control thread (about m * log(n) steps; mallocs n + k small records).
  */
 int maglev_build(const struct maglev_backend *b, unsigned n, uint32_t m, uint32_t *table);
 
