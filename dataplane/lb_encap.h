@@ -33,23 +33,36 @@ lb_encap_overhead(enum lb_encap e, bool outer_v6)
  * inner IP packet inner[0 .. inner_len - 1] directly follows (inner may be out + overhead:
  * it is only read, for the IPv6 UDP checksum and the inner header's fields).
  *  outer IPv4: version 4, IHL 5, DSCP/ECN copied from the inner header, total length, id 0,
- *    DF copied from an inner IPv4 header (set for an inner IPv6 packet), TTL 64, protocol 4
- *    (IPIP) or 17 (GUE), header checksum;
+ *    DF copied from an inner IPv4 header (set for an inner IPv6 packet, which only GUE
+ *    carries over IPv4), TTL 64, protocol 4 (IPIP) or 17 (GUE), header checksum;
  *  outer IPv6: traffic class copied from the inner header, flow label flow_hash & 0xfffff,
  *    payload length, next header 4 / 41 (IPIP) or 17 (GUE), hop limit 64;
  *  GUE: UDP source port sport, destination port dport (both host order), length; checksum 0
- *    over IPv4 (RFC 768 allows it), the full checksum over IPv6 (RFC 8200 requires one).
+ *    over IPv4 (RFC 768 allows it), the full checksum over IPv6 (RFC 8200 requires one; a
+ *    computed 0 is sent as 0xffff).
  * src, dst: the outer addresses, 4 or 16 bytes by outer_v6, network order.
- * Returns the overhead written, or 0 (nothing written) when the result would be over 65535
- * bytes or an IPv6 inner packet asks for an IPv4 outer header (6in4 is not offered).
+ * inner_v6 says the inner family; the inner bytes are not checked against it. Nothing before
+ * inner or past inner[inner_len - 1] is read: an inner IPv4 header's bytes 1 and 6 (TOS, DF),
+ * an inner IPv6 header's bytes 0 and 1 (traffic class), and with GUE over IPv6 all of inner.
+ * Returns the overhead written, or 0 (nothing written) when inner_len is below the minimal
+ * header of the inner family (20 or 40), when the outer IPv4 total length or the outer IPv6
+ * payload length would be over 65535, or when IPIP is asked to carry an IPv6 packet in IPv4
+ * (6in4, protocol 41, is not offered; GUE, whose receiver reads the inner version, carries it).
  */
 unsigned lb_encap_write(uint8_t *out, enum lb_encap e, bool outer_v6, const uint8_t *src, const uint8_t *dst,
-			uint16_t sport, uint16_t dport, const uint8_t *inner, uint16_t inner_len, bool inner_v6,
-			uint32_t flow_hash);
+			uint16_t sport, uint16_t dport, const uint8_t *inner, uint16_t inner_len,
+			bool inner_v6, uint32_t flow_hash);
 
-/* The outer source of a flow: prefix (4 or 16 bytes, network order) of length plen, its host
- * bits taken from hash (all of them up to 32 host bits; for IPv4 the all-zeros and all-ones
- * hosts of a prefix shorter than /31 are avoided). out: 4 or 16 bytes. */
+/*
+ * The outer source of a flow: prefix (4 or 16 bytes, network order; its bits past plen are
+ * ignored) of length plen (above 32 / 128 taken as 32 / 128), its host bits taken from hash.
+ * Up to 32 host bits, all of them come from hash; an IPv6 prefix with more host bits keeps the
+ * ones above the low 32 at zero and takes the low 32 from hash. An IPv4 prefix shorter than /31
+ * avoids its all-zeros (network) and all-ones (broadcast) hosts: the host is
+ * 1 + hash % (2^hostbits - 2), deterministic and spread over every other host. /31 and /32
+ * (RFC 3021) and IPv6 (no broadcast) take the hash bits as they are; plen 32 / 128 gives the
+ * prefix itself. out: 4 or 16 bytes.
+ */
 void lb_encap_src(const uint8_t *prefix, unsigned plen, bool v6, uint32_t hash, uint8_t *out);
 
 /* GUE's UDP source port for a flow: in 49152..65535, from hash (the backends' RSS hashes it). */
