@@ -25,6 +25,7 @@
 #include "linux.h"
 #include "log.h"
 #include "loop.h"
+#include "lb.h"
 #include "metrics.h"
 #include "nat.h"
 #include "rib.h"
@@ -693,6 +694,88 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 	json_decref(nc);
 }
 
+/* The load balancer (dataplane/lb.c), once a VIP is configured: per VIP and per backend. */
+static void
+write_lb(FILE *f, const struct dp_runtime *rt)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} vip_rows[] = {
+		{"packets", "hotpath_lb_packets_total", "Packets to a VIP sent to a backend."},
+		{"bytes", "hotpath_lb_bytes_total", "Bytes (frames as received) to a VIP sent to a backend."},
+		{"flows", "hotpath_lb_flows_total", "New flows a VIP gave a backend."},
+		{"moved", "hotpath_lb_moved_total", "Flows given another backend: theirs went down or away."},
+		{"no_backend", "hotpath_lb_no_backend_total", "Packets to a VIP dropped: no backend up."},
+	},
+	  be_rows[] = {
+		  {"packets", "hotpath_lb_backend_packets_total", "Packets sent to a backend."},
+		  {"bytes", "hotpath_lb_backend_bytes_total", "Bytes (frames as received) sent to a backend."},
+		  {"new_flows", "hotpath_lb_backend_flows_total", "New flows given to a backend."},
+	  };
+	const json_t *v, *b, *w;
+	json_t *lb;
+	size_t i, k;
+
+	if (rt->tables == NULL || rt->tables->lb == NULL)
+		return;
+	lb = dp_lb_json(rt->tables->lb, true, rte_rdtsc());
+	for (size_t r = 0; r < RTE_DIM(vip_rows); r++) {
+		family(f, vip_rows[r].name, "counter", vip_rows[r].help);
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+			struct lbl l[] = {{"vip", name}};
+
+			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
+				 json_integer_value(json_object_get(v, "port")), json_string_value(json_object_get(v, "proto")));
+			put_u64(f, vip_rows[r].name, l, 1, ju(json_object_get(v, "stats"), vip_rows[r].key));
+		}
+	}
+	for (size_t r = 0; r < RTE_DIM(be_rows) + 2; r++) {
+		const char *metric = r < RTE_DIM(be_rows) ? be_rows[r].name
+				     : r == RTE_DIM(be_rows) ? "hotpath_lb_backend_up"
+							     : "hotpath_lb_backend_ring_entries";
+
+		if (r < RTE_DIM(be_rows))
+			family(f, metric, "counter", be_rows[r].help);
+		else if (r == RTE_DIM(be_rows))
+			family(f, metric, "gauge", "1 when a backend takes new flows (up, weight above 0), else 0.");
+		else
+			family(f, metric, "gauge", "Entries of its VIP's Maglev ring a backend holds.");
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
+				 json_integer_value(json_object_get(v, "port")), json_string_value(json_object_get(v, "proto")));
+			json_array_foreach(json_object_get(v, "backends"), k, b) {
+				struct lbl l[] = {{"vip", name}, {"backend", json_string_value(json_object_get(b, "ip"))}};
+				uint64_t x = r < RTE_DIM(be_rows) ? ju(json_object_get(b, "stats"), be_rows[r].key)
+					     : r == RTE_DIM(be_rows) ? !strcmp(json_string_value(json_object_get(b, "state")), "up")
+								     : ju(b, "ring_entries");
+
+				put_u64(f, metric, l, 2, x);
+			}
+		}
+	}
+	family(f, "hotpath_lb_flow_table_entries", "gauge", "Live flows in a worker's load balancer flow table.");
+	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
+		char wk[16];
+		struct lbl l[] = {{"worker", wk}};
+
+		snprintf(wk, sizeof(wk), "%zu", i);
+		put_u64(f, "hotpath_lb_flow_table_entries", l, 1, ju(w, "count"));
+	}
+	family(f, "hotpath_lb_flow_table_evictions_total", "counter",
+	       "Live flows a worker's flow table forgot for a new one (its bucket full).");
+	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
+		char wk[16];
+		struct lbl l[] = {{"worker", wk}};
+
+		snprintf(wk, sizeof(wk), "%zu", i);
+		put_u64(f, "hotpath_lb_flow_table_evictions_total", l, 1, ju(w, "evictions"));
+	}
+	json_decref(lb);
+}
+
 static uint64_t metrics_renders; /* pages written, this one included */
 
 int
@@ -728,6 +811,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_control(f);
 	write_linux(f, rt);
 	write_conntrack(f, rt);
+	write_lb(f, rt);
 	family(f, "hotpath_metrics_renders_total", "counter",
 	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
 	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);
