@@ -5,6 +5,11 @@
  * (Katran's per-CPU LRU map, VPP lb's per-thread sticky table): a new flow takes an empty or
  * expired way of its bucket, else the least recently seen one (an eviction). Entries older
  * than the timeout are not found. Memory from DPDK (hugepages), sized at creation.
+ *
+ * Times (now) are TSC cycles, kept as 32-bit ticks of 2^20 cycles: an entry lives at least
+ * `timeout` cycles after it was last seen and at most two ticks more; ages survive the tick
+ * counter's wrap (every 2^52 cycles), a timeout is at most half of that. Layout and reasons:
+ * lb_flow.c's opening comment.
  */
 #ifndef DP_LB_FLOW_H
 #define DP_LB_FLOW_H
@@ -32,7 +37,8 @@ struct lb_flow_stats {
 
 struct lb_flow_table;
 
-/* Bytes a table of size flows takes (size rounded up to a power of two, at least one bucket). */
+/* Bytes a table of size flows takes (size rounded up to a power of two, at least one bucket of
+ * eight); 0 for a size lb_flow_create refuses. */
 uint64_t lb_flow_bytes(uint32_t size);
 
 /* A table for size flows (rounded up to a power of two), expiry timeout cycles (TSC), DPDK
@@ -48,12 +54,15 @@ void lb_flow_prefetch(const struct lb_flow_table *t, uint32_t h);
 bool lb_flow_lookup(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64_t now,
 		    struct lb_flow_val *v);
 
-/* Records flow k -> v at now (after a lookup found nothing): an empty or expired way of the
- * bucket, else the least recently seen (counted as an eviction). Owning worker only. */
+/* Records flow k -> v at now (after a lookup found nothing): the way that holds k already
+ * (expired or flushed; live, its value replaced, when no lookup came first) if any, else an empty,
+ * expired or flushed way of the bucket, else the least recently seen (counted as an eviction).
+ * Owning worker only. */
 void lb_flow_insert(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64_t now,
 		    const struct lb_flow_val *v);
 
-/* Gives the live entry of flow k another value (its backend left). Owning worker only. */
+/* Gives the live entry of flow k another value (its backend left) and refreshes its time; nothing
+ * when k has no live entry. Owning worker only. */
 void lb_flow_update(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64_t now,
 		    const struct lb_flow_val *v);
 
@@ -63,9 +72,11 @@ void lb_flow_flush(struct lb_flow_table *t);
 /* A new timeout (any thread; applies to every entry at once). */
 void lb_flow_set_timeout(struct lb_flow_table *t, uint64_t timeout);
 
-/* Live entries at now (a scan: control thread, for show/stats; stale is fine). */
+/* Live entries at now (a scan of the whole table: control thread, for show/stats; stale is
+ * fine, and so is a now from another core's TSC). */
 uint64_t lb_flow_count(const struct lb_flow_table *t, uint64_t now);
 const struct lb_flow_stats *lb_flow_stats(const struct lb_flow_table *t);
+/* Flows the table holds: the size it was created for, rounded up. */
 uint32_t lb_flow_size(const struct lb_flow_table *t);
 
 #endif
