@@ -156,6 +156,8 @@ test_insert_lookup(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	flow(1, &k);
 	h = ct_key_hash_inline(&k);
+	lb_flow_prefetch(t, h); /* a hint: no effect to see, but it must take any hash */
+	lb_flow_prefetch(t, UINT32_MAX);
 	CU_ASSERT_EQUAL(get(t, &k, h, NOW), UINT32_MAX);
 	put(t, &k, h, NOW, 42);
 	CU_ASSERT_TRUE(lb_flow_lookup(t, &k, h, NOW + 1, &v));
