@@ -758,7 +758,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 	}
 	family(f, "hotpath_lb_flow_table_entries", "gauge", "Live flows in a worker's load balancer flow table.");
 	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
-		char wk[16];
+		char wk[24];
 		struct lbl l[] = {{"worker", wk}};
 
 		snprintf(wk, sizeof(wk), "%zu", i);
@@ -767,7 +767,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 	family(f, "hotpath_lb_flow_table_evictions_total", "counter",
 	       "Live flows a worker's flow table forgot for a new one (its bucket full).");
 	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
-		char wk[16];
+		char wk[24];
 		struct lbl l[] = {{"worker", wk}};
 
 		snprintf(wk, sizeof(wk), "%zu", i);
