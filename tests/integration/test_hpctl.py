@@ -649,7 +649,7 @@ LB_STATS_TEXT = (
 
 def test_lb(d):
     """hpctl lb: the requests each form sends, lb.show's and lb.stats's tables, -j as the reply,
-    refusals before anything is sent, and the completion of its words."""
+    refusals before anything is sent, and what the completion offers after each word."""
     cases = [
         (["lb"], "lb.show", {}),
         (["lb", "stats"], "lb.stats", {}),
@@ -703,6 +703,21 @@ def test_lb(d):
         r = hpctl(srv, "lb", "vip", "del", "192.0.2.10/udp", "--watch", "1")
         assert r.returncode == 2 and "only commands that show" in r.stderr, r
         assert len(srv.lines) == n
+    vip = "192.0.2.10:80/tcp"
+    assert {"show", "stats", "vip", "backend", "--watch", "help"} <= complete("lb", ""), complete("lb", "")
+    assert complete("lb", "vip", "") == {"add", "del"}
+    assert complete("lb", "backend", "") == {"add", "del", "set"}
+    assert complete("lb", "vip", "add", "") == set()  # the VIP: nothing to offer
+    assert complete("lb", "vip", "add", vip, "") == {"encap", "gue_port", "no_src_port", "backends"}
+    assert complete("lb", "vip", "add", vip, "encap", "") == {"ipip", "gue"}
+    assert complete("lb", "vip", "add", vip, "backends", "") == set()
+    assert complete("lb", "vip", "del", vip, "") == set()
+    assert complete("lb", "backend", "add", vip, "") == set()  # the IP
+    assert complete("lb", "backend", "add", vip, "10.0.1.20", "") == {"weight"}
+    assert complete("lb", "backend", "set", vip, "10.0.1.20", "") == {"weight", "state"}
+    assert complete("lb", "backend", "set", vip, "10.0.1.20", "state", "") == {"up", "down", "drain"}
+    assert complete("lb", "backend", "del", vip, "10.0.1.20", "") == set()
+    assert complete("lb", "stats", "") == {"--watch"}
 
 
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
