@@ -700,16 +700,21 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 {
 	static const struct {
 		const char *key, *name, *help;
-	} vip_rows[] = {
-		{"packets", "hotpath_lb_packets_total", "Packets to a VIP sent to a backend."},
-		{"bytes", "hotpath_lb_bytes_total", "Bytes (frames as received) to a VIP sent to a backend."},
-		{"flows", "hotpath_lb_flows_total", "New flows a VIP gave a backend."},
-		{"moved", "hotpath_lb_moved_total", "Flows given another backend: theirs went down or away."},
-		{"no_backend", "hotpath_lb_no_backend_total", "Packets to a VIP dropped: no backend up."},
-	},
+	} vip_rows[] =
+		{
+			{"packets", "hotpath_lb_packets_total", "Packets to a VIP sent to a backend."},
+			{"bytes", "hotpath_lb_bytes_total",
+			 "Bytes (frames as received) to a VIP sent to a backend."},
+			{"flows", "hotpath_lb_flows_total", "New flows a VIP gave a backend."},
+			{"moved", "hotpath_lb_moved_total",
+			 "Flows given another backend: theirs went down or away."},
+			{"no_backend", "hotpath_lb_no_backend_total",
+			 "Packets to a VIP dropped: no backend up."},
+		},
 	  be_rows[] = {
 		  {"packets", "hotpath_lb_backend_packets_total", "Packets sent to a backend."},
-		  {"bytes", "hotpath_lb_backend_bytes_total", "Bytes (frames as received) sent to a backend."},
+		  {"bytes", "hotpath_lb_backend_bytes_total",
+		   "Bytes (frames as received) sent to a backend."},
 		  {"new_flows", "hotpath_lb_backend_flows_total", "New flows given to a backend."},
 	  };
 	const json_t *v, *b, *w;
@@ -725,38 +730,48 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 			char name[96];
 			struct lbl l[] = {{"vip", name}};
 
-			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
-				 json_integer_value(json_object_get(v, "port")), json_string_value(json_object_get(v, "proto")));
+			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
+				 json_string_value(json_object_get(v, "vip")),
+				 json_integer_value(json_object_get(v, "port")),
+				 json_string_value(json_object_get(v, "proto")));
 			put_u64(f, vip_rows[r].name, l, 1, ju(json_object_get(v, "stats"), vip_rows[r].key));
 		}
 	}
 	for (size_t r = 0; r < RTE_DIM(be_rows) + 2; r++) {
-		const char *metric = r < RTE_DIM(be_rows) ? be_rows[r].name
+		const char *metric = r < RTE_DIM(be_rows)    ? be_rows[r].name
 				     : r == RTE_DIM(be_rows) ? "hotpath_lb_backend_up"
 							     : "hotpath_lb_backend_ring_entries";
 
 		if (r < RTE_DIM(be_rows))
 			family(f, metric, "counter", be_rows[r].help);
 		else if (r == RTE_DIM(be_rows))
-			family(f, metric, "gauge", "1 when a backend takes new flows (up, weight above 0), else 0.");
+			family(f, metric, "gauge",
+			       "1 when a backend takes new flows (up, weight above 0), else 0.");
 		else
 			family(f, metric, "gauge", "Entries of its VIP's Maglev ring a backend holds.");
 		json_array_foreach(json_object_get(lb, "vips"), i, v) {
 			char name[96];
 
-			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
-				 json_integer_value(json_object_get(v, "port")), json_string_value(json_object_get(v, "proto")));
+			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
+				 json_string_value(json_object_get(v, "vip")),
+				 json_integer_value(json_object_get(v, "port")),
+				 json_string_value(json_object_get(v, "proto")));
 			json_array_foreach(json_object_get(v, "backends"), k, b) {
-				struct lbl l[] = {{"vip", name}, {"backend", json_string_value(json_object_get(b, "ip"))}};
-				uint64_t x = r < RTE_DIM(be_rows) ? ju(json_object_get(b, "stats"), be_rows[r].key)
-					     : r == RTE_DIM(be_rows) ? !strcmp(json_string_value(json_object_get(b, "state")), "up")
-								     : ju(b, "ring_entries");
+				struct lbl l[] = {{"vip", name},
+						  {"backend", json_string_value(json_object_get(b, "ip"))}};
+				uint64_t x = r < RTE_DIM(be_rows)
+						     ? ju(json_object_get(b, "stats"), be_rows[r].key)
+					     : r == RTE_DIM(be_rows)
+						     ? !strcmp(json_string_value(json_object_get(b, "state")),
+							       "up")
+						     : ju(b, "ring_entries");
 
 				put_u64(f, metric, l, 2, x);
 			}
 		}
 	}
-	family(f, "hotpath_lb_flow_table_entries", "gauge", "Live flows in a worker's load balancer flow table.");
+	family(f, "hotpath_lb_flow_table_entries", "gauge",
+	       "Live flows in a worker's load balancer flow table.");
 	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
 		char wk[24];
 		struct lbl l[] = {{"worker", wk}};

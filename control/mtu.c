@@ -105,8 +105,9 @@ emit_lb_fragment(void *arg, const uint8_t *hdr, size_t hlen, const uint8_t *data
 	memcpy(d, x->f.l2, l3);
 	memcpy(d + l3 + x->ov, hdr, hlen);
 	memcpy(d + l3 + x->ov + hlen, data, n);
-	if (lb_encap_write(d + l3, x->outer->encap, x->outer->v6, x->outer->src, x->outer->dst, x->outer->sport,
-			   x->outer->dport, d + l3 + x->ov, (uint16_t)(hlen + n), false, x->outer->label) == 0) {
+	if (lb_encap_write(d + l3, x->outer->encap, x->outer->v6, x->outer->src, x->outer->dst,
+			   x->outer->sport, x->outer->dport, d + l3 + x->ov, (uint16_t)(hlen + n), false,
+			   x->outer->label) == 0) {
 		rte_pktmbuf_free(m);
 		return -EINVAL;
 	}

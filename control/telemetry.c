@@ -524,8 +524,9 @@ fmt_lb(const json_t *r, const char *params, struct rte_tel_data *d)
 			const char *ip = json_string_value(json_object_get(b, "ip"));
 
 			snprintf(key, sizeof(key), "%s_up", ip);
-			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key),
-						  !strcmp(json_string_value(json_object_get(b, "state")), "up"));
+			rte_tel_data_add_dict_u64(
+				c, tel_name(key, sizeof(key), key),
+				!strcmp(json_string_value(json_object_get(b, "state")), "up"));
 			snprintf(key, sizeof(key), "%s_ring_entries", ip);
 			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key), ju(b, "ring_entries"));
 			snprintf(key, sizeof(key), "%s_packets", ip);
@@ -535,8 +536,10 @@ fmt_lb(const json_t *r, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key),
 						  ju(json_object_get(b, "stats"), "new_flows"));
 		}
-		snprintf(key, sizeof(key), "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
-			 json_integer_value(json_object_get(v, "port")), json_string_value(json_object_get(v, "proto")));
+		snprintf(key, sizeof(key), "%s:%" JSON_INTEGER_FORMAT "/%s",
+			 json_string_value(json_object_get(v, "vip")),
+			 json_integer_value(json_object_get(v, "port")),
+			 json_string_value(json_object_get(v, "proto")));
 		if (rte_tel_data_add_dict_container(d, tel_name(key, sizeof(key), key), c, 0) < 0) {
 			rte_tel_data_free(c);
 			return -E2BIG;

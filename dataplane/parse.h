@@ -74,7 +74,7 @@ struct dp_meta {
 	uint8_t out_port; /* config index of the egress port */
 	uint8_t punt;     /* enum dp_punt, why the control thread gets it */
 	uint8_t encap;    /* bytes of outer headers the load balancer put in front (lb.c), 0 none */
-	uint32_t nh; /* next-hop index (punt for resolution) */
+	uint32_t nh;      /* next-hop index (punt for resolution) */
 };
 
 /*

@@ -147,7 +147,8 @@ build_ct(struct dp_ct_tables *c, const struct dp_runtime *rt, const struct hp_co
  * the running set's backend ids and states. 0, or -ENOMEM with err.
  */
 static int
-build_lb(struct dp_lb **out, const struct dp_runtime *rt, const struct hp_config *cfg, char *err, size_t errlen)
+build_lb(struct dp_lb **out, const struct dp_runtime *rt, const struct hp_config *cfg, char *err,
+	 size_t errlen)
 {
 	struct dp_runtime *mrt = (struct dp_runtime *)(uintptr_t)rt;
 	unsigned n_workers = rt->map.n_workers ? rt->map.n_workers : 1;
@@ -166,7 +167,8 @@ build_lb(struct dp_lb **out, const struct dp_runtime *rt, const struct hp_config
 		}
 		mrt->lb_flows[w] = lb_flow_create(flows, timeout, (int)rte_socket_id());
 		if (mrt->lb_flows[w] == NULL) {
-			snprintf(err, errlen, "lb: no memory for %u flows a worker (%llu bytes of hugepages each)", flows,
+			snprintf(err, errlen,
+				 "lb: no memory for %u flows a worker (%llu bytes of hugepages each)", flows,
 				 (unsigned long long)lb_flow_bytes(flows));
 			return -ENOMEM;
 		}
@@ -204,7 +206,8 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 		return -EINVAL;
 	}
 	if ((rc = build_acl(&t->acl, cfg, &rt->map, err, errlen)) < 0 ||
-	    (rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 || (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
+	    (rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 ||
+	    (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
 		dp_tables_free(t);
 		return rc;
 	}
@@ -228,7 +231,8 @@ dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, st
 		return rc;
 	}
 	/* the same NAT rules; tracking turns on or off with the ACL's state rules; the VIPs */
-	if ((rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 || (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
+	if ((rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 ||
+	    (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
 		free_acl(&t->acl);
 		dp_nat_free(t->ct.nat);
 		rte_free(t);

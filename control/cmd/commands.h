@@ -173,7 +173,7 @@ enum hp_cmd_id {
 	X(conntrack_stats, "/hotpath/conntrack",                                                         \
 	  "Connection table size, counters, packets by state, invalid by reason. No parameters")         \
 	X(xdp_show, "/hotpath/xdp",                                                                      \
-	  "XDP program counters by reason, per interface. Parameters: iface (optional)")                \
+	  "XDP program counters by reason, per interface. Parameters: iface (optional)")                 \
 	X(lb_stats, "/hotpath/lb",                                                                       \
 	  "Load balancer counters per VIP and backend, backends' states. No parameters")
 

@@ -51,8 +51,10 @@ int
 main(void)
 {
 	static const char *const names[] = {"bucket", "bucket-pf", "bucket-entry", "2bucket-entry"};
-	size_t size = ((size_t)N_BUCKETS * 64 + (size_t)N_ENTRIES * 128 + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
-	char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	size_t size = ((size_t)N_BUCKETS * 64 + (size_t)N_ENTRIES * 128 + (2u << 20) - 1) &
+		      ~(size_t)((2u << 20) - 1);
+	char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1,
+			 0);
 	uint64_t *buckets, sum = 0;
 	char *entries;
 
@@ -79,8 +81,10 @@ main(void)
 				if (mode >= 1)
 					_mm_prefetch((const char *)&buckets[b[i] * 8], _MM_HINT_T0);
 				if (mode == 3)
-					_mm_prefetch((const char *)&buckets[((b[i] * 2654435761u) % N_BUCKETS) * 8],
-						     _MM_HINT_T0);
+					_mm_prefetch(
+						(const char
+							 *)&buckets[((b[i] * 2654435761u) % N_BUCKETS) * 8],
+						_MM_HINT_T0);
 			}
 			for (int i = 0; i < BURST; i++) {
 				e[i] = buckets[b[i] * 8 + (i & 7)];
