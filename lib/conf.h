@@ -437,6 +437,11 @@ int hp_config_port_index(const struct hp_config *cfg, const char *name);
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
 
+/* Whether the FIB would forward to addr: on a connected subnet of an l3 port, or under a
+ * route of routes: whose longest match holding it is not action: drop (a DNAT target, an
+ * LB backend). Linear in the routes: for the file's few targets, not per packet. */
+bool hp_config_reachable(const struct hp_config *cfg, const struct hp_addr *addr);
+
 /*
  * Destinations never forwarded (RFC 1812 5.3.7, 4.2.2.11; RFC 4291 2.5.2,
  * 2.5.3, 2.5.6): every FIB holds them as drops, each with its own reason, and
