@@ -407,6 +407,7 @@ hp_config_free(struct hp_config *cfg)
 	free(cfg->nat);
 	cfg->nat = NULL;
 	cfg->n_nat = 0;
+	hp_model_lb_free(cfg);
 	cfg->routes_cap = cfg->neighbors_cap = cfg->acl_cap = cfg->policers_cap = 0;
 	hp_model_free(cfg);
 }
