@@ -539,7 +539,8 @@ lc_flow_timeout(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 }
 
 /* A prime, at least HP_LB_TABLE_SIZE_DEFAULT: Maglev's table must be prime (each backend's
- * permutation visits every entry) and large next to the backends (an even spread). */
+ * permutation visits every entry) and large next to the backends (an even spread). A number
+ * that is neither is named for not being a prime (65536: a power of 2 looks right, and is not). */
 static int
 lc_table_size(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 {
@@ -551,16 +552,16 @@ lc_table_size(struct ctx *c, void *obj, const char *key, struct cfg_node val)
 	if (!s || strlen(s) != len || !hp_parse_dec(s, HP_LB_TABLE_SIZE_MAX, &v))
 		return cfg_fail(c, val, "key '%s': expected a prime between %u and %u (%s)", key,
 				HP_LB_TABLE_SIZE_DEFAULT, HP_LB_TABLE_SIZE_MAX, LB_TABLE_SIZES);
-	if (v < HP_LB_TABLE_SIZE_DEFAULT)
-		return cfg_fail(
-			c, val,
-			"key '%s': %llu is too small: Maglev needs a prime of at least %u entries (%s)", key,
-			v, HP_LB_TABLE_SIZE_DEFAULT, LB_TABLE_SIZES);
 	if (!is_prime((uint32_t)v))
 		return cfg_fail(
 			c, val,
 			"key '%s': %llu is not a prime: Maglev needs a prime of at least %u entries (%s)",
 			key, v, HP_LB_TABLE_SIZE_DEFAULT, LB_TABLE_SIZES);
+	if (v < HP_LB_TABLE_SIZE_DEFAULT)
+		return cfg_fail(
+			c, val,
+			"key '%s': %llu is too small: Maglev needs a prime of at least %u entries (%s)", key,
+			v, HP_LB_TABLE_SIZE_DEFAULT, LB_TABLE_SIZES);
 	((struct hp_lb_conf *)obj)->table_size = (uint32_t)v;
 	return 0;
 }
