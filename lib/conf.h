@@ -351,41 +351,44 @@ enum hp_lb_check {
 	HP_LB_CHECK_HTTP, /* GET path on ip:port, a 2xx or 3xx status */
 };
 
+/* health: of one VIP. check HP_LB_CHECK_NONE (no health: key): every other field is 0. */
 struct hp_lb_health {
 	enum hp_lb_check check;
 	uint16_t port;        /* default: the VIP's port (required when the VIP has none) */
-	char path[128];       /* http: default "/" */
+	char path[128];       /* http: default "/"; printable ASCII, no spaces, starts with '/'; tcp: "" */
 	uint32_t interval_ms; /* default 1000, 100..60000 */
-	uint32_t timeout_ms;  /* default 500, 10..interval_ms */
+	uint32_t timeout_ms;  /* default 500 (interval_ms when that is shorter), 10..interval_ms */
 	uint8_t rise, fall;   /* consecutive results that change the state: default 2 and 3, 1..10 */
 };
 
 struct hp_lb_backend {
-	struct hp_addr ip; /* reachable: on a connected subnet or a route */
+	struct hp_addr ip; /* reachable: on a connected subnet or a route; not ours, not the VIP */
 	uint32_t weight;   /* 0..HP_LB_WEIGHT_MAX */
-	unsigned line;
+	unsigned line;     /* of its ip: key (0: added over the socket) */
 };
 
 struct hp_lb_vip {
-	struct hp_addr vip; /* not one of our own addresses */
+	struct hp_addr vip; /* not one of our own addresses, not reserved */
 	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;      /* 0: every port */
 	enum hp_lb_encap encap;
-	uint16_t gue_port; /* with GUE */
-	uint8_t flags;     /* HP_LB_* */
+	uint16_t gue_port; /* with GUE: default HP_LB_GUE_PORT_DEFAULT; 0 with IPIP */
+	uint8_t flags;     /* HP_LB_NO_SRC_PORT */
 	struct hp_lb_health health;
-	unsigned n_backends;
-	struct hp_lb_backend *backends; /* malloc'd, distinct addresses, in file order */
-	unsigned line;
+	unsigned n_backends; /* 1..HP_MAX_LB_BACKENDS */
+	/* malloc'd, distinct addresses, in file order; owned by the VIP (an IPv6 VIP has IPv6 backends
+	 * only: no 6in4) */
+	struct hp_lb_backend *backends;
+	unsigned line; /* of the VIP's entry (0: added over the socket) */
 };
 
 struct hp_lb_conf {
-	bool enabled;          /* an lb_conf: section was given (dump writes it only then) */
-	uint32_t flows;        /* per worker */
-	uint32_t flow_timeout; /* seconds */
-	uint32_t table_size;   /* prime */
-	struct hp_prefix src4, src6;
-	unsigned line;
+	bool enabled;                /* an lb_conf: section was given (dump writes it only then) */
+	uint32_t flows;              /* per worker */
+	uint32_t flow_timeout;       /* seconds */
+	uint32_t table_size;         /* prime */
+	struct hp_prefix src4, src6; /* outer sources: IPv4 /8../32, IPv6 /16../128, no host bits */
+	unsigned line;               /* of the section, 0 if absent */
 };
 
 struct hp_config {
@@ -421,7 +424,7 @@ struct hp_config {
 	unsigned n_nat;
 	struct hp_nat_rule *nat; /* malloc'd, in file order */
 	unsigned n_lb;
-	struct hp_lb_vip *lb;      /* malloc'd, in file order; each VIP's backends its own */
+	struct hp_lb_vip *lb;      /* malloc'd, in file order; each VIP owns its backends (model_lb.h) */
 	struct hp_lb_conf lb_conf; /* lb_conf: (copied by value) */
 
 	/* kept by the model's operations (control/config/model.h): capacities of the arrays
@@ -436,6 +439,11 @@ int hp_config_port_index(const struct hp_config *cfg, const char *name);
 /* The first l3 port with a subnet holding addr (a route's egress when it
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
+
+/* Whether the FIB would forward to addr: on a connected subnet of an l3 port, or under a
+ * route of routes: whose longest match holding it is not action: drop (a DNAT target, an
+ * LB backend). Linear in the routes: for the file's few targets, not per packet. */
+bool hp_config_reachable(const struct hp_config *cfg, const struct hp_addr *addr);
 
 /*
  * Destinations never forwarded (RFC 1812 5.3.7, 4.2.2.11; RFC 4291 2.5.2,
