@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <rte_cycles.h>
 
+#include "ctview.h"
 #include "handlers.h"
 #include "lb.h"
 
@@ -121,10 +122,14 @@ vip_args(const struct dp_runtime *rt, json_t *args, int *idx, struct cmd_err *e)
 	if (port != NULL && (!json_is_integer(port) || (pn = json_integer_value(port)) < 0 || pn > 65535))
 		return fail(e, "EINVAL", "argument \"port\" must be an integer 0..65535 (0: every port)");
 	*idx = hp_model_lb_vip_find(rt->cfg, &vip, proto, (uint16_t)pn);
-	if (*idx < 0)
-		return fail(e, "ENOENT", "no VIP %s %s%s%" JSON_INTEGER_FORMAT " (lb.show lists them)",
-			    json_string_value(a), json_string_value(p), pn ? "/" : "",
-			    pn ? pn : (json_int_t)0);
+	if (*idx < 0) {
+		char port_text[16] = "";
+
+		if (pn != 0)
+			snprintf(port_text, sizeof(port_text), "/%u", (unsigned)pn);
+		return fail(e, "ENOENT", "no VIP %s %s%s (lb.show lists them)", json_string_value(a),
+			    json_string_value(p), port_text);
+	}
 	return 0;
 }
 
@@ -209,7 +214,7 @@ cmd_lb_vip_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 		return -1;
 	if ((d = lb_draft(rt)) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	hp_model_lb_vip_del(d, (unsigned)v);
+	hp_model_lb_vip_del(d, (unsigned)v, NULL);
 	if (lb_draft_commit(rt, d, e) < 0)
 		return -1;
 	*result = json_pack("{s:i}", "index", v);
@@ -246,15 +251,19 @@ cmd_lb_backend_del(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 	static const char *const keys[] = {"vip", "proto", "port", "ip", NULL};
 	struct hp_config *d;
 	struct hp_addr ip;
-	int v;
+	int v, rc;
 
 	if (need_fib(rt, e) < 0 || only_keys(args, keys, e) < 0 || vip_args(rt, args, &v, e) < 0 ||
 	    backend_ip(args, &ip, e) < 0)
 		return -1;
 	if ((d = lb_draft(rt)) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	if (hp_model_lb_backend_del(d, (unsigned)v, &ip) < 0) {
+	if ((rc = hp_model_lb_backend_del(d, (unsigned)v, &ip)) < 0) {
 		lb_draft_drop(d);
+		if (rc == -EBUSY)
+			return fail(e, "EBUSY",
+				    "%s is the VIP's last backend (delete the VIP, or drain it with weight 0)",
+				    json_string_value(json_object_get(args, "ip")));
 		return fail(e, "ENOENT", "VIP %d has no backend %s", v,
 			    json_string_value(json_object_get(args, "ip")));
 	}
