@@ -261,9 +261,10 @@ cmd_lb_backend_del(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 	if ((rc = hp_model_lb_backend_del(d, (unsigned)v, &ip)) < 0) {
 		lb_draft_drop(d);
 		if (rc == -EBUSY)
-			return fail(e, "EBUSY",
-				    "%s is the VIP's last backend (delete the VIP, or drain it with weight 0)",
-				    json_string_value(json_object_get(args, "ip")));
+			return fail(
+				e, "EBUSY",
+				"%s is the VIP's last backend (delete the VIP, or drain it with weight 0)",
+				json_string_value(json_object_get(args, "ip")));
 		return fail(e, "ENOENT", "VIP %d has no backend %s", v,
 			    json_string_value(json_object_get(args, "ip")));
 	}
