@@ -522,6 +522,55 @@ fast_route_dst(const struct dp_fib *fib, const struct fast_fib *ff, uint32_t dst
 }
 
 /*
+ * The load balancer alone: the leading plain IPv4 packets, those to a VIP encapsulated to their
+ * backend (dp_lb_fast), routed on their (outer) destination and rewritten. Stops where
+ * dp_lb_fast or the route does; the general stages take the rest (a packet encapsulated here
+ * but not routed is routed there as the IPIP/GUE packet it now is).
+ */
+static inline uint16_t
+fast_burst_lb(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t mac48, uint64_t arrival, uint64_t *bytes)
+{
+	const struct fast_fib ff = FAST_FIB(t->fib);
+	const struct rte_ether_addr *port_mac = t->fib->port_mac;
+	uint32_t rx_len[DP_BURST];
+	uint8_t out[DP_BURST];
+	uint64_t sum = 0, rx = 0;
+	bool mixed = false;
+	uint16_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		prefetch_ahead(pkts, i, n);
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(pkts[i]), pkts[i]->ol_flags, mac48)))
+			break;
+		rx_len[i] = pkts[i]->pkt_len;
+	}
+	k = dp_lb_fast(t->lb, w, pkts, i, ff.frame_min, arrival);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint64_t word;
+		uint32_t dst;
+
+		/* backends are often on a connected subnet: a resolved neighbour there goes too */
+		memcpy(&dst, f + 30, sizeof(dst));
+		if (unlikely(!fast_route_dst(t->fib, &ff, dst, m->pkt_len, &word)))
+			break;
+		out[i] = (uint8_t)dp_nh_port(word);
+		dp_l3_rewrite4(f, word, &port_mac[out[i]]);
+		if (unlikely(out[i] != out[0]))
+			mixed = true;
+		sum += m->pkt_len;
+		rx += rx_len[i];
+	}
+	*bytes += rx;
+	fast_send(w, pkts, out, i, mixed, arrival, sum);
+	return i;
+}
+
+/*
  * Connection tracking (and NAT) with an ACL that permits every established packet, or none: the
  * leading plain IPv4 packets of established connections (dp_ct_fast_find) are routed on their
  * translated destination, then committed (state, timer, translation), counted on the ACL rule
@@ -672,6 +721,8 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 
 		if (fp == DP_L3_FAST_CT)
 			start = fast_burst_ct(w, t, pkts, n, mac48, arrival, &bytes, cf, &hint);
+		else if (fp == DP_L3_FAST_LB)
+			start = fast_burst_lb(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)

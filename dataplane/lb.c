@@ -34,6 +34,7 @@ struct lb_vkey {
 	uint16_t port;
 	uint8_t proto;
 	uint8_t kind; /* bit 0: IPv6; LB_KEY_FRAG */
+	uint32_t zero;
 };
 
 struct lb_vslot {
@@ -68,6 +69,7 @@ struct lb_vip {
 
 struct dp_lb {
 	uint64_t filter[LB_FILTER_BITS / 64];
+	uint64_t any_port[LB_FILTER_BITS / 64]; /* the addresses with a VIP of every port (port 0) */
 	uint32_t key_mask;
 	struct lb_vslot *keys;
 	unsigned n_vips;
@@ -102,6 +104,14 @@ filter_has(const struct dp_lb *lb, const uint8_t *a, bool v6)
 	return lb->filter[bit / 64] >> (bit % 64) & 1;
 }
 
+static inline bool
+any_port_has(const struct dp_lb *lb, const uint8_t *a, bool v6)
+{
+	uint32_t bit = addr_bit(a, v6);
+
+	return lb->any_port[bit / 64] >> (bit % 64) & 1;
+}
+
 static inline void
 vkey_make(struct lb_vkey *k, const uint8_t *a, bool v6, uint8_t proto, uint16_t port, uint8_t kind)
 {
@@ -115,7 +125,21 @@ vkey_make(struct lb_vkey *k, const uint8_t *a, bool v6, uint8_t proto, uint16_t 
 static inline uint32_t
 vkey_hash(const struct lb_vkey *k)
 {
-	return rte_hash_crc(k, sizeof(*k), CT_HASH_SEED);
+	uint64_t w[3];
+
+	RTE_BUILD_BUG_ON(sizeof(*k) != sizeof(w));
+	memcpy(w, k, sizeof(w));
+	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], CT_HASH_SEED)));
+}
+
+static inline bool
+vkey_eq(const struct lb_vkey *a, const struct lb_vkey *b)
+{
+	uint64_t x[3], y[3];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
 }
 
 static struct lb_vslot *
@@ -124,7 +148,7 @@ vslot(const struct dp_lb *lb, const struct lb_vkey *k)
 	for (uint32_t s = vkey_hash(k) & lb->key_mask;; s = (s + 1) & lb->key_mask) {
 		struct lb_vslot *e = &lb->keys[s];
 
-		if (e->vip == -1 || memcmp(&e->key, k, sizeof(*k)) == 0)
+		if (e->vip == -1 || vkey_eq(&e->key, k))
 			return e;
 	}
 }
@@ -260,6 +284,8 @@ add_key(struct dp_lb *lb, const struct lb_vip *v, unsigned idx, uint8_t kind, ui
 	}
 	bit = addr_bit(v->addr, v->v6);
 	lb->filter[bit / 64] |= 1ull << (bit % 64);
+	if (port == 0 && !(kind & LB_KEY_FRAG))
+		lb->any_port[bit / 64] |= 1ull << (bit % 64);
 	return 0;
 }
 
@@ -493,37 +519,55 @@ pick(const struct dp_lb *lb, struct lb_flow_table *ft, struct dp_lb_counters *cn
 	return (int)e;
 }
 
-/* Packet i to VIP vi, backend be: the outer header in front of its IP packet, the metadata the
- * LPM and the rewrite read set to it. false: it cannot be (the packet is dropped). */
+/* The outer headers of VIP v's encapsulation to backend be in front of m's IP packet (at l3,
+ * ip_len bytes, family inner_v6), the outer source written to src. false: it cannot be (chained
+ * mbufs, no headroom, too long: the packet is dropped). */
 static bool
-encap(const struct dp_lb *lb, const struct lb_vip *v, const struct lb_backend *be, struct rte_mbuf *m,
-      struct dp_meta *meta, uint32_t h)
+encap_frame(const struct dp_lb *lb, const struct lb_vip *v, const struct lb_backend *be, struct rte_mbuf *m,
+	    unsigned l3, uint16_t ip_len, bool inner_v6, uint32_t h, uint8_t *src)
 {
-	const bool inner_v6 = meta->l3 == DP_L3_IPV6;
-	const unsigned l3 = meta->l3_off, ov = lb_encap_overhead(v->encap, be->v6);
+	const unsigned ov = lb_encap_overhead(v->encap, be->v6);
 	uint32_t len = rte_pktmbuf_data_len(m);
-	uint8_t src[16], *f;
+	uint8_t *f;
 
-	if (m->nb_segs != 1 || l3 + meta->l3_len > len)
+	if (m->nb_segs != 1 || l3 + ip_len > len)
 		return false;
-	if (len > l3 + meta->l3_len) /* Ethernet padding is not the datagram's */
-		rte_pktmbuf_trim(m, (uint16_t)(len - l3 - meta->l3_len));
+	if (len > l3 + ip_len) /* Ethernet padding is not the datagram's */
+		rte_pktmbuf_trim(m, (uint16_t)(len - l3 - ip_len));
 	f = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)ov);
 	if (f == NULL)
 		return false;
-	memmove(f, f + ov, l3);
+	if (likely(l3 == RTE_ETHER_HDR_LEN && ov >= RTE_ETHER_HDR_LEN))
+		memcpy(f, f + ov, RTE_ETHER_HDR_LEN); /* the common case, apart: no call */
+	else
+		memmove(f, f + ov, l3);
 	if (be->v6)
 		lb_encap_src(lb->src6, lb->src6_len, true, h, src);
 	else
 		lb_encap_src(lb->src4, lb->src4_len, false, h, src);
 	if (lb_encap_write(f + l3, v->encap, be->v6, src, be->addr, lb_gue_sport(h), v->gue_port, f + l3 + ov,
-			   meta->l3_len, inner_v6, h) == 0)
+			   ip_len, inner_v6, h) == 0)
 		return false;
 	if (be->v6 != inner_v6) {
 		uint16_t type = rte_cpu_to_be_16(be->v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 
 		memcpy(f + l3 - 2, &type, 2);
 	}
+	return true;
+}
+
+/* Packet i to VIP vi, backend be: encapsulated (encap_frame), the metadata the LPM and the
+ * rewrite read set to the outer header. false: it cannot be (the packet is dropped). */
+static bool
+encap(const struct dp_lb *lb, const struct lb_vip *v, const struct lb_backend *be, struct rte_mbuf *m,
+      struct dp_meta *meta, uint32_t h)
+{
+	const bool inner_v6 = meta->l3 == DP_L3_IPV6;
+	const unsigned l3 = meta->l3_off, ov = lb_encap_overhead(v->encap, be->v6);
+	uint8_t src[16];
+
+	if (!encap_frame(lb, v, be, m, l3, meta->l3_len, inner_v6, h, src))
+		return false;
 	meta->l3 = be->v6 ? DP_L3_IPV6 : DP_L3_IPV4;
 	meta->l3_len = (uint16_t)(meta->l3_len + ov);
 	meta->ttl = 64;
@@ -570,7 +614,7 @@ classify(const struct dp_lb *lb, const struct dp_meta *meta, struct ct_key *k)
 		sport = dport = 0;
 	} else {
 		v = vip_lookup(lb, dst, v6, proto, rte_be_to_cpu_16(dport), 0);
-		if (v < 0)
+		if (v < 0 && any_port_has(lb, dst, v6))
 			v = vip_lookup(lb, dst, v6, proto, 0, 0);
 		if (v >= 0 && (lb->vips[v].flags & HP_LB_NO_SRC_PORT))
 			sport = 0;
@@ -648,6 +692,82 @@ stage_list(const struct dp_lb *lb, struct dp_worker *w, struct dp_burst *b, bool
 		b->n6 = kept; /* before the IPv4 list's pass appends to it */
 	else
 		b->n4 = kept;
+}
+
+/* ---- the fast path's part (l3.c fast_burst_lb) ---- */
+
+/* The VIP of plain IPv4 frame f (dp_fast4_ok: TCP or UDP, whole header, not a fragment) and its
+ * flow key; -1: none. */
+static inline int32_t
+fast_classify(const struct dp_lb *lb, const uint8_t *f, struct ct_key *k)
+{
+	uint16_t dport;
+	int32_t v;
+
+	if (!filter_has(lb, f + 30, false))
+		return -1;
+	memcpy(&dport, f + 36, 2);
+	v = vip_lookup(lb, f + 30, false, f[23], rte_be_to_cpu_16(dport), 0);
+	if (v < 0 &&
+	    (!any_port_has(lb, f + 30, false) || (v = vip_lookup(lb, f + 30, false, f[23], 0, 0)) < 0))
+		return -1;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, f + 26, 4);
+	memcpy(k->dst, f + 30, 4);
+	if (!(lb->vips[v].flags & HP_LB_NO_SRC_PORT))
+		memcpy(&k->sport, f + 34, 2);
+	k->dport = dport;
+	k->proto = f[23];
+	return v;
+}
+
+uint16_t
+dp_lb_fast(const struct dp_lb *lb, struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
+	   uint32_t frame_min, uint64_t now)
+{
+	struct lb_flow_table *ft = lb->flows[w->index];
+	struct dp_lb_counters *cnt = &lb->counters[w->index * lb->block];
+	struct ct_key keys[DP_BURST];
+	uint32_t hash[DP_BURST];
+	int32_t vip[DP_BURST];
+	uint16_t i;
+
+	/* every key hashed and its bucket prefetched before the first lookup: the misses overlap */
+	for (i = 0; i < n; i++) {
+		vip[i] = fast_classify(lb, rte_pktmbuf_mtod(pkts[i], const uint8_t *), &keys[i]);
+		if (vip[i] >= 0) {
+			hash[i] = ct_key_hash_inline(&keys[i]);
+			lb_flow_prefetch(ft, hash[i]);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct lb_vip *v;
+		const struct lb_backend *be;
+		uint32_t bytes = m->pkt_len;
+		uint16_t tot;
+		uint8_t src[16];
+		int s;
+
+		if (vip[i] < 0)
+			continue;
+		v = &lb->vips[vip[i]];
+		/* the general stage decides what the fast path does not: no backend at all, a frame that may
+		 * be too big for its port once encapsulated, an IPv6 backend (4in6) */
+		if (unlikely(v->ring[0] == MAGLEV_NONE || bytes + LB_ENCAP_MAX_OVERHEAD > frame_min))
+			break;
+		s = pick(lb, ft, cnt, (unsigned)vip[i], &keys[i], hash[i], now);
+		be = &v->be[s];
+		memcpy(&tot, rte_pktmbuf_mtod(m, const uint8_t *) + 16, 2);
+		if (unlikely(be->v6 || !encap_frame(lb, v, be, m, RTE_ETHER_HDR_LEN, rte_be_to_cpu_16(tot),
+						    false, hash[i], src)))
+			break; /* its flow is recorded: the general stage finds the same backend */
+		cnt[v->counter].packets++;
+		cnt[v->counter].bytes += bytes;
+		cnt[be->counter].packets++;
+		cnt[be->counter].bytes += bytes;
+	}
+	return i;
 }
 
 void

@@ -19,6 +19,7 @@
 struct dp_burst;
 struct dp_worker;
 struct lb_flow_table;
+struct rte_mbuf;
 
 /* What hpctl (or the operator) says of a backend. */
 enum dp_lb_admin {
@@ -73,6 +74,17 @@ int dp_lb_set_health(struct dp_lb *lb, unsigned v, unsigned slot, enum dp_lb_hea
 /* The stage: the packets of b's family lists addressed to a VIP get a backend and their
  * encapsulation, and go on to the LPM with the outer header (or are dropped: no backend). */
 void dp_lb_stage(const struct dp_lb *lb, struct dp_worker *w, struct dp_burst *b, uint64_t now);
+
+/*
+ * The fast path's share of a burst (l3.c fast_burst_lb): pkts[0..n-1] are plain IPv4 frames
+ * (dp_fast4_ok). Those to a VIP get their backend and their IPIP or GUE header (the outer IPv4
+ * header at the frame's offset 14, as dp_fast4_ok's frames have it); the others are left as they
+ * are. Returns how many of them, from the first, it took: it stops at a VIP packet whose VIP has
+ * no backend up, whose backend is IPv6, or that could be too big for a port (frame_min: the
+ * smallest port's frame) once encapsulated; the general stage takes that one and the rest.
+ */
+uint16_t dp_lb_fast(const struct dp_lb *lb, struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		    uint32_t frame_min, uint64_t now);
 
 /* lb.show (stats false) / lb.stats (with the counters): {"vips": [...], "flows": {...}}. */
 json_t *dp_lb_json(const struct dp_lb *lb, bool stats, uint64_t now);

@@ -2,6 +2,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "lb_encap.h"
 #include "nat_rw.h" /* fold, wr16 */
 
@@ -142,6 +144,20 @@ lb_encap_src(const uint8_t *prefix, unsigned plen, bool v6, uint32_t hash, uint8
 
 	if (plen > bits)
 		plen = bits;
+	if (!v6) { /* per packet on the load balancer's path: one word, no byte loop */
+		uint32_t p, mask = plen == 0 ? 0 : ~0u << (32 - plen);
+
+		hb = 32 - plen;
+		memcpy(&p, prefix, 4);
+		p = ntohl(p) & mask;
+		if (hb >= 2)
+			p |= (uint32_t)(1 + hash % ((1ull << hb) - 2)); /* neither network nor broadcast */
+		else if (hb == 1)
+			p |= hash & 1;
+		p = htonl(p);
+		memcpy(out, &p, 4);
+		return;
+	}
 	for (unsigned i = 0; i < alen; i++) {
 		unsigned keep = plen <= i * 8 ? 0 : plen - i * 8 >= 8 ? 8 : plen - i * 8;
 

@@ -31,6 +31,7 @@ enum dp_l3_fast_path {
 	DP_L3_FAST_PLAIN, /* no stage: fast_burst */
 	DP_L3_FAST_ACL,   /* the ACL with rules alone: fast_burst_acl */
 	DP_L3_FAST_CT,    /* connection tracking, NAT, an ACL: fast_burst_ct (established flows) */
+	DP_L3_FAST_LB,    /* the load balancer alone: fast_burst_lb */
 };
 
 /* The fast path for a table set's features (enum dp_feature) and its ACL's decision for
@@ -44,6 +45,8 @@ dp_l3_fast_path(uint32_t features, int32_t est_acl)
 							       DP_FEAT_ACL_DENY)) == 0
 			       ? DP_L3_FAST_CT
 			       : DP_L3_FAST_NONE;
+	if (features == DP_FEAT_LB)
+		return DP_L3_FAST_LB;
 	return features == DP_FEAT_ACL ? DP_L3_FAST_ACL : features == 0 ? DP_L3_FAST_PLAIN : DP_L3_FAST_NONE;
 }
 

@@ -682,3 +682,18 @@ def ct_setup(kind, ct_max=None, p1_device=None, mbufs=None):
     if mbufs:
         st["extra"].append("mbufs: %d" % mbufs)
     return st
+
+
+def lb_setup(kind, n_backends, flows, p1_device=None, mbufs=None):
+    """write_l3_config's `stateful` argument for the load balancer rig."""
+    st = ct_setup("plain", p1_device=p1_device, mbufs=mbufs)
+    backends = ["10.0.0.%d" % (16 + b) for b in range(n_backends)]
+    st["neighbors"] = st["neighbors"] + ["  - { ip: %s, mac: \"%s\", port: p0 }" % (b, PEER_MAC)
+                                         for b in backends]
+    if kind == "lb":
+        st["extra"].append("lb:\n  - { vip: %s, proto: udp, encap: ipip, backends: [%s] }"
+                           % (LB_VIP4, ", ".join("{ ip: %s }" % b for b in backends)))
+        st["extra"].append("lb_conf: { flows: %d }" % max(2 * flows, 65536))
+    elif kind != "plain":
+        raise ValueError("lb_setup: unknown kind %r" % kind)
+    return st

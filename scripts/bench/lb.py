@@ -44,27 +44,12 @@ SHORT = {"plain-1k": "routed\\n1k flows", "lb-1k": "LB\\n1k flows", "plain-1m": 
 COLOUR = {"plain": 1, "lb": 3}
 
 
-def lb_setup(kind, n_backends, flows, p1_device=None, mbufs=None):
-    """write_l3_config's `stateful` argument for the load balancer rig."""
-    st = bl.ct_setup("plain", p1_device=p1_device, mbufs=mbufs)
-    backends = ["10.0.0.%d" % (16 + b) for b in range(n_backends)]
-    st["neighbors"] = st["neighbors"] + ["  - { ip: %s, mac: \"%s\", port: p0 }" % (b, bl.PEER_MAC)
-                                         for b in backends]
-    if kind == "lb":
-        st["extra"].append("lb:\n  - { vip: %s, proto: udp, encap: ipip, backends: [%s] }"
-                           % (bl.LB_VIP4, ", ".join("{ ip: %s }" % b for b in backends)))
-        st["extra"].append("lb_conf: { flows: %d }" % max(2 * flows, 65536))
-    elif kind != "plain":
-        raise ValueError("lb_setup: unknown kind %r" % kind)
-    return st
-
-
 class LbRig(ctb.CtRig):
     def write(self, name, kind, p0, p1, flows, mbufs=None):
         if self.args.dry_run:
             kind = "plain"
         path = os.path.join(self.out, name + ".yaml")
-        st = lb_setup(kind, self.args.backends, flows, p1_device=bl.replay_device(p1, False, 1), mbufs=mbufs)
+        st = bl.lb_setup(kind, self.args.backends, flows, p1_device=bl.replay_device(p1, False, 1), mbufs=mbufs)
         bl.write_l3_config(path, bl.replay_device(p0, True), self.prefix(name), self.sock(name), 4,
                            self.args.routes, 0, seed=self.args.seed, stateful=st)
         r = subprocess.run([self.args.hotpathd, "-c", path, "--check"], capture_output=True, text=True)
