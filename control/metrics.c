@@ -770,23 +770,20 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 			}
 		}
 	}
-	family(f, "hotpath_lb_flow_table_entries", "gauge",
-	       "Live flows in a worker's load balancer flow table.");
-	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
-		char wk[24];
-		struct lbl l[] = {{"worker", wk}};
+	for (unsigned r = 0; r < 2; r++) {
+		const char *metric = r == 0 ? "hotpath_lb_flow_table_entries"
+					    : "hotpath_lb_flow_table_evictions_total";
 
-		snprintf(wk, sizeof(wk), "%zu", i);
-		put_u64(f, "hotpath_lb_flow_table_entries", l, 1, ju(w, "count"));
-	}
-	family(f, "hotpath_lb_flow_table_evictions_total", "counter",
-	       "Live flows a worker's flow table forgot for a new one (its bucket full).");
-	json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
-		char wk[24];
-		struct lbl l[] = {{"worker", wk}};
+		family(f, metric, r == 0 ? "gauge" : "counter",
+		       r == 0 ? "Live flows in a worker's load balancer flow table."
+			      : "Live flows a worker's flow table forgot for a new one (its bucket full).");
+		json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
+			char wk[24];
+			struct lbl l[] = {{"worker", wk}};
 
-		snprintf(wk, sizeof(wk), "%zu", i);
-		put_u64(f, "hotpath_lb_flow_table_evictions_total", l, 1, ju(w, "evictions"));
+			snprintf(wk, sizeof(wk), "%zu", i);
+			put_u64(f, metric, l, 1, ju(w, r == 0 ? "count" : "evictions"));
+		}
 	}
 	json_decref(lb);
 }

@@ -22,7 +22,6 @@ Writes OUT/lb.json, OUT/lb.dat (+ .gpinc, for throughput.gp).
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -101,31 +100,6 @@ class LbRig(ctb.CtRig):
         return ctb.tp.verify(name, report)
 
 
-def table(results):
-    by = {}
-    for r in results:
-        if r.get("ok"):
-            by.setdefault(r["config"], []).append(r["mpps"])
-    rows = []
-    for name, label, kind, flows, target in CONFIGS:
-        v = by.get(name, [])
-        row = {"config": name, "label": label, "kind": kind, "runs": len(v),
-               "failed": sum(1 for r in results if r["config"] == name and not r.get("ok")),
-               "samples_mpps": [round(x, 3) for x in v]}
-        if v:
-            row.update(median=statistics.median(v), min=min(v), max=max(v))
-            base = by.get("plain-" + flows)
-            if base and kind != "plain":
-                row["ratio"] = row["median"] / statistics.median(base)
-        if target is not None:
-            row["target"] = target
-            row["result"] = ("PASS" if row["ratio"] >= target else "MISS") if "ratio" in row else "n/a"
-        else:
-            row["result"] = "baseline"
-        rows.append(row)
-    return rows
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hotpathd", required=True)
@@ -176,7 +150,7 @@ def main():
         rig.procs.stop_all()
         for name, *_ in CONFIGS:
             bl.remove_runtime_dir(rig.prefix(name))
-    rows = table(results)
+    rows = ctb.table(results, CONFIGS)
     out = {"started": started, "host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""),
            "dry_run": args.dry_run,
            "method": {"rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,

@@ -31,7 +31,6 @@ Usage: test_lb.py PATH/TO/hotpathd [TEST]   (HPCTL: hpctl's path, by default bes
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -80,23 +79,7 @@ def sh(*args, ns=None, check=True, **kw):
 
 def ctl(sock, cmd, **args):
     """One request on hotpathd's control socket; its result (AssertionError when refused)."""
-    req = {"id": 1, "cmd": cmd}
-    if args:
-        req["args"] = args
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(DEADLINE)
-        s.connect(sock)
-        s.sendall(json.dumps(req).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-    r = json.loads(buf)
-    if not r.get("ok"):
-        raise AssertionError("%s: %s" % (cmd, r))
-    return r["result"]
+    return hp.request(sock, cmd, args or None, timeout=DEADLINE)
 
 
 def hpctl(sock, *args):

@@ -18,10 +18,8 @@ VIPs:
     192.0.2.12 tcp/80   ipip  2001:db8:1::20                (IPv4 in IPv6)
     192.0.2.13 tcp/80   ipip  10.1.0.30, 10.1.0.31, 10.1.0.32 (changed live by the tests)
 """
-import http.client
 import ipaddress
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -382,37 +380,24 @@ def test_metrics_and_telemetry(d):
         port = s.getsockname()[1]
     with Rig(d, "lbmetrics", metrics=port) as rig:
         seen = send_flows(rig, "192.0.2.10", range(46000, 46008))
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("GET", "/metrics")
-        text = c.getresponse().read().decode()
-        c.close()
+        text = hp.scrape(port)
         if shutil.which("promtool"):
             r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
             assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
         vip = "192.0.2.10:80/tcp"
-        assert metric(text, "hotpath_lb_packets_total", vip=vip) == 8, text
-        assert metric(text, "hotpath_lb_flows_total", vip=vip) == 8
+        assert hp.metric(text, "hotpath_lb_packets_total", vip=vip) == 8, text
+        assert hp.metric(text, "hotpath_lb_flows_total", vip=vip) == 8
         for b in ("10.1.0.20", "10.1.0.21", "10.1.0.22"):
             n = sum(1 for x in seen.values() if x == b)
-            assert metric(text, "hotpath_lb_backend_packets_total", vip=vip, backend=b) == n, b
-            assert metric(text, "hotpath_lb_backend_up", vip=vip, backend=b) == (0 if b == "10.1.0.22" else 1), b
-        assert sum(metric(text, "hotpath_lb_backend_ring_entries", vip=vip, backend=b)
+            assert hp.metric(text, "hotpath_lb_backend_packets_total", vip=vip, backend=b) == n, b
+            assert hp.metric(text, "hotpath_lb_backend_up", vip=vip, backend=b) == (0 if b == "10.1.0.22" else 1), b
+        assert sum(hp.metric(text, "hotpath_lb_backend_ring_entries", vip=vip, backend=b)
                    for b in ("10.1.0.20", "10.1.0.21", "10.1.0.22")) == 65537
-        assert metric(text, "hotpath_lb_flow_table_entries", worker=0) == 8
+        assert hp.metric(text, "hotpath_lb_flow_table_entries", worker=0) == 8
         t = hp.telemetry(rig.dm.prefix, "/hotpath/lb")
         assert t["192_0_2_10_80/tcp"]["packets"] == 8 and t["192_0_2_10_80/tcp"]["10_1_0_22_up"] == 0, t
         report = rig.stop()
     assert vip_of(report["lb"], "192.0.2.10", 80)["stats"]["packets"] == 8, report["lb"]
-
-
-def metric(text, name, **labels):
-    """The value of one sample (labels exact), or None."""
-    for line in text.splitlines():
-        m = re.match(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$', line)
-        if m and m.group(1) == name and dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")) == \
-                {k: str(v) for k, v in labels.items()}:
-            return float(m.group(3))
-    return None
 
 
 TESTS = [test_ipip, test_gue, test_ip6ip6_and_4in6, test_not_a_vip, test_drain_keeps_down_moves_del_moves,
