@@ -355,6 +355,25 @@ def table(results, configs=CONFIGS):
     return rows
 
 
+def throughput_round(rig, args, configs, rnd, results):
+    """Round rnd of every wanted configuration, one run each (under the lock), into results;
+    1 if one failed. (lb.py's too.)"""
+    status = 0
+    for name, *_ in configs:
+        if not rig.wanted(name):
+            continue
+        with Lock(args.lock):
+            r = rig.run_one(name, rnd)
+        results.append(r)
+        if r.get("ok"):
+            bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
+                rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
+        else:
+            status = 1
+            bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+    return status
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hotpathd", required=True)
@@ -390,18 +409,7 @@ def main():
     try:
         rig.prepare()
         for rnd in range(1, args.rounds + 1):
-            for name, *_ in CONFIGS:
-                if not rig.wanted(name):
-                    continue
-                with Lock(args.lock):
-                    r = rig.run_one(name, rnd)
-                results.append(r)
-                if r.get("ok"):
-                    bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
-                        rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
-                else:
-                    status = 1
-                    bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+            status = throughput_round(rig, args, CONFIGS, rnd, results) or status
             for name, kind in NEW_CONFIGS:
                 if rig.wanted(name):
                     with Lock(args.lock):

@@ -29,7 +29,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
 import conntrack as ctb  # noqa: E402
-from latency import Lock  # noqa: E402
 
 CONFIGS = [
     # name, label, kind, flows, target ratio to plain of the same flows
@@ -131,18 +130,7 @@ def main():
     try:
         rig.prepare()
         for rnd in range(1, args.rounds + 1):
-            for name, *_ in CONFIGS:
-                if not rig.wanted(name):
-                    continue
-                with Lock(args.lock):
-                    r = rig.run_one(name, rnd)
-                results.append(r)
-                if r.get("ok"):
-                    bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
-                        rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
-                else:
-                    status = 1
-                    bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+            status = ctb.throughput_round(rig, args, CONFIGS, rnd, results) or status
     except KeyboardInterrupt:
         bl.log("bench: interrupted")
         status = 130
