@@ -133,8 +133,7 @@ probe_close(struct lbh_be *b)
 }
 
 /* The probe in flight is over: its result counted, the next one scheduled. */
-static void __attribute__((format(printf, 3, 4)))
-finish(struct lbh_be *b, bool ok, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4))) finish(struct lbh_be *b, bool ok, const char *fmt, ...)
 {
 	uint64_t now = ctl_now_ms();
 	va_list ap;
@@ -360,7 +359,10 @@ reconcile(void)
 		if (vc->health.check == HP_LB_CHECK_NONE)
 			continue;
 		for (unsigned s = 0; s < vc->n_backends; s++) {
-			struct lbh_key k = {.vip = vc->vip, .proto = vc->proto, .port = vc->port, .ip = vc->backends[s].ip};
+			struct lbh_key k = {.vip = vc->vip,
+					    .proto = vc->proto,
+					    .port = vc->port,
+					    .ip = vc->backends[s].ip};
 			struct lbh_be *b = find(&k);
 
 			if (b != NULL) {
@@ -469,8 +471,8 @@ tick(struct ctl_timer *t)
 	}
 	if (H.dirty)
 		flush();
-	if (H.stale || H.dirty)
-		next = now; /* retried at the earliest tick below */
+	if ((H.stale || H.dirty) && next > now + CTL_LBH_RETRY_MS)
+		next = now + CTL_LBH_RETRY_MS; /* out of memory: tried again, not in a spin */
 	if (next != UINT64_MAX)
 		ctl_timer_arm(&H.tick, next < now + CTL_LBH_TICK_MIN_MS ? now + CTL_LBH_TICK_MIN_MS : next);
 }

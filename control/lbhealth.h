@@ -13,6 +13,7 @@
 #include "runtime.h"
 
 #define CTL_LBH_TICK_MIN_MS 5 /* probes due within this of each other start on one timer fire */
+#define CTL_LBH_RETRY_MS 1000 /* a table set that could not be built (ENOMEM) is tried again after */
 
 /* Start checking what rt->cfg asks for (from ctl_services_start). 0 or -errno. */
 int ctl_lbhealth_start(struct dp_runtime *rt);
