@@ -43,11 +43,11 @@ ctl_lbh_http_status(const char *buf, size_t len, unsigned *code)
 	*code = 0;
 	for (i = 0; i < len && i < need; i++) {
 		char c = buf[i];
-		bool fits = i < 5   ? c == prefix[i]
+		bool fits = i < 5              ? c == prefix[i]
 			    : i == 5 || i == 7 ? is_digit(c)
-			    : i == 6  ? c == '.'
-			    : i == 8  ? c == ' '
-				      : is_digit(c);
+			    : i == 6           ? c == '.'
+			    : i == 8           ? c == ' '
+					       : is_digit(c);
 
 		if (!fits)
 			return 0;
