@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop.h"
 #include "lb.h"
+#include "lbhealth.h"
 #include "metrics.h"
 #include "nat.h"
 #include "rib.h"
@@ -694,6 +695,59 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 	json_decref(nc);
 }
 
+/* The health checker's view of each backend (lb.stats' "health" and "check"). */
+static void
+write_lb_health(FILE *f, const json_t *lb)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} rows[] = {
+		{"probes", "hotpath_lb_health_probes_total", "Health probes of a backend that finished."},
+		{"failures", "hotpath_lb_health_failures_total",
+		 "Health probes of a backend that failed (refused, timeout, bad status...)."},
+	};
+	const json_t *v, *b;
+	size_t i, k, rows_out = 0;
+
+	/* the probes' families only with a checked backend: a family is never written empty */
+	json_array_foreach(json_object_get(lb, "vips"), i, v)
+		json_array_foreach(json_object_get(v, "backends"), k, b)
+			if (json_object_get(b, "check") != NULL)
+				rows_out = RTE_DIM(rows);
+	for (size_t r = 0; r <= rows_out; r++) {
+		const char *metric = r == 0 ? "hotpath_lb_backend_health" : rows[r - 1].name;
+
+		if (r == 0)
+			family(f, metric, "gauge",
+			       "A backend's health: 1 up, 0 down, -1 unknown (no check, or none concluded yet).");
+		else
+			family(f, metric, "counter", rows[r - 1].help);
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
+				 json_string_value(json_object_get(v, "vip")),
+				 json_integer_value(json_object_get(v, "port")),
+				 json_string_value(json_object_get(v, "proto")));
+			json_array_foreach(json_object_get(v, "backends"), k, b) {
+				struct lbl l[] = {{"vip", name},
+						  {"backend", json_string_value(json_object_get(b, "ip"))}};
+				const char *h = json_string_value(json_object_get(b, "health"));
+				const json_t *c = json_object_get(b, "check");
+
+				if (r == 0) {
+					series(f, metric, l, 2);
+					fprintf(f, " %d\n",
+						!strcmp(h, "up")     ? 1
+						: !strcmp(h, "down") ? 0
+								     : -1);
+				} else if (c != NULL)
+					put_u64(f, metric, l, 2, ju(c, rows[r - 1].key));
+			}
+		}
+	}
+}
+
 /* The load balancer (dataplane/lb.c), once a VIP is configured: per VIP and per backend. */
 static void
 write_lb(FILE *f, const struct dp_runtime *rt)
@@ -724,6 +778,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 	if (rt->tables == NULL || rt->tables->lb == NULL)
 		return;
 	lb = dp_lb_json(rt->tables->lb, true, rte_rdtsc());
+	ctl_lbhealth_json_merge(lb);
 	for (size_t r = 0; r < RTE_DIM(vip_rows); r++) {
 		family(f, vip_rows[r].name, "counter", vip_rows[r].help);
 		json_array_foreach(json_object_get(lb, "vips"), i, v) {
@@ -770,6 +825,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 			}
 		}
 	}
+	write_lb_health(f, lb);
 	for (unsigned r = 0; r < 2; r++) {
 		const char *metric = r == 0 ? "hotpath_lb_flow_table_entries"
 					    : "hotpath_lb_flow_table_evictions_total";

@@ -460,6 +460,14 @@ dp_lb_set_health(struct dp_lb *lb, unsigned v, unsigned slot, enum dp_lb_health 
 	return refill(&lb->vips[v]);
 }
 
+enum dp_lb_health
+dp_lb_get_health(const struct dp_lb *lb, unsigned v, unsigned slot)
+{
+	if (lb == NULL || v >= lb->n_vips || slot >= lb->vips[v].n)
+		return DP_LB_HEALTH_UNKNOWN;
+	return (enum dp_lb_health)lb->vips[v].be[slot].health;
+}
+
 /* ---- the stage ---- */
 
 /* The slot of the backend of id in v, or -1 (it left the VIP). */

@@ -71,6 +71,9 @@ int dp_lb_backend_find(const struct dp_lb *lb, unsigned v, const struct hp_addr 
 int dp_lb_set_admin(struct dp_lb *lb, unsigned v, unsigned slot, enum dp_lb_admin st);
 int dp_lb_set_health(struct dp_lb *lb, unsigned v, unsigned slot, enum dp_lb_health st);
 
+/* Backend (v, slot)'s health state (DP_LB_HEALTH_UNKNOWN when there is no such backend). */
+enum dp_lb_health dp_lb_get_health(const struct dp_lb *lb, unsigned v, unsigned slot);
+
 /* The stage: the packets of b's family lists addressed to a VIP get a backend and their
  * encapsulation, and go on to the LPM with the outer header (or are dropped: no backend). */
 void dp_lb_stage(const struct dp_lb *lb, struct dp_worker *w, struct dp_burst *b, uint64_t now);

@@ -99,6 +99,8 @@ struct dp_runtime {
 	struct rte_ring *punt;    /* workers -> control */
 	struct dp_doorbell *bell; /* ... and how they wake it (dataplane/doorbell.h) */
 	struct dp_tables *tables; /* what dp_tables_current points to (NULL: no l3 port) */
+	uint64_t publishes;       /* control: rw; dp_tables_publish calls (who follows the set, the lb
+				   * health checker, sees a new one by it) */
 	struct ct_table *ct; /* the connection table (dataplane/ct.h): created by the first table set that
 			      * tracks, kept until exit (NULL: never tracked) */
 	/* the load balancer's flow tables, one per worker (dataplane/lb_flow.h): created by the first

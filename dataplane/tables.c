@@ -355,6 +355,7 @@ dp_tables_publish(struct dp_runtime *rt, struct dp_tables *t, const struct hp_co
 
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
+	rt->publishes++;
 	dp_tables_sync(rt);
 	if (old != NULL) {
 		t->acl.base = carry_acl_hits(rt->n_workers, old, rt->cfg, cfg);

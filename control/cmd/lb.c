@@ -9,6 +9,7 @@
 #include "ctview.h"
 #include "handlers.h"
 #include "lb.h"
+#include "lbhealth.h"
 
 static const struct dp_lb *
 running_lb(const struct dp_runtime *rt)
@@ -39,6 +40,8 @@ show(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e, bo
 	o = dp_lb_json(running_lb(rt), stats, rte_rdtsc());
 	if (o == NULL)
 		return fail(e, "ENOMEM", "out of memory");
+	if (stats)
+		ctl_lbhealth_json_merge(o);
 	json_object_set_new(o, "conf", conf_json(rt->cfg));
 	*result = o;
 	return 0;

@@ -16,6 +16,11 @@ hotpathd (net_af_packet on hp0/hp1) balances
     2001:db8:f::10 tcp/80    ipip (IP6IP6)          the HTTP server
 over the three backends b20, b21, b22 (10.1.0.20-22, 2001:db8:1::20-22), weight 100 each.
 
+With health checks (test_health), hotpathd's own kernel reaches the backends' segment too: a
+management veth mgmt0 (10.1.0.250/24) from ns hp into the bridge, from which the built-in checker
+GETs /healthz on port 8080 of each backend, served by a separate process (HEALTH) that the test
+stops and starts again.
+
 Each backend runs lb_backend.py (this kernel has no ipip/ip6tnl/fou: the outer header is taken off
 in user space and the inner packet written into a TUN device, the VIPs on lo, rp_filter 0) and
 real services bound on the VIPs (SERVICES below, iperf3 -s where a test wants it). Their replies
@@ -50,6 +55,9 @@ BACKENDS = {"b%d" % h: ("10.1.0.%d" % h, "2001:db8:1::%d" % h) for h in (20, 21,
 BY_IP = {a: n for n, addrs in BACKENDS.items() for a in addrs}
 NS = {n: "%s-%s" % (TAG, n) for n in ["c", "hp", "sw"] + list(BACKENDS)}
 MAC_P0, MAC_P1 = "02:00:00:0a:00:01", "02:00:00:0a:01:01"
+MGMT4, HEALTH_PORT = "10.1.0.250", 8080
+# test_health's check on VIP4:HTTP (fast, so that the test is short: the deadlines stay generous)
+HEALTH = "{ check: http, port: %d, path: /healthz, interval_ms: 200, timeout_ms: 150, rise: 2, fall: 2 }" % HEALTH_PORT
 
 CONFIG = """\
 ports:
@@ -58,15 +66,23 @@ ports:
   - {{ name: p1, device: "net_af_packet1,iface=hp1", mode: l3, mac: "{p1}",
       ipv4: [10.1.0.1/24], ipv6: ["2001:db8:1::1/64"] }}
 lb:
-  - {{ vip: {vip4}, proto: tcp, port: {http}, encap: ipip, backends: [{b4}] }}
+  - {{ vip: {vip4}, proto: tcp, port: {http}, encap: ipip,{health} backends: [{b4}] }}
   - {{ vip: {vip4}, proto: tcp, port: {iperf}, encap: ipip, flags: [no_src_port], backends: [{b4}] }}
   - {{ vip: {vip4}, proto: tcp, port: {echo}, encap: ipip, backends: [{b4}] }}
   - {{ vip: {vip_udp}, proto: udp, port: {udp_echo}, encap: gue, gue_port: {gue}, backends: [{b4}] }}
   - {{ vip: "{vip6}", proto: tcp, port: {http}, encap: ipip, backends: [{b6}] }}
-""".format(p0=MAC_P0, p1=MAC_P1, vip4=VIP4, vip_udp=VIP_UDP, vip6=VIP6, http=HTTP, iperf=IPERF, echo=ECHO,
-           udp_echo=UDP_ECHO, gue=GUE_PORT,
-           b4=", ".join("{ ip: %s }" % a[0] for a in BACKENDS.values()),
-           b6=", ".join('{ ip: "%s" }' % a[1] for a in BACKENDS.values()))
+"""
+
+
+CONFIG = CONFIG.format(health="@HEALTH@", p0=MAC_P0, p1=MAC_P1, vip4=VIP4, vip_udp=VIP_UDP, vip6=VIP6, http=HTTP,
+                       iperf=IPERF, echo=ECHO, udp_echo=UDP_ECHO, gue=GUE_PORT,
+                       b4=", ".join("{ ip: %s }" % a[0] for a in BACKENDS.values()),
+                       b6=", ".join('{ ip: "%s" }' % a[1] for a in BACKENDS.values()))
+
+
+def config(health=False):
+    """CONFIG, with HEALTH on VIP4:HTTP when health."""
+    return CONFIG.replace("@HEALTH@", " health: %s," % HEALTH if health else "")
 
 
 def sh(*args, ns=None, check=True, **kw):
@@ -154,6 +170,33 @@ for s in servers:
     threading.Thread(target=s.serve_forever, daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()
+"""
+
+# A backend's health endpoint, on its own address (not a VIP: the checker connects to the
+# backend itself): GET /healthz answers 200, anything else 404. Prints "ready" once it listens.
+HEALTHZ = r"""
+import socketserver, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+addr, port = sys.argv[1], int(sys.argv[2])
+
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+
+class S(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    def server_bind(self):  # no getfqdn (no DNS here)
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = addr, self.server_address[1]
+
+s = S((addr, port), H)
+print("ready", flush=True)
+s.serve_forever()
 """
 
 # Short connections to VIP4:80 from distinct, chosen source ports (bound: the kernel cannot reuse
@@ -278,9 +321,10 @@ class Rig:
     """The namespaces, hotpathd, and on each backend lb_backend.py and SERVICES. close() undoes it
     all, whatever state it was left in; SIGTERM (meson's timeout) too."""
 
-    def __init__(self, d):
-        self.d = d
+    def __init__(self, d, health=False):
+        self.d, self.health = d, health
         self.procs, self.backends, self.hd = [], {}, None
+        self.healthz = {}  # backend name -> its HEALTHZ process
 
     def __enter__(self):
         hp.at_term(self.on_term)
@@ -334,10 +378,20 @@ class Rig:
             sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % p, ns="sw")
             sh("ip", "link", "set", p, "master", "br0", "up", ns="sw")
         sh("ip", "link", "set", "br0", "up", ns="sw")
+        if self.health:
+            # hotpathd's own kernel on the backends' segment: where the health checker's probes leave
+            self.veth("mgmt0", "hp", "sw-mgmt", "sw")
+            sh("sysctl", "-qw", "net.ipv6.conf.sw-mgmt.disable_ipv6=1", ns="sw")
+            sh("ip", "link", "set", "sw-mgmt", "master", "br0", "up", ns="sw")
+            sh("ip", "addr", "add", MGMT4 + "/24", "dev", "mgmt0", ns="hp")
+            sh("ip", "link", "set", "mgmt0", "up", ns="hp")
         self.host("c", CLIENT4 + "/24", CLIENT6 + "/64", "10.0.0.1", "2001:db8::1")
         for name, (a4, a6) in BACKENDS.items():
             self.host(name, a4 + "/24", a6 + "/64", "10.1.0.1", "2001:db8:1::1")
-        self.hd = hp.Daemon(HOTPATHD, self.d, CONFIG, netns=NS["hp"])
+        if self.health:
+            for name in BACKENDS:
+                self.healthz_start(name)
+        self.hd = hp.Daemon(HOTPATHD, self.d, config(self.health), netns=NS["hp"])
         self.hd.start()
         self.sock = self.hd.socket_path()
         for name in BACKENDS:
@@ -352,6 +406,17 @@ class Rig:
             if line != "ready":
                 with open(os.path.join(self.d, "svc-%s.log" % name)) as f:
                     raise AssertionError("services on %s: %r %s" % (name, line, f.read()[-2000:]))
+
+    def healthz_start(self, name):
+        """HEALTHZ on backend name's own address, listening on return."""
+        p = self.spawn(name, "healthz-" + name, PY, "-c", HEALTHZ, BACKENDS[name][0], str(HEALTH_PORT))
+        line = p.stdout.readline().strip()
+        assert line == "ready", ("healthz on %s" % name, line)
+        self.healthz[name] = p
+
+    def healthz_stop(self, name):
+        """Backend name's HEALTHZ killed: nothing listens on its port any more (connections refused)."""
+        hp.kill_group(self.healthz.pop(name))
 
     def spawn(self, ns, log, *args, stdin=None, stdout=subprocess.PIPE):
         """A program in a namespace, in its own session (killed with its group by close()), its
@@ -635,6 +700,78 @@ def test_drain(d):
         rig.stop()
 
 
+def short_spread(first, n):
+    """n short connections to VIP4:HTTP from source ports first.. (SHORT): {backend: answered}; every
+    one must have been answered."""
+    r = sh(PY, "-c", SHORT, CLIENT4, VIP4, str(HTTP), str(first), str(n), str(DEADLINE), ns="c", check=False,
+           timeout=20 * DEADLINE)
+    assert r.returncode == 0, ("client", r.stdout[-2000:], r.stderr[-2000:])
+    res = json.loads(r.stdout)
+    bad = [x for x in res if x[1] not in BACKENDS]
+    assert not bad, "%d of %d connections failed: %s" % (len(bad), n, bad[:5])
+    return spread(dict(res))
+
+
+def test_health(d):
+    """The built-in health checker (docs/lb.md "Health checks"): VIP4:80 has an HTTP check of
+    /healthz on port 8080 of each backend, probed from hotpathd's own namespace through mgmt0.
+    Every backend becomes health up (rise 2); the other VIPs, without a check, stay unknown.
+    b21's health endpoint stopped: b21 becomes down (fall 2: its probes refused), lb.stats'
+    check counters say why, and new connections avoid it; started again: it becomes up and takes
+    new connections again. A backend deleted and added back over the socket is checked from
+    scratch (its counters start again)."""
+    sick, fresh = "b21", "b22"
+    with Rig(d, health=True) as rig:
+        def backends(cmd="lb.show", port=HTTP):
+            return by_backend(vip_stats(ctl(rig.sock, cmd), VIP4, port), lambda b: b)
+
+        def healths():
+            return {n: b["health"] for n, b in backends().items()}
+
+        hp.wait_until("every backend's health up", lambda: set(healths().values()) == {"up"}, DEADLINE,
+                      interval=0.1)
+        assert {b["health"] for b in backends(port=ECHO).values()} == {"unknown"}, backends(port=ECHO)
+        assert not any("check" in b for b in backends("lb.stats", ECHO).values())
+        checks = {n: b["check"] for n, b in backends("lb.stats").items()}
+        print("  all up: %s" % checks)
+        for n, c in checks.items():
+            assert c["type"] == "http" and c["probes"] >= 2 and c["transitions"] >= 1, (n, c)
+            assert c["last"] == "HTTP 200", (n, c)
+
+        rig.healthz_stop(sick)
+        hp.wait_until("%s health down" % sick, lambda: healths()[sick] == "down", DEADLINE, interval=0.1)
+        b = backends("lb.stats")[sick]
+        print("  %s down: %s" % (sick, b["check"]))
+        assert b["state"] == "down" and b["admin"] == "up" and b["ring_entries"] == 0, b
+        assert b["check"]["failures"] >= 2 and b["check"]["transitions"] >= 2, b["check"]
+        assert "refused" in b["check"]["last"], b["check"]
+        seen = short_spread(30000, 200)
+        print("  new connections with %s down: %s" % (sick, seen))
+        assert seen[sick] == 0 and all(c > 0 for n, c in seen.items() if n != sick), seen
+
+        rig.healthz_start(sick)
+        hp.wait_until("%s health up again" % sick, lambda: healths()[sick] == "up", DEADLINE, interval=0.1)
+        b = backends("lb.stats")[sick]
+        assert b["state"] == "up" and b["ring_entries"] > 0 and b["check"]["transitions"] >= 3, b
+        seen = short_spread(31000, 300)
+        print("  new connections with %s up again: %s" % (sick, seen))
+        assert all(c > 0 for c in seen.values()), seen
+
+        args = dict(vip=VIP4, proto="tcp", port=HTTP, ip=BACKENDS[fresh][0])
+        ctl(rig.sock, "lb.backend.del", **args)
+        assert fresh not in backends("lb.stats")
+        ctl(rig.sock, "lb.backend.add", **args)
+        hp.wait_until("%s, added again, health up" % fresh, lambda: healths()[fresh] == "up", DEADLINE,
+                      interval=0.1)
+        st = backends("lb.stats")
+        assert st[fresh]["check"]["probes"] < st["b20"]["check"]["probes"], (st[fresh], st["b20"])
+        log = rig.hd.stderr()
+        for line in ("lb: VIP %s:%d/tcp backend %s health down (connect: Connection refused)",
+                     "lb: VIP %s:%d/tcp backend %s health up (HTTP 200)"):
+            assert line % (VIP4, HTTP, BACKENDS[sick][0]) in log, (line, log[-3000:])
+        rig.stop()
+
+
 def main():
     global HOTPATHD, HPCTL, CURL
     HOTPATHD = hp.hotpathd_path()
@@ -657,7 +794,8 @@ def main():
             sys.exit(hp.SKIP)
     CURL = subprocess.run(["which", "curl"], capture_output=True).returncode == 0
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    hp.run([test_http_v4_v6, test_spread_1000, test_iperf3, test_udp_gue, test_backend_down, test_drain])
+    hp.run([test_http_v4_v6, test_spread_1000, test_iperf3, test_udp_gue, test_backend_down, test_drain,
+            test_health])
 
 
 if __name__ == "__main__":
