@@ -696,6 +696,15 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 }
 
 /* The health checker's view of each backend (lb.stats' "health" and "check"). */
+/* A VIP's label as lb's metrics write it: ADDR:PORT/PROTO (port 0: every port). */
+static void
+vip_label(const json_t *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
+		 json_integer_value(json_object_get(v, "port")),
+		 json_string_value(json_object_get(v, "proto")));
+}
+
 static void
 write_lb_health(FILE *f, const json_t *lb)
 {
@@ -725,10 +734,7 @@ write_lb_health(FILE *f, const json_t *lb)
 		json_array_foreach(json_object_get(lb, "vips"), i, v) {
 			char name[96];
 
-			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
-				 json_string_value(json_object_get(v, "vip")),
-				 json_integer_value(json_object_get(v, "port")),
-				 json_string_value(json_object_get(v, "proto")));
+			vip_label(v, name, sizeof(name));
 			json_array_foreach(json_object_get(v, "backends"), k, b) {
 				struct lbl l[] = {{"vip", name},
 						  {"backend", json_string_value(json_object_get(b, "ip"))}};
@@ -785,10 +791,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 			char name[96];
 			struct lbl l[] = {{"vip", name}};
 
-			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
-				 json_string_value(json_object_get(v, "vip")),
-				 json_integer_value(json_object_get(v, "port")),
-				 json_string_value(json_object_get(v, "proto")));
+			vip_label(v, name, sizeof(name));
 			put_u64(f, vip_rows[r].name, l, 1, ju(json_object_get(v, "stats"), vip_rows[r].key));
 		}
 	}
@@ -807,10 +810,7 @@ write_lb(FILE *f, const struct dp_runtime *rt)
 		json_array_foreach(json_object_get(lb, "vips"), i, v) {
 			char name[96];
 
-			snprintf(name, sizeof(name), "%s:%" JSON_INTEGER_FORMAT "/%s",
-				 json_string_value(json_object_get(v, "vip")),
-				 json_integer_value(json_object_get(v, "port")),
-				 json_string_value(json_object_get(v, "proto")));
+			vip_label(v, name, sizeof(name));
 			json_array_foreach(json_object_get(v, "backends"), k, b) {
 				struct lbl l[] = {{"vip", name},
 						  {"backend", json_string_value(json_object_get(b, "ip"))}};
