@@ -276,6 +276,17 @@ lb_flow_find(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64
 	return e;
 }
 
+void
+lb_flow_prefetch_entry(const struct lb_flow_table *t, uint32_t h)
+{
+	uint32_t bi = h & t->mask;
+	unsigned m = lb_flow_match(&t->buckets[bi], h | 1);
+
+	/* the first way of this signature: a second one is one collision in 2^32 */
+	if (m != 0)
+		rte_prefetch0(&t->entries[bi * LB_FLOW_WAYS + (unsigned)__builtin_ctz(m)]);
+}
+
 bool
 lb_flow_lookup(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64_t now,
 	       struct lb_flow_val *v)

@@ -49,6 +49,10 @@ void lb_flow_free(struct lb_flow_table *t);
 /* Prefetch hash h's bucket (a burst hashes its keys first, prefetches, then looks up). */
 void lb_flow_prefetch(const struct lb_flow_table *t, uint32_t h);
 
+/* Prefetch the entry hash h's bucket names under its signature (once the bucket is in cache: a
+ * second pass over the burst, so that the entries' misses overlap too). */
+void lb_flow_prefetch_entry(const struct lb_flow_table *t, uint32_t h);
+
 /* The flow k (hash h, ct_key_hash_inline) seen at now: true and *v when it has a live entry
  * (its time refreshed), false otherwise. Owning worker only. */
 bool lb_flow_lookup(struct lb_flow_table *t, const struct ct_key *k, uint32_t h, uint64_t now,
