@@ -25,6 +25,8 @@
 #include "linux.h"
 #include "log.h"
 #include "loop.h"
+#include "lb.h"
+#include "lbhealth.h"
 #include "metrics.h"
 #include "nat.h"
 #include "rib.h"
@@ -693,6 +695,155 @@ write_conntrack(FILE *f, const struct dp_runtime *rt)
 	json_decref(nc);
 }
 
+/* The health checker's view of each backend (lb.stats' "health" and "check"). */
+/* A VIP's label as lb's metrics write it: ADDR:PORT/PROTO (port 0: every port). */
+static void
+vip_label(const json_t *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT "/%s", json_string_value(json_object_get(v, "vip")),
+		 json_integer_value(json_object_get(v, "port")),
+		 json_string_value(json_object_get(v, "proto")));
+}
+
+static void
+write_lb_health(FILE *f, const json_t *lb)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} rows[] = {
+		{"probes", "hotpath_lb_health_probes_total", "Health probes of a backend that finished."},
+		{"failures", "hotpath_lb_health_failures_total",
+		 "Health probes of a backend that failed (refused, timeout, bad status...)."},
+	};
+	const json_t *v, *b;
+	size_t i, k, rows_out = 0;
+
+	/* the probes' families only with a checked backend: a family is never written empty */
+	json_array_foreach(json_object_get(lb, "vips"), i, v)
+		json_array_foreach(json_object_get(v, "backends"), k, b)
+			if (json_object_get(b, "check") != NULL)
+				rows_out = RTE_DIM(rows);
+	for (size_t r = 0; r <= rows_out; r++) {
+		const char *metric = r == 0 ? "hotpath_lb_backend_health" : rows[r - 1].name;
+
+		if (r == 0)
+			family(f, metric, "gauge",
+			       "A backend's health: 1 up, 0 down, -1 unknown (no check, or none concluded yet).");
+		else
+			family(f, metric, "counter", rows[r - 1].help);
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+
+			vip_label(v, name, sizeof(name));
+			json_array_foreach(json_object_get(v, "backends"), k, b) {
+				struct lbl l[] = {{"vip", name},
+						  {"backend", json_string_value(json_object_get(b, "ip"))}};
+				const char *h = json_string_value(json_object_get(b, "health"));
+				const json_t *c = json_object_get(b, "check");
+
+				if (r == 0) {
+					series(f, metric, l, 2);
+					fprintf(f, " %d\n",
+						!strcmp(h, "up")     ? 1
+						: !strcmp(h, "down") ? 0
+								     : -1);
+				} else if (c != NULL)
+					put_u64(f, metric, l, 2, ju(c, rows[r - 1].key));
+			}
+		}
+	}
+}
+
+/* The load balancer (dataplane/lb.c), once a VIP is configured: per VIP and per backend. */
+static void
+write_lb(FILE *f, const struct dp_runtime *rt)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} vip_rows[] =
+		{
+			{"packets", "hotpath_lb_packets_total", "Packets to a VIP sent to a backend."},
+			{"bytes", "hotpath_lb_bytes_total",
+			 "Bytes (frames as received) to a VIP sent to a backend."},
+			{"flows", "hotpath_lb_flows_total", "New flows a VIP gave a backend."},
+			{"moved", "hotpath_lb_moved_total",
+			 "Flows given another backend: theirs went down or away."},
+			{"no_backend", "hotpath_lb_no_backend_total",
+			 "Packets to a VIP dropped: no backend up."},
+		},
+	  be_rows[] = {
+		  {"packets", "hotpath_lb_backend_packets_total", "Packets sent to a backend."},
+		  {"bytes", "hotpath_lb_backend_bytes_total",
+		   "Bytes (frames as received) sent to a backend."},
+		  {"new_flows", "hotpath_lb_backend_flows_total", "New flows given to a backend."},
+	  };
+	const json_t *v, *b, *w;
+	json_t *lb;
+	size_t i, k;
+
+	if (rt->tables == NULL || rt->tables->lb == NULL)
+		return;
+	lb = dp_lb_json(rt->tables->lb, true, rte_rdtsc());
+	ctl_lbhealth_json_merge(lb);
+	for (size_t r = 0; r < RTE_DIM(vip_rows); r++) {
+		family(f, vip_rows[r].name, "counter", vip_rows[r].help);
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+			struct lbl l[] = {{"vip", name}};
+
+			vip_label(v, name, sizeof(name));
+			put_u64(f, vip_rows[r].name, l, 1, ju(json_object_get(v, "stats"), vip_rows[r].key));
+		}
+	}
+	for (size_t r = 0; r < RTE_DIM(be_rows) + 2; r++) {
+		const char *metric = r < RTE_DIM(be_rows)    ? be_rows[r].name
+				     : r == RTE_DIM(be_rows) ? "hotpath_lb_backend_up"
+							     : "hotpath_lb_backend_ring_entries";
+
+		if (r < RTE_DIM(be_rows))
+			family(f, metric, "counter", be_rows[r].help);
+		else if (r == RTE_DIM(be_rows))
+			family(f, metric, "gauge",
+			       "1 when a backend takes new flows (up, weight above 0), else 0.");
+		else
+			family(f, metric, "gauge", "Entries of its VIP's Maglev ring a backend holds.");
+		json_array_foreach(json_object_get(lb, "vips"), i, v) {
+			char name[96];
+
+			vip_label(v, name, sizeof(name));
+			json_array_foreach(json_object_get(v, "backends"), k, b) {
+				struct lbl l[] = {{"vip", name},
+						  {"backend", json_string_value(json_object_get(b, "ip"))}};
+				uint64_t x = r < RTE_DIM(be_rows)
+						     ? ju(json_object_get(b, "stats"), be_rows[r].key)
+					     : r == RTE_DIM(be_rows)
+						     ? !strcmp(json_string_value(json_object_get(b, "state")),
+							       "up")
+						     : ju(b, "ring_entries");
+
+				put_u64(f, metric, l, 2, x);
+			}
+		}
+	}
+	write_lb_health(f, lb);
+	for (unsigned r = 0; r < 2; r++) {
+		const char *metric = r == 0 ? "hotpath_lb_flow_table_entries"
+					    : "hotpath_lb_flow_table_evictions_total";
+
+		family(f, metric, r == 0 ? "gauge" : "counter",
+		       r == 0 ? "Live flows in a worker's load balancer flow table."
+			      : "Live flows a worker's flow table forgot for a new one (its bucket full).");
+		json_array_foreach(json_object_get(lb, "flow_tables"), i, w) {
+			char wk[24];
+			struct lbl l[] = {{"worker", wk}};
+
+			snprintf(wk, sizeof(wk), "%zu", i);
+			put_u64(f, metric, l, 1, ju(w, r == 0 ? "count" : "evictions"));
+		}
+	}
+	json_decref(lb);
+}
+
 static uint64_t metrics_renders; /* pages written, this one included */
 
 int
@@ -728,6 +879,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_control(f);
 	write_linux(f, rt);
 	write_conntrack(f, rt);
+	write_lb(f, rt);
 	family(f, "hotpath_metrics_renders_total", "counter",
 	       "Pages of /metrics rendered, this one included (scrapes close together share one).");
 	fprintf(f, "hotpath_metrics_renders_total %" PRIu64 "\n", ++metrics_renders);

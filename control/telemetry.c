@@ -501,6 +501,60 @@ cmd_conntrack(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_report(params, d, fmt_conntrack);
 }
 
+/* /hotpath/lb: per VIP ("ADDR:PORT/PROTO") its counters and, per backend, state and counters. */
+static int
+fmt_lb(const json_t *r, const char *params, struct rte_tel_data *d)
+{
+	const json_t *lb = json_object_get(r, "lb"), *v;
+	size_t i;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	json_array_foreach(json_object_get(lb, "vips"), i, v) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		const json_t *b;
+		char key[96];
+		size_t k;
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		add_ints(c, json_object_get(v, "stats"), "");
+		json_array_foreach(json_object_get(v, "backends"), k, b) {
+			const char *ip = json_string_value(json_object_get(b, "ip"));
+
+			snprintf(key, sizeof(key), "%s_up", ip);
+			rte_tel_data_add_dict_u64(
+				c, tel_name(key, sizeof(key), key),
+				!strcmp(json_string_value(json_object_get(b, "state")), "up"));
+			snprintf(key, sizeof(key), "%s_ring_entries", ip);
+			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key), ju(b, "ring_entries"));
+			snprintf(key, sizeof(key), "%s_packets", ip);
+			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key),
+						  ju(json_object_get(b, "stats"), "packets"));
+			snprintf(key, sizeof(key), "%s_new_flows", ip);
+			rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key),
+						  ju(json_object_get(b, "stats"), "new_flows"));
+		}
+		snprintf(key, sizeof(key), "%s:%" JSON_INTEGER_FORMAT "/%s",
+			 json_string_value(json_object_get(v, "vip")),
+			 json_integer_value(json_object_get(v, "port")),
+			 json_string_value(json_object_get(v, "proto")));
+		if (rte_tel_data_add_dict_container(d, tel_name(key, sizeof(key), key), c, 0) < 0) {
+			rte_tel_data_free(c);
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_lb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_report(params, d, fmt_lb);
+}
+
 /* The callback of each command the registry's HP_TELEMETRY serves under a /hotpath/ name. */
 static const telemetry_cb callbacks[HP_CMD_COUNT] = {
 	[HP_CMD_stats] = cmd_stats,
@@ -510,6 +564,7 @@ static const telemetry_cb callbacks[HP_CMD_COUNT] = {
 	[HP_CMD_acl_show] = cmd_acl,
 	[HP_CMD_xdp_show] = cmd_xdp,
 	[HP_CMD_conntrack_stats] = cmd_conntrack,
+	[HP_CMD_lb_stats] = cmd_lb,
 };
 
 static const struct {

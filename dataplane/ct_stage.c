@@ -580,7 +580,8 @@ post_list(const struct dp_ct_tables *ct, struct dp_worker *w, struct dp_burst *b
 	for (uint16_t j = 0; j < n; j++) {
 		uint16_t i = idx[j];
 
-		if (cb->todo[i] == CT_TODO_NONE || !goes_on(b, i))
+		/* a packet the load balancer encapsulated left the tracked flow (lb.c keeps its own) */
+		if (cb->todo[i] == CT_TODO_NONE || !goes_on(b, i) || b->meta[i].encap != 0)
 			continue;
 		if (cb->todo[i] == CT_TODO_NEW) {
 			create(ct, w, b, cb, i, now);

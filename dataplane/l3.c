@@ -7,6 +7,7 @@
 
 #include "ct_stage.h"
 #include "l3.h"
+#include "lb.h"
 #include "tables.h"
 #include "tx.h"
 #include "worker_state.h"
@@ -87,6 +88,7 @@ fill_fast(struct dp_burst *b, uint8_t in_port)
 		if (b->act[i] == DP_ACT_ROUTE_FAST) {
 			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
 			b->meta[i].in_port = in_port;
+			b->meta[i].encap = 0;
 			b->act[i] = DP_ACT_ROUTE;
 		}
 	}
@@ -267,6 +269,7 @@ route4(const struct dp_fib *fib, struct dp_burst *b, const uint32_t *hops, uint8
 		if (fast) {
 			dp_fast4_fill(rte_pktmbuf_mtod(b->pkts[i], const uint8_t *), &b->meta[i]);
 			b->meta[i].in_port = in_port;
+			b->meta[i].encap = 0;
 		}
 		route_one(fib, b, i, group);
 	}
@@ -354,6 +357,7 @@ full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ethe
 	int why;
 
 	meta->in_port = in_port;
+	meta->encap = 0;
 	why = dp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), m->ol_flags, meta);
 	if (unlikely(why != 0))
 		return dp_burst_set(b, i, DP_ACT_DROP, (unsigned)why);
@@ -518,6 +522,55 @@ fast_route_dst(const struct dp_fib *fib, const struct fast_fib *ff, uint32_t dst
 }
 
 /*
+ * The load balancer alone: the leading plain IPv4 packets, those to a VIP encapsulated to their
+ * backend (dp_lb_fast), routed on their (outer) destination and rewritten. Stops where
+ * dp_lb_fast or the route does; the general stages take the rest (a packet encapsulated here
+ * but not routed is routed there as the IPIP/GUE packet it now is).
+ */
+static inline uint16_t
+fast_burst_lb(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **pkts, uint16_t n,
+	      uint64_t mac48, uint64_t arrival, uint64_t *bytes)
+{
+	const struct fast_fib ff = FAST_FIB(t->fib);
+	const struct rte_ether_addr *port_mac = t->fib->port_mac;
+	uint32_t rx_len[DP_BURST];
+	uint8_t out[DP_BURST];
+	uint64_t sum = 0, rx = 0;
+	bool mixed = false;
+	uint16_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		prefetch_ahead(pkts, i, n);
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(pkts[i]), pkts[i]->ol_flags, mac48)))
+			break;
+		rx_len[i] = pkts[i]->pkt_len;
+	}
+	k = dp_lb_fast(t->lb, w, pkts, i, ff.frame_min, arrival);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+		uint64_t word;
+		uint32_t dst;
+
+		/* backends are often on a connected subnet: a resolved neighbour there goes too */
+		memcpy(&dst, f + 30, sizeof(dst));
+		if (unlikely(!fast_route_dst(t->fib, &ff, dst, m->pkt_len, &word)))
+			break;
+		out[i] = (uint8_t)dp_nh_port(word);
+		dp_l3_rewrite4(f, word, &port_mac[out[i]]);
+		if (unlikely(out[i] != out[0]))
+			mixed = true;
+		sum += m->pkt_len;
+		rx += rx_len[i];
+	}
+	*bytes += rx;
+	fast_send(w, pkts, out, i, mixed, arrival, sum);
+	return i;
+}
+
+/*
  * Connection tracking (and NAT) with an ACL that permits every established packet, or none: the
  * leading plain IPv4 packets of established connections (dp_ct_fast_find) are routed on their
  * translated destination, then committed (state, timer, translation), counted on the ACL rule
@@ -635,6 +688,8 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 			dp_ct_pre(&t->ct, w, &b, &cb, arrival, hint);
 		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
 			dp_acl_stage(&t->acl, w->index, &b, arrival);
+		if (t->features & DP_FEAT_LB)
+			dp_lb_stage(t->lb, w, &b, arrival);
 	}
 	if (b.n4 > 0)
 		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
@@ -666,6 +721,8 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 
 		if (fp == DP_L3_FAST_CT)
 			start = fast_burst_ct(w, t, pkts, n, mac48, arrival, &bytes, cf, &hint);
+		else if (fp == DP_L3_FAST_LB)
+			start = fast_burst_lb(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)

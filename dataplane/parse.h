@@ -73,8 +73,9 @@ struct dp_meta {
 	uint8_t in_port;  /* config index of the ingress port */
 	uint8_t out_port; /* config index of the egress port */
 	uint8_t punt;     /* enum dp_punt, why the control thread gets it */
-	uint8_t pad;
-	uint32_t nh; /* next-hop index (punt for resolution) */
+	uint8_t encap;    /* bytes of outer headers lb.c's stage put in front, 0 none (and for a packet
+			   * fast_burst_lb encapsulated but left to the general path: never too big) */
+	uint32_t nh;      /* next-hop index (punt for resolution) */
 };
 
 /*

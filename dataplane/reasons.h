@@ -51,7 +51,10 @@
 	_(CT_FULL, "conntrack_full",                                                                         \
 	  "new connection refused: conntrack.max reached or its hash buckets full")                          \
 	_(NAT_EXHAUSTED, "nat_exhausted", "new connection refused: no free port left in the SNAT pool")      \
-	_(CT_CLASH, "conntrack_clash", "new connection refused: its reply tuple is another connection's")
+	_(CT_CLASH, "conntrack_clash", "new connection refused: its reply tuple is another connection's")    \
+	_(LB_NO_BACKEND, "lb_no_backend", "to a VIP none of whose backends is up with a weight above 0")     \
+	_(LB_ENCAP, "lb_encap", "to a VIP but not encapsulable (chained mbufs, no headroom, over 64 KiB)")   \
+	_(LB_FRAGMENT, "lb_fragment", "a fragment to an address with several VIPs of its protocol")
 
 enum dp_drop {
 	DP_DROP_NONE = 0, /* stages return 0 for "goes on" */

@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "lb.h"
 #include "runtime.h"
 #include "tables.h"
 #include "worker_state.h"
@@ -275,6 +276,9 @@ dp_report_json(const struct dp_runtime *rt)
 			   "slowpath", slow_json(&rt->slow), "slowpath_latency_ns",
 			   latency_json(&rt->slow_latency), "acl", acl_json(rt), "acl_cache",
 			   acl_cache_json(rt), "policers", policers_json(rt));
+	/* the load balancer's VIPs and backends with their counters, once one is configured */
+	if (report != NULL && rt->tables != NULL && rt->tables->lb != NULL)
+		json_object_set_new(report, "lb", dp_lb_json(rt->tables->lb, true, rte_rdtsc()));
 	free(all);
 	return report;
 }

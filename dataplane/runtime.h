@@ -99,8 +99,13 @@ struct dp_runtime {
 	struct rte_ring *punt;    /* workers -> control */
 	struct dp_doorbell *bell; /* ... and how they wake it (dataplane/doorbell.h) */
 	struct dp_tables *tables; /* what dp_tables_current points to (NULL: no l3 port) */
+	uint64_t publishes;       /* control: rw; dp_tables_publish calls (who follows the set, the lb
+				   * health checker, sees a new one by it) */
 	struct ct_table *ct; /* the connection table (dataplane/ct.h): created by the first table set that
 			      * tracks, kept until exit (NULL: never tracked) */
+	/* the load balancer's flow tables, one per worker (dataplane/lb_flow.h): created by the first
+	 * table set with a VIP, sized by lb_conf.flows, kept until exit */
+	struct lb_flow_table *lb_flows[HP_MAX_WORKERS];
 	struct dp_slow_stats slow;               /* control: rw */
 	struct dp_host_stats host[HP_MAX_PORTS]; /* control: rw; ports with host: tap */
 	/* control: rw; from the arrival of a punted packet's burst to the control

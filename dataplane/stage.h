@@ -26,6 +26,7 @@ enum dp_feature {
 	DP_FEAT_ACL_DENY = 1u << 1, /* acl_default deny and no rule: the ACL stage drops all IP */
 	DP_FEAT_CT = 1u << 2,       /* connection tracking (an ACL rule with state:, or nat: rules) */
 	DP_FEAT_NAT = 1u << 3,      /* nat: rules (with DP_FEAT_CT) */
+	DP_FEAT_LB = 1u << 4,       /* lb: VIPs: the load balancer's stage (dataplane/lb.c) */
 };
 
 /*

@@ -10,6 +10,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ct.h"
+#include "lb.h"
+#include "lb_flow.h"
 #include "nat.h"
 #include "runtime.h"
 #include "tables.h"
@@ -62,7 +64,7 @@ uint32_t
 dp_tables_features(const struct dp_tables *t)
 {
 	return dp_acl_features(&t->acl) | (t->ct.table != NULL ? DP_FEAT_CT : 0) |
-	       (t->ct.nat != NULL ? DP_FEAT_NAT : 0);
+	       (t->ct.nat != NULL ? DP_FEAT_NAT : 0) | (t->lb != NULL ? DP_FEAT_LB : 0);
 }
 
 void
@@ -139,6 +141,43 @@ build_ct(struct dp_ct_tables *c, const struct dp_runtime *rt, const struct hp_co
 	return 0;
 }
 
+/*
+ * The load balancer's part of a set for cfg: the runtime's flow tables (created here the first
+ * time a set has a VIP, one per worker, and kept until exit) and cfg's VIPs compiled, carrying
+ * the running set's backend ids and states. 0, or -ENOMEM with err.
+ */
+static int
+build_lb(struct dp_lb **out, const struct dp_runtime *rt, const struct hp_config *cfg, char *err,
+	 size_t errlen)
+{
+	struct dp_runtime *mrt = (struct dp_runtime *)(uintptr_t)rt;
+	unsigned n_workers = rt->map.n_workers ? rt->map.n_workers : 1;
+	uint64_t timeout = (uint64_t)(cfg->lb_conf.flow_timeout ? cfg->lb_conf.flow_timeout
+								: HP_LB_FLOW_TIMEOUT_DEFAULT) *
+			   rte_get_tsc_hz();
+	uint32_t flows = cfg->lb_conf.flows ? cfg->lb_conf.flows : HP_LB_FLOWS_DEFAULT;
+
+	*out = NULL;
+	if (cfg->n_lb == 0)
+		return 0;
+	for (unsigned w = 0; w < n_workers; w++) {
+		if (rt->lb_flows[w] != NULL) {
+			lb_flow_set_timeout(rt->lb_flows[w], timeout);
+			continue;
+		}
+		mrt->lb_flows[w] = lb_flow_create(flows, timeout, (int)rte_socket_id());
+		if (mrt->lb_flows[w] == NULL) {
+			snprintf(err, errlen,
+				 "lb: no memory for %u flows a worker (%llu bytes of hugepages each)", flows,
+				 (unsigned long long)lb_flow_bytes(flows));
+			return -ENOMEM;
+		}
+	}
+	*out = dp_lb_build(cfg, rt->tables != NULL ? rt->tables->lb : NULL, n_workers, rt->lb_flows,
+			   (int)rte_socket_id(), err, errlen);
+	return *out != NULL ? 0 : -ENOMEM;
+}
+
 static struct dp_tables *
 alloc_tables(char *err, size_t errlen)
 {
@@ -167,7 +206,8 @@ dp_tables_build(const struct dp_runtime *rt, const struct hp_config *cfg, struct
 		return -EINVAL;
 	}
 	if ((rc = build_acl(&t->acl, cfg, &rt->map, err, errlen)) < 0 ||
-	    (rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0) {
+	    (rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 ||
+	    (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
 		dp_tables_free(t);
 		return rc;
 	}
@@ -190,9 +230,11 @@ dp_tables_build_acl(const struct dp_runtime *rt, const struct hp_config *cfg, st
 		rte_free(t);
 		return rc;
 	}
-	/* the same NAT rules; tracking turns on or off with the ACL's state rules */
-	if ((rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0) {
+	/* the same NAT rules; tracking turns on or off with the ACL's state rules; the VIPs */
+	if ((rc = build_ct(&t->ct, rt, cfg, err, errlen)) < 0 ||
+	    (rc = build_lb(&t->lb, rt, cfg, err, errlen)) < 0) {
 		free_acl(&t->acl);
+		dp_nat_free(t->ct.nat);
 		rte_free(t);
 		return rc;
 	}
@@ -313,9 +355,12 @@ dp_tables_publish(struct dp_runtime *rt, struct dp_tables *t, const struct hp_co
 
 	__atomic_store_n(&dp_tables_current, t, __ATOMIC_RELEASE);
 	rt->tables = t;
+	rt->publishes++;
 	dp_tables_sync(rt);
-	if (old != NULL)
+	if (old != NULL) {
 		t->acl.base = carry_acl_hits(rt->n_workers, old, rt->cfg, cfg);
+		dp_lb_carry(t->lb, old->lb); /* the workers are done with old's counters */
+	}
 	return old;
 }
 
@@ -328,6 +373,7 @@ dp_tables_retire(const struct dp_runtime *rt, struct dp_tables *old)
 		dp_fib_free(old->fib);
 	free_acl(&old->acl);
 	dp_nat_free(old->ct.nat);
+	dp_lb_free(old->lb);
 	rte_free(old);
 }
 
@@ -338,6 +384,7 @@ dp_tables_free(struct dp_tables *t)
 		return;
 	free_acl(&t->acl);
 	dp_nat_free(t->ct.nat);
+	dp_lb_free(t->lb);
 	dp_fib_free(t->fib);
 	rte_free(t);
 }

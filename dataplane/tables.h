@@ -13,6 +13,7 @@
 struct dp_runtime;
 struct dp_nat;
 struct ct_table;
+struct dp_lb;
 
 /* Connection tracking's part of a table set (DP_FEAT_CT, DP_FEAT_NAT). */
 struct dp_ct_tables {
@@ -30,6 +31,7 @@ enum dp_l3_fast_path {
 	DP_L3_FAST_PLAIN, /* no stage: fast_burst */
 	DP_L3_FAST_ACL,   /* the ACL with rules alone: fast_burst_acl */
 	DP_L3_FAST_CT,    /* connection tracking, NAT, an ACL: fast_burst_ct (established flows) */
+	DP_L3_FAST_LB,    /* the load balancer alone: fast_burst_lb */
 };
 
 /* The fast path for a table set's features (enum dp_feature) and its ACL's decision for
@@ -43,6 +45,8 @@ dp_l3_fast_path(uint32_t features, int32_t est_acl)
 							       DP_FEAT_ACL_DENY)) == 0
 			       ? DP_L3_FAST_CT
 			       : DP_L3_FAST_NONE;
+	if (features == DP_FEAT_LB)
+		return DP_L3_FAST_LB;
 	return features == DP_FEAT_ACL ? DP_L3_FAST_ACL : features == 0 ? DP_L3_FAST_PLAIN : DP_L3_FAST_NONE;
 }
 
@@ -58,6 +62,7 @@ struct dp_tables {
 	struct dp_fib *fib;
 	struct dp_acl_tables acl;
 	struct dp_ct_tables ct;
+	struct dp_lb *lb; /* lb: compiled, owned (dataplane/lb.h); NULL: no VIP */
 };
 
 /* The tables workers use (dp_tables_publish stores it; NULL: no l3 port). */

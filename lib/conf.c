@@ -1,4 +1,4 @@
-/* Lookups over the configuration's plain data (lib/conf.h): port by name, a next hop's port, names. */
+/* Lookups over the configuration's plain data (lib/conf.h): port by name, a next hop's port, reachability, names. */
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +33,22 @@ hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr)
 				return (int)i;
 	}
 	return -1;
+}
+
+bool
+hp_config_reachable(const struct hp_config *cfg, const struct hp_addr *addr)
+{
+	const struct hp_route_conf *best = NULL;
+
+	if (hp_config_via_port(cfg, addr) >= 0)
+		return true;
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct hp_route_conf *rt = &cfg->routes[i];
+
+		if (hp_prefix_contains(&rt->prefix, addr) && (!best || rt->prefix.len > best->prefix.len))
+			best = rt;
+	}
+	return best && best->action == HP_ROUTE_FORWARD;
 }
 
 const struct hp_prefix hp_martian_prefix[HP_N_MARTIAN] = {

@@ -313,6 +313,84 @@ struct hp_nat_rule {
 	unsigned line;
 };
 
+/*
+ * lb: the L4 load balancer's virtual services (dataplane/lb.c, docs/lb.md):
+ *   - { vip: 192.0.2.10, proto: tcp, port: 80, encap: ipip, gue_port: 6080, flags: [no_src_port],
+ *       health: { check: tcp, port: 80, interval_ms: 1000, timeout_ms: 500, rise: 2, fall: 3 },
+ *       backends: [{ ip: 10.0.1.20, weight: 100 }, { ip: 10.0.1.22, weight: 0 }] }
+ * lb_conf: { flows: 65536, flow_timeout: 300, table_size: 65537, src4: 172.16.0.0/16,
+ *            src6: "fd00:4c42::/64" }
+ * A VIP is (vip, proto, port); port 0 (absent) is every port of the VIP for that protocol. A
+ * backend of weight 0 is draining: it keeps its flows and gets no new ones.
+ */
+#define HP_MAX_LB_VIPS 256
+#define HP_MAX_LB_BACKENDS 4096 /* in one VIP */
+#define HP_LB_WEIGHT_MAX 65535
+#define HP_LB_WEIGHT_DEFAULT 100
+#define HP_LB_GUE_PORT_DEFAULT 6080
+#define HP_LB_FLOWS_DEFAULT 65536 /* per worker */
+#define HP_LB_FLOWS_MIN 1024
+#define HP_LB_FLOWS_MAX 67108864
+#define HP_LB_FLOW_TIMEOUT_DEFAULT 300 /* seconds */
+#define HP_LB_FLOW_TIMEOUT_MAX 86400
+#define HP_LB_TABLE_SIZE_DEFAULT 65537 /* Maglev entries per VIP: a prime, at least this */
+#define HP_LB_TABLE_SIZE_MAX 1048573
+#define HP_LB_SRC4_DEFAULT "172.16.0.0/16" /* outer sources (RFC 1918: never a client's) */
+#define HP_LB_SRC6_DEFAULT "fd00:4c42::/64"
+
+enum hp_lb_encap {
+	HP_LB_IPIP, /* IPIP, IP6IP6 or IPv4-in-IPv6, as the VIP's and the backend's families say */
+	HP_LB_GUE,  /* outer IP + UDP to gue_port (GUE variant 1) */
+};
+
+#define HP_LB_NO_SRC_PORT 0x01 /* flags: no_src_port: hash without the client's port */
+
+enum hp_lb_check {
+	HP_LB_CHECK_NONE, /* no health: section: backends are up until hpctl says otherwise */
+	HP_LB_CHECK_TCP,  /* a TCP connect to ip:port */
+	HP_LB_CHECK_HTTP, /* GET path on ip:port, a 2xx or 3xx status */
+};
+
+/* health: of one VIP. check HP_LB_CHECK_NONE (no health: key): every other field is 0. */
+struct hp_lb_health {
+	enum hp_lb_check check;
+	uint16_t port;        /* default: the VIP's port (required when the VIP has none) */
+	char path[128];       /* http: default "/"; printable ASCII, no spaces, starts with '/'; tcp: "" */
+	uint32_t interval_ms; /* default 1000, 100..60000 */
+	uint32_t timeout_ms;  /* default 500 (interval_ms when that is shorter), 10..interval_ms */
+	uint8_t rise, fall;   /* consecutive results that change the state: default 2 and 3, 1..10 */
+};
+
+struct hp_lb_backend {
+	struct hp_addr ip; /* reachable: on a connected subnet or a route; not ours, not the VIP */
+	uint32_t weight;   /* 0..HP_LB_WEIGHT_MAX */
+	unsigned line;     /* of its ip: key (0: added over the socket) */
+};
+
+struct hp_lb_vip {
+	struct hp_addr vip; /* not one of our own addresses, not reserved */
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;      /* 0: every port */
+	enum hp_lb_encap encap;
+	uint16_t gue_port; /* with GUE: default HP_LB_GUE_PORT_DEFAULT; 0 with IPIP */
+	uint8_t flags;     /* HP_LB_NO_SRC_PORT */
+	struct hp_lb_health health;
+	unsigned n_backends; /* 1..HP_MAX_LB_BACKENDS */
+	/* malloc'd, distinct addresses, in file order; owned by the VIP (an IPv6 VIP has IPv6 backends
+	 * only: no 6in4) */
+	struct hp_lb_backend *backends;
+	unsigned line; /* of the VIP's entry (0: added over the socket) */
+};
+
+struct hp_lb_conf {
+	bool enabled;                /* an lb_conf: section was given (dump writes it only then) */
+	uint32_t flows;              /* per worker */
+	uint32_t flow_timeout;       /* seconds */
+	uint32_t table_size;         /* prime */
+	struct hp_prefix src4, src6; /* outer sources: IPv4 /8../32, IPv6 /16../128, no host bits */
+	unsigned line;               /* of the section, 0 if absent */
+};
+
 struct hp_config {
 	char file[256]; /* name used in error messages */
 	unsigned n_eal_args;
@@ -345,6 +423,9 @@ struct hp_config {
 	struct hp_conntrack_conf conntrack; /* conntrack: (copied by value) */
 	unsigned n_nat;
 	struct hp_nat_rule *nat; /* malloc'd, in file order */
+	unsigned n_lb;
+	struct hp_lb_vip *lb;      /* malloc'd, in file order; each VIP owns its backends (model_lb.h) */
+	struct hp_lb_conf lb_conf; /* lb_conf: (copied by value) */
 
 	/* kept by the model's operations (control/config/model.h): capacities of the arrays
 	 * above (0: exactly their count, as the parser allocates them) and the route index */
@@ -358,6 +439,11 @@ int hp_config_port_index(const struct hp_config *cfg, const char *name);
 /* The first l3 port with a subnet holding addr (a route's egress when it
  * gives no port:), or -1. */
 int hp_config_via_port(const struct hp_config *cfg, const struct hp_addr *addr);
+
+/* Whether the FIB would forward to addr: on a connected subnet of an l3 port, or under a
+ * route of routes: whose longest match holding it is not action: drop (a DNAT target, an
+ * LB backend). Linear in the routes: for the file's few targets, not per packet. */
+bool hp_config_reachable(const struct hp_config *cfg, const struct hp_addr *addr);
 
 /*
  * Destinations never forwarded (RFC 1812 5.3.7, 4.2.2.11; RFC 4291 2.5.2,

@@ -50,6 +50,18 @@
 	  "add a NAT rule (as in the config file): snat to a pool, dnat port forward")                       \
 	X(nat_del, "nat.del", 0, "index | the rule's fields", "delete a NAT rule (nat.show numbers them)")   \
 	X(nat_show, "nat.show", HP_CMD_RO, "", "NAT rules in order, free pool ports, NAT counters")          \
+	X(lb_show, "lb.show", HP_CMD_RO, "",                                                                 \
+	  "load balancer: VIPs, backends with their state and ring entries, lb_conf")                        \
+	X(lb_stats, "lb.stats", HP_CMD_RO, "",                                                               \
+	  "load balancer counters per VIP and backend, the workers' flow tables")                            \
+	X(lb_vip_add, "lb.vip.add", 0, "vip, proto, [port, encap, gue_port, flags, health], backends",       \
+	  "add a VIP (as in the config file)")                                                               \
+	X(lb_vip_del, "lb.vip.del", 0, "vip, proto, [port]", "delete a VIP")                                 \
+	X(lb_backend_add, "lb.backend.add", 0, "vip, proto, [port], ip, [weight]", "add a backend to a VIP") \
+	X(lb_backend_del, "lb.backend.del", 0, "vip, proto, [port], ip",                                     \
+	  "delete a backend from a VIP (its flows move to the others)")                                      \
+	X(lb_backend_set, "lb.backend.set", 0, "vip, proto, [port], ip, weight | state",                     \
+	  "a backend's weight (0: drain) or state (up; down: its flows move; drain: it keeps them)")         \
 	X(policer_add, "policer.add", 0, "name, type, cir, cbs, [pir, pbs | ebs]",                           \
 	  "add a policer (as in the config file)")                                                           \
 	X(policer_del, "policer.del", 0, "name", "delete a policer no ACL rule uses")                        \
@@ -119,6 +131,14 @@ enum hp_cmd_id {
 	  "  hpctl nat add dnat in PORT dst ADDR proto {tcp | udp} dport N to ADDR:PORT\n"                \
 	  "  hpctl nat del {INDEX | snat ... | dnat ...}\n"                                               \
 	  "  hpctl nat [show]\n")                                                                         \
+	X(lb, "",                                                                                         \
+	  "  hpctl lb [show | stats]\n"                                                                   \
+	  "  hpctl lb vip add VIP[:PORT]/PROTO [encap {ipip | gue}] [gue_port N] [no_src_port]\n"         \
+	  "                   backends IP[@WEIGHT][,IP[@WEIGHT]...]\n"                                    \
+	  "  hpctl lb vip del VIP[:PORT]/PROTO\n"                                                         \
+	  "  hpctl lb backend add VIP[:PORT]/PROTO IP [weight N]\n"                                       \
+	  "  hpctl lb backend del VIP[:PORT]/PROTO IP\n"                                                  \
+	  "  hpctl lb backend set VIP[:PORT]/PROTO IP {weight N | state {up | down | drain}}\n")          \
 	X(policer, "",                                                                                    \
 	  "  hpctl policer add NAME type {trtcm | srtcm} cir RATE cbs SIZE [pir RATE] [pbs SIZE]\n"       \
 	  "                    [ebs SIZE]\n"                                                              \
@@ -153,6 +173,8 @@ enum hp_cmd_id {
 	X(conntrack_stats, "/hotpath/conntrack",                                                         \
 	  "Connection table size, counters, packets by state, invalid by reason. No parameters")         \
 	X(xdp_show, "/hotpath/xdp",                                                                      \
-	  "XDP program counters by reason, per interface. Parameters: iface (optional)")
+	  "XDP program counters by reason, per interface. Parameters: iface (optional)")                 \
+	X(lb_stats, "/hotpath/lb",                                                                       \
+	  "Load balancer counters per VIP and backend, backends' states. No parameters")
 
 #endif

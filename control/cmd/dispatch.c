@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "handlers.h"
+#include "lbhealth.h"
 
 /* The registry's rows, in its order: the order `help` lists them. */
 static const struct cmd {
@@ -203,6 +204,7 @@ ctl_cmd_line_stream(struct dp_runtime *rt, const char *line, size_t len, struct 
 			}
 		}
 		json_decref(empty);
+		ctl_lbhealth_sync(rt); /* a request that published a table set may have changed the VIPs */
 	}
 	json_decref(id);
 	json_decref(req);

@@ -54,14 +54,17 @@ void hp_config_free(struct hp_config *cfg);
  * One entry of a table section, as a socket request sends it: a JSON object
  * read with the same key parsers and checks as the file's entries, against
  * the running configuration cfg (ports, policers). section is "neighbors",
- * "routes", "acl", "policers" or "xdp"; out is a struct hp_neighbor_conf,
- * hp_route_conf, hp_acl_rule, hp_policer_conf or hp_xdp_conf, filled and
- * resolved (port and policer indexes) but added nowhere; an hp_xdp_conf's
- * block list is the caller's to free. A neighbor may leave port out when an l3
- * port's subnet holds its ip (neigh.add's rule). JSON numbers, true, false and null are
- * read as the text YAML would see ("5000", "true", ""). The entry is checked on
- * its own: duplicates of running entries (same prefix, same policer name) are
- * the caller's to judge. Returns 0, -EINVAL with "key 'dport': ..." in err (no
+ * "routes", "acl", "policers", "xdp", "nat" or "lb"; out is a struct
+ * hp_neighbor_conf, hp_route_conf, hp_acl_rule, hp_policer_conf, hp_xdp_conf,
+ * hp_nat_rule or hp_lb_vip, filled and resolved (port and policer indexes)
+ * but added nowhere; an hp_xdp_conf's block list and an hp_lb_vip's backends
+ * are the caller's to free. A neighbor may leave port out when an l3 port's
+ * subnet holds its ip (neigh.add's rule). JSON numbers, true, false and null
+ * are read as the text YAML would see ("5000", "true", ""). The entry is
+ * checked on its own: duplicates of running entries (same prefix, same
+ * policer name) are the caller's to judge, but for nat and lb entries, which
+ * are checked against the running rules and VIPs as the file's are (a pool
+ * overlap, a VIP already defined, a GUE port in use). Returns 0, -EINVAL with "key 'dport': ..." in err (no
  * FILE:LINE: the request has none), or -ENOMEM.
  */
 int hp_config_parse_entry(const struct hp_config *cfg, const char *section, const json_t *entry, void *out,

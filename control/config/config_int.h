@@ -104,6 +104,11 @@ struct nat_side {
 	unsigned port_line, to_line, dst_line, dport_line;
 };
 
+/* Per lb VIP: lines of its keys, for the checks made after the document (0: the key is absent). */
+struct lb_side {
+	unsigned vip_line, port_line, encap_line, gue_port_line;
+};
+
 /* Lines of the entry being read, for checks made once its mapping is complete. */
 struct route_tmp {
 	bool has_action;
@@ -130,6 +135,12 @@ struct nat_tmp {
 	unsigned type_line, out_line, in_line, src_line, ports_line, dst_line, proto_line, dport_line;
 };
 
+/* The lb VIP being read: which keys it gave (defaults that depend on other keys). */
+struct lb_tmp {
+	bool has_gue_port, has_health, has_hport, has_path, has_timeout;
+	unsigned health_line, path_line, timeout_line;
+};
+
 struct policer_tmp {
 	bool has_pir, has_pbs, has_ebs;
 	unsigned name_line, pir_line, pbs_line, ebs_line;
@@ -154,10 +165,12 @@ struct ctx {
 	struct acl_side *acl;   /* n_acl entries */
 	unsigned *policer_line; /* n_policers entries: line of each name */
 	struct nat_side *nat;   /* n_nat entries */
+	struct lb_side *lb;     /* n_lb entries */
 	struct route_tmp rtmp;
 	struct acl_tmp atmp;
 	struct policer_tmp ptmp;
 	struct nat_tmp ntmp;
+	struct lb_tmp ltmp;
 	unsigned qi; /* next quote buffer */
 	char quote[4][CFG_QUOTE_MAX + 8];
 };
@@ -267,6 +280,11 @@ void cfg_conntrack_defaults(struct hp_conntrack_conf *ct);
 int cfg_parse_nat(struct ctx *c, void *obj, const char *key, struct cfg_node val);
 int cfg_entry_nat(struct ctx *c, struct cfg_node v, void *out);
 int cfg_resolve_nat(struct ctx *c);
+int cfg_parse_lb(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+int cfg_entry_lb(struct ctx *c, struct cfg_node v, void *out);
+int cfg_resolve_lb(struct ctx *c);
+int cfg_parse_lb_conf(struct ctx *c, void *obj, const char *key, struct cfg_node val);
+void cfg_lb_conf_defaults(struct hp_lb_conf *l);
 void cfg_linux_all_protocols(struct hp_linux_conf *l);
 /* Port of a neighbor or route: known, and routed (l3). */
 int cfg_resolve_l3_port(struct ctx *c, const char *name, unsigned line, const char *what, int *out);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "dump.h"
@@ -155,6 +156,53 @@ hp_dump_nat_rule(const struct hp_config *cfg, const struct hp_nat_rule *r)
 	snprintf(to, sizeof(to), "%u-%u", r->port_lo, r->port_hi);
 	json_object_set_new(o, "ports", json_string(to));
 	return o;
+}
+
+/* Every key of a health check, its defaults filled in (path with http only). */
+static json_t *
+lb_health_json(const struct hp_lb_health *h)
+{
+	json_t *o = json_pack("{s:s, s:i}", "check", h->check == HP_LB_CHECK_HTTP ? "http" : "tcp", "port",
+			      (int)h->port);
+
+	if (h->check == HP_LB_CHECK_HTTP)
+		json_object_set_new(o, "path", json_string(h->path));
+	json_object_set_new(o, "interval_ms", json_integer(h->interval_ms));
+	json_object_set_new(o, "timeout_ms", json_integer(h->timeout_ms));
+	json_object_set_new(o, "rise", json_integer(h->rise));
+	json_object_set_new(o, "fall", json_integer(h->fall));
+	return o;
+}
+
+json_t *
+hp_dump_lb_vip(const struct hp_lb_vip *v)
+{
+	json_t *o = json_pack("{s:o, s:s}", "vip", hp_json_addr(&v->vip), "proto",
+			      v->proto == IPPROTO_UDP ? "udp" : "tcp"),
+	       *a = json_array();
+
+	if (v->port)
+		json_object_set_new(o, "port", json_integer(v->port));
+	json_object_set_new(o, "encap", json_string(v->encap == HP_LB_GUE ? "gue" : "ipip"));
+	if (v->encap == HP_LB_GUE)
+		json_object_set_new(o, "gue_port", json_integer(v->gue_port));
+	if (v->flags & HP_LB_NO_SRC_PORT)
+		json_object_set_new(o, "flags", json_pack("[s]", "no_src_port"));
+	if (v->health.check != HP_LB_CHECK_NONE)
+		json_object_set_new(o, "health", lb_health_json(&v->health));
+	for (unsigned i = 0; i < v->n_backends; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I}", "ip", hp_json_addr(&v->backends[i].ip),
+						   "weight", (json_int_t)v->backends[i].weight));
+	json_object_set_new(o, "backends", a);
+	return o;
+}
+
+json_t *
+hp_dump_lb_conf(const struct hp_lb_conf *l)
+{
+	return json_pack("{s:I, s:I, s:I, s:o, s:o}", "flows", (json_int_t)l->flows, "flow_timeout",
+			 (json_int_t)l->flow_timeout, "table_size", (json_int_t)l->table_size, "src4",
+			 hp_json_prefix(&l->src4), "src6", hp_json_prefix(&l->src6));
 }
 
 json_t *
@@ -349,6 +397,14 @@ hp_dump_config(const struct hp_config *cfg)
 			json_array_append_new(a, hp_dump_nat_rule(cfg, &cfg->nat[i]));
 		json_object_set_new(o, "nat", a);
 	}
+	if (cfg->n_lb > 0) {
+		a = json_array();
+		for (unsigned i = 0; i < cfg->n_lb; i++)
+			json_array_append_new(a, hp_dump_lb_vip(&cfg->lb[i]));
+		json_object_set_new(o, "lb", a);
+	}
+	if (cfg->lb_conf.enabled)
+		json_object_set_new(o, "lb_conf", hp_dump_lb_conf(&cfg->lb_conf));
 	return o;
 }
 

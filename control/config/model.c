@@ -1,4 +1,4 @@
-/* The running configuration's operations: routes, static neighbours, ACL rules, policers, xdp sets. */
+/* The running configuration's operations: routes, static neighbours, ACL rules, policers, nat rules, xdp sets (lb: model_lb.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -676,6 +676,11 @@ hp_model_take_tables(struct hp_config *cfg, struct hp_config *nc)
 	cfg->neigh = nc->neigh;         /* limits and timers: the neighbour table reads them as it goes */
 	cfg->linux_rt = nc->linux_rt;   /* the mirror compares it with what it runs (ctl_linux_reconfigure) */
 	cfg->conntrack = nc->conntrack; /* config.apply refused a change of its size */
+	/* the VIPs, each with its backends (nc's arrays move: nothing is shared), and lb_conf */
+	hp_model_lb_free(cfg);
+	cfg->lb = nc->lb, cfg->n_lb = nc->n_lb;
+	nc->lb = NULL, nc->n_lb = 0;
+	cfg->lb_conf = nc->lb_conf;
 	hp_model_free(cfg);
 	cfg->route_index = nc->route_index;
 	nc->route_index = NULL;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "model_lb.h" /* the lb VIPs' and backends' operations */
 
 /*
  * hotpathd keeps one struct hp_config, the model of what runs: `config dump`
@@ -136,7 +137,8 @@ int hp_model_xdp_pass_add(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
 int hp_model_xdp_pass_del(struct hp_xdp_conf *x, const struct hp_xdp_class *c);
 
 /*
- * config.apply: cfg takes nc's neighbours, routes, ACL, policers,
+ * config.apply: cfg takes nc's neighbours, routes, ACL, policers, nat rules, lb VIPs
+ * (with their backends) and lb_conf,
  * acl_default and the pass and block sets of each of its xdp interfaces
  * (nc, parsed and checked by the loader, names the same interfaces: one
  * nc lacks is left empty); cfg's old ones are freed, nc keeps the rest.

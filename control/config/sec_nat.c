@@ -338,23 +338,6 @@ rule_where(const struct hp_config *cfg, unsigned i, char *buf, size_t len)
 	return buf;
 }
 
-/* Where the FIB would send a: a connected subnet, or the longest forward route holding it. */
-static bool
-reachable(const struct hp_config *cfg, const struct hp_addr *a)
-{
-	const struct hp_route_conf *best = NULL;
-
-	if (hp_config_via_port(cfg, a) >= 0)
-		return true;
-	for (unsigned i = 0; i < cfg->n_routes; i++) {
-		const struct hp_route_conf *rt = &cfg->routes[i];
-
-		if (hp_prefix_contains(&rt->prefix, a) && (!best || rt->prefix.len > best->prefix.len))
-			best = rt;
-	}
-	return best && best->action == HP_ROUTE_FORWARD;
-}
-
 struct pool_addr {
 	uint32_t addr; /* host order */
 	unsigned rule;
@@ -430,7 +413,7 @@ resolve_rule(struct ctx *c, unsigned i)
 				   "key '%s': port '%s' is mode xconnect: nat needs an l3 port", k,
 				   cfg->ports[p].name);
 	r->port = p;
-	if (r->type == HP_NAT_DNAT && !reachable(cfg, &r->to_addr))
+	if (r->type == HP_NAT_DNAT && !hp_config_reachable(cfg, &r->to_addr))
 		return cfg_fail_at(
 			c, ns->to_line,
 			"key 'to': %s is outside every connected subnet and route (the target must be "

@@ -86,12 +86,14 @@ static const struct key_def top_keys[] = {
 	{"linux", cfg_parse_linux, false, NULL},
 	{"conntrack", cfg_parse_conntrack, false, NULL},
 	{"nat", cfg_parse_nat, false, cfg_entry_nat},
+	{"lb", cfg_parse_lb, false, cfg_entry_lb},
+	{"lb_conf", cfg_parse_lb_conf, false, NULL},
 };
 
 /* After the whole document: names that may point forward, in this order. */
 static int (*const resolvers[])(struct ctx *c) = {
 	cfg_resolve_ports,  cfg_resolve_workers, cfg_resolve_xdp, cfg_resolve_neighbors,
-	cfg_resolve_routes, cfg_resolve_acl,     cfg_resolve_nat,
+	cfg_resolve_routes, cfg_resolve_acl,     cfg_resolve_nat, cfg_resolve_lb,
 };
 
 static int
@@ -244,6 +246,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	cfg->stall_threshold_us = HP_DEFAULT_STALL_US;
 	cfg_neigh_defaults(&cfg->neigh);
 	cfg_conntrack_defaults(&cfg->conntrack);
+	cfg_lb_conf_defaults(&cfg->lb_conf);
 
 	if (len > CFG_FILE_MAX)
 		rc = cfg_fail_at(c, 1, "file too large (over %u MiB)", CFG_FILE_MAX >> 20);
@@ -254,6 +257,7 @@ hp_config_parse(const char *name, const char *text, size_t len, struct hp_config
 	free(c->acl);
 	free(c->policer_line);
 	free(c->nat);
+	free(c->lb);
 	free(c);
 	if (rc) {
 		hp_config_free(cfg);
@@ -407,6 +411,7 @@ hp_config_free(struct hp_config *cfg)
 	free(cfg->nat);
 	cfg->nat = NULL;
 	cfg->n_nat = 0;
+	hp_model_lb_free(cfg);
 	cfg->routes_cap = cfg->neighbors_cap = cfg->acl_cap = cfg->policers_cap = 0;
 	hp_model_free(cfg);
 }
@@ -453,6 +458,7 @@ hp_config_parse_entry(const struct hp_config *cfg, const char *section, const js
 	free(c->acl);
 	free(c->policer_line);
 	free(c->nat);
+	free(c->lb);
 out:
 	json_decref(j);
 	free(scratch);

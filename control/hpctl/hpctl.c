@@ -321,10 +321,10 @@ pad(size_t n)
 /*
  * An array of objects as a table: the first object's keys, in order, are the
  * columns (uppercased); a key missing from a later row shows "-". Columns of
- * numbers are right-aligned.
+ * numbers are right-aligned. Every line starts with indent blanks.
  */
 static int
-print_table(const json_t *rows)
+print_table(const json_t *rows, int indent)
 {
 	const json_t *first = json_array_get(rows, 0);
 	size_t nc = json_object_size(first), nr = json_array_size(rows);
@@ -356,6 +356,7 @@ print_table(const json_t *rows)
 				w[c] = width(cells[r * nc + c]);
 		}
 	}
+	pad((size_t)indent);
 	for (c = 0; c < nc; c++) {
 		size_t fill = w[c] - width(keys[c]);
 
@@ -369,6 +370,7 @@ print_table(const json_t *rows)
 	}
 	putchar('\n');
 	for (r = 0; r < nr; r++) {
+		pad((size_t)indent);
 		for (c = 0; c < nc; c++) {
 			const char *s = cells[r * nc + c];
 			size_t fill = w[c] - width(s);
@@ -447,7 +449,7 @@ print_human(const json_t *res, bool yaml)
 	/* a table needs columns: the first row's keys */
 	if (json_is_array(res) && json_object_size(json_array_get(res, 0)) > 0 &&
 	    all_of_type(res, JSON_OBJECT))
-		return print_table(res);
+		return print_table(res, 0);
 	if (json_is_array(res)) {
 		json_array_foreach(res, i, v) {
 			if ((s = cell(v)) == NULL)
@@ -551,7 +553,7 @@ print_conntrack_stats(const json_t *res)
 	rc = print_object(copy, 0);
 	if (rc == 0 && json_array_size(workers) > 0) {
 		printf("workers:\n");
-		rc = print_table(workers);
+		rc = print_table(workers, 0);
 	}
 	json_decref(workers);
 	json_decref(copy);
@@ -597,6 +599,139 @@ print_nat_show(const json_t *res)
 	return 0;
 }
 
+/* ---- the load balancer: each VIP as hpctl lb writes it, its backends as a table below ---- */
+
+/* VIP[:PORT]/PROTO, an IPv6 address in brackets when a port follows. */
+static const char *
+lb_vip_text(const json_t *v, char *buf, size_t len)
+{
+	const char *a = json_string_value(json_object_get(v, "vip")) ?: "?";
+	const char *proto = json_string_value(json_object_get(v, "proto")) ?: "?";
+	const json_t *port = json_object_get(v, "port");
+
+	if (port == NULL)
+		snprintf(buf, len, "%s/%s", a, proto);
+	else if (strchr(a, ':') != NULL)
+		snprintf(buf, len, "[%s]:%" JSON_INTEGER_FORMAT "/%s", a, json_integer_value(port), proto);
+	else
+		snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT "/%s", a, json_integer_value(port), proto);
+	return buf;
+}
+
+/* rows as a table indented under its VIP, then released; none's line for no rows; ok false: ENOMEM. */
+static int
+lb_table(json_t *rows, bool ok, const char *none)
+{
+	int rc = ok ? 0 : -ENOMEM;
+
+	if (ok && json_array_size(rows) == 0)
+		printf("  %s\n", none);
+	else if (ok)
+		rc = print_table(rows, 2);
+	json_decref(rows);
+	return rc;
+}
+
+/* Appends row, with every key of more (NULL: none) after its own; false on ENOMEM. */
+static bool
+lb_row(json_t *rows, json_t *row, const json_t *more)
+{
+	if (row == NULL || (more != NULL && json_object_update(row, (json_t *)more) < 0)) {
+		json_decref(row);
+		return false;
+	}
+	return json_array_append_new(rows, row) == 0;
+}
+
+/* lb.show: "VIP A:P/PROTO encap E ... ring N", its backends' weight, state and ring entries; lb_conf. */
+static int
+print_lb_show(const json_t *res)
+{
+	const json_t *vips = json_object_get(res, "vips"), *v, *b;
+	size_t i, k;
+	char text[80];
+
+	if (json_array_size(vips) == 0)
+		printf("no lb vips\n");
+	json_array_foreach(vips, i, v) {
+		json_int_t ring = json_integer_value(json_object_get(v, "table_size"));
+		json_t *rows = json_array();
+		bool ok = rows != NULL;
+
+		printf("VIP %s encap %s", lb_vip_text(v, text, sizeof(text)),
+		       json_string_value(json_object_get(v, "encap")) ?: "?");
+		if (json_object_get(v, "gue_port") != NULL)
+			printf(" gue_port %" JSON_INTEGER_FORMAT,
+			       json_integer_value(json_object_get(v, "gue_port")));
+		json_array_foreach(json_object_get(v, "flags"), k, b)
+			printf(" %s", json_string_value(b) ?: "?");
+		printf(" ring %" JSON_INTEGER_FORMAT "\n", ring);
+		json_array_foreach(json_object_get(v, "backends"), k, b) {
+			json_int_t n = json_integer_value(json_object_get(b, "ring_entries"));
+			char share[16], why[32];
+
+			/* state is what the ring does with it; admin/health say why */
+			snprintf(why, sizeof(why), "%s/%s",
+				 json_string_value(json_object_get(b, "admin")) ?: "?",
+				 json_string_value(json_object_get(b, "health")) ?: "?");
+			snprintf(share, sizeof(share), "%5.1f%%",
+				 ring > 0 ? 100.0 * (double)n / (double)ring : 0.0);
+			ok = ok &&
+			     lb_row(rows,
+				    json_pack("{s:s, s:I, s:s, s:s, s:I, s:s}", "ip",
+					      json_string_value(json_object_get(b, "ip")) ?: "?", "weight",
+					      json_integer_value(json_object_get(b, "weight")), "state",
+					      json_string_value(json_object_get(b, "state")) ?: "?",
+					      "admin/health", why, "entries", n, "share", share),
+				    NULL);
+		}
+		if (lb_table(rows, ok, "no backends") < 0)
+			return -ENOMEM;
+	}
+	if (json_object_size(json_object_get(res, "conf")) > 0) {
+		printf("lb_conf:\n");
+		return print_object(json_object_get(res, "conf"), 2);
+	}
+	return 0;
+}
+
+/* lb.stats: each VIP's counters on its line, its backends' below; then each worker's flow table. */
+static int
+print_lb_stats(const json_t *res)
+{
+	const json_t *vips = json_object_get(res, "vips"), *v, *b, *c;
+	const char *k;
+	size_t i, j;
+	char text[80];
+	json_t *rows;
+	bool ok;
+
+	if (json_array_size(vips) == 0)
+		printf("no lb vips\n");
+	json_array_foreach(vips, i, v) {
+		printf("VIP %s", lb_vip_text(v, text, sizeof(text)));
+		json_object_foreach(json_object_get(v, "stats"), k, c)
+			printf(" %s %" JSON_INTEGER_FORMAT, k, json_integer_value(c));
+		putchar('\n');
+		ok = (rows = json_array()) != NULL;
+		json_array_foreach(json_object_get(v, "backends"), j, b)
+			ok = ok && lb_row(rows,
+					  json_pack("{s:s}", "ip",
+						    json_string_value(json_object_get(b, "ip")) ?: "?"),
+					  json_object_get(b, "stats"));
+		if (lb_table(rows, ok, "no backends") < 0)
+			return -ENOMEM;
+	}
+	/* one flow table per worker: the row number is the worker, numbered as conntrack stats numbers them */
+	if (json_array_size(json_object_get(res, "flow_tables")) == 0)
+		return 0;
+	printf("flow tables:\n");
+	ok = (rows = json_array()) != NULL;
+	json_array_foreach(json_object_get(res, "flow_tables"), i, c)
+		ok = ok && lb_row(rows, json_pack("{s:I}", "worker", (json_int_t)i), c);
+	return lb_table(rows, ok, "none");
+}
+
 /* Results with a printer of their own (by command); NULL: the generic one. */
 static int (*special_printer(const char *cmd))(const json_t *)
 {
@@ -608,6 +743,10 @@ static int (*special_printer(const char *cmd))(const json_t *)
 		return print_conntrack_stats;
 	if (!strcmp(cmd, "nat.show"))
 		return print_nat_show;
+	if (!strcmp(cmd, "lb.show"))
+		return print_lb_show;
+	if (!strcmp(cmd, "lb.stats"))
+		return print_lb_stats;
 	return NULL;
 }
 

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "hpctl_args.h"
+#include "hpctl_lb.h"
 
 #define USE_OPTIONS                                                                                \
 	"options (before OBJECT):\n"                                                               \
@@ -676,6 +677,156 @@ parse_nat(struct parse *p, const char *verb)
 		return fail(p, "unknown verb '%s' (add, del, show)", verb);
 	}
 	return done(p);
+}
+
+/* VIP[:PORT]/PROTO, the first word after lb vip's and lb backend's verb: "vip", "proto", ["port"]. */
+static int
+lb_vip(struct parse *p)
+{
+	const char *s = need(p, "VIP[:PORT]/PROTO");
+	char err[200];
+
+	if (s == NULL)
+		return -EINVAL;
+	if (cli_lb_vip(s, p->r->args, err, sizeof(err)) < 0)
+		return fail(p, "%s", err);
+	return 0;
+}
+
+/* lb vip add VIP [encap E] [gue_port N] [no_src_port] backends LIST: the config file's lb: entry. */
+static int
+lb_vip_add(struct parse *p)
+{
+	const char *kw, *v, *encap = NULL, *list = NULL;
+	unsigned long gue = 0;
+	bool no_src_port = false;
+	json_t *backends;
+	char err[200];
+
+	if (lb_vip(p) < 0)
+		return -EINVAL;
+	while ((kw = next(p)) != NULL) {
+		if (is(kw, "no_src_port")) {
+			if (no_src_port)
+				return fail(p, "'no_src_port' given twice");
+			no_src_port = true;
+			continue;
+		}
+		if (!is(kw, "encap") && !is(kw, "gue_port") && !is(kw, "backends"))
+			return fail(p, "unknown keyword '%s' (encap, gue_port, no_src_port, backends)", kw);
+		if ((is(kw, "encap") && encap != NULL) || (is(kw, "gue_port") && gue != 0) ||
+		    (is(kw, "backends") && list != NULL))
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw,
+				    is(kw, "encap")      ? "ipip or gue"
+				    : is(kw, "gue_port") ? "N"
+							 : "IP")) == NULL)
+			return -EINVAL;
+		if (is(kw, "encap")) {
+			if (!is(v, "ipip") && !is(v, "gue"))
+				return fail(p, "unknown encap '%s' (ipip, gue)", v);
+			encap = v;
+		} else if (is(kw, "gue_port")) {
+			if (!cli_lb_number(v, 1, 65535, &gue))
+				return fail(p, "gue_port: '%s' is not a port from 1 to 65535", v);
+		} else {
+			list = v; /* checked once the words are all read: nothing to free on the way */
+		}
+	}
+	/* the port is GUE's UDP destination: with IPIP it would be ignored, so it is refused */
+	if (gue != 0 && !is(encap, "gue"))
+		return fail(p, "gue_port: only with encap gue");
+	if (list == NULL)
+		return fail(p, "missing 'backends IP[@WEIGHT][,IP[@WEIGHT]...]'");
+	/* in the config file's order: vip, proto, port (lb_vip), encap, gue_port, flags, backends */
+	if ((encap != NULL && put_str(p, "encap", encap) < 0) ||
+	    (gue != 0 && put(p, "gue_port", json_integer((json_int_t)gue)) < 0) ||
+	    (no_src_port && put(p, "flags", json_pack("[s]", "no_src_port")) < 0))
+		return -EINVAL;
+	if (cli_lb_backends(list, &backends, err, sizeof(err)) < 0)
+		return fail(p, "%s", err);
+	return put(p, "backends", backends);
+}
+
+/* lb backend {add | del | set} VIP IP [weight N] [state S] (add: weight; del: nothing; set: either). */
+static int
+lb_backend(struct parse *p, const char *verb)
+{
+	static const char *const states[] = {"up", "down", "drain", NULL};
+	bool set = is(verb, "set");
+	const char *ip, *kw, *v;
+	unsigned long w;
+
+	if (lb_vip(p) < 0 || (ip = need(p, "IP")) == NULL)
+		return -EINVAL;
+	if (!cli_lb_addr(ip))
+		return fail(p, "IP: '%s' is not an IPv4 or IPv6 address", ip);
+	if (put_str(p, "ip", ip) < 0)
+		return -EINVAL;
+	if (is(verb, "del"))
+		return done(p);
+	while ((kw = next(p)) != NULL) {
+		if (!is(kw, "weight") && !(set && is(kw, "state")))
+			return fail(p,
+				    set ? "unknown keyword '%s' (weight, state)"
+					: "unknown keyword '%s' (weight)",
+				    kw);
+		if (json_object_get(p->r->args, kw) != NULL)
+			return fail(p, "'%s' given twice", kw);
+		if ((v = need_value(p, kw, is(kw, "weight") ? "N" : "up, down or drain")) == NULL)
+			return -EINVAL;
+		if (is(kw, "state")) {
+			if (!one_of(v, states))
+				return fail(p, "unknown state '%s' (up, down, drain)", v);
+			if (put_str(p, kw, v) < 0)
+				return -EINVAL;
+		} else if (!cli_lb_number(v, 0, CLI_LB_WEIGHT_MAX, &w)) {
+			return fail(p, "weight: '%s' is not a number from 0 to %u", v, CLI_LB_WEIGHT_MAX);
+		} else if (put(p, kw, json_integer((json_int_t)w)) < 0) {
+			return -EINVAL;
+		}
+	}
+	if (set && json_object_get(p->r->args, "weight") == NULL &&
+	    json_object_get(p->r->args, "state") == NULL)
+		return fail(p, "missing 'weight N' or 'state {up | down | drain}'");
+	return 0;
+}
+
+static int
+parse_lb(struct parse *p, const char *verb)
+{
+	const char *s;
+
+	if (verb == NULL || is(verb, "show") || is(verb, "stats")) {
+		cmd(p, is(verb, "stats") ? HP_CMD_lb_stats : HP_CMD_lb_show);
+		return done(p);
+	}
+	if (!is(verb, "vip") && !is(verb, "backend"))
+		return fail(p, "unknown verb '%s' (show, stats, vip, backend)", verb);
+	s = next(p);
+	if (is(verb, "vip")) {
+		if (s == NULL)
+			return fail(p, "vip: missing add or del");
+		if (is(s, "add")) {
+			cmd(p, HP_CMD_lb_vip_add);
+			return lb_vip_add(p);
+		}
+		if (!is(s, "del"))
+			return fail(p, "vip: unknown verb '%s' (add, del)", s);
+		cmd(p, HP_CMD_lb_vip_del);
+		return lb_vip(p) < 0 ? -EINVAL : done(p);
+	}
+	if (s == NULL)
+		return fail(p, "backend: missing add, del or set");
+	if (is(s, "add"))
+		cmd(p, HP_CMD_lb_backend_add);
+	else if (is(s, "del"))
+		cmd(p, HP_CMD_lb_backend_del);
+	else if (is(s, "set"))
+		cmd(p, HP_CMD_lb_backend_set);
+	else
+		return fail(p, "backend: unknown verb '%s' (add, del, set)", s);
+	return lb_backend(p, s);
 }
 
 static int

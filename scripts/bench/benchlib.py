@@ -633,6 +633,30 @@ def write_syn_flood(path, n, seed=1, dst_mac=PORT1_MAC):
     return path
 
 
+# ---------------------------------------------------------------- load balancer rig
+# (scripts/bench/lb.py): flow i = 10.0.0.2:(1024 + i mod 60000) -> LB_VIP4:(5000 + i / 60000),
+# UDP; LB_VIP4 is in the traffic's /22, so the plain configuration routes the same frames.
+
+LB_VIP4 = "198.18.0.1"
+LB_MAX_FLOWS = 60000 * 60000
+
+
+def lb_frames(indices, dst_mac=PORT_MAC, size=64):
+    g = _gen_flows()
+    dmac, smac = g.mac(dst_mac), g.mac(PEER_MAC)
+    client, vip = TRAFFIC_SRC4.packed, ipaddress.ip_address(LB_VIP4).packed
+    for i in indices:
+        yield g.udp4_frame(dmac, smac, client, vip, 1024 + i % 60000, 5000 + i // 60000, i, size)
+
+
+def write_lb_pcap(path, indices, dst_mac=PORT_MAC):
+    """A pcap of lb_frames (kept if it exists: the name must say what it holds)."""
+    if not os.path.exists(path):
+        _gen_flows().write_pcap(path + ".tmp", lb_frames(indices, dst_mac))
+        os.replace(path + ".tmp", path)
+    return path
+
+
 def ct_setup(kind, ct_max=None, p1_device=None, mbufs=None):
     """write_l3_config's `stateful` argument. kind: "plain" (routes only), "fw" (the stateful
     firewall: established/related permitted, new permitted from 10.0.0.0/8, everything else
@@ -657,4 +681,19 @@ def ct_setup(kind, ct_max=None, p1_device=None, mbufs=None):
         st["extra"].append("conntrack: { max: %d }" % ct_max)
     if mbufs:
         st["extra"].append("mbufs: %d" % mbufs)
+    return st
+
+
+def lb_setup(kind, n_backends, flows, p1_device=None, mbufs=None):
+    """write_l3_config's `stateful` argument for the load balancer rig."""
+    st = ct_setup("plain", p1_device=p1_device, mbufs=mbufs)
+    backends = ["10.0.0.%d" % (16 + b) for b in range(n_backends)]
+    st["neighbors"] = st["neighbors"] + ["  - { ip: %s, mac: \"%s\", port: p0 }" % (b, PEER_MAC)
+                                         for b in backends]
+    if kind == "lb":
+        st["extra"].append("lb:\n  - { vip: %s, proto: udp, encap: ipip, backends: [%s] }"
+                           % (LB_VIP4, ", ".join("{ ip: %s }" % b for b in backends)))
+        st["extra"].append("lb_conf: { flows: %d }" % max(2 * flows, 65536))
+    elif kind != "plain":
+        raise ValueError("lb_setup: unknown kind %r" % kind)
     return st

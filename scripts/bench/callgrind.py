@@ -49,6 +49,8 @@ HP_CONFIGS = [
     ("ct-1k", "l3 + stateful firewall, 1k flows", 4, 0),
     ("snat-1k", "l3 + SNAT, 1k flows", 4, 0),
     ("ct-new", "l3 + stateful firewall, every frame a new flow", 4, 0),
+    # lb.py's: 1k flows to a VIP of 16 backends (benchlib.lb_setup, lb_frames)
+    ("lb-1k", "l3 + load balancer (IPIP), 1k flows", 4, 0),
 ]
 # name -> (ct_setup kind, frames): "both" each flow's original frame then its reply,
 # "orig" original frames only, "new" PACKETS distinct flows (finite run only: a replay
@@ -124,6 +126,10 @@ class Runner:
             if not self.wanted(name):
                 continue
             st, pcaps = None, {"finite": self.finite[fam], "rig": self.replay[fam]}
+            if name == "lb-1k":
+                st = bl.lb_setup("lb", 16, 1024)
+                rig = bl.write_lb_pcap(os.path.join(self.out, "lb-1k.pcap"), range(1024))
+                pcaps = {"rig": rig, "finite": bl.cycle_pcap(rig, os.path.join(self.out, "finite-lb-1k-%d.pcap" % n), n)}
             if name in CT_CONFIGS:
                 ct_kind, frames = CT_CONFIGS[name]
                 st = bl.ct_setup(ct_kind, ct_max=max(65536, 2 * n))
@@ -250,7 +256,8 @@ class Runner:
                    "dp_tx_flush", "dp_xconnect_burst", "rte_lpm6_lookup_bulk_func",
                    "dp_ct_pre", "dp_ct_post", "dp_ct_tick", "ct_lookup", "ct_alloc", "ct_insert", "ct_sweep",
                    "dp_nat_alloc", "dp_nat_rewrite4", "dp_ct_fast_find", "dp_ct_fast_commit",
-                   "dp_fib_neigh_lookup", "general_burst", "dp_acl_stage"):
+                   "dp_fib_neigh_lookup", "general_burst", "dp_acl_stage", "dp_lb_fast", "dp_lb_stage",
+                   "lb_flow_lookup", "lb_flow_insert", "lb_encap_write", "maglev_build"):
             if fn in prof.inclusive:
                 per[fn] = prof.inclusive[fn] / n
                 per[fn + " calls/packet"] = prof.calls[fn] / n

@@ -328,13 +328,15 @@ def tsc_hz():
     return None
 
 
-def table(results):
+def table(results, configs=CONFIGS):
+    """Per configuration of configs: runs, median/min/max, the ratio to plain of the same flows
+    and the target's verdict (conntrack.py's and lb.py's)."""
     by = {}
     for r in results:
         if r.get("ok"):
             by.setdefault(r["config"], []).append(r["mpps"])
     rows = []
-    for name, label, kind, flows, target in CONFIGS:
+    for name, label, kind, flows, target in configs:
         v = by.get(name, [])
         row = {"config": name, "label": label, "kind": kind, "runs": len(v),
                "failed": sum(1 for r in results if r["config"] == name and not r.get("ok")),
@@ -351,6 +353,25 @@ def table(results):
             row["result"] = "baseline"
         rows.append(row)
     return rows
+
+
+def throughput_round(rig, args, configs, rnd, results):
+    """Round rnd of every wanted configuration, one run each (under the lock), into results;
+    1 if one failed. (lb.py's too.)"""
+    status = 0
+    for name, *_ in configs:
+        if not rig.wanted(name):
+            continue
+        with Lock(args.lock):
+            r = rig.run_one(name, rnd)
+        results.append(r)
+        if r.get("ok"):
+            bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
+                rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
+        else:
+            status = 1
+            bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+    return status
 
 
 def main():
@@ -388,18 +409,7 @@ def main():
     try:
         rig.prepare()
         for rnd in range(1, args.rounds + 1):
-            for name, *_ in CONFIGS:
-                if not rig.wanted(name):
-                    continue
-                with Lock(args.lock):
-                    r = rig.run_one(name, rnd)
-                results.append(r)
-                if r.get("ok"):
-                    bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
-                        rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
-                else:
-                    status = 1
-                    bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+            status = throughput_round(rig, args, CONFIGS, rnd, results) or status
             for name, kind in NEW_CONFIGS:
                 if rig.wanted(name):
                     with Lock(args.lock):

@@ -75,6 +75,27 @@ check_config(const struct hp_config *c)
 			CHECK(r->proto == 6 || r->proto == 17);
 		}
 	}
+	CHECK(c->n_lb <= HP_MAX_LB_VIPS && (c->n_lb == 0 || c->lb != NULL));
+	for (unsigned i = 0; i < c->n_lb; i++) {
+		const struct hp_lb_vip *v = &c->lb[i];
+
+		CHECK(v->proto == 6 || v->proto == 17);
+		CHECK(v->encap == HP_LB_GUE ? v->gue_port >= 1 : v->encap == HP_LB_IPIP && v->gue_port == 0);
+		CHECK(v->n_backends >= 1 && v->n_backends <= HP_MAX_LB_BACKENDS && v->backends != NULL);
+		CHECK(v->health.check == HP_LB_CHECK_NONE ||
+		      (v->health.port >= 1 && v->health.timeout_ms <= v->health.interval_ms));
+		for (unsigned k = 0; k < v->n_backends; k++)
+			CHECK(v->backends[k].weight <= HP_LB_WEIGHT_MAX &&
+			      !(v->vip.family == AF_INET6 && v->backends[k].ip.family == AF_INET));
+		for (unsigned j = 0; j < i; j++) /* no two VIPs that overlap */
+			CHECK(c->lb[j].proto != v->proto || c->lb[j].vip.family != v->vip.family ||
+			      memcmp(c->lb[j].vip.addr, v->vip.addr, 16) ||
+			      (c->lb[j].port != v->port && c->lb[j].port && v->port));
+	}
+	CHECK(c->lb_conf.flows >= HP_LB_FLOWS_MIN && c->lb_conf.flows <= HP_LB_FLOWS_MAX);
+	CHECK(c->lb_conf.table_size >= HP_LB_TABLE_SIZE_DEFAULT &&
+	      c->lb_conf.table_size <= HP_LB_TABLE_SIZE_MAX);
+	CHECK(c->lb_conf.flow_timeout >= 1 && c->lb_conf.flow_timeout <= HP_LB_FLOW_TIMEOUT_MAX);
 	for (unsigned i = 0; i < c->n_xdp; i++) {
 		const struct hp_xdp_conf *x = &c->xdp[i];
 
@@ -142,7 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rc == -EINVAL || rc == -ENOMEM);
 		CHECK(strncmp(err, "fuzz.yaml:", 10) == 0 && strlen(err) > 12);
 		CHECK(cfg.routes == NULL && cfg.acl == NULL && cfg.neighbors == NULL &&
-		      cfg.policers == NULL && cfg.nat == NULL);
+		      cfg.policers == NULL && cfg.nat == NULL && cfg.lb == NULL);
 	}
 	check_tokens(data, size);
 	return 0;

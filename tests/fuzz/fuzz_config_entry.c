@@ -35,7 +35,9 @@ static const char running[] =
 	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
 	"nat:\n"
 	"  - { type: snat, out: p1, src: 10.0.0.0/24, to: [10.0.1.100] }\n"
-	"  - { type: dnat, in: p1, dst: 10.0.1.100, proto: tcp, dport: 8080, to: \"10.0.0.5:80\" }\n";
+	"  - { type: dnat, in: p1, dst: 10.0.1.100, proto: tcp, dport: 8080, to: \"10.0.0.5:80\" }\n"
+	"lb:\n"
+	"  - { vip: 192.0.2.10, proto: tcp, port: 80, encap: gue, backends: [{ ip: 10.0.1.20 }] }\n";
 
 static struct hp_config cfg, before;
 
@@ -43,7 +45,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const sections[] = {"neighbors", "routes", "acl", "policers",
-					       "xdp",       "ports",  "nat"};
+					       "xdp",       "ports",  "nat", "lb"};
 	union {
 		struct hp_neighbor_conf nb;
 		struct hp_route_conf r;
@@ -51,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hp_policer_conf p;
 		struct hp_xdp_conf x;
 		struct hp_nat_rule n;
+		struct hp_lb_vip l;
 	} out;
 	char err[HP_ERR_MAX];
 	const char *section;
@@ -112,6 +115,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!(out.n.dport == 8080 && out.n.proto == 6 && out.n.port == cfg.nat[1].port &&
 				!memcmp(out.n.dst.addr, cfg.nat[1].dst.addr, 4)));
 		}
+	} else if (!strcmp(section, "lb")) {
+		/* checked on its own and against the running VIP (tcp/80, GUE to 6080 of 10.0.1.20) */
+		CHECK(out.l.n_backends >= 1 && out.l.n_backends <= HP_MAX_LB_BACKENDS && out.l.backends);
+		CHECK(out.l.proto == 6 || out.l.proto == 17);
+		CHECK(!(out.l.proto == 6 && !memcmp(out.l.vip.addr, cfg.lb[0].vip.addr, 16) &&
+			out.l.vip.family == AF_INET && (out.l.port == 80 || out.l.port == 0)));
+		for (unsigned k = 0; k < out.l.n_backends; k++)
+			CHECK(out.l.backends[k].weight <= HP_LB_WEIGHT_MAX &&
+			      !(out.l.vip.family == AF_INET6 && out.l.backends[k].ip.family == AF_INET));
+		free(out.l.backends);
 	} else {
 		CHECK(out.x.iface[0] != '\0' && out.x.n_pass <= HP_MAX_XDP_PASS &&
 		      out.x.n_block <= HP_MAX_XDP_BLOCK);

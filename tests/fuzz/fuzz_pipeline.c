@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the whole l3 pipeline: parse, L2/local, ACL, LPM/ECMP, rewrite, punt, and the slow path.
- * Built twice: fuzz_pipeline (stateless tables), and with FUZZ_CT fuzz_ct_pipeline, the same harness on
- * stateful tables (conntrack, ACL state rules, SNAT to a tiny pool, DNAT) fed bursts from both sides.
+ * Built twice: fuzz_pipeline (stateless tables, and the load balancer's: fuzz_pipeline_lb.c), and with
+ * FUZZ_CT fuzz_ct_pipeline, the same harness on stateful tables (conntrack, ACL state rules, SNAT to a
+ * tiny pool, DNAT) fed bursts from both sides.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,8 +34,8 @@
 
 /*
  * The input is a burst: up to DP_BURST frames, each a 2-byte big-endian
- * length then that many bytes, on the port and with the tables (ACL or
- * none) chosen by the first byte. The burst goes through dp_l3_burst() on a
+ * length then that many bytes, on the port and with the tables (ACL, none,
+ * or the load balancer's) chosen by the first byte. The burst goes through dp_l3_burst() on a
  * worker that is never launched (no thread: the harness plays the worker
  * and the control thread), twice: with every packet on the full parse, then
  * with the fast path for plain IPv4; both runs must send, drop and punt the
@@ -95,21 +96,26 @@ static const char config[] =
 #define POOL_A 0xcb00710a /* 203.0.113.10 */
 #define POOL_B 0xcb00710b
 #else
-static const char config[] =
-	"ports:\n"
-	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"
-	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24], ipv6: [\"2001:db8:1::1/64\"],\n"
+/* The address plan, written once: the stateless tables' config, and the load balancer's
+ * (fuzz_pipeline_lb.c) with its own neighbours and VIPs on the same ports and routes. */
+#define CONFIG_PORTS                                                                                                          \
+	"ports:\n"                                                                                                            \
+	"  - { name: p0, device: net_null0, mac: \"02:00:00:00:00:01\", ipv4: [10.0.0.1/24], ipv6: [\"2001:db8::1/64\"] }\n"  \
+	"  - { name: p1, device: net_null1, mac: \"02:00:00:00:01:01\", ipv4: [10.0.1.1/24], ipv6: [\"2001:db8:1::1/64\"],\n" \
 	"      mtu: 1280 }\n"
-	"neighbors:\n"
-	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n"
+#define CONFIG_NEIGHBORS                                               \
+	"neighbors:\n"                                                 \
+	"  - { ip: 10.0.1.2, mac: \"02:00:00:00:01:02\", port: p1 }\n" \
 	"  - { ip: \"2001:db8:1::2\", mac: \"02:00:00:00:01:02\", port: p1 }\n"
-	"routes:\n"
-	"  - { prefix: 0.0.0.0/1, via: [10.0.1.2, 10.0.1.3] }\n"
-	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"
-	"  - { prefix: 203.0.113.0/24, action: drop }\n"
-	"  - { prefix: \"2001:db8:100::/48\", via: [\"2001:db8:1::2\", \"2001:db8:1::3\"] }\n"
-	"  - { prefix: \"2001:db8:dead::/48\", action: drop }\n"
+#define CONFIG_ROUTES                                                                          \
+	"routes:\n"                                                                            \
+	"  - { prefix: 0.0.0.0/1, via: [10.0.1.2, 10.0.1.3] }\n"                               \
+	"  - { prefix: 198.18.0.0/15, via: 10.0.1.2 }\n"                                       \
+	"  - { prefix: 203.0.113.0/24, action: drop }\n"                                       \
+	"  - { prefix: \"2001:db8:100::/48\", via: [\"2001:db8:1::2\", \"2001:db8:1::3\"] }\n" \
+	"  - { prefix: \"2001:db8:dead::/48\", action: drop }\n"                               \
 	"  - { prefix: \"2001:db8:200::/48\", via: \"2001:db8:1::2\" }\n"
+static const char config[] = CONFIG_PORTS CONFIG_NEIGHBORS CONFIG_ROUTES
 	"policers:\n"
 	"  - { name: pol, type: trtcm, cir: 1M, cbs: 2k, pir: 2M, pbs: 4k }\n"
 	"acl:\n"
@@ -162,6 +168,12 @@ op_allow(void *ctx)
 }
 
 static const struct ctl_slowpath_ops ops = {.learn = op_learn, .send = op_send, .allow = op_allow};
+
+#ifndef FUZZ_CT
+struct record;
+static void lb_init(void);
+static void lb_too_big(const struct record *r, unsigned mtu);
+#endif
 
 #ifdef FUZZ_CT
 static struct rte_rcu_qsbr *qsv;
@@ -264,6 +276,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	dp_tables_finish(tables);
 #ifdef FUZZ_CT
 	ct_init_all();
+#else
+	lb_init();
 #endif
 	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
 	CHECK(tables_noacl != NULL);
@@ -289,6 +303,7 @@ struct outcome {
 	struct record {
 		uint8_t punted; /* 0: sent on port */
 		uint8_t port;
+		uint8_t in; /* the input frame it was (index in the burst) */
 		uint16_t len;
 		struct dp_meta meta; /* punted: what the control thread gets */
 		uint8_t data[RTE_MBUF_DEFAULT_DATAROOM];
@@ -302,6 +317,9 @@ struct outcome {
 };
 
 static struct outcome runs[2];
+/* The burst's mbufs as run() made them: a record's frame is found among them by its mbuf. */
+static struct rte_mbuf *inputs[DP_BURST];
+static uint16_t n_inputs;
 
 static void
 record(struct outcome *o, struct rte_mbuf *m, uint8_t punted, uint8_t port)
@@ -311,6 +329,9 @@ record(struct outcome *o, struct rte_mbuf *m, uint8_t punted, uint8_t port)
 	CHECK(o->n <= DP_BURST);
 	r->punted = punted;
 	r->port = port;
+	for (r->in = 0; r->in < n_inputs && inputs[r->in] != m; r->in++)
+		;
+	CHECK(r->in < n_inputs);
 	r->len = rte_pktmbuf_data_len(m);
 	memcpy(r->data, rte_pktmbuf_mtod(m, const uint8_t *), r->len);
 	if (punted)
@@ -390,6 +411,12 @@ too_big(const struct record *r)
 	CHECK(meta->l3_off + (size_t)meta->l3_len <= r->len);
 	if (meta->l3_len <= mtu)
 		return; /* trailing bytes only: cut and forwarded */
+#ifndef FUZZ_CT
+	if (meta->encap != 0 && !(meta->l3 == DP_L3_IPV4 && !(r->data[meta->l3_off + 6] & 0x40))) {
+		lb_too_big(r, mtu);
+		return;
+	}
+#endif
 	if (meta->l3 == DP_L3_IPV4 && !(r->data[meta->l3_off + 6] & 0x40)) {
 		struct frag_check c = {.mtu = mtu};
 		size_t hlen = (r->data[meta->l3_off] & 0xfu) * 4u;
@@ -517,6 +544,8 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		n++;
 	}
 	o->n = 0;
+	memcpy(inputs, pkts, n * sizeof(pkts[0]));
+	n_inputs = n;
 	if (n == 0)
 		return 0;
 	memcpy(drops, worker->drops, sizeof(drops));
@@ -554,6 +583,8 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 }
 
 #ifndef FUZZ_CT
+#include "fuzz_pipeline_lb.c"
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -563,7 +594,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	/* the first byte: the ingress port, and the tables with or without the ACL */
+	/* the first byte: the ingress port, the tables with or without the ACL, or (bit 2) the load
+	 * balancer's (fuzz_pipeline_lb.c) */
+	if (data[0] & 4)
+		return lb_one_input(data, size);
 	port = data[0] & 1;
 	t = (data[0] & 2) ? tables_noacl : tables;
 	data++;

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Seed inputs for fuzz_pipeline (port byte, then 2-byte length + frame, repeated) and
+"""Seed inputs for fuzz_pipeline (port byte, then 2-byte length + frame, repeated; first byte bit 2:
+the load balancer's tables) and
 fuzz_ct_pipeline (bursts: header byte, 2-byte length, frames as fuzz_pipeline's), built with scapy.
 Run once from the repository root; the seeds are committed."""
 import os
@@ -65,6 +66,59 @@ seeds = {
 }
 os.makedirs(OUT, exist_ok=True)
 for name, data in seeds.items():
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+# ---- fuzz_pipeline's load balancer tables (first byte bit 2; fuzz_pipeline_lb.c): VIPs 192.0.2.10
+# tcp/80 IPIP, tcp/443 GUE no_src_port, udp GUE (every port, gue_port 6081); 192.0.2.11 tcp 4in6,
+# udp/53 GUE; 2001:db8:f::10 tcp/80 IP6IP6, udp GUE; 192.0.2.12 tcp/80 all weight 0 ----
+LB = 0x04
+CHANGE = 0x08  # bit 3: the burst again after VIP 0's 10.0.1.20 goes down and 10.0.1.21 drains
+VIP4, VIP4B, VIP4Z, VIP6 = "192.0.2.10", "192.0.2.11", "192.0.2.12", "2001:db8:f::10"
+C4, C6 = "198.51.100.7", "2001:db8:77::7"
+
+
+def frags(pkt, size):
+    return [e / f for f in fragment(pkt, fragsize=size)]
+
+
+lb_seeds = {
+    # SYNs of a few flows (the fast path, IPIP), one flow twice, a routed packet among them
+    "lb_syn4": burst(LB, *([e / IP(src=C4, dst=VIP4) / TCP(sport=40000 + k, dport=80, flags="S") for k in range(4)] +
+                           [e / IP(src=C4, dst=VIP4) / TCP(sport=40000, dport=80, flags="A"),
+                            e / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(sport=1, dport=2),
+                            e / IP(src=C4, dst=VIP4) / TCP(sport=40009, dport=443, flags="S")])),
+    "lb_gue4": burst(LB, *[e / IP(src=C4, dst=VIP4, tos=0xb8) / UDP(sport=5000 + k, dport=53 + k) / Raw(b"q" * 20)
+                           for k in range(3)]),
+    "lb_ipv6": burst(LB, e / IPv6(src=C6, dst=VIP6, tc=0x28) / TCP(sport=40000, dport=80, flags="S"),
+                     e / IPv6(src=C6, dst=VIP6) / UDP(sport=5353, dport=9999) / Raw(b"v6 gue"),
+                     e / IPv6(src=C6, dst=VIP6) / IPv6ExtHdrHopByHop() / TCP(sport=40001, dport=80)),
+    "lb_4in6": burst(LB, e / IP(src=C4, dst=VIP4B) / TCP(sport=40000, dport=22, flags="S"),
+                     e / IP(src=C4, dst=VIP4B) / UDP(sport=5000, dport=53) / Raw(b"dns?"),
+                     e / IP(src=C4, dst=VIP4B) / UDP(sport=5001, dport=53) / Raw(b"dns!")),
+    # udp to .10 has one VIP (its fragments go to one backend); tcp to .10 has two (lb_fragment)
+    "lb_frag": burst(LB, *(frags(IP(src=C4, dst=VIP4, id=7) / UDP(sport=5000, dport=53) / Raw(bytes(1000)), 400) +
+                           frags(IP(src=C4, dst=VIP4, id=8) / TCP(sport=40000, dport=80) / Raw(bytes(700)), 400) +
+                           [e / IPv6(src=C6, dst=VIP6) / IPv6ExtHdrFragment(offset=0, m=1, id=9) / UDP(sport=1, dport=2) /
+                            Raw(bytes(64))])),
+    # too big once encapsulated for p1 (mtu 1280): DF (ICMP), no DF (the outer packet fragmented),
+    # 4in6 without DF (the inner one fragmented, each piece encapsulated), IPv6 (packet too big)
+    "lb_toobig": burst(LB, e / IP(src=C4, dst=VIP4, flags="DF") / TCP(sport=40000, dport=80) / Raw(bytes(1240)),
+                       e / IP(src=C4, dst=VIP4) / UDP(sport=5000, dport=53) / Raw(bytes(1240)),
+                       e / IP(src=C4, dst=VIP4B) / TCP(sport=40000, dport=22) / Raw(bytes(1230)),
+                       e / IPv6(src=C6, dst=VIP6) / TCP(sport=40000, dport=80) / Raw(bytes(1220))),
+    # a VIP's address on another port, an address next to a VIP: routed as any packet (no route)
+    "lb_other": burst(LB, e / IP(src=C4, dst=VIP4) / TCP(sport=40000, dport=8080),
+                      e / IPv6(src=C6, dst=VIP6) / TCP(sport=40000, dport=81),
+                      e / IP(src=C4, dst="192.0.2.13") / TCP(sport=40000, dport=80),
+                      e / IP(src=C4, dst=VIP4) / ICMP(type=8)),
+    "lb_nobackend": burst(LB, e / IP(src=C4, dst=VIP4Z) / TCP(sport=40000, dport=80, flags="S"),
+                          e / IP(src=C4, dst=VIP4) / TCP(sport=40001, dport=80, flags="S")),
+    # from p1, and twice: VIP 0's flows on 10.0.1.20 move, those on 10.0.1.21 stay
+    "lb_change": burst(LB | CHANGE | 1, *[Ether(dst="02:00:00:00:01:01", src=H) / IP(src=C4, dst=VIP4) /
+                                          TCP(sport=41000 + k, dport=80) for k in range(12)]),
+}
+for name, data in lb_seeds.items():
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
 

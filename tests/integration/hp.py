@@ -4,6 +4,7 @@ Every run gets its own --file-prefix and --in-memory, is killed with its whole
 process group if anything goes wrong, and is checked for leftovers.
 """
 import ctypes
+import http.client
 import json
 import os
 import re
@@ -309,3 +310,24 @@ def run(tests):
                 failed += 1
                 print("FAIL %s: %s" % (t.__name__, e))
     sys.exit(1 if failed else 0)
+
+
+def scrape(port):
+    """hotpathd's /metrics page on 127.0.0.1:port."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/metrics")
+    r = c.getresponse()
+    body = r.read().decode()
+    c.close()
+    assert r.status == 200, r.status
+    return body
+
+
+def metric(text, name, **labels):
+    """The value of one sample of a /metrics page (labels exact), or None."""
+    for line in text.splitlines():
+        m = re.match(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$', line)
+        if m and m.group(1) == name and dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")) == \
+                {k: str(v) for k, v in labels.items()}:
+            return float(m.group(3))
+    return None

@@ -23,18 +23,16 @@ The rules (acl_default deny):
 """
 import json
 import os
-import socket
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hp  # noqa: E402
+import vethrig  # noqa: E402
 
 from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest, IPv6,  # noqa: E402
                        NoPayload, Raw, conf)
 
 conf.verb = 0
-BIN = hp.hotpathd_path()
 DEADLINE = 30.0
 
 P0_MAC, P1_MAC = "02:00:00:00:00:01", "02:00:00:00:01:01"
@@ -79,157 +77,14 @@ nat:
 
 # ---- the rig ----
 
-class Link:
-    """A veth pair: hotpathd's port on .a (net_af_packet), a raw socket on .b."""
-
-    def __init__(self, tag):
-        self.a, self.b = "hc%sa" % tag, "hc%sb" % tag
-        subprocess.run(["ip", "link", "del", self.a], check=False, capture_output=True)
-        subprocess.run(["ip", "link", "add", self.a, "type", "veth", "peer", "name", self.b], check=True)
-        for i in (self.a, self.b):
-            with open("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % i, "w") as f:
-                f.write("1")  # the kernel says nothing on the link
-            subprocess.run(["ip", "link", "set", i, "up"], check=True)
-        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-        self.s.bind((self.b, 0))
-        self.s.setblocking(False)
-        self.seen = []   # every frame hotpathd sent on this link
-        self.taken = 0   # how many of them a scenario has taken
-
-    def send(self, frame):
-        f = bytes(frame)
-        self.s.send(f + bytes(max(0, 60 - len(f))))
-
-    def poll(self):
-        while True:
-            try:
-                f, addr = self.s.recvfrom(65535)
-            except BlockingIOError:
-                return
-            if addr[2] != socket.PACKET_OUTGOING:
-                self.seen.append(f)
-
-    def close(self):
-        self.s.close()
-        subprocess.run(["ip", "link", "del", self.a], check=False)
-
-
-class Rig:
-    """hotpathd between the two links; send, through, dropped; stop() checks what was left."""
+class Rig(vethrig.VethRig):
+    """The rules above between p0 (inside) and p1 (outside)."""
 
     def __init__(self, d, name, ct="{ max: 4096 }"):
-        self.d, self.name = d, name
-        tag = "%05d" % (os.getpid() % 100000)
-        self.links = []
-        try:
-            self.links = [Link(tag + "0"), Link(tag + "1")]
-        except Exception:
-            for link in self.links:
-                link.close()
-            raise
-        cfg = CONFIG.format(a0=self.links[0].a, a1=self.links[1].a, p0=P0_MAC, p1=P1_MAC, host=HOST,
-                            host_mac=HOST_MAC, srv=SRV, srv_mac=SRV_MAC, plain=PLAIN, plain_mac=PLAIN_MAC,
-                            plain6=PLAIN6, out=OUT, out_mac=OUT_MAC, out6=OUT6, rtr=RTR, rtr_mac=RTR_MAC,
-                            pool=POOL, ct=ct)
-        self.dm = hp.Daemon(BIN, d, cfg, name=name)
-        self.report = None
-
-    def __enter__(self):
-        try:
-            self.dm.start()
-        except BaseException:
-            for link in self.links:
-                link.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            self.dm.__exit__(*exc)
-        finally:
-            for link in self.links:
-                link.close()
-
-    def ctl(self, cmd, args=None):
-        return hp.request(self.dm.socket_path(), cmd, args)
-
-    def drops(self):
-        return {k: v for k, v in self.ctl("stats")["drops"].items() if v}
-
-    def send(self, port, frame):
-        self.links[port].send(frame)
-
-    def _next(self, port):
-        link = self.links[port]
-        link.poll()
-        if link.taken < len(link.seen):
-            link.taken += 1
-            return link.seen[link.taken - 1]
-        return None
-
-    def through(self, port, frame, out_port, what):
-        """Send frame on port; the frame that leaves by out_port (fails at once if a drop is counted)."""
-        before = self.drops()
-        self.send(port, frame)
-        last = [None]
-
-        def got():
-            f = self._next(out_port)
-            if f is not None:
-                return f
-            now = self.drops()
-            if now != before:
-                raise AssertionError("%s: dropped instead of sent on p%d: drops %s -> %s" % (what, out_port, before, now))
-            last[0] = now
-            return None
-        return hp.wait_until("%s to leave by p%d" % (what, out_port), got, DEADLINE)
-
-    def outcome(self, port, frame, what):
-        """Send frame on port; ("sent", out port, frame) or ("dropped", reason), whichever happens."""
-        before = self.drops()
-        self.send(port, frame)
-
-        def seen():
-            for p in (0, 1):
-                f = self._next(p)
-                if f is not None:
-                    return ("sent", p, f)
-            now = self.drops()
-            if now != before:
-                return ("dropped", [k for k in now if now[k] != before.get(k, 0)])
-            return None
-        return hp.wait_until("%s: sent or dropped" % what, seen, DEADLINE)
-
-    def dropped(self, port, frame, reason, what):
-        """Send frame on port; its drop must be counted under reason (and nothing else)."""
-        before = self.drops()
-        self.send(port, frame)
-
-        def counted():
-            for port in (0, 1):
-                f = self._next(port)
-                assert f is None, "%s: sent on p%d instead of dropped: %s" % (what, port, Ether(f).summary())
-            now = self.drops()
-            if now == before:
-                return None
-            want = dict(before)
-            want[reason] = want.get(reason, 0) + 1
-            assert now == want, "%s: drops %s -> %s, expected one more %s" % (what, before, now, reason)
-            return now
-        hp.wait_until("%s dropped as %s" % (what, reason), counted, DEADLINE)
-
-    def stop(self):
-        """Stop hotpathd: exit 0, every mbuf back, and every frame it sent taken by the scenario."""
-        rc, _, report = self.dm.stop()
-        assert rc == 0, self.dm.stderr()[-3000:]
-        hp.check_mempools_full(report)
-        for i, link in enumerate(self.links):
-            sent = hp.port(report, "p%d" % i)["tx_packets"]
-            hp.wait_until("the %d frames p%d sent" % (sent, i), lambda: link.poll() or len(link.seen) >= sent, DEADLINE)
-            extra = [Ether(f).summary() for f in link.seen[link.taken:]]
-            assert not extra, "p%d sent frames no scenario expected: %s" % (i, extra)
-        self.report = report
-        return report
+        super().__init__(d, name, lambda a0, a1: CONFIG.format(
+            a0=a0, a1=a1, p0=P0_MAC, p1=P1_MAC, host=HOST, host_mac=HOST_MAC, srv=SRV, srv_mac=SRV_MAC,
+            plain=PLAIN, plain_mac=PLAIN_MAC, plain6=PLAIN6, out=OUT, out_mac=OUT_MAC, out6=OUT6, rtr=RTR,
+            rtr_mac=RTR_MAC, pool=POOL, ct=ct))
 
 
 def scenario(fn, ct="{ max: 4096 }"):

@@ -4,7 +4,6 @@ nat.show / add / del over the socket, hpctl conntrack and nat against the daemon
 hotpath_conntrack_* / hotpath_nat_* metrics and /hotpath/conntrack. hotpathd on net_pcap ports
 with an ACL that uses state: and an snat rule; the flows are a pcap replayed once (connections
 then stay until their timeout, set long here) or forever (forwarding must go on through changes)."""
-import http.client
 import json
 import os
 import re
@@ -128,26 +127,6 @@ class Ctl:
 
 def hpctl(sock, *args):
     return subprocess.run([HPCTL, "-s", sock] + list(args), capture_output=True, text=True, timeout=60)
-
-
-def scrape(port):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request("GET", "/metrics")
-    r = c.getresponse()
-    body = r.read().decode()
-    c.close()
-    assert r.status == 200, r.status
-    return body
-
-
-def metric(text, name, **labels):
-    """The value of one sample (labels exact), or None."""
-    for line in text.splitlines():
-        m = re.match(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$', line)
-        if m and m.group(1) == name and dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")) == \
-                {k: str(v) for k, v in labels.items()}:
-            return float(m.group(3))
-    return None
 
 
 def stop_ok(dm):
@@ -402,24 +381,24 @@ def test_metrics_and_telemetry(d):
     with dm:
         c = Ctl(dm.socket_path())
         hp.wait_until("seven connections", lambda: c.ok("conntrack.show")["matched"] == len(WANT))
-        text = scrape(port)
+        text = hp.scrape(port)
         if shutil.which("promtool"):
             r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
                                timeout=60)
             assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
         st = c.ok("conntrack.stats")
-        assert metric(text, "hotpath_conntrack_connections") == len(WANT), text
-        assert metric(text, "hotpath_conntrack_max") == st["max"] and metric(text, "hotpath_conntrack_memory_bytes") == st["bytes"]
-        assert metric(text, "hotpath_conntrack_created_total") == len(WANT)
+        assert hp.metric(text, "hotpath_conntrack_connections") == len(WANT), text
+        assert hp.metric(text, "hotpath_conntrack_max") == st["max"] and hp.metric(text, "hotpath_conntrack_memory_bytes") == st["bytes"]
+        assert hp.metric(text, "hotpath_conntrack_created_total") == len(WANT)
         for k in ("expired", "killed", "flushed", "early_drops", "table_full", "bucket_full", "races", "reclaimed"):
-            assert metric(text, "hotpath_conntrack_%s_total" % k) == st["counters"][k], k
-        assert metric(text, "hotpath_conntrack_packets_total", state="new") == len(WANT)
-        assert metric(text, "hotpath_conntrack_packets_total", state="invalid") == 0
-        assert metric(text, "hotpath_conntrack_invalid_total", reason="tcp_flags") == 0
-        assert metric(text, "hotpath_nat_snat_new_total") == len(WANT)
-        assert metric(text, "hotpath_nat_exhausted_total") == 0
-        assert metric(text, "hotpath_nat_pool_free_ports", rule=0, proto="udp") == 64512 - N_UDP
-        assert metric(text, "hotpath_nat_pool_free_ports", rule=0, proto="tcp") == 64512 - 1
+            assert hp.metric(text, "hotpath_conntrack_%s_total" % k) == st["counters"][k], k
+        assert hp.metric(text, "hotpath_conntrack_packets_total", state="new") == len(WANT)
+        assert hp.metric(text, "hotpath_conntrack_packets_total", state="invalid") == 0
+        assert hp.metric(text, "hotpath_conntrack_invalid_total", reason="tcp_flags") == 0
+        assert hp.metric(text, "hotpath_nat_snat_new_total") == len(WANT)
+        assert hp.metric(text, "hotpath_nat_exhausted_total") == 0
+        assert hp.metric(text, "hotpath_nat_pool_free_ports", rule=0, proto="udp") == 64512 - N_UDP
+        assert hp.metric(text, "hotpath_nat_pool_free_ports", rule=0, proto="tcp") == 64512 - 1
         assert "# TYPE hotpath_conntrack_connections gauge" in text
         assert "# TYPE hotpath_conntrack_created_total counter" in text
 

@@ -585,10 +585,145 @@ def test_conntrack_and_nat(d):
         assert len(srv.lines) == n
 
 
+
+LB_BACKENDS = [
+    {"ip": "10.0.1.20", "weight": 100, "state": "up", "admin": "up", "health": "up", "ring_entries": 32769, "id": 0,
+     "stats": {"packets": 600, "bytes": 38400, "new_flows": 6}},
+    {"ip": "10.0.1.21", "weight": 100, "state": "up", "admin": "up", "health": "unknown", "ring_entries": 32768,
+     "id": 1, "stats": {"packets": 400, "bytes": 25600, "new_flows": 4}},
+    {"ip": "10.0.1.22", "weight": 0, "state": "drain", "admin": "up", "health": "unknown", "ring_entries": 0, "id": 2,
+     "stats": {"packets": 7, "bytes": 448, "new_flows": 0}}]
+LB_STATS = {"vips": [
+    {"vip": "192.0.2.10", "proto": "tcp", "port": 80, "encap": "gue", "gue_port": 6080, "flags": ["no_src_port"],
+     "table_size": 65537, "backends": LB_BACKENDS,
+     "stats": {"packets": 1007, "bytes": 64448, "flows": 10, "moved": 1, "no_backend": 0}},
+    {"vip": "2001:db8::10", "proto": "tcp", "port": 443, "encap": "ipip", "table_size": 65537, "backends": [
+        {"ip": "2001:db8:1::20", "weight": 100, "state": "down", "admin": "down", "health": "unknown",
+         "ring_entries": 0, "id": 0, "stats": {"packets": 0, "bytes": 0, "new_flows": 0}}],
+     "stats": {"packets": 3, "bytes": 180, "flows": 0, "moved": 0, "no_backend": 3}},
+    {"vip": "192.0.2.11", "proto": "udp", "encap": "ipip", "table_size": 251, "backends": [],
+     "stats": {"packets": 0, "bytes": 0, "flows": 0, "moved": 0, "no_backend": 0}}],
+    "flow_tables": [
+        {"size": 65536, "count": 10, "hits": 997, "misses": 10, "inserts": 10, "evictions": 0, "updates": 1},
+        {"size": 65536, "count": 0, "hits": 0, "misses": 3, "inserts": 0, "evictions": 0, "updates": 0}],
+    "conf": {"flows": 65536, "flow_timeout": 300, "table_size": 65537, "src4": "172.16.0.0/16",
+             "src6": "fd00:4c42::/64"}}
+LB_SHOW = json.loads(json.dumps(LB_STATS))  # lb.show: the same without the counters
+del LB_SHOW["flow_tables"]
+for _v in LB_SHOW["vips"]:
+    del _v["stats"]
+    for _b in _v["backends"]:
+        del _b["stats"]
+LB_SHOW_TEXT = (
+    "VIP 192.0.2.10:80/tcp encap gue gue_port 6080 no_src_port ring 65537\n"
+    "  IP         WEIGHT  STATE  ADMIN/HEALTH  ENTRIES  SHARE\n"
+    "  10.0.1.20     100  up     up/up           32769   50.0%\n"
+    "  10.0.1.21     100  up     up/unknown      32768   50.0%\n"
+    "  10.0.1.22       0  drain  up/unknown          0    0.0%\n"
+    "VIP [2001:db8::10]:443/tcp encap ipip ring 65537\n"
+    "  IP              WEIGHT  STATE  ADMIN/HEALTH  ENTRIES  SHARE\n"
+    "  2001:db8:1::20     100  down   down/unknown        0    0.0%\n"
+    "VIP 192.0.2.11/udp encap ipip ring 251\n"
+    "  no backends\n"
+    "lb_conf:\n"
+    "  flows:        65536\n"
+    "  flow_timeout: 300\n"
+    "  table_size:   65537\n"
+    "  src4:         172.16.0.0/16\n"
+    "  src6:         fd00:4c42::/64\n")
+LB_STATS_TEXT = (
+    "VIP 192.0.2.10:80/tcp packets 1007 bytes 64448 flows 10 moved 1 no_backend 0\n"
+    "  IP         PACKETS  BYTES  NEW_FLOWS\n"
+    "  10.0.1.20      600  38400          6\n"
+    "  10.0.1.21      400  25600          4\n"
+    "  10.0.1.22        7    448          0\n"
+    "VIP [2001:db8::10]:443/tcp packets 3 bytes 180 flows 0 moved 0 no_backend 3\n"
+    "  IP              PACKETS  BYTES  NEW_FLOWS\n"
+    "  2001:db8:1::20        0      0          0\n"
+    "VIP 192.0.2.11/udp packets 0 bytes 0 flows 0 moved 0 no_backend 0\n"
+    "  no backends\n"
+    "flow tables:\n"
+    "  WORKER   SIZE  COUNT  HITS  MISSES  INSERTS  EVICTIONS  UPDATES\n"
+    "       0  65536     10   997      10       10          0        1\n"
+    "       1  65536      0     0       3        0          0        0\n")
+
+def test_lb(d):
+    """hpctl lb: the requests each form sends, lb.show's and lb.stats's tables, -j as the reply,
+    refusals before anything is sent, and what the completion offers after each word."""
+    cases = [
+        (["lb"], "lb.show", {}),
+        (["lb", "stats"], "lb.stats", {}),
+        (["lb", "vip", "add", "[2001:db8::10]:443/tcp", "encap", "gue", "gue_port", "6080", "no_src_port",
+          "backends", "2001:db8:1::20@50,10.0.1.20"], "lb.vip.add",
+         {"vip": "2001:db8::10", "proto": "tcp", "port": 443, "encap": "gue", "gue_port": 6080,
+          "flags": ["no_src_port"], "backends": [{"ip": "2001:db8:1::20", "weight": 50}, {"ip": "10.0.1.20"}]}),
+        (["lb", "vip", "del", "192.0.2.10/udp"], "lb.vip.del", {"vip": "192.0.2.10", "proto": "udp"}),
+        (["lb", "backend", "add", "192.0.2.10:80/tcp", "10.0.1.23", "weight", "10"], "lb.backend.add",
+         {"vip": "192.0.2.10", "proto": "tcp", "port": 80, "ip": "10.0.1.23", "weight": 10}),
+        (["lb", "backend", "del", "192.0.2.10:80/tcp", "10.0.1.23"], "lb.backend.del",
+         {"vip": "192.0.2.10", "proto": "tcp", "port": 80, "ip": "10.0.1.23"}),
+        (["lb", "backend", "set", "192.0.2.10:80/tcp", "10.0.1.20", "state", "drain"], "lb.backend.set",
+         {"vip": "192.0.2.10", "proto": "tcp", "port": 80, "ip": "10.0.1.20", "state": "drain"}),
+    ]
+    usage = [
+        (["lb", "vip", "add", "192.0.2.10:80/tcp"],
+         "hpctl: lb vip add: missing 'backends IP[@WEIGHT][,IP[@WEIGHT]...]'\n"),
+        (["lb", "vip", "add", "[2001:db8::10]443/tcp", "backends", "10.0.1.20"],
+         "hpctl: lb vip add: VIP: unexpected '443' after ']'\n"),
+        (["lb", "backend", "set", "192.0.2.10:80/tcp", "10.0.1.20", "state", "off"],
+         "hpctl: lb backend set: unknown state 'off' (up, down, drain)\n"),
+    ]
+
+    def handler(req):
+        res = {"lb.show": LB_SHOW, "lb.stats": LB_STATS}.get(req["cmd"])
+        return reply_ok(req, res) if res is not None else canned(req)
+    with FakeServer(d, handler) as srv:
+        for argv, cmd, args in cases:
+            before = len(srv.lines)
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0, (argv, r)
+            assert [json.loads(x) for x in srv.lines[before:]] == [{"id": 1, "cmd": cmd, "args": args}], \
+                (argv, srv.lines[before:])
+        for argv, text in ((["lb", "show"], LB_SHOW_TEXT), (["lb", "stats"], LB_STATS_TEXT)):
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0 and r.stderr == "" and r.stdout == text, (argv, "\n" + r.stdout)
+        for argv, result in ((["lb"], LB_SHOW), (["lb", "stats"], LB_STATS)):
+            r = hpctl(srv, "-j", *argv)
+            assert r.returncode == 0 and json.loads(r.stdout) == result, (argv, r.stdout)
+        # nothing configured: a line that says so, and lb_conf
+        empty = {"vips": [], "conf": LB_SHOW["conf"]}
+        srv.handler = lambda req: reply_ok(req, empty)
+        r = hpctl(srv, "lb")
+        assert r.returncode == 0 and r.stdout == "no lb vips\n" + LB_SHOW_TEXT[LB_SHOW_TEXT.index("lb_conf:"):], r
+        n = len(srv.lines)
+        for argv, first in usage:
+            r = hpctl(srv, *argv)
+            assert r.returncode == 2 and r.stderr.startswith(first), (argv, r.stderr)
+            assert "usage:\n  hpctl lb [show | stats]" in r.stderr and r.stdout == "", (argv, r)
+        r = hpctl(srv, "lb", "vip", "del", "192.0.2.10/udp", "--watch", "1")
+        assert r.returncode == 2 and "only commands that show" in r.stderr, r
+        assert len(srv.lines) == n
+    vip = "192.0.2.10:80/tcp"
+    assert {"show", "stats", "vip", "backend", "--watch", "help"} <= complete("lb", ""), complete("lb", "")
+    assert complete("lb", "vip", "") == {"add", "del"}
+    assert complete("lb", "backend", "") == {"add", "del", "set"}
+    assert complete("lb", "vip", "add", "") == set()  # the VIP: nothing to offer
+    assert complete("lb", "vip", "add", vip, "") == {"encap", "gue_port", "no_src_port", "backends"}
+    assert complete("lb", "vip", "add", vip, "encap", "") == {"ipip", "gue"}
+    assert complete("lb", "vip", "add", vip, "backends", "") == set()
+    assert complete("lb", "vip", "del", vip, "") == set()
+    assert complete("lb", "backend", "add", vip, "") == set()  # the IP
+    assert complete("lb", "backend", "add", vip, "10.0.1.20", "") == {"weight"}
+    assert complete("lb", "backend", "set", vip, "10.0.1.20", "") == {"weight", "state"}
+    assert complete("lb", "backend", "set", vip, "10.0.1.20", "state", "") == {"up", "down", "drain"}
+    assert complete("lb", "backend", "del", vip, "10.0.1.20", "") == set()
+    assert complete("lb", "stats", "") == {"--watch"}
+
+
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
          test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
          test_connect_failure, test_socket_path_choice, test_registry_everywhere, test_route_show_origin,
-         test_conntrack_and_nat]
+         test_conntrack_and_nat, test_lb]
 
 if __name__ == "__main__":
     hp.run(TESTS)

@@ -505,7 +505,7 @@ static const struct bad_case bad_cases[] = {
 	{P0 "xdps: []\n", 3,
 	 "unknown key 'xdps' at top level (expected one of: eal, control, mbufs, "
 	 "ports, workers, neighbors, neighbor_config, routes, acl_default, acl, policers, xdp, linux, "
-	 "conntrack, nat)"},
+	 "conntrack, nat, lb, lb_conf)"},
 	{P0 "route: []\n", 3, "unknown key 'route' at top level"},
 	{PORT("speed: 10G"), 4, "unknown key 'speed' in port"},
 	{P0 "workers:\n  - { lcore: 1, queues: [p0/0],\n      prio: 1 }\n", 5,

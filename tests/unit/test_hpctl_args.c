@@ -239,6 +239,227 @@ test_policer(void)
 	CHECK_GOOD(t);
 }
 
+/* lb: the VIP as VIP[:PORT]/PROTO (IPv6 with a port in brackets), vip add as the config's lb: entry. */
+static void
+test_lb(void)
+{
+	static const struct good t[] = {
+		{"lb", "{\"cmd\":\"lb.show\",\"args\":{}}"},
+		{"lb show", "{\"cmd\":\"lb.show\",\"args\":{}}"},
+		{"lb stats", "{\"cmd\":\"lb.stats\",\"args\":{}}"},
+		{"lb vip add 192.0.2.10:80/tcp encap gue gue_port 6080 no_src_port backends 10.0.1.20@100,10.0.1.22@0",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"encap\":\"gue\",\"gue_port\":6080,\"flags\":[\"no_src_port\"],"
+		 "\"backends\":[{\"ip\":\"10.0.1.20\",\"weight\":100},{\"ip\":\"10.0.1.22\",\"weight\":0}]}}"},
+		/* no port: every port; no @WEIGHT: the daemon's default weight */
+		{"lb vip add 192.0.2.10/udp backends 10.0.1.20",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"udp\","
+		 "\"backends\":[{\"ip\":\"10.0.1.20\"}]}}"},
+		{"lb vip add [2001:db8::10]:443/tcp encap ipip backends 2001:db8:1::20@65535,10.0.1.20",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"tcp\",\"port\":443,"
+		 "\"encap\":\"ipip\",\"backends\":[{\"ip\":\"2001:db8:1::20\",\"weight\":65535},{\"ip\":\"10.0.1.20\"}]}}"},
+		{"lb vip add 2001:db8::10/tcp backends 2001:db8:1::20@1",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"tcp\","
+		 "\"backends\":[{\"ip\":\"2001:db8:1::20\",\"weight\":1}]}}"},
+		{"lb vip add [2001:db8::10]/udp backends 2001:db8:1::20",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"udp\","
+		 "\"backends\":[{\"ip\":\"2001:db8:1::20\"}]}}"},
+		/* the keywords in any order */
+		{"lb vip add 192.0.2.10:53/udp backends 10.0.1.20 no_src_port gue_port 1 encap gue",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"udp\",\"port\":53,"
+		 "\"encap\":\"gue\",\"gue_port\":1,\"flags\":[\"no_src_port\"],\"backends\":[{\"ip\":\"10.0.1.20\"}]}}"},
+		{"lb vip add 192.0.2.10:65535/tcp encap gue gue_port 65535 backends 10.0.1.20",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":65535,"
+		 "\"encap\":\"gue\",\"gue_port\":65535,\"backends\":[{\"ip\":\"10.0.1.20\"}]}}"},
+		{"lb vip add 192.0.2.10:1/tcp encap gue backends 10.0.1.20",
+		 "{\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":1,"
+		 "\"encap\":\"gue\",\"backends\":[{\"ip\":\"10.0.1.20\"}]}}"},
+		{"lb vip del 192.0.2.10:80/tcp",
+		 "{\"cmd\":\"lb.vip.del\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80}}"},
+		{"lb vip del 192.0.2.10/udp",
+		 "{\"cmd\":\"lb.vip.del\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"udp\"}}"},
+		{"lb vip del 2001:db8::10/udp",
+		 "{\"cmd\":\"lb.vip.del\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"udp\"}}"},
+		{"lb vip del [2001:db8::10]:443/tcp",
+		 "{\"cmd\":\"lb.vip.del\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"tcp\",\"port\":443}}"},
+		{"lb backend add 192.0.2.10:80/tcp 10.0.1.23",
+		 "{\"cmd\":\"lb.backend.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"ip\":\"10.0.1.23\"}}"},
+		{"lb backend add 192.0.2.10:80/tcp 10.0.1.23 weight 50",
+		 "{\"cmd\":\"lb.backend.add\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"ip\":\"10.0.1.23\",\"weight\":50}}"},
+		{"lb backend add [2001:db8::10]:443/tcp 2001:db8:1::23 weight 0",
+		 "{\"cmd\":\"lb.backend.add\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"tcp\",\"port\":443,"
+		 "\"ip\":\"2001:db8:1::23\",\"weight\":0}}"},
+		{"lb backend del 192.0.2.10/udp 10.0.1.23",
+		 "{\"cmd\":\"lb.backend.del\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"udp\",\"ip\":\"10.0.1.23\"}}"},
+		{"lb backend set 192.0.2.10:80/tcp 10.0.1.20 weight 0",
+		 "{\"cmd\":\"lb.backend.set\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"ip\":\"10.0.1.20\",\"weight\":0}}"},
+		{"lb backend set 192.0.2.10:80/tcp 10.0.1.20 state drain",
+		 "{\"cmd\":\"lb.backend.set\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"ip\":\"10.0.1.20\",\"state\":\"drain\"}}"},
+		{"lb backend set 2001:db8::10/tcp 2001:db8:1::20 state up",
+		 "{\"cmd\":\"lb.backend.set\",\"args\":{\"vip\":\"2001:db8::10\",\"proto\":\"tcp\","
+		 "\"ip\":\"2001:db8:1::20\",\"state\":\"up\"}}"},
+		{"lb backend set 192.0.2.10:80/tcp 10.0.1.20 state down weight 65535",
+		 "{\"cmd\":\"lb.backend.set\",\"args\":{\"vip\":\"192.0.2.10\",\"proto\":\"tcp\",\"port\":80,"
+		 "\"ip\":\"10.0.1.20\",\"state\":\"down\",\"weight\":65535}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
+/* Every malformed lb word is refused with a message naming it (the daemon is not asked). */
+static void
+test_lb_errors(void)
+{
+#define VA "lb vip add 192.0.2.10:80/tcp "
+#define BS "192.0.2.10:80/tcp 10.0.1.20"
+	static const struct bad t[] = {
+		{"lb frob", "lb", "lb: unknown verb 'frob' (show, stats, vip, backend)"},
+		{"lb show x", "lb", "lb show: unexpected 'x'"},
+		{"lb stats x", "lb", "lb stats: unexpected 'x'"},
+		{"lb vip", "lb", "lb: vip: missing add or del"},
+		{"lb vip show", "lb", "lb: vip: unknown verb 'show' (add, del)"},
+		{"lb backend", "lb", "lb: backend: missing add, del or set"},
+		{"lb backend frob", "lb", "lb: backend: unknown verb 'frob' (add, del, set)"},
+
+		/* the VIP */
+		{"lb vip add", "lb", "lb vip add: missing VIP[:PORT]/PROTO"},
+		{"lb vip add 192.0.2.10:80 backends 10.0.1.20", "lb",
+		 "lb vip add: VIP: missing /PROTO in '192.0.2.10:80' (VIP[:PORT]/PROTO, PROTO tcp or udp)"},
+		{"lb vip add 192.0.2.10:80/sctp backends 10.0.1.20", "lb",
+		 "lb vip add: VIP: proto 'sctp' is neither tcp nor udp"},
+		{"lb vip add 192.0.2.10:80/TCP backends 10.0.1.20", "lb",
+		 "lb vip add: VIP: proto 'TCP' is neither tcp nor udp"},
+		{"lb vip add 192.0.2.10:80/ backends 10.0.1.20", "lb",
+		 "lb vip add: VIP: proto '' is neither tcp nor udp"},
+		{"lb vip add 192.0.2.300:80/tcp", "lb",
+		 "lb vip add: VIP: '192.0.2.300' is not an IPv4 or IPv6 address"},
+		{"lb vip add 192.0.2.10/24/tcp", "lb",
+		 "lb vip add: VIP: '192.0.2.10/24' is not an IPv4 or IPv6 address"},
+		{"lb vip add vip.example:80/tcp", "lb",
+		 "lb vip add: VIP: 'vip.example' is not an IPv4 or IPv6 address"},
+		{"lb vip add /tcp", "lb", "lb vip add: VIP: missing the address"},
+		{"lb vip add :80/tcp", "lb", "lb vip add: VIP: missing the address"},
+		{"lb vip add 192.0.2.10:0/tcp", "lb",
+		 "lb vip add: VIP: port '0' is not a number from 1 to 65535"},
+		{"lb vip add 192.0.2.10:65536/tcp", "lb",
+		 "lb vip add: VIP: port '65536' is not a number from 1 to 65535"},
+		{"lb vip add 192.0.2.10:/tcp", "lb",
+		 "lb vip add: VIP: port '' is not a number from 1 to 65535"},
+		{"lb vip add 192.0.2.10:080/tcp", "lb",
+		 "lb vip add: VIP: port '080' is not a number from 1 to 65535"},
+		{"lb vip add 192.0.2.10:http/tcp", "lb",
+		 "lb vip add: VIP: port 'http' is not a number from 1 to 65535"},
+		{"lb vip add 2001:db8::10:x/tcp", "lb",
+		 "lb vip add: VIP: '2001:db8::10:x' is not an IPv4 or IPv6 address (an IPv6 VIP with a port is "
+		 "[ADDR]:PORT)"},
+		{"lb vip add [2001:db8::10:443/tcp", "lb",
+		 "lb vip add: VIP: missing ']' in '[2001:db8::10:443'"},
+		{"lb vip add [2001:db8::10]443/tcp", "lb", "lb vip add: VIP: unexpected '443' after ']'"},
+		{"lb vip add [192.0.2.10]:80/tcp", "lb",
+		 "lb vip add: VIP: '192.0.2.10' is not an IPv6 address (what brackets hold)"},
+		{"lb vip add [2001:db8::10]:0/tcp", "lb",
+		 "lb vip add: VIP: port '0' is not a number from 1 to 65535"},
+		{"lb vip add [2001:db8::10]:/tcp", "lb",
+		 "lb vip add: VIP: port '' is not a number from 1 to 65535"},
+
+		/* vip add's keywords */
+		{VA, "lb", "lb vip add: missing 'backends IP[@WEIGHT][,IP[@WEIGHT]...]'"},
+		{VA "encap gue no_src_port", "lb",
+		 "lb vip add: missing 'backends IP[@WEIGHT][,IP[@WEIGHT]...]'"},
+		{VA "color red", "lb",
+		 "lb vip add: unknown keyword 'color' (encap, gue_port, no_src_port, backends)"},
+		{VA "encap gre backends 10.0.1.20", "lb", "lb vip add: unknown encap 'gre' (ipip, gue)"},
+		{VA "encap", "lb", "lb vip add: encap: missing ipip or gue"},
+		{VA "encap gue encap gue backends 10.0.1.20", "lb", "lb vip add: 'encap' given twice"},
+		{VA "gue_port 6080 backends 10.0.1.20", "lb", "lb vip add: gue_port: only with encap gue"},
+		{VA "encap ipip gue_port 6080 backends 10.0.1.20", "lb",
+		 "lb vip add: gue_port: only with encap gue"},
+		{VA "encap gue gue_port 0 backends 10.0.1.20", "lb",
+		 "lb vip add: gue_port: '0' is not a port from 1 to 65535"},
+		{VA "encap gue gue_port 65536 backends 10.0.1.20", "lb",
+		 "lb vip add: gue_port: '65536' is not a port from 1 to 65535"},
+		{VA "encap gue gue_port", "lb", "lb vip add: gue_port: missing N"},
+		{VA "gue_port 1 gue_port 2", "lb", "lb vip add: 'gue_port' given twice"},
+		{VA "no_src_port no_src_port backends 10.0.1.20", "lb",
+		 "lb vip add: 'no_src_port' given twice"},
+		{VA "backends", "lb", "lb vip add: backends: missing IP"},
+		{VA "backends 10.0.1.20 backends 10.0.1.21", "lb", "lb vip add: 'backends' given twice"},
+		{VA "backends 10.0.1.20,,10.0.1.21", "lb",
+		 "lb vip add: backends: empty entry in '10.0.1.20,,10.0.1.21'"},
+		{VA "backends 10.0.1.20,", "lb", "lb vip add: backends: empty entry in '10.0.1.20,'"},
+		{VA "backends ,10.0.1.20", "lb", "lb vip add: backends: empty entry in ',10.0.1.20'"},
+		{VA "backends 10.0.1.256", "lb",
+		 "lb vip add: backends: '10.0.1.256' is not an IPv4 or IPv6 address"},
+		{VA "backends 10.0.1.20,backend1", "lb",
+		 "lb vip add: backends: 'backend1' is not an IPv4 or IPv6 address"},
+		{VA "backends @5", "lb", "lb vip add: backends: '' is not an IPv4 or IPv6 address"},
+		{VA "backends [2001:db8::20]@5", "lb",
+		 "lb vip add: backends: '[2001:db8::20]' is not an IPv4 or IPv6 address"},
+		{VA "backends 10.0.1.20@", "lb",
+		 "lb vip add: backends: 10.0.1.20: weight '' is not a number from 0 to 65535"},
+		{VA "backends 10.0.1.20@65536", "lb",
+		 "lb vip add: backends: 10.0.1.20: weight '65536' is not a number from 0 to 65535"},
+		{VA "backends 10.0.1.21,10.0.1.20@-1", "lb",
+		 "lb vip add: backends: 10.0.1.20: weight '-1' is not a number from 0 to 65535"},
+		{VA "backends 2001:db8::20@1@2", "lb",
+		 "lb vip add: backends: 2001:db8::20: weight '1@2' is not a number from 0 to 65535"},
+
+		{"lb vip del", "lb", "lb vip del: missing VIP[:PORT]/PROTO"},
+		{"lb vip del 192.0.2.10:80/tcp x", "lb", "lb vip del: unexpected 'x'"},
+		{"lb vip del 192.0.2.10:99999/tcp", "lb",
+		 "lb vip del: VIP: port '99999' is not a number from 1 to 65535"},
+		{"lb vip del 192.0.2.10", "lb",
+		 "lb vip del: VIP: missing /PROTO in '192.0.2.10' (VIP[:PORT]/PROTO, PROTO tcp or udp)"},
+
+		/* backends */
+		{"lb backend add", "lb", "lb backend add: missing VIP[:PORT]/PROTO"},
+		{"lb backend add 192.0.2.10:80/tcp", "lb", "lb backend add: missing IP"},
+		{"lb backend add 192.0.2.10:80/icmp 10.0.1.20", "lb",
+		 "lb backend add: VIP: proto 'icmp' is neither tcp nor udp"},
+		{"lb backend add 192.0.2.10:80/tcp 10.0.1.300", "lb",
+		 "lb backend add: IP: '10.0.1.300' is not an IPv4 or IPv6 address"},
+		{"lb backend add 192.0.2.10:80/tcp 10.0.1.20@5", "lb",
+		 "lb backend add: IP: '10.0.1.20@5' is not an IPv4 or IPv6 address"},
+		{"lb backend add " BS " weight", "lb", "lb backend add: weight: missing N"},
+		{"lb backend add " BS " weight 65536", "lb",
+		 "lb backend add: weight: '65536' is not a number from 0 to 65535"},
+		{"lb backend add " BS " weight -1", "lb",
+		 "lb backend add: weight: '-1' is not a number from 0 to 65535"},
+		{"lb backend add " BS " weight 1 weight 2", "lb", "lb backend add: 'weight' given twice"},
+		{"lb backend add " BS " state down", "lb",
+		 "lb backend add: unknown keyword 'state' (weight)"},
+		{"lb backend del 192.0.2.10:80/tcp", "lb", "lb backend del: missing IP"},
+		{"lb backend del " BS " weight 1", "lb", "lb backend del: unexpected 'weight'"},
+		{"lb backend del " BS " 10.0.1.21", "lb", "lb backend del: unexpected '10.0.1.21'"},
+		{"lb backend set " BS, "lb",
+		 "lb backend set: missing 'weight N' or 'state {up | down | drain}'"},
+		{"lb backend set " BS " state", "lb", "lb backend set: state: missing up, down or drain"},
+		{"lb backend set " BS " state off", "lb",
+		 "lb backend set: unknown state 'off' (up, down, drain)"},
+		{"lb backend set " BS " state up state down", "lb", "lb backend set: 'state' given twice"},
+		{"lb backend set " BS " weight x", "lb",
+		 "lb backend set: weight: 'x' is not a number from 0 to 65535"},
+		{"lb backend set " BS " color red", "lb",
+		 "lb backend set: unknown keyword 'color' (weight, state)"},
+		{"lb backend set 198.51.100.1.2/tcp 10.0.1.20 state up", "lb",
+		 "lb backend set: VIP: '198.51.100.1.2' is not an IPv4 or IPv6 address"},
+
+		/* only show and stats can be watched */
+		{VA "backends 10.0.1.20 --watch 1", "lb",
+		 "lb vip add: --watch: only commands that show something can be watched"},
+		{"--watch 1 lb backend set " BS " state drain", "lb",
+		 "lb backend set: --watch: only commands that show something can be watched"},
+	};
+#undef VA
+#undef BS
+
+	CHECK_BAD(t);
+}
+
 /* route load FILE: the file resolved; each of its lines in route add's words. */
 static void
 test_route_load(void)
@@ -420,6 +641,8 @@ test_options(void)
 		{"policer --watch 1", NULL, false, 1, "policer.show"},
 		{"worker --watch 1", NULL, false, 1, "worker.show"},
 		{"status --watch 1", NULL, false, 1, "status"},
+		{"lb --watch 1", NULL, false, 1, "lb.show"},
+		{"-j lb stats --watch 2", NULL, true, 2, "lb.stats"},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -454,7 +677,7 @@ test_help(void)
 		{"help route", "route"}, {"help bogus", "bogus"},
 		{"route help", "route"}, {"status help", "status"},
 		{"acl help", "acl"},     {"config help", "config"},
-		{"log help", "log"},
+		{"log help", "log"},     {"lb help", "lb"},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -643,14 +866,33 @@ test_request(void)
 	free(s);
 	json_decref(req);
 	hpctl_req_free(&r);
+
+	/* lb vip add: the config file's key order, whatever order the words came in */
+	CU_ASSERT_EQUAL_FATAL(
+		parse_line(&r,
+			   "lb vip add [2001:db8::10]:443/tcp backends 2001:db8:1::20@5,10.0.1.20 "
+			   "no_src_port gue_port 6080 encap gue",
+			   buf, sizeof(buf)),
+		0);
+	req = hpctl_request(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+	s = json_dumps(req, JSON_COMPACT);
+	CU_ASSERT_STRING_EQUAL(s,
+			       "{\"id\":1,\"cmd\":\"lb.vip.add\",\"args\":{\"vip\":\"2001:db8::10\","
+			       "\"proto\":\"tcp\",\"port\":443,\"encap\":\"gue\",\"gue_port\":6080,"
+			       "\"flags\":[\"no_src_port\"],\"backends\":[{\"ip\":\"2001:db8:1::20\","
+			       "\"weight\":5},{\"ip\":\"10.0.1.20\"}]}}");
+	free(s);
+	json_decref(req);
+	hpctl_req_free(&r);
 }
 
 static void
 test_usage(void)
 {
-	static const char *const objects[] = {"status", "stats", "latency", "port",    "worker",
-					      "route",  "neigh", "acl",     "policer", "config",
-					      "xdp",    "linux", "log"};
+	static const char *const objects[] = {"status", "stats", "latency", "port", "worker",
+					      "route",  "neigh", "acl",     "lb",   "policer",
+					      "config", "xdp",   "linux",   "log"};
 	const char *all = hpctl_usage(NULL);
 
 	CU_ASSERT(strncmp(all, "usage: hpctl [-s SOCK] [-j] [--watch N] OBJECT", 46) == 0);
@@ -715,6 +957,13 @@ test_registry(void)
 		[HP_CMD_nat_add] = "nat add snat out p1 src 10.0.0.0/8 to 203.0.113.10",
 		[HP_CMD_nat_del] = "nat del 0",
 		[HP_CMD_nat_show] = "nat show",
+		[HP_CMD_lb_show] = "lb show",
+		[HP_CMD_lb_stats] = "lb stats",
+		[HP_CMD_lb_vip_add] = "lb vip add 192.0.2.10:80/tcp backends 10.0.1.20",
+		[HP_CMD_lb_vip_del] = "lb vip del 192.0.2.10:80/tcp",
+		[HP_CMD_lb_backend_add] = "lb backend add 192.0.2.10:80/tcp 10.0.1.21",
+		[HP_CMD_lb_backend_del] = "lb backend del 192.0.2.10:80/tcp 10.0.1.21",
+		[HP_CMD_lb_backend_set] = "lb backend set 192.0.2.10:80/tcp 10.0.1.20 state drain",
 		[HP_CMD_policer_add] = "policer add p type srtcm cir 1M cbs 10k",
 		[HP_CMD_policer_del] = "policer del p",
 		[HP_CMD_policer_show] = "policer show",
@@ -794,6 +1043,8 @@ main(void)
 		{"acl", test_acl},
 		{"policer", test_policer},
 		{"xdp", test_xdp},
+		{"lb", test_lb},
+		{"lb usage errors", test_lb_errors},
 		{"route load", test_route_load},
 		{"log level", test_log},
 		{"config apply/dump", test_config},

@@ -158,6 +158,10 @@ test_fast_path_choice(void)
 	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL, -1), DP_L3_FAST_NONE);
 	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_CT | DP_FEAT_ACL, 3), DP_L3_FAST_CT);
 	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_ACL, -1), DP_L3_FAST_ACL);
+	/* the load balancer alone has its own; beside another stage, the general path */
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_LB, 0), DP_L3_FAST_LB);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_LB | DP_FEAT_ACL, 0), DP_L3_FAST_NONE);
+	CU_ASSERT_EQUAL(dp_l3_fast_path(DP_FEAT_LB | DP_FEAT_CT, 0), DP_L3_FAST_NONE);
 }
 
 static void
