@@ -188,7 +188,7 @@ def main():
             row["label"], row["runs"], "%.3f" % row["median"] if row["runs"] else "-",
             "%.3f" % row["min"] if row["runs"] else "-", "%.3f" % row["max"] if row["runs"] else "-",
             "%.3f" % row["ratio"] if "ratio" in row else "-",
-            ">= %.1fx" % row["target"] if row.get("target") else "", row["result"]))
+            ">= %.2fx" % row["target"] if row.get("target") else "", row["result"]))
     print("raw samples: %s" % os.path.join(rig.out, "lb.json"))
     return status
 
