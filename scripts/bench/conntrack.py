@@ -343,7 +343,8 @@ def table(results, configs=CONFIGS):
                "samples_mpps": [round(x, 3) for x in v]}
         if v:
             row.update(median=statistics.median(v), min=min(v), max=max(v))
-            base = by.get("plain-" + flows)
+            # lb.py's churn configuration compares with the load balancer unchanged
+            base = by.get(("lb-" if kind == "churn" else "plain-") + flows)
             if base and kind != "plain":
                 row["ratio"] = row["median"] / statistics.median(base)
         if target is not None:

@@ -67,10 +67,21 @@ SEEDS = [
     {"cmd": "xdp.pass.del", "args": {"class": "tcp/22", "iface": "nosuch0"}},
     {"cmd": "log.level"},
     {"cmd": "linux.show"},
+    {"cmd": "lb.show"},
+    {"cmd": "lb.stats"},
+    {"cmd": "lb.vip.add", "args": {"vip": "192.0.2.10", "proto": "tcp", "port": 80, "encap": "gue",
+                                   "backends": [{"ip": "203.0.113.99", "weight": 100}]}},
+    {"cmd": "lb.vip.del", "args": {"vip": "192.0.2.99", "proto": "udp"}},
+    {"cmd": "lb.backend.add", "args": {"vip": "192.0.2.99", "proto": "tcp", "port": 80, "ip": "10.9.9.9",
+                                       "weight": 10}},
+    {"cmd": "lb.backend.del", "args": {"vip": "192.0.2.99", "proto": "tcp", "port": 80, "ip": "10.9.9.9"}},
+    {"cmd": "lb.backend.set", "args": {"vip": "192.0.2.99", "proto": "tcp", "port": 80, "ip": "10.9.9.9",
+                                       "state": "drain"}},
 ]
 READ_ONLY = {"help", "status", "port.show", "port.stats", "worker.show", "stats", "latency.show",
              "route.show", "neigh.show", "acl.show", "policer.show", "config.dump", "xdp.show",
-             "xdp.block.show", "linux.show", "latency.reset", "conntrack.show", "conntrack.stats", "nat.show"}
+             "xdp.block.show", "linux.show", "latency.reset", "conntrack.show", "conntrack.stats", "nat.show",
+             "lb.show", "lb.stats"}
 LINE_MAX = 64 * 1024
 
 
