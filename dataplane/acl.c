@@ -628,11 +628,19 @@ dp_acl_established4(const struct dp_acl *acl, bool default_deny)
 	return acl->est4;
 }
 
-void
-dp_acl_count(struct dp_acl_worker *w, uint32_t rule, uint64_t packets, uint64_t bytes)
+/* Rule hits, inline on the per-packet paths of this file (dp_acl_permit_run4, classify): the
+ * exported dp_acl_count is the same for the conntrack fast path. */
+static inline void
+count_hits(struct dp_acl_worker *w, uint32_t rule, uint64_t packets, uint64_t bytes)
 {
 	w->stats[rule].packets += packets;
 	w->stats[rule].bytes += bytes;
+}
+
+void
+dp_acl_count(struct dp_acl_worker *w, uint32_t rule, uint64_t packets, uint64_t bytes)
+{
+	count_hits(w, rule, packets, bytes);
 }
 
 void
@@ -783,7 +791,7 @@ count_hit(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res
 	uint32_t d = res[DP_ACL_CAT_DECIDE], c = res[DP_ACL_CAT_COUNT];
 
 	if (c != 0 && (d == 0 || acl->rules[c - 1].rank < acl->rules[d - 1].rank))
-		dp_acl_count(w, c - 1, 1, rte_pktmbuf_pkt_len(m));
+		count_hits(w, c - 1, 1, rte_pktmbuf_pkt_len(m));
 }
 
 /* res: this packet's n_cat results; 0 = no match, else rule index + 1. */
@@ -798,7 +806,7 @@ decide(const struct dp_acl *acl, struct dp_acl_worker *w, const uint32_t *res, c
 		count_hit(acl, w, res, m);
 	if (d == 0)
 		return acl->default_verdict;
-	dp_acl_count(w, d - 1, 1, rte_pktmbuf_pkt_len(m));
+	count_hits(w, d - 1, 1, rte_pktmbuf_pkt_len(m));
 	a = &acl->rules[d - 1];
 	switch (a->action) {
 	case HP_ACL_PERMIT:
@@ -944,7 +952,7 @@ dp_acl_permit_run4(const struct dp_acl *acl, struct dp_acl_worker *w, const stru
 		if (acl->n_cat > 1)
 			count_hit(acl, w, res, pkts[k]);
 		if (res[0] != 0)
-			dp_acl_count(w, res[0] - 1, 1, rte_pktmbuf_pkt_len(pkts[k]));
+			count_hits(w, res[0] - 1, 1, rte_pktmbuf_pkt_len(pkts[k]));
 	}
 	w->cache_stats[DP_ACL_V4].hits += i;
 	return i;
