@@ -53,8 +53,10 @@ CLIENT4, CLIENT6 = "10.0.0.2", "2001:db8::2"
 # backend name -> (IPv4, IPv6)
 BACKENDS = {"b%d" % h: ("10.1.0.%d" % h, "2001:db8:1::%d" % h) for h in (20, 21, 22)}
 BY_IP = {a: n for n, addrs in BACKENDS.items() for a in addrs}
-NS = {n: "%s-%s" % (TAG, n) for n in ["c", "hp", "sw"] + list(BACKENDS)}
+NS = {n: "%s-%s" % (TAG, n) for n in ["c", "hp", "hp2", "sw"] + list(BACKENDS)}
 MAC_P0, MAC_P1 = "02:00:00:0a:00:01", "02:00:00:0a:01:01"
+# test_scale_out's second instance, in ns hp2: .3 on both segments (the first is .1)
+HP_ADDRS = [("10.0.0.1", "10.1.0.1"), ("10.0.0.3", "10.1.0.3")]
 MGMT4, HEALTH_PORT = "10.1.0.250", 8080
 # test_health's check on VIP4:HTTP (fast, so that the test is short: the deadlines stay generous)
 HEALTH = "{ check: http, port: %d, path: /healthz, interval_ms: 200, timeout_ms: 150, rise: 2, fall: 2 }" % HEALTH_PORT
@@ -80,9 +82,17 @@ CONFIG = CONFIG.format(health="@HEALTH@", p0=MAC_P0, p1=MAC_P1, vip4=VIP4, vip_u
                        b6=", ".join('{ ip: "%s" }' % a[1] for a in BACKENDS.values()))
 
 
-def config(health=False):
-    """CONFIG, with HEALTH on VIP4:HTTP when health."""
-    return CONFIG.replace("@HEALTH@", " health: %s," % HEALTH if health else "")
+def config(health=False, second=False):
+    """CONFIG, with HEALTH on VIP4:HTTP when health; the second instance's addresses (.3) and
+    MACs (:03) when second: the same load balancer section, word for word."""
+    text = CONFIG.replace("@HEALTH@", " health: %s," % HEALTH if health else "")
+    if second:
+        for a, b in (("10.0.0.1/24", "10.0.0.3/24"), ("10.1.0.1/24", "10.1.0.3/24"), ("2001:db8::1/64", "2001:db8::3/64"),
+                     ("2001:db8:1::1/64", "2001:db8:1::3/64"), (MAC_P0, MAC_P0[:-2] + "03"),
+                     (MAC_P1, MAC_P1[:-2] + "03")):
+            assert a in text, a
+            text = text.replace(a, b)
+    return text
 
 
 def sh(*args, ns=None, check=True, **kw):
@@ -319,11 +329,17 @@ print(json.dumps({"answer": answer, "sent": sent}))
 
 class Rig:
     """The namespaces, hotpathd, and on each backend lb_backend.py and SERVICES. close() undoes it
-    all, whatever state it was left in; SIGTERM (meson's timeout) too."""
+    all, whatever state it was left in; SIGTERM (meson's timeout) too.
 
-    def __init__(self, d, health=False):
-        self.d, self.health = d, health
-        self.procs, self.backends, self.hd = [], {}, None
+    instances=2 (test_scale_out): a second hotpathd in ns hp2 on the same config but for its
+    addresses (.3), its worker on the other core; the client reaches both through a second
+    bridge in ns sw (brc) instead of a veth to hp0, and nothing routes through the second
+    until the test says so."""
+
+    def __init__(self, d, health=False, instances=1):
+        self.d, self.health, self.instances = d, health, instances
+        self.procs, self.backends, self.hd, self.hds = [], {}, None, []
+        self.namespaces = [n for n in NS if n != "hp2" or instances == 2]
         self.healthz = {}  # backend name -> its HEALTHZ process
 
     def __enter__(self):
@@ -336,12 +352,22 @@ class Rig:
             raise
 
     def __exit__(self, *exc):
-        if exc[0] is not None and self.hd is not None and self.hd.proc is not None:
-            print(self.hd.stderr()[-3000:])
+        for hd in self.hds if exc[0] is not None else []:
+            if hd.proc is not None:
+                print(hd.stderr()[-3000:])
         self.close(exc)
 
     def on_term(self):
         self.close((SystemExit, None, None))
+
+    def bridge(self, name, ports):
+        """A bridge in ns sw over its ports (no IPv6 of its own on any of them)."""
+        sh("ip", "link", "add", name, "type", "bridge", "mcast_snooping", "0", ns="sw")
+        for p in [name] + ports:
+            sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % p, ns="sw")
+        for p in ports:
+            sh("ip", "link", "set", p, "master", name, "up", ns="sw")
+        sh("ip", "link", "set", name, "up", ns="sw")
 
     def veth(self, a, ns_a, b, ns_b, mac=None):
         sh("ip", "link", "add", a, "netns", NS[ns_a], *(["address", mac] if mac else []),
@@ -358,26 +384,28 @@ class Rig:
 
     def up(self):
         self.remove_namespaces()
-        for ns in NS:
+        for ns in self.namespaces:
             sh("ip", "netns", "add", NS[ns])
             sh("ip", "link", "set", "lo", "up", ns=ns)
         # hotpathd's ports: the kernel of its namespace neither answers nor learns on them
-        self.veth("hp0", "hp", "eth0", "c", MAC_P0)
-        self.veth("hp1", "hp", "sw-hp", "sw", MAC_P1)
-        for p in ("hp0", "hp1"):
-            sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % p, ns="hp")
-            sh("ip", "link", "set", p, "arp", "off", "up", ns="hp")
+        hps = ["hp", "hp2"][:self.instances]
+        for i, h in enumerate(hps):
+            if self.instances == 1:
+                self.veth("hp0", h, "eth0", "c", MAC_P0)
+            else:
+                self.veth("hp0", h, "sw-%s-c" % h, "sw", MAC_P0 if i == 0 else MAC_P0[:-2] + "03")
+            self.veth("hp1", h, "sw-" + h, "sw", MAC_P1 if i == 0 else MAC_P1[:-2] + "03")
+            for p in ("hp0", "hp1"):
+                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % p, ns=h)
+                sh("ip", "link", "set", p, "arp", "off", "up", ns=h)
+        if self.instances == 2:
+            # the client's segment: a bridge with the client and both instances' p0
+            self.veth("eth0", "c", "sw-c", "sw")
+            self.bridge("brc", ["sw-c"] + ["sw-%s-c" % h for h in hps])
         # the backends' segment: a bridge with hotpathd's p1 and the three backends
-        sh("ip", "link", "add", "br0", "type", "bridge", "mcast_snooping", "0", ns="sw")
-        sh("sysctl", "-qw", "net.ipv6.conf.br0.disable_ipv6=1", ns="sw")
-        ports = ["sw-hp"]
         for name in BACKENDS:
             self.veth("eth0", name, "sw-" + name, "sw")
-            ports.append("sw-" + name)
-        for p in ports:
-            sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % p, ns="sw")
-            sh("ip", "link", "set", p, "master", "br0", "up", ns="sw")
-        sh("ip", "link", "set", "br0", "up", ns="sw")
+        self.bridge("br0", ["sw-" + h for h in hps] + ["sw-" + name for name in BACKENDS])
         if self.health:
             # hotpathd's own kernel on the backends' segment: where the health checker's probes leave
             self.veth("mgmt0", "hp", "sw-mgmt", "sw")
@@ -391,9 +419,15 @@ class Rig:
         if self.health:
             for name in BACKENDS:
                 self.healthz_start(name)
-        self.hd = hp.Daemon(HOTPATHD, self.d, config(self.health), netns=NS["hp"])
-        self.hd.start()
+        for i, h in enumerate(hps):
+            # the second's worker on lcore 0, its control thread on 1: one busy poller a core
+            eal = hp.eal_args("hp-it-%d-%s" % (os.getpid(), h)) + (["--main-lcore", "1"] if i else [])
+            hd = hp.Daemon(HOTPATHD, self.d, config(self.health, second=i > 0), eal=eal, name=h, netns=NS[h])
+            self.hds.append(hd)
+            hd.start()
+        self.hd = self.hds[0]
         self.sock = self.hd.socket_path()
+        self.socks = [hd.socket_path() for hd in self.hds]
         for name in BACKENDS:
             b = lb_backend.Backend(NS[name], self.d, tun="lbtun0", vips=(VIP4, VIP_UDP, VIP6), gue_port=GUE_PORT,
                                    ipip=True, name=name)
@@ -462,16 +496,19 @@ class Rig:
                 if getattr(b, "log", None):
                     b.log.close()
             self.backends = {}
-            hd, self.hd = self.hd, None
-            if hd is not None and hd.proc is not None:
-                hd.__exit__(*exc)  # kills it if alive and removes its runtime files
+            hds, self.hds, self.hd = self.hds, [], None
+            for hd in hds:
+                if hd.proc is not None:
+                    hd.__exit__(*exc)  # kills it if alive and removes its runtime files
         finally:
             self.remove_namespaces()  # the veths, the bridge and the TUN devices go with them
 
     def stop(self):
-        """hotpathd stopped by SIGTERM: exit 0."""
-        code, _, _ = self.hd.stop()
-        assert code == 0, self.hd.stderr()[-3000:]
+        """hotpathd (each instance) stopped by SIGTERM: exit 0."""
+        for hd in self.hds:
+            if hd.proc is not None and hd.proc.poll() is None:
+                code, _, _ = hd.stop()
+                assert code == 0, hd.stderr()[-3000:]
 
 
 def http_get(ns, url):
@@ -772,6 +809,67 @@ def test_health(d):
         rig.stop()
 
 
+def route_via(ns, dst, gws):
+    """dst routed from ns via gws (two or more: equal-cost multipath, hashed on the 5-tuple)."""
+    hops = ["via", gws[0]] if len(gws) == 1 else [w for g in gws for w in ("nexthop", "via", g)]
+    sh("ip", "route", "replace", dst, *hops, ns=ns)
+
+
+def test_scale_out(d):
+    """Two hotpathd instances on the same load balancer config (docs/lb.md "Scale-out"): the
+    client reaches VIP4 by an equal-cost multipath route over both (hashed on the 5-tuple, as an
+    upstream router spreads a VIP announced by several instances), and the backends send their
+    replies over both. Both instances build the same Maglev ring. Long-lived connections to the
+    echo VIP, opened over both: each instance takes some. Then every path goes through the first
+    instance only, then through the second only (as when an instance's announcement is withdrawn):
+    every connection still answers, from its own backend: the instance that had never seen a flow
+    picked the backend the other had. Each instance has then seen every flow, none moved. The
+    first is stopped; 200 short connections through the second are all answered."""
+    with Rig(d, instances=2) as rig:
+        rings = [by_backend(vip_stats(ctl(s, "lb.show"), VIP4, ECHO), lambda b: b["ring_entries"])
+                 for s in rig.socks]
+        print("  ring entries per backend, each instance: %s" % rings)
+        assert rings[0] == rings[1], rings
+
+        def paths(i=None):
+            """the client's VIP and the backends' way back through instance i (None: both)"""
+            hops = [a for a in HP_ADDRS if i is None or a == HP_ADDRS[i]]
+            route_via("c", VIP4 + "/32", [a[0] for a in hops])
+            for name in BACKENDS:
+                route_via(name, "10.0.0.0/24", [a[1] for a in hops])
+
+        def flows():
+            return [vip_stats(ctl(s, "lb.stats"), VIP4, ECHO)["stats"] for s in rig.socks]
+
+        for ns in ["c"] + list(BACKENDS):
+            sh("sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1", ns=ns)
+        paths()
+        conns = Conns(rig)
+        live = {}
+        # until each instance holds some (ECMP hashes each new connection to one of the two)
+        while len(live) < 300 and not (all(f["flows"] >= 3 for f in flows()) and all(
+                c >= 3 for c in spread(live).values())):
+            live.update(conns.open(10))
+        f = flows()
+        print("  %d connections over both instances: %s per backend, %s new flows per instance" % (
+            len(live), spread(live), [x["flows"] for x in f]))
+        assert all(x["flows"] > 0 for x in f) and sum(x["flows"] for x in f) == len(live), f
+        assert conns.ping() == live
+        for i in (0, 1):
+            paths(i)
+            assert conns.ping() == live, "every connection answered by its own backend through instance %d only" % i
+            f = flows()[i]
+            print("  through instance %d only: %s" % (i, f))
+            assert f["flows"] == len(live) and f["moved"] == 0 and f["no_backend"] == 0, (i, f)
+        code, _, _ = rig.hds[0].stop()
+        assert code == 0, rig.hds[0].stderr()[-3000:]
+        assert conns.ping() == live, "connections through the second instance, the first stopped"
+        seen = short_spread(32000, 200)
+        print("  200 short connections through the second instance: %s" % seen)
+        assert all(c > 0 for c in seen.values()), seen
+        rig.stop()
+
+
 def main():
     global HOTPATHD, HPCTL, CURL
     HOTPATHD = hp.hotpathd_path()
@@ -795,7 +893,7 @@ def main():
     CURL = subprocess.run(["which", "curl"], capture_output=True).returncode == 0
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     hp.run([test_http_v4_v6, test_spread_1000, test_iperf3, test_udp_gue, test_backend_down, test_drain,
-            test_health])
+            test_health, test_scale_out])
 
 
 if __name__ == "__main__":
