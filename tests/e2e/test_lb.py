@@ -58,8 +58,10 @@ MAC_P0, MAC_P1 = "02:00:00:0a:00:01", "02:00:00:0a:01:01"
 # test_scale_out's second instance, in ns hp2: .3 on both segments (the first is .1)
 HP_ADDRS = [("10.0.0.1", "10.1.0.1"), ("10.0.0.3", "10.1.0.3")]
 MGMT4, HEALTH_PORT = "10.1.0.250", 8080
-# test_health's check on VIP4:HTTP (fast, so that the test is short: the deadlines stay generous)
+# test_health's checks, on VIP4:HTTP and VIP4:IPERF (fast, so that the test is short: the
+# deadlines stay generous)
 HEALTH = "{ check: http, port: %d, path: /healthz, interval_ms: 200, timeout_ms: 150, rise: 2, fall: 2 }" % HEALTH_PORT
+HEALTH_TCP = "{ check: tcp, port: %d, interval_ms: 200, timeout_ms: 150, rise: 2, fall: 2 }" % HEALTH_PORT
 
 CONFIG = """\
 ports:
@@ -69,23 +71,24 @@ ports:
       ipv4: [10.1.0.1/24], ipv6: ["2001:db8:1::1/64"] }}
 lb:
   - {{ vip: {vip4}, proto: tcp, port: {http}, encap: ipip,{health} backends: [{b4}] }}
-  - {{ vip: {vip4}, proto: tcp, port: {iperf}, encap: ipip, flags: [no_src_port], backends: [{b4}] }}
+  - {{ vip: {vip4}, proto: tcp, port: {iperf}, encap: ipip, flags: [no_src_port],{health_tcp} backends: [{b4}] }}
   - {{ vip: {vip4}, proto: tcp, port: {echo}, encap: ipip, backends: [{b4}] }}
   - {{ vip: {vip_udp}, proto: udp, port: {udp_echo}, encap: gue, gue_port: {gue}, backends: [{b4}] }}
   - {{ vip: "{vip6}", proto: tcp, port: {http}, encap: ipip, backends: [{b6}] }}
 """
 
 
-CONFIG = CONFIG.format(health="@HEALTH@", p0=MAC_P0, p1=MAC_P1, vip4=VIP4, vip_udp=VIP_UDP, vip6=VIP6, http=HTTP,
+CONFIG = CONFIG.format(health="@HEALTH@", health_tcp="@HEALTH_TCP@", p0=MAC_P0, p1=MAC_P1, vip4=VIP4, vip_udp=VIP_UDP, vip6=VIP6, http=HTTP,
                        iperf=IPERF, echo=ECHO, udp_echo=UDP_ECHO, gue=GUE_PORT,
                        b4=", ".join("{ ip: %s }" % a[0] for a in BACKENDS.values()),
                        b6=", ".join('{ ip: "%s" }' % a[1] for a in BACKENDS.values()))
 
 
 def config(health=False, second=False):
-    """CONFIG, with HEALTH on VIP4:HTTP when health; the second instance's addresses (.3) and
+    """CONFIG, with HEALTH on VIP4:HTTP and HEALTH_TCP on VIP4:IPERF when health; the second instance's addresses (.3) and
     MACs (:03) when second: the same load balancer section, word for word."""
     text = CONFIG.replace("@HEALTH@", " health: %s," % HEALTH if health else "")
+    text = text.replace("@HEALTH_TCP@", " health: %s," % HEALTH_TCP if health else "")
     if second:
         for a, b in (("10.0.0.1/24", "10.0.0.3/24"), ("10.1.0.1/24", "10.1.0.3/24"), ("2001:db8::1/64", "2001:db8::3/64"),
                      ("2001:db8:1::1/64", "2001:db8:1::3/64"), (MAC_P0, MAC_P0[:-2] + "03"),
@@ -751,22 +754,24 @@ def short_spread(first, n):
 
 def test_health(d):
     """The built-in health checker (docs/lb.md "Health checks"): VIP4:80 has an HTTP check of
-    /healthz on port 8080 of each backend, probed from hotpathd's own namespace through mgmt0.
-    Every backend becomes health up (rise 2); the other VIPs, without a check, stay unknown.
-    b21's health endpoint stopped: b21 becomes down (fall 2: its probes refused), lb.stats'
-    check counters say why, and new connections avoid it; started again: it becomes up and takes
-    new connections again. A backend deleted and added back over the socket is checked from
-    scratch (its counters start again)."""
+    /healthz on port 8080 of each backend, VIP4:5201 a TCP connect check of the same port, both
+    probed from hotpathd's own namespace through mgmt0. Every backend becomes health up (rise 2)
+    on both; the other VIPs, without a check, stay unknown. b21's health endpoint stopped: b21
+    becomes down on both (fall 2: its probes refused), lb.stats' check counters say why, and new
+    connections avoid it; started again: it becomes up on both and takes new connections again.
+    A backend deleted and added back over the socket is checked from scratch (its counters start
+    again)."""
     sick, fresh = "b21", "b22"
     with Rig(d, health=True) as rig:
         def backends(cmd="lb.show", port=HTTP):
             return by_backend(vip_stats(ctl(rig.sock, cmd), VIP4, port), lambda b: b)
 
-        def healths():
-            return {n: b["health"] for n, b in backends().items()}
+        def healths(port=HTTP):
+            return {n: b["health"] for n, b in backends(port=port).items()}
 
-        hp.wait_until("every backend's health up", lambda: set(healths().values()) == {"up"}, DEADLINE,
-                      interval=0.1)
+        for port in (HTTP, IPERF):
+            hp.wait_until("every backend's health up (VIP port %d)" % port,
+                          lambda: set(healths(port).values()) == {"up"}, DEADLINE, interval=0.1)
         assert {b["health"] for b in backends(port=ECHO).values()} == {"unknown"}, backends(port=ECHO)
         assert not any("check" in b for b in backends("lb.stats", ECHO).values())
         checks = {n: b["check"] for n, b in backends("lb.stats").items()}
@@ -774,6 +779,9 @@ def test_health(d):
         for n, c in checks.items():
             assert c["type"] == "http" and c["probes"] >= 2 and c["transitions"] >= 1, (n, c)
             assert c["last"] == "HTTP 200", (n, c)
+        for n, b in backends("lb.stats", IPERF).items():
+            c = b["check"]
+            assert c["type"] == "tcp" and c["probes"] >= 2 and c["last"] == "connected", (n, c)
 
         rig.healthz_stop(sick)
         hp.wait_until("%s health down" % sick, lambda: healths()[sick] == "down", DEADLINE, interval=0.1)
@@ -782,6 +790,11 @@ def test_health(d):
         assert b["state"] == "down" and b["admin"] == "up" and b["ring_entries"] == 0, b
         assert b["check"]["failures"] >= 2 and b["check"]["transitions"] >= 2, b["check"]
         assert "refused" in b["check"]["last"], b["check"]
+        hp.wait_until("%s health down (tcp check)" % sick, lambda: healths(IPERF)[sick] == "down", DEADLINE,
+                      interval=0.1)
+        b = backends("lb.stats", IPERF)[sick]
+        assert b["state"] == "down" and b["ring_entries"] == 0 and "refused" in b["check"]["last"], b
+        assert {n: h for n, h in healths(IPERF).items() if n != sick} == {"b20": "up", "b22": "up"}
         seen = short_spread(30000, 200)
         print("  new connections with %s down: %s" % (sick, seen))
         assert seen[sick] == 0 and all(c > 0 for n, c in seen.items() if n != sick), seen
@@ -790,6 +803,10 @@ def test_health(d):
         hp.wait_until("%s health up again" % sick, lambda: healths()[sick] == "up", DEADLINE, interval=0.1)
         b = backends("lb.stats")[sick]
         assert b["state"] == "up" and b["ring_entries"] > 0 and b["check"]["transitions"] >= 3, b
+        hp.wait_until("%s health up again (tcp check)" % sick, lambda: healths(IPERF)[sick] == "up", DEADLINE,
+                      interval=0.1)
+        b = backends("lb.stats", IPERF)[sick]
+        assert b["ring_entries"] > 0 and b["check"]["last"] == "connected", b
         seen = short_spread(31000, 300)
         print("  new connections with %s up again: %s" % (sick, seen))
         assert all(c > 0 for c in seen.values()), seen
