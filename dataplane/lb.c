@@ -70,12 +70,14 @@ struct lb_vip {
 struct dp_lb {
 	uint64_t filter[LB_FILTER_BITS / 64];
 	uint64_t any_port[LB_FILTER_BITS / 64]; /* the addresses with a VIP of every port (port 0) */
+	uint64_t one_port[LB_FILTER_BITS / 64]; /* the addresses with a VIP of one port */
 	uint32_t key_mask;
 	struct lb_vslot *keys;
 	unsigned n_vips;
 	struct lb_vip *vips;
-	uint8_t src4[4], src6[16];
-	uint8_t src4_len, src6_len;
+	struct lb_src4 src4; /* the outer sources over IPv4, prepared */
+	uint8_t src6[16];
+	uint8_t src6_len;
 	unsigned n_workers;
 	struct lb_flow_table *flows[HP_MAX_WORKERS];
 	unsigned n_counters;             /* VIPs, then every VIP's backends */
@@ -102,14 +104,6 @@ filter_has(const struct dp_lb *lb, const uint8_t *a, bool v6)
 	uint32_t bit = addr_bit(a, v6);
 
 	return lb->filter[bit / 64] >> (bit % 64) & 1;
-}
-
-static inline bool
-any_port_has(const struct dp_lb *lb, const uint8_t *a, bool v6)
-{
-	uint32_t bit = addr_bit(a, v6);
-
-	return lb->any_port[bit / 64] >> (bit % 64) & 1;
 }
 
 static inline void
@@ -160,6 +154,21 @@ vip_lookup(const struct dp_lb *lb, const uint8_t *a, bool v6, uint8_t proto, uin
 
 	vkey_make(&k, a, v6, proto, port, kind);
 	return vslot(lb, &k)->vip;
+}
+
+/* The VIP of (address, proto, port): that port's first, else the address's VIP of every port
+ * (-1: neither). Each looked up only where its filter says one may be. */
+static inline int32_t
+vip_of_port(const struct dp_lb *lb, const uint8_t *a, bool v6, uint8_t proto, uint16_t port)
+{
+	uint32_t bit = addr_bit(a, v6);
+	int32_t v = -1;
+
+	if (lb->one_port[bit / 64] >> (bit % 64) & 1)
+		v = vip_lookup(lb, a, v6, proto, port, 0);
+	if (v < 0 && (lb->any_port[bit / 64] >> (bit % 64) & 1))
+		v = vip_lookup(lb, a, v6, proto, 0, 0);
+	return v;
 }
 
 /* ---- building ---- */
@@ -284,8 +293,8 @@ add_key(struct dp_lb *lb, const struct lb_vip *v, unsigned idx, uint8_t kind, ui
 	}
 	bit = addr_bit(v->addr, v->v6);
 	lb->filter[bit / 64] |= 1ull << (bit % 64);
-	if (port == 0 && !(kind & LB_KEY_FRAG))
-		lb->any_port[bit / 64] |= 1ull << (bit % 64);
+	if (!(kind & LB_KEY_FRAG))
+		(port == 0 ? lb->any_port : lb->one_port)[bit / 64] |= 1ull << (bit % 64);
 	return 0;
 }
 
@@ -311,9 +320,8 @@ dp_lb_build(const struct hp_config *cfg, const struct dp_lb *prev, unsigned n_wo
 		lb->keys[s].vip = -1;
 	lb->n_vips = n;
 	lb->next_id = prev != NULL ? prev->next_id : 1;
-	memcpy(lb->src4, cfg->lb_conf.src4.addr, 4);
+	lb_encap_src4_prep(cfg->lb_conf.src4.addr, cfg->lb_conf.src4.len, &lb->src4);
 	memcpy(lb->src6, cfg->lb_conf.src6.addr, 16);
-	lb->src4_len = cfg->lb_conf.src4.len;
 	lb->src6_len = cfg->lb_conf.src6.len;
 	lb->n_workers = n_workers;
 	for (unsigned w = 0; w < n_workers && w < HP_MAX_WORKERS; w++)
@@ -549,10 +557,20 @@ encap_frame(const struct dp_lb *lb, const struct lb_vip *v, const struct lb_back
 		memcpy(f, f + ov, RTE_ETHER_HDR_LEN); /* the common case, apart: no call */
 	else
 		memmove(f, f + ov, l3);
-	if (be->v6)
+	if (!be->v6) {
+		uint32_t s4 = lb_encap_src4(&lb->src4, h);
+		const uint8_t *in = f + l3 + ov;
+
+		memcpy(src, &s4, 4);
+		if (likely(!inner_v6 && ip_len >= 20 && ip_len <= UINT16_MAX - ov)) {
+			/* IPIP or GUE, IPv4 in IPv4, inline: lb_encap_write without a call */
+			lb_encap_v4(f + l3, v->encap == LB_ENCAP_GUE, in[1], (in[6] & 0x40) != 0, s4,
+				    be->addr, lb_gue_sport(h), v->gue_port, ip_len);
+			return true;
+		}
+	} else {
 		lb_encap_src(lb->src6, lb->src6_len, true, h, src);
-	else
-		lb_encap_src(lb->src4, lb->src4_len, false, h, src);
+	}
 	if (lb_encap_write(f + l3, v->encap, be->v6, src, be->addr, lb_gue_sport(h), v->gue_port, f + l3 + ov,
 			   ip_len, inner_v6, h) == 0)
 		return false;
@@ -621,9 +639,7 @@ classify(const struct dp_lb *lb, const struct dp_meta *meta, struct ct_key *k)
 		v = vip_lookup(lb, dst, v6, proto, 0, LB_KEY_FRAG);
 		sport = dport = 0;
 	} else {
-		v = vip_lookup(lb, dst, v6, proto, rte_be_to_cpu_16(dport), 0);
-		if (v < 0 && any_port_has(lb, dst, v6))
-			v = vip_lookup(lb, dst, v6, proto, 0, 0);
+		v = vip_of_port(lb, dst, v6, proto, rte_be_to_cpu_16(dport));
 		if (v >= 0 && (lb->vips[v].flags & HP_LB_NO_SRC_PORT))
 			sport = 0;
 	}
@@ -715,9 +731,8 @@ fast_classify(const struct dp_lb *lb, const uint8_t *f, struct ct_key *k)
 	if (!filter_has(lb, f + 30, false))
 		return -1;
 	memcpy(&dport, f + 36, 2);
-	v = vip_lookup(lb, f + 30, false, f[23], rte_be_to_cpu_16(dport), 0);
-	if (v < 0 &&
-	    (!any_port_has(lb, f + 30, false) || (v = vip_lookup(lb, f + 30, false, f[23], 0, 0)) < 0))
+	v = vip_of_port(lb, f + 30, false, f[23], rte_be_to_cpu_16(dport));
+	if (v < 0)
 		return -1;
 	memset(k, 0, sizeof(*k));
 	memcpy(k->src, f + 26, 4);

@@ -68,9 +68,7 @@ lb_encap_write(uint8_t *out, enum lb_encap e, bool outer_v6, const uint8_t *src,
 {
 	bool gue = e == LB_ENCAP_GUE;
 	unsigned oh = lb_encap_overhead(e, outer_v6);
-	unsigned ip_len = outer_v6 ? 40u : 20u;
-	uint32_t total = oh + inner_len;
-	uint8_t *udp = out + ip_len;
+	uint32_t total = oh + inner_len, fl = flow_hash & 0xfffffu;
 	uint8_t tc;
 
 	if (inner_len < (inner_v6 ? 40u : 20u))
@@ -82,58 +80,60 @@ lb_encap_write(uint8_t *out, enum lb_encap e, bool outer_v6, const uint8_t *src,
 
 	/* DSCP and ECN: the IPv4 TOS byte, or the IPv6 traffic class across bytes 0 and 1 */
 	tc = inner_v6 ? (uint8_t)(inner[0] << 4 | inner[1] >> 4) : inner[1];
-	if (outer_v6) {
-		uint32_t fl = flow_hash & 0xfffffu;
-
-		out[0] = (uint8_t)(0x60 | tc >> 4);
-		out[1] = (uint8_t)(tc << 4 | fl >> 16);
-		put16(out + 2, fl);
-		put16(out + 4, total - 40);
-		out[6] = gue ? ENC_PROTO_UDP : inner_v6 ? ENC_PROTO_IPV6 : ENC_PROTO_IPIP;
-		out[7] = ENC_HOPS;
-		memcpy(out + 8, src, 16);
-		memcpy(out + 24, dst, 16);
-	} else {
+	if (!outer_v6) {
 		/* an IPv6 packet has no DF: it is never fragmented on the way, so neither is its tunnel */
-		bool df = inner_v6 || (inner[6] & 0x40) != 0;
+		uint32_t s4;
 
-		out[0] = 0x45;
-		out[1] = tc;
-		put16(out + 2, total);
-		/* id 0, as Katran: any id will do with DF (RFC 6864); without DF, fragments of two
-		 * tunnel packets could meet at the backend, the price of keeping no counter */
-		put16(out + 4, 0);
-		out[6] = df ? 0x40 : 0;
-		out[7] = 0;
-		out[8] = ENC_HOPS;
-		out[9] = gue ? ENC_PROTO_UDP : ENC_PROTO_IPIP;
-		put16(out + 10, 0);
-		memcpy(out + 12, src, 4);
-		memcpy(out + 16, dst, 4);
-		wr16(out + 10, cks_of(sum_bytes(out, 20, 0)));
+		memcpy(&s4, src, 4);
+		lb_encap_v4(out, gue, tc, inner_v6 || (inner[6] & 0x40) != 0, s4, dst, sport, dport,
+			    inner_len);
+		return oh;
 	}
+	out[0] = (uint8_t)(0x60 | tc >> 4);
+	out[1] = (uint8_t)(tc << 4 | fl >> 16);
+	put16(out + 2, fl);
+	put16(out + 4, total - 40);
+	out[6] = gue ? ENC_PROTO_UDP : inner_v6 ? ENC_PROTO_IPV6 : ENC_PROTO_IPIP;
+	out[7] = ENC_HOPS;
+	memcpy(out + 8, src, 16);
+	memcpy(out + 24, dst, 16);
 	if (gue) {
+		/* the UDP checksum, over the pseudo-header (RFC 8200 8.1: the addresses, the upper-layer
+		 * length, next header), the UDP header and the inner packet */
 		uint32_t ulen = 8u + inner_len;
+		const uint8_t ph[8] = {0, 0, (uint8_t)(ulen >> 8), (uint8_t)ulen, 0, 0, 0, ENC_PROTO_UDP};
+		uint8_t *udp = out + 40;
+		uint64_t s;
+		uint16_t ck;
 
 		put16(udp, sport);
 		put16(udp + 2, dport);
 		put16(udp + 4, ulen);
 		put16(udp + 6, 0);
-		if (outer_v6) {
-			/* pseudo-header (RFC 8200 8.1): the addresses, the upper-layer length, next header */
-			const uint8_t ph[8] = {0, 0, (uint8_t)(ulen >> 8), (uint8_t)ulen, 0,
-					       0, 0, ENC_PROTO_UDP};
-			uint64_t s = sum_bytes(out + 8, 32, 0);
-			uint16_t ck;
-
-			s = sum_bytes(ph, sizeof(ph), s);
-			s = sum_bytes(udp, 8, s);
-			s = sum_bytes(inner, inner_len, s);
-			ck = cks_of(s);
-			wr16(udp + 6, ck == 0 ? 0xffff : ck); /* 0 would mean none (RFC 768) */
-		}
+		s = sum_bytes(out + 8, 32, 0);
+		s = sum_bytes(ph, sizeof(ph), s);
+		s = sum_bytes(udp, 8, s);
+		s = sum_bytes(inner, inner_len, s);
+		ck = cks_of(s);
+		wr16(udp + 6, ck == 0 ? 0xffff : ck); /* 0 would mean none (RFC 768) */
 	}
 	return oh;
+}
+
+void
+lb_encap_src4_prep(const uint8_t *prefix, unsigned plen, struct lb_src4 *s)
+{
+	unsigned hb;
+	uint32_t p;
+
+	if (plen > 32)
+		plen = 32;
+	hb = 32 - plen;
+	memcpy(&p, prefix, 4);
+	s->net = ntohl(p) & (plen == 0 ? 0 : ~0u << hb);
+	s->d = hb >= 2 ? (uint32_t)((1ull << hb) - 2) : 0;
+	s->m = s->d != 0 ? UINT64_MAX / s->d + 1 : 0;
+	s->mask = hb == 1 ? 1u : 0u;
 }
 
 void
@@ -144,18 +144,13 @@ lb_encap_src(const uint8_t *prefix, unsigned plen, bool v6, uint32_t hash, uint8
 
 	if (plen > bits)
 		plen = bits;
-	if (!v6) { /* per packet on the load balancer's path: one word, no byte loop */
-		uint32_t p, mask = plen == 0 ? 0 : ~0u << (32 - plen);
+	if (!v6) {
+		struct lb_src4 s;
+		uint32_t a;
 
-		hb = 32 - plen;
-		memcpy(&p, prefix, 4);
-		p = ntohl(p) & mask;
-		if (hb >= 2)
-			p |= (uint32_t)(1 + hash % ((1ull << hb) - 2)); /* neither network nor broadcast */
-		else if (hb == 1)
-			p |= hash & 1;
-		p = htonl(p);
-		memcpy(out, &p, 4);
+		lb_encap_src4_prep(prefix, plen, &s);
+		a = lb_encap_src4(&s, hash);
+		memcpy(out, &a, 4);
 		return;
 	}
 	for (unsigned i = 0; i < alen; i++) {
@@ -168,10 +163,7 @@ lb_encap_src(const uint8_t *prefix, unsigned plen, bool v6, uint32_t hash, uint8
 		hb = 32; /* the low 32 bits take the hash; those above stay 0 */
 	if (hb == 0)
 		return;
-	if (!v6 && hb >= 2)
-		host = 1 + hash % ((1ull << hb) - 2); /* neither network nor broadcast */
-	else
-		host = hash & ((1ull << hb) - 1);
+	host = hash & ((1ull << hb) - 1); /* no broadcast in IPv6: every host */
 	for (unsigned i = 0; i < 4; i++)
 		out[alen - 1 - i] |= (uint8_t)(host >> (8 * i));
 }

@@ -12,6 +12,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <arpa/inet.h>
 
 enum lb_encap {
 	LB_ENCAP_IPIP, /* IPIP, IP6IP6 or 4in6, by the families */
@@ -64,6 +67,70 @@ unsigned lb_encap_write(uint8_t *out, enum lb_encap e, bool outer_v6, const uint
  * prefix itself. out: 4 or 16 bytes.
  */
 void lb_encap_src(const uint8_t *prefix, unsigned plen, bool v6, uint32_t hash, uint8_t *out);
+
+/*
+ * An IPv4 prefix's outer sources prepared once (lb_encap_src4_prep), then taken per packet
+ * without a division (lb_encap_src4): the same address as lb_encap_src for every hash. The
+ * remainder hash % d comes from a precomputed 64-bit reciprocal m = 2^64 / d rounded up
+ * (Lemire, Kaser, Kurz, "Faster Remainder by Direct Computation", 2019: exact for every
+ * 32-bit hash and divisor).
+ */
+struct lb_src4 {
+	uint32_t net;  /* the prefix, host order, its host bits clear */
+	uint32_t d;    /* hosts to choose among: 2^hostbits - 2 (0: none to choose, mask below) */
+	uint64_t m;    /* UINT64_MAX / d + 1 */
+	uint32_t mask; /* with d == 0: the hash's bits taken as they are (/31: 1; /32: 0) */
+};
+
+void lb_encap_src4_prep(const uint8_t *prefix, unsigned plen, struct lb_src4 *s);
+
+/* The outer source of a flow, network order (as lb_encap_src writes it). */
+static inline uint32_t
+lb_encap_src4(const struct lb_src4 *s, uint32_t hash)
+{
+	uint32_t host = hash & s->mask;
+
+	if (s->d != 0)
+		host = 1 + (uint32_t)(((unsigned __int128)(s->m * hash) * s->d) >> 64);
+	return htonl(s->net | host);
+}
+
+/*
+ * lb_encap_write's outer headers over IPv4, for an inner packet of inner_len bytes (20 or more,
+ * and 65535 - 28 at most: the caller checks): the IPv4 header (tos, DF, protocol 4 or with gue
+ * 17, src and dst in network order) and with gue the UDP header (sport, dport host order,
+ * checksum 0). Inline: the load balancer's fast path writes it per packet.
+ */
+static inline void
+lb_encap_v4(uint8_t *out, bool gue, uint8_t tos, bool df, uint32_t src, const uint8_t *dst, uint16_t sport,
+	    uint16_t dport, uint32_t inner_len)
+{
+	uint32_t w[5], u[2];
+	uint64_t sum;
+	uint16_t ck;
+
+	/* id 0, as Katran: any id will do with DF (RFC 6864); without DF, fragments of two tunnel
+	 * packets could meet at the backend, the price of keeping no counter */
+	w[0] = htonl(0x45000000u | (uint32_t)tos << 16 | (inner_len + (gue ? 28u : 20u)));
+	w[1] = htonl(df ? 0x4000u : 0u);
+	w[2] = htonl(64u << 24 | (gue ? 17u : 4u) << 16); /* TTL 64, checksum 0 for now */
+	w[3] = src;
+	memcpy(&w[4], dst, 4);
+	/* one's complement sum of native words: byte-order independent (RFC 1071 2.B) */
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	ck = (uint16_t)~sum;
+	memcpy(out, w, 20);
+	memcpy(out + 10, &ck, 2);
+	if (gue) {
+		u[0] = htonl((uint32_t)sport << 16 | dport);
+		u[1] = htonl((8u + inner_len) << 16); /* checksum 0 over IPv4 (RFC 768) */
+		memcpy(out + 20, u, 8);
+	}
+}
 
 /* GUE's UDP source port for a flow: in 49152..65535, from hash (the backends' RSS hashes it). */
 static inline uint16_t

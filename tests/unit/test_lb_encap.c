@@ -441,6 +441,38 @@ test_src4(void)
 	}
 }
 
+/* The prepared sources (lb_encap_src4, without a division) against the definition, 1 + hash %
+ * (2^hostbits - 2) below /31, for every prefix length, the edge hashes and random ones. */
+static void
+test_src4_prepared(void)
+{
+	const uint8_t p[4] = {0xac, 0x10, 0x35, 0x77}; /* 172.16.53.119: host bits ignored */
+
+	rng_seed(4242);
+	for (unsigned plen = 0; plen <= 33; plen++) {
+		unsigned l = plen > 32 ? 32 : plen, hb = 32 - l;
+		uint32_t mask = l == 0 ? 0 : ~0u << hb, net = 0xac103577u & mask;
+		struct lb_src4 s;
+
+		lb_encap_src4_prep(p, plen, &s);
+		for (size_t i = 0; i < sizeof(edge_hashes) / sizeof(edge_hashes[0]) + 50000; i++) {
+			uint32_t h = i < sizeof(edge_hashes) / sizeof(edge_hashes[0]) ? edge_hashes[i]
+										      : (uint32_t)rng_next();
+			uint32_t want = hb >= 2   ? net | (uint32_t)(1 + h % ((1ull << hb) - 2))
+					: hb == 1 ? net | (h & 1)
+						  : net;
+			uint32_t got = lb_encap_src4(&s, h);
+
+			if (be32((const uint8_t *)&got) != want) {
+				CU_FAIL("lb_encap_src4 differs from 1 + hash % (2^hostbits - 2)");
+				fprintf(stderr, "  /%u hash %#x: got %#x, want %#x\n", plen, h,
+					be32((const uint8_t *)&got), want);
+				return;
+			}
+		}
+	}
+}
+
 static void
 test_src6(void)
 {
@@ -531,6 +563,8 @@ main(void)
 		{"overheads", test_overheads},
 		{"no read outside the inner packet (guard pages)", test_no_overread},
 		{"outer source IPv4: inside, no network or broadcast, every host, /31, /32", test_src4},
+		{"outer source IPv4 prepared (no division): as 1 + hash % (2^hostbits - 2), /0 to /33",
+		 test_src4_prepared},
 		{"outer source IPv6: /128, /64, /100, /120, /52", test_src6},
 		{"outer source: 1000 flows over a /16 spread", test_src_spread},
 		{"GUE source port: 49152..65535, all of them", test_gue_sport},
