@@ -57,7 +57,7 @@ dp_fib_free(struct dp_fib *fib)
 	rte_free(fib->groups);
 	rte_free(fib->nh);
 	rte_free(fib->nh_used);
-	rte_free(fib->glean_filter);
+	rte_free(fib->glean_hint);
 	free(fib->glean_count);
 	free(fib->nh_addr);
 	free(fib->nh_pin);
@@ -88,17 +88,22 @@ dp_fib_neigh_lookup(const struct dp_fib *fib, unsigned port, const uint8_t *addr
 	return (uint32_t)(uintptr_t)data;
 }
 
-/* nh (in the hash) counts in its filter slot (worth a lookup) or stops counting. */
+/* nh (in the hash) counts in its glean slot (worth a lookup) or stops counting; the slot's hint
+ * follows (DP_GLEAN_SLOTS). */
 static void
 glean_count(struct dp_fib *fib, uint32_t nh, int delta)
 {
 	const struct hp_addr *a = &fib->nh_addr[nh];
 	uint32_t slot = dp_glean_slot(dp_nh_port(fib->nh[nh]), a->addr,
 				      a->family == AF_INET ? DP_L3_IPV4 : DP_L3_IPV6);
-	uint16_t c = (uint16_t)(fib->glean_count[slot] + delta);
+	uint16_t was = fib->glean_count[slot], c = (uint16_t)(was + delta);
 
 	fib->glean_count[slot] = c;
-	__atomic_store_n(&fib->glean_filter[slot], (uint8_t)(c != 0), __ATOMIC_RELEASE);
+	__atomic_store_n(&fib->glean_hint[slot],
+			 c == 0     ? DP_NO_NH
+			 : was == 0 ? nh
+				    : DP_GLEAN_MANY,
+			 __ATOMIC_RELEASE);
 }
 
 /* A freed next hop waits for the workers to pass a quiescent state. */
@@ -412,7 +417,8 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	fib->groups = rte_zmalloc_socket("hp_groups", DP_MAX_GROUPS * sizeof(struct dp_group), 0, socket);
 	fib->nh = rte_zmalloc_socket("hp_nh", DP_MAX_NH * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	fib->nh_used = rte_zmalloc_socket("hp_nh_used", DP_MAX_NH, RTE_CACHE_LINE_SIZE, socket);
-	fib->glean_filter = rte_zmalloc_socket("hp_glean", DP_GLEAN_SLOTS, RTE_CACHE_LINE_SIZE, socket);
+	fib->glean_hint = rte_malloc_socket("hp_glean", DP_GLEAN_SLOTS * sizeof(*fib->glean_hint),
+					    RTE_CACHE_LINE_SIZE, socket);
 	fib->glean_count = calloc(DP_GLEAN_SLOTS, sizeof(*fib->glean_count));
 	fib->nh_addr = calloc(DP_MAX_NH, sizeof(*fib->nh_addr));
 	fib->nh_pin = calloc(DP_MAX_NH, 1);
@@ -420,10 +426,12 @@ dp_fib_build(const struct hp_config *cfg, const struct rte_ether_addr *port_macs
 	fib->nh_pend = calloc(DP_MAX_NH, sizeof(*fib->nh_pend));
 	fib->qsv = qsv;
 	gi = fib->gi = calloc(1, sizeof(*gi));
-	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->glean_filter == NULL ||
+	if (fib->groups == NULL || fib->nh == NULL || fib->nh_used == NULL || fib->glean_hint == NULL ||
 	    fib->glean_count == NULL || fib->nh_addr == NULL || fib->nh_pin == NULL || fib->nh_free == NULL ||
 	    fib->nh_pend == NULL || gi == NULL)
 		return fail(fib, err, errlen, ENOMEM, "fib: out of memory for groups and next hops");
+	for (uint32_t i = 0; i < DP_GLEAN_SLOTS; i++)
+		fib->glean_hint[i] = DP_NO_NH;
 
 	fib->drop_group = new_group(fib, &(struct dp_group){.type = DP_GROUP_DROP, .why = DP_DROP_BLACKHOLE});
 	local = new_group(fib, &(struct dp_group){.type = DP_GROUP_LOCAL});

@@ -91,9 +91,11 @@ struct dp_fib {
 	uint8_t *nh_used;        /* DP_MAX_NH: workers set 1 when they send through it, control clears */
 	uint32_t n_groups;       /* control only */
 	uint32_t n_nh;           /* control only: indices handed out so far (some may be free) */
-	struct hp_addr *nh_addr; /* control only: each next hop's address (DP_MAX_NH); family 0 = free */
-	uint8_t *nh_pin;         /* control only: 1 = a gateway or static neighbour: never freed */
-	uint32_t *nh_free;       /* control only: freed indices past their grace period (a stack) */
+	/* each next hop's address (DP_MAX_NH); family 0 = free. Control writes; workers read the
+	 * one a glean hint names (dp_glean_is), under RCU: an index is reused only after a grace period */
+	struct hp_addr *nh_addr;
+	uint8_t *nh_pin;   /* control only: 1 = a gateway or static neighbour: never freed */
+	uint32_t *nh_free; /* control only: freed indices past their grace period (a stack) */
 	uint32_t n_free;
 	struct dp_nh_pending *nh_pend; /* control only: freed indices waiting for a grace period (FIFO) */
 	uint32_t pend_head, pend_n;
@@ -110,7 +112,7 @@ struct dp_fib {
 	/* control writes, workers read: the port has no room for another neighbour, so a
 	 * packet to a connected host without an entry is dropped (neigh_table_full), not punted */
 	uint8_t glean_full[HP_MAX_PORTS];
-	uint8_t *glean_filter; /* DP_GLEAN_SLOTS: workers read, control writes */
+	uint32_t *glean_hint;  /* DP_GLEAN_SLOTS: workers read, control writes */
 	uint16_t *glean_count; /* control only: entries worth a lookup, per slot */
 };
 
@@ -150,14 +152,17 @@ void dp_fib_nh_set(struct dp_fib *fib, uint32_t nh, const uint8_t *mac, bool res
 void dp_fib_nh_nopunt(struct dp_fib *fib, uint32_t nh, bool on);
 
 /*
- * Which neighbours are worth a hash lookup: a byte per slot of (port, address),
- * set while the slot holds an entry the control thread still takes packets for
- * (in the hash and not DP_NH_NOPUNT). A packet to a connected host whose slot
- * is clear has no such entry: punted (or dropped when the port is full)
- * without touching the hash, so a scan costs the workers a multiply and a
- * byte. Collisions only cost a lookup.
+ * Which neighbours are worth a lookup, and which one, per slot of (port, address): the entries
+ * the control thread still takes packets for (in the hash and not DP_NH_NOPUNT) that fall in
+ * the slot are counted; the slot's hint is DP_NO_NH while there is none, the next hop of the one
+ * that came into the empty slot while it is alone, DP_GLEAN_MANY after a second came (until the
+ * slot is empty again). A packet to a connected host whose slot is empty has no such entry:
+ * punted (or dropped when the port is full) without touching the hash, so a scan costs the
+ * workers a multiply and a load. One whose slot names a next hop of its own address and port
+ * (dp_glean_is) takes it without a hash lookup; the others look the hash up.
  */
 #define DP_GLEAN_SLOTS (1u << 16)
+#define DP_GLEAN_MANY (DP_NO_NH - 1)
 
 static inline uint32_t
 dp_glean_slot(unsigned port, const uint8_t *addr, int l3)
@@ -169,6 +174,21 @@ dp_glean_slot(unsigned port, const uint8_t *addr, int l3)
 		h = (h ^ w) * 0x9e3779b1u;
 	}
 	return h >> 16;
+}
+
+/* Next hop nh (a slot's hint) is the neighbour of addr on port. */
+static inline bool
+dp_glean_is(const struct dp_fib *fib, uint32_t nh, unsigned port, const uint8_t *addr, int l3)
+{
+	const struct hp_addr *a = &fib->nh_addr[nh];
+
+	if (l3 == DP_L3_IPV4) {
+		if (a->family != AF_INET || memcmp(a->addr, addr, 4) != 0)
+			return false;
+	} else if (a->family != AF_INET6 || memcmp(a->addr, addr, 16) != 0) {
+		return false;
+	}
+	return dp_nh_port(__atomic_load_n(&fib->nh[nh], __ATOMIC_RELAXED)) == port;
 }
 
 /* A worker sends through nh: tell the control thread (NUD: a STALE neighbour in use

@@ -122,12 +122,17 @@ too_big(const struct dp_fib *fib, const struct dp_burst *b, uint16_t i)
 }
 
 /* The next hop of host dst on connected port (a GLEAN group), DP_NO_NH when it has none yet: most
- * of a scan of the subnet stops at the filter (no entry the control thread takes packets for). */
+ * of a scan of the subnet stops at an empty slot, most known hosts at their slot's hint
+ * (DP_GLEAN_SLOTS); the hash answers the rest. */
 static inline uint32_t
 glean_nh(const struct dp_fib *fib, unsigned port, const uint8_t *dst, int l3)
 {
-	if (!__atomic_load_n(&fib->glean_filter[dp_glean_slot(port, dst, l3)], __ATOMIC_ACQUIRE))
+	uint32_t nh = __atomic_load_n(&fib->glean_hint[dp_glean_slot(port, dst, l3)], __ATOMIC_ACQUIRE);
+
+	if (nh == DP_NO_NH)
 		return DP_NO_NH;
+	if (nh != DP_GLEAN_MANY && dp_glean_is(fib, nh, port, dst, l3))
+		return nh;
 	return dp_fib_neigh_lookup(fib, port, dst, l3);
 }
 

@@ -194,7 +194,7 @@ test_neighbours(void)
 }
 
 /* Slow-path entries are freed and their index reused (no RCU here: at once); pinned ones
- * (gateways, static) never; the glean filter follows what is worth a lookup. */
+ * (gateways, static) never; the glean hints follow what is worth a lookup (DP_GLEAN_SLOTS). */
 static void
 test_neigh_free_and_filter(void)
 {
@@ -204,28 +204,28 @@ test_neigh_free_and_filter(void)
 
 	memcpy(da.addr, d, 4);
 	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, d, DP_L3_IPV4), DP_NO_NH);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
 	nh = dp_fib_neigh_add(fib, 1, &da);
 	CU_ASSERT_NOT_EQUAL_FATAL(nh, DP_NO_NH);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], nh);
 	CU_ASSERT_EQUAL(fib->nh_pin[nh], 0);
 	/* a full queue: workers drop, the filter says "no lookup" */
 	dp_fib_nh_nopunt(fib, nh, true);
 	CU_ASSERT_TRUE((fib->nh[nh] & DP_NH_NOPUNT) != 0);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
 	dp_fib_nh_nopunt(fib, nh, true); /* twice: counted once */
 	dp_fib_nh_nopunt(fib, nh, false);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], nh);
 	dp_fib_nh_nopunt(fib, nh, true);
 	/* resolved: NOPUNT gone, worth a lookup again */
 	static const uint8_t mac[6] = {2, 0, 0, 0, 1, 0xc8};
 	dp_fib_nh_set(fib, nh, mac, true);
 	CU_ASSERT_EQUAL(fib->nh[nh] & DP_NH_NOPUNT, 0);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 1);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], nh);
 	/* freed: gone from the hash and the filter, unresolved, its index reused */
 	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), 0);
 	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, d, DP_L3_IPV4), DP_NO_NH);
-	CU_ASSERT_EQUAL(fib->glean_filter[slot], 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
 	CU_ASSERT_FALSE((fib->nh[nh] & DP_NH_RESOLVED) != 0);
 	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), -ENOENT);
 	again = dp_fib_neigh_add(fib, 1, &da);
@@ -236,6 +236,48 @@ test_neigh_free_and_filter(void)
 	nh = dp_fib_neigh_add(fib, 1, &da);
 	CU_ASSERT_EQUAL(dp_fib_neigh_get(fib, 1, &da), nh);
 	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nh), -EBUSY);
+}
+
+/* Two neighbours in one glean slot: the first one's hint, then "many" (the hash decides) until
+ * the slot is empty; a hint is taken only for its own address and port (dp_glean_is). */
+static void
+test_glean_hints(void)
+{
+	struct hp_addr a = {.family = AF_INET}, b = {.family = AF_INET};
+	uint32_t slot, na, nb, i;
+
+	memcpy(a.addr, (const uint8_t[]){10, 0, 1, 77}, 4);
+	slot = dp_glean_slot(1, a.addr, DP_L3_IPV4);
+	for (i = 0; i < (1u << 24); i++) { /* another host of 10/8 in the same slot */
+		memcpy(b.addr, (const uint8_t[]){10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i}, 4);
+		if (memcmp(a.addr, b.addr, 4) != 0 && dp_glean_slot(1, b.addr, DP_L3_IPV4) == slot)
+			break;
+	}
+	CU_ASSERT_FATAL(i < (1u << 24));
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
+	na = dp_fib_neigh_add(fib, 1, &a);
+	CU_ASSERT_NOT_EQUAL_FATAL(na, DP_NO_NH);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], na);
+	CU_ASSERT_TRUE(dp_glean_is(fib, na, 1, a.addr, DP_L3_IPV4));
+	CU_ASSERT_FALSE(dp_glean_is(fib, na, 1, b.addr, DP_L3_IPV4));
+	CU_ASSERT_FALSE(dp_glean_is(fib, na, 2, a.addr, DP_L3_IPV4));
+	CU_ASSERT_FALSE(dp_glean_is(fib, na, 1, a.addr, DP_L3_IPV6));
+	nb = dp_fib_neigh_add(fib, 1, &b);
+	CU_ASSERT_NOT_EQUAL_FATAL(nb, DP_NO_NH);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_GLEAN_MANY);
+	CU_ASSERT_EQUAL(dp_fib_neigh_lookup(fib, 1, b.addr, DP_L3_IPV4), nb);
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, na), 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_GLEAN_MANY);        /* one left, but which: the hash says */
+	CU_ASSERT_FALSE(dp_glean_is(fib, na, 1, a.addr, DP_L3_IPV4)); /* freed */
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nb), 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
+	nb = dp_fib_neigh_add(fib, 1, &b);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], nb);
+	CU_ASSERT_TRUE(dp_glean_is(fib, nb, 1, b.addr, DP_L3_IPV4));
+	dp_fib_nh_nopunt(fib, nb, true);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
+	CU_ASSERT_EQUAL(dp_fib_neigh_free(fib, nb), 0);
+	CU_ASSERT_EQUAL(fib->glean_hint[slot], DP_NO_NH);
 }
 
 static uint32_t rng = 12345;
@@ -357,6 +399,8 @@ main(void)
 		{"martian destinations and subnet broadcasts", test_martians},
 		{"neighbours and next-hop words", test_neighbours},
 		{"neighbours freed, pinned, filtered", test_neigh_free_and_filter},
+		{"glean hints: one neighbour named, two \"many\", its own address and port only",
+		 test_glean_hints},
 		{"ECMP 5-tuple hash", test_ecmp_hash},
 		{"route with explicit port", test_bad_route},
 	};
