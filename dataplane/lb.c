@@ -887,6 +887,12 @@ vip_json(const struct dp_lb *lb, const struct lb_vip *v, bool stats)
 }
 
 json_t *
+dp_lb_vip_json(const struct dp_lb *lb, unsigned vi)
+{
+	return lb != NULL && vi < lb->n_vips ? vip_json(lb, &lb->vips[vi], false) : NULL;
+}
+
+json_t *
 dp_lb_json(const struct dp_lb *lb, bool stats, uint64_t now)
 {
 	json_t *vips = json_array(), *o = json_object();

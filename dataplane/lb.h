@@ -92,6 +92,9 @@ uint16_t dp_lb_fast(const struct dp_lb *lb, struct dp_worker *w, struct rte_mbuf
 /* lb.show (stats false) / lb.stats (with the counters): {"vips": [...], "flows": {...}}. */
 json_t *dp_lb_json(const struct dp_lb *lb, bool stats, uint64_t now);
 
+/* VIP vi as lb.show lists it (NULL: no such VIP). */
+json_t *dp_lb_vip_json(const struct dp_lb *lb, unsigned vi);
+
 /* The names of the states, as hpctl and the JSON write them. */
 const char *dp_lb_admin_name(enum dp_lb_admin st);
 const char *dp_lb_health_name(enum dp_lb_health st);

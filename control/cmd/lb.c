@@ -106,6 +106,17 @@ lb_draft_commit(struct dp_runtime *rt, struct hp_config *d, struct cmd_err *e)
 	return 0;
 }
 
+/* A change's result: VIP vi of the table set now in force, as lb.show lists it. */
+static int
+vip_result(struct dp_runtime *rt, unsigned vi, json_t **result, struct cmd_err *e)
+{
+	json_t *v = dp_lb_vip_json(running_lb(rt), vi);
+
+	if (v == NULL || (*result = json_pack("{s:[o]}", "vips", v)) == NULL)
+		return fail(e, "ENOMEM", "out of memory");
+	return 0;
+}
+
 /* The VIP args name: {"vip": ADDR, "proto": "tcp"|"udp", ["port": N]} (other keys: the caller's). */
 static int
 vip_args(const struct dp_runtime *rt, json_t *args, int *idx, struct cmd_err *e)
@@ -126,12 +137,11 @@ vip_args(const struct dp_runtime *rt, json_t *args, int *idx, struct cmd_err *e)
 		return fail(e, "EINVAL", "argument \"port\" must be an integer 0..65535 (0: every port)");
 	*idx = hp_model_lb_vip_find(rt->cfg, &vip, proto, (uint16_t)pn);
 	if (*idx < 0) {
-		char port_text[16] = "";
+		const struct hp_lb_vip named = {.vip = vip, .proto = proto, .port = (uint16_t)pn};
+		char text[HP_LB_VIP_TEXT];
 
-		if (pn != 0)
-			snprintf(port_text, sizeof(port_text), "/%u", (unsigned)pn);
-		return fail(e, "ENOENT", "no VIP %s %s%s (lb.show lists them)", json_string_value(a),
-			    json_string_value(p), port_text);
+		return fail(e, "ENOENT", "no VIP %s (lb.show lists them)",
+			    hp_model_lb_vip_text(&named, text, sizeof(text)));
 	}
 	return 0;
 }
@@ -202,14 +212,14 @@ cmd_lb_vip_add(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 	}
 	if (lb_draft_commit(rt, d, e) < 0)
 		return -1;
-	*result = json_pack("{s:i}", "index", (int)rt->cfg->n_lb - 1);
-	return 0;
+	return vip_result(rt, rt->cfg->n_lb - 1, result, e);
 }
 
 int
 cmd_lb_vip_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const keys[] = {"vip", "proto", "port", NULL};
+	char text[HP_LB_VIP_TEXT];
 	struct hp_config *d;
 	int v;
 
@@ -217,10 +227,11 @@ cmd_lb_vip_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 		return -1;
 	if ((d = lb_draft(rt)) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
+	hp_model_lb_vip_text(&rt->cfg->lb[v], text, sizeof(text));
 	hp_model_lb_vip_del(d, (unsigned)v, NULL);
 	if (lb_draft_commit(rt, d, e) < 0)
 		return -1;
-	*result = json_pack("{s:i}", "index", v);
+	*result = json_pack("{s:s}", "deleted", text);
 	return 0;
 }
 
@@ -244,14 +255,14 @@ cmd_lb_backend_add(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 	}
 	if (lb_draft_commit(rt, d, e) < 0)
 		return -1;
-	*result = json_pack("{s:i}", "vip_index", v);
-	return 0;
+	return vip_result(rt, (unsigned)v, result, e);
 }
 
 int
 cmd_lb_backend_del(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const keys[] = {"vip", "proto", "port", "ip", NULL};
+	char text[HP_LB_VIP_TEXT];
 	struct hp_config *d;
 	struct hp_addr ip;
 	int v, rc;
@@ -266,15 +277,16 @@ cmd_lb_backend_del(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 		if (rc == -EBUSY)
 			return fail(
 				e, "EBUSY",
-				"%s is the VIP's last backend (delete the VIP, or drain it with weight 0)",
-				json_string_value(json_object_get(args, "ip")));
-		return fail(e, "ENOENT", "VIP %d has no backend %s", v,
+				"%s is the last backend of VIP %s (delete the VIP, or drain it with weight 0)",
+				json_string_value(json_object_get(args, "ip")),
+				hp_model_lb_vip_text(&rt->cfg->lb[v], text, sizeof(text)));
+		return fail(e, "ENOENT", "VIP %s has no backend %s",
+			    hp_model_lb_vip_text(&rt->cfg->lb[v], text, sizeof(text)),
 			    json_string_value(json_object_get(args, "ip")));
 	}
 	if (lb_draft_commit(rt, d, e) < 0)
 		return -1;
-	*result = json_pack("{s:i}", "vip_index", v);
-	return 0;
+	return vip_result(rt, (unsigned)v, result, e);
 }
 
 static int
@@ -305,6 +317,7 @@ int
 cmd_lb_backend_set(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_err *e)
 {
 	static const char *const keys[] = {"vip", "proto", "port", "ip", "weight", "state", NULL};
+	char text[HP_LB_VIP_TEXT];
 	enum dp_lb_admin st = DP_LB_ADMIN_UP;
 	struct hp_config *d;
 	struct dp_tables *t, *old;
@@ -323,7 +336,8 @@ cmd_lb_backend_set(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 		return fail(e, "ENOMEM", "out of memory");
 	if (!no_w && hp_model_lb_backend_set(d, (unsigned)v, &ip, w) < 0) {
 		lb_draft_drop(d);
-		return fail(e, "ENOENT", "VIP %d has no backend %s", v,
+		return fail(e, "ENOENT", "VIP %s has no backend %s",
+			    hp_model_lb_vip_text(&rt->cfg->lb[v], text, sizeof(text)),
 			    json_string_value(json_object_get(args, "ip")));
 	}
 	if ((rc = dp_tables_build_acl(rt, d, &t, err, sizeof(err))) < 0) {
@@ -334,7 +348,8 @@ cmd_lb_backend_set(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 	if (slot < 0 || (!no_st && dp_lb_set_admin(t->lb, (unsigned)v, (unsigned)slot, st) < 0)) {
 		dp_tables_free(t);
 		lb_draft_drop(d);
-		return fail(e, "ENOENT", "VIP %d has no backend %s", v,
+		return fail(e, "ENOENT", "VIP %s has no backend %s",
+			    hp_model_lb_vip_text(&rt->cfg->lb[v], text, sizeof(text)),
 			    json_string_value(json_object_get(args, "ip")));
 	}
 	old = dp_tables_publish(rt, t, d);
@@ -343,6 +358,5 @@ cmd_lb_backend_set(struct dp_runtime *rt, json_t *args, json_t **result, struct 
 	hp_model_lb_free(rt->cfg);
 	rt->cfg->lb = d->lb, rt->cfg->n_lb = d->n_lb;
 	free(d);
-	*result = json_pack("{s:i, s:i}", "vip_index", v, "slot", slot);
-	return 0;
+	return vip_result(rt, (unsigned)v, result, e);
 }

@@ -9,7 +9,6 @@
 
 #include "model_lb.h"
 
-#define VIP_TEXT 96 /* "ADDR udp (every port)" and room */
 #define WHERE_TEXT 48
 
 static unsigned
@@ -138,7 +137,7 @@ health_check(const struct hp_lb_vip *v, const char *vt, char *err, size_t errlen
 int
 hp_model_lb_vip_check(const struct hp_config *cfg, const struct hp_lb_vip *v, char *err, size_t errlen)
 {
-	char vt[VIP_TEXT];
+	char vt[HP_LB_VIP_TEXT];
 	int p;
 
 	hp_model_lb_vip_text(v, vt, sizeof(vt));
@@ -163,7 +162,7 @@ int
 hp_model_lb_vip_clash(const struct hp_config *cfg, unsigned n, const struct hp_lb_vip *v, char *err,
 		      size_t errlen)
 {
-	char vt[VIP_TEXT], ot[VIP_TEXT], where[WHERE_TEXT];
+	char vt[HP_LB_VIP_TEXT], ot[HP_LB_VIP_TEXT], where[WHERE_TEXT];
 
 	for (unsigned j = 0; j < n && j < cfg->n_lb; j++) {
 		const struct hp_lb_vip *o = &cfg->lb[j];
@@ -189,7 +188,7 @@ int
 hp_model_lb_backend_check(const struct hp_config *cfg, const struct hp_lb_vip *v,
 			  const struct hp_lb_backend *b, char *err, size_t errlen)
 {
-	char vt[VIP_TEXT], a[HP_ADDR_STRLEN];
+	char vt[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN];
 	int p;
 
 	hp_model_lb_vip_text(v, vt, sizeof(vt));
@@ -279,7 +278,7 @@ static int
 gue_pair(const struct hp_config *cfg, const struct hp_lb_vip *g, int gj, const struct hp_lb_vip *u, int uj,
 	 char *err, size_t errlen)
 {
-	char gt[VIP_TEXT], ut[VIP_TEXT], a[HP_ADDR_STRLEN], gw[WHERE_TEXT + 2], uw[WHERE_TEXT + 2];
+	char gt[HP_LB_VIP_TEXT], ut[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN], gw[WHERE_TEXT + 2], uw[WHERE_TEXT + 2];
 	struct hp_addr shared;
 	int rc;
 
@@ -340,7 +339,7 @@ hp_model_lb_gue_check(const struct hp_config *cfg, unsigned n, const struct hp_l
 static int
 backends_check(const struct hp_config *cfg, const struct hp_lb_vip *v, char *err, size_t errlen)
 {
-	char vt[VIP_TEXT], a[HP_ADDR_STRLEN];
+	char vt[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN];
 	struct hp_addr *sorted;
 	int rc = 0;
 
@@ -432,7 +431,7 @@ int
 hp_model_lb_backend_add(struct hp_config *cfg, unsigned vip_idx, const struct hp_lb_backend *b, char *err,
 			size_t errlen)
 {
-	char vt[VIP_TEXT], a[HP_ADDR_STRLEN];
+	char vt[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN];
 	struct hp_lb_backend *arr;
 	struct hp_lb_vip *v, with;
 	int rc;

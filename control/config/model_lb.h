@@ -52,7 +52,8 @@ int hp_model_lb_backend_check(const struct hp_config *cfg, const struct hp_lb_vi
 int hp_model_lb_gue_check(const struct hp_config *cfg, unsigned n, const struct hp_lb_vip *v, bool *v_is_gue,
 			  char *err, size_t errlen);
 
-/* "192.0.2.10 tcp/80", "2001:db8::10 udp (every port)": how messages name a VIP (len >= 80). */
+/* "192.0.2.10 tcp/80", "2001:db8::10 udp (every port)": how messages name a VIP. */
+#define HP_LB_VIP_TEXT 96 /* "ADDR udp (every port)" and room */
 const char *hp_model_lb_vip_text(const struct hp_lb_vip *v, char *buf, size_t len);
 
 /* ---- VIPs (key: vip, proto, port; kept in the order they were added) ---- */

@@ -743,7 +743,8 @@ static int (*special_printer(const char *cmd))(const json_t *)
 		return print_conntrack_stats;
 	if (!strcmp(cmd, "nat.show"))
 		return print_nat_show;
-	if (!strcmp(cmd, "lb.show"))
+	/* a change to the load balancer answers with its VIP as it now is */
+	if (!strcmp(cmd, "lb.show") || !strcmp(cmd, "lb.vip.add") || !strncmp(cmd, "lb.backend.", 11))
 		return print_lb_show;
 	if (!strcmp(cmd, "lb.stats"))
 		return print_lb_stats;

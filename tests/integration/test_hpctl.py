@@ -690,6 +690,15 @@ def test_lb(d):
         for argv, result in ((["lb"], LB_SHOW), (["lb", "stats"], LB_STATS)):
             r = hpctl(srv, "-j", *argv)
             assert r.returncode == 0 and json.loads(r.stdout) == result, (argv, r.stdout)
+        # a change answers with its VIP as it now is: printed as lb show prints that VIP
+        srv.handler = lambda req: reply_ok(req, {"vips": LB_SHOW["vips"][:1]})
+        shown = hpctl(srv, "lb").stdout
+        assert shown.startswith("VIP ") and "lb_conf" not in shown, shown
+        for argv in (["lb", "backend", "set", "192.0.2.10:80/tcp", "10.0.1.20", "state", "drain"],
+                     ["lb", "backend", "add", "192.0.2.10:80/tcp", "10.0.1.23"],
+                     ["lb", "vip", "add", "192.0.2.10:80/tcp", "backends", "10.0.1.20"]):
+            r = hpctl(srv, *argv)
+            assert r.returncode == 0 and r.stdout == shown, (argv, r.stdout, shown)
         # nothing configured: a line that says so, and lb_conf
         empty = {"vips": [], "conf": LB_SHOW["conf"]}
         srv.handler = lambda req: reply_ok(req, empty)

@@ -267,13 +267,17 @@ def test_drain_keeps_down_moves_del_moves(rig):
 @scenario
 def test_vip_and_backend_commands(rig):
     """lb.vip.add with a new VIP serves at once; lb.backend.add adds to it; lb.vip.del removes it
-    (its packets then routed as any: no route here); refusals change nothing."""
-    rig.ctl("lb.vip.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "encap": "gue",
-                           "backends": [{"ip": "10.1.0.21"}]})
+    (its packets then routed as any: no route here); refusals change nothing and name the VIP as
+    hpctl does. Each change answers with its VIP as lb.show now lists it."""
+    added = rig.ctl("lb.vip.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "encap": "gue",
+                                   "backends": [{"ip": "10.1.0.21"}]})
+    assert added == {"vips": [vip_of(rig.ctl("lb.show"), "192.0.2.20", 53)]}, added
     f = client("192.0.2.20", UDP(sport=7, dport=53))
     assert encapsulated(rig.through(0, f, 1, "to the new VIP"), f, 6080)[0] == "10.1.0.21"
-    rig.ctl("lb.backend.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.20", "weight": 50})
+    added = rig.ctl("lb.backend.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.20",
+                                       "weight": 50})
     v = vip_of(rig.ctl("lb.show"), "192.0.2.20", 53)
+    assert added == {"vips": [v]}, (added, v)
     assert [b["ip"] for b in v["backends"]] == ["10.1.0.21", "10.1.0.20"], v
     assert backend_of(v, "10.1.0.20")["ring_entries"] > 0, v
     bad = [("lb.vip.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "backends": [{"ip": "10.1.0.20"}]}),
@@ -282,7 +286,9 @@ def test_vip_and_backend_commands(rig):
            ("lb.backend.add", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.20"}),
            ("lb.backend.set", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.20", "weight": 70000}),
            ("lb.backend.set", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.20", "state": "sideways"}),
-           ("lb.backend.del", {"vip": "192.0.2.99", "proto": "udp", "ip": "10.1.0.20"})]
+           ("lb.backend.del", {"vip": "192.0.2.99", "proto": "udp", "ip": "10.1.0.20"}),
+           ("lb.backend.del", {"vip": "192.0.2.20", "proto": "udp", "port": 53, "ip": "10.1.0.99"})]
+    said = {"no VIP 192.0.2.99 udp (every port)", "VIP 192.0.2.20 udp/53 has no backend 10.1.0.99"}
     show = rig.ctl("lb.show")
     for cmd, args in bad:
         accepted = True
@@ -291,9 +297,11 @@ def test_vip_and_backend_commands(rig):
         except AssertionError as e:
             accepted = False
             print("refused as expected: %s" % e)
+            said = {x for x in said if x not in str(e)}
         assert not accepted, "%s %s was accepted" % (cmd, args)
+    assert not said, "refusals did not say %s" % said
     assert rig.ctl("lb.show") == show
-    rig.ctl("lb.vip.del", {"vip": "192.0.2.20", "proto": "udp", "port": 53})
+    assert rig.ctl("lb.vip.del", {"vip": "192.0.2.20", "proto": "udp", "port": 53}) == {"deleted": "192.0.2.20 udp/53"}
     err = icmp_back(rig, f, "to the deleted VIP")
     assert err[ICMP].type == 3 and err[IP].dst == CLIENT, err.summary()
 
