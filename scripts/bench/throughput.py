@@ -184,7 +184,9 @@ class Rig:
                 return None
             if os.path.exists(bl.telemetry_path(prefix)):
                 try:
-                    if bl.telemetry(prefix, "/ethdev/stats,0")["ipackets"] > 0:
+                    # null until the port is there: EAL's telemetry answers before hotpathd's ports
+                    st = bl.telemetry(prefix, "/ethdev/stats,0")
+                    if st and st.get("ipackets", 0) > 0:
                         return time.monotonic()
                 except (OSError, ValueError, KeyError):
                     pass
