@@ -63,7 +63,8 @@ struct lb_vip {
 	uint32_t *ring; /* backend slots, MAGLEV_NONE: none usable */
 	unsigned n;
 	struct lb_backend *be;
-	uint32_t *by_id; /* slots in the order of their backends' ids */
+	uint32_t *by_id;   /* slots in the order of their backends' ids */
+	uint32_t *by_addr; /* slots in the order of their backends' addresses (IPv4 first) */
 	uint32_t counter;
 };
 
@@ -173,19 +174,41 @@ vip_of_port(const struct dp_lb *lb, const uint8_t *a, bool v6, uint8_t proto, ui
 
 /* ---- building ---- */
 
-static bool
-vip_same(const struct lb_vip *v, const struct hp_lb_vip *c)
+/* Backends in address order: IPv4 before IPv6, then the address's bytes. */
+static int
+addr_order(const struct lb_backend *be, const uint8_t *addr, bool v6)
 {
-	return v->v6 == (c->vip.family == AF_INET6) && !memcmp(v->addr, c->vip.addr, v->v6 ? 16 : 4) &&
-	       v->proto == c->proto && v->port == c->port;
+	if (be->v6 != v6)
+		return be->v6 ? 1 : -1;
+	return memcmp(be->addr, addr, v6 ? 16 : 4);
 }
 
 static int
+cmp_addr(const void *a, const void *b, void *arg)
+{
+	const struct lb_backend *be = arg, *y = &be[*(const uint32_t *)b];
+
+	return addr_order(&be[*(const uint32_t *)a], y->addr, y->v6);
+}
+
+/* v's backend of addr (its slot; -1: none), by binary search: rebuilding a VIP of thousands of
+ * backends matches each one to the running set's in log time. */
+static int
 backend_by_addr(const struct lb_vip *v, const uint8_t *addr, bool v6)
 {
-	for (unsigned s = 0; s < v->n; s++)
-		if (v->be[s].v6 == v6 && !memcmp(v->be[s].addr, addr, v6 ? 16 : 4))
-			return (int)s;
+	unsigned lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		int c = addr_order(&v->be[v->by_addr[mid]], addr, v6);
+
+		if (c == 0)
+			return (int)v->by_addr[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
@@ -246,11 +269,14 @@ build_vip(struct dp_lb *lb, struct lb_vip *v, const struct hp_lb_vip *c, const s
 	v->be = rte_zmalloc_socket("lb_backends", (v->n ? v->n : 1) * sizeof(*v->be), RTE_CACHE_LINE_SIZE,
 				   socket);
 	v->by_id = rte_malloc_socket("lb_by_id", (v->n ? v->n : 1) * sizeof(*v->by_id), 0, socket);
-	if (v->ring == NULL || v->be == NULL || v->by_id == NULL)
+	v->by_addr = rte_malloc_socket("lb_by_addr", (v->n ? v->n : 1) * sizeof(*v->by_addr), 0, socket);
+	if (v->ring == NULL || v->be == NULL || v->by_id == NULL || v->by_addr == NULL)
 		return -ENOMEM;
-	for (unsigned p = 0; prev != NULL && p < prev->n_vips; p++)
-		if (vip_same(&prev->vips[p], c))
-			pv = &prev->vips[p];
+	if (prev != NULL) {
+		int32_t p = vip_lookup(prev, c->vip.addr, v->v6, v->proto, v->port, 0);
+
+		pv = p >= 0 ? &prev->vips[p] : NULL;
+	}
 	for (unsigned s = 0; s < v->n; s++) {
 		struct lb_backend *be = &v->be[s];
 		int ps;
@@ -268,9 +294,10 @@ build_vip(struct dp_lb *lb, struct lb_vip *v, const struct hp_lb_vip *c, const s
 		} else {
 			be->id = lb->next_id++;
 		}
-		v->by_id[s] = s;
+		v->by_id[s] = v->by_addr[s] = s;
 	}
 	qsort_r(v->by_id, v->n, sizeof(*v->by_id), cmp_id, v->be);
+	qsort_r(v->by_addr, v->n, sizeof(*v->by_addr), cmp_addr, v->be);
 	return refill(v);
 }
 
@@ -367,6 +394,7 @@ dp_lb_free(struct dp_lb *lb)
 		rte_free(lb->vips[v].ring);
 		rte_free(lb->vips[v].be);
 		rte_free(lb->vips[v].by_id);
+		rte_free(lb->vips[v].by_addr);
 	}
 	rte_free(lb->vips);
 	rte_free(lb->keys);
@@ -403,15 +431,8 @@ dp_lb_carry(struct dp_lb *lb, const struct dp_lb *old)
 		return;
 	for (unsigned p = 0; p < old->n_vips; p++) {
 		const struct lb_vip *ov = &old->vips[p];
-		int v = -1;
+		int32_t v = vip_lookup(lb, ov->addr, ov->v6, ov->proto, ov->port, 0);
 
-		for (unsigned i = 0; i < lb->n_vips && v < 0; i++) {
-			const struct lb_vip *nv = &lb->vips[i];
-
-			if (nv->v6 == ov->v6 && !memcmp(nv->addr, ov->addr, 16) && nv->proto == ov->proto &&
-			    nv->port == ov->port)
-				v = (int)i;
-		}
 		if (v < 0)
 			continue;
 		{
