@@ -278,7 +278,8 @@ static int
 gue_pair(const struct hp_config *cfg, const struct hp_lb_vip *g, int gj, const struct hp_lb_vip *u, int uj,
 	 char *err, size_t errlen)
 {
-	char gt[HP_LB_VIP_TEXT], ut[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN], gw[WHERE_TEXT + 2], uw[WHERE_TEXT + 2];
+	char gt[HP_LB_VIP_TEXT], ut[HP_LB_VIP_TEXT], a[HP_ADDR_STRLEN], gw[WHERE_TEXT + 2],
+		uw[WHERE_TEXT + 2];
 	struct hp_addr shared;
 	int rc;
 
