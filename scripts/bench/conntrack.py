@@ -450,9 +450,7 @@ def main():
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.procs.stop_all()
-        for name in [c[0] for c in CONFIGS] + [c[0] for c in NEW_CONFIGS] + ["flood"]:
-            bl.remove_runtime_dir(rig.prefix(name))
+        rig.release([c[0] for c in CONFIGS] + [c[0] for c in NEW_CONFIGS] + ["flood"])
     rows = table(results)
     newsum = summarize_new(news)
     out = {"started": started, "host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""),

@@ -158,9 +158,7 @@ def main():
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.procs.stop_all()
-        for name, *_ in CONFIGS:
-            bl.remove_runtime_dir(rig.prefix(name))
+        rig.release(c[0] for c in CONFIGS)
     rows = ctb.table(results, CONFIGS)
     out = {"started": started, "host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""),
            "dry_run": args.dry_run,
