@@ -356,6 +356,25 @@ def table(results, configs=CONFIGS):
     return rows
 
 
+def write_results(out_dir, stem, out, rows, short, colour, t2, t3, title, dry_run):
+    """OUT_DIR/STEM.json (out), STEM.dat (table's measured rows for throughput.gp: label median min
+    max colour, short and colour naming each row's label and colour) and STEM.gpinc (the plot's
+    base, plain-1k's median; its targets t2 and t3; its title, marked in a dry run).
+    (conntrack.py's and lb.py's.)"""
+    with open(os.path.join(out_dir, stem + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+    with open(os.path.join(out_dir, stem + ".dat"), "w") as f:
+        f.write("# label median min max colour\n")
+        for r in rows:
+            if "median" in r:
+                f.write('"%s" %.3f %.3f %.3f %d\n' % (short[r["config"]], r["median"], r["min"], r["max"],
+                                                      colour[r["kind"]]))
+    base = next((r["median"] for r in rows if r["config"] == "plain-1k" and "median" in r), 0)
+    with open(os.path.join(out_dir, stem + ".gpinc"), "w") as f:
+        f.write('base = %.3f\nbaselabel = "1.0x routed\\n1k flows"\nt2 = %g\nt3 = %g\n' % (base, t2, t3))
+        f.write('plottitle = "%s%s"\n' % (title, " (DRY RUN: all plain)" if dry_run else ""))
+
+
 def throughput_round(rig, args, configs, rnd, results):
     """Round rnd of every wanted configuration, one run each (under the lock), into results;
     1 if one failed. (lb.py's too.)"""
@@ -431,9 +450,7 @@ def main():
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.procs.stop_all()
-        for name in [c[0] for c in CONFIGS] + [c[0] for c in NEW_CONFIGS] + ["flood"]:
-            bl.remove_runtime_dir(rig.prefix(name))
+        rig.release([c[0] for c in CONFIGS] + [c[0] for c in NEW_CONFIGS] + ["flood"])
     rows = table(results)
     newsum = summarize_new(news)
     out = {"started": started, "host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""),
@@ -443,19 +460,8 @@ def main():
                       "flood_delay": args.flood_delay, "flood_max": args.flood_max, "routes": args.routes},
            "configs": {n: open(p).read() for n, (p, _) in rig.cfgs.items()},
            "runs": results, "summary": rows, "new": news, "new_summary": newsum, "flood": flood}
-    with open(os.path.join(rig.out, "conntrack.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    with open(os.path.join(rig.out, "conntrack.dat"), "w") as f:
-        f.write("# label median min max colour\n")
-        for r in rows:
-            if "median" in r:
-                f.write('"%s" %.3f %.3f %.3f %d\n' % (SHORT[r["config"]], r["median"], r["min"], r["max"],
-                                                      COLOUR[r["kind"]]))
-    base = next((r["median"] for r in rows if r["config"] == "plain-1k" and "median" in r), 0)
-    with open(os.path.join(rig.out, "conntrack.gpinc"), "w") as f:
-        f.write('base = %.3f\nbaselabel = "1.0x routed\\n1k flows"\nt2 = 0.7\nt3 = 0.6\n' % base)
-        f.write('plottitle = "hotpathd stateful firewall and SNAT, 64-byte frames, one worker, net\\\\_pcap replay%s"\n'
-                % (" (DRY RUN: all plain)" if args.dry_run else ""))
+    write_results(rig.out, "conntrack", out, rows, SHORT, COLOUR, 0.7, 0.6,
+                  "hotpathd stateful firewall and SNAT, 64-byte frames, one worker, net\\\\_pcap replay", args.dry_run)
     print_all(rows, newsum, flood, args)
     print("raw samples: %s" % os.path.join(rig.out, "conntrack.json"))
     return status

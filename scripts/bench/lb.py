@@ -20,7 +20,6 @@ Ratios: lb against plain of the same flows. Target (issue 16): >= 0.8.
 Writes OUT/lb.json, OUT/lb.dat (+ .gpinc, for throughput.gp).
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -159,28 +158,15 @@ def main():
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.procs.stop_all()
-        for name, *_ in CONFIGS:
-            bl.remove_runtime_dir(rig.prefix(name))
+        rig.release(c[0] for c in CONFIGS)
     rows = ctb.table(results, CONFIGS)
     out = {"started": started, "host": bl.host_info(), "source": os.environ.get("BENCH_SOURCE", ""),
            "dry_run": args.dry_run,
            "method": {"rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
                       "flows": args.flows, "sample": args.sample, "backends": args.backends},
            "configs": {n: open(p).read() for n, (p, _) in rig.cfgs.items()}, "rows": rows, "runs": results}
-    with open(os.path.join(rig.out, "lb.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    with open(os.path.join(rig.out, "lb.dat"), "w") as f:
-        f.write("# label median min max colour\n")
-        for r in rows:
-            if "median" in r:
-                f.write('"%s" %.3f %.3f %.3f %d\n' % (SHORT[r["config"]], r["median"], r["min"], r["max"],
-                                                      COLOUR[r["kind"]]))
-    base = next((r["median"] for r in rows if r["config"] == "plain-1k" and "median" in r), 0)
-    with open(os.path.join(rig.out, "lb.gpinc"), "w") as f:
-        f.write('base = %.3f\nbaselabel = "1.0x routed\\n1k flows"\nt2 = 0.8\nt3 = 0.8\n' % base)
-        f.write('plottitle = "hotpathd L4 load balancer (IPIP), 64-byte frames, one worker, net\\\\_pcap replay%s"\n'
-                % (" (DRY RUN: all plain)" if args.dry_run else ""))
+    ctb.write_results(rig.out, "lb", out, rows, SHORT, COLOUR, 0.8, 0.8,
+                      "hotpathd L4 load balancer (IPIP), 64-byte frames, one worker, net\\\\_pcap replay", args.dry_run)
     print("%-38s %5s %8s %8s %8s %9s %8s  %s" % ("configuration", "runs", "median", "min", "max", "x plain",
                                                  "target", "result"))
     for row in rows:

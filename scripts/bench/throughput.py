@@ -86,6 +86,14 @@ class Rig:
     def prefix(self, name):
         return "bench-%s-%s" % (name, self.tag)
 
+    def release(self, names):
+        """The end of a run, an interrupted one too: every process still running stopped, the EAL
+        runtime directories of names' runs and route checks removed."""
+        self.procs.stop_all()
+        for name in names:
+            bl.remove_runtime_dir(self.prefix(name))
+            bl.remove_runtime_dir(self.prefix(name + "-check"))
+
     # ------------------------------------------------------------ inputs
     def prepare(self):
         os.makedirs(self.out, exist_ok=True)
@@ -491,10 +499,7 @@ def main():
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.procs.stop_all()
-        for name, *_ in CONFIGS:
-            bl.remove_runtime_dir(rig.prefix(name))
-            bl.remove_runtime_dir(rig.prefix(name + "-check"))
+        rig.release(c[0] for c in CONFIGS)
 
     rows = table(results, configs, skipped)
     out = {

@@ -11,6 +11,7 @@
 
 #include "../cunit_run.h"
 #include "config.h"
+#include "config_test.h"
 #include "dump.h"
 #include "model.h"
 
@@ -57,31 +58,6 @@ expect_bad(const char *extra, const char *want)
 	CU_ASSERT_PTR_NULL(c.lb);
 	CU_ASSERT_EQUAL(c.n_lb, 0);
 	hp_config_free(&c);
-}
-
-/* cfg dumped and read back into again (0, or the parser's error). */
-static int
-round_trip(void)
-{
-	char *text = hp_dump_text(&cfg);
-	int rc;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-	rc = hp_config_parse("dump.yaml", text, strlen(text), &again, err, sizeof(err));
-	if (rc)
-		fprintf(stderr, "\n  dump refused: %s\n%s\n", err, text);
-	free(text);
-	return rc;
-}
-
-static bool
-dump_has(const struct hp_config *c, const char *s)
-{
-	char *text = hp_dump_text(c);
-	bool r = text && strstr(text, s);
-
-	free(text);
-	return r;
 }
 
 static struct hp_addr
@@ -270,7 +246,7 @@ test_lb_defaults(void)
 	CU_ASSERT_FALSE(dump_has(&cfg, "\"port\": 0"));
 	CU_ASSERT_FALSE(dump_has(&cfg, "gue_port"));
 	CU_ASSERT_FALSE(dump_has(&cfg, "health"));
-	CU_ASSERT_EQUAL_FATAL(round_trip(), 0);
+	CU_ASSERT_EQUAL_FATAL(round_trip(&cfg, &again, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(again.n_lb, 1);
 	CU_ASSERT_TRUE(same_vip(&cfg.lb[0], &again.lb[0]));
 	hp_config_free(&again);
@@ -310,7 +286,7 @@ test_lb_defaults(void)
 	CU_ASSERT_EQUAL(cfg.lb_conf.table_size, 65537);
 	CU_ASSERT_FALSE(dump_has(&cfg, "\"lb\""));
 	CU_ASSERT_TRUE(dump_has(&cfg, "\"lb_conf\""));
-	CU_ASSERT_EQUAL_FATAL(round_trip(), 0);
+	CU_ASSERT_EQUAL_FATAL(round_trip(&cfg, &again, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(same_lb_conf(&cfg.lb_conf, &again.lb_conf));
 	hp_config_free(&again);
 	hp_config_free(&cfg);
@@ -378,7 +354,7 @@ test_lb_limits(void)
 	t = many_backends(HP_MAX_LB_BACKENDS);
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, t), 0);
 	CU_ASSERT_EQUAL(cfg.lb[0].n_backends, HP_MAX_LB_BACKENDS);
-	CU_ASSERT_EQUAL_FATAL(round_trip(), 0);
+	CU_ASSERT_EQUAL_FATAL(round_trip(&cfg, &again, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(same_vip(&cfg.lb[0], &again.lb[0]));
 	hp_config_free(&again);
 	hp_config_free(&cfg);
@@ -765,7 +741,7 @@ test_lb_round_trip(void)
 	CU_ASSERT_TRUE(dump_has(&cfg, "\"path\": \"/healthz\""));
 	CU_ASSERT_TRUE(dump_has(&cfg, "\"table_size\": 131071"));
 	CU_ASSERT_TRUE(dump_has(&cfg, "\"src6\": \"fd00:1::/64\""));
-	CU_ASSERT_EQUAL_FATAL(round_trip(), 0);
+	CU_ASSERT_EQUAL_FATAL(round_trip(&cfg, &again, err, sizeof(err)), 0);
 	check_lb_example(&again);
 	CU_ASSERT_EQUAL_FATAL(again.n_lb, cfg.n_lb);
 	for (unsigned i = 0; i < cfg.n_lb; i++)
@@ -1147,7 +1123,8 @@ test_lb_model_backends(void)
 	a = ip("2001:db8:2::5");
 	CU_ASSERT_EQUAL(hp_model_lb_backend_del(&cfg, 1, &a), -EBUSY);
 	CU_ASSERT_EQUAL(cfg.lb[1].n_backends, 1);
-	CU_ASSERT_EQUAL_FATAL(round_trip(), 0); /* what the operations made reads back */
+	CU_ASSERT_EQUAL_FATAL(round_trip(&cfg, &again, err, sizeof(err)),
+			      0); /* what the operations made reads back */
 	for (unsigned i = 0; i < cfg.n_lb; i++)
 		CU_ASSERT_TRUE(same_vip(&cfg.lb[i], &again.lb[i]));
 	hp_config_free(&again);

@@ -16,6 +16,7 @@
 
 #include "../cunit_run.h"
 #include "../rng.h"
+#include "cksum_test.h"
 #include "lb_encap.h"
 #include "lb_encap_vectors.h"
 
@@ -27,30 +28,6 @@ static uint8_t big[LB_ENCAP_MAX_OVERHEAD + MAX_INNER]; /* outer + the longest in
 static uint8_t big_inner[MAX_INNER];
 
 /* ---- reference checksums: network-order words, no shortcut ---- */
-
-static uint32_t
-raw_sum(const uint8_t *p, size_t len, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold16(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
 
 /* An IPv4 header whose checksum is right sums to 0xffff, checksum included. */
 static bool

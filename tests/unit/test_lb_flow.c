@@ -11,24 +11,12 @@
 #include "../../dataplane/ct_hash.h"
 #include "../cunit_run.h"
 #include "../eal_test.h"
+#include "ct_key_test.h"
 
 #define TICK (1ull << LB_FLOW_TICK_SHIFT)
 #define NOW (1ull << 40)         /* a TSC far from 0 and from the tick counter's wrap */
 #define LONG_TO (1ull << 45)     /* a timeout nothing here reaches */
 #define WRAP (1ull << (32 + 20)) /* the TSC at which the 32-bit tick counter wraps to 0 */
-
-static void
-key4(struct ct_key *k, uint8_t proto, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
-{
-	memset(k, 0, sizeof(*k));
-	k->src[0] = (uint8_t)(src >> 24), k->src[1] = (uint8_t)(src >> 16);
-	k->src[2] = (uint8_t)(src >> 8), k->src[3] = (uint8_t)src;
-	k->dst[0] = (uint8_t)(dst >> 24), k->dst[1] = (uint8_t)(dst >> 16);
-	k->dst[2] = (uint8_t)(dst >> 8), k->dst[3] = (uint8_t)dst;
-	k->sport = rte_cpu_to_be_16(sport);
-	k->dport = rte_cpu_to_be_16(dport);
-	k->proto = proto;
-}
 
 /* Flow i: TCP 10.0.x.y:1000+i -> 192.0.2.1:80. */
 static void

@@ -16,28 +16,11 @@
 
 #include "../cunit_run.h"
 #include "../rng.h"
+#include "cksum_test.h"
 #include "ct_tcp.h"
 #include "nat.h"
 
 /* ---- reference checksums ---- */
-
-static uint32_t
-raw_sum(const uint8_t *p, size_t len, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold16(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /* The checksum a full computation writes (field zero while summing), host order. */
 static uint16_t
@@ -61,12 +44,6 @@ static uint32_t
 pseudo(const uint8_t *ip, uint8_t proto, uint32_t l4len)
 {
 	return raw_sum(ip + 12, 8, 0) + proto + l4len;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static void
