@@ -390,6 +390,7 @@ close_ports:
 		}
 	}
 	free_tables(&rt);
+	free(rt.nodes_base);
 	for (unsigned i = 0; i < rt.n_workers; i++) {
 		rte_ring_free(rt.workers[i]->inject);
 		rte_free(rt.workers[i]);

@@ -287,6 +287,42 @@ write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
 	}
 }
 
+/* Each worker's nodes (hpctl runtime, dataplane/nodes.h): counters while it counts them; cycles
+ * per packet is rate(sampled_cycles) / rate(sampled_packets). */
+static void
+write_runtime(FILE *f, const json_t *workers)
+{
+	static const char *const fam[][3] = {
+		{"hotpath_node_calls_total", "calls", "Times the node ran with packets (while counting)."},
+		{"hotpath_node_packets_total", "packets", "Packets the node saw (while counting)."},
+		{"hotpath_node_sampled_packets_total", "sampled_packets", "Packets of its timed calls."},
+		{"hotpath_node_sampled_cycles_total", "sampled_cycles", "TSC cycles of its timed calls."},
+	};
+	const json_t *w, *nd;
+	size_t i, k;
+	char lcore[24];
+
+	family(f, "hotpath_worker_counting_nodes", "gauge",
+	       "1 while the worker counts its nodes (hpctl runtime on).");
+	json_array_foreach(workers, i, w) {
+		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+		put_u64(f, "hotpath_worker_counting_nodes", (struct lbl[]){{"lcore", lcore}}, 1,
+			json_is_true(json_object_get(w, "counting")));
+	}
+	for (size_t c = 0; c < RTE_DIM(fam); c++) {
+		family(f, fam[c][0], "counter", fam[c][2]);
+		json_array_foreach(workers, i, w) {
+			snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+			json_array_foreach(json_object_get(w, "nodes"), k, nd) {
+				struct lbl l[] = {{"lcore", lcore},
+						  {"node", json_string_value(json_object_get(nd, "name"))}};
+
+				put_u64(f, fam[c][0], l, 2, ju(nd, fam[c][1]));
+			}
+		}
+	}
+}
+
 /*
  * Each worker's poll-loop stalls (gaps above the threshold, lib/stall.h) as a
  * histogram with the bounds 10 us, 100 us and 1 ms, from the exact counters
@@ -871,6 +907,7 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_host(f, json_object_get(report, "ports"));
 	write_workers(f, rt, json_object_get(report, "workers"));
 	write_stalls(f, json_object_get(report, "workers"));
+	write_runtime(f, json_object_get(report, "runtime"));
 	write_drops_and_punts(f, report);
 	write_acl(f, report);
 	write_mempools(f, json_object_get(report, "mempools"));

@@ -555,6 +555,58 @@ cmd_lb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return with_report(params, d, fmt_lb);
 }
 
+/* One worker's nodes, flat (telemetry nests one level): NODE_calls, NODE_packets,
+ * NODE_cycles_per_packet (rounded); its loop's busy share in per mille. */
+static void
+fill_runtime(struct rte_tel_data *c, const json_t *w)
+{
+	const json_t *nd;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	size_t k;
+
+	rte_tel_data_add_dict_u64(c, "counting", json_is_true(json_object_get(w, "counting")));
+	rte_tel_data_add_dict_u64(c, "sample_every", ju(w, "sample_every"));
+	rte_tel_data_add_dict_u64(c, "busy_permille",
+				  (uint64_t)(json_real_value(json_object_get(w, "busy_share")) * 1000 + 0.5));
+	json_array_foreach(json_object_get(w, "nodes"), k, nd) {
+		const char *name = json_string_value(json_object_get(nd, "name"));
+
+		snprintf(key, sizeof(key), "%s_calls", name);
+		rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key), ju(nd, "calls"));
+		snprintf(key, sizeof(key), "%s_packets", name);
+		rte_tel_data_add_dict_u64(c, tel_name(key, sizeof(key), key), ju(nd, "packets"));
+		snprintf(key, sizeof(key), "%s_cycles_per_packet", name);
+		rte_tel_data_add_dict_u64(
+			c, tel_name(key, sizeof(key), key),
+			(uint64_t)(json_real_value(json_object_get(nd, "cycles_per_packet")) + 0.5));
+	}
+}
+
+/* /hotpath/runtime: each worker (by lcore) with its nodes. */
+static int
+fmt_runtime(const json_t *r, const char *params, struct rte_tel_data *d)
+{
+	const json_t *w;
+	size_t i;
+	char lcore[24];
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	json_array_foreach(json_object_get(r, "runtime"), i, w) {
+		snprintf(lcore, sizeof(lcore), "%" PRIu64, ju(w, "lcore"));
+		if (add_dict(d, lcore, fill_runtime, w) < 0)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+static int
+cmd_runtime(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return with_report(params, d, fmt_runtime);
+}
+
 /* The callback of each command the registry's HP_TELEMETRY serves under a /hotpath/ name. */
 static const telemetry_cb callbacks[HP_CMD_COUNT] = {
 	[HP_CMD_stats] = cmd_stats,
@@ -565,6 +617,7 @@ static const telemetry_cb callbacks[HP_CMD_COUNT] = {
 	[HP_CMD_xdp_show] = cmd_xdp,
 	[HP_CMD_conntrack_stats] = cmd_conntrack,
 	[HP_CMD_lb_stats] = cmd_lb,
+	[HP_CMD_runtime_show] = cmd_runtime,
 };
 
 static const struct {

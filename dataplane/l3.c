@@ -295,8 +295,9 @@ route6(const struct dp_fib *fib, struct dp_burst *b)
 		route_one(fib, b, b->v6[j], hops[j]);
 }
 
-/* Act on every verdict from packet start on, in arrival order. */
-static void
+/* Act on every verdict from packet start on, in arrival order; the packets handed to the slow
+ * path. */
+static unsigned
 dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint16_t start, uint64_t arrival)
 {
 	struct rte_mbuf *drop[DP_BURST], *punt[DP_BURST];
@@ -351,6 +352,7 @@ dispatch(struct dp_worker *w, const struct dp_fib *fib, struct dp_burst *b, uint
 	}
 	if (n_drop)
 		rte_pktmbuf_free_bulk(drop, n_drop);
+	return sent;
 }
 
 /* Anything but plain IPv4: parsed and checked in full. */
@@ -647,14 +649,13 @@ fast_burst_ct(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf **
 /*
  * Every packet from start on gets a verdict: plain IPv4 goes on the v4 list
  * without metadata, the rest takes the full pass; then the stages the
- * tables turn on (the ACL), LPM, dispatch.
- * Out of line: the fast loops keep their registers. Returns the bytes of
- * packets start..n-1.
+ * tables turn on (the ACL), LPM, dispatch. Returns the bytes of packets
+ * start..n-1. timed (a constant): the nodes counted (dataplane/nodes.h).
  */
-static __rte_noinline uint64_t
-general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
-	      struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival,
-	      const struct dp_ct_hint *hint)
+static __rte_always_inline uint64_t
+general_impl(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
+	     uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival, const struct dp_ct_hint *hint,
+	     const bool timed)
 {
 	const struct dp_fib *fib = t->fib;
 	const struct rte_ether_addr *mine = &fib->port_mac[rxq->port];
@@ -687,29 +688,81 @@ general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rx
 	}
 	/* the stages a table set turns on, in order; each reads the keys (conntrack writes the
 	 * state the ACL matches and the destination NAT gives the LPM) */
-	if (t->features != 0) {
+	if (t->features != 0)
 		fill_fast(&b, in_port);
-		if (t->features & DP_FEAT_CT)
+	if (timed)
+		dp_node_mark(&w->prof, DP_NODE_PARSE, (unsigned)(n - start));
+	if (t->features != 0) {
+		if (t->features & DP_FEAT_CT) {
+			unsigned k = (unsigned)(b.n4 + b.n6);
+
 			dp_ct_pre(&t->ct, w, &b, &cb, arrival, hint);
-		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY))
+			if (timed)
+				dp_node_mark(&w->prof, DP_NODE_CT, k);
+		}
+		if (t->features & (DP_FEAT_ACL | DP_FEAT_ACL_DENY)) {
+			unsigned k = (unsigned)(b.n4 + b.n6);
+
 			dp_acl_stage(&t->acl, w->index, &b, arrival);
-		if (t->features & DP_FEAT_LB)
+			if (timed)
+				dp_node_mark(&w->prof, DP_NODE_ACL, k);
+		}
+		if (t->features & DP_FEAT_LB) {
+			unsigned k = (unsigned)(b.n4 + b.n6);
+
 			dp_lb_stage(t->lb, w, &b, arrival);
+			if (timed)
+				dp_node_mark(&w->prof, DP_NODE_LB, k);
+		}
 	}
-	if (b.n4 > 0)
-		dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
-	route4(fib, &b, hops, in_port);
-	route6(fib, &b);
+	{
+		unsigned k = (unsigned)(b.n4 + b.n6);
+
+		if (b.n4 > 0)
+			dp_lpm4_lookup_bulk(fib->lpm4, b.dst4, hops, b.n4);
+		route4(fib, &b, hops, in_port);
+		route6(fib, &b);
+		if (timed)
+			dp_node_mark(&w->prof, DP_NODE_ROUTE, k);
+	}
 	/* after routing: new connections (SNAT needs the egress port), source NAT */
-	if (t->features & DP_FEAT_CT)
+	if (t->features & DP_FEAT_CT) {
 		dp_ct_post(&t->ct, w, &b, &cb, arrival);
-	dispatch(w, fib, &b, start, arrival);
+		if (timed)
+			dp_node_mark(&w->prof, DP_NODE_CT_POST, (unsigned)(n - start));
+	}
+	{
+		unsigned punted = dispatch(w, fib, &b, start, arrival);
+
+		if (timed) {
+			dp_node_mark(&w->prof, DP_NODE_DISPATCH, (unsigned)(n - start));
+			dp_node_mark(&w->prof, DP_NODE_PUNT, punted);
+		}
+	}
 	return bytes;
 }
 
-uint64_t
-dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
-	    uint16_t n, uint64_t arrival)
+/* Out of line: the fast loops keep their registers. */
+static __rte_noinline uint64_t
+general_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+	      struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival,
+	      const struct dp_ct_hint *hint)
+{
+	return general_impl(w, t, rxq, pkts, n, start, mac48, arrival, hint, false);
+}
+
+static __rte_noinline uint64_t
+general_burst_timed(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq,
+		    struct rte_mbuf **pkts, uint16_t n, uint16_t start, uint64_t mac48, uint64_t arrival,
+		    const struct dp_ct_hint *hint)
+{
+	return general_impl(w, t, rxq, pkts, n, start, mac48, arrival, hint, true);
+}
+
+/* dp_l3_burst, with its nodes counted when timed (a constant). */
+static __rte_always_inline uint64_t
+l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
+	 uint16_t n, uint64_t arrival, const bool timed)
 {
 	uint64_t mac48 = 0, bytes = 0;
 	uint16_t start = 0;
@@ -732,8 +785,22 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)
 			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
+		if (timed)
+			dp_node_mark(&w->prof, DP_NODE_FAST, start);
 		if (likely(start == n))
 			return bytes;
 	}
+	if (timed)
+		return bytes + general_burst_timed(w, t, rxq, pkts, n, start, mac48, arrival, &hint);
 	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival, &hint);
+}
+
+uint64_t
+dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
+	    uint16_t n, uint64_t arrival)
+{
+	/* the worker counts its nodes (hpctl runtime): the timed copy; otherwise nothing more */
+	if (likely(w->prof.prof == 0))
+		return l3_burst(w, t, rxq, pkts, n, arrival, false);
+	return l3_burst(w, t, rxq, pkts, n, arrival, true);
 }

@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 
 #include "lb.h"
+#include "nodes_json.h"
 #include "runtime.h"
 #include "tables.h"
 #include "worker_state.h"
@@ -276,6 +277,16 @@ dp_report_json(const struct dp_runtime *rt)
 			   "slowpath", slow_json(&rt->slow), "slowpath_latency_ns",
 			   latency_json(&rt->slow_latency), "acl", acl_json(rt), "acl_cache",
 			   acl_cache_json(rt), "policers", policers_json(rt));
+	/* each worker's nodes (hpctl runtime), since runtime.clear */
+	if (report != NULL) {
+		json_t *nodes = json_array();
+
+		for (unsigned w = 0; nodes != NULL && w < rt->n_workers; w++)
+			json_array_append_new(
+				nodes,
+				dp_nodes_json(rt->workers[w], rt->nodes_base ? &rt->nodes_base[w] : NULL));
+		json_object_set_new(report, "runtime", nodes);
+	}
 	/* the load balancer's VIPs and backends with their counters, once one is configured */
 	if (report != NULL && rt->tables != NULL && rt->tables->lb != NULL)
 		json_object_set_new(report, "lb", dp_lb_json(rt->tables->lb, true, rte_rdtsc()));

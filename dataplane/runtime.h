@@ -15,6 +15,7 @@
 
 struct ct_table;
 struct dp_doorbell;
+struct dp_nodes_base;
 struct dp_tables;
 struct dp_worker;
 struct rte_rcu_qsbr;
@@ -111,6 +112,8 @@ struct dp_runtime {
 	/* control: rw; from the arrival of a punted packet's burst to the control
 	 * thread done with it (answered, held, forwarded or dropped) */
 	struct hp_hist slow_latency;
+	/* control: rw; each worker's node counters when runtime.clear last ran (NULL: never) */
+	struct dp_nodes_base *nodes_base;
 };
 
 /*

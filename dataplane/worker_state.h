@@ -12,6 +12,7 @@
 #include "ct_tcp.h"
 #include "doorbell.h"
 #include "histogram.h"
+#include "nodes.h"
 #include "stall.h"
 #include "stage.h"
 
@@ -74,6 +75,9 @@ struct dp_worker {
 	struct rte_ring *inject;  /* from the control thread (SP/SC, this worker's) */
 	struct rte_rcu_qsbr *qsv;
 	struct hp_stall_conf stall_conf; /* threshold and per-packet allowance, in TSC cycles */
+	/* control writes at any time, the worker reads once a loop: 0, or count its nodes and time
+	 * one busy iteration in prof_every (hpctl runtime; dataplane/nodes.h) */
+	uint32_t prof_every;
 
 	/* worker: rw, control: ro */
 	struct dp_rx_stats rx_stats[HP_MAX_WORKER_QUEUES] __rte_cache_aligned;
@@ -94,6 +98,7 @@ struct dp_worker {
 	uint64_t ct_invalid[CT_R_N];
 	uint64_t ct_fast;      /* of those, the ones the established fast path took (l3.c fast_burst_ct) */
 	uint64_t ct_next_tick; /* TSC of the next ageing step (dp_ct_tick_paced) */
+	struct dp_prof prof;   /* its nodes (dataplane/nodes.h) */
 
 	struct dp_txbuf tx[HP_MAX_PORTS] __rte_cache_aligned; /* indexed by config port */
 } __rte_cache_aligned;

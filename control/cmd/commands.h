@@ -29,6 +29,12 @@
 	X(latency_show, "latency.show", HP_CMD_RO, "",                                                       \
 	  "residence latency percentiles and each worker's stalls since the last reset (ns)")                \
 	X(latency_reset, "latency.reset", 0, "", "start latency.show afresh (latency and stalls)")           \
+	X(runtime_show, "runtime.show", HP_CMD_RO, "",                                                       \
+	  "per worker: each node's calls, packets, packets per call, cycles per packet; loop busy share")    \
+	X(runtime_on, "runtime.on", 0, "[sample_every]",                                                     \
+	  "the workers count their nodes, and time one busy loop in sample_every (16)")                      \
+	X(runtime_off, "runtime.off", 0, "", "the workers stop counting (runtime.show keeps the counts)")    \
+	X(runtime_clear, "runtime.clear", 0, "", "start runtime.show afresh")                                \
 	X(route_add, "route.add", 0, "prefix, via | action: drop, [port] | routes: [{...}, ...]",            \
 	  "add or replace a route (ECMP: several via), or up to 1024 at once")                               \
 	X(route_del, "route.del", 0, "prefix", "delete a route")                                             \
@@ -102,6 +108,10 @@ enum hp_cmd_id {
 	X(status, "", "  hpctl status\n")                                                                 \
 	X(stats, "", "  hpctl stats [--watch N]\n")                                                       \
 	X(latency, "", "  hpctl latency [show | reset] [--watch N]\n")                                    \
+	X(runtime, "",                                                                                    \
+	  "  hpctl runtime [show | clear] [--watch N]\n"                                                  \
+	  "  hpctl runtime on [every N]\n"                                                                \
+	  "  hpctl runtime off\n")                                                                        \
 	X(port, "", "  hpctl port [show | stats [NAME]]\n")                                               \
 	X(worker, "", "  hpctl worker [show]\n")                                                          \
 	X(route, "load",                                                                                  \
@@ -175,6 +185,8 @@ enum hp_cmd_id {
 	X(xdp_show, "/hotpath/xdp",                                                                      \
 	  "XDP program counters by reason, per interface. Parameters: iface (optional)")                 \
 	X(lb_stats, "/hotpath/lb",                                                                       \
-	  "Load balancer counters per VIP and backend, backends' states. No parameters")
+	  "Load balancer counters per VIP and backend, backends' states. No parameters")                 \
+	X(runtime_show, "/hotpath/runtime",                                                              \
+	  "Per worker and node: calls, packets, sampled cycles (hpctl runtime). No parameters")
 
 #endif

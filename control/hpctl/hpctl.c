@@ -618,9 +618,10 @@ lb_vip_text(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-/* rows as a table indented under its VIP, then released; none's line for no rows; ok false: ENOMEM. */
+/* rows as a table indented under its heading (a VIP, a worker), then released; none's line for no
+ * rows; ok false: ENOMEM. */
 static int
-lb_table(json_t *rows, bool ok, const char *none)
+rows_print(json_t *rows, bool ok, const char *none)
 {
 	int rc = ok ? 0 : -ENOMEM;
 
@@ -634,7 +635,7 @@ lb_table(json_t *rows, bool ok, const char *none)
 
 /* Appends row, with every key of more (NULL: none) after its own; false on ENOMEM. */
 static bool
-lb_row(json_t *rows, json_t *row, const json_t *more)
+row_add(json_t *rows, json_t *row, const json_t *more)
 {
 	if (row == NULL || (more != NULL && json_object_update(row, (json_t *)more) < 0)) {
 		json_decref(row);
@@ -677,15 +678,15 @@ print_lb_show(const json_t *res)
 			snprintf(share, sizeof(share), "%5.1f%%",
 				 ring > 0 ? 100.0 * (double)n / (double)ring : 0.0);
 			ok = ok &&
-			     lb_row(rows,
-				    json_pack("{s:s, s:I, s:s, s:s, s:I, s:s}", "ip",
-					      json_string_value(json_object_get(b, "ip")) ?: "?", "weight",
-					      json_integer_value(json_object_get(b, "weight")), "state",
-					      json_string_value(json_object_get(b, "state")) ?: "?",
-					      "admin/health", why, "entries", n, "share", share),
-				    NULL);
+			     row_add(rows,
+				     json_pack("{s:s, s:I, s:s, s:s, s:I, s:s}", "ip",
+					       json_string_value(json_object_get(b, "ip")) ?: "?", "weight",
+					       json_integer_value(json_object_get(b, "weight")), "state",
+					       json_string_value(json_object_get(b, "state")) ?: "?",
+					       "admin/health", why, "entries", n, "share", share),
+				     NULL);
 		}
-		if (lb_table(rows, ok, "no backends") < 0)
+		if (rows_print(rows, ok, "no backends") < 0)
 			return -ENOMEM;
 	}
 	if (json_object_size(json_object_get(res, "conf")) > 0) {
@@ -715,11 +716,11 @@ print_lb_stats(const json_t *res)
 		putchar('\n');
 		ok = (rows = json_array()) != NULL;
 		json_array_foreach(json_object_get(v, "backends"), j, b)
-			ok = ok && lb_row(rows,
-					  json_pack("{s:s}", "ip",
-						    json_string_value(json_object_get(b, "ip")) ?: "?"),
-					  json_object_get(b, "stats"));
-		if (lb_table(rows, ok, "no backends") < 0)
+			ok = ok && row_add(rows,
+					   json_pack("{s:s}", "ip",
+						     json_string_value(json_object_get(b, "ip")) ?: "?"),
+					   json_object_get(b, "stats"));
+		if (rows_print(rows, ok, "no backends") < 0)
 			return -ENOMEM;
 	}
 	/* one flow table per worker: the row number is the worker, numbered as conntrack stats numbers them */
@@ -728,8 +729,52 @@ print_lb_stats(const json_t *res)
 	printf("flow tables:\n");
 	ok = (rows = json_array()) != NULL;
 	json_array_foreach(json_object_get(res, "flow_tables"), i, c)
-		ok = ok && lb_row(rows, json_pack("{s:I}", "worker", (json_int_t)i), c);
-	return lb_table(rows, ok, "none");
+		ok = ok && row_add(rows, json_pack("{s:I}", "worker", (json_int_t)i), c);
+	return rows_print(rows, ok, "none");
+}
+
+static double
+tenths(const json_t *v)
+{
+	return round(json_number_value(v) * 10) / 10;
+}
+
+/* runtime.show: each worker's loop (busy share), then its nodes, as VPP's show runtime. */
+static int
+print_runtime(const json_t *res)
+{
+	const json_t *w, *nd;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(res, "workers"), i, w) {
+		json_t *rows = json_array();
+		bool ok = rows != NULL;
+
+		printf("worker lcore %" JSON_INTEGER_FORMAT ": ",
+		       json_integer_value(json_object_get(w, "lcore")));
+		if (json_is_true(json_object_get(w, "counting")))
+			printf("counting, 1 busy loop in %" JSON_INTEGER_FORMAT " timed",
+			       json_integer_value(json_object_get(w, "sample_every")));
+		else
+			printf("not counting (hpctl runtime on)");
+		printf("; %" JSON_INTEGER_FORMAT " loops in %.1f s, busy %.1f %%\n",
+		       json_integer_value(json_object_get(w, "loops")),
+		       json_number_value(json_object_get(w, "seconds")),
+		       100 * json_number_value(json_object_get(w, "busy_share")));
+		json_array_foreach(json_object_get(w, "nodes"), k, nd)
+			ok = ok && row_add(rows,
+					   json_pack("{s:s, s:O, s:O, s:f, s:f}", "node",
+						     json_string_value(json_object_get(nd, "name")) ?: "?",
+						     "calls", json_object_get(nd, "calls"), "packets",
+						     json_object_get(nd, "packets"), "packets/call",
+						     tenths(json_object_get(nd, "packets_per_call")),
+						     "cycles/packet",
+						     tenths(json_object_get(nd, "cycles_per_packet"))),
+					   NULL);
+		if (rows_print(rows, ok, "no node has run since the last clear") < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Results with a printer of their own (by command); NULL: the generic one. */
@@ -748,6 +793,8 @@ static int (*special_printer(const char *cmd))(const json_t *)
 		return print_lb_show;
 	if (!strcmp(cmd, "lb.stats"))
 		return print_lb_stats;
+	if (!strcmp(cmd, "runtime.show"))
+		return print_runtime;
 	return NULL;
 }
 

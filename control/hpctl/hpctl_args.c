@@ -207,6 +207,39 @@ parse_latency(struct parse *p, const char *verb)
 	return done(p);
 }
 
+/* runtime [show | clear], runtime on [every N], runtime off: runtime.show/.clear/.on/.off. */
+static int
+parse_runtime(struct parse *p, const char *verb)
+{
+	const char *kw;
+	unsigned long n;
+
+	if (verb == NULL || is(verb, "show")) {
+		cmd(p, HP_CMD_runtime_show);
+	} else if (is(verb, "clear")) {
+		cmd(p, HP_CMD_runtime_clear);
+	} else if (is(verb, "off")) {
+		cmd(p, HP_CMD_runtime_off);
+	} else if (is(verb, "on")) {
+		cmd(p, HP_CMD_runtime_on);
+		if ((kw = next(p)) != NULL) {
+			const char *v;
+
+			if (!is(kw, "every"))
+				return fail(p, "unexpected '%s' (every N)", kw);
+			if ((v = need(p, "N")) == NULL)
+				return -EINVAL;
+			if (!parse_uint(v, 1000000, &n) || n == 0)
+				return fail(p, "every: '%s' is not a number from 1 to 1000000", v);
+			if (put(p, "sample_every", json_integer((json_int_t)n)) < 0)
+				return -EINVAL;
+		}
+	} else {
+		return fail(p, "unknown verb '%s' (show, clear, on, off)", verb);
+	}
+	return done(p);
+}
+
 static int
 parse_port(struct parse *p, const char *verb)
 {

@@ -77,11 +77,15 @@ SEEDS = [
     {"cmd": "lb.backend.del", "args": {"vip": "192.0.2.99", "proto": "tcp", "port": 80, "ip": "10.9.9.9"}},
     {"cmd": "lb.backend.set", "args": {"vip": "192.0.2.99", "proto": "tcp", "port": 80, "ip": "10.9.9.9",
                                        "state": "drain"}},
+    {"cmd": "runtime.show"},
+    {"cmd": "runtime.on", "args": {"sample_every": 64}},
+    {"cmd": "runtime.off"},
+    {"cmd": "runtime.clear"},
 ]
 READ_ONLY = {"help", "status", "port.show", "port.stats", "worker.show", "stats", "latency.show",
              "route.show", "neigh.show", "acl.show", "policer.show", "config.dump", "xdp.show",
              "xdp.block.show", "linux.show", "latency.reset", "conntrack.show", "conntrack.stats", "nat.show",
-             "lb.show", "lb.stats"}
+             "lb.show", "lb.stats", "runtime.show"}
 LINE_MAX = 64 * 1024
 
 

@@ -409,6 +409,16 @@ def test_socket_path_choice(d):
 COMPLETION = os.path.join(os.path.dirname(BIN), "completion", "hpctl")
 
 
+def sends(srv, cases):
+    """Each (argv, cmd, args) of cases: `hpctl ARGV` exits 0 having sent srv that one request."""
+    for argv, cmd, args in cases:
+        before = len(srv.lines)
+        r = hpctl(srv, *argv)
+        assert r.returncode == 0, (argv, r)
+        assert [json.loads(x) for x in srv.lines[before:]] == [{"id": 1, "cmd": cmd, "args": args}], \
+            (argv, srv.lines[before:])
+
+
 def complete(*words):
     """The words the generated completion offers after `hpctl WORDS...` (the last one, maybe "", being typed)."""
     script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; '
@@ -561,12 +571,7 @@ def test_conntrack_and_nat(d):
         res = {"conntrack.show": CT_SHOW, "conntrack.stats": CT_STATS, "nat.show": NAT_SHOW}.get(req["cmd"])
         return reply_ok(req, res) if res is not None else canned(req)
     with FakeServer(d, handler) as srv:
-        for argv, cmd, args in cases:
-            before = len(srv.lines)
-            r = hpctl(srv, *argv)
-            assert r.returncode == 0, (argv, r)
-            assert [json.loads(x) for x in srv.lines[before:]] == [{"id": 1, "cmd": cmd, "args": args}], \
-                (argv, srv.lines[before:])
+        sends(srv, cases)
         for argv, text in ((["conntrack"], CT_SHOW_TEXT), (["conntrack", "stats"], CT_STATS_TEXT),
                            (["nat", "show"], NAT_SHOW_TEXT)):
             r = hpctl(srv, *argv)
@@ -678,12 +683,7 @@ def test_lb(d):
         res = {"lb.show": LB_SHOW, "lb.stats": LB_STATS}.get(req["cmd"])
         return reply_ok(req, res) if res is not None else canned(req)
     with FakeServer(d, handler) as srv:
-        for argv, cmd, args in cases:
-            before = len(srv.lines)
-            r = hpctl(srv, *argv)
-            assert r.returncode == 0, (argv, r)
-            assert [json.loads(x) for x in srv.lines[before:]] == [{"id": 1, "cmd": cmd, "args": args}], \
-                (argv, srv.lines[before:])
+        sends(srv, cases)
         for argv, text in ((["lb", "show"], LB_SHOW_TEXT), (["lb", "stats"], LB_STATS_TEXT)):
             r = hpctl(srv, *argv)
             assert r.returncode == 0 and r.stderr == "" and r.stdout == text, (argv, "\n" + r.stdout)
@@ -729,10 +729,55 @@ def test_lb(d):
     assert complete("lb", "stats", "") == {"--watch"}
 
 
+RUNTIME_SHOW = {"workers": [
+    {"lcore": 1, "counting": True, "sample_every": 16, "loops": 5000, "busy_loops": 1250, "busy_share": 0.25,
+     "seconds": 2.0, "nodes": [
+         {"name": "rx", "calls": 1250, "packets": 40000, "packets_per_call": 32.0, "cycles_per_packet": 12.34,
+          "sampled_packets": 2496, "sampled_cycles": 30800},
+         {"name": "fast-path", "calls": 1250, "packets": 40000, "packets_per_call": 32.0,
+          "cycles_per_packet": 61.06, "sampled_packets": 2496, "sampled_cycles": 152405},
+         {"name": "tx", "calls": 1250, "packets": 40000, "packets_per_call": 32.0, "cycles_per_packet": 20.0,
+          "sampled_packets": 2496, "sampled_cycles": 49920}]},
+    {"lcore": 2, "counting": False, "sample_every": 0, "loops": 9000, "busy_loops": 0, "busy_share": 0.0,
+     "seconds": 2.0, "nodes": []}]}
+RUNTIME_TEXT = (
+    "worker lcore 1: counting, 1 busy loop in 16 timed; 5000 loops in 2.0 s, busy 25.0 %\n"
+    "  NODE       CALLS  PACKETS  PACKETS/CALL  CYCLES/PACKET\n"
+    "  rx          1250    40000            32           12.3\n"
+    "  fast-path   1250    40000            32           61.1\n"
+    "  tx          1250    40000            32             20\n"
+    "worker lcore 2: not counting (hpctl runtime on); 9000 loops in 2.0 s, busy 0.0 %\n"
+    "  no node has run since the last clear\n")
+
+
+def test_runtime(d):
+    """hpctl runtime: the request each form sends, runtime.show as a table per worker (as VPP's show
+    runtime), -j as the reply, refusals before anything is sent, and the completion."""
+    cases = [(["runtime"], "runtime.show", {}), (["runtime", "show"], "runtime.show", {}),
+             (["runtime", "on"], "runtime.on", {}), (["runtime", "on", "every", "8"], "runtime.on", {"sample_every": 8}),
+             (["runtime", "off"], "runtime.off", {}), (["runtime", "clear"], "runtime.clear", {})]
+
+    def handler(req):
+        return reply_ok(req, RUNTIME_SHOW) if req["cmd"] == "runtime.show" else canned(req)
+    with FakeServer(d, handler) as srv:
+        sends(srv, cases)
+        r = hpctl(srv, "runtime")
+        assert r.returncode == 0 and r.stderr == "" and r.stdout == RUNTIME_TEXT, "\n" + r.stdout
+        r = hpctl(srv, "-j", "runtime")
+        assert r.returncode == 0 and json.loads(r.stdout) == RUNTIME_SHOW, r.stdout
+        n = len(srv.lines)
+        r = hpctl(srv, "runtime", "on", "every", "0")
+        assert r.returncode == 2 and r.stderr.startswith("hpctl: runtime on: every: '0' is not a number"), r.stderr
+        assert len(srv.lines) == n
+    assert {"show", "clear", "on", "off", "--watch", "help"} <= complete("runtime", ""), complete("runtime", "")
+    assert complete("runtime", "on", "") == {"every"}
+    assert complete("runtime", "on", "every", "") == set()
+
+
 TESTS = [test_request_lines, test_table_output, test_object_output, test_json_output, test_refused_request,
          test_bad_replies, test_usage_errors, test_help, test_watch, test_watch_clears_a_terminal,
          test_connect_failure, test_socket_path_choice, test_registry_everywhere, test_route_show_origin,
-         test_conntrack_and_nat, test_lb]
+         test_conntrack_and_nat, test_lb, test_runtime]
 
 if __name__ == "__main__":
     hp.run(TESTS)

@@ -556,6 +556,22 @@ test_log(void)
 	CHECK_GOOD(t);
 }
 
+static void
+test_runtime(void)
+{
+	static const struct good t[] = {
+		{"runtime", "{\"cmd\":\"runtime.show\",\"args\":{}}"},
+		{"runtime show", "{\"cmd\":\"runtime.show\",\"args\":{}}"},
+		{"runtime clear", "{\"cmd\":\"runtime.clear\",\"args\":{}}"},
+		{"runtime on", "{\"cmd\":\"runtime.on\",\"args\":{}}"},
+		{"runtime on every 1", "{\"cmd\":\"runtime.on\",\"args\":{\"sample_every\":1}}"},
+		{"runtime on every 1000000", "{\"cmd\":\"runtime.on\",\"args\":{\"sample_every\":1000000}}"},
+		{"runtime off", "{\"cmd\":\"runtime.off\",\"args\":{}}"},
+	};
+
+	CHECK_GOOD(t);
+}
+
 /* config apply sends realpath(FILE), whatever the current directory is. */
 static void
 test_config(void)
@@ -821,6 +837,17 @@ test_errors(void)
 		 "config apply: /nonexistent/hp.yaml: No such file or directory"},
 		{"config dump x", "config", "config dump: unexpected 'x'"},
 
+		{"runtime frob", "runtime", "runtime: unknown verb 'frob' (show, clear, on, off)"},
+		{"runtime on often", "runtime", "runtime on: unexpected 'often' (every N)"},
+		{"runtime on every", "runtime", "runtime on: missing N"},
+		{"runtime on every 0", "runtime", "runtime on: every: '0' is not a number from 1 to 1000000"},
+		{"runtime on every 1000001", "runtime",
+		 "runtime on: every: '1000001' is not a number from 1 to 1000000"},
+		{"runtime on every 4 now", "runtime", "runtime on: unexpected 'now'"},
+		{"runtime off 4", "runtime", "runtime off: unexpected '4'"},
+		{"runtime on --watch 1", "runtime",
+		 "runtime on: --watch: only commands that show something can be watched"},
+
 		{"log", "log", "log: missing VERB (level)"},
 		{"log frob", "log", "log: unknown verb 'frob' (level)"},
 		{"log level", "log", "log level: missing LEVEL"},
@@ -976,6 +1003,10 @@ test_registry(void)
 		[HP_CMD_xdp_pass_add] = "xdp pass add arp",
 		[HP_CMD_xdp_pass_del] = "xdp pass del arp",
 		[HP_CMD_log_level] = "log level info",
+		[HP_CMD_runtime_show] = "runtime",
+		[HP_CMD_runtime_on] = "runtime on every 4",
+		[HP_CMD_runtime_off] = "runtime off",
+		[HP_CMD_runtime_clear] = "runtime clear",
 	};
 	static const struct {
 		const char *name;
@@ -1047,6 +1078,7 @@ main(void)
 		{"lb usage errors", test_lb_errors},
 		{"route load", test_route_load},
 		{"log level", test_log},
+		{"runtime", test_runtime},
 		{"config apply/dump", test_config},
 		{"-s -j --watch", test_options},
 		{"help", test_help},
