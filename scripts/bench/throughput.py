@@ -46,6 +46,8 @@ CONFIGS = [
     ("l3fwd-lpm", "l3fwd LPM, 10k IPv4 routes", "l3fwd", None),
     ("l3fwd-lpm6", "l3fwd LPM IPv6, 10k IPv6 routes", "l3fwd", None),
     ("l3-10k", "hotpathd l3, 10k IPv4 routes", "hotpathd", 1.0),
+    ("l3-10k-rt", "hotpathd l3, 10k routes, runtime on (1 in 16)", "hotpathd", None),
+    ("l3-10k-rt1", "hotpathd l3, 10k routes, runtime on (every)", "hotpathd", None),
     ("l3-10k-acl1k", "hotpathd l3, 10k routes + 1k ACL", "hotpathd", 0.7),
     ("l3v6-10k", "hotpathd l3 IPv6, 10k IPv6 routes", "hotpathd", None),
     ("xconnect", "hotpathd xconnect hairpin", "hotpathd", None),
@@ -56,9 +58,13 @@ SHORT = {
     "5tswap": "testpmd\\n5tswap", "io": "testpmd\\nio",
     "l3fwd-lpm": "l3fwd LPM\\n10k routes", "l3fwd-lpm6": "l3fwd LPM\\nIPv6 10k routes",
     "l3-10k": "hotpathd l3\\n10k routes", "l3-10k-acl1k": "hotpathd l3\\n+ 1k ACL",
+    "l3-10k-rt": "l3 10k routes\\nruntime on 1/16", "l3-10k-rt1": "l3 10k routes\\nruntime on 1/1",
     "l3v6-10k": "hotpathd l3\\nIPv6 10k routes", "xconnect": "hotpathd\\nxconnect",
 }
 KIND_COLOUR = {"testpmd": 1, "l3fwd": 2, "hotpathd": 3}  # column 5 of throughput.dat (throughput.gp)
+
+# the configurations that run with hpctl runtime on, and the sampling they ask for
+RUNTIME_ON = {"l3-10k-rt": 16, "l3-10k-rt1": 1}
 
 # like-for-like pairs: hotpathd configuration -> the l3fwd configuration with the same
 # frames and routes (the "x l3fwd" column and the summary line)
@@ -101,7 +107,8 @@ class Rig:
         self.pcap = {4: v4, 6: v6}
         sock = lambda n: os.path.join(self.out, "%s.sock" % n)  # noqa: E731
         cfgs = {}
-        for name, family, n_acl in (("l3-10k", 4, 0), ("l3-10k-acl1k", 4, 1000), ("l3v6-10k", 6, 0)):
+        for name, family, n_acl in (("l3-10k", 4, 0), ("l3-10k-acl1k", 4, 1000), ("l3v6-10k", 6, 0),
+                                    ("l3-10k-rt", 4, 0), ("l3-10k-rt1", 4, 0)):
             if not self.wanted(name):
                 continue
             path = os.path.join(self.out, name + ".yaml")
@@ -303,7 +310,12 @@ class Rig:
 
     def settle(self, name, prefix, first, res):
         """Called once the run forwards, before the WARMUP wait: a subclass waits here for
-        what must be done before the window (conntrack.py: the set-up of 1 M connections)."""
+        what must be done before the window (conntrack.py: the set-up of 1 M connections).
+        Here: the -rt configurations turn hpctl runtime on (what it costs)."""
+        every = RUNTIME_ON.get(name)
+        if every is not None:
+            res["runtime_on"] = bl.request(os.path.join(self.out, "%s.sock" % name), "runtime.on",
+                                           {"sample_every": every})
 
     def verify(self, name, report):
         return verify(name, report)
@@ -355,6 +367,11 @@ def verify(name, r):
     for mp in r.get("mempools", []):
         if mp["available"] != mp["size"]:
             problems.append("mempool %s: %d of %d mbufs back" % (mp["name"], mp["available"], mp["size"]))
+    # runtime on: the worker counted its nodes, and every packet passed rx and tx
+    if name in RUNTIME_ON:
+        nodes = {n["name"]: n for w in r.get("runtime", []) for n in w["nodes"]}
+        if nodes.get("rx", {}).get("packets", 0) < rx * 0.5 or not nodes.get("tx", {}).get("sampled_packets"):
+            problems.append("runtime on, but its nodes did not count the traffic: %s" % sorted(nodes))
     # the PMD's own count of what it sent (dropped, without tx_pcap); hotpathd before
     # commit 39d08ed read it after closing the port and reported zeros: skip those
     dev = r["ports"][0].get("device_stats", {})

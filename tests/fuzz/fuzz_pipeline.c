@@ -38,7 +38,8 @@
  * or the load balancer's) chosen by the first byte. The burst goes through dp_l3_burst() on a
  * worker that is never launched (no thread: the harness plays the worker
  * and the control thread), twice: with every packet on the full parse, then
- * with the fast path for plain IPv4; both runs must send, drop and punt the
+ * with the fast path for plain IPv4 on the timed copies (hpctl runtime on, every
+ * burst timed: its nodes are checked); both runs must send, drop and punt the
  * same packets byte for byte. What it sends is checked, punted frames go
  * through the slow path, and every mbuf must be back in the pool after each run.
  */
@@ -294,6 +295,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		CHECK(workers[w]->punt != NULL);
 		hp_hist_init(&workers[w]->latency);
 	}
+	/* workers[1] runs the timed copies of the burst (hpctl runtime on, every burst sampled): what
+	 * it sends, drops and punts is compared with workers[0]'s, and its nodes checked (run()) */
+	workers[1]->prof.prof = 2;
 	return 0;
 }
 
@@ -523,6 +527,7 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_rxq rxq = {.mode = HP_MODE_L3, .port = (uint16_t)port};
 	uint64_t drops[DP_DROP_MAX], punts[DP_PUNT_MAX];
+	struct dp_node_stats nodes[DP_NODE_N];
 	uint16_t n = 0;
 
 	while (size >= 2 && n < DP_BURST) {
@@ -556,6 +561,7 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 		o->ct_state[k] = worker->ct_state[k];
 #endif
 	dp_l3_fast = fast;
+	memcpy(nodes, worker->prof.node, sizeof(nodes));
 	dp_l3_burst(worker, t, &rxq, pkts, n, now);
 	collect(o);
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
@@ -578,6 +584,16 @@ run(const uint8_t *data, size_t size, unsigned port, const struct dp_tables *t, 
 	for (unsigned i = 0; i < o->n; i++)
 		n_sent += !o->rec[i].punted;
 	CHECK(n_sent + n_drops + n_punts - o->punts[DP_PUNT_TTL] - o->punts[DP_PUNT_NOROUTE] == n);
+	/* timed: the fast path's packets and the general path's make the burst; the general path
+	 * dispatched its own, and the punts counted are those handed on */
+	if (worker->prof.prof != 0) {
+		const struct dp_node_stats *a = worker->prof.node;
+		uint64_t fast_n = a[DP_NODE_FAST].packets - nodes[DP_NODE_FAST].packets;
+
+		CHECK(fast_n + a[DP_NODE_PARSE].packets - nodes[DP_NODE_PARSE].packets == n);
+		CHECK(a[DP_NODE_DISPATCH].packets - nodes[DP_NODE_DISPATCH].packets == n - fast_n);
+		CHECK(a[DP_NODE_PUNT].packets - nodes[DP_NODE_PUNT].packets == n_punts);
+	}
 	CHECK(rte_mempool_avail_count(pool) == pool_size);
 	return n;
 }
