@@ -62,9 +62,10 @@ dp_nodes_json(const struct dp_worker *w, const struct dp_nodes_base *base)
 		if (json_array_append_new(
 			    nodes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:I}", "name", dp_node_names[n],
 					     "calls", (json_int_t)s.calls, "packets", (json_int_t)s.packets,
-					     "packets_per_call", ratio(s.packets, s.calls), "cycles_per_packet",
-					     ratio(s.s_cycles, s.s_packets), "sampled_packets",
-					     (json_int_t)s.s_packets, "sampled_cycles", (json_int_t)s.s_cycles)) < 0) {
+					     "packets_per_call", ratio(s.packets, s.calls),
+					     "cycles_per_packet", ratio(s.s_cycles, s.s_packets),
+					     "sampled_packets", (json_int_t)s.s_packets, "sampled_cycles",
+					     (json_int_t)s.s_cycles)) < 0) {
 			json_decref(nodes);
 			return NULL;
 		}

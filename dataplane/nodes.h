@@ -34,9 +34,9 @@ extern const char *const dp_node_names[DP_NODE_N];
 
 /* One node of one worker; worker: rw, control: ro (tolerates stale values). */
 struct dp_node_stats {
-	uint64_t calls;    /* times it ran with packets */
-	uint64_t packets;  /* packets it saw */
-	uint64_t s_calls;  /* of the calls, those on sampled bursts */
+	uint64_t calls;   /* times it ran with packets */
+	uint64_t packets; /* packets it saw */
+	uint64_t s_calls; /* of the calls, those on sampled bursts */
 	uint64_t s_packets;
 	uint64_t s_cycles; /* TSC cycles of the sampled calls */
 };

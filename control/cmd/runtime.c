@@ -41,7 +41,8 @@ cmd_runtime_on(struct dp_runtime *rt, json_t *args, json_t **result, struct cmd_
 		return -1;
 	if (every != NULL &&
 	    (!json_is_integer(every) || (n = json_integer_value(every)) < 1 || n > SAMPLE_EVERY_MAX))
-		return fail(e, "EINVAL", "argument \"sample_every\" must be an integer 1..%d", SAMPLE_EVERY_MAX);
+		return fail(e, "EINVAL", "argument \"sample_every\" must be an integer 1..%d",
+			    SAMPLE_EVERY_MAX);
 	set_every(rt, (uint32_t)n);
 	*result = json_pack("{s:b, s:I}", "counting", 1, "sample_every", n);
 	return 0;
@@ -64,7 +65,8 @@ cmd_runtime_clear(struct dp_runtime *rt, json_t *args, json_t **result, struct c
 	(void)result;
 	if (no_args(args, e) < 0)
 		return -1;
-	if (rt->nodes_base == NULL && (rt->nodes_base = calloc(HP_MAX_WORKERS, sizeof(*rt->nodes_base))) == NULL)
+	if (rt->nodes_base == NULL &&
+	    (rt->nodes_base = calloc(HP_MAX_WORKERS, sizeof(*rt->nodes_base))) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
 	for (unsigned w = 0; w < rt->n_workers; w++)
 		dp_nodes_snapshot(rt->workers[w], &rt->nodes_base[w]);
