@@ -256,6 +256,8 @@ class Rig:
                 s0 = self.sample(prefix, p.pid)
                 time.sleep(max(0.0, s0["t"] + a.duration - a.warmup - time.monotonic()))
                 s1 = self.sample(prefix, p.pid)
+                if name in RUNTIME_ON:  # what hpctl runtime showed at the window's end
+                    res["runtime"] = bl.request(os.path.join(self.out, "%s.sock" % name), "runtime.show")
             except (OSError, ValueError, KeyError) as e:
                 res["error"] = "telemetry: %s" % e
                 return res
