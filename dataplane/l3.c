@@ -759,10 +759,9 @@ general_burst_timed(struct dp_worker *w, const struct dp_tables *t, const struct
 	return general_impl(w, t, rxq, pkts, n, start, mac48, arrival, hint, true);
 }
 
-/* dp_l3_burst, with its nodes counted when timed (a constant). */
-static __rte_always_inline uint64_t
-l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
-	 uint16_t n, uint64_t arrival, const bool timed)
+uint64_t
+dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
+	    uint16_t n, uint64_t arrival)
 {
 	uint64_t mac48 = 0, bytes = 0;
 	uint16_t start = 0;
@@ -785,22 +784,14 @@ l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rx
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_PLAIN)
 			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
-		if (timed)
+		/* the worker counts its nodes (hpctl runtime): read here, not held across the loops */
+		if (unlikely(w->prof.prof != 0))
 			dp_node_mark(&w->prof, DP_NODE_FAST, start);
 		if (likely(start == n))
 			return bytes;
 	}
-	if (timed)
+	/* the general path has a timed copy, with its nodes counted; the fast paths, one node, have one */
+	if (unlikely(w->prof.prof != 0))
 		return bytes + general_burst_timed(w, t, rxq, pkts, n, start, mac48, arrival, &hint);
 	return bytes + general_burst(w, t, rxq, pkts, n, start, mac48, arrival, &hint);
-}
-
-uint64_t
-dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq *rxq, struct rte_mbuf **pkts,
-	    uint16_t n, uint64_t arrival)
-{
-	/* the worker counts its nodes (hpctl runtime): the timed copy; otherwise nothing more */
-	if (likely(w->prof.prof == 0))
-		return l3_burst(w, t, rxq, pkts, n, arrival, false);
-	return l3_burst(w, t, rxq, pkts, n, arrival, true);
 }

@@ -26,7 +26,7 @@ enum dp_node {
 	DP_NODE_PUNT,     /* packets handed to the slow path (their time is dispatch's) */
 	DP_NODE_INJECT,   /* packets the control thread gave this worker to send */
 	DP_NODE_CT_AGE,   /* a step of connection tracking's ageing */
-	DP_NODE_TX,       /* rte_eth_tx_burst of every buffer with packets, latency recorded */
+	DP_NODE_TX,       /* the loop's flush: rte_eth_tx_burst of every buffer it finds with packets */
 	DP_NODE_N,
 };
 

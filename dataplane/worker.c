@@ -45,13 +45,17 @@ inject(struct dp_worker *w)
 	return n;
 }
 
-static inline uint64_t
-tx_sent(const struct dp_worker *w)
+/* The packets the TX buffers hold: what the loop's flush hands to the TX queues. */
+static inline unsigned
+tx_buffered(const struct dp_worker *w)
 {
-	uint64_t n = 0;
+	uint32_t pending = w->tx_pending;
+	unsigned n = 0;
 
-	for (unsigned p = 0; p < HP_MAX_PORTS; p++)
-		n += w->tx_stats[p].packets;
+	while (pending != 0) {
+		n += w->tx[__builtin_ctz(pending)].n;
+		pending &= pending - 1;
+	}
 	return n;
 }
 
@@ -64,11 +68,9 @@ static __rte_always_inline uint64_t
 iteration(struct dp_worker *w, struct rte_mbuf **pkts, uint64_t prev, const bool timed)
 {
 	const struct dp_tables *t = __atomic_load_n(&dp_tables_current, __ATOMIC_ACQUIRE);
-	unsigned got = 0;
-	uint64_t sent0 = 0, now;
+	unsigned got = 0, flushed = 0;
+	uint64_t now;
 
-	if (timed)
-		sent0 = tx_sent(w);
 	for (unsigned i = 0; i < w->n_rx; i++) {
 		const struct dp_rxq *rxq = &w->rx[i];
 		uint16_t n;
@@ -108,15 +110,17 @@ iteration(struct dp_worker *w, struct rte_mbuf **pkts, uint64_t prev, const bool
 		if (timed) /* counted on busy iterations: an idle one's step is not the traffic's */
 			dp_node_mark(&w->prof, DP_NODE_CT_AGE, got > 0);
 	}
-	if (timed)
+	if (timed) {
+		flushed = tx_buffered(w);
 		dp_node_start(&w->prof);
+	}
 	/* one TSC reading a loop: it ends this iteration (latency of what it
 	 * sent, its cycles) and starts the next */
 	now = dp_tx_flush_all(w);
 	if (timed) {
 		struct dp_prof *p = &w->prof;
 		struct dp_node_stats *tx = &p->node[DP_NODE_TX];
-		uint64_t n = tx_sent(w) - sent0;
+		unsigned n = flushed;
 
 		if (n > 0) {
 			tx->calls++;
@@ -166,7 +170,8 @@ dp_worker_main(void *arg)
 	while (!__atomic_load_n(&dp_quit, __ATOMIC_RELAXED)) {
 		/* counting the nodes or not: the control thread says, and the loop runs that copy */
 		if (likely(__atomic_load_n(&w->prof_every, __ATOMIC_RELAXED) == 0)) {
-			w->prof.prof = 0;
+			if (unlikely(w->prof.prof != 0))
+				w->prof.prof = 0;
 			prev = iteration(w, pkts, prev, false);
 		} else {
 			if (w->prof.prof == 0) {

@@ -315,9 +315,16 @@ class Rig:
         what must be done before the window (conntrack.py: the set-up of 1 M connections).
         Here: the -rt configurations turn hpctl runtime on (what it costs)."""
         every = RUNTIME_ON.get(name)
-        if every is not None:
-            res["runtime_on"] = bl.request(os.path.join(self.out, "%s.sock" % name), "runtime.on",
-                                           {"sample_every": every})
+        deadline = time.monotonic() + self.args.start_timeout
+        while every is not None:  # the control socket may come a moment after the forwarding
+            try:
+                res["runtime_on"] = bl.request(os.path.join(self.out, "%s.sock" % name), "runtime.on",
+                                               {"sample_every": every})
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def verify(self, name, report):
         return verify(name, report)
