@@ -30,8 +30,6 @@ enum dp_node {
 	DP_NODE_N,
 };
 
-extern const char *const dp_node_names[DP_NODE_N];
-
 /* One node of one worker; worker: rw, control: ro (tolerates stale values). */
 struct dp_node_stats {
 	uint64_t calls;   /* times it ran with packets */

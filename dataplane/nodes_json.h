@@ -8,6 +8,9 @@
 
 struct dp_worker;
 
+/* The nodes' names, as runtime.show, /metrics and telemetry write them. */
+extern const char *const dp_node_names[DP_NODE_N];
+
 /* A worker's counters when runtime.clear ran: runtime.show subtracts them. */
 struct dp_nodes_base {
 	uint64_t loops, busy_loops, busy_cycles, idle_cycles;

@@ -1,4 +1,4 @@
-/* The worker's nodes (nodes.h): their names and what `hpctl runtime` shows of them. */
+/* What `hpctl runtime` shows of a worker's nodes (nodes.h, nodes_json.h): their names, counts since a baseline. */
 #include <rte_cycles.h>
 
 #include "nodes_json.h"
