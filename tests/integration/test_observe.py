@@ -90,6 +90,10 @@ FAMILIES.update({"hotpath_slowpath_%s_total" % ("for_other_hosts" if s == "not_f
                  for s in SLOWPATH})
 NEIGH_GAUGES = ["neigh_entries", "neigh_entries_peak", "neigh_held", "neigh_held_peak", "neigh_held_cap"]
 FAMILIES.update({"hotpath_%s" % g: "gauge" for g in NEIGH_GAUGES})
+# hpctl runtime's (docs/OBSERVABILITY.md "Nodes"): the families are there when no worker counts
+FAMILIES.update({"hotpath_node_%s_total" % k: "counter" for k in ("calls", "packets", "sampled_packets",
+                                                                   "sampled_cycles")})
+FAMILIES["hotpath_worker_counting_nodes"] = "gauge"
 
 
 def skip(why):
@@ -257,6 +261,9 @@ def test_metrics_match_exit_report(d):
         assert b == sorted(b) and b[-1] == count <= w["stall"]["count"], (b, count, w["stall"])
         assert count - b[2] <= w["stall"]["over_1ms"], (b, w["stall"])
         assert val(m, "hotpath_worker_stall_max_seconds", lcore=w["lcore"]) <= w["stall"]["max_ns"] / 1e9
+    for w in report["runtime"]:  # nobody turned it on: no worker counts, no node has a count
+        assert val(m, "hotpath_worker_counting_nodes", lcore=w["lcore"]) == 0 and not w["counting"], w
+        assert w["nodes"] == [] and not any(k[0].startswith("hotpath_node_") for k in m), w
     assert val(m, "hotpath_worker_stall_threshold_seconds") == 5e-06
     for reason, n in report["slowpath"]["punted"].items():
         assert val(m, "hotpath_slowpath_received_packets_total", reason=reason) == n
