@@ -176,7 +176,7 @@ dp_worker_main(void *arg)
 		} else {
 			if (w->prof.prof == 0) {
 				w->prof.prof = 1;
-				w->prof.left = 1; /* the first busy iteration is sampled */
+				w->prof.left = 1; /* the first busy iteration arms the sample */
 			}
 			prev = iteration(w, pkts, prev, true);
 		}
