@@ -14,7 +14,7 @@
 
 /* In the order a packet meets them. */
 enum dp_node {
-	DP_NODE_RX,       /* rte_eth_rx_burst of a queue that had packets (its empty polls' time too) */
+	DP_NODE_RX,       /* rte_eth_rx_burst of a queue that had packets (that call alone is timed) */
 	DP_NODE_FAST,     /* the table set's fast path (dataplane/l3.c fast_burst*): the packets it took */
 	DP_NODE_PARSE,    /* the general path: every header parsed and checked, metadata filled */
 	DP_NODE_CT,       /* connection tracking, before routing (lookup, state, destination NAT) */

@@ -1,4 +1,4 @@
-/* runtime.show, runtime.set and runtime.clear: the workers' nodes (dataplane/nodes.h), as VPP's `show runtime`. */
+/* runtime.show, runtime.on, runtime.off and runtime.clear: the workers' nodes (dataplane/nodes.h), as VPP's `show runtime`. */
 #include <stdlib.h>
 
 #include "handlers.h"
