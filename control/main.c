@@ -26,6 +26,7 @@
 #include "doorbell.h"
 #include "hostcheck.h"
 #include "xdp.h"
+#include "l3_vec.h"
 #include "lcore_map.h"
 #include "log.h"
 #include "runtime.h"
@@ -48,6 +49,8 @@ usage(FILE *f)
 		"                      (reads /proc and /sys only; 0 ok, 1 a FAIL, 2 bad config; docs/TUNING.md)\n"
 		"  -j, --json          --check-host's result as JSON\n"
 		"      --report FILE   write the exit report as JSON to FILE\n"
+		"      --fast-path W   the fast path's copy: auto (default: the widest the CPU and EAL\n"
+		"                      allow), x8 (AVX2), x4 (SSE4.2) or scalar (the reference)\n"
 		"  -h, --help          this text\n"
 		"EAL ARGS after -- replace the config's eal: list.\n");
 }
@@ -217,6 +220,7 @@ main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"host-root", required_argument, NULL, 'R'}, /* a fake /proc + /sys tree: tests and docs */
 		{"report", required_argument, NULL, 'r'},
+		{"fast-path", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -229,6 +233,7 @@ main(int argc, char **argv)
 	unsigned eal_argc = 0;
 	struct dp_lcore_set lcores;
 	bool check = false, check_host_opt = false, json = false;
+	unsigned fast_width = 0; /* --fast-path: 0 auto */
 	sigset_t sigs;
 	int opt, rc, status = EXIT_SUCCESS;
 
@@ -251,6 +256,14 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			host_root = optarg;
+			break;
+		case 'F':
+			if (dp_l3_vec_parse(optarg, &fast_width) < 0) {
+				fprintf(stderr,
+					"hotpathd: --fast-path '%s': expected auto, x8, x4 or scalar\n",
+					optarg);
+				return EXIT_CONFIG;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -338,6 +351,18 @@ main(int argc, char **argv)
 		DP_LOG(WARNING, "pdump: %s: no capture with dpdk-dumpcap", rte_strerror(rte_errno));
 	rt.cfg = &cfg;
 	rt.tsc_hz = rte_get_tsc_hz();
+	/* the fast path's widest copy this CPU runs (EAL's --force-max-simd-bitwidth narrows it),
+	 * or the one asked for */
+	dp_l3_vec_width = dp_l3_vec_best();
+	if (fast_width > dp_l3_vec_width) {
+		fprintf(stderr, "hotpathd: --fast-path %s: this CPU and EAL allow %s at most\n",
+			dp_l3_vec_name(fast_width), dp_l3_vec_name(dp_l3_vec_width));
+		status = EXIT_CONFIG;
+		goto close_ports;
+	}
+	if (fast_width != 0)
+		dp_l3_vec_width = fast_width;
+	DP_LOG(INFO, "fast path: %s", dp_l3_vec_name(dp_l3_vec_width));
 
 	/* net_af_xdp ports get hotpath's XDP program; interfaces are checked before anything attaches */
 	rc = ctl_xdp_prepare(&cfg, devargs, err, sizeof(err));

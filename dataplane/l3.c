@@ -7,6 +7,8 @@
 
 #include "ct_stage.h"
 #include "l3.h"
+#include "l3_fast.h"
+#include "l3_vec.h"
 #include "lb.h"
 #include "tables.h"
 #include "tx.h"
@@ -201,50 +203,6 @@ route_one(const struct dp_fib *fib, struct dp_burst *b, uint16_t i, int32_t grou
 	dp_burst_set(b, i, DP_ACT_TX, 0);
 }
 
-/* The FIB as the fast loops read it: the rewrites store through uint8_t
- * pointers, which may alias anything, so these live in locals. */
-struct fast_fib {
-	const struct dp_lpm4 *lpm;
-	struct rte_lpm6 *lpm6;
-	const struct dp_group *groups;
-	const uint64_t *nh;
-	uint8_t *used;
-	const uint32_t *frame_max;
-	uint32_t frame_min;
-};
-
-#define FAST_FIB(fib)                                                                                 \
-	{                                                                                             \
-		(fib)->lpm4, (fib)->lpm6, (fib)->groups, (fib)->nh, (fib)->nh_used, (fib)->frame_max, \
-			(fib)->frame_min                                                              \
-	}
-
-/* The word of next hop nh when it is resolved and its port takes a frame of len bytes. */
-static inline bool
-fast_nh(const struct fast_fib *ff, uint32_t nh, uint32_t len, uint64_t *word)
-{
-	*word = __atomic_load_n(&ff->nh[nh], __ATOMIC_ACQUIRE);
-	if (unlikely(!(*word & DP_NH_RESOLVED)))
-		return false;
-	/* every port takes a frame of frame_min bytes: one compare for the common size */
-	if (unlikely(len > ff->frame_min) && len > ff->frame_max[dp_nh_port(*word)])
-		return false;
-	dp_nh_touch(ff->used, nh);
-	return true;
-}
-
-/* The next-hop word of LPM result (group) hop when it is one resolved next
- * hop whose port takes a frame of len bytes. */
-static inline bool
-fast_group(const struct fast_fib *ff, uint32_t hop, uint32_t len, uint64_t *word)
-{
-	const struct dp_group *g = &ff->groups[hop];
-
-	if (unlikely(g->type != DP_GROUP_FORWARD || g->n != 1))
-		return false;
-	return fast_nh(ff, g->nh[0], len, word);
-}
-
 /*
  * IPv4 LPM over the v4 list. The common outcome (one resolved next hop, and
  * TTL > 1) is decided here; anything else gets its metadata and route_one().
@@ -371,59 +329,13 @@ full_pass(struct dp_burst *b, uint16_t i, uint8_t in_port, const struct rte_ethe
 	classify(b, i, mine, host);
 }
 
-#define PREFETCH_AHEAD 4
-
-/* The loops work on packet i: its header is in flight for PREFETCH_AHEAD
- * packets' time (dp_l3_burst prefetched the first ones). */
-static inline void
-prefetch_ahead(struct rte_mbuf **pkts, uint16_t i, uint16_t n)
-{
-	if (likely(i + PREFETCH_AHEAD < n))
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-}
-
-/* The same as fast_route() for a plain IPv6 frame (dp_fast6_ok). */
-static inline bool
-fast_route6(const struct fast_fib *ff, const uint8_t *f, uint32_t len, uint64_t *word)
-{
-	uint32_t hop;
-
-	return rte_lpm6_lookup(ff->lpm6, f + 38, &hop) == 0 && fast_group(ff, hop, len, word);
-}
-
-/* The next-hop word of a plain IPv4 frame f whose route is one resolved
- * next hop; false for anything else (no route, ECMP, local, blackhole,
- * unresolved), which the general stages decide. No side effect. */
-static inline bool
-fast_route(const struct fast_fib *ff, const uint8_t *f, uint32_t len, uint64_t *word)
-{
-	uint32_t dst, hop;
-
-	memcpy(&dst, f + 30, sizeof(dst));
-	if (unlikely(dp_lpm4_lookup(ff->lpm, rte_be_to_cpu_32(dst), &hop) != 0))
-		return false;
-	return fast_group(ff, hop, len, word);
-}
-
-/* Queue the first n packets for TX on out[i], in one go when one port takes them all. */
-static inline void
-fast_send(struct dp_worker *w, struct rte_mbuf **pkts, const uint8_t *out, uint16_t n, bool mixed,
-	  uint64_t arrival, uint64_t bytes)
-{
-	if (likely(n > 0 && !mixed))
-		dp_tx_enqueue_burst(w, out[0], pkts, n, arrival, bytes);
-	else
-		for (uint16_t k = 0; k < n; k++)
-			dp_tx_enqueue(w, out[k], pkts[k], arrival);
-}
-
 /*
  * The common case without an ACL, in one pass: plain IPv4 or IPv6
  * (dp_fast4_ok, dp_fast6_ok) whose route is one resolved next hop is looked
  * up and rewritten at once.
  * Stops at the first packet that needs more; what it did is queued for TX.
  * Returns how many packets it handled (adding their bytes); the general
- * stages take the rest, in order.
+ * stages take the rest, in order. The scalar reference of the group paths (l3_vec.c).
  */
 static inline uint16_t
 fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
@@ -437,27 +349,12 @@ fast_burst(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-		uint64_t word;
-
 		prefetch_ahead(pkts, i, n);
-		if (likely(dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
-			if (unlikely(!fast_route(&ff, f, m->pkt_len, &word)))
-				break;
-			out[i] = (uint8_t)dp_nh_port(word);
-			dp_l3_rewrite4(f, word, &port_mac[out[i]]);
-		} else if (dp_fast6_ok(f, rte_pktmbuf_data_len(m), mac48)) {
-			if (unlikely(!fast_route6(&ff, f, m->pkt_len, &word)))
-				break;
-			out[i] = (uint8_t)dp_nh_port(word);
-			dp_l3_rewrite6(f, word, &port_mac[out[i]]);
-		} else {
+		if (unlikely(!fast_one(&ff, port_mac, pkts[i], mac48, &out[i])))
 			break;
-		}
 		if (unlikely(out[i] != out[0]))
 			mixed = true;
-		sum += m->pkt_len;
+		sum += pkts[i]->pkt_len;
 	}
 	*bytes += sum;
 	fast_send(w, pkts, out, i, mixed, arrival, sum);
@@ -484,16 +381,18 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	bool mixed = false;
 	uint16_t i, n_ok;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-
-		prefetch_ahead(pkts, i, n);
-		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
-		    unlikely(!fast_route(&ff, f, m->pkt_len, &words[i])))
-			break;
-		dp_fast4_key(f, &keys[i]);
-	}
+#ifdef RTE_ARCH_X86
+	if (likely(dp_l3_vec_width == 8))
+		i = dp_l3_route4_x8(fib, pkts, n, mac48, words, keys);
+	else if (dp_l3_vec_width == 4)
+		i = dp_l3_route4_x4(fib, pkts, n, mac48, words, keys);
+	else
+#endif
+		for (i = 0; i < n; i++) {
+			prefetch_ahead(pkts, i, n);
+			if (unlikely(!fast_route4_one(&ff, pkts[i], mac48, &words[i], &keys[i])))
+				break;
+		}
 	n_ok = i == 0 ? 0 : dp_acl_permit_run4(t->acl.compiled, t->acl.worker[w->index], keys, pkts, i);
 	for (i = 0; i < n_ok; i++) {
 		out[i] = (uint8_t)dp_nh_port(words[i]);
@@ -782,6 +681,12 @@ dp_l3_burst(struct dp_worker *w, const struct dp_tables *t, const struct dp_rxq 
 			start = fast_burst_lb(w, t, pkts, n, mac48, arrival, &bytes);
 		else if (fp == DP_L3_FAST_ACL)
 			start = fast_burst_acl(w, t, pkts, n, mac48, arrival, &bytes);
+#ifdef RTE_ARCH_X86
+		else if (fp == DP_L3_FAST_PLAIN && likely(dp_l3_vec_width == 8))
+			start = dp_l3_fast_x8(w, t->fib, pkts, n, mac48, arrival, &bytes);
+		else if (fp == DP_L3_FAST_PLAIN && dp_l3_vec_width == 4)
+			start = dp_l3_fast_x4(w, t->fib, pkts, n, mac48, arrival, &bytes);
+#endif
 		else if (fp == DP_L3_FAST_PLAIN)
 			start = fast_burst(w, t->fib, pkts, n, mac48, arrival, &bytes);
 		/* the worker counts its nodes (hpctl runtime): read here, not held across the loops */

@@ -19,6 +19,10 @@
 #include "parse.h"
 #include "reasons.h"
 
+const uint32_t dp_fast_min_l4[256] = {
+	[0 ... 5] = 0x10000, [6] = 20, [7 ... 16] = 0x10000, [17] = 8, [18 ... 255] = 0x10000};
+const uint8_t dp_fast4_src_bad[256] = {[0] = 1, [127] = 1, [0xe0 ... 0xff] = 1};
+
 #define ETH_HLEN 14
 #define VLAN_TAG_LEN 4
 #define ARP_LEN 28 /* Ethernet/IPv4 ARP */

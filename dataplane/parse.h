@@ -109,10 +109,92 @@ dp_l2_cmp(const uint8_t *f, uint64_t mac48, uint64_t hi, uint64_t mask_hi)
 /* Shortest frame dp_fast4_ok() takes: Ethernet + IPv4 without options + UDP. */
 #define DP_FAST4_MIN_LEN (14 + 20 + 8)
 
+/* The fast checks' tables (parse.c): the shortest L4 header of a protocol the fast path
+ * takes (UDP 8, TCP 20, any other 0x10000: never), and the first bytes of an IPv4 source
+ * it leaves to dp_parse and the routing (0/8, 127/8, 224/4 and up). */
+extern const uint32_t dp_fast_min_l4[256];
+extern const uint8_t dp_fast4_src_bad[256];
+
+/*
+ * Bytes 0-31 of a frame dp_fast4_ok() takes, tested at once: our MAC (mac48: the port's MAC in
+ * the low 48 bits, in memory order), EtherType IPv4, version 4 and IHL 5; no MF, fragment offset
+ * 0; TTL > 1; a source whose first byte is not 0 (0/8: the routing's), 127 or 224 and up
+ * (loopback, multicast, class E, broadcast: dp_parse decides). f has 32 bytes.
+ */
+static inline bool
+dp_fast4_hdr_ok(const uint8_t *f, uint64_t mac48)
+{
+#ifdef RTE_ARCH_X86
+	/* bytes 0-15: MAC, EtherType, version/IHL (not the source MAC, not the TOS) */
+	const __m128i m0 = _mm_set_epi64x(0x00ffffff00000000ll, 0x0000ffffffffffffll);
+	const __m128i t0 = _mm_set_epi64x(0x0045000800000000ll, (long long)mac48);
+	/* bytes 16-31: fragment bits (20-21) zero; TTL (22) >= 2, source byte (26) in 1..0xdf, not 127 */
+	const __m128i frag = _mm_set_epi64x(0, 0x0000ff3f00000000ll);
+	const __m128i lo = _mm_set_epi64x(0x0000000000010000ll, 0x0002000000000000ll);
+	const __m128i hi = _mm_set_epi64x((long long)0xffffffffffdfffffull, -1ll);
+	const __m128i lb = _mm_set_epi64x(0x00000000007f0000ll, 0);
+	const __m128i sel = _mm_set_epi64x(0x0000000000ff0000ll, 0);
+	__m128i v0 = _mm_loadu_si128((const __m128i *)f), v1 = _mm_loadu_si128((const __m128i *)(f + 16));
+	/* nonzero bytes where a test fails */
+	__m128i b = _mm_or_si128(_mm_xor_si128(_mm_and_si128(v0, m0), t0), _mm_and_si128(v1, frag));
+
+	b = _mm_or_si128(b, _mm_or_si128(_mm_subs_epu8(lo, v1), _mm_subs_epu8(v1, hi)));
+	b = _mm_or_si128(b, _mm_and_si128(_mm_cmpeq_epi8(v1, lb), sel));
+	return _mm_testz_si128(b, b);
+#else
+	uint64_t dmac;
+	uint16_t type, frag;
+
+	memcpy(&dmac, f, sizeof(dmac));
+	memcpy(&type, f + 12, sizeof(type));
+	memcpy(&frag, f + 20, sizeof(frag));
+	return !(((dmac ^ mac48) << 16) | (uint16_t)(type ^ RTE_BE16(0x0800)) | (uint8_t)(f[14] ^ 0x45) |
+		 (frag & RTE_BE16(0x3fff))) &&
+	       f[22] > 1 && !dp_fast4_src_bad[f[26]];
+#endif
+}
+
+/* UDP or TCP with its header inside the datagram, the datagram inside the frame of len bytes. */
+static inline bool
+dp_fast4_len_ok(const uint8_t *f, uint32_t len)
+{
+	uint16_t t16;
+	uint32_t tot;
+
+	memcpy(&t16, f + 16, sizeof(t16));
+	tot = rte_be_to_cpu_16(t16);
+	return tot <= len - 14 && tot >= 20 + dp_fast_min_l4[f[23]];
+}
+
+/*
+ * A good header checksum, or one the NIC verified (ol_flags: the mbuf's; a port's do not change,
+ * so the branch is always predicted). The header's one's complement sum is 0xffff iff the plain
+ * sum of its 16-bit words is a non-zero multiple of 0xffff (non-zero: the first byte is 0x45).
+ * 2^16 = 1 mod 0xffff, so 2^64 is too: two 64-bit words added with the carry wrapped around,
+ * and the last 32 bits, keep the sum's residue; the compiler tests "% 0xffff" with a multiply.
+ */
+static inline bool
+dp_fast4_cksum_ok(const uint8_t *f, uint64_t ol_flags)
+{
+	uint64_t ck = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t q0, q1, s;
+	uint32_t d;
+
+	if (unlikely(ck != RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN))
+		return ck != RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	memcpy(&q0, f + 14, sizeof(q0));
+	memcpy(&q1, f + 22, sizeof(q1));
+	memcpy(&d, f + 30, sizeof(d));
+	s = q0 + q1;
+	s += s < q0;
+	s += d;
+	s += s < d;
+	return s % 0xffff == 0;
+}
+
 /*
  * The l3 pipeline's common case, tested in one pass with few branches: an
- * untagged frame to our MAC (mac48: the port's MAC in the low 48 bits, in
- * memory order) carrying an IPv4 datagram without options, not a fragment,
+ * untagged frame to our MAC carrying an IPv4 datagram without options, not a fragment,
  * UDP or TCP with its whole header inside the datagram, a source that is
  * not multicast/class E/broadcast/loopback/0/8, a good checksum (or one the NIC
  * verified) and TTL > 1. True only where dp_parse() returns 0 and the L2
@@ -123,84 +205,25 @@ dp_l2_cmp(const uint8_t *f, uint64_t mac48, uint64_t hi, uint64_t mask_hi)
 static inline bool
 dp_fast4_ok(const uint8_t *f, uint32_t len, uint64_t ol_flags, uint64_t mac48)
 {
-	uint64_t ck;
-	uint16_t tot;
-#ifndef RTE_ARCH_X86
-	uint64_t dmac;
-	uint16_t type, frag;
-#endif
-	uint8_t proto;
-
-	if (unlikely(len < DP_FAST4_MIN_LEN))
-		return false;
-		/* our MAC, EtherType IPv4, version 4 and IHL 5, no MF or fragment offset */
-#ifdef RTE_ARCH_X86
-	{
-		/* and bytes 16-31: no MF, fragment offset 0 */
-		const __m128i m1 = _mm_set_epi64x(0, 0x0000ff3f00000000ll);
-		__m128i v1 = _mm_loadu_si128((const __m128i *)(f + 16));
-		__m128i eq = _mm_and_si128(dp_l2_cmp(f, mac48, 0x0045000800000000ll, 0x00ffffff00000000ll),
-					   _mm_cmpeq_epi8(_mm_and_si128(v1, m1), _mm_setzero_si128()));
-
-		if (_mm_movemask_epi8(eq) != 0xffff)
-			return false;
-	}
-#else
-	memcpy(&dmac, f, sizeof(dmac));
-	memcpy(&type, f + 12, sizeof(type));
-	memcpy(&frag, f + 20, sizeof(frag));
-	if (((dmac ^ mac48) << 16) | (uint16_t)(type ^ RTE_BE16(0x0800)) | (uint8_t)(f[14] ^ 0x45) |
-	    (frag & RTE_BE16(0x3fff)))
-		return false;
-#endif
-	memcpy(&tot, f + 16, sizeof(tot));
-	tot = rte_be_to_cpu_16(tot);
-	proto = f[23];
-	/* TTL > 1, and room for the L4 header */
-	if (f[22] <= 1 || tot > len - 14 || tot < 20 + (proto == 17 ? 8 : proto == 6 ? 20 : 0x10000))
-		return false;
-	/* 224/4 multicast, 240/4 (incl. broadcast) and 127/8: dp_parse decides; 0/8 the routing */
-	if (f[26] >= 0xe0 || f[26] == 127 || f[26] == 0)
-		return false;
-	ck = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (ck == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN) {
-		/*
-		 * The header's one's complement sum is 0xffff iff the plain sum of
-		 * its 16-bit words is a non-zero multiple of 0xffff; 2^16 = 1 mod
-		 * 0xffff, so the sum of its five 32-bit words (in any byte order)
-		 * tells the same. Non-zero: the first byte is 0x45. The compiler
-		 * turns "% 0xffff == 0" into a multiply and a compare.
-		 */
-		uint32_t w[5];
-
-		memcpy(w, f + 14, sizeof(w));
-		if (((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) % 0xffff != 0)
-			return false;
-	} else if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
-		return false;
-	}
-	return true;
+	return likely(len >= DP_FAST4_MIN_LEN) && dp_fast4_hdr_ok(f, mac48) && dp_fast4_len_ok(f, len) &&
+	       dp_fast4_cksum_ok(f, ol_flags);
 }
 
 /* Shortest frame dp_fast6_ok() takes: Ethernet + IPv6 + UDP. */
 #define DP_FAST6_MIN_LEN (14 + 40 + 8)
 
 /*
- * The same for IPv6: an untagged frame to our MAC carrying IPv6 whose next
- * header is UDP or TCP (no extension header) with its whole header inside
- * the payload length, a source that is not multicast, link-local or in ::/8
- * (::1, ::), a destination that is not multicast, and hop limit > 1. True only where dp_parse()
- * returns 0 and the L2/local check passes the packet on as IPv6 to route
- * (tests/unit/test_parse.c checks both ways).
+ * Bytes 0-15 of a frame dp_fast6_ok() takes (our MAC, EtherType IPv6, version 6), then hop limit
+ * > 1, UDP or TCP with room for its header, within the frame of len bytes; a source multicast or
+ * in ::/8 (::1, ::) or a destination multicast (dp_parse and the local check decide), a source
+ * link-local (fe80::/10: the routing) are not taken. len >= DP_FAST6_MIN_LEN.
  */
 static inline bool
-dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
+dp_fast6_hdr_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 {
-	uint16_t plen;
+	uint32_t plen;
+	uint16_t p16;
 
-	if (unlikely(len < DP_FAST6_MIN_LEN))
-		return false;
-		/* our MAC, EtherType IPv6, version 6 */
 #ifdef RTE_ARCH_X86
 	if (_mm_movemask_epi8(dp_l2_cmp(f, mac48, 0x0060dd8600000000ll, 0x00f0ffff00000000ll)) != 0xffff)
 		return false;
@@ -215,14 +238,25 @@ dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
 			return false;
 	}
 #endif
-	memcpy(&plen, f + 18, sizeof(plen));
-	plen = rte_be_to_cpu_16(plen);
-	/* hop limit > 1, UDP or TCP with room for its header, within the frame */
-	if (f[21] <= 1 || plen > len - 14 - 40 || plen < (f[20] == 17 ? 8 : f[20] == 6 ? 20 : 0x10000))
+	memcpy(&p16, f + 18, sizeof(p16));
+	plen = rte_be_to_cpu_16(p16);
+	if (f[21] <= 1 || plen > len - 14 - 40 || plen < dp_fast_min_l4[f[20]])
 		return false;
-	/* source multicast or in ::/8 (::1, ::), destination multicast: dp_parse and the local
-	 * check decide; source link-local (fe80::/10): the routing */
 	return f[22] != 0xff && f[22] != 0 && !(f[22] == 0xfe && (f[23] & 0xc0) == 0x80) && f[38] != 0xff;
+}
+
+/*
+ * The same for IPv6: an untagged frame to our MAC carrying IPv6 whose next
+ * header is UDP or TCP (no extension header) with its whole header inside
+ * the payload length, a source that is not multicast, link-local or in ::/8
+ * (::1, ::), a destination that is not multicast, and hop limit > 1. True only where dp_parse()
+ * returns 0 and the L2/local check passes the packet on as IPv6 to route
+ * (tests/unit/test_parse.c checks both ways).
+ */
+static inline bool
+dp_fast6_ok(const uint8_t *f, uint32_t len, uint64_t mac48)
+{
+	return likely(len >= DP_FAST6_MIN_LEN) && dp_fast6_hdr_ok(f, len, mac48);
 }
 
 /* The ACL key of a frame dp_fast4_ok() took. */

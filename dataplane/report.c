@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "l3_vec.h"
 #include "lb.h"
 #include "nodes_json.h"
 #include "runtime.h"
@@ -286,6 +287,8 @@ dp_report_json(const struct dp_runtime *rt)
 				nodes,
 				dp_nodes_json(rt->workers[w], rt->nodes_base ? &rt->nodes_base[w] : NULL));
 		json_object_set_new(report, "runtime", nodes);
+		/* which copy of the fast path the workers run (l3_vec.h) */
+		json_object_set_new(report, "fast_path", json_string(dp_l3_vec_name(dp_l3_vec_width)));
 	}
 	/* the load balancer's VIPs and backends with their counters, once one is configured */
 	if (report != NULL && rt->tables != NULL && rt->tables->lb != NULL)

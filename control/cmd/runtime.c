@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "handlers.h"
+#include "l3_vec.h"
 #include "nodes_json.h"
 
 #define SAMPLE_EVERY_DEFAULT 16
@@ -16,7 +17,7 @@ cmd_runtime_show(struct dp_runtime *rt, json_t *args, json_t **result, struct cm
 		return -1;
 	if ((r = report_part(rt, "runtime")) == NULL)
 		return fail(e, "ENOMEM", "out of memory");
-	*result = json_pack("{s:o}", "workers", r);
+	*result = json_pack("{s:o, s:s}", "workers", r, "fast_path", dp_l3_vec_name(dp_l3_vec_width));
 	return *result != NULL ? 0 : fail(e, "ENOMEM", "out of memory");
 }
 

@@ -744,8 +744,11 @@ static int
 print_runtime(const json_t *res)
 {
 	const json_t *w, *nd;
+	const char *fast = json_string_value(json_object_get(res, "fast_path"));
 	size_t i, k;
 
+	if (fast != NULL)
+		printf("fast path: %s\n", fast);
 	json_array_foreach(json_object_get(res, "workers"), i, w) {
 		json_t *rows = json_array();
 		bool ok = rows != NULL;

@@ -105,6 +105,11 @@ def eal(prefix, lcores="0-1"):
             "--file-prefix", prefix, "--log-level", "lib.eal:error"]
 
 
+def fast_path():
+    """FAST_PATH=x8|x4|scalar: hotpathd's --fast-path (default: the widest the CPU has)."""
+    return ["--fast-path", os.environ["FAST_PATH"]] if os.environ.get("FAST_PATH") else []
+
+
 class Runner:
     def __init__(self, args):
         self.args = args
@@ -218,7 +223,8 @@ class Runner:
         report = base + "-report.json"
         if os.path.exists(report):
             os.unlink(report)
-        cmd = [a.hotpathd, "-c", self.cfg[name, "finite"], "--report", report, "--"] + eal(self.prefix(name))
+        cmd = [a.hotpathd, "-c", self.cfg[name, "finite"], "--report", report] + fast_path() + ["--"] + \
+            eal(self.prefix(name))
 
         def done(prefix, t_ready):
             # until telemetry says the file was read (valgrind runs one thread at a time:
@@ -311,7 +317,7 @@ class Runner:
             report = base + "-report.json"
             if os.path.exists(report):
                 os.unlink(report)
-            cmd = [a.hotpathd, "-c", self.cfg[name, "rig"], "--report", report, "--"] + eal(prefix)
+            cmd = [a.hotpathd, "-c", self.cfg[name, "rig"], "--report", report] + fast_path() + ["--"] + eal(prefix)
             ready = r"^hotpathd: ready"
 
         def done(prefix, t_ready):

@@ -46,10 +46,14 @@ CONFIGS = [
     ("l3fwd-lpm", "l3fwd LPM, 10k IPv4 routes", "l3fwd", None),
     ("l3fwd-lpm6", "l3fwd LPM IPv6, 10k IPv6 routes", "l3fwd", None),
     ("l3-10k", "hotpathd l3, 10k IPv4 routes", "hotpathd", 1.0),
+    ("l3-10k-scalar", "hotpathd l3, 10k routes, scalar fast path", "hotpathd", None),
+    ("l3-10k-x4", "hotpathd l3, 10k routes, x4 (SSE4.2) fast path", "hotpathd", None),
     ("l3-10k-rt", "hotpathd l3, 10k routes, runtime on (1 in 16)", "hotpathd", None),
     ("l3-10k-rt1", "hotpathd l3, 10k routes, runtime on (every)", "hotpathd", None),
     ("l3-10k-acl1k", "hotpathd l3, 10k routes + 1k ACL", "hotpathd", 0.7),
+    ("l3-10k-acl1k-scalar", "hotpathd l3, 10k routes + 1k ACL, scalar fast path", "hotpathd", None),
     ("l3v6-10k", "hotpathd l3 IPv6, 10k IPv6 routes", "hotpathd", None),
+    ("l3v6-10k-scalar", "hotpathd l3 IPv6, 10k routes, scalar fast path", "hotpathd", None),
     ("xconnect", "hotpathd xconnect hairpin", "hotpathd", None),
 ]
 
@@ -60,11 +64,18 @@ SHORT = {
     "l3-10k": "hotpathd l3\\n10k routes", "l3-10k-acl1k": "hotpathd l3\\n+ 1k ACL",
     "l3-10k-rt": "l3 10k routes\\nruntime on 1/16", "l3-10k-rt1": "l3 10k routes\\nruntime on 1/1",
     "l3v6-10k": "hotpathd l3\\nIPv6 10k routes", "xconnect": "hotpathd\\nxconnect",
+    "l3-10k-scalar": "l3 10k routes\\nscalar", "l3-10k-x4": "l3 10k routes\\nx4",
+    "l3-10k-acl1k-scalar": "l3 + 1k ACL\\nscalar", "l3v6-10k-scalar": "l3 IPv6\\nscalar",
 }
 KIND_COLOUR = {"testpmd": 1, "l3fwd": 2, "hotpathd": 3}  # column 5 of throughput.dat (throughput.gp)
 
 # the configurations that run with hpctl runtime on, and the sampling they ask for
 RUNTIME_ON = {"l3-10k-rt": 16, "l3-10k-rt1": 1}
+
+# the configurations that choose the fast path's copy (hotpathd --fast-path); the others run the
+# widest the CPU has. What ran is checked in the report's fast_path.
+FAST_PATH = {"l3-10k-scalar": "scalar", "l3-10k-x4": "x4", "l3-10k-acl1k-scalar": "scalar", "l3v6-10k-scalar": "scalar"}
+FAST_PATH_NAME = {"scalar": "scalar", "x4": "sse4.2 x4", "x8": "avx2 x8"}
 
 # like-for-like pairs: hotpathd configuration -> the l3fwd configuration with the same
 # frames and routes (the "x l3fwd" column and the summary line)
@@ -108,7 +119,9 @@ class Rig:
         sock = lambda n: os.path.join(self.out, "%s.sock" % n)  # noqa: E731
         cfgs = {}
         for name, family, n_acl in (("l3-10k", 4, 0), ("l3-10k-acl1k", 4, 1000), ("l3v6-10k", 6, 0),
-                                    ("l3-10k-rt", 4, 0), ("l3-10k-rt1", 4, 0)):
+                                    ("l3-10k-rt", 4, 0), ("l3-10k-rt1", 4, 0), ("l3-10k-scalar", 4, 0),
+                                    ("l3-10k-x4", 4, 0), ("l3-10k-acl1k-scalar", 4, 1000),
+                                    ("l3v6-10k-scalar", 6, 0)):
             if not self.wanted(name):
                 continue
             path = os.path.join(self.out, name + ".yaml")
@@ -225,7 +238,8 @@ class Rig:
                                     "0x1", rules4, rules6, [(0, bl.PEER_MAC)]), None
         path, _ = self.cfgs[name]
         report = os.path.join(self.out, "%s-report.json" % name)
-        return [self.args.hotpathd, "-c", path, "--report", report, "--"] + eal(prefix), report
+        fast = ["--fast-path", FAST_PATH[name]] if name in FAST_PATH else []
+        return [self.args.hotpathd, "-c", path, "--report", report] + fast + ["--"] + eal(prefix), report
 
     # ------------------------------------------------------------ one run
     def run_one(self, name, rnd):
@@ -353,6 +367,7 @@ def summarize(r):
         "device_opackets": p.get("device_stats", {}).get("opackets"),
         "latency_ns": r.get("latency_ns"),
         "mempools": r.get("mempools"),
+        "fast_path": r.get("fast_path"),
     }
 
 
@@ -360,6 +375,8 @@ def verify(name, r):
     """Problems that make a hotpathd run meaningless as a forwarding benchmark."""
     problems = []
     rx, tx = r["rx_packets"], r["tx_packets"]
+    if name in FAST_PATH and r.get("fast_path") != FAST_PATH_NAME[FAST_PATH[name]]:
+        problems.append("fast path %s, not %s" % (r.get("fast_path"), FAST_PATH_NAME[FAST_PATH[name]]))
     if rx < 1000000:
         problems.append("only %d packets received" % rx)
     if tx < rx * 0.9999:

@@ -27,6 +27,7 @@
 #endif
 #include "fib.h"
 #include "l3.h"
+#include "l3_vec.h"
 #include "slowpath.h"
 #include "tables.h"
 #include "tx.h"
@@ -129,10 +130,15 @@ static const char config[] = CONFIG_PORTS CONFIG_NEIGHBORS CONFIG_ROUTES
 static struct hp_config cfg;
 static struct rte_mempool *pool;
 static struct dp_tables *tables, *tables_noacl; /* the same FIB, with and without the ACL */
-/* Two workers play the two runs of each burst: each has its own meters and
- * ACL cache, and both see the same inputs at the same times, so their
- * output must be the same (but see compare() on policers). */
-static struct dp_worker *workers[2];
+/* Workers play the runs of each burst: each has its own meters and ACL cache,
+ * and all see the same inputs at the same times, so their output must be the
+ * same (but see compare() on policers). The conntrack harness uses two (the
+ * full parse, the fast path); this one four: the full parse, then the fast
+ * path's scalar reference, its x4 and its x8 copies (l3_vec.h; x8 where the
+ * CPU has AVX2). */
+#define N_WORKERS 4
+static const unsigned widths[N_WORKERS] __rte_unused = {1, 1, 4, 8};
+static struct dp_worker *workers[N_WORKERS];
 static struct dp_worker *worker; /* the one running now */
 static struct ctl_iface ifaces[2];
 static unsigned pool_size;
@@ -269,7 +275,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(free_fib); /* before LeakSanitizer's check, which was registered first */
 	tables->acl.compiled = dp_acl_build(&cfg, 0, err, sizeof(err));
 	CHECK(tables->acl.compiled != NULL);
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < N_WORKERS; w++) {
 		tables->acl.worker[w] = dp_acl_worker_create(tables->acl.compiled, 1, 0);
 		CHECK(tables->acl.worker[w] != NULL);
 	}
@@ -283,7 +289,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	tables_noacl = rte_zmalloc("fuzz", sizeof(*tables_noacl), 0);
 	CHECK(tables_noacl != NULL);
 	tables_noacl->fib = tables->fib;
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < N_WORKERS; w++) {
 		char name[32];
 
 		workers[w] = rte_zmalloc("fuzz", sizeof(*workers[w]), RTE_CACHE_LINE_SIZE);
@@ -320,7 +326,7 @@ struct outcome {
 #endif
 };
 
-static struct outcome runs[2];
+static struct outcome runs[N_WORKERS];
 /* The burst's mbufs as run() made them: a record's frame is found among them by its mbuf. */
 static struct rte_mbuf *inputs[DP_BURST];
 static uint16_t n_inputs;
@@ -623,9 +629,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	worker = workers[0];
 	if (run(data, size, port, t, false, now, &runs[0]) == 0)
 		return 0;
-	worker = workers[1];
-	run(data, size, port, t, true, now, &runs[1]);
-	compare(&runs[0], &runs[1]);
+	for (unsigned r = 1; r < N_WORKERS; r++) {
+		if (widths[r] > dp_l3_vec_best())
+			continue;
+		worker = workers[r];
+		dp_l3_vec_width = widths[r];
+		run(data, size, port, t, true, now, &runs[r]);
+		compare(&runs[0], &runs[r]);
+	}
 	for (unsigned i = 0; i < runs[1].n; i++) {
 		if (runs[1].rec[i].punted)
 			slow_path(&runs[1].rec[i]);

@@ -57,6 +57,22 @@ seeds = {
                  e / IPv6(src="2001:db8::2", dst="2001:db8:200::5") / UDP() / Raw(bytes(1300)),
                  bytes(e / IP(src="10.0.0.2", dst="198.18.0.7") / UDP() / Raw(bytes(100))) + bytes(1300),
                  e / IP(src="10.0.0.2", dst="198.18.0.8") / UDP() / Raw(bytes(1252))),
+    # the fast path's groups (x4, x8: l3_vec.h): whole groups of each family, a group broken by a
+    # bad checksum, by an ECMP route and by the other family; with the ACL (0) and without (2)
+    "groups4": burst(2, *([e / IP(src="10.0.0.2", dst="198.18.%d.5" % k) / UDP(sport=k, dport=2) for k in range(12)] +
+                          [e / IP(src="10.0.0.2", dst="198.18.0.5", chksum=0x1234) / UDP()] +
+                          [e / IP(src="10.0.0.2", dst="198.19.%d.1" % k) / TCP(sport=k, dport=80) for k in range(7)] +
+                          [e / IP(src="10.0.0.2", dst="1.2.3.4") / UDP()] +
+                          [e / IP(src="10.0.0.2", dst="198.18.0.%d" % k) / UDP() for k in range(5)])),
+    "groups46": burst(2, *([e / IPv6(src="2001:db8::2", dst="2001:db8:200::%x" % k) / UDP(sport=k, dport=2)
+                            for k in range(1, 9)] +
+                           [e / IP(src="10.0.0.2", dst="198.18.%d.5" % k) / UDP(sport=k, dport=2) for k in range(8)] +
+                           [e / IPv6(src="2001:db8::2", dst="2001:db8:200::%x" % k) / TCP(dport=80) for k in range(3)] +
+                           [e / IP(src="10.0.0.2", dst="198.18.0.5") / UDP()] +
+                           [e / IPv6(src="2001:db8::2", dst="2001:db8:200::%x" % k) / UDP() for k in range(4)])),
+    "groups_acl": burst(0, *([e / IP(src="10.0.0.2", dst="198.18.%d.5" % k) / UDP(sport=k, dport=2) for k in range(16)] +
+                             [e / IP(src="10.0.0.2", dst="198.18.0.5") / UDP(dport=53)] +
+                             [e / IP(src="10.0.0.2", dst="198.18.%d.5" % k) / TCP(sport=k, dport=80) for k in range(8)])),
     "martians": burst(0, e / IP(src="0.0.0.0", dst="198.18.0.5") / UDP(),
                       e / IP(src="10.0.0.2", dst="127.0.0.1") / UDP(),
                       e / IP(src="10.0.0.2", dst="10.0.1.255") / UDP(),

@@ -159,7 +159,7 @@ def kill_group(proc):
 class Daemon:
     """hotpathd on a config; use as a context manager."""
 
-    def __init__(self, binary, workdir, config_text, eal=None, name="hp", netns=None):
+    def __init__(self, binary, workdir, config_text, eal=None, name="hp", netns=None, args=()):
         self.binary = binary
         self.netns = netns  # run inside this network namespace (ip netns exec)
         self.workdir = workdir
@@ -174,11 +174,12 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write(config_text)
         self.eal = eal if eal is not None else eal_args(self.prefix)
+        self.args = args  # hotpathd's own options, before the EAL's
         self.proc = None
         self.out = ""
 
     def start(self, timeout=60):
-        cmd = [self.binary, "-c", self.config, "--report", self.report, "--"] + self.eal
+        cmd = [self.binary, "-c", self.config, "--report", self.report] + list(self.args) + ["--"] + self.eal
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd  # ip execs it: same pid, same group
         self.log = open(os.path.join(self.workdir, os.path.basename(self.config) + ".log"), "w+")

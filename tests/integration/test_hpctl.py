@@ -729,7 +729,7 @@ def test_lb(d):
     assert complete("lb", "stats", "") == {"--watch"}
 
 
-RUNTIME_SHOW = {"workers": [
+RUNTIME_SHOW = {"fast_path": "avx2 x8", "workers": [
     {"lcore": 1, "counting": True, "sample_every": 16, "loops": 5000, "busy_loops": 1250, "busy_share": 0.25,
      "seconds": 2.0, "nodes": [
          {"name": "rx", "calls": 1250, "packets": 40000, "packets_per_call": 32.0, "cycles_per_packet": 12.34,
@@ -741,6 +741,7 @@ RUNTIME_SHOW = {"workers": [
     {"lcore": 2, "counting": False, "sample_every": 0, "loops": 9000, "busy_loops": 0, "busy_share": 0.0,
      "seconds": 2.0, "nodes": []}]}
 RUNTIME_TEXT = (
+    "fast path: avx2 x8\n"
     "worker lcore 1: counting, 1 busy loop in 16 timed; 5000 loops in 2.0 s, busy 25.0 %\n"
     "  NODE       CALLS  PACKETS  PACKETS/CALL  CYCLES/PACKET\n"
     "  rx          1250    40000            32           12.3\n"

@@ -51,13 +51,13 @@ def v6(sport):
 
 
 class Rig(vethrig.VethRig):
-    def __init__(self, d, name):
+    def __init__(self, d, name, args=()):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.metrics = s.getsockname()[1]
         super().__init__(d, name, lambda a0, a1: CONFIG.format(
             sock=os.path.join(d, name + ".sock"), metrics=self.metrics, a0=a0, a1=a1, p0=P0_MAC, p1=P1_MAC,
-            client=CLIENT_MAC, host=HOST_MAC))
+            client=CLIENT_MAC, host=HOST_MAC), args)
 
 
 def nodes(rig):
@@ -137,5 +137,43 @@ def test_counts_what_passed(d):
     assert len(report["runtime"]) == 1 and report["runtime"][0]["nodes"] == [], report["runtime"]
 
 
+NULL_PORTS = """\
+ports:
+  - { name: p0, device: net_null0, mode: xconnect, peer: p1 }
+  - { name: p1, device: net_null1, mode: xconnect, peer: p0 }
+"""
+
+
+def cpu_has_avx2():
+    with open("/proc/cpuinfo") as f:
+        return any(line.startswith("flags") and " avx2" in line for line in f)
+
+
+def test_fast_path_choice(d):
+    """hotpathd --fast-path: the copy asked for runs (runtime.show, the exit report) and forwards;
+    auto is the widest this CPU has (x8 with AVX2, else x4); a word it does not know, or x8 on a
+    CPU without AVX2, is refused at start with what was wrong."""
+    best = "avx2 x8" if cpu_has_avx2() else "sse4.2 x4"
+    for arg, name in ((None, best), ("auto", best), ("scalar", "scalar"), ("x4", "sse4.2 x4"), ("x8", "avx2 x8")):
+        if name == "avx2 x8" and best != name:
+            continue
+        with Rig(d, "fp-%s" % (arg or "default"), ("--fast-path", arg) if arg else ()) as rig:
+            assert rig.ctl("runtime.show")["fast_path"] == name, (arg, rig.ctl("runtime.show"))
+            for sp in range(4):
+                rig.through(0, v4(5000 + sp), 1, "IPv4 on the %s fast path" % name)
+            report = rig.stop()
+        assert report["fast_path"] == name, report.get("fast_path")
+        print("  --fast-path %s: %s" % (arg, name))
+    bad = [("fast", "--fast-path 'fast': expected auto, x8, x4 or scalar")]
+    if best != "avx2 x8":
+        bad.append(("x8", "--fast-path avx2 x8: this CPU and EAL allow sse4.2 x4 at most"))
+    for arg, says in bad:
+        dm = hp.Daemon(hp.hotpathd_path(), d, NULL_PORTS, name="fp-bad")
+        r = hp.subprocess.run([dm.binary, "-c", dm.config, "--fast-path", arg, "--"] + dm.eal,
+                              capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and says in r.stderr, (arg, r.returncode, r.stderr)
+        print("  --fast-path %s: refused (%s)" % (arg, says))
+
+
 if __name__ == "__main__":
-    hp.run([test_counts_what_passed])
+    hp.run([test_counts_what_passed, test_fast_path_choice])

@@ -51,7 +51,7 @@ class VethRig:
     """hotpathd between two links; config(a0, a1) gives its configuration for the links' hotpathd
     ends. send, through, outcome, dropped; stop() checks what was left."""
 
-    def __init__(self, d, name, config):
+    def __init__(self, d, name, config, args=()):
         self.d, self.name = d, name
         tag = "%05d" % (os.getpid() % 100000)
         self.links = []
@@ -61,7 +61,7 @@ class VethRig:
             for link in self.links:
                 link.close()
             raise
-        self.dm = hp.Daemon(hp.hotpathd_path(), d, config(self.links[0].a, self.links[1].a), name=name)
+        self.dm = hp.Daemon(hp.hotpathd_path(), d, config(self.links[0].a, self.links[1].a), name=name, args=args)
         self.report = None
 
     def __enter__(self):
