@@ -126,9 +126,13 @@ fast_one(const struct fast_fib *ff, const struct rte_ether_addr *port_mac, struc
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint64_t word;
+	uint16_t type;
 
-	if (likely(dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48))) {
-		if (unlikely(!fast_route(ff, f, m->pkt_len, &word)))
+	/* the EtherType picks the family's test (the frame's buffer has 14 bytes whatever its length) */
+	memcpy(&type, f + 12, sizeof(type));
+	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		if (unlikely(!dp_fast4_ok(f, rte_pktmbuf_data_len(m), m->ol_flags, mac48)) ||
+		    unlikely(!fast_route(ff, f, m->pkt_len, &word)))
 			return false;
 		*out = (uint8_t)dp_nh_port(word);
 		dp_l3_rewrite4(f, word, &port_mac[*out]);
