@@ -138,7 +138,8 @@ fast_one(const struct fast_fib *ff, const struct rte_ether_addr *port_mac, struc
 		dp_l3_rewrite4(f, word, &port_mac[*out]);
 		return true;
 	}
-	if (!dp_fast6_ok(f, rte_pktmbuf_data_len(m), mac48) || unlikely(!fast_route6(ff, f, m->pkt_len, &word)))
+	if (!dp_fast6_ok(f, rte_pktmbuf_data_len(m), mac48) ||
+	    unlikely(!fast_route6(ff, f, m->pkt_len, &word)))
 		return false;
 	*out = (uint8_t)dp_nh_port(word);
 	dp_l3_rewrite6(f, word, &port_mac[*out]);

@@ -30,30 +30,33 @@ static __rte_always_inline bool
 group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsigned W, uint64_t mac48,
 	     uint8_t **f, uint64_t *words)
 {
-	GROUP_FOR (k) {
+	GROUP_FOR(k)
+	{
 		f[k] = rte_pktmbuf_mtod(pkts[k], uint8_t *);
 		if (unlikely(!dp_fast4_ok(f[k], rte_pktmbuf_data_len(pkts[k]), pkts[k]->ol_flags, mac48)))
 			return false;
 	}
 #ifdef __AVX2__
 	if (W == 8) {
-		const __m256i bswap = _mm256_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13,
-						      14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+		const __m256i bswap = _mm256_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3,
+						      12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
 		uint32_t ip[W_MAX], e[W_MAX];
 		__m256i v;
 
-		GROUP_FOR (k)
-			memcpy(&ip[k], f[k] + 30, 4);
+		GROUP_FOR(k)
+		memcpy(&ip[k], f[k] + 30, 4);
 		v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)ip), bswap);
-		_mm256_storeu_si256((__m256i *)e,
-				    _mm256_i32gather_epi32((const int *)ff->lpm->tbl24, _mm256_srli_epi32(v, 8), 4));
+		_mm256_storeu_si256((__m256i *)e, _mm256_i32gather_epi32((const int *)ff->lpm->tbl24,
+									 _mm256_srli_epi32(v, 8), 4));
 		_mm256_storeu_si256((__m256i *)ip, v);
-		GROUP_FOR (k) {
+		GROUP_FOR(k)
+		{
 			uint32_t x = e[k];
 
 			if (unlikely(x & DP_LPM4_EXT))
-				x = __atomic_load_n(&ff->lpm->tbl8[(x & DP_LPM4_NH_MASK) << 8 | (ip[k] & 0xff)],
-						    __ATOMIC_RELAXED);
+				x = __atomic_load_n(
+					&ff->lpm->tbl8[(x & DP_LPM4_NH_MASK) << 8 | (ip[k] & 0xff)],
+					__ATOMIC_RELAXED);
 			if (unlikely(!(x & DP_LPM4_LOOKUP_SUCCESS)) ||
 			    unlikely(!fast_group(ff, x & DP_LPM4_NH_MASK, pkts[k]->pkt_len, &words[k])))
 				return false;
@@ -61,9 +64,9 @@ group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 		return true;
 	}
 #endif
-	GROUP_FOR (k)
-		if (unlikely(!fast_route(ff, f[k], pkts[k]->pkt_len, &words[k])))
-			return false;
+	GROUP_FOR(k)
+	if (unlikely(!fast_route(ff, f[k], pkts[k]->pkt_len, &words[k])))
+		return false;
 	return true;
 }
 
@@ -75,16 +78,17 @@ group_route6(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 	uint8_t ips[W_MAX][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t hop[W_MAX];
 
-	GROUP_FOR (k) {
+	GROUP_FOR(k)
+	{
 		f[k] = rte_pktmbuf_mtod(pkts[k], uint8_t *);
 		if (!dp_fast6_ok(f[k], rte_pktmbuf_data_len(pkts[k]), mac48))
 			return false;
 		memcpy(ips[k], f[k] + 38, RTE_LPM6_IPV6_ADDR_SIZE);
 	}
 	rte_lpm6_lookup_bulk_func(ff->lpm6, ips, hop, W);
-	GROUP_FOR (k)
-		if (unlikely(hop[k] < 0) || unlikely(!fast_group(ff, (uint32_t)hop[k], pkts[k]->pkt_len, &words[k])))
-			return false;
+	GROUP_FOR(k)
+	if (unlikely(hop[k] < 0) || unlikely(!fast_group(ff, (uint32_t)hop[k], pkts[k]->pkt_len, &words[k])))
+		return false;
 	return true;
 }
 
@@ -93,11 +97,9 @@ static __rte_always_inline void
 group_prefetch(struct rte_mbuf **pkts, uint16_t i, uint16_t n, const unsigned W)
 {
 	if (likely(i + 2 * W <= n))
-		GROUP_FOR (k)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + W + k], void *));
-	else
-		for (unsigned k = i + W; k < n; k++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
+		GROUP_FOR(k)
+	rte_prefetch0(rte_pktmbuf_mtod(pkts[i + W + k], void *));
+	else for (unsigned k = i + W; k < n; k++) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
 }
 
 static inline uint16_t
@@ -120,7 +122,8 @@ fast_groups(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkt
 		group_prefetch(pkts, i, n, W);
 		v4 = group_route4(&ff, pkts + i, W, mac48, f, words);
 		if (likely(v4 || group_route6(&ff, pkts + i, W, mac48, f, words))) {
-			GROUP_FOR (k) {
+			GROUP_FOR(k)
+			{
 				uint8_t p = (uint8_t)dp_nh_port(words[k]);
 
 				if (v4)
@@ -148,7 +151,8 @@ fast_groups(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkt
 done:
 	/* one port for all? 16 ports compared at a time (out[] past i is masked off) */
 	for (uint16_t k = 0; k < i; k += 16) {
-		__m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&out[k]), _mm_set1_epi8((char)out[0]));
+		__m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)&out[k]),
+					    _mm_set1_epi8((char)out[0]));
 
 		diff |= ~(uint32_t)_mm_movemask_epi8(eq) & (i - k >= 16 ? 0xffffu : (1u << (i - k)) - 1);
 	}
@@ -171,8 +175,8 @@ route4_groups(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint
 	while (i + W <= n) {
 		group_prefetch(pkts, i, n, W);
 		if (likely(group_route4(&ff, pkts + i, W, mac48, f, words + i))) {
-			GROUP_FOR (k)
-				dp_fast4_key(f[k], &keys[i + k]);
+			GROUP_FOR(k)
+			dp_fast4_key(f[k], &keys[i + k]);
 			i += W;
 			continue;
 		}
@@ -187,15 +191,15 @@ route4_groups(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint
 }
 
 uint16_t
-VEC(dp_l3_fast)(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
-		uint64_t arrival, uint64_t *bytes)
+VEC(dp_l3_fast)(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t mac48, uint64_t arrival, uint64_t *bytes)
 {
 	return fast_groups(w, fib, pkts, n, mac48, arrival, bytes);
 }
 
 uint16_t
-VEC(dp_l3_route4)(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48, uint64_t *words,
-		  struct dp_acl_key4 *keys)
+VEC(dp_l3_route4)(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
+		  uint64_t *words, struct dp_acl_key4 *keys)
 {
 	return route4_groups(fib, pkts, n, mac48, words, keys);
 }
