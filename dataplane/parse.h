@@ -124,7 +124,21 @@ extern const uint8_t dp_fast4_src_bad[256];
 static inline bool
 dp_fast4_hdr_ok(const uint8_t *f, uint64_t mac48)
 {
-#ifdef RTE_ARCH_X86
+#if defined(RTE_ARCH_X86) && defined(__AVX2__)
+	/* the same tests as below on the 32 bytes at once (the fast path's x8 copy, l3_vec_x8.c) */
+	const __m256i m = _mm256_set_epi64x(0, 0x0000ff3f00000000ll, 0x00ffffff00000000ll, 0x0000ffffffffffffll);
+	const __m256i t = _mm256_set_epi64x(0, 0, 0x0045000800000000ll, (long long)mac48);
+	const __m256i lo = _mm256_set_epi64x(0x0000000000010000ll, 0x0002000000000000ll, 0, 0);
+	const __m256i hi = _mm256_set_epi64x((long long)0xffffffffffdfffffull, -1ll, -1ll, -1ll);
+	const __m256i lb = _mm256_set_epi64x(0x00000000007f0000ll, 0, 0, 0);
+	const __m256i sel = _mm256_set_epi64x(0x0000000000ff0000ll, 0, 0, 0);
+	__m256i v = _mm256_loadu_si256((const __m256i *)f);
+	__m256i b = _mm256_or_si256(_mm256_xor_si256(_mm256_and_si256(v, m), t),
+				    _mm256_or_si256(_mm256_subs_epu8(lo, v), _mm256_subs_epu8(v, hi)));
+
+	b = _mm256_or_si256(b, _mm256_and_si256(_mm256_cmpeq_epi8(v, lb), sel));
+	return _mm256_testz_si256(b, b);
+#elif defined(RTE_ARCH_X86)
 	/* bytes 0-15: MAC, EtherType, version/IHL (not the source MAC, not the TOS) */
 	const __m128i m0 = _mm_set_epi64x(0x00ffffff00000000ll, 0x0000ffffffffffffll);
 	const __m128i t0 = _mm_set_epi64x(0x0045000800000000ll, (long long)mac48);
