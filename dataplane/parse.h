@@ -126,7 +126,8 @@ dp_fast4_hdr_ok(const uint8_t *f, uint64_t mac48)
 {
 #if defined(RTE_ARCH_X86) && defined(__AVX2__)
 	/* the same tests as below on the 32 bytes at once (the fast path's x8 copy, l3_vec_x8.c) */
-	const __m256i m = _mm256_set_epi64x(0, 0x0000ff3f00000000ll, 0x00ffffff00000000ll, 0x0000ffffffffffffll);
+	const __m256i m = _mm256_set_epi64x(0, 0x0000ff3f00000000ll, 0x00ffffff00000000ll,
+					    0x0000ffffffffffffll);
 	const __m256i t = _mm256_set_epi64x(0, 0, 0x0045000800000000ll, (long long)mac48);
 	const __m256i lo = _mm256_set_epi64x(0x0000000000010000ll, 0x0002000000000000ll, 0, 0);
 	const __m256i hi = _mm256_set_epi64x((long long)0xffffffffffdfffffull, -1ll, -1ll, -1ll);
