@@ -33,14 +33,9 @@ bench_need_root "/var/run/dpdk"
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 bench_build "$default_build" "${meson_args[@]}"
 mkdir -p "$OUT"
-l3fwd_args=()
-if [[ ${RIG:-1} != 0 && ( -z ${ONLY:-} || ,$ONLY, == *,l3fwd-lpm* ) ]]; then
-	bench_build_l3fwd
-	if [[ -n $L3FWD ]]; then
-		l3fwd_args=(--l3fwd "$L3FWD")
-	else
-		l3fwd_args=(--l3fwd-skip "$L3FWD_SKIP")
-	fi
+L3FWD_ARGS=()
+if [[ ${RIG:-1} != 0 ]]; then
+	bench_l3fwd_args l3fwd-lpm
 fi
 
-bench_run "cg-" scripts/bench/callgrind.py --hotpathd "$HOTPATHD" "${l3fwd_args[@]}" --out "$OUT"
+bench_run "cg-" scripts/bench/callgrind.py --hotpathd "$HOTPATHD" "${L3FWD_ARGS[@]}" --out "$OUT"

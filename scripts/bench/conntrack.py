@@ -380,17 +380,8 @@ def throughput_round(rig, args, configs, rnd, results):
     1 if one failed. (lb.py's too.)"""
     status = 0
     for name, *_ in configs:
-        if not rig.wanted(name):
-            continue
-        with Lock(args.lock):
-            r = rig.run_one(name, rnd)
-        results.append(r)
-        if r.get("ok"):
-            bl.log("bench: round %d %-9s %7.3f Mpps  (other load %.2f CPU, steal %.2f)" % (
-                rnd, name, r["mpps"], r["foreign_cpu"], r["steal_cpu"]))
-        else:
-            status = 1
-            bl.log("bench: round %d %-9s FAILED: %s" % (rnd, name, r.get("error")))
+        if rig.wanted(name):
+            status |= tp.run_logged(rig, name, rnd, results, Lock(args.lock))
     return status
 
 

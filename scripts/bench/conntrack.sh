@@ -20,13 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
-OUT=${OUT:-build/bench/conntrack}
-export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-6} WARMUP=${WARMUP:-2}
-
-bench_need_root "hugepages, /var/run/dpdk, network namespaces"
-./scripts/setup.sh >/dev/null
-bench_build build/release -Dbuildtype=release -Dtests=disabled
-mkdir -p "$OUT"
+bench_rig_setup build/bench/conntrack 6 "hugepages, /var/run/dpdk, network namespaces"
 rc=0
 if [[ ${CT:-1} != 0 ]]; then
 	rm -f "$OUT/conntrack.dat" "$OUT/flood.dat"

@@ -12,13 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
-OUT=${OUT:-build/bench/lb}
-export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-6} WARMUP=${WARMUP:-2}
-
-bench_need_root "hugepages, /var/run/dpdk"
-./scripts/setup.sh >/dev/null
-bench_build build/release -Dbuildtype=release -Dtests=disabled
-mkdir -p "$OUT"
+bench_rig_setup build/bench/lb 6 "hugepages, /var/run/dpdk"
 rc=0
 rm -f "$OUT/lb.dat"
 bench_run "" scripts/bench/lb.py --hotpathd "$HOTPATHD" --out "$OUT" ${LOCK:+--lock "$LOCK"} || rc=$?

@@ -10,6 +10,20 @@ bench_need_root() {
 	fi
 }
 
+# bench_rig_setup OUT_DEFAULT DURATION_DEFAULT WHY_ROOT
+#   The start of a wrapper of throughput.py's rig (throughput, conntrack, lb, scaling): OUT
+#   (OUT_DEFAULT unless set); ROUNDS, DURATION, WARMUP exported (3, DURATION_DEFAULT, 2 unless
+#   set); root, WHY_ROOT saying what for; the host set up (scripts/setup.sh); build/release
+#   built (bench_build: HOTPATHD); OUT made.
+bench_rig_setup() {
+	OUT=${OUT:-$1}
+	export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-$2} WARMUP=${WARMUP:-2}
+	bench_need_root "$3"
+	./scripts/setup.sh >/dev/null
+	bench_build build/release -Dbuildtype=release -Dtests=disabled
+	mkdir -p "$OUT"
+}
+
 # bench_build DEFAULT_BUILD_DIR MESON_ARGS...
 #   SOURCE=tree (default): build DEFAULT_BUILD_DIR (or $BUILD) from the working tree.
 #   SOURCE=<git rev> (HEAD, a tag, a hash): build a pristine copy of that commit under
@@ -106,6 +120,21 @@ bench_build_l3fwd() {
 	BENCH_L3FWD_BUILD="dpdk-doc $doc_ver examples/l3fwd, make (-O3, pkg-config libdpdk); main.c: no Rx checksum offload request; l3fwd_lpm.c: 131072 rules, 8192 IPv4 tbl8 groups"
 	export BENCH_L3FWD_BUILD
 	echo "bench: l3fwd = $L3FWD (dpdk-doc $doc_ver)" >&2
+}
+
+# bench_l3fwd_args NAME_PART
+#   The driver's l3fwd arguments, in the array L3FWD_ARGS: when ONLY is unset or names a
+#   configuration starting with NAME_PART, l3fwd is built (bench_build_l3fwd) and they are
+#   --l3fwd BINARY, or --l3fwd-skip WHY if it cannot be had; otherwise there are none.
+bench_l3fwd_args() {
+	L3FWD_ARGS=()
+	[[ -z ${ONLY:-} || ,$ONLY, == *,"$1"* ]] || return 0
+	bench_build_l3fwd
+	if [[ -n $L3FWD ]]; then
+		L3FWD_ARGS=(--l3fwd "$L3FWD")
+	else
+		L3FWD_ARGS=(--l3fwd-skip "$L3FWD_SKIP")
+	fi
 }
 
 # bench_run PREFIX_GLOB_PART DRIVER.py ARGS...

@@ -28,6 +28,7 @@ the table. Exit 0 whether or not the targets are met; 1 if a run failed or its
 verification failed (the numbers would be meaningless).
 """
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -83,11 +84,14 @@ L3FWD_PEER = {"l3-10k": "l3fwd-lpm", "l3v6-10k": "l3fwd-lpm6"}
 L3FWD_FAMILY = {"l3fwd-lpm": 4, "l3fwd-lpm6": 6}
 
 
-def eal(prefix, lcores="0-1"):
+def eal(prefix, lcores="0-1", lcore_map=None):
     """EAL arguments of every run; EAL_EXTRA (split on blanks) is appended to all of them,
-    e.g. EAL_EXTRA=--force-max-simd-bitwidth=512 (lets rte_acl use its AVX-512 search)."""
-    return ["-l", lcores, "--in-memory", "--no-pci", "--file-prefix", prefix,
-            "--log-level", "lib.eal:error"] + os.environ.get("EAL_EXTRA", "").split()
+    e.g. EAL_EXTRA=--force-max-simd-bitwidth=512 (lets rte_acl use its AVX-512 search).
+    lcore_map: an EAL --lcores map ("0@0,1@0,2@1": lcore@CPU) in place of -l lcores
+    (lcore N on CPU N)."""
+    cores = ["--lcores", lcore_map] if lcore_map else ["-l", lcores]
+    return cores + ["--in-memory", "--no-pci", "--file-prefix", prefix,
+                    "--log-level", "lib.eal:error"] + os.environ.get("EAL_EXTRA", "").split()
 
 
 class Rig:
@@ -133,9 +137,7 @@ class Rig:
             bl.write_xconnect_config(path, bl.replay_device(self.pcap[4]), self.prefix("xconnect"), sock("xconnect"))
             cfgs["xconnect"] = (path, {"routes": 0, "acl": 0, "family": 4})
         for name, (path, meta) in cfgs.items():
-            r = bl.subprocess.run([self.args.hotpathd, "-c", path, "--check"], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit("bench: %s does not validate:\n%s%s" % (path, r.stdout, r.stderr))
+            bl.validate_config(self.args.hotpathd, path)
         self.cfgs = cfgs
         # l3fwd: the same routes as hotpathd's l3-10k / l3v6-10k (same seed), all out of
         # port 0; the other family gets only the routes covering the traffic (l3fwd needs
@@ -151,16 +153,17 @@ class Rig:
                                           self.args.seed, port)
                     files[(port, fam)] = path
             self.l3fwd_rules[name] = (files[(0, 4)], files[(0, 6)])
-            self.route_checks[name] = self.route_check(name, family, files[(1, 4)], files[(1, 6)])
+            self.route_checks[name] = self.route_check(name, self.pcap[family], files[(1, 4)], files[(1, 6)])
 
-    def route_check(self, name, family, rules4, rules6, seconds=3.0):
+    def route_check(self, name, pcap, rules4, rules6, seconds=3.0):
         """Run l3fwd once with the measured route table's prefixes pointed at port 1 (a
         net_null port that counts and frees what it is given) and require that port 1
         transmits every received frame and port 0 none: l3fwd forwards a lookup miss out
-        of the input port, so on the one-port rig a miss would be counted as forwarded."""
+        of the input port, so on the one-port rig a miss would be counted as forwarded.
+        pcap: the frames the measured runs replay."""
         prefix = self.prefix(name + "-check")
         cmd = bl.l3fwd_command(self.args.l3fwd, eal(prefix, "1"),
-                               [bl.replay_device(self.pcap[family]), "net_null0,no-rx=1"], "0x3",
+                               [bl.replay_device(pcap), "net_null0,no-rx=1"], "0x3",
                                rules4, rules6, [(0, bl.PEER_MAC), (1, bl.PEER_MAC)])
         logbase = os.path.join(self.out, "%s-check" % name)
         res = {"cmd": cmd, "ok": False}
@@ -239,7 +242,18 @@ class Rig:
         path, _ = self.cfgs[name]
         report = os.path.join(self.out, "%s-report.json" % name)
         fast = ["--fast-path", FAST_PATH[name]] if name in FAST_PATH else []
-        return [self.args.hotpathd, "-c", path, "--report", report] + fast + ["--"] + eal(prefix), report
+        return [self.args.hotpathd, "-c", path, "--report", report] + fast + ["--"] + self.eal(name), report
+
+    def eal(self, name):
+        """EAL arguments of a hotpathd run: main lcore 0, worker lcore 1 (on CPUs 0 and 1)."""
+        return eal(self.prefix(name))
+
+    def ports(self, name):
+        """The ethdev ports whose packets a run's rate counts."""
+        return (0,)
+
+    def is_l3fwd(self, name):
+        return name in L3FWD_FAMILY
 
     # ------------------------------------------------------------ one run
     def run_one(self, name, rnd):
@@ -267,9 +281,9 @@ class Rig:
                 res["startup_s"] = round(first - t_start, 3)
                 self.settle(name, prefix, first, res)
                 time.sleep(max(0.0, first + a.warmup - time.monotonic()))
-                s0 = self.sample(prefix, p.pid)
+                s0 = self.sample(prefix, p.pid, self.ports(name))
                 time.sleep(max(0.0, s0["t"] + a.duration - a.warmup - time.monotonic()))
-                s1 = self.sample(prefix, p.pid)
+                s1 = self.sample(prefix, p.pid, self.ports(name))
                 if name in RUNTIME_ON:  # what hpctl runtime showed at the window's end
                     res["runtime"] = bl.request(os.path.join(self.out, "%s.sock" % name), "runtime.show")
             except (OSError, ValueError, KeyError) as e:
@@ -291,10 +305,15 @@ class Rig:
             "foreign_cpu": round(max(0.0, ((s1["busy"] - s0["busy"]) - (s1["self"] - s0["self"]))
                                      / bl.CLK_TCK / dt), 3),
             "steal_cpu": round((s1["steal"] - s0["steal"]) / bl.CLK_TCK / dt, 3),
+            # each port's packets per RX queue over the window (trailing idle queues left out)
+            "q_ipackets": {p: trim_zeros([b - a for a, b in zip(q0, s1["q_ipackets"][p])])
+                           for p, q0 in s0["q_ipackets"].items()},
+            "threads": s1["threads"],
         })
         if rc != 0:
             res["error"] = "exit status %d (see %s.err)" % (rc, logbase)
             return res
+        report = None
         if report_path:
             try:
                 with open(report_path) as f:
@@ -303,26 +322,28 @@ class Rig:
                 res["error"] = "no report: %s" % e
                 return res
             res["report"] = summarize(report)
-            problems = self.verify(name, report)
-            # what the PMD itself counted while we measured: TX must keep up with RX
-            if res["tx_mpps"] < res["mpps"] * 0.999:
-                problems.append("PMD opackets grew %.3f Mpps while ipackets grew %.3f Mpps"
-                                % (res["tx_mpps"], res["mpps"]))
+        problems = self.verify_run(name, res, report)
+        if problems is not None:
             res["verify"] = problems or "ok"
             if problems:
                 res["error"] = "verification failed: " + "; ".join(problems)
                 return res
-        if name in L3FWD_FAMILY:
-            # l3fwd frees what it cannot send (and BAD_PORT packets) without counting them:
-            # what the PMD transmitted must keep up with what it received
-            if res["tx_mpps"] < res["mpps"] * 0.999:
-                res["verify"] = "PMD opackets grew %.3f Mpps while ipackets grew %.3f Mpps" % (
-                    res["tx_mpps"], res["mpps"])
-                res["error"] = "verification failed: " + res["verify"]
-                return res
-            res["verify"] = "ok"
         res["ok"] = True
         return res
+
+    def verify_run(self, name, res, report):
+        """What makes a finished run meaningless as a forwarding benchmark: a list of problems
+        (empty: none), or None where nothing is checked (testpmd). report: hotpathd's --report
+        (None for the others). The PMD's own counts over the window must show TX keeping up
+        with RX: hotpathd counts what it could not send, l3fwd frees it (and BAD_PORT packets)
+        without counting."""
+        if report is None and not self.is_l3fwd(name):
+            return None
+        problems = self.verify(name, report) if report is not None else []
+        if res["tx_mpps"] < res["mpps"] * 0.999:
+            problems.append("PMD opackets grew %.3f Mpps while ipackets grew %.3f Mpps"
+                            % (res["tx_mpps"], res["mpps"]))
+        return problems
 
     def settle(self, name, prefix, first, res):
         """Called once the run forwards, before the WARMUP wait: a subclass waits here for
@@ -343,13 +364,24 @@ class Rig:
     def verify(self, name, report):
         return verify(name, report)
 
-    def sample(self, prefix, pid):
+    def sample(self, prefix, pid, ports=(0,)):
+        """The ports' counters now (ipackets and opackets summed over them; each port's
+        ipackets per RX queue in "q_ipackets"), the host's CPU time and the process's, and
+        the CPUs each of its threads may run on (bl.thread_cpus)."""
         t0 = time.monotonic()
-        st = bl.telemetry(prefix, "/ethdev/stats,0")
+        st = {p: bl.telemetry(prefix, "/ethdev/stats,%d" % p) for p in ports}
         t1 = time.monotonic()
         busy, steal = bl.cpu_times()
-        return {"t": (t0 + t1) / 2, "ipackets": st["ipackets"], "opackets": st["opackets"],
-                "busy": busy, "steal": steal, "self": bl.proc_cpu(pid)}
+        return {"t": (t0 + t1) / 2, "ipackets": sum(s["ipackets"] for s in st.values()),
+                "opackets": sum(s["opackets"] for s in st.values()),
+                "q_ipackets": {p: s.get("q_ipackets", []) for p, s in st.items()},
+                "busy": busy, "steal": steal, "self": bl.proc_cpu(pid), "threads": bl.thread_cpus(pid)}
+
+
+def trim_zeros(v):
+    while v and not v[-1]:
+        v = v[:-1]
+    return v
 
 
 def summarize(r):
@@ -398,11 +430,11 @@ def verify(name, r):
         nodes = {n["name"]: n for w in r.get("runtime", []) for n in w["nodes"]}
         if nodes.get("rx", {}).get("packets", 0) < rx * 0.5 or not nodes.get("tx", {}).get("sampled_packets"):
             problems.append("runtime on, but its nodes did not count the traffic: %s" % sorted(nodes))
-    # the PMD's own count of what it sent (dropped, without tx_pcap); hotpathd before
-    # commit 39d08ed read it after closing the port and reported zeros: skip those
-    dev = r["ports"][0].get("device_stats", {})
-    if dev.get("opackets") and dev["opackets"] < tx * 0.9999:
-        problems.append("PMD sent %d of the %d packets hotpathd transmitted" % (dev["opackets"], tx))
+    # the PMD's own count of what it sent (dropped, without tx_pcap), all ports together;
+    # hotpathd before commit 39d08ed read it after closing the port and reported zeros: skip those
+    sent = sum(p.get("device_stats", {}).get("opackets", 0) for p in r["ports"])
+    if sent and sent < tx * 0.9999:
+        problems.append("PMD sent %d of the %d packets hotpathd transmitted" % (sent, tx))
     return problems
 
 
@@ -477,72 +509,98 @@ def print_table(rows, f=sys.stdout):
     f.write("\n")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def rig_arguments(ap, configs, duration=8):
+    """The arguments of a Rig driver (throughput.py, scaling.py); configs: its (name, label, kind, ...)
+    table, for --only."""
     ap.add_argument("--hotpathd", required=True)
-    ap.add_argument("--l3fwd", default="", help="DPDK's l3fwd example (throughput.sh builds it)")
+    ap.add_argument("--l3fwd", default="", help="DPDK's l3fwd example (lib.sh's bench_build_l3fwd builds it)")
     ap.add_argument("--l3fwd-skip", default="", help="why there is no l3fwd: its configurations are skipped")
-    ap.add_argument("--out", default=os.path.join(bl.ROOT, "build", "bench"))
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 3)))
-    ap.add_argument("--duration", type=float, default=float(os.environ.get("DURATION", 8)))
+    ap.add_argument("--duration", type=float, default=float(os.environ.get("DURATION", duration)))
     ap.add_argument("--warmup", type=float, default=float(os.environ.get("WARMUP", 2)))
     ap.add_argument("--routes", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", 1)))
     ap.add_argument("--only", default=os.environ.get("ONLY", ""),
-                    help="comma-separated configuration names (%s)" % ",".join(c[0] for c in CONFIGS))
-    ap.add_argument("--acl-shape", default=os.environ.get("ACL_SHAPE", "mix"), choices=sorted(bl.ACL_SHAPES),
-                    help="kind of ACL rules of l3-10k-acl1k (default: a mix)")
+                    help="comma-separated configuration names (%s)" % ",".join(c[0] for c in configs))
     ap.add_argument("--tag", default=str(os.getpid()), help="suffix of the EAL file prefixes")
     ap.add_argument("--state", default=None, help="file listing the live process groups (for the shell trap)")
     ap.add_argument("--start-timeout", type=float, default=60)
+
+
+def parse_rig_arguments(ap, configs):
+    """Parsed and checked rig_arguments; the configurations to run (those --only names, in
+    table order) and {name: why} of the l3fwd ones skipped for want of l3fwd."""
     args = ap.parse_args()
     args.only = [x for x in args.only.split(",") if x]
     if args.duration <= args.warmup + 1:
         ap.error("--duration must exceed --warmup by at least 1 s")
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
-    unknown = set(args.only) - {c[0] for c in CONFIGS}
+    unknown = set(args.only) - {c[0] for c in configs}
     if unknown:
         ap.error("unknown configuration(s): %s" % ", ".join(sorted(unknown)))
-    configs = [c for c in CONFIGS if not args.only or c[0] in args.only]
+    configs = [c for c in configs if not args.only or c[0] in args.only]
     skipped = {}
-    if not args.l3fwd:
+    if args.l3fwd:
+        args.l3fwd = os.path.abspath(args.l3fwd)
+    else:
         why = args.l3fwd_skip or "no l3fwd binary given (--l3fwd)"
         skipped = {c[0]: why for c in configs if c[2] == "l3fwd"}
         for name in skipped:
             bl.log("bench: %s skipped: %s" % (name, why))
+    return args, configs, skipped
 
+
+def run_logged(rig, name, rnd, results, lock=None):
+    """Round rnd's run of name (holding lock, a context manager, when given) appended to
+    results, and its log line; 1 if it failed, else 0. (conntrack.py's and lb.py's rounds too.)"""
+    with lock or contextlib.nullcontext():
+        r = rig.run_one(name, rnd)
+    results.append(r)
+    if not r.get("ok"):
+        bl.log("bench: round %d %-14s FAILED: %s" % (rnd, name, r.get("error")))
+        return 1
+    bl.log("bench: round %d %-14s %7.2f Mpps  (start %.1f s, other load %.2f CPU, steal %.2f)" % (
+        rnd, name, r["mpps"], r["startup_s"], r["foreign_cpu"], r["steal_cpu"]))
+    return 0
+
+
+def run_rig(rig, names, release):
+    """The rig prepared, then rig.args.rounds rounds of names, one run each, in order within a
+    round; an interrupt (Ctrl-C, SIGTERM, SIGHUP) ends them. Whatever happens, rig.release(release)
+    stops what is left. (results, host, start time, exit status: 0, 1 if a run failed, 130)."""
+    a = rig.args
     bl.install_signal_handlers()
-    if args.l3fwd:
-        args.l3fwd = os.path.abspath(args.l3fwd)
-    rig = Rig(args)
-    results = []
+    results, status = [], 0
     host = bl.host_info()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    status = 0
     try:
         rig.prepare()
         bl.log("bench: %s, %s CPUs (%s), kernel %s, DPDK %s" % (
             host["cpu_model"], host["cpus"], host["hypervisor"], host["kernel"], host["dpdk"]))
         bl.log("bench: %d configurations x %d rounds, %.0f s each (rate over %.0f..%.0f s)" % (
-            len(configs), args.rounds, args.duration, args.warmup, args.duration))
-        for rnd in range(1, args.rounds + 1):
-            for name, label, kind, target in configs:
-                if name in skipped:
-                    continue
-                r = rig.run_one(name, rnd)
-                results.append(r)
-                if r.get("ok"):
-                    bl.log("bench: round %d %-14s %7.2f Mpps  (start %.1f s, other load %.2f CPU, steal %.2f)" % (
-                        rnd, name, r["mpps"], r["startup_s"], r["foreign_cpu"], r["steal_cpu"]))
-                else:
-                    status = 1
-                    bl.log("bench: round %d %-14s FAILED: %s" % (rnd, name, r.get("error")))
+            len(names), a.rounds, a.duration, a.warmup, a.duration))
+        for rnd in range(1, a.rounds + 1):
+            for name in names:
+                status |= run_logged(rig, name, rnd, results)
     except KeyboardInterrupt:
         bl.log("bench: interrupted")
         status = 130
     finally:
-        rig.release(c[0] for c in CONFIGS)
+        rig.release(release)
+    return results, host, started, status
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    rig_arguments(ap, CONFIGS)
+    ap.add_argument("--out", default=os.path.join(bl.ROOT, "build", "bench"))
+    ap.add_argument("--acl-shape", default=os.environ.get("ACL_SHAPE", "mix"), choices=sorted(bl.ACL_SHAPES),
+                    help="kind of ACL rules of l3-10k-acl1k (default: a mix)")
+    args, configs, skipped = parse_rig_arguments(ap, CONFIGS)
+    rig = Rig(args)
+    results, host, started, status = run_rig(rig, [c[0] for c in configs if c[0] not in skipped],
+                                             [c[0] for c in CONFIGS])
 
     rows = table(results, configs, skipped)
     out = {

@@ -19,26 +19,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
-OUT=${OUT:-build/bench}
-export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8} WARMUP=${WARMUP:-2}
-
-bench_need_root "hugepages, /var/run/dpdk"
-./scripts/setup.sh >/dev/null
-bench_build build/release -Dbuildtype=release -Dtests=disabled
-mkdir -p "$OUT"
-l3fwd_args=()
-if [[ -z ${ONLY:-} || ,$ONLY, == *,l3fwd-lpm* ]]; then
-	bench_build_l3fwd
-	if [[ -n $L3FWD ]]; then
-		l3fwd_args=(--l3fwd "$L3FWD")
-	else
-		l3fwd_args=(--l3fwd-skip "$L3FWD_SKIP")
-	fi
-fi
+bench_rig_setup build/bench 8 "hugepages, /var/run/dpdk"
+bench_l3fwd_args l3fwd-lpm
 
 rm -f "$OUT/throughput.dat" "$OUT/throughput.png"
 rc=0
-bench_run "" scripts/bench/throughput.py --hotpathd "$HOTPATHD" "${l3fwd_args[@]}" --out "$OUT" || rc=$?
+bench_run "" scripts/bench/throughput.py --hotpathd "$HOTPATHD" "${L3FWD_ARGS[@]}" --out "$OUT" || rc=$?
 
 if command -v gnuplot >/dev/null && [[ -s $OUT/throughput.dat ]]; then
 	gnuplot -e "datafile='$OUT/throughput.dat'; outfile='$OUT/throughput.png'" \
