@@ -3,9 +3,11 @@
  * baseline, SSE4.2), l3_vec_x8.c for x8 (built with -mavx2: only its two entry points use
  * AVX2, and only where dp_l3_vec_best() found it). Both define VEC_W and VEC(name).
  *
- * A group's checks are combined into one branch (their L2 bytes ANDed under one movemask, the
- * rest ORed), its W lookups issued together (AVX2: one gather from tbl24), its next-hop words
- * read together, then its rewrites. A group with anything else in it (another family, a frame
+ * A group's W frames are checked first (dp_fast4_ok: the header in one SIMD test), then its W
+ * lookups issued together, independent of each other (AVX2: one gather from tbl24), its next-hop
+ * words read, and only then its frames rewritten and queued; the next group's headers are
+ * prefetched while this one runs, and the loop's bookkeeping is a group's, not a packet's. A
+ * group with anything else in it (another family, a frame
  * dp_parse must see, no route, ECMP, an unresolved neighbour, a frame too long) goes through the
  * scalar step (fast_one, the reference loop's body), which stops where the reference stops: the
  * two handle the same packets, and the fuzz targets compare them burst for burst.
@@ -30,8 +32,7 @@ static __rte_always_inline bool
 group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsigned W, uint64_t mac48,
 	     uint8_t **f, uint64_t *words)
 {
-	GROUP_FOR(k)
-	{
+	GROUP_FOR(k) {
 		f[k] = rte_pktmbuf_mtod(pkts[k], uint8_t *);
 		if (unlikely(!dp_fast4_ok(f[k], rte_pktmbuf_data_len(pkts[k]), pkts[k]->ol_flags, mac48)))
 			return false;
@@ -44,13 +45,12 @@ group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 		__m256i v;
 
 		GROUP_FOR(k)
-		memcpy(&ip[k], f[k] + 30, 4);
+			memcpy(&ip[k], f[k] + 30, 4);
 		v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)ip), bswap);
 		_mm256_storeu_si256((__m256i *)e, _mm256_i32gather_epi32((const int *)ff->lpm->tbl24,
 									 _mm256_srli_epi32(v, 8), 4));
 		_mm256_storeu_si256((__m256i *)ip, v);
-		GROUP_FOR(k)
-		{
+		GROUP_FOR(k) {
 			uint32_t x = e[k];
 
 			if (unlikely(x & DP_LPM4_EXT))
@@ -65,8 +65,8 @@ group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 	}
 #endif
 	GROUP_FOR(k)
-	if (unlikely(!fast_route(ff, f[k], pkts[k]->pkt_len, &words[k])))
-		return false;
+		if (unlikely(!fast_route(ff, f[k], pkts[k]->pkt_len, &words[k])))
+			return false;
 	return true;
 }
 
@@ -78,8 +78,7 @@ group_route6(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 	uint8_t ips[W_MAX][RTE_LPM6_IPV6_ADDR_SIZE];
 	int32_t hop[W_MAX];
 
-	GROUP_FOR(k)
-	{
+	GROUP_FOR(k) {
 		f[k] = rte_pktmbuf_mtod(pkts[k], uint8_t *);
 		if (!dp_fast6_ok(f[k], rte_pktmbuf_data_len(pkts[k]), mac48))
 			return false;
@@ -87,8 +86,9 @@ group_route6(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 	}
 	rte_lpm6_lookup_bulk_func(ff->lpm6, ips, hop, W);
 	GROUP_FOR(k)
-	if (unlikely(hop[k] < 0) || unlikely(!fast_group(ff, (uint32_t)hop[k], pkts[k]->pkt_len, &words[k])))
-		return false;
+		if (unlikely(hop[k] < 0) ||
+		    unlikely(!fast_group(ff, (uint32_t)hop[k], pkts[k]->pkt_len, &words[k])))
+			return false;
 	return true;
 }
 
@@ -98,8 +98,10 @@ group_prefetch(struct rte_mbuf **pkts, uint16_t i, uint16_t n, const unsigned W)
 {
 	if (likely(i + 2 * W <= n))
 		GROUP_FOR(k)
-	rte_prefetch0(rte_pktmbuf_mtod(pkts[i + W + k], void *));
-	else for (unsigned k = i + W; k < n; k++) rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + W + k], void *));
+	else
+		for (unsigned k = i + W; k < n; k++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
 }
 
 static inline uint16_t
@@ -122,8 +124,7 @@ fast_groups(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf **pkt
 		group_prefetch(pkts, i, n, W);
 		v4 = group_route4(&ff, pkts + i, W, mac48, f, words);
 		if (likely(v4 || group_route6(&ff, pkts + i, W, mac48, f, words))) {
-			GROUP_FOR(k)
-			{
+			GROUP_FOR(k) {
 				uint8_t p = (uint8_t)dp_nh_port(words[k]);
 
 				if (v4)
@@ -176,7 +177,7 @@ route4_groups(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint
 		group_prefetch(pkts, i, n, W);
 		if (likely(group_route4(&ff, pkts + i, W, mac48, f, words + i))) {
 			GROUP_FOR(k)
-			dp_fast4_key(f[k], &keys[i + k]);
+				dp_fast4_key(f[k], &keys[i + k]);
 			i += W;
 			continue;
 		}
