@@ -65,7 +65,8 @@ VALGRIND = ["valgrind", "--tool=callgrind", "--fair-sched=yes", "--error-limit=n
 # inclusive; "f" = f's own instructions, inlined where they were)
 STAGES = [
     ("fast check (dp_fast4_ok / dp_fast6_ok)", ["dp_fast4_ok", "dp_fast6_ok", "dp_l2_cmp", "dp_fast4_key",
-                                                "dp_fast4_fill", "dp_fast6_fill"]),
+                                                "dp_fast4_fill", "dp_fast6_fill", "dp_fast4_hdr_ok",
+                                                "dp_fast4_len_ok", "dp_fast4_cksum_ok", "dp_fast6_hdr_ok"]),
     ("full parse (dp_parse)", ["dp_parse()", "dp_parse", "parse_ipv4", "parse_ipv6", "parse_l4",
                                "ipv4_cksum_ok", "ipv4_martian", "ipv6_martian", "rd16", "full_pass"]),
     ("L2/local check (classify)", ["classify", "rte_is_same_ether_addr", "is_nd"]),
@@ -76,7 +77,8 @@ STAGES = [
                                "rte_lpm_lookup_bulk_func", "rte_lpm_lookup",
                                "rte_lpm6_lookup()", "rte_lpm6_lookup_bulk_func()", "rte_lpm_lookup_bulk_func()",
                                "rte_lpm_lookupx4", "rte_lpm6_lookup_bulk_func", "fast_route", "fast_route6",
-                               "fast_group", "route_one", "route_one()", "dp_ecmp_pick", "dp_nh_port",
+                               "fast_group", "fast_nh", "dp_nh_touch", "_mm256_i32gather_epi32",
+                               "route_one", "route_one()", "dp_ecmp_pick", "dp_nh_port",
                                "dp_flow_hash4", "dp_flow_hash6", "dp_fib_neigh_lookup()"]),
     ("rewrite (MACs, TTL, checksum)", ["dp_l3_rewrite", "dp_l3_rewrite4", "dp_l3_rewrite6", "dp_l3_write_macs",
                                        "dp_ipv4_ttl_dec"]),
@@ -93,10 +95,29 @@ STAGES = [
 ]
 
 
+# the fast path's group copies (l3_vec_body.h) are functions of their own: their parts are
+# dp_l3_burst's (each is called from it alone)
+EXPAND = ("dp_l3_fast_x8", "dp_l3_fast_x4", "dp_l3_route4_x8", "dp_l3_route4_x4", "fast_groups", "route4_groups")
+
+
+def expanded(prof, fn):
+    parts = prof.breakdown(fn)
+    for sub in EXPAND:
+        if sub + "()" in parts and sub in prof.inclusive:
+            del parts[sub + "()"]
+            for k, v in expanded(prof, sub).items():
+                parts[k] = parts.get(k, 0) + v
+    return parts
+
+
 def stage_of(key):
     for stage, keys in STAGES:
         if key in keys:
             return stage
+    if key.startswith("_mm") or key == "rte_arch_bswap16":  # the header test's SIMD, the length's byte order
+        return STAGES[0][0]
+    if key == "rte_arch_bswap32":  # the destination's byte order
+        return "LPM lookup + next hop"
     return "burst loop, verdicts, byte order, prefetch"
 
 
@@ -274,7 +295,7 @@ class Runner:
             res["pipeline_ir"] = pipe / n
             res["parts"] = {"xconnect (dp_xconnect_burst + dp_tx_enqueue)": pipe / n}
         else:
-            parts = prof.breakdown("dp_l3_burst")
+            parts = expanded(prof, "dp_l3_burst")
             res["pipeline_ir"] = prof.inclusive.get("dp_l3_burst", 0) / n
             res["parts"] = {k: v / n for k, v in sorted(parts.items(), key=lambda x: -x[1])}
             stages = {}
