@@ -290,7 +290,7 @@ write_workers(FILE *f, const struct dp_runtime *rt, const json_t *workers)
 /* Each worker's nodes (hpctl runtime, dataplane/nodes.h): counters while it counts them; cycles
  * per packet is rate(sampled_cycles) / rate(sampled_packets). */
 static void
-write_runtime(FILE *f, const json_t *workers)
+write_runtime(FILE *f, const json_t *workers, const char *fast)
 {
 	static const char *const fam[][3] = {
 		{"hotpath_node_calls_total", "calls", "Times the node ran with packets (while counting)."},
@@ -302,6 +302,11 @@ write_runtime(FILE *f, const json_t *workers)
 	size_t i, k;
 	char lcore[24];
 
+	if (fast != NULL) {
+		family(f, "hotpath_fast_path_info", "gauge",
+		       "The fast path's copy the workers run (hotpathd --fast-path), always 1.");
+		put_u64(f, "hotpath_fast_path_info", (struct lbl[]){{"copy", fast}}, 1, 1);
+	}
 	family(f, "hotpath_worker_counting_nodes", "gauge",
 	       "1 while the worker counts its nodes (hpctl runtime on).");
 	json_array_foreach(workers, i, w) {
@@ -907,7 +912,8 @@ ctl_metrics_write(FILE *f, const struct dp_runtime *rt)
 	write_host(f, json_object_get(report, "ports"));
 	write_workers(f, rt, json_object_get(report, "workers"));
 	write_stalls(f, json_object_get(report, "workers"));
-	write_runtime(f, json_object_get(report, "runtime"));
+	write_runtime(f, json_object_get(report, "runtime"),
+		      json_string_value(json_object_get(report, "fast_path")));
 	write_drops_and_punts(f, report);
 	write_acl(f, report);
 	write_mempools(f, json_object_get(report, "mempools"));

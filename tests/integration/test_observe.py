@@ -94,6 +94,7 @@ FAMILIES.update({"hotpath_%s" % g: "gauge" for g in NEIGH_GAUGES})
 FAMILIES.update({"hotpath_node_%s_total" % k: "counter" for k in ("calls", "packets", "sampled_packets",
                                                                    "sampled_cycles")})
 FAMILIES["hotpath_worker_counting_nodes"] = "gauge"
+FAMILIES["hotpath_fast_path_info"] = "gauge"  # which copy of the fast path runs (hotpathd --fast-path)
 
 
 def skip(why):
@@ -261,6 +262,7 @@ def test_metrics_match_exit_report(d):
         assert b == sorted(b) and b[-1] == count <= w["stall"]["count"], (b, count, w["stall"])
         assert count - b[2] <= w["stall"]["over_1ms"], (b, w["stall"])
         assert val(m, "hotpath_worker_stall_max_seconds", lcore=w["lcore"]) <= w["stall"]["max_ns"] / 1e9
+    assert val(m, "hotpath_fast_path_info", copy=report["fast_path"]) == 1, report["fast_path"]
     for w in report["runtime"]:  # nobody turned it on: no worker counts, no node has a count
         assert val(m, "hotpath_worker_counting_nodes", lcore=w["lcore"]) == 0 and not w["counting"], w
         assert w["nodes"] == [] and not any(k[0].startswith("hotpath_node_") for k in m), w

@@ -159,6 +159,7 @@ def test_fast_path_choice(d):
             continue
         with Rig(d, "fp-%s" % (arg or "default"), ("--fast-path", arg) if arg else ()) as rig:
             assert rig.ctl("runtime.show")["fast_path"] == name, (arg, rig.ctl("runtime.show"))
+            assert hp.metric(hp.scrape(rig.metrics), "hotpath_fast_path_info", copy=name) == 1, name
             for sp in range(4):
                 rig.through(0, v4(5000 + sp), 1, "IPv4 on the %s fast path" % name)
             report = rig.stop()
