@@ -6,7 +6,7 @@
 #include <rte_prefetch.h>
 
 #include "fib.h"
-#include "l3.h"
+#include "l3_rewrite.h"
 #include "tx.h"
 #include "worker_state.h"
 

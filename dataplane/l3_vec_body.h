@@ -15,7 +15,6 @@
 #include <rte_vect.h>
 
 #include "l3_fast.h"
-#include "l3_vec.h"
 
 #define W_MAX 8
 
