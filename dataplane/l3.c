@@ -382,9 +382,9 @@ fast_burst_acl(struct dp_worker *w, const struct dp_tables *t, struct rte_mbuf *
 	uint16_t i, n_ok;
 
 #ifdef RTE_ARCH_X86
-	if (likely(dp_l3_vec_width == 8))
-		i = dp_l3_route4_x8(fib, pkts, n, mac48, words, keys);
-	else if (dp_l3_vec_width == 4)
+	/* groups of 4 where x8 runs too: this loop's x8 copy measured 5 % slower than x4 with a 1k
+	 * ACL (docs/BENCHMARKS.md, issue 17), and the ACL cache works a run at a time anyway */
+	if (likely(dp_l3_vec_width >= 4))
 		i = dp_l3_route4_x4(fib, pkts, n, mac48, words, keys);
 	else
 #endif

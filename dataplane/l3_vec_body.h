@@ -43,9 +43,13 @@ group_route4(const struct fast_fib *ff, struct rte_mbuf *const *pkts, const unsi
 		uint32_t ip[W_MAX], e[W_MAX];
 		__m256i v;
 
+		/* the destinations put together in registers: eight 4-byte stores read back as one
+		 * 32-byte load would stall on store forwarding */
 		GROUP_FOR(k)
 			memcpy(&ip[k], f[k] + 30, 4);
-		v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)ip), bswap);
+		v = _mm256_shuffle_epi8(_mm256_set_epi32((int)ip[7], (int)ip[6], (int)ip[5], (int)ip[4],
+							 (int)ip[3], (int)ip[2], (int)ip[1], (int)ip[0]),
+					bswap);
 		_mm256_storeu_si256((__m256i *)e, _mm256_i32gather_epi32((const int *)ff->lpm->tbl24,
 									 _mm256_srli_epi32(v, 8), 4));
 		_mm256_storeu_si256((__m256i *)ip, v);
@@ -197,9 +201,11 @@ VEC(dp_l3_fast)(struct dp_worker *w, const struct dp_fib *fib, struct rte_mbuf *
 	return fast_groups(w, fib, pkts, n, mac48, arrival, bytes);
 }
 
+#if VEC_W == 4
 uint16_t
 VEC(dp_l3_route4)(const struct dp_fib *fib, struct rte_mbuf **pkts, uint16_t n, uint64_t mac48,
 		  uint64_t *words, struct dp_acl_key4 *keys)
 {
 	return route4_groups(fib, pkts, n, mac48, words, keys);
 }
+#endif

@@ -97,7 +97,7 @@ STAGES = [
 
 # the fast path's group copies (l3_vec_body.h) are functions of their own: their parts are
 # dp_l3_burst's (each is called from it alone)
-EXPAND = ("dp_l3_fast_x8", "dp_l3_fast_x4", "dp_l3_route4_x8", "dp_l3_route4_x4", "fast_groups", "route4_groups")
+EXPAND = ("dp_l3_fast_x8", "dp_l3_fast_x4", "dp_l3_route4_x4", "fast_groups", "route4_groups")
 
 
 def expanded(prof, fn):

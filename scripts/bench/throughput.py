@@ -53,8 +53,10 @@ CONFIGS = [
     ("l3-10k-rt1", "hotpathd l3, 10k routes, runtime on (every)", "hotpathd", None),
     ("l3-10k-acl1k", "hotpathd l3, 10k routes + 1k ACL", "hotpathd", 0.7),
     ("l3-10k-acl1k-scalar", "hotpathd l3, 10k routes + 1k ACL, scalar fast path", "hotpathd", None),
+    ("l3-10k-acl1k-x4", "hotpathd l3, 10k routes + 1k ACL, x4 fast path", "hotpathd", None),
     ("l3v6-10k", "hotpathd l3 IPv6, 10k IPv6 routes", "hotpathd", None),
     ("l3v6-10k-scalar", "hotpathd l3 IPv6, 10k routes, scalar fast path", "hotpathd", None),
+    ("l3v6-10k-x4", "hotpathd l3 IPv6, 10k routes, x4 fast path", "hotpathd", None),
     ("xconnect", "hotpathd xconnect hairpin", "hotpathd", None),
 ]
 
@@ -67,6 +69,7 @@ SHORT = {
     "l3v6-10k": "hotpathd l3\\nIPv6 10k routes", "xconnect": "hotpathd\\nxconnect",
     "l3-10k-scalar": "l3 10k routes\\nscalar", "l3-10k-x4": "l3 10k routes\\nx4",
     "l3-10k-acl1k-scalar": "l3 + 1k ACL\\nscalar", "l3v6-10k-scalar": "l3 IPv6\\nscalar",
+    "l3-10k-acl1k-x4": "l3 + 1k ACL\\nx4", "l3v6-10k-x4": "l3 IPv6\\nx4",
 }
 KIND_COLOUR = {"testpmd": 1, "l3fwd": 2, "hotpathd": 3}  # column 5 of throughput.dat (throughput.gp)
 
@@ -75,7 +78,8 @@ RUNTIME_ON = {"l3-10k-rt": 16, "l3-10k-rt1": 1}
 
 # the configurations that choose the fast path's copy (hotpathd --fast-path); the others run the
 # widest the CPU has. What ran is checked in the report's fast_path.
-FAST_PATH = {"l3-10k-scalar": "scalar", "l3-10k-x4": "x4", "l3-10k-acl1k-scalar": "scalar", "l3v6-10k-scalar": "scalar"}
+FAST_PATH = {"l3-10k-scalar": "scalar", "l3-10k-x4": "x4", "l3-10k-acl1k-scalar": "scalar", "l3-10k-acl1k-x4": "x4",
+             "l3v6-10k-scalar": "scalar", "l3v6-10k-x4": "x4"}
 FAST_PATH_NAME = {"scalar": "scalar", "x4": "sse4.2 x4", "x8": "avx2 x8"}
 
 # like-for-like pairs: hotpathd configuration -> the l3fwd configuration with the same
@@ -125,7 +129,8 @@ class Rig:
         for name, family, n_acl in (("l3-10k", 4, 0), ("l3-10k-acl1k", 4, 1000), ("l3v6-10k", 6, 0),
                                     ("l3-10k-rt", 4, 0), ("l3-10k-rt1", 4, 0), ("l3-10k-scalar", 4, 0),
                                     ("l3-10k-x4", 4, 0), ("l3-10k-acl1k-scalar", 4, 1000),
-                                    ("l3v6-10k-scalar", 6, 0)):
+                                    ("l3-10k-acl1k-x4", 4, 1000), ("l3v6-10k-scalar", 6, 0),
+                                    ("l3v6-10k-x4", 6, 0)):
             if not self.wanted(name):
                 continue
             path = os.path.join(self.out, name + ".yaml")
